@@ -1,0 +1,215 @@
+//! The container model: what a user asked for at create time ([`ContainerConfig`], stored as
+//! JSON in the database) and what happened since ([`ContainerState`]).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Lifecycle states with podman's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Created,
+    Running,
+    Paused,
+    Stopping,
+    Exited,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Created => "created",
+            Status::Running => "running",
+            Status::Paused => "paused",
+            Status::Stopping => "stopping",
+            Status::Exited => "exited",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        Some(match s {
+            "created" | "configured" => Status::Created,
+            "running" => Status::Running,
+            "paused" => Status::Paused,
+            "stopping" => Status::Stopping,
+            "exited" | "stopped" => Status::Exited,
+            _ => return None,
+        })
+    }
+}
+
+/// `-v host:ctr[:opts]` and `--tmpfs ctr[:opts]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mount {
+    /// "bind" or "tmpfs".
+    pub kind: String,
+    pub source: PathBuf,
+    pub destination: PathBuf,
+    pub options: Vec<String>,
+}
+
+impl Mount {
+    pub fn read_only(&self) -> bool {
+        self.options.iter().any(|o| o == "ro")
+    }
+}
+
+/// `--restart` as podman parses it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestartPolicy {
+    /// "", "no", "always", "on-failure", "unless-stopped".
+    pub name: String,
+    pub max_retries: u32,
+}
+
+impl RestartPolicy {
+    pub fn parse(s: &str) -> Result<RestartPolicy, String> {
+        let (name, retries) = match s.split_once(':') {
+            Some((n, r)) => (n, Some(r)),
+            None => (s, None),
+        };
+        if !matches!(name, "" | "no" | "always" | "on-failure" | "unless-stopped") {
+            return Err(format!(
+                "invalid restart policy \"{s}\": must be one of no, always, on-failure[:max_retries], unless-stopped"
+            ));
+        }
+        let max_retries = match retries {
+            None => 0,
+            Some(r) if name == "on-failure" => r.parse().map_err(|_| {
+                format!("invalid restart policy \"{s}\": maximum retries must be a number")
+            })?,
+            Some(_) => {
+                return Err(format!(
+                    "invalid restart policy \"{s}\": only on-failure takes a retry count"
+                ));
+            }
+        };
+        Ok(RestartPolicy {
+            name: name.to_string(),
+            max_retries,
+        })
+    }
+
+    /// Whether the monitor starts the container again after it exited with `code`.
+    pub fn should_restart(&self, code: i32, restarts_so_far: u32, stopped_by_user: bool) -> bool {
+        if stopped_by_user {
+            return false;
+        }
+        match self.name.as_str() {
+            "always" | "unless-stopped" => true,
+            "on-failure" => {
+                code != 0 && (self.max_retries == 0 || restarts_so_far < self.max_retries)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `--ulimit name=soft[:hard]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ulimit {
+    pub name: String,
+    pub soft: u64,
+    pub hard: u64,
+}
+
+/// Everything `create` was told, after validation. Stored as JSON; the OCI spec is derived
+/// from it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContainerConfig {
+    pub image_id: String,
+    /// The name the user gave (`busybox`), shown by `ps`.
+    pub image_name: String,
+    /// The full command: entrypoint + cmd after docker's rules.
+    pub args: Vec<String>,
+    /// What the user passed (for inspect's Config.Cmd / Config.Entrypoint).
+    pub cmd: Vec<String>,
+    pub entrypoint: Vec<String>,
+    pub env: Vec<String>,
+    pub workdir: String,
+    /// As given (`1000`, `1000:1000`, `tester`), resolved at start against the image's passwd.
+    pub user: String,
+    pub group_add: Vec<String>,
+    pub hostname: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub mounts: Vec<Mount>,
+    pub read_only: bool,
+    pub init: bool,
+    pub tty: bool,
+    pub interactive: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub privileged: bool,
+    /// "" (default profile), "unconfined", or a path.
+    pub seccomp: String,
+    pub no_new_privileges: bool,
+    pub stop_signal: String,
+    pub stop_timeout: u32,
+    pub restart: RestartPolicy,
+    pub auto_remove: bool,
+    pub ulimits: Vec<Ulimit>,
+    /// "none" for loopback only (the default until networking lands), "host".
+    pub network: String,
+    pub log_path: PathBuf,
+    pub stdin_open: bool,
+    pub preserve_fds: u32,
+}
+
+/// One row of the containers table.
+#[derive(Clone, Debug)]
+pub struct Container {
+    pub id: String,
+    pub name: String,
+    pub created: i64,
+    pub config: ContainerConfig,
+    pub state: ContainerState,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ContainerState {
+    pub status: Option<Status>,
+    pub pid: i32,
+    /// Start time of `pid` from /proc/PID/stat, to tell our process from a reused pid.
+    pub pid_start: u64,
+    pub monitor_pid: i32,
+    pub started: i64,
+    pub finished: i64,
+    pub exit_code: i32,
+    pub oom_killed: bool,
+    pub restart_count: u32,
+    /// Set by `stop`/`kill`, so a restart policy does not bring the container back.
+    pub stopped_by_user: bool,
+}
+
+impl Container {
+    pub fn status(&self) -> Status {
+        self.state.status.unwrap_or(Status::Created)
+    }
+    pub fn short_id(&self) -> &str {
+        &self.id[..12.min(self.id.len())]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restart_policies() {
+        assert_eq!(RestartPolicy::parse("on-failure:3").unwrap().max_retries, 3);
+        assert!(RestartPolicy::parse("sometimes").is_err());
+        assert!(RestartPolicy::parse("always:2").is_err());
+        let p = RestartPolicy::parse("on-failure:2").unwrap();
+        assert!(p.should_restart(1, 1, false));
+        assert!(!p.should_restart(1, 2, false));
+        assert!(!p.should_restart(0, 0, false));
+        assert!(
+            !RestartPolicy::parse("always")
+                .unwrap()
+                .should_restart(0, 0, true)
+        );
+    }
+}

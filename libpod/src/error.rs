@@ -1,0 +1,65 @@
+//! The engine's error type. Every variant names the thing involved; the CLI prints
+//! `Error: <message>` and exits with [`LibpodError::exit_code`].
+
+use std::path::PathBuf;
+
+#[derive(thiserror::Error, Debug)]
+pub enum LibpodError {
+    #[error("{0}")]
+    Storage(#[from] storage::StorageError),
+    #[error("state database {path}: {source}")]
+    State {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("{0}")]
+    Security(#[from] crate::security::SecurityError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    #[error("{context}: {source}")]
+    Sys { context: String, source: nix::Error },
+    #[error("{0}")]
+    UserNamespace(String),
+    #[error("no container with name or ID \"{0}\" found: no such container")]
+    NoSuchContainer(String),
+    #[error(
+        "the container name \"{0}\" is already in use by {1}. You have to remove that container to be able to reuse that name: that name is already in use, or use --replace to instruct burrow to do so."
+    )]
+    NameInUse(String, String),
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("{0}")]
+    InvalidState(String),
+    #[error("{message}")]
+    /// The container's process could not be started; carries podman's exit code (125/126/127).
+    StartFailed { message: String, code: i32 },
+}
+
+impl LibpodError {
+    /// podman's convention: 126 cannot invoke, 127 not found, 125 everything else of ours.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            LibpodError::StartFailed { code, .. } => *code,
+            _ => 125,
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        LibpodError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn sys(context: impl Into<String>, source: nix::Error) -> Self {
+        LibpodError::Sys {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, LibpodError>;

@@ -1,0 +1,559 @@
+//! The built-in executor: forks the container (no conmon, no crun). The parent is always
+//! single-threaded here, so the child may allocate; it builds the container's mounts, drops
+//! privileges and execs. Errors before exec travel back over a close-on-exec pipe, so the
+//! parent knows whether exec happened and with which podman exit code (125/126/127) it failed.
+
+pub mod init;
+pub mod mounts;
+pub mod tty;
+pub mod user;
+
+use std::ffi::CString;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::OFlag;
+use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, sigprocmask};
+use nix::unistd::{Pid, pipe2};
+
+use crate::container::{Mount, Ulimit};
+use crate::error::{LibpodError, Result};
+use crate::security::ProcessSecurity;
+
+/// An error in the child before exec, with the exit code podman would use.
+#[derive(Debug)]
+pub struct ChildError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl ChildError {
+    pub fn setup(message: impl Into<String>) -> ChildError {
+        ChildError {
+            code: 125,
+            message: message.into(),
+        }
+    }
+}
+
+/// What runs inside: shared by a container's first process and by `exec`.
+pub struct ProcessPlan {
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    pub user: String,
+    pub group_add: Vec<String>,
+    pub caps: caps::CapsHashSet,
+    pub no_new_privileges: bool,
+    pub seccomp: Option<libseccomp::ScmpFilterContext>,
+    pub ulimits: Vec<Ulimit>,
+    pub init: bool,
+    pub preserve_fds: u32,
+}
+
+/// How the container's standard streams are wired.
+pub enum StdioMode {
+    /// A pseudo-terminal from the container's own devpts; the master comes back to the parent.
+    Tty,
+    /// stdout/stderr pipes read by the parent; stdin from the given fd or /dev/null.
+    Pipes { stdin: Option<OwnedFd> },
+}
+
+/// A container's first process.
+pub struct Plan<'a> {
+    pub rootfs: PathBuf,
+    /// Mounts the image's layers at the given path (overlay, fuse-overlayfs or vfs).
+    pub mount_rootfs: Box<dyn Fn(&Path) -> std::result::Result<(), String> + 'a>,
+    pub hostname: String,
+    /// Generated files bind-mounted into /etc: (host file, container path).
+    pub etc_files: Vec<(PathBuf, String)>,
+    pub mounts: Vec<Mount>,
+    pub read_only: bool,
+    /// A new network namespace with loopback only (false: the host's, `--network host`).
+    pub new_net: bool,
+    pub masked_paths: Vec<&'static str>,
+    pub readonly_paths: Vec<&'static str>,
+    pub process: ProcessPlan,
+    pub stdio: StdioMode,
+}
+
+/// The parent's handles on a started process.
+pub struct Spawned {
+    pub pid: Pid,
+    pub pty: Option<OwnedFd>,
+    pub stdout: Option<OwnedFd>,
+    pub stderr: Option<OwnedFd>,
+}
+
+struct ChildFds {
+    err_w: OwnedFd,
+    go_r: Option<OwnedFd>,
+    tty_sock: Option<OwnedFd>,
+    stdin: Option<OwnedFd>,
+    stdout: Option<OwnedFd>,
+    stderr: Option<OwnedFd>,
+}
+
+struct ParentFds {
+    err_r: OwnedFd,
+    go_w: Option<OwnedFd>,
+    tty_sock: Option<OwnedFd>,
+    stdout: Option<OwnedFd>,
+    stderr: Option<OwnedFd>,
+}
+
+fn cloexec_pipe() -> Result<(OwnedFd, OwnedFd)> {
+    pipe2(OFlag::O_CLOEXEC).map_err(|e| LibpodError::sys("pipe", e))
+}
+
+fn make_fds(stdio: StdioMode, with_go: bool) -> Result<(ParentFds, ChildFds)> {
+    let (err_r, err_w) = cloexec_pipe()?;
+    let (go_r, go_w) = if with_go {
+        let (r, w) = cloexec_pipe()?;
+        (Some(r), Some(w))
+    } else {
+        (None, None)
+    };
+    let mut p = ParentFds {
+        err_r,
+        go_w,
+        tty_sock: None,
+        stdout: None,
+        stderr: None,
+    };
+    let mut c = ChildFds {
+        err_w,
+        go_r,
+        tty_sock: None,
+        stdin: None,
+        stdout: None,
+        stderr: None,
+    };
+    match stdio {
+        StdioMode::Tty => {
+            let (a, b) = tty::socketpair()?;
+            p.tty_sock = Some(a);
+            c.tty_sock = Some(b);
+        }
+        StdioMode::Pipes { stdin } => {
+            let (or, ow) = cloexec_pipe()?;
+            let (er, ew) = cloexec_pipe()?;
+            p.stdout = Some(or);
+            p.stderr = Some(er);
+            c.stdout = Some(ow);
+            c.stderr = Some(ew);
+            c.stdin = stdin;
+        }
+    }
+    Ok((p, c))
+}
+
+/// Forks a container: new mount, pid, ipc, uts, cgroup (and net) namespaces, then the plan.
+pub fn spawn(mut plan: Plan<'_>) -> Result<Spawned> {
+    let stdio = std::mem::replace(&mut plan.stdio, StdioMode::Pipes { stdin: None });
+    let (parent, child) = make_fds(stdio, true)?;
+    let mut flags = libc::CLONE_NEWNS
+        | libc::CLONE_NEWPID
+        | libc::CLONE_NEWIPC
+        | libc::CLONE_NEWUTS
+        | libc::CLONE_NEWCGROUP;
+    if plan.new_net {
+        flags |= libc::CLONE_NEWNET;
+    }
+    let parent_pid = nix::unistd::getpid();
+    // SAFETY: a raw clone without CLONE_VM behaves like fork with namespace flags; the process
+    // is single-threaded (threads are never started before this point), so the child may use
+    // the allocator and ordinary library code.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            (flags | libc::SIGCHLD) as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        )
+    };
+    if rc < 0 {
+        let e = nix::Error::last();
+        return Err(LibpodError::sys(
+            "create the container's namespaces (clone)",
+            e,
+        ));
+    }
+    if rc == 0 {
+        drop(parent);
+        container_child(plan, child, parent_pid)
+    }
+    drop(child);
+    let pid = Pid::from_raw(rc as i32);
+    finish_spawn(pid, parent)
+}
+
+/// A process inside an existing container: the caller already joined its namespaces.
+pub fn spawn_in_container(process: ProcessPlan, stdio: StdioMode) -> Result<Spawned> {
+    let (parent, child) = make_fds(stdio, false)?;
+    let parent_pid = nix::unistd::getpid();
+    // SAFETY: single-threaded process (see spawn).
+    match unsafe { nix::unistd::fork() }.map_err(|e| LibpodError::sys("fork", e))? {
+        nix::unistd::ForkResult::Child => {
+            drop(parent);
+            let ChildFds {
+                err_w,
+                tty_sock,
+                stdin,
+                stdout,
+                stderr,
+                ..
+            } = child;
+            let result = death_signal(parent_pid)
+                .and_then(|()| wire_stdio(tty_sock, stdin, stdout, stderr, false))
+                .and_then(|()| exec_process(process, &err_w));
+            child_fail(&err_w, result)
+        }
+        nix::unistd::ForkResult::Parent { child: pid } => {
+            drop(child);
+            finish_spawn(pid, parent)
+        }
+    }
+}
+
+fn finish_spawn(pid: Pid, parent: ParentFds) -> Result<Spawned> {
+    let ParentFds {
+        err_r,
+        go_w,
+        tty_sock,
+        stdout,
+        stderr,
+    } = parent;
+    if let Some(go) = go_w {
+        let mut go = File::from(go);
+        let _ = go.write_all(b"G");
+    }
+    let pty = match tty_sock {
+        Some(sock) => tty::recv_fd(&sock).ok(),
+        None => None,
+    };
+    let mut msg = String::new();
+    let _ = File::from(err_r).read_to_string(&mut msg);
+    if !msg.is_empty() {
+        let _ = nix::sys::wait::waitpid(pid, None);
+        let (code, message) = match msg.split_once(':') {
+            Some((c, m)) => (c.parse().unwrap_or(125), m.to_string()),
+            None => (125, msg),
+        };
+        return Err(LibpodError::StartFailed { message, code });
+    }
+    Ok(Spawned {
+        pid,
+        pty,
+        stdout,
+        stderr,
+    })
+}
+
+fn child_fail(err_w: &OwnedFd, result: std::result::Result<(), ChildError>) -> ! {
+    let (code, message) = match result {
+        Ok(()) => (125, "exec returned".to_string()),
+        Err(e) => (e.code, e.message),
+    };
+    let mut f = std::mem::ManuallyDrop::new(unsafe_file(err_w.as_raw_fd()));
+    let _ = f.write_all(format!("{code}:{message}").as_bytes());
+    // SAFETY: leave at once; nothing of the parent's may be flushed from this copy.
+    unsafe { libc::_exit(code) }
+}
+
+fn unsafe_file(fd: RawFd) -> File {
+    // SAFETY: the caller keeps the fd open and the File is never dropped (ManuallyDrop).
+    unsafe { File::from_raw_fd(fd) }
+}
+
+/// The container dies with its supervisor: a burrow killed mid-run must not leave an
+/// unsupervised container behind (the next command sees it gone and records it).
+fn death_signal(parent_pid: Pid) -> std::result::Result<(), ChildError> {
+    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)
+        .map_err(|e| ChildError::setup(format!("prctl: {e}")))?;
+    // In a new pid namespace the parent is outside it and getppid() reads 0; the "go" pipe
+    // covers that case (EOF when the supervisor is gone).
+    let ppid = nix::unistd::getppid();
+    if ppid.as_raw() != 0 && ppid != parent_pid {
+        return Err(ChildError::setup("supervisor exited during start"));
+    }
+    Ok(())
+}
+
+fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
+    let ChildFds {
+        err_w,
+        go_r,
+        tty_sock,
+        stdin,
+        stdout,
+        stderr,
+    } = fds;
+    let result = (|| {
+        death_signal(parent_pid)?;
+        if let Some(go) = go_r {
+            let mut b = [0u8; 1];
+            let n = File::from(go).read(&mut b).unwrap_or(0);
+            if n == 0 {
+                return Err(ChildError::setup("supervisor went away before start"));
+            }
+        }
+        if plan.new_net {
+            mounts::loopback_up()?;
+        }
+        if !plan.hostname.is_empty() {
+            nix::unistd::sethostname(&plan.hostname)
+                .map_err(|e| ChildError::setup(format!("sethostname: {e}")))?;
+        }
+        mounts::setup_rootfs(&plan)?;
+        mounts::pivot(&plan.rootfs)?;
+        // stdio after pivot_root: a terminal must come from the container's own devpts.
+        wire_stdio(tty_sock, stdin, stdout, stderr, true)?;
+        mounts::mask_and_protect(&plan.masked_paths, &plan.readonly_paths)?;
+        if plan.read_only {
+            mounts::root_read_only()?;
+        }
+        exec_process(plan.process, &err_w)
+    })();
+    child_fail(&err_w, result)
+}
+
+fn wire_stdio(
+    tty_sock: Option<OwnedFd>,
+    stdin: Option<OwnedFd>,
+    stdout: Option<OwnedFd>,
+    stderr: Option<OwnedFd>,
+    new_session: bool,
+) -> std::result::Result<(), ChildError> {
+    if let Some(sock) = tty_sock {
+        let (master, slave) = tty::open_pty().map_err(ChildError::setup)?;
+        tty::send_fd(&sock, &master).map_err(ChildError::setup)?;
+        drop(master);
+        nix::unistd::setsid().map_err(|e| ChildError::setup(format!("setsid: {e}")))?;
+        // SAFETY: TIOCSCTTY on our own new terminal, making it the session's controlling tty.
+        if unsafe { libc::ioctl(slave.as_raw_fd(), libc::TIOCSCTTY, 0) } < 0 {
+            return Err(ChildError::setup(format!(
+                "set controlling terminal: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        for fd in 0..3 {
+            dup_to(&slave, fd)?;
+        }
+        return Ok(());
+    }
+    if new_session {
+        let _ = nix::unistd::setsid();
+    }
+    let null = File::options()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .map_err(|e| ChildError::setup(format!("open /dev/null: {e}")))?;
+    let null: OwnedFd = null.into();
+    dup_to(stdin.as_ref().unwrap_or(&null), 0)?;
+    dup_to(stdout.as_ref().unwrap_or(&null), 1)?;
+    dup_to(stderr.as_ref().unwrap_or(&null), 2)?;
+    Ok(())
+}
+
+fn dup_to(fd: &OwnedFd, target: RawFd) -> std::result::Result<(), ChildError> {
+    // SAFETY: dup2 onto a standard descriptor of this single-threaded child; dup2 clears
+    // close-on-exec on the new descriptor.
+    if unsafe { libc::dup2(fd.as_raw_fd(), target) } < 0 {
+        return Err(ChildError::setup(format!(
+            "dup2: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    Ok(())
+}
+
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Credentials, working directory, limits, security, then execve. Only returns on error.
+fn exec_process(p: ProcessPlan, err_w: &OwnedFd) -> std::result::Result<(), ChildError> {
+    let u = user::resolve(&p.user, &p.group_add)?;
+    let mut env = p.env;
+    if !env.iter().any(|e| e.starts_with("HOME=")) {
+        env.push(format!("HOME={}", u.home));
+    }
+    if !env.iter().any(|e| e.starts_with("PATH=")) {
+        env.push(format!("PATH={DEFAULT_PATH}"));
+    }
+    let cwd = if p.cwd.is_empty() {
+        "/".to_string()
+    } else {
+        p.cwd.clone()
+    };
+    if std::fs::metadata(&cwd).is_err() {
+        // podman creates a missing working directory, owned by the container's user.
+        std::fs::create_dir_all(&cwd)
+            .map_err(|e| ChildError::setup(format!("create working directory {cwd}: {e}")))?;
+        let _ = nix::unistd::chown(cwd.as_str(), Some(u.uid.into()), Some(u.gid.into()));
+    }
+    nix::unistd::chdir(cwd.as_str())
+        .map_err(|e| ChildError::setup(format!("chdir to working directory {cwd}: {e}")))?;
+    set_rlimits(&p.ulimits)?;
+    let Some(arg0) = p.args.first() else {
+        return Err(ChildError::setup(
+            "no command specified: the image has no CMD or ENTRYPOINT; give one after the image name",
+        ));
+    };
+    let path_var = env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or(DEFAULT_PATH)
+        .to_string();
+    let program = lookup(arg0, &path_var)?;
+    let argv: Vec<CString> = p
+        .args
+        .iter()
+        .map(|a| mounts::cstr(a))
+        .collect::<std::result::Result<_, _>>()?;
+    let envp: Vec<CString> = env
+        .iter()
+        .map(|e| mounts::cstr(e))
+        .collect::<std::result::Result<_, _>>()?;
+    ProcessSecurity {
+        uid: u.uid,
+        gid: u.gid,
+        additional_gids: u.additional_gids,
+        caps: p.caps,
+        no_new_privileges: p.no_new_privileges,
+        seccomp: p.seccomp,
+    }
+    .apply()
+    .map_err(|e| ChildError::setup(e.to_string()))?;
+    // Every descriptor past stdio (and --preserve-fds) closes at exec: nothing of the host's
+    // reaches the container.
+    // SAFETY: marks descriptors close-on-exec; no memory is touched.
+    unsafe {
+        libc::close_range(
+            3 + p.preserve_fds,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC as libc::c_int,
+        )
+    };
+    let err_fd = err_w.as_raw_fd();
+    let do_exec = move || -> std::convert::Infallible {
+        reset_signals();
+        let err = nix::unistd::execve(&program, &argv, &envp)
+            .err()
+            .unwrap_or(nix::Error::UnknownErrno);
+        let (code, message) = exec_error(&argv[0], err);
+        // The error pipe is close-on-exec, so after a failed exec it is still open at its fd.
+        let mut f = std::mem::ManuallyDrop::new(unsafe_file(err_fd));
+        let _ = f.write_all(format!("{code}:{message}").as_bytes());
+        // SAFETY: exit the failed child at once.
+        unsafe { libc::_exit(code) }
+    };
+    if p.init {
+        init::run(do_exec)
+    }
+    // The closure ends in exec or _exit; the compiler sees the call itself as diverging.
+    #[allow(unreachable_code)]
+    match do_exec() {}
+}
+
+fn exec_error(arg0: &CString, err: nix::Error) -> (i32, String) {
+    let name = arg0.to_string_lossy();
+    match err {
+        nix::Error::ENOENT => (
+            127,
+            format!("{name}: executable file not found: No such file or directory"),
+        ),
+        nix::Error::EACCES | nix::Error::EPERM => (
+            126,
+            format!("{name}: permission denied: cannot invoke the command"),
+        ),
+        e => (126, format!("{name}: cannot invoke the command: {e}")),
+    }
+}
+
+/// execvp's search, with the container's PATH, done before the security drop so the error is
+/// podman's "executable file not found in $PATH" (127).
+fn lookup(arg0: &str, path: &str) -> std::result::Result<CString, ChildError> {
+    if arg0.contains('/') {
+        return mounts::cstr(arg0);
+    }
+    for dir in path.split(':').filter(|d| !d.is_empty()) {
+        let candidate = Path::new(dir).join(arg0);
+        if let Ok(m) = std::fs::metadata(&candidate)
+            && m.is_file()
+        {
+            return mounts::cstr(&candidate.to_string_lossy());
+        }
+    }
+    Err(ChildError {
+        code: 127,
+        message: format!("executable file `{arg0}` not found in $PATH: No such file or directory"),
+    })
+}
+
+/// Signals blocked or ignored by the supervisor (Rust ignores SIGPIPE) must not leak into the
+/// container: exec keeps ignored dispositions and the mask.
+fn reset_signals() {
+    for sig in Signal::iterator() {
+        if !matches!(sig, Signal::SIGKILL | Signal::SIGSTOP) {
+            // SAFETY: restoring default dispositions before exec.
+            let _ = unsafe { nix::sys::signal::signal(sig, SigHandler::SigDfl) };
+        }
+    }
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+}
+
+fn set_rlimits(ulimits: &[Ulimit]) -> std::result::Result<(), ChildError> {
+    for u in ulimits {
+        let Some(res) = rlimit_resource(&u.name) else {
+            return Err(ChildError::setup(format!("unknown ulimit \"{}\"", u.name)));
+        };
+        let lim = libc::rlimit {
+            rlim_cur: u.soft,
+            rlim_max: u.hard,
+        };
+        // SAFETY: setrlimit with a valid resource id and a local struct.
+        if unsafe { libc::setrlimit(res, &lim) } != 0 {
+            return Err(ChildError::setup(format!(
+                "set ulimit {}={}:{}: {}",
+                u.name,
+                u.soft,
+                u.hard,
+                std::io::Error::last_os_error()
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub fn rlimit_resource(name: &str) -> Option<libc::__rlimit_resource_t> {
+    Some(
+        match name
+            .trim_start_matches("RLIMIT_")
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "core" => libc::RLIMIT_CORE,
+            "cpu" => libc::RLIMIT_CPU,
+            "data" => libc::RLIMIT_DATA,
+            "fsize" => libc::RLIMIT_FSIZE,
+            "locks" => libc::RLIMIT_LOCKS,
+            "memlock" => libc::RLIMIT_MEMLOCK,
+            "msgqueue" => libc::RLIMIT_MSGQUEUE,
+            "nice" => libc::RLIMIT_NICE,
+            "nofile" => libc::RLIMIT_NOFILE,
+            "nproc" => libc::RLIMIT_NPROC,
+            "rss" => libc::RLIMIT_RSS,
+            "rtprio" => libc::RLIMIT_RTPRIO,
+            "rttime" => libc::RLIMIT_RTTIME,
+            "sigpending" => libc::RLIMIT_SIGPENDING,
+            "stack" => libc::RLIMIT_STACK,
+            "as" => libc::RLIMIT_AS,
+            _ => return None,
+        },
+    )
+}

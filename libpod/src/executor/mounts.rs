@@ -1,0 +1,406 @@
+//! The container's filesystem view, built in the child inside its fresh mount namespace:
+//! rootfs, /proc, /sys, /dev, bind mounts, pivot_root, then masked and read-only paths.
+//! Everything mounted here disappears with the namespace, so nothing needs unmounting later.
+
+use std::ffi::CString;
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Component, Path, PathBuf};
+
+use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::sys::statvfs::{FsFlags, statvfs};
+
+use super::{ChildError, Plan};
+use crate::container::Mount;
+
+type Res = Result<(), ChildError>;
+
+fn ctx(what: impl Into<String>) -> impl FnOnce(nix::Error) -> ChildError {
+    let what = what.into();
+    move |e| ChildError::setup(format!("{what}: {e}"))
+}
+
+/// Joins a container path onto the new root without letting `..` climb out of it.
+pub fn in_root(root: &Path, p: &Path) -> PathBuf {
+    let mut out = root.to_path_buf();
+    for c in p.components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::ParentDir => {
+                if out != root {
+                    out.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Creates `target` (a directory, or an empty file when the source is a file) for a mount.
+/// Refuses to create it through a symlink, which could point anywhere on the host before
+/// pivot_root.
+fn mount_point(root: &Path, target: &Path, dir: bool) -> Res {
+    let mut cur = root.to_path_buf();
+    let comps: Vec<_> = target
+        .strip_prefix(root)
+        .unwrap_or(target)
+        .components()
+        .collect();
+    for (i, c) in comps.iter().enumerate() {
+        let Component::Normal(n) = c else { continue };
+        cur.push(n);
+        let last = i + 1 == comps.len();
+        match fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(ChildError::setup(format!(
+                    "mount point {} is a symlink in the image: refusing to follow it",
+                    cur.display()
+                )));
+            }
+            Ok(_) => {}
+            Err(_) if last && !dir => {
+                fs::File::create(&cur)
+                    .map_err(|e| ChildError::setup(format!("create {}: {e}", cur.display())))?;
+            }
+            Err(_) => {
+                fs::create_dir(&cur)
+                    .map_err(|e| ChildError::setup(format!("mkdir {}: {e}", cur.display())))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
+    let root = plan.rootfs.as_path();
+    // Nothing we mount may propagate back to the user's namespace.
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(ctx("make / private"))?;
+    (plan.mount_rootfs)(root).map_err(ChildError::setup)?;
+
+    mount_point(root, &root.join("proc"), true)?;
+    let nosuid = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    mount(
+        Some("proc"),
+        &root.join("proc"),
+        Some("proc"),
+        nosuid,
+        None::<&str>,
+    )
+    .map_err(ctx("mount /proc"))?;
+
+    mount_point(root, &root.join("sys"), true)?;
+    let sys = root.join("sys");
+    if mount(
+        Some("sysfs"),
+        &sys,
+        Some("sysfs"),
+        nosuid | MsFlags::MS_RDONLY,
+        None::<&str>,
+    )
+    .is_err()
+    {
+        // Without our own network namespace (--network host) sysfs cannot be mounted in a user
+        // namespace; podman then binds the host's read-only, as we do.
+        mount(
+            Some("/sys"),
+            &sys,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(ctx("bind /sys"))?;
+        remount_ro(&sys)?;
+    }
+
+    setup_dev(root)?;
+
+    for (src, dest) in &plan.etc_files {
+        let target = in_root(root, Path::new(dest));
+        mount_point(root, &target, false)?;
+        mount(
+            Some(src.as_path()),
+            &target,
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(ctx(format!("bind {dest}")))?;
+    }
+    for m in &plan.mounts {
+        user_mount(root, m)?;
+    }
+    Ok(())
+}
+
+fn setup_dev(root: &Path) -> Res {
+    let dev = root.join("dev");
+    mount_point(root, &dev, true)?;
+    mount(
+        Some("tmpfs"),
+        &dev,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_STRICTATIME,
+        Some("mode=755,size=65536k"),
+    )
+    .map_err(ctx("mount /dev"))?;
+    // Device nodes cannot be created in a user namespace: bind the host's, as podman does
+    // rootless. These are the OCI default devices.
+    for name in ["null", "zero", "full", "random", "urandom", "tty"] {
+        let target = dev.join(name);
+        fs::File::create(&target)
+            .map_err(|e| ChildError::setup(format!("create /dev/{name}: {e}")))?;
+        mount(
+            Some(Path::new("/dev").join(name).as_path()),
+            &target,
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(ctx(format!("bind /dev/{name}")))?;
+    }
+    let pts = dev.join("pts");
+    fs::create_dir(&pts).map_err(|e| ChildError::setup(format!("mkdir /dev/pts: {e}")))?;
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC;
+    if mount(
+        Some("devpts"),
+        &pts,
+        Some("devpts"),
+        flags,
+        Some("newinstance,ptmxmode=0666,mode=0620,gid=5"),
+    )
+    .is_err()
+    {
+        // gid 5 (tty) is unmapped when the user has no subordinate gids beyond their own.
+        mount(
+            Some("devpts"),
+            &pts,
+            Some("devpts"),
+            flags,
+            Some("newinstance,ptmxmode=0666,mode=0620"),
+        )
+        .map_err(ctx("mount /dev/pts"))?;
+    }
+    symlink("pts/ptmx", dev.join("ptmx"))
+        .map_err(|e| ChildError::setup(format!("symlink /dev/ptmx: {e}")))?;
+    let shm = dev.join("shm");
+    fs::create_dir(&shm).map_err(|e| ChildError::setup(format!("mkdir /dev/shm: {e}")))?;
+    mount(
+        Some("shm"),
+        &shm,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV,
+        Some("mode=1777,size=65536k"),
+    )
+    .map_err(ctx("mount /dev/shm"))?;
+    let mq = dev.join("mqueue");
+    fs::create_dir(&mq).map_err(|e| ChildError::setup(format!("mkdir /dev/mqueue: {e}")))?;
+    mount(
+        Some("mqueue"),
+        &mq,
+        Some("mqueue"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV,
+        None::<&str>,
+    )
+    .map_err(ctx("mount /dev/mqueue"))?;
+    for (link, target) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+        ("core", "/proc/kcore"),
+    ] {
+        symlink(target, dev.join(link))
+            .map_err(|e| ChildError::setup(format!("symlink /dev/{link}: {e}")))?;
+    }
+    Ok(())
+}
+
+fn user_mount(root: &Path, m: &Mount) -> Res {
+    let target = in_root(root, &m.destination);
+    match m.kind.as_str() {
+        "tmpfs" => {
+            mount_point(root, &target, true)?;
+            let data: Vec<&str> = m
+                .options
+                .iter()
+                .map(String::as_str)
+                .filter(|o| {
+                    !matches!(
+                        *o,
+                        "ro" | "rw" | "noexec" | "exec" | "nosuid" | "suid" | "nodev" | "dev"
+                    )
+                })
+                .collect();
+            let mut flags = MsFlags::MS_NODEV;
+            if !m.options.iter().any(|o| o == "suid") {
+                flags |= MsFlags::MS_NOSUID;
+            }
+            if m.options.iter().any(|o| o == "noexec") {
+                flags |= MsFlags::MS_NOEXEC;
+            }
+            if m.read_only() {
+                flags |= MsFlags::MS_RDONLY;
+            }
+            let data = if data.is_empty() {
+                "mode=1777".to_string()
+            } else {
+                data.join(",")
+            };
+            mount(
+                Some("tmpfs"),
+                &target,
+                Some("tmpfs"),
+                flags,
+                Some(data.as_str()),
+            )
+            .map_err(ctx(format!("mount tmpfs on {}", m.destination.display())))
+        }
+        _ => {
+            let is_dir = fs::metadata(&m.source)
+                .map(|md| md.is_dir())
+                .unwrap_or(true);
+            mount_point(root, &target, is_dir)?;
+            mount(
+                Some(m.source.as_path()),
+                &target,
+                None::<&str>,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None::<&str>,
+            )
+            .map_err(ctx(format!(
+                "bind {} on {}",
+                m.source.display(),
+                m.destination.display()
+            )))?;
+            if m.read_only() {
+                remount_ro(&target)
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Remounts a bind mount read-only, keeping the flags the kernel locked on it in a user
+/// namespace (nosuid, nodev, noexec...): dropping one of them is refused with EPERM.
+pub fn remount_ro(target: &Path) -> Res {
+    let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
+    if let Ok(st) = statvfs(target) {
+        let f = st.flags();
+        for (have, want) in [
+            (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
+            (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
+            (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
+            (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
+            (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
+            (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
+        ] {
+            if f.contains(have) {
+                flags |= want;
+            }
+        }
+    }
+    mount(None::<&str>, target, None::<&str>, flags, None::<&str>)
+        .map_err(ctx(format!("remount {} read-only", target.display())))
+}
+
+/// pivot_root into the prepared root and drop the old one (the "pivot_root(., .)" trick runc
+/// uses: no need for a put_old directory inside the image).
+pub fn pivot(root: &Path) -> Res {
+    nix::unistd::chdir(root).map_err(ctx("chdir to rootfs"))?;
+    nix::unistd::pivot_root(".", ".").map_err(ctx("pivot_root"))?;
+    umount2(".", MntFlags::MNT_DETACH).map_err(ctx("detach old root"))?;
+    nix::unistd::chdir("/").map_err(ctx("chdir /"))
+}
+
+/// Masks paths with /dev/null (files) or an empty read-only tmpfs (directories), then makes
+/// the read-only paths read-only. Missing paths are skipped, as in podman.
+pub fn mask_and_protect(masked: &[&str], readonly: &[&str]) -> Res {
+    for p in masked {
+        match fs::metadata(p) {
+            Ok(m) if m.is_dir() => {
+                mount(
+                    Some("tmpfs"),
+                    *p,
+                    Some("tmpfs"),
+                    MsFlags::MS_RDONLY,
+                    None::<&str>,
+                )
+                .map_err(ctx(format!("mask {p}")))?;
+            }
+            Ok(_) => {
+                mount(
+                    Some("/dev/null"),
+                    *p,
+                    None::<&str>,
+                    MsFlags::MS_BIND,
+                    None::<&str>,
+                )
+                .map_err(ctx(format!("mask {p}")))?;
+            }
+            Err(_) => {}
+        }
+    }
+    for p in readonly {
+        if fs::metadata(p).is_err() {
+            continue;
+        }
+        mount(
+            Some(*p),
+            *p,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(ctx(format!("bind {p}")))?;
+        remount_ro(Path::new(p))?;
+    }
+    Ok(())
+}
+
+/// `--read-only`: the root filesystem itself becomes read-only after every mount is in place.
+pub fn root_read_only() -> Res {
+    remount_ro(Path::new("/"))
+}
+
+/// Brings up `lo` in the container's new network namespace (loopback-only networking).
+pub fn loopback_up() -> Res {
+    // SAFETY: plain socket/ioctl calls on a local buffer; the fd is closed below.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(ChildError::setup(format!(
+                "socket: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        let mut req: libc::ifreq = std::mem::zeroed();
+        for (i, b) in b"lo\0".iter().enumerate() {
+            req.ifr_name[i] = *b as libc::c_char;
+        }
+        let mut rc = libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut req);
+        if rc == 0 {
+            req.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+            rc = libc::ioctl(fd, libc::SIOCSIFFLAGS, &req);
+        }
+        let err = std::io::Error::last_os_error();
+        libc::close(fd);
+        if rc != 0 {
+            return Err(ChildError::setup(format!("bring up loopback: {err}")));
+        }
+    }
+    Ok(())
+}
+
+pub fn cstr(s: &str) -> Result<CString, ChildError> {
+    CString::new(s)
+        .map_err(|_| ChildError::setup(format!("NUL byte in \"{}\"", s.replace('\0', "\\0"))))
+}

@@ -1,0 +1,25 @@
+#![recursion_limit = "256"]
+//! libpod: burrow's engine. Containers, their state, the rootless user namespace, the
+//! built-in executor and the per-container monitor. The CLI calls [`Runtime`]; nothing here
+//! prints to the terminal except a container's own output.
+
+pub mod container;
+pub mod error;
+pub mod executor;
+pub mod logs;
+pub mod paths;
+pub mod runtime;
+pub mod security;
+pub mod state;
+pub mod supervise;
+pub mod userns;
+
+pub use container::{Container, ContainerConfig, Status};
+pub use error::{LibpodError, Result};
+pub use runtime::Runtime;
+
+/// Image types the CLI prints; the store itself stays behind [`Runtime`].
+pub use storage::Image;
+pub mod reference {
+    pub use storage::reference::repository;
+}

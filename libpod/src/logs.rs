@@ -1,0 +1,138 @@
+//! Container logs in podman's k8s-file format: one line per chunk of output,
+//! `<RFC3339Nano time> <stdout|stderr> <F|P> <text>`, where P marks a partial line (the
+//! output did not end in a newline yet) and F a full one.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, Local};
+
+use crate::error::{LibpodError, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+pub struct LogWriter {
+    file: File,
+}
+
+impl LogWriter {
+    pub fn open(path: &Path) -> Result<LogWriter> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| LibpodError::io(format!("open log {}", path.display()), e))?;
+        Ok(LogWriter { file })
+    }
+
+    /// Writes `data` as log lines; a trailing fragment without newline becomes a P line.
+    pub fn write(&mut self, stream: Stream, data: &[u8]) {
+        let now = Local::now().format("%Y-%m-%dT%H:%M:%S%.9f%:z").to_string();
+        let name = match stream {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        };
+        let mut out = Vec::with_capacity(data.len() + 64);
+        for chunk in data.split_inclusive(|b| *b == b'\n') {
+            let (tag, text) = match chunk.strip_suffix(b"\n") {
+                Some(t) => ("F", t),
+                None => ("P", chunk),
+            };
+            out.extend_from_slice(format!("{now} {name} {tag} ").as_bytes());
+            out.extend_from_slice(text);
+            out.push(b'\n');
+        }
+        // A full disk must not kill the container's supervision; output is still shown.
+        let _ = self.file.write_all(&out);
+    }
+}
+
+/// One parsed log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub time: DateTime<FixedOffset>,
+    pub stream: Stream,
+    pub partial: bool,
+    pub text: String,
+}
+
+pub fn parse_line(line: &str) -> Option<Entry> {
+    let mut it = line.splitn(4, ' ');
+    let time = DateTime::parse_from_rfc3339(it.next()?).ok()?;
+    let stream = match it.next()? {
+        "stdout" => Stream::Stdout,
+        "stderr" => Stream::Stderr,
+        _ => return None,
+    };
+    let partial = it.next()? == "P";
+    let text = it.next().unwrap_or("").to_string();
+    Some(Entry {
+        time,
+        stream,
+        partial,
+        text,
+    })
+}
+
+/// Reads entries from `pos` on; returns them and the new position (for `logs -f`).
+pub fn read_from(path: &Path, pos: u64) -> Result<(Vec<Entry>, u64)> {
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), pos)),
+        Err(e) => return Err(LibpodError::io(format!("open log {}", path.display()), e)),
+    };
+    f.seek(SeekFrom::Start(pos))
+        .map_err(|e| LibpodError::io("seek log", e))?;
+    let mut reader = BufReader::new(f);
+    let mut entries = Vec::new();
+    let mut consumed = pos;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = reader
+            .read_line(&mut line)
+            .map_err(|e| LibpodError::io("read log", e))?;
+        if n == 0 || !line.ends_with('\n') {
+            break; // an unfinished line is read again next time
+        }
+        consumed += n as u64;
+        if let Some(e) = parse_line(line.trim_end_matches('\n')) {
+            entries.push(e);
+        }
+    }
+    Ok((entries, consumed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_and_partial_lines_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("log");
+        let mut w = LogWriter::open(&p).unwrap();
+        w.write(Stream::Stdout, b"one\ntwo\nthr");
+        w.write(Stream::Stderr, b"oops\n");
+        let (entries, pos) = read_from(&p, 0).unwrap();
+        let texts: Vec<_> = entries
+            .iter()
+            .map(|e| (e.text.as_str(), e.partial, e.stream))
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                ("one", false, Stream::Stdout),
+                ("two", false, Stream::Stdout),
+                ("thr", true, Stream::Stdout),
+                ("oops", false, Stream::Stderr)
+            ]
+        );
+        assert_eq!(read_from(&p, pos).unwrap().0.len(), 0);
+    }
+}

@@ -1,0 +1,478 @@
+//! `create`: validates what the user asked for, merges it with the image's config following
+//! docker's rules, and records the container in one database row. Nothing is written to the
+//! store or the database when validation fails.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::container::{Container, ContainerConfig, ContainerState, Mount, RestartPolicy, Ulimit};
+use crate::error::{LibpodError, Result};
+
+use super::{Runtime, names, now_nanos};
+
+/// Raw options from `create`/`run`, validated by [`Runtime::create`].
+#[derive(Clone, Debug, Default)]
+pub struct CreateOptions {
+    pub image: String,
+    pub command: Vec<String>,
+    pub name: Option<String>,
+    pub entrypoint: Option<String>,
+    pub env: Vec<String>,
+    pub env_files: Vec<PathBuf>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub group_add: Vec<String>,
+    pub hostname: Option<String>,
+    pub labels: Vec<String>,
+    pub label_files: Vec<PathBuf>,
+    pub annotations: Vec<String>,
+    pub volumes: Vec<String>,
+    pub tmpfs: Vec<String>,
+    pub read_only: bool,
+    pub init: bool,
+    pub tty: bool,
+    pub interactive: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub privileged: bool,
+    pub security_opt: Vec<String>,
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<u32>,
+    pub restart: Option<String>,
+    pub rm: bool,
+    pub ulimits: Vec<String>,
+    pub network: Option<String>,
+    pub replace: bool,
+    pub cidfile: Option<PathBuf>,
+    pub preserve_fds: u32,
+}
+
+impl Runtime {
+    pub fn create(&self, opts: &CreateOptions) -> Result<Container> {
+        let image = self.store.lookup(&opts.image)?;
+        let image_config = self.store.config(&image)?;
+        let ic = image_config.config().clone().unwrap_or_default();
+
+        // Validate everything before the first write.
+        let name = match &opts.name {
+            Some(n) => {
+                names::validate_name(n)?;
+                n.clone()
+            }
+            None => names::random_name()?,
+        };
+        let restart = match &opts.restart {
+            Some(r) => RestartPolicy::parse(r).map_err(LibpodError::InvalidArgument)?,
+            None => RestartPolicy::default(),
+        };
+        if opts.rm && !matches!(restart.name.as_str(), "" | "no") {
+            return Err(LibpodError::InvalidArgument(
+                "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"".into(),
+            ));
+        }
+        let stop_signal = match opts.stop_signal.as_deref().or(ic.stop_signal().as_deref()) {
+            Some(s) => {
+                parse_signal(s)?;
+                s.to_string()
+            }
+            None => "SIGTERM".to_string(),
+        };
+        let mut mounts = Vec::new();
+        for v in &opts.volumes {
+            mounts.push(parse_volume(v)?);
+        }
+        for t in &opts.tmpfs {
+            mounts.push(parse_tmpfs(t));
+        }
+        let ulimits = opts
+            .ulimits
+            .iter()
+            .map(|u| parse_ulimit(u))
+            .collect::<Result<Vec<_>>>()?;
+        let network = opts.network.clone().unwrap_or_else(|| "none".to_string());
+        if !matches!(network.as_str(), "none" | "host" | "private") {
+            return Err(LibpodError::InvalidArgument(format!(
+                "unsupported network mode \"{network}\": use none or host"
+            )));
+        }
+        let mut seccomp = String::new();
+        let mut no_new_privileges = false;
+        for s in &opts.security_opt {
+            match s.split_once(['=', ':']) {
+                Some(("seccomp", v)) => {
+                    if v != "unconfined" && !Path::new(v).is_file() {
+                        return Err(LibpodError::InvalidArgument(format!(
+                            "seccomp profile \"{v}\" not found: give an existing JSON file or \"unconfined\""
+                        )));
+                    }
+                    seccomp = v.to_string();
+                }
+                Some(("no-new-privileges", v)) => no_new_privileges = v != "false",
+                Some(("label", _))
+                | Some(("apparmor", _))
+                | Some(("mask", _))
+                | Some(("unmask", _)) => {}
+                None if s == "no-new-privileges" => no_new_privileges = true,
+                _ => {
+                    return Err(LibpodError::InvalidArgument(format!(
+                        "invalid --security-opt \"{s}\": use seccomp=unconfined|PATH or no-new-privileges"
+                    )));
+                }
+            }
+        }
+        // Capabilities are checked now so a typo fails `create`, not `start`.
+        crate::security::capabilities::resolve(&opts.cap_add, &opts.cap_drop, opts.privileged)?;
+
+        let mut env: Vec<String> = ic.env().clone().unwrap_or_default();
+        for f in &opts.env_files {
+            for line in read_lines(f, "env file")? {
+                merge_env(&mut env, &line);
+            }
+        }
+        for e in &opts.env {
+            merge_env(&mut env, e);
+        }
+        let mut labels: BTreeMap<String, String> = ic
+            .labels()
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        for f in &opts.label_files {
+            for line in read_lines(f, "label file")? {
+                let (k, v) = line.split_once('=').unwrap_or((&line, ""));
+                labels.insert(k.to_string(), v.to_string());
+            }
+        }
+        for l in &opts.labels {
+            let (k, v) = l.split_once('=').unwrap_or((l, ""));
+            labels.insert(k.to_string(), v.to_string());
+        }
+        let annotations = opts
+            .annotations
+            .iter()
+            .map(|a| {
+                let (k, v) = a.split_once('=').unwrap_or((a, ""));
+                (k.to_string(), v.to_string())
+            })
+            .collect();
+        // docker's rules: --entrypoint replaces the image's entrypoint and drops its cmd;
+        // a command after the image replaces the image's cmd.
+        let (entrypoint, cmd) = match &opts.entrypoint {
+            Some(ep) => {
+                let ep = if ep.is_empty() {
+                    Vec::new()
+                } else if ep.trim_start().starts_with('[') {
+                    serde_json::from_str(ep).map_err(|e| {
+                        LibpodError::InvalidArgument(format!("invalid --entrypoint \"{ep}\": {e}"))
+                    })?
+                } else {
+                    vec![ep.clone()]
+                };
+                (ep, opts.command.clone())
+            }
+            None => {
+                let cmd = if opts.command.is_empty() {
+                    ic.cmd().clone().unwrap_or_default()
+                } else {
+                    opts.command.clone()
+                };
+                (ic.entrypoint().clone().unwrap_or_default(), cmd)
+            }
+        };
+        let args: Vec<String> = entrypoint.iter().chain(cmd.iter()).cloned().collect();
+        if args.is_empty() {
+            return Err(LibpodError::InvalidArgument(format!(
+                "no command or entrypoint provided, and no CMD or ENTRYPOINT from image {}",
+                opts.image
+            )));
+        }
+
+        if opts.replace
+            && let Some(n) = &opts.name
+            && let Ok(old) = self.state.lookup(n)
+            && old.name == *n
+        {
+            self.remove(&old.id, true, false)?;
+        }
+
+        let id = names::new_id()?;
+        let config = ContainerConfig {
+            image_id: image.id.clone(),
+            image_name: display_image_name(&opts.image, &image),
+            args,
+            cmd,
+            entrypoint,
+            env,
+            workdir: opts
+                .workdir
+                .clone()
+                .or_else(|| ic.working_dir().clone().filter(|w| !w.is_empty()))
+                .unwrap_or_else(|| "/".to_string()),
+            user: opts
+                .user
+                .clone()
+                .or_else(|| ic.user().clone())
+                .unwrap_or_default(),
+            group_add: opts.group_add.clone(),
+            hostname: opts
+                .hostname
+                .clone()
+                .unwrap_or_else(|| id[..12].to_string()),
+            labels,
+            annotations,
+            mounts,
+            read_only: opts.read_only,
+            init: opts.init,
+            tty: opts.tty,
+            interactive: opts.interactive,
+            cap_add: opts.cap_add.clone(),
+            cap_drop: opts.cap_drop.clone(),
+            privileged: opts.privileged,
+            seccomp,
+            no_new_privileges,
+            stop_signal,
+            stop_timeout: opts.stop_timeout.unwrap_or(10),
+            restart,
+            auto_remove: opts.rm,
+            ulimits,
+            network,
+            log_path: self.paths.container_dir(&id).join("ctr.log"),
+            stdin_open: opts.interactive,
+            preserve_fds: opts.preserve_fds,
+        };
+        let c = Container {
+            id: id.clone(),
+            name,
+            created: now_nanos(),
+            config,
+            state: ContainerState::default(),
+        };
+        let dir = self.paths.container_dir(&id);
+        for sub in ["upper", "work", "merged"] {
+            std::fs::create_dir_all(dir.join(sub))
+                .map_err(|e| LibpodError::io(format!("create {}", dir.join(sub).display()), e))?;
+        }
+        if let Err(e) = self.state.insert_container(&c) {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e);
+        }
+        if let Some(cidfile) = &opts.cidfile
+            && let Err(e) = write_cidfile(cidfile, &id)
+        {
+            let _ = self.remove(&id, true, false);
+            return Err(e);
+        }
+        if let Err(e) = self.write_spec(&c) {
+            let _ = self.remove(&id, true, false);
+            return Err(e);
+        }
+        Ok(c)
+    }
+}
+
+/// What `ps` shows in its IMAGE column: the image's own name, fully qualified.
+fn display_image_name(asked: &str, image: &storage::Image) -> String {
+    if image.id.starts_with(asked) {
+        return image
+            .names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| image.id.clone());
+    }
+    image
+        .names
+        .iter()
+        .find(|n| n.ends_with(asked) || n.contains(&format!("/{asked}:")))
+        .or(image.names.first())
+        .cloned()
+        .unwrap_or_else(|| asked.to_string())
+}
+
+fn write_cidfile(path: &Path, id: &str) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| LibpodError::io(format!("create cidfile {}", path.display()), e))?;
+    f.write_all(id.as_bytes())
+        .map_err(|e| LibpodError::io(format!("write cidfile {}", path.display()), e))
+}
+
+fn read_lines(path: &Path, what: &str) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| LibpodError::io(format!("read {what} {}", path.display()), e))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
+}
+
+/// `-e KEY=VALUE` sets, `-e KEY` copies the caller's value (or drops it if unset).
+fn merge_env(env: &mut Vec<String>, entry: &str) {
+    let (key, value) = match entry.split_once('=') {
+        Some((k, v)) => (k.to_string(), v.to_string()),
+        None => match std::env::var(entry) {
+            Ok(v) => (entry.to_string(), v),
+            Err(_) => return,
+        },
+    };
+    env.retain(|e| e.split_once('=').map(|(k, _)| k) != Some(key.as_str()));
+    env.push(format!("{key}={value}"));
+}
+
+/// `-v HOST:CTR[:OPTS]`. Only bind mounts of host paths for now; named volumes come with
+/// the volumes work.
+pub fn parse_volume(v: &str) -> Result<Mount> {
+    let parts: Vec<&str> = v.split(':').collect();
+    let (src, dst, opts) = match parts.as_slice() {
+        [s, d] => (*s, *d, ""),
+        [s, d, o] => (*s, *d, *o),
+        _ => {
+            return Err(LibpodError::InvalidArgument(format!(
+                "invalid volume \"{v}\": use HOST-DIR:CONTAINER-DIR[:OPTIONS]"
+            )));
+        }
+    };
+    if !dst.starts_with('/') {
+        return Err(LibpodError::InvalidArgument(format!(
+            "invalid volume \"{v}\": the container path \"{dst}\" must be absolute"
+        )));
+    }
+    if !(src.starts_with('/') || src.starts_with('.')) {
+        return Err(LibpodError::InvalidArgument(format!(
+            "named volume \"{src}\" is not supported yet: give a host path (absolute, or starting with ./)"
+        )));
+    }
+    let source = std::fs::canonicalize(src)
+        .map_err(|e| LibpodError::io(format!("invalid volume \"{v}\": host path {src}"), e))?;
+    let mut options = Vec::new();
+    for o in opts.split(',').filter(|o| !o.is_empty()) {
+        match o {
+            "ro" | "rw" | "z" | "Z" | "rbind" | "bind" | "private" | "rprivate" | "shared"
+            | "rshared" | "slave" | "rslave" | "nosuid" | "nodev" | "noexec" | "suid" | "dev"
+            | "exec" => options.push(o.to_string()),
+            _ => {
+                return Err(LibpodError::InvalidArgument(format!(
+                    "invalid volume \"{v}\": unknown option \"{o}\""
+                )));
+            }
+        }
+    }
+    Ok(Mount {
+        kind: "bind".into(),
+        source,
+        destination: PathBuf::from(dst),
+        options,
+    })
+}
+
+fn parse_tmpfs(t: &str) -> Mount {
+    let (dst, opts) = t.split_once(':').unwrap_or((t, ""));
+    Mount {
+        kind: "tmpfs".into(),
+        source: PathBuf::from("tmpfs"),
+        destination: PathBuf::from(dst),
+        options: opts
+            .split(',')
+            .filter(|o| !o.is_empty())
+            .map(str::to_string)
+            .collect(),
+    }
+}
+
+/// `--ulimit nofile=1024:2048`, `--ulimit nproc=-1` (unlimited).
+pub fn parse_ulimit(u: &str) -> Result<Ulimit> {
+    let bad = || {
+        LibpodError::InvalidArgument(format!(
+            "invalid ulimit \"{u}\": use NAME=SOFT[:HARD], e.g. nofile=1024:2048"
+        ))
+    };
+    let (name, vals) = u.split_once('=').ok_or_else(bad)?;
+    crate::executor::rlimit_resource(name).ok_or_else(|| {
+        LibpodError::InvalidArgument(format!(
+            "invalid ulimit \"{u}\": unknown resource \"{name}\""
+        ))
+    })?;
+    let num = |s: &str| -> Result<u64> {
+        if s == "-1" || s == "unlimited" {
+            Ok(libc::RLIM_INFINITY)
+        } else {
+            s.parse().map_err(|_| bad())
+        }
+    };
+    let (soft, hard) = match vals.split_once(':') {
+        Some((s, h)) => (num(s)?, num(h)?),
+        None => (num(vals)?, num(vals)?),
+    };
+    if soft > hard {
+        return Err(LibpodError::InvalidArgument(format!(
+            "invalid ulimit \"{u}\": the soft limit must not exceed the hard limit"
+        )));
+    }
+    Ok(Ulimit {
+        name: name.to_string(),
+        soft,
+        hard,
+    })
+}
+
+/// "SIGTERM", "TERM", "15" → the signal.
+pub fn parse_signal(s: &str) -> Result<nix::sys::signal::Signal> {
+    use std::str::FromStr;
+    let bad = || {
+        LibpodError::InvalidArgument(format!(
+            "invalid signal \"{s}\": use a name like SIGTERM or a number"
+        ))
+    };
+    if let Ok(n) = s.parse::<i32>() {
+        return nix::sys::signal::Signal::try_from(n).map_err(|_| bad());
+    }
+    let up = s.to_ascii_uppercase();
+    let full = if up.starts_with("SIG") {
+        up
+    } else {
+        format!("SIG{up}")
+    };
+    nix::sys::signal::Signal::from_str(&full).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volumes_tmpfs_ulimits_signals() {
+        let m = parse_volume("/tmp:/data:ro").unwrap();
+        assert!(m.read_only());
+        assert!(parse_volume("/tmp:relative").is_err());
+        assert!(parse_volume("/tmp:/d:bogus").is_err());
+        assert!(parse_volume("/does/not/exist:/d").is_err());
+        let t = parse_tmpfs("/run:size=1m,noexec");
+        assert_eq!(t.options, vec!["size=1m", "noexec"]);
+        let u = parse_ulimit("nofile=10:20").unwrap();
+        assert_eq!((u.soft, u.hard), (10, 20));
+        assert!(parse_ulimit("nofile=20:10").is_err());
+        assert!(parse_ulimit("bogus=1").is_err());
+        assert_eq!(
+            parse_signal("term").unwrap(),
+            nix::sys::signal::Signal::SIGTERM
+        );
+        assert_eq!(
+            parse_signal("9").unwrap(),
+            nix::sys::signal::Signal::SIGKILL
+        );
+        assert!(parse_signal("SIGNOPE").is_err());
+    }
+
+    #[test]
+    fn env_merge_overrides() {
+        let mut env = vec!["PATH=/bin".to_string(), "A=1".to_string()];
+        merge_env(&mut env, "A=2");
+        merge_env(&mut env, "B=x=y");
+        assert_eq!(env, vec!["PATH=/bin", "A=2", "B=x=y"]);
+    }
+}

@@ -1,0 +1,189 @@
+//! `exec`: a new process in a running container. This process joins the container's
+//! namespaces (it is already in the user namespace), forks the new process into them and
+//! supervises it like a foreground container.
+
+use std::fs::File;
+use std::os::fd::{AsFd, OwnedFd};
+
+use nix::sched::{CloneFlags, setns};
+use nix::sys::signal::{SigmaskHow, sigprocmask};
+
+use crate::container::Status;
+use crate::error::{LibpodError, Result};
+use crate::executor::{self, StdioMode};
+use crate::supervise::{self, Options};
+
+use super::Runtime;
+
+#[derive(Clone, Debug, Default)]
+pub struct ExecOptions {
+    pub command: Vec<String>,
+    pub interactive: bool,
+    pub tty: bool,
+    pub env: Vec<String>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub detach: bool,
+    pub privileged: bool,
+    pub preserve_fds: u32,
+}
+
+impl Runtime {
+    /// Runs a command in the container; returns its exit code (or 0 once started, detached).
+    pub fn exec(&self, name: &str, opts: &ExecOptions) -> Result<i32> {
+        let c = self.lookup(name)?;
+        if c.status() != Status::Running {
+            return Err(LibpodError::InvalidState(format!(
+                "can only create exec sessions on running containers: container state improper"
+            )));
+        }
+        if opts.command.is_empty() {
+            return Err(LibpodError::InvalidArgument(
+                "must provide a non-empty command to start an exec session".into(),
+            ));
+        }
+        let mut plan_c = c.clone();
+        plan_c.config.init = false;
+        plan_c.config.privileged = plan_c.config.privileged || opts.privileged;
+        plan_c.config.preserve_fds = opts.preserve_fds;
+        let mut process = self.process_plan(&plan_c)?;
+        process.args = opts.command.clone();
+        for e in &opts.env {
+            let key = e.split_once('=').map(|(k, _)| k).unwrap_or(e);
+            process
+                .env
+                .retain(|x| x.split_once('=').map(|(k, _)| k) != Some(key));
+            match e.split_once('=') {
+                Some(_) => process.env.push(e.clone()),
+                None => {
+                    if let Ok(v) = std::env::var(e) {
+                        process.env.push(format!("{e}={v}"));
+                    }
+                }
+            }
+        }
+        if let Some(w) = &opts.workdir {
+            process.cwd = w.clone();
+        }
+        if let Some(u) = &opts.user {
+            process.user = u.clone();
+        }
+        if opts.tty && !process.env.iter().any(|e| e.starts_with("TERM=")) {
+            process.env.push("TERM=xterm".into());
+        }
+        // Open every namespace before joining any: after the mount namespace, /proc/PID of
+        // the host view is gone.
+        let pid = c.state.pid;
+        let mut ns: Vec<(File, CloneFlags)> = Vec::new();
+        for (name, flag) in [
+            ("ipc", CloneFlags::CLONE_NEWIPC),
+            ("uts", CloneFlags::CLONE_NEWUTS),
+            ("net", CloneFlags::CLONE_NEWNET),
+            ("cgroup", CloneFlags::CLONE_NEWCGROUP),
+            ("pid", CloneFlags::CLONE_NEWPID),
+            ("mnt", CloneFlags::CLONE_NEWNS),
+        ] {
+            let path = format!("/proc/{pid}/ns/{name}");
+            let f = File::open(&path).map_err(|e| LibpodError::io(format!("open {path}"), e))?;
+            ns.push((f, flag));
+        }
+        let stdin: Option<OwnedFd> = if opts.interactive && !opts.tty && !opts.detach {
+            Some(
+                std::io::stdin()
+                    .as_fd()
+                    .try_clone_to_owned()
+                    .map_err(|e| LibpodError::io("duplicate stdin", e))?,
+            )
+        } else {
+            None
+        };
+        for (f, flag) in &ns {
+            let own = std::fs::metadata(format!("/proc/self/ns/{}", ns_name(*flag)))
+                .ok()
+                .map(|m| std::os::unix::fs::MetadataExt::ino(&m));
+            let theirs = f
+                .metadata()
+                .ok()
+                .map(|m| std::os::unix::fs::MetadataExt::ino(&m));
+            if own.is_some() && own == theirs {
+                continue; // --network host shares ours; setns to it would be a no-op anyway
+            }
+            setns(f.as_fd(), *flag).map_err(|e| {
+                LibpodError::sys(
+                    format!("join the {} namespace of {}", ns_name(*flag), c.name),
+                    e,
+                )
+            })?;
+        }
+        let stdio = if opts.tty {
+            StdioMode::Tty
+        } else {
+            StdioMode::Pipes { stdin }
+        };
+        if opts.detach {
+            return self.exec_detached(process, stdio);
+        }
+        let old = supervise::block_signals();
+        let sp = executor::spawn_in_container(process, stdio);
+        let sp = match sp {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+                return Err(e);
+            }
+        };
+        let raw = if opts.tty && opts.interactive {
+            executor::tty::RawMode::enter()
+        } else {
+            None
+        };
+        let code = supervise::supervise(
+            sp,
+            Options {
+                echo: true,
+                log: None,
+                stdin_to_pty: opts.tty && opts.interactive,
+                proxy_signals: true,
+            },
+        );
+        drop(raw);
+        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+        Ok(code)
+    }
+
+    fn exec_detached(&self, process: executor::ProcessPlan, stdio: StdioMode) -> Result<i32> {
+        // SAFETY: single-threaded; the child only spawns and supervises the exec process.
+        match unsafe { nix::unistd::fork() }.map_err(|e| LibpodError::sys("fork", e))? {
+            nix::unistd::ForkResult::Child => {
+                let _ = nix::unistd::setsid();
+                super::start::detach_stdio();
+                let code = match executor::spawn_in_container(process, stdio) {
+                    Ok(sp) => supervise::supervise(
+                        sp,
+                        Options {
+                            echo: false,
+                            log: None,
+                            stdin_to_pty: false,
+                            proxy_signals: true,
+                        },
+                    ),
+                    Err(e) => e.exit_code(),
+                };
+                // SAFETY: leave without running the parent's exit handlers.
+                unsafe { libc::_exit(code) }
+            }
+            nix::unistd::ForkResult::Parent { .. } => Ok(0),
+        }
+    }
+}
+
+fn ns_name(flag: CloneFlags) -> &'static str {
+    match flag {
+        CloneFlags::CLONE_NEWIPC => "ipc",
+        CloneFlags::CLONE_NEWUTS => "uts",
+        CloneFlags::CLONE_NEWNET => "net",
+        CloneFlags::CLONE_NEWCGROUP => "cgroup",
+        CloneFlags::CLONE_NEWPID => "pid_for_children",
+        _ => "mnt",
+    }
+}

@@ -1,0 +1,188 @@
+//! `inspect` output in podman's JSON shape (field names as podman 5 prints them).
+
+use chrono::{DateTime, Local, TimeZone};
+use serde_json::{Value, json};
+
+use crate::container::{Container, Status};
+use crate::error::Result;
+use crate::security;
+
+use super::Runtime;
+
+pub(crate) fn time_string(nanos: i64) -> String {
+    if nanos == 0 {
+        return "0001-01-01T00:00:00Z".to_string();
+    }
+    let t: DateTime<Local> = Local.timestamp_nanos(nanos);
+    t.format("%Y-%m-%dT%H:%M:%S%.9f%:z").to_string()
+}
+
+impl Runtime {
+    pub fn inspect(&self, c: &Container) -> Result<Value> {
+        let cfg = &c.config;
+        let st = &c.state;
+        let status = c.status();
+        let caps = security::capabilities::resolve(&cfg.cap_add, &cfg.cap_drop, cfg.privileged)
+            .map(|s| security::capabilities::names(&s))
+            .unwrap_or_default();
+        let mounts: Vec<Value> = cfg
+            .mounts
+            .iter()
+            .map(|m| {
+                json!({
+                    "Type": m.kind,
+                    "Source": m.source,
+                    "Destination": m.destination,
+                    "Driver": "",
+                    "Mode": "",
+                    "Options": if m.kind == "bind" { vec!["rbind".to_string()] } else { m.options.clone() },
+                    "RW": !m.read_only(),
+                    "Propagation": if m.kind == "bind" { "rprivate" } else { "" },
+                })
+            })
+            .collect();
+        let binds: Vec<String> = cfg
+            .mounts
+            .iter()
+            .filter(|m| m.kind == "bind")
+            .map(|m| {
+                let opts = if m.read_only() { "ro" } else { "rw" };
+                format!(
+                    "{}:{}:{opts},rprivate,rbind",
+                    m.source.display(),
+                    m.destination.display()
+                )
+            })
+            .collect();
+        let tmpfs: serde_json::Map<String, Value> = cfg
+            .mounts
+            .iter()
+            .filter(|m| m.kind == "tmpfs")
+            .map(|m| {
+                (
+                    m.destination.display().to_string(),
+                    Value::String(m.options.join(",")),
+                )
+            })
+            .collect();
+        let dir = self.paths.container_dir(&c.id);
+        Ok(json!({
+            "Id": c.id,
+            "Created": time_string(c.created),
+            "Path": cfg.args.first().cloned().unwrap_or_default(),
+            "Args": cfg.args.iter().skip(1).collect::<Vec<_>>(),
+            "State": {
+                "OciVersion": "1.2.0",
+                "Status": status.as_str(),
+                "Running": status == Status::Running,
+                "Paused": status == Status::Paused,
+                "Restarting": false,
+                "OOMKilled": st.oom_killed,
+                "Dead": false,
+                "Pid": st.pid,
+                "ConmonPid": st.monitor_pid,
+                "ExitCode": st.exit_code,
+                "Error": "",
+                "StartedAt": time_string(st.started),
+                "FinishedAt": time_string(st.finished),
+                "CheckpointedAt": "0001-01-01T00:00:00Z",
+                "RestoredAt": "0001-01-01T00:00:00Z",
+            },
+            "Image": cfg.image_id,
+            "ImageName": cfg.image_name,
+            "Rootfs": "",
+            "Pod": "",
+            "ResolvConfPath": dir.join("resolv.conf"),
+            "HostnamePath": dir.join("hostname"),
+            "HostsPath": dir.join("hosts"),
+            "StaticDir": dir,
+            "OCIConfigPath": dir.join("config.json"),
+            "OCIRuntime": "burrow",
+            "ConmonPidFile": "",
+            "PidFile": "",
+            "Name": c.name,
+            "RestartCount": st.restart_count,
+            "Driver": self.store.driver().as_str(),
+            "MountLabel": "",
+            "ProcessLabel": "",
+            "AppArmorProfile": "",
+            "EffectiveCaps": caps,
+            "BoundingCaps": caps,
+            "ExecIDs": [],
+            "Mounts": mounts,
+            "Dependencies": [],
+            "NetworkSettings": {
+                "EndpointID": "", "Gateway": "", "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
+                "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "MacAddress": "", "Bridge": "",
+                "SandboxID": "", "HairpinMode": false, "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0,
+                "Ports": {}, "SandboxKey": if status == Status::Running && cfg.network != "host" { format!("/proc/{}/ns/net", st.pid) } else { String::new() },
+            },
+            "Namespace": "",
+            "IsInfra": false,
+            "IsService": false,
+            "Config": {
+                "Hostname": cfg.hostname,
+                "Domainname": "",
+                "User": cfg.user,
+                "AttachStdin": cfg.interactive,
+                "AttachStdout": false,
+                "AttachStderr": false,
+                "Tty": cfg.tty,
+                "OpenStdin": cfg.stdin_open,
+                "StdinOnce": false,
+                "Env": cfg.env,
+                "Cmd": cfg.cmd,
+                "Image": cfg.image_name,
+                "Volumes": null,
+                "WorkingDir": cfg.workdir,
+                "Entrypoint": if cfg.entrypoint.is_empty() { Value::Null } else { json!(cfg.entrypoint) },
+                "OnBuild": null,
+                "Labels": cfg.labels,
+                "Annotations": cfg.annotations,
+                "StopSignal": cfg.stop_signal,
+                "StopTimeout": cfg.stop_timeout,
+                "CreateCommand": [],
+                "Umask": "0022",
+                "Timeout": 0,
+                "Passwd": true,
+            },
+            "HostConfig": {
+                "Binds": binds,
+                "CgroupManager": "cgroupfs",
+                "CgroupMode": "private",
+                "ContainerIDFile": "",
+                "LogConfig": {"Type": "k8s-file", "Config": null, "Path": cfg.log_path, "Tag": "", "Size": "0B"},
+                "NetworkMode": cfg.network,
+                "PortBindings": {},
+                "RestartPolicy": {"Name": cfg.restart.name, "MaximumRetryCount": cfg.restart.max_retries},
+                "AutoRemove": cfg.auto_remove,
+                "CapAdd": cfg.cap_add,
+                "CapDrop": cfg.cap_drop,
+                "Dns": [], "DnsOptions": [], "DnsSearch": [], "ExtraHosts": [],
+                "GroupAdd": cfg.group_add,
+                "IpcMode": "private",
+                "PidMode": "private",
+                "UTSMode": "private",
+                "Privileged": cfg.privileged,
+                "PublishAllPorts": false,
+                "ReadonlyRootfs": cfg.read_only,
+                "SecurityOpt": security_opts(c),
+                "Tmpfs": tmpfs,
+                "Init": cfg.init,
+                "Ulimits": cfg.ulimits.iter().map(|u| json!({"Name": format!("RLIMIT_{}", u.name.to_uppercase()), "Soft": u.soft, "Hard": u.hard})).collect::<Vec<_>>(),
+                "UsernsMode": "",
+            },
+        }))
+    }
+}
+
+fn security_opts(c: &Container) -> Vec<String> {
+    let mut v = Vec::new();
+    if !c.config.seccomp.is_empty() {
+        v.push(format!("seccomp={}", c.config.seccomp));
+    }
+    if c.config.no_new_privileges {
+        v.push("no-new-privileges".to_string());
+    }
+    v
+}

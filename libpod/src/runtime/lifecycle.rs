@@ -1,0 +1,304 @@
+//! stop, kill, restart, rm, wait, rename, ps and logs. Processes are addressed by the pid
+//! recorded at start, checked against its start time so a reused pid is never signalled.
+
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+use crate::container::{Container, Status};
+use crate::error::{LibpodError, Result};
+use crate::logs::{self, Stream};
+use crate::state::State;
+
+use super::create::parse_signal;
+use super::start::pid_start_time;
+use super::{Runtime, now_nanos};
+
+/// `logs` options.
+#[derive(Clone, Debug, Default)]
+pub struct LogsOptions {
+    pub follow: bool,
+    pub timestamps: bool,
+    pub since: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub until: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub tail: Option<usize>,
+}
+
+fn alive(pid: i32, start: u64) -> bool {
+    pid > 0
+        && kill(Pid::from_raw(pid), None).is_ok()
+        && (start == 0 || pid_start_time(pid) == start)
+}
+
+/// An exit code we cannot know: the supervisor died with the container (podman shows -1 too).
+const UNKNOWN_EXIT: i32 = -1;
+
+impl Runtime {
+    pub fn lookup(&self, name_or_id: &str) -> Result<Container> {
+        self.refresh(self.state.lookup(name_or_id)?)
+    }
+
+    /// Repairs a record whose process and supervisor are both gone (a killed burrow, a
+    /// reboot): the container is exited, whatever the row said.
+    pub(crate) fn refresh(&self, mut c: Container) -> Result<Container> {
+        if matches!(
+            c.status(),
+            Status::Running | Status::Stopping | Status::Paused
+        ) && !alive(c.state.pid, c.state.pid_start)
+        {
+            // The monitor records the exit itself a moment after the process ends.
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while c.state.monitor_pid > 0
+                && c.state.monitor_pid != std::process::id() as i32
+                && kill(Pid::from_raw(c.state.monitor_pid), None).is_ok()
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(5));
+                c = self.state.lookup(&c.id)?;
+                if c.status() == Status::Exited {
+                    return Ok(c);
+                }
+            }
+            if c.status() != Status::Exited {
+                self.state
+                    .set_exited(&c.id, UNKNOWN_EXIT, now_nanos(), false)?;
+                c = self.state.lookup(&c.id)?;
+            }
+        }
+        Ok(c)
+    }
+
+    /// Every container, newest first, with stale running records repaired.
+    pub fn list(&self) -> Result<Vec<Container>> {
+        self.state
+            .list()?
+            .into_iter()
+            .map(|c| self.refresh(c))
+            .collect()
+    }
+
+    /// Sends the stop signal, waits up to `timeout` seconds, then SIGKILL. Returns once the
+    /// exit is recorded.
+    pub fn stop(&self, name: &str, timeout: Option<u32>) -> Result<Container> {
+        let c = self.lookup(name)?;
+        if c.status() != Status::Running {
+            return Ok(c);
+        }
+        self.state.set_stopped_by_user(&c.id, true)?;
+        let sig = parse_signal(&c.config.stop_signal)?;
+        let timeout = timeout.unwrap_or(c.config.stop_timeout);
+        let pidfd = pidfd_open(c.state.pid);
+        if alive(c.state.pid, c.state.pid_start) {
+            let _ = kill(Pid::from_raw(c.state.pid), sig);
+        }
+        if !wait_gone(&pidfd, c.state.pid, Duration::from_secs(timeout.into())) {
+            if timeout > 0 {
+                eprintln!(
+                    "WARN[{timeout:04}] StopSignal {} failed to stop container {} in {timeout} seconds, resorting to SIGKILL",
+                    c.config.stop_signal, c.name
+                );
+            }
+            if alive(c.state.pid, c.state.pid_start) {
+                let _ = kill(Pid::from_raw(c.state.pid), Signal::SIGKILL);
+            }
+            wait_gone(&pidfd, c.state.pid, Duration::from_secs(5));
+        }
+        self.wait_recorded(&c.id)
+    }
+
+    /// Waits for the supervisor to record the exit of a process that is gone.
+    fn wait_recorded(&self, id: &str) -> Result<Container> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let c = self.refresh(self.state.lookup(id)?)?;
+            if c.status() != Status::Running || Instant::now() > deadline {
+                return Ok(c);
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    pub fn kill(&self, name: &str, signal: &str) -> Result<Container> {
+        let c = self.lookup(name)?;
+        let sig = parse_signal(signal)?;
+        if c.status() != Status::Running {
+            return Err(LibpodError::InvalidState(format!(
+                "can only kill running containers. {} is in state {}: container state improper",
+                c.short_id(),
+                c.status().as_str()
+            )));
+        }
+        if matches!(sig, Signal::SIGKILL | Signal::SIGTERM | Signal::SIGINT) {
+            self.state.set_stopped_by_user(&c.id, true)?;
+        }
+        kill(Pid::from_raw(c.state.pid), sig)
+            .map_err(|e| LibpodError::sys(format!("kill container {}", c.name), e))?;
+        Ok(c)
+    }
+
+    /// Blocks until the container exits; returns its exit code.
+    pub fn wait(&self, name: &str) -> Result<i32> {
+        loop {
+            let c = self.lookup(name)?;
+            match c.status() {
+                Status::Exited => return Ok(c.state.exit_code),
+                Status::Running => {
+                    let pidfd = pidfd_open(c.state.pid);
+                    wait_gone(&pidfd, c.state.pid, Duration::from_secs(3600 * 24 * 365));
+                    return Ok(self.wait_recorded(&c.id)?.state.exit_code);
+                }
+                _ => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    }
+
+    pub fn rename(&self, name: &str, new_name: &str) -> Result<()> {
+        let c = self.lookup(name)?;
+        super::names::validate_name(new_name)?;
+        self.state.rename(&c.id, new_name)
+    }
+
+    /// `rm`: refuses a running container unless forced; removes its files and its row.
+    pub fn remove(&self, name: &str, force: bool, _volumes: bool) -> Result<Container> {
+        let c = self.lookup(name)?;
+        if c.status() == Status::Running {
+            if !force {
+                return Err(LibpodError::InvalidState(format!(
+                    "cannot remove container {} as it is running - running or paused containers cannot be removed without force: container state improper",
+                    c.id
+                )));
+            }
+            self.state.set_stopped_by_user(&c.id, true)?;
+            let pidfd = pidfd_open(c.state.pid);
+            let _ = kill(Pid::from_raw(c.state.pid), Signal::SIGKILL);
+            wait_gone(&pidfd, c.state.pid, Duration::from_secs(5));
+            self.wait_recorded(&c.id)?;
+        }
+        remove_files_and_row(self, &self.state, &c)?;
+        Ok(c)
+    }
+
+    /// Container output from its log, to our stdout/stderr. With `follow`, until it exits.
+    pub fn logs(
+        &self,
+        name: &str,
+        opts: &LogsOptions,
+        out: &mut dyn std::io::Write,
+        err: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        let c = self.lookup(name)?;
+        let (mut entries, mut pos) = logs::read_from(&c.config.log_path, 0)?;
+        if let Some(n) = opts.tail {
+            // --tail counts whole lines: a partial chunk belongs to the line it ends in.
+            let mut lines = 0;
+            let mut cut = entries.len();
+            for (i, e) in entries.iter().enumerate().rev() {
+                if !e.partial {
+                    if lines == n {
+                        break;
+                    }
+                    lines += 1;
+                }
+                cut = i;
+            }
+            entries.drain(..cut);
+        }
+        let print = |entries: &[logs::Entry],
+                     out: &mut dyn std::io::Write,
+                     err: &mut dyn std::io::Write| {
+            for e in entries {
+                if opts.since.is_some_and(|s| e.time < s) || opts.until.is_some_and(|u| e.time > u)
+                {
+                    continue;
+                }
+                let w: &mut dyn std::io::Write = if e.stream == Stream::Stdout {
+                    &mut *out
+                } else {
+                    &mut *err
+                };
+                if opts.timestamps {
+                    let _ = write!(w, "{} ", e.time.format("%Y-%m-%dT%H:%M:%S%.9f%:z"));
+                }
+                let _ = w.write_all(e.text.as_bytes());
+                if !e.partial {
+                    let _ = w.write_all(b"\n");
+                }
+            }
+            let _ = out.flush();
+            let _ = err.flush();
+        };
+        print(&entries, out, err);
+        if !opts.follow {
+            return Ok(());
+        }
+        loop {
+            let running = self
+                .lookup(&c.id)
+                .map(|c| c.status() == Status::Running)
+                .unwrap_or(false);
+            let (more, next) = logs::read_from(&c.config.log_path, pos)?;
+            pos = next;
+            print(&more, out, err);
+            if !running && more.is_empty() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Deletes a container's directory and its database row. Used by `rm` and by the monitor
+/// for `--rm` (with its own connection: a connection never crosses a fork).
+pub(crate) fn remove_files_and_row(rt: &Runtime, state: &State, c: &Container) -> Result<()> {
+    let dir = rt.paths.container_dir(&c.id);
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(LibpodError::io(format!("remove {}", dir.display()), e)),
+    }
+    let _ = std::fs::remove_dir_all(rt.paths.container_run_dir(&c.id));
+    state.remove(&c.id)
+}
+
+fn pidfd_open(pid: i32) -> Option<OwnedFd> {
+    if pid <= 0 {
+        return None;
+    }
+    // SAFETY: pidfd_open returns a new descriptor we own, or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    // SAFETY: a valid new descriptor from the kernel.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Waits until the process is gone; false on timeout.
+fn wait_gone(pidfd: &Option<OwnedFd>, pid: i32, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    match pidfd {
+        Some(fd) => loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let ms = left.as_millis().min(i32::MAX as u128) as i32;
+            let mut p = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+            match poll(
+                &mut p,
+                PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+            ) {
+                Ok(0) => return false,
+                Ok(_) => return true,
+                Err(nix::Error::EINTR) => continue,
+                Err(_) => return kill(Pid::from_raw(pid), None).is_err(),
+            }
+        },
+        None => {
+            while kill(Pid::from_raw(pid), None).is_ok() {
+                if Instant::now() > deadline {
+                    return false;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            true
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! [`Runtime`]: the one object the CLI talks to. Opening it joins the rootless user namespace
+//! (before anything could start a thread), opens the SQLite state once and the image store.
+
+mod create;
+mod exec;
+mod images;
+mod inspect;
+mod lifecycle;
+mod names;
+mod process;
+mod start;
+mod top;
+
+use std::path::PathBuf;
+
+pub use create::CreateOptions;
+pub use exec::ExecOptions;
+pub use lifecycle::LogsOptions;
+pub use start::AttachOptions;
+
+use crate::error::Result;
+use crate::paths::Paths;
+use crate::state::State;
+
+/// Global options every command accepts (`--root`, `--runroot`, `--storage-driver`).
+#[derive(Clone, Debug, Default)]
+pub struct GlobalOptions {
+    pub root: Option<PathBuf>,
+    pub runroot: Option<PathBuf>,
+    pub storage_driver: Option<String>,
+}
+
+pub struct Runtime {
+    pub paths: Paths,
+    state: State,
+    store: storage::Store,
+    rootless: bool,
+}
+
+impl Runtime {
+    pub fn open(opts: &GlobalOptions) -> Result<Runtime> {
+        let paths = Paths::resolve(opts.root.as_deref(), opts.runroot.as_deref());
+        crate::userns::ensure(&paths)?;
+        let rootless = crate::userns::is_rootless();
+        let driver_name = opts
+            .storage_driver
+            .clone()
+            .or_else(|| {
+                std::env::var("STORAGE_DRIVER")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            })
+            .unwrap_or_else(|| "overlay".to_string());
+        let driver: storage::Driver = driver_name.parse()?;
+        let store = storage::Store::open(&paths.storage(), driver, rootless)?;
+        let state = State::open(&paths.db())?;
+        Ok(Runtime {
+            paths,
+            state,
+            store,
+            rootless,
+        })
+    }
+
+    pub fn rootless(&self) -> bool {
+        self.rootless
+    }
+
+    pub fn store(&self) -> &storage::Store {
+        &self.store
+    }
+}
+
+/// Nanoseconds since the epoch, the unit of every time in the state database.
+pub(crate) fn now_nanos() -> i64 {
+    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+}
+
+impl Runtime {
+    /// `mount`: the container's root filesystem, mounted in the user's long-lived mount
+    /// namespace (visible inside `burrow unshare`, as with podman).
+    pub fn mount(&self, name: &str) -> Result<PathBuf> {
+        let c = self.lookup(name)?;
+        let image = self.store.lookup(&c.config.image_id)?;
+        let lowers = self.store.layer_dirs(&image)?;
+        let dir = self.paths.container_dir(&c.id);
+        let merged = dir.join("merged");
+        if !is_mountpoint(&merged) {
+            storage::rootfs::mount(
+                &self.store,
+                &lowers,
+                &dir.join("upper"),
+                &dir.join("work"),
+                &merged,
+            )?;
+        }
+        Ok(merged)
+    }
+
+    pub fn unmount(&self, name: &str) -> Result<()> {
+        let c = self.lookup(name)?;
+        let merged = self.paths.container_dir(&c.id).join("merged");
+        if is_mountpoint(&merged) {
+            storage::rootfs::unmount(&merged)?;
+        }
+        Ok(())
+    }
+}
+
+fn is_mountpoint(p: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(p), p.parent().map(std::fs::metadata)) {
+        (Ok(a), Some(Ok(b))) => a.dev() != b.dev(),
+        _ => false,
+    }
+}

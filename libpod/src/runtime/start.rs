@@ -1,0 +1,289 @@
+//! Starting containers. Foreground: this process is the container's parent and supervises it.
+//! Detached: a monitor (this binary, double-forked and setsid) becomes the parent, writes the
+//! log, records the exit and honours `--restart`; the CLI returns once the container runs.
+
+use std::ffi::CString;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use nix::sys::signal::{SigmaskHow, sigprocmask};
+use nix::unistd::{ForkResult, fork, setsid};
+
+use crate::container::{Container, Status};
+use crate::error::{LibpodError, Result};
+use crate::executor::{self, StdioMode};
+use crate::logs::LogWriter;
+use crate::supervise::{self, Options};
+
+use super::{Runtime, now_nanos};
+
+/// How a foreground start is attached to the user's terminal.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AttachOptions {
+    /// Give the container our stdin (`-i`).
+    pub stdin: bool,
+    /// Forward signals (podman's --sig-proxy, default true).
+    pub sig_proxy: bool,
+}
+
+impl Runtime {
+    fn check_startable(&self, c: &Container) -> Result<()> {
+        let c = self.refresh(c.clone())?;
+        if c.status() == Status::Running {
+            return Err(LibpodError::InvalidState(format!(
+                "container {} is already running: stop it first",
+                c.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// Runs the container attached to this process; returns its exit code.
+    pub fn start_attached(&self, c: &Container, attach: AttachOptions) -> Result<i32> {
+        self.check_startable(c)?;
+        let stdio = if c.config.tty {
+            StdioMode::Tty
+        } else if attach.stdin {
+            let stdin: OwnedFd = std::io::stdin()
+                .lock()
+                .try_clone_fd()
+                .map_err(|e| LibpodError::io("duplicate stdin", e))?;
+            StdioMode::Pipes { stdin: Some(stdin) }
+        } else {
+            StdioMode::Pipes { stdin: None }
+        };
+        let plan = self.launch_plan(c, stdio)?;
+        let old_mask = supervise::block_signals();
+        let sp = match executor::spawn(plan) {
+            Ok(sp) => sp,
+            Err(e) => {
+                let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
+                self.state
+                    .set_exited(&c.id, e.exit_code(), now_nanos(), false)?;
+                self.auto_remove(c);
+                return Err(e);
+            }
+        };
+        self.state.set_stopped_by_user(&c.id, false)?;
+        self.state.set_running(
+            &c.id,
+            sp.pid.as_raw(),
+            pid_start_time(sp.pid.as_raw()),
+            nix::unistd::getpid().as_raw(),
+            now_nanos(),
+        )?;
+        let raw = if c.config.tty && attach.stdin {
+            executor::tty::RawMode::enter()
+        } else {
+            None
+        };
+        let log = LogWriter::open(&c.config.log_path).ok();
+        let code = supervise::supervise(
+            sp,
+            Options {
+                echo: true,
+                log,
+                stdin_to_pty: attach.stdin && c.config.tty,
+                proxy_signals: attach.sig_proxy,
+            },
+        );
+        drop(raw);
+        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
+        self.state.set_exited(&c.id, code, now_nanos(), false)?;
+        self.auto_remove(c);
+        Ok(code)
+    }
+
+    fn auto_remove(&self, c: &Container) {
+        if c.config.auto_remove {
+            let _ = self.remove(&c.id, true, false);
+        }
+    }
+
+    /// Starts the container under a new monitor process; returns once it runs (or failed).
+    pub fn start_detached(&self, c: &Container) -> Result<()> {
+        self.check_startable(c)?;
+        // The report pipe stays open across the monitor's exec (no O_CLOEXEC on the write end).
+        let (report_r, report_w) = nix::unistd::pipe().map_err(|e| LibpodError::sys("pipe", e))?;
+        let _ = nix::fcntl::fcntl(
+            &report_r,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        );
+        let argv = self.monitor_argv(&c.id, report_w.as_raw_fd())?;
+        // SAFETY: burrow never starts threads, so the child may run ordinary code.
+        match unsafe { fork() }.map_err(|e| LibpodError::sys("fork the monitor", e))? {
+            ForkResult::Child => {
+                drop(report_r);
+                let _ = setsid();
+                // SAFETY: as above. The intermediate exits at once, so the monitor is
+                // re-parented and never a zombie of the caller. The monitor execs a fresh
+                // burrow: a SQLite connection must never be used on both sides of a fork.
+                if let Ok(ForkResult::Child) = unsafe { fork() } {
+                    detach_stdio();
+                    let exe = c"/proc/self/exe";
+                    let _ = nix::unistd::execv(exe, &argv);
+                }
+                // SAFETY: leave without running the caller's exit handlers.
+                unsafe { libc::_exit(0) }
+            }
+            ForkResult::Parent { child } => {
+                drop(report_w);
+                let _ = nix::sys::wait::waitpid(child, None);
+                let mut msg = String::new();
+                let _ = File::from(report_r).read_to_string(&mut msg);
+                match msg.strip_prefix("OK") {
+                    Some(_) => Ok(()),
+                    None => {
+                        let (code, message) = match msg.split_once(':') {
+                            Some((c, m)) => (c.parse().unwrap_or(125), m.to_string()),
+                            None if msg.is_empty() => (
+                                125,
+                                "the container monitor exited before the container started"
+                                    .to_string(),
+                            ),
+                            None => (125, msg),
+                        };
+                        Err(LibpodError::StartFailed { message, code })
+                    }
+                }
+            }
+        }
+    }
+
+    fn monitor_argv(&self, id: &str, report_fd: i32) -> Result<Vec<CString>> {
+        let args = [
+            "burrow".to_string(),
+            "--root".to_string(),
+            self.paths.data.display().to_string(),
+            "--runroot".to_string(),
+            self.paths.run.display().to_string(),
+            "--storage-driver".to_string(),
+            self.store.driver().as_str().to_string(),
+            "__monitor".to_string(),
+            "--report-fd".to_string(),
+            report_fd.to_string(),
+            id.to_string(),
+        ];
+        args.iter()
+            .map(|a| {
+                CString::new(a.as_str())
+                    .map_err(|_| LibpodError::InvalidArgument(format!("NUL byte in path {a}")))
+            })
+            .collect()
+    }
+
+    /// The monitor (`burrow __monitor`): parent of the container for its whole life, in a
+    /// fresh process of its own. Never returns.
+    pub fn monitor(&self, id: &str, report_fd: i32) -> ! {
+        let _ = nix::sys::prctl::set_name(c"burrow-monitor");
+        // SAFETY: the fd number was passed by our own start_detached, which left it open.
+        let mut report = Some(unsafe { File::from_raw_fd(report_fd) });
+        let c = match self.state.lookup(id) {
+            Ok(c) => c,
+            Err(e) => {
+                if let Some(mut r) = report.take() {
+                    let _ = r.write_all(format!("125:{e}").as_bytes());
+                }
+                exit(125)
+            }
+        };
+        let state = &self.state;
+        let mut restarts = c.state.restart_count;
+        loop {
+            let started = self
+                .launch_plan(&c, StdioMode::Pipes { stdin: None })
+                .and_then(|plan| {
+                    supervise::block_signals();
+                    executor::spawn(plan)
+                });
+            let sp = match started {
+                Ok(sp) => sp,
+                Err(e) => {
+                    let _ = state.set_exited(&c.id, e.exit_code(), now_nanos(), false);
+                    if let Some(mut r) = report.take() {
+                        let _ = r.write_all(format!("{}:{e}", e.exit_code()).as_bytes());
+                    }
+                    self.auto_remove(&c);
+                    exit(125)
+                }
+            };
+            let _ = state.set_stopped_by_user(&c.id, false);
+            let _ = state.set_running(
+                &c.id,
+                sp.pid.as_raw(),
+                pid_start_time(sp.pid.as_raw()),
+                nix::unistd::getpid().as_raw(),
+                now_nanos(),
+            );
+            if let Some(mut r) = report.take() {
+                let _ = r.write_all(b"OK");
+            }
+            let log = LogWriter::open(&c.config.log_path).ok();
+            let code = supervise::supervise(
+                sp,
+                Options {
+                    echo: false,
+                    log,
+                    stdin_to_pty: false,
+                    proxy_signals: true,
+                },
+            );
+            let _ = state.set_exited(&c.id, code, now_nanos(), false);
+            let stopped = state
+                .lookup(&c.id)
+                .map(|x| x.state.stopped_by_user)
+                .unwrap_or(true);
+            if c.config.restart.should_restart(code, restarts, stopped) {
+                restarts += 1;
+                let _ = state.bump_restart_count(&c.id);
+                continue;
+            }
+            break;
+        }
+        self.auto_remove(&c);
+        exit(0)
+    }
+}
+
+/// Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat): with the
+/// pid it identifies the process even after the pid is reused.
+pub(crate) fn pid_start_time(pid: i32) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0;
+    };
+    // The command name may contain spaces and parentheses: fields start after the last ')'.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(19))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+pub(crate) fn detach_stdio() {
+    if let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
+        for fd in 0..3 {
+            // SAFETY: dup2 onto standard descriptors of this single-threaded process.
+            unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), fd) };
+        }
+    }
+}
+
+fn exit(code: i32) -> ! {
+    // SAFETY: the monitor leaves without unwinding into the caller's code.
+    unsafe { libc::_exit(code) }
+}
+
+trait TryCloneFd {
+    fn try_clone_fd(&self) -> std::io::Result<OwnedFd>;
+}
+
+impl TryCloneFd for std::io::StdinLock<'_> {
+    fn try_clone_fd(&self) -> std::io::Result<OwnedFd> {
+        use std::os::fd::AsFd;
+        self.as_fd().try_clone_to_owned()
+    }
+}

@@ -1,0 +1,335 @@
+//! The SQLite state: one database per user, WAL mode, migrations by `user_version`, every
+//! multi-step change in one transaction. Container names are UNIQUE in the schema, so two
+//! concurrent `run --name x` cannot both win. The connection is opened once per invocation
+//! and its statements are cached.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::container::{Container, ContainerConfig, ContainerState, Status};
+use crate::error::{LibpodError, Result};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: containers
+    "CREATE TABLE containers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created INTEGER NOT NULL,
+        config TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'created',
+        pid INTEGER NOT NULL DEFAULT 0,
+        pid_start INTEGER NOT NULL DEFAULT 0,
+        monitor_pid INTEGER NOT NULL DEFAULT 0,
+        started INTEGER NOT NULL DEFAULT 0,
+        finished INTEGER NOT NULL DEFAULT 0,
+        exit_code INTEGER NOT NULL DEFAULT 0,
+        oom_killed INTEGER NOT NULL DEFAULT 0,
+        restart_count INTEGER NOT NULL DEFAULT 0,
+        stopped_by_user INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX containers_created ON containers(created);",
+];
+
+const COLUMNS: &str = "id, name, created, config, status, pid, pid_start, monitor_pid, started, finished, exit_code, oom_killed, restart_count, stopped_by_user";
+
+pub struct State {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl State {
+    pub fn open(path: &Path) -> Result<State> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| LibpodError::io(format!("create {}", dir.display()), e))?;
+        }
+        let err = |source| LibpodError::State {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
+        // Concurrent burrow processes (a monitor recording an exit while the user runs `ps`)
+        // wait for each other instead of failing with SQLITE_BUSY.
+        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        let mut state = State {
+            conn,
+            path: path.to_path_buf(),
+        };
+        state.migrate()?;
+        Ok(state)
+    }
+
+    fn err(&self, source: rusqlite::Error) -> LibpodError {
+        LibpodError::State {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if version >= MIGRATIONS.len() as i64 {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let err = |source| LibpodError::State {
+            path: path.clone(),
+            source,
+        };
+        // IMMEDIATE: two first invocations racing must not both run the same migration.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(err)?;
+        for m in &MIGRATIONS[(version.max(0) as usize).min(MIGRATIONS.len())..] {
+            tx.execute_batch(m).map_err(err)?;
+        }
+        tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
+            .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    pub fn insert_container(&self, c: &Container) -> Result<()> {
+        let config = serde_json::to_string(&c.config)
+            .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
+        let res = self.conn.prepare_cached(
+            "INSERT INTO containers (id, name, created, config, status) VALUES (?1, ?2, ?3, ?4, 'created')",
+        )
+        .and_then(|mut st| st.execute(params![c.id, c.name, c.created, config]));
+        match res {
+            Ok(_) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                let holder = self.container_id_by_name(&c.name)?.unwrap_or_default();
+                Err(LibpodError::NameInUse(c.name.clone(), holder))
+            }
+            Err(e) => Err(self.err(e)),
+        }
+    }
+
+    fn container_id_by_name(&self, name: &str) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT id FROM containers WHERE name = ?1")
+            .and_then(|mut st| st.query_row([name], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// By exact name, full id or unique id prefix, as podman resolves them.
+    pub fn lookup(&self, name_or_id: &str) -> Result<Container> {
+        let by_name = format!("SELECT {COLUMNS} FROM containers WHERE name = ?1 OR id = ?1");
+        if let Some(c) = self
+            .conn
+            .prepare_cached(&by_name)
+            .and_then(|mut st| st.query_row([name_or_id], row_to_container).optional())
+            .map_err(|e| self.err(e))?
+        {
+            return Ok(c);
+        }
+        if name_or_id.is_empty() || !name_or_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(LibpodError::NoSuchContainer(name_or_id.to_string()));
+        }
+        let by_prefix =
+            format!("SELECT {COLUMNS} FROM containers WHERE id >= ?1 AND id < ?2 LIMIT 2");
+        let upper = format!("{name_or_id}g");
+        let found: Vec<Container> = self
+            .conn
+            .prepare_cached(&by_prefix)
+            .and_then(|mut st| {
+                st.query_map(params![name_or_id, upper], row_to_container)?
+                    .collect::<std::result::Result<Vec<_>, _>>()
+            })
+            .map_err(|e| self.err(e))?;
+        match found.len() {
+            1 => Ok(found.into_iter().next().expect("one element")),
+            0 => Err(LibpodError::NoSuchContainer(name_or_id.to_string())),
+            _ => Err(LibpodError::InvalidArgument(format!(
+                "more than one result for container ID prefix \"{name_or_id}\": use a longer prefix"
+            ))),
+        }
+    }
+
+    /// Every container, newest first (podman's `ps` order).
+    pub fn list(&self) -> Result<Vec<Container>> {
+        let sql = format!("SELECT {COLUMNS} FROM containers ORDER BY created DESC");
+        self.conn
+            .prepare_cached(&sql)
+            .and_then(|mut st| st.query_map([], row_to_container)?.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn containers_using_image(&self, image_id: &str) -> Result<Vec<Container>> {
+        Ok(self
+            .list()?
+            .into_iter()
+            .filter(|c| c.config.image_id == image_id)
+            .collect())
+    }
+
+    pub fn set_running(
+        &self,
+        id: &str,
+        pid: i32,
+        pid_start: u64,
+        monitor_pid: i32,
+        started: i64,
+    ) -> Result<()> {
+        self.exec(
+            "UPDATE containers SET status='running', pid=?2, pid_start=?3, monitor_pid=?4, started=?5, exit_code=0, oom_killed=0 WHERE id=?1",
+            params![id, pid, pid_start as i64, monitor_pid, started],
+        )
+    }
+
+    pub fn set_exited(
+        &self,
+        id: &str,
+        exit_code: i32,
+        finished: i64,
+        oom_killed: bool,
+    ) -> Result<()> {
+        self.exec(
+            "UPDATE containers SET status='exited', pid=0, pid_start=0, exit_code=?2, finished=?3, oom_killed=?4 WHERE id=?1",
+            params![id, exit_code, finished, oom_killed],
+        )
+    }
+
+    pub fn set_status(&self, id: &str, status: Status) -> Result<()> {
+        self.exec(
+            "UPDATE containers SET status=?2 WHERE id=?1",
+            params![id, status.as_str()],
+        )
+    }
+
+    pub fn set_monitor(&self, id: &str, monitor_pid: i32) -> Result<()> {
+        self.exec(
+            "UPDATE containers SET monitor_pid=?2 WHERE id=?1",
+            params![id, monitor_pid],
+        )
+    }
+
+    pub fn set_stopped_by_user(&self, id: &str, stopped: bool) -> Result<()> {
+        self.exec(
+            "UPDATE containers SET stopped_by_user=?2 WHERE id=?1",
+            params![id, stopped],
+        )
+    }
+
+    pub fn bump_restart_count(&self, id: &str) -> Result<()> {
+        self.exec(
+            "UPDATE containers SET restart_count=restart_count+1 WHERE id=?1",
+            params![id],
+        )
+    }
+
+    pub fn rename(&self, id: &str, new_name: &str) -> Result<()> {
+        match self.exec(
+            "UPDATE containers SET name=?2 WHERE id=?1",
+            params![id, new_name],
+        ) {
+            Err(LibpodError::State {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            }) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                let holder = self.container_id_by_name(new_name)?.unwrap_or_default();
+                Err(LibpodError::NameInUse(new_name.to_string(), holder))
+            }
+            other => other,
+        }
+    }
+
+    pub fn remove(&self, id: &str) -> Result<()> {
+        self.exec("DELETE FROM containers WHERE id=?1", params![id])
+    }
+
+    fn exec(&self, sql: &str, p: impl rusqlite::Params) -> Result<()> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut st| st.execute(p))
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+}
+
+fn row_to_container(r: &rusqlite::Row<'_>) -> rusqlite::Result<Container> {
+    let config: String = r.get(3)?;
+    let config: ContainerConfig = serde_json::from_str(&config).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    let status: String = r.get(4)?;
+    Ok(Container {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        created: r.get(2)?,
+        config,
+        state: ContainerState {
+            status: Status::parse(&status),
+            pid: r.get(5)?,
+            pid_start: r.get::<_, i64>(6)? as u64,
+            monitor_pid: r.get(7)?,
+            started: r.get(8)?,
+            finished: r.get(9)?,
+            exit_code: r.get(10)?,
+            oom_killed: r.get(11)?,
+            restart_count: r.get(12)?,
+            stopped_by_user: r.get(13)?,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(id: &str, name: &str) -> Container {
+        Container {
+            id: id.to_string(),
+            name: name.to_string(),
+            created: 1,
+            config: ContainerConfig::default(),
+            state: ContainerState::default(),
+        }
+    }
+
+    #[test]
+    fn names_are_unique_and_prefixes_resolve() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = State::open(&dir.path().join("db")).unwrap();
+        st.insert_container(&sample("abc123", "web")).unwrap();
+        st.insert_container(&sample("abd456", "db")).unwrap();
+        let err = st.insert_container(&sample("fff", "web")).unwrap_err();
+        assert!(
+            err.to_string().contains("already in use by abc123"),
+            "{err}"
+        );
+        assert_eq!(st.lookup("web").unwrap().id, "abc123");
+        assert_eq!(st.lookup("abd").unwrap().name, "db");
+        assert!(
+            st.lookup("ab")
+                .unwrap_err()
+                .to_string()
+                .contains("more than one")
+        );
+        assert!(matches!(
+            st.lookup("zzz"),
+            Err(LibpodError::NoSuchContainer(_))
+        ));
+        st.rename("abc123", "front").unwrap();
+        assert!(st.rename("abd456", "front").is_err());
+        // reopening runs no migration twice
+        drop(st);
+        let st = State::open(&dir.path().join("db")).unwrap();
+        assert_eq!(st.list().unwrap().len(), 2);
+    }
+}

@@ -1,0 +1,897 @@
+//! Container commands: run, create, start, stop, kill, restart, rm, wait, rename, ps, logs,
+//! exec, inspect, top, mount, umount, and the `container` group.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use libpod::runtime::{AttachOptions, CreateOptions, ExecOptions, LogsOptions};
+use libpod::{Container, Runtime, Status};
+use serde_json::{Value, json};
+
+use super::{Failure, Outcome};
+use crate::output::{ago, human_duration, print_json, print_table};
+use crate::template;
+
+#[derive(Args, Debug, Clone)]
+pub struct CreateArgs {
+    /// Assign a name to the container
+    #[arg(long)]
+    name: Option<String>,
+    /// Set environment variables in container
+    #[arg(short = 'e', long = "env")]
+    env: Vec<String>,
+    /// Read in a file of environment variables
+    #[arg(long = "env-file")]
+    env_file: Vec<PathBuf>,
+    /// Working directory inside the container
+    #[arg(short = 'w', long)]
+    workdir: Option<String>,
+    /// Username or UID (format: <name|uid>[:<group|gid>])
+    #[arg(short = 'u', long)]
+    user: Option<String>,
+    /// Add additional groups to the primary container process
+    #[arg(long = "group-add")]
+    group_add: Vec<String>,
+    /// Set container hostname
+    #[arg(long)]
+    hostname: Option<String>,
+    /// Set metadata on container
+    #[arg(short = 'l', long = "label")]
+    label: Vec<String>,
+    /// Read in a line delimited file of labels
+    #[arg(long = "label-file")]
+    label_file: Vec<PathBuf>,
+    /// Add annotations to container (key=value)
+    #[arg(long)]
+    annotation: Vec<String>,
+    /// Bind mount a volume into the container (HOST-DIR:CONTAINER-DIR[:OPTIONS])
+    #[arg(short = 'v', long = "volume")]
+    volume: Vec<String>,
+    /// Mount a temporary filesystem (tmpfs) into a container
+    #[arg(long)]
+    tmpfs: Vec<String>,
+    /// Make containers root filesystem read-only
+    #[arg(long = "read-only")]
+    read_only: bool,
+    /// Run an init inside the container that forwards signals and reaps processes
+    #[arg(long)]
+    init: bool,
+    /// Allocate a pseudo-TTY for container
+    #[arg(short = 't', long)]
+    tty: bool,
+    /// Make STDIN available to the contained process
+    #[arg(short = 'i', long)]
+    interactive: bool,
+    /// Add capabilities to the container
+    #[arg(long = "cap-add")]
+    cap_add: Vec<String>,
+    /// Drop capabilities from the container
+    #[arg(long = "cap-drop")]
+    cap_drop: Vec<String>,
+    /// Give extended privileges to container
+    #[arg(long)]
+    privileged: bool,
+    /// Security Options (seccomp=unconfined|PATH, no-new-privileges)
+    #[arg(long = "security-opt")]
+    security_opt: Vec<String>,
+    /// Signal to stop a container. Default is SIGTERM
+    #[arg(long = "stop-signal")]
+    stop_signal: Option<String>,
+    /// Timeout (in seconds) that containers stopped by user command have to exit
+    #[arg(long = "stop-timeout")]
+    stop_timeout: Option<u32>,
+    /// Restart policy to apply when a container exits ("always"|"no"|"on-failure"|"unless-stopped")
+    #[arg(long)]
+    restart: Option<String>,
+    /// Remove container and any anonymous unnamed volume associated with the container after exit
+    #[arg(long)]
+    rm: bool,
+    /// Ulimit options
+    #[arg(long)]
+    ulimit: Vec<String>,
+    /// Connect a container to a network (none, host)
+    #[arg(long, alias = "net")]
+    network: Option<String>,
+    /// If a container with the same name exists, replace it
+    #[arg(long)]
+    replace: bool,
+    /// Write the container ID to the file
+    #[arg(long)]
+    cidfile: Option<PathBuf>,
+    /// Overwrite the default ENTRYPOINT of the image
+    #[arg(long)]
+    entrypoint: Option<String>,
+    /// Pass a number of additional file descriptors into the container
+    #[arg(long = "preserve-fds", default_value_t = 0)]
+    preserve_fds: u32,
+    /// Image to run
+    image: String,
+    /// Command and arguments
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
+}
+
+impl From<CreateArgs> for CreateOptions {
+    fn from(a: CreateArgs) -> CreateOptions {
+        CreateOptions {
+            image: a.image,
+            command: a.command,
+            name: a.name,
+            entrypoint: a.entrypoint,
+            env: a.env,
+            env_files: a.env_file,
+            workdir: a.workdir,
+            user: a.user,
+            group_add: a.group_add,
+            hostname: a.hostname,
+            labels: a.label,
+            label_files: a.label_file,
+            annotations: a.annotation,
+            volumes: a.volume,
+            tmpfs: a.tmpfs,
+            read_only: a.read_only,
+            init: a.init,
+            tty: a.tty,
+            interactive: a.interactive,
+            cap_add: a.cap_add,
+            cap_drop: a.cap_drop,
+            privileged: a.privileged,
+            security_opt: a.security_opt,
+            stop_signal: a.stop_signal,
+            stop_timeout: a.stop_timeout,
+            restart: a.restart,
+            rm: a.rm,
+            ulimits: a.ulimit,
+            network: a.network,
+            replace: a.replace,
+            cidfile: a.cidfile,
+            preserve_fds: a.preserve_fds,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Run container in background and print container ID
+    #[arg(short = 'd', long)]
+    detach: bool,
+    /// Proxy received signals to the process
+    #[arg(long = "sig-proxy", default_value_t = true, action = clap::ArgAction::Set)]
+    sig_proxy: bool,
+    #[command(flatten)]
+    create: CreateArgs,
+}
+
+pub fn run(rt: &Runtime, a: RunArgs) -> Outcome {
+    let interactive = a.create.interactive;
+    let c = rt.create(&a.create.into())?;
+    if a.detach {
+        rt.start_detached(&c)?;
+        println!("{}", c.id);
+        return Ok(0);
+    }
+    Ok(rt.start_attached(
+        &c,
+        AttachOptions {
+            stdin: interactive,
+            sig_proxy: a.sig_proxy,
+        },
+    )?)
+}
+
+pub fn create(rt: &Runtime, a: CreateArgs) -> Outcome {
+    let c = rt.create(&a.into())?;
+    println!("{}", c.id);
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct StartArgs {
+    /// Attach container's STDOUT and STDERR
+    #[arg(short = 'a', long)]
+    attach: bool,
+    /// Make STDIN available to the contained process
+    #[arg(short = 'i', long)]
+    interactive: bool,
+    /// Proxy received signals to the process
+    #[arg(long = "sig-proxy", default_value_t = true, action = clap::ArgAction::Set)]
+    sig_proxy: bool,
+    #[arg(required = true)]
+    names: Vec<String>,
+}
+
+pub fn start(rt: &Runtime, a: StartArgs) -> Outcome {
+    if a.attach || a.interactive {
+        if a.names.len() > 1 {
+            return Err(Failure::new(
+                "you cannot start and attach multiple containers at once",
+            ));
+        }
+        let c = rt.lookup(&a.names[0])?;
+        return Ok(rt.start_attached(
+            &c,
+            AttachOptions {
+                stdin: a.interactive,
+                sig_proxy: a.sig_proxy,
+            },
+        )?);
+    }
+    each(&a.names, |n| {
+        let c = rt.lookup(n)?;
+        if c.status() != Status::Running {
+            rt.start_detached(&c)?;
+        }
+        println!("{n}");
+        Ok(())
+    })
+}
+
+/// Runs `f` on every name, printing each failure and carrying on, as podman does.
+fn each(names: &[String], mut f: impl FnMut(&str) -> Result<(), Failure>) -> Outcome {
+    let mut last: Option<Failure> = None;
+    for n in names {
+        if let Err(e) = f(n) {
+            if let Some(prev) = last.take() {
+                eprintln!("Error: {}", prev.message);
+            }
+            last = Some(e);
+        }
+    }
+    match last {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
+}
+
+fn all_or_names(
+    rt: &Runtime,
+    all: bool,
+    names: Vec<String>,
+    filter: impl Fn(&Container) -> bool,
+) -> Result<Vec<String>, Failure> {
+    if all {
+        return Ok(rt
+            .list()?
+            .into_iter()
+            .filter(|c| filter(c))
+            .map(|c| c.id)
+            .collect());
+    }
+    if names.is_empty() {
+        return Err(Failure::new(
+            "you must provide at least one container name or ID",
+        ));
+    }
+    Ok(names)
+}
+
+#[derive(Args, Debug)]
+pub struct StopArgs {
+    /// Stop all running containers
+    #[arg(short = 'a', long)]
+    all: bool,
+    /// Seconds to wait for stop before killing the container
+    #[arg(short = 't', long = "time")]
+    time: Option<u32>,
+    names: Vec<String>,
+}
+
+pub fn stop(rt: &Runtime, a: StopArgs) -> Outcome {
+    let names = all_or_names(rt, a.all, a.names, |c| c.status() == Status::Running)?;
+    each(&names, |n| {
+        rt.stop(n, a.time)?;
+        println!("{n}");
+        Ok(())
+    })
+}
+
+pub fn restart(rt: &Runtime, a: StopArgs) -> Outcome {
+    let names = all_or_names(rt, a.all, a.names, |c| c.status() == Status::Running)?;
+    each(&names, |n| {
+        let c = rt.stop(n, a.time)?;
+        rt.start_detached(&c)?;
+        println!("{n}");
+        Ok(())
+    })
+}
+
+#[derive(Args, Debug)]
+pub struct KillArgs {
+    /// Signal all running containers
+    #[arg(short = 'a', long)]
+    all: bool,
+    /// Signal to send to the container
+    #[arg(short = 's', long, default_value = "KILL")]
+    signal: String,
+    names: Vec<String>,
+}
+
+pub fn kill(rt: &Runtime, a: KillArgs) -> Outcome {
+    let names = all_or_names(rt, a.all, a.names, |c| c.status() == Status::Running)?;
+    each(&names, |n| {
+        rt.kill(n, &a.signal)?;
+        println!("{n}");
+        Ok(())
+    })
+}
+
+#[derive(Args, Debug)]
+pub struct RmArgs {
+    /// Remove all containers
+    #[arg(short = 'a', long)]
+    all: bool,
+    /// Force removal of a running or unusable container
+    #[arg(short = 'f', long)]
+    force: bool,
+    /// Remove anonymous volumes associated with the container
+    #[arg(short = 'v', long)]
+    volumes: bool,
+    /// Ignore errors when a specified container is missing
+    #[arg(short = 'i', long)]
+    ignore: bool,
+    names: Vec<String>,
+}
+
+pub fn rm(rt: &Runtime, a: RmArgs) -> Outcome {
+    let names = if a.all {
+        all_or_names(rt, true, vec![], |_| true)?
+    } else {
+        all_or_names(rt, false, a.names, |_| true)?
+    };
+    each(&names, |n| match rt.remove(n, a.force, a.volumes) {
+        Ok(c) => {
+            println!("{}", if a.all { c.id } else { n.to_string() });
+            Ok(())
+        }
+        Err(libpod::LibpodError::NoSuchContainer(_)) if a.ignore => Ok(()),
+        Err(e) => Err(e.into()),
+    })
+}
+
+#[derive(Args, Debug)]
+pub struct NamesArgs {
+    #[arg(required = true)]
+    names: Vec<String>,
+}
+
+pub fn wait(rt: &Runtime, a: NamesArgs) -> Outcome {
+    each(&a.names, |n| {
+        println!("{}", rt.wait(n)?);
+        Ok(())
+    })
+}
+
+#[derive(Args, Debug)]
+pub struct RenameArgs {
+    container: String,
+    new_name: String,
+}
+
+pub fn rename(rt: &Runtime, a: RenameArgs) -> Outcome {
+    rt.rename(&a.container, &a.new_name)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct PsArgs {
+    /// Show all the containers, default is only running containers
+    #[arg(short = 'a', long)]
+    all: bool,
+    /// Print the numeric IDs of the containers only
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    /// Act on the latest container burrow is aware of
+    #[arg(short = 'l', long)]
+    latest: bool,
+    /// Print the n last created containers (all states)
+    #[arg(short = 'n', long)]
+    last: Option<usize>,
+    /// Display the extended information
+    #[arg(long = "no-trunc")]
+    no_trunc: bool,
+    /// Filter output based on conditions given
+    #[arg(short = 'f', long)]
+    filter: Vec<String>,
+    /// Pretty-print containers to JSON or using a Go template
+    #[arg(long)]
+    format: Option<String>,
+}
+
+fn command_line(c: &Container) -> String {
+    c.config.args.join(" ")
+}
+
+fn status_text(c: &Container) -> String {
+    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
+    match c.status() {
+        Status::Running => format!(
+            "Up {}",
+            human_duration((now - c.state.started) / 1_000_000_000)
+        ),
+        Status::Exited => format!("Exited ({}) {}", c.state.exit_code, ago(c.state.finished)),
+        Status::Paused => "Paused".into(),
+        Status::Stopping => "Stopping".into(),
+        Status::Created => "Created".into(),
+    }
+}
+
+fn ps_json(c: &Container) -> Value {
+    json!({
+        "ID": c.id,
+        "Id": c.id,
+        "Image": c.config.image_name,
+        "ImageID": c.config.image_id,
+        "Command": command_line(c),
+        "Created": c.created / 1_000_000_000,
+        "CreatedAt": libpod_time(c.created),
+        "CreatedHuman": ago(c.created),
+        "RunningFor": ago(c.created),
+        "Status": status_text(c),
+        "State": c.status().as_str(),
+        "Names": c.name,
+        "Labels": c.config.labels,
+        "Ports": "",
+        "Mounts": c.config.mounts.iter().map(|m| m.destination.display().to_string()).collect::<Vec<_>>(),
+        "Pid": c.state.pid,
+        "ExitCode": c.state.exit_code,
+        "Exited": c.status() == Status::Exited,
+        "AutoRemove": c.config.auto_remove,
+        "Restarts": c.state.restart_count,
+        "Pod": "",
+        "PodName": "",
+        "Networks": [],
+    })
+}
+
+fn libpod_time(nanos: i64) -> String {
+    use chrono::TimeZone;
+    chrono::Local
+        .timestamp_nanos(nanos)
+        .format("%Y-%m-%d %H:%M:%S%.9f %z %Z")
+        .to_string()
+}
+
+fn matches_filter(c: &Container, f: &str) -> Result<bool, Failure> {
+    let (k, v) = f
+        .split_once('=')
+        .ok_or_else(|| Failure::new(format!("invalid filter \"{f}\": use KEY=VALUE")))?;
+    Ok(match k {
+        "name" => c.name.contains(v),
+        "id" => c.id.starts_with(v),
+        "status" => {
+            if Status::parse(v).is_none() {
+                return Err(Failure::new(format!(
+                    "invalid status filter \"{v}\": use created, running, paused, stopping or exited"
+                )));
+            }
+            c.status().as_str() == Status::parse(v).map(|s| s.as_str()).unwrap_or("")
+        }
+        "label" => match v.split_once('=') {
+            Some((lk, lv)) => c.config.labels.get(lk).is_some_and(|x| x == lv),
+            None => c.config.labels.contains_key(v),
+        },
+        "exited" => {
+            let code: i32 = v.parse().map_err(|_| {
+                Failure::new(format!("invalid exited filter \"{v}\": use a number"))
+            })?;
+            c.status() == Status::Exited && c.state.exit_code == code
+        }
+        "ancestor" => c.config.image_name.contains(v) || c.config.image_id.starts_with(v),
+        _ => {
+            return Err(Failure::new(format!(
+                "invalid filter \"{k}\": use name, id, status, label, exited or ancestor"
+            )));
+        }
+    })
+}
+
+pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
+    let mut list = rt.list()?;
+    let show_all = a.all || a.latest || a.last.is_some() || !a.filter.is_empty();
+    if !show_all {
+        list.retain(|c| c.status() == Status::Running);
+    }
+    for f in &a.filter {
+        let mut kept = Vec::new();
+        for c in list {
+            if matches_filter(&c, f)? {
+                kept.push(c);
+            }
+        }
+        list = kept;
+    }
+    if a.latest {
+        list.truncate(1);
+    }
+    if let Some(n) = a.last {
+        list.truncate(n);
+    }
+    if a.quiet {
+        for c in &list {
+            println!("{}", if a.no_trunc { &c.id } else { c.short_id() });
+        }
+        return Ok(0);
+    }
+    if let Some(fmt) = &a.format {
+        return print_formatted(fmt, list.iter().map(ps_json).collect(), &ps_header);
+    }
+    let mut rows = vec![
+        [
+            "CONTAINER ID",
+            "IMAGE",
+            "COMMAND",
+            "CREATED",
+            "STATUS",
+            "PORTS",
+            "NAMES",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for c in &list {
+        let mut cmd = command_line(c);
+        if !a.no_trunc && cmd.chars().count() > 17 {
+            cmd = format!("{}...", cmd.chars().take(17).collect::<String>());
+        }
+        rows.push(vec![
+            if a.no_trunc {
+                c.id.clone()
+            } else {
+                c.short_id().to_string()
+            },
+            c.config.image_name.clone(),
+            cmd,
+            ago(c.created),
+            status_text(c),
+            String::new(),
+            c.name.clone(),
+        ]);
+    }
+    print_table(&rows);
+    Ok(0)
+}
+
+fn ps_header(field: &str) -> String {
+    match field {
+        "ID" | "Id" => "CONTAINER ID".into(),
+        "RunningFor" | "CreatedHuman" => "CREATED".into(),
+        "CreatedAt" => "CREATED AT".into(),
+        "ImageID" => "IMAGE ID".into(),
+        other => other.to_uppercase(),
+    }
+}
+
+/// `--format`: `json`, `table ...` (with a header row) or a template per item.
+pub fn print_formatted(fmt: &str, items: Vec<Value>, header: &dyn Fn(&str) -> String) -> Outcome {
+    if fmt == "json" {
+        print_json(&Value::Array(items));
+        return Ok(0);
+    }
+    let (table, body) = match fmt.strip_prefix("table") {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, fmt),
+    };
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    if table {
+        let head = body
+            .split("{{")
+            .skip(1)
+            .filter_map(|p| {
+                p.split_once("}}")
+                    .map(|(a, _)| a.trim().trim_start_matches('.').to_string())
+            })
+            .map(|f| header(&f))
+            .collect();
+        rows.push(head);
+    }
+    for item in &items {
+        let line = template::render(body, item).map_err(Failure::new)?;
+        if table {
+            rows.push(line.split('\t').map(str::to_string).collect());
+        } else {
+            println!("{line}");
+        }
+    }
+    if table {
+        print_table(&rows);
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct LogsOptionsArgs {
+    /// Follow log output
+    #[arg(short = 'f', long)]
+    follow: bool,
+    /// Output the timestamps in the log
+    #[arg(short = 't', long)]
+    timestamps: bool,
+    /// Show logs since TIMESTAMP (RFC3339, unix seconds, or a duration like 10m)
+    #[arg(long)]
+    since: Option<String>,
+    /// Show logs until TIMESTAMP
+    #[arg(long)]
+    until: Option<String>,
+    /// Output the specified number of LINES at the end of the logs
+    #[arg(long)]
+    tail: Option<i64>,
+}
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    opts: LogsOptionsArgs,
+    #[arg(required = true)]
+    names: Vec<String>,
+}
+
+fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, Failure> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t);
+    }
+    let now = chrono::Local::now().fixed_offset();
+    if let Ok(secs) = s.parse::<f64>() {
+        return chrono::DateTime::from_timestamp(secs as i64, 0)
+            .map(|t| t.fixed_offset())
+            .ok_or_else(|| Failure::new(format!("invalid time \"{s}\"")));
+    }
+    let mut total = 0f64;
+    let mut num = String::new();
+    for ch in s.chars() {
+        if ch.is_ascii_digit() || ch == '.' {
+            num.push(ch);
+            continue;
+        }
+        let n: f64 = num.parse().map_err(|_| {
+            Failure::new(format!(
+                "invalid time \"{s}\": use RFC3339, unix seconds or a duration like 10m"
+            ))
+        })?;
+        num.clear();
+        total += n * match ch {
+            's' => 1.0,
+            'm' => 60.0,
+            'h' => 3600.0,
+            _ => {
+                return Err(Failure::new(format!(
+                    "invalid time \"{s}\": use RFC3339, unix seconds or a duration like 10m"
+                )));
+            }
+        };
+    }
+    if !num.is_empty() {
+        return Err(Failure::new(format!(
+            "invalid time \"{s}\": a duration needs a unit (s, m, h)"
+        )));
+    }
+    Ok(now - chrono::Duration::milliseconds((total * 1000.0) as i64))
+}
+
+pub fn logs(rt: &Runtime, a: LogsArgs) -> Outcome {
+    let o = a.opts;
+    let opts = LogsOptions {
+        follow: o.follow,
+        timestamps: o.timestamps,
+        since: o.since.as_deref().map(parse_time).transpose()?,
+        until: o.until.as_deref().map(parse_time).transpose()?,
+        tail: o.tail.filter(|t| *t >= 0).map(|t| t as usize),
+    };
+    each(&a.names, |n| {
+        let stdout = std::io::stdout();
+        let stderr = std::io::stderr();
+        rt.logs(n, &opts, &mut stdout.lock(), &mut stderr.lock())?;
+        Ok(())
+    })
+}
+
+#[derive(Args, Debug)]
+pub struct ExecArgs {
+    /// Run the exec session in detached mode (backgrounded)
+    #[arg(short = 'd', long)]
+    detach: bool,
+    /// Set environment variables
+    #[arg(short = 'e', long = "env")]
+    env: Vec<String>,
+    /// Keep STDIN open even if not attached
+    #[arg(short = 'i', long)]
+    interactive: bool,
+    /// Allocate a pseudo-TTY
+    #[arg(short = 't', long)]
+    tty: bool,
+    /// Sets the username or UID used and optionally the groupname or GID for the specified command
+    #[arg(short = 'u', long)]
+    user: Option<String>,
+    /// Working directory inside the container
+    #[arg(short = 'w', long)]
+    workdir: Option<String>,
+    /// Give the process extended Linux capabilities
+    #[arg(long)]
+    privileged: bool,
+    /// Pass N additional file descriptors to the container
+    #[arg(long = "preserve-fds", default_value_t = 0)]
+    preserve_fds: u32,
+    container: String,
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
+}
+
+pub fn exec(rt: &Runtime, a: ExecArgs) -> Outcome {
+    let opts = ExecOptions {
+        command: a.command,
+        interactive: a.interactive,
+        tty: a.tty,
+        env: a.env,
+        workdir: a.workdir,
+        user: a.user,
+        detach: a.detach,
+        privileged: a.privileged,
+        preserve_fds: a.preserve_fds,
+    };
+    Ok(rt.exec(&a.container, &opts)?)
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// Format the output to a Go template or json
+    #[arg(short = 'f', long)]
+    format: Option<String>,
+    /// Specify inspect-object type (container, image, all)
+    #[arg(short = 't', long = "type", default_value = "all")]
+    kind: String,
+    /// Display total file size (accepted for compatibility)
+    #[arg(short = 's', long)]
+    size: bool,
+    #[arg(required = true)]
+    names: Vec<String>,
+}
+
+pub fn inspect(rt: &Runtime, a: InspectArgs) -> Outcome {
+    if !matches!(a.kind.as_str(), "all" | "container" | "image") {
+        return Err(Failure::new(format!(
+            "invalid type \"{}\": must be container, image or all",
+            a.kind
+        )));
+    }
+    let _ = a.size;
+    let mut items = Vec::new();
+    let mut missing: Option<Failure> = None;
+    for n in &a.names {
+        let found = match a.kind.as_str() {
+            "container" => rt
+                .lookup(n)
+                .map_err(Failure::from)
+                .and_then(|c| Ok(rt.inspect(&c)?)),
+            "image" => super::image::inspect_json(rt, n),
+            _ => match rt.lookup(n) {
+                Ok(c) => Ok(rt.inspect(&c)?),
+                Err(_) => super::image::inspect_json(rt, n)
+                    .map_err(|_| Failure::new(format!("no such object: \"{n}\""))),
+            },
+        };
+        match found {
+            Ok(v) => items.push(v),
+            Err(e) => {
+                if let Some(prev) = missing.take() {
+                    eprintln!("Error: {}", prev.message);
+                }
+                missing = Some(e);
+            }
+        }
+    }
+    match &a.format {
+        Some(f) if f != "json" => {
+            for item in &items {
+                println!("{}", template::render(f, item).map_err(Failure::new)?);
+            }
+        }
+        _ => print_json(&Value::Array(items)),
+    }
+    match missing {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct TopArgs {
+    container: String,
+    /// ps descriptors (user, pid, ppid, pcpu, etime, tty, time, args, comm)
+    descriptors: Vec<String>,
+}
+
+pub fn top(rt: &Runtime, a: TopArgs) -> Outcome {
+    let rows = rt.top(&a.container, &a.descriptors)?;
+    print_table(&rows);
+    Ok(0)
+}
+
+pub fn mount(rt: &Runtime, a: NamesArgs) -> Outcome {
+    each(&a.names, |n| {
+        println!("{}", rt.mount(n)?.display());
+        Ok(())
+    })
+}
+
+pub fn umount(rt: &Runtime, a: NamesArgs) -> Outcome {
+    each(&a.names, |n| {
+        rt.unmount(n)?;
+        println!("{n}");
+        Ok(())
+    })
+}
+
+#[derive(Args, Debug)]
+pub struct ContainerCmd {
+    #[command(subcommand)]
+    cmd: ContainerSub,
+}
+
+#[derive(Subcommand, Debug)]
+enum ContainerSub {
+    /// Run a command in a new container
+    Run(RunArgs),
+    /// Create but do not start a container
+    Create(CreateArgs),
+    /// Start one or more containers
+    Start(StartArgs),
+    /// Stop one or more containers
+    Stop(StopArgs),
+    /// Kill one or more running containers
+    Kill(KillArgs),
+    /// Restart one or more containers
+    Restart(StopArgs),
+    /// Remove one or more containers
+    Rm(RmArgs),
+    /// Block on one or more containers
+    Wait(NamesArgs),
+    /// Rename an existing container
+    Rename(RenameArgs),
+    /// List containers
+    #[command(alias = "ls", alias = "ps")]
+    List(PsArgs),
+    /// Fetch the logs of one or more containers
+    Logs(LogsArgs),
+    /// Run a process in a running container
+    Exec(ExecArgs),
+    /// Display the configuration of a container
+    Inspect(InspectArgs),
+    /// Display the running processes of a container
+    Top(TopArgs),
+    /// Check if a container exists in local storage
+    Exists(ExistsArgs),
+    /// Mount a working container's root filesystem
+    Mount(NamesArgs),
+    /// Unmount working container's root filesystem
+    #[command(alias = "unmount")]
+    Umount(NamesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExistsArgs {
+    name: String,
+}
+
+pub fn group(rt: &Runtime, c: ContainerCmd) -> Outcome {
+    match c.cmd {
+        ContainerSub::Run(a) => run(rt, a),
+        ContainerSub::Create(a) => create(rt, a),
+        ContainerSub::Start(a) => start(rt, a),
+        ContainerSub::Stop(a) => stop(rt, a),
+        ContainerSub::Kill(a) => kill(rt, a),
+        ContainerSub::Restart(a) => restart(rt, a),
+        ContainerSub::Rm(a) => rm(rt, a),
+        ContainerSub::Wait(a) => wait(rt, a),
+        ContainerSub::Rename(a) => rename(rt, a),
+        ContainerSub::List(a) => ps(rt, a),
+        ContainerSub::Logs(a) => logs(rt, a),
+        ContainerSub::Exec(a) => exec(rt, a),
+        ContainerSub::Inspect(mut a) => {
+            a.kind = "container".into();
+            inspect(rt, a)
+        }
+        ContainerSub::Top(a) => top(rt, a),
+        ContainerSub::Exists(a) => Ok(if rt.lookup(&a.name).is_ok() { 0 } else { 1 }),
+        ContainerSub::Mount(a) => mount(rt, a),
+        ContainerSub::Umount(a) => umount(rt, a),
+    }
+}

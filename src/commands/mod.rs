@@ -1,0 +1,76 @@
+//! One module per command group; each is a thin adapter from clap's raw flags to libpod.
+
+pub mod container;
+pub mod image;
+pub mod system;
+
+/// An error as the user sees it: `Error: <message>` and podman's exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: i32,
+}
+
+impl From<libpod::LibpodError> for Failure {
+    fn from(e: libpod::LibpodError) -> Failure {
+        Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure {
+            code: 125,
+            message: format!("{e:#}"),
+        }
+    }
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 125,
+            message: message.into(),
+        }
+    }
+}
+
+/// The process exit code on success (a container's own code for run/start/wait/exec).
+pub type Outcome = Result<i32, Failure>;
+
+/// Prints a clap error as podman does (`Error: ...` plus the usage hint) and returns the code:
+/// 0 for --help/--version, 125 for bad usage.
+pub fn clap_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            0
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid usage")
+                .trim_start_matches("error: ")
+                .to_string();
+            let usage = rendered
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("Usage: "))
+                .unwrap_or("burrow [command]");
+            let cmd: Vec<&str> = usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with('[') && !w.starts_with('<'))
+                .collect();
+            eprintln!("Error: {first}");
+            eprintln!("See '{} --help'", cmd.join(" "));
+            125
+        }
+    }
+}

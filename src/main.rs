@@ -1,0 +1,156 @@
+//! The `burrow` command line: parses flags with clap, calls libpod, prints results. No engine
+//! logic lives here.
+
+mod commands;
+mod output;
+mod template;
+
+use clap::{Parser, Subcommand};
+
+use commands::{container, image, system};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "burrow",
+    version,
+    about = "Manage pods, containers and images, rootless and daemonless",
+    disable_help_subcommand = true
+)]
+struct Cli {
+    /// Path to the root directory in which data, including images, is stored
+    #[arg(long, global = true, value_name = "VALUE")]
+    root: Option<std::path::PathBuf>,
+    /// Path to the 'run directory' where all state information is stored
+    #[arg(long, global = true, value_name = "VALUE")]
+    runroot: Option<std::path::PathBuf>,
+    /// Select which storage driver is used to manage storage of images and containers (overlay, vfs)
+    #[arg(long = "storage-driver", global = true, value_name = "VALUE")]
+    storage_driver: Option<String>,
+    /// Log messages above specified level (debug, info, warn, error, fatal, panic)
+    #[arg(
+        long = "log-level",
+        global = true,
+        default_value = "warn",
+        value_name = "LEVEL"
+    )]
+    log_level: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a command in a new container
+    Run(container::RunArgs),
+    /// Create but do not start a container
+    Create(container::CreateArgs),
+    /// Start one or more containers
+    Start(container::StartArgs),
+    /// Stop one or more containers
+    Stop(container::StopArgs),
+    /// Kill one or more running containers with a specific signal
+    Kill(container::KillArgs),
+    /// Restart one or more containers
+    Restart(container::StopArgs),
+    /// Remove one or more containers
+    Rm(container::RmArgs),
+    /// Block on one or more containers
+    Wait(container::NamesArgs),
+    /// Rename an existing container
+    Rename(container::RenameArgs),
+    /// List containers
+    #[command(alias = "list", alias = "ls")]
+    Ps(container::PsArgs),
+    /// Fetch the logs of one or more containers
+    Logs(container::LogsArgs),
+    /// Run a process in a running container
+    Exec(container::ExecArgs),
+    /// Display detailed information on one or more containers or images
+    Inspect(container::InspectArgs),
+    /// Display the running processes of a container
+    Top(container::TopArgs),
+    /// Mount a working container's root filesystem
+    Mount(container::NamesArgs),
+    /// Unmount working container's root filesystem
+    #[command(alias = "unmount")]
+    Umount(container::NamesArgs),
+    /// Manage containers
+    Container(container::ContainerCmd),
+    /// List images in local storage
+    Images(image::ImagesArgs),
+    /// Remove one or more images from local storage
+    Rmi(image::RmiArgs),
+    /// Load image(s) from a tar archive
+    Load(image::LoadArgs),
+    /// Import a tarball to create a filesystem image
+    Import(image::ImportArgs),
+    /// Add an additional name to a local image
+    Tag(image::TagArgs),
+    /// Manage images
+    Image(image::ImageCmd),
+    /// Run a command in a modified user namespace
+    Unshare(system::UnshareArgs),
+    /// Display the burrow version information
+    Version,
+    /// The per-container monitor of a detached container (internal)
+    #[command(name = "__monitor", hide = true)]
+    Monitor(system::MonitorArgs),
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => std::process::exit(commands::clap_error(e)),
+    };
+    let globals = libpod::runtime::GlobalOptions {
+        root: cli.root,
+        runroot: cli.runroot,
+        storage_driver: cli.storage_driver,
+    };
+    let _ = cli.log_level;
+    let result = match cli.command {
+        Command::Version => system::version(),
+        Command::Unshare(a) => system::unshare(&globals, a),
+        cmd => match libpod::Runtime::open(&globals) {
+            Ok(rt) => dispatch(&rt, cmd),
+            Err(e) => Err(commands::Failure::from(e)),
+        },
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(f) => {
+            eprintln!("Error: {}", f.message);
+            std::process::exit(f.code);
+        }
+    }
+}
+
+fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
+    match cmd {
+        Command::Run(a) => container::run(rt, a),
+        Command::Create(a) => container::create(rt, a),
+        Command::Start(a) => container::start(rt, a),
+        Command::Stop(a) => container::stop(rt, a),
+        Command::Kill(a) => container::kill(rt, a),
+        Command::Restart(a) => container::restart(rt, a),
+        Command::Rm(a) => container::rm(rt, a),
+        Command::Wait(a) => container::wait(rt, a),
+        Command::Rename(a) => container::rename(rt, a),
+        Command::Ps(a) => container::ps(rt, a),
+        Command::Logs(a) => container::logs(rt, a),
+        Command::Exec(a) => container::exec(rt, a),
+        Command::Inspect(a) => container::inspect(rt, a),
+        Command::Top(a) => container::top(rt, a),
+        Command::Mount(a) => container::mount(rt, a),
+        Command::Umount(a) => container::umount(rt, a),
+        Command::Container(c) => container::group(rt, c),
+        Command::Images(a) => image::images(rt, a),
+        Command::Rmi(a) => image::rmi(rt, a),
+        Command::Load(a) => image::load(rt, a),
+        Command::Import(a) => image::import(rt, a),
+        Command::Tag(a) => image::tag(rt, a),
+        Command::Image(c) => image::group(rt, c),
+        Command::Monitor(a) => rt.monitor(&a.id, a.report_fd),
+        Command::Version | Command::Unshare(_) => Ok(0),
+    }
+}

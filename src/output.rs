@@ -1,0 +1,113 @@
+//! Output helpers shared by the commands: podman-style tables, human durations and sizes,
+//! and JSON printed the way podman indents it.
+
+use std::io::Write;
+
+/// Columns separated by at least two spaces, as podman's tabwriter prints them.
+pub fn print_table(rows: &[Vec<String>]) {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0usize; cols];
+    for r in rows {
+        for (i, cell) in r.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for r in rows {
+        let mut line = String::new();
+        for (i, cell) in r.iter().enumerate() {
+            line.push_str(cell);
+            if i + 1 < r.len() {
+                line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+/// docker's units.HumanDuration: "5 seconds", "About a minute", "3 hours", "2 weeks".
+pub fn human_duration(secs: i64) -> String {
+    let s = secs.max(0);
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    match s {
+        0 => "Less than a second".into(),
+        1..=59 => plural(s, "second"),
+        60..=119 => "About a minute".into(),
+        _ if s < 3600 => plural(s / 60, "minute"),
+        _ if s < 7200 => "About an hour".into(),
+        _ if s < 48 * 3600 => plural(s / 3600, "hour"),
+        _ if s < 14 * 86400 => plural(s / 86400, "day"),
+        _ if s < 60 * 86400 => plural(s / (7 * 86400), "week"),
+        _ if s < 730 * 86400 => plural(s / (30 * 86400), "month"),
+        _ => plural(s / (365 * 86400), "year"),
+    }
+}
+
+pub fn ago(nanos: i64) -> String {
+    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
+    format!("{} ago", human_duration((now - nanos) / 1_000_000_000))
+}
+
+/// podman's sizes: SI units with three significant digits ("4.52 MB", "835 kB").
+pub fn human_size(bytes: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < units.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    if i == 0 {
+        return format!("{bytes} B");
+    }
+    let digits = if v >= 100.0 {
+        0
+    } else if v >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let s = format!("{v:.digits$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    format!("{s} {}", units[i])
+}
+
+/// JSON with podman's four-space indentation.
+pub fn print_json(v: &serde_json::Value) {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    if serde::Serialize::serialize(v, &mut ser).is_ok() {
+        let _ = std::io::stdout().write_all(&buf);
+        println!();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(human_duration(1), "1 second");
+        assert_eq!(human_duration(5), "5 seconds");
+        assert_eq!(human_duration(65), "About a minute");
+        assert_eq!(human_duration(300), "5 minutes");
+        assert_eq!(human_duration(3 * 3600), "3 hours");
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(4_520_000), "4.52 MB");
+        assert_eq!(human_size(1_000_000), "1 MB");
+        assert_eq!(human_size(835_000), "835 kB");
+    }
+}

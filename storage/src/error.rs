@@ -1,0 +1,144 @@
+//! The one error type of the storage crate.
+//!
+//! Every variant names the file, digest or image involved so that a one-line message is enough
+//! to act on. This module must never hide an underlying `io::Error` without saying which path
+//! it was about.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("{op} {path}: {source}")]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("reading {what}: {source}")]
+    Read {
+        what: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("unknown storage driver {0:?} (expected \"overlay\" or \"vfs\")")]
+    UnknownDriver(String),
+    #[error("storage at {root} was created with driver {recorded}, not {requested}")]
+    DriverMismatch {
+        root: PathBuf,
+        recorded: String,
+        requested: String,
+    },
+    #[error("{0}: image not known")]
+    ImageNotFound(String),
+    #[error("{name}: ambiguous, matches images {candidates}")]
+    AmbiguousImage { name: String, candidates: String },
+    #[error("invalid reference format {name:?}: {reason}")]
+    InvalidReference { name: String, reason: String },
+    #[error("invalid digest {0:?}")]
+    InvalidDigest(String),
+    #[error("not a tar archive (docker-archive, oci-archive or tarball): {0}")]
+    NotAnArchive(String),
+    #[error("unsupported compression {format} in {what}")]
+    UnsupportedCompression { format: &'static str, what: String },
+    #[error("archive has neither manifest.json (docker-archive) nor index.json (oci-archive)")]
+    MissingManifest,
+    #[error("archive is missing {0}")]
+    MissingBlob(String),
+    #[error("invalid {what}: {reason}")]
+    InvalidJson { what: String, reason: String },
+    #[error("config digest mismatch for {file}: expected {expected}, got {actual}")]
+    ConfigDigestMismatch {
+        file: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("digest mismatch for blob {file}: expected {expected}, got {actual}")]
+    BlobDigestMismatch {
+        file: String,
+        expected: String,
+        actual: String,
+    },
+    #[error(
+        "diff_id mismatch for layer {layer}: config says {expected}, layer content is {actual}"
+    )]
+    DiffIdMismatch {
+        layer: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("image config {config} lists {diff_ids} diff_ids but the manifest has {layers} layers")]
+    LayerCountMismatch {
+        config: String,
+        diff_ids: usize,
+        layers: usize,
+    },
+    #[error("layer {layer}: entry {entry:?} {reason}")]
+    UnsafeEntry {
+        layer: String,
+        entry: String,
+        reason: String,
+    },
+    #[error(
+        "potentially insufficient UIDs or GIDs available in user namespace (requested {uid}:{gid} for {path}): {source}"
+    )]
+    InsufficientIds {
+        uid: u64,
+        gid: u64,
+        path: PathBuf,
+        #[source]
+        source: nix::Error,
+    },
+    #[error("{op} {path}: {source}")]
+    Sys {
+        op: &'static str,
+        path: PathBuf,
+        #[source]
+        source: nix::Error,
+    },
+    #[error("invalid change \"{line}\": {reason}")]
+    InvalidChange { line: String, reason: String },
+    #[error("layer {0} is not in the store")]
+    LayerNotFound(String),
+    #[error("mount path {path} contains ',' or ':' which overlay options cannot carry")]
+    InvalidMountPath { path: PathBuf },
+    #[error("overlay mount options for {target} exceed one page ({len} bytes, {layers} layers)")]
+    MountOptionsTooLong {
+        target: PathBuf,
+        len: usize,
+        layers: usize,
+    },
+}
+
+impl StorageError {
+    /// An I/O error about `path` while doing `op` ("creating", "reading", ...).
+    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        StorageError::Io {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A failed system call about `path`.
+    pub(crate) fn sys(op: &'static str, path: impl Into<PathBuf>, source: nix::Error) -> Self {
+        StorageError::Sys {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Attaches a path and an operation to `io::Result`s.
+pub(crate) trait IoContext<T> {
+    fn ctx(self, op: &'static str, path: impl Into<PathBuf>) -> Result<T, StorageError>;
+}
+
+impl<T> IoContext<T> for io::Result<T> {
+    fn ctx(self, op: &'static str, path: impl Into<PathBuf>) -> Result<T, StorageError> {
+        self.map_err(|e| StorageError::io(op, path, e))
+    }
+}

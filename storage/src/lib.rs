@@ -1,0 +1,28 @@
+//! burrow's image store: content-addressed layers keyed by chain ID and extracted once,
+//! image records in one small index, docker-archive/oci-archive loading, tarball import and
+//! rootfs mounts. A library with plain inputs: it must never know about containers, pods,
+//! networks or libpod's database.
+
+pub mod archive;
+pub mod changes;
+pub mod compression;
+mod copy;
+pub mod digest;
+pub mod error;
+pub mod import;
+pub mod index;
+pub mod layer;
+pub mod reference;
+pub mod rootfs;
+mod stage;
+pub mod store;
+mod workdir;
+mod xattr;
+
+#[cfg(test)]
+mod testutil;
+
+pub use error::StorageError;
+pub use index::{Image, LayerRecord};
+pub use oci_spec::image::{ImageConfiguration, ImageManifest};
+pub use store::{Driver, Store};

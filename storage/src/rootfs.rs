@@ -1,0 +1,339 @@
+//! Mounting an image's layers as a container root file system.
+//!
+//! Overlay: `lowerdir` lists the layers topmost first through short `l/` symlinks (as podman
+//! does) so long stacks stay under the one-page limit of mount options; rootless mounts pass
+//! `userxattr` so overlayfs reads `user.overlay.*` instead of `trusted.overlay.*`.
+//! Vfs: the topmost layer (a complete snapshot) is copied into `upper` once, then bind-mounted.
+//! Called inside the container's fresh mount namespace or the user's long-lived one: this
+//! module must never change mount propagation nor unmount anything it was not asked to.
+
+use std::ffi::{CStr, CString};
+use std::fs;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use nix::mount::{MntFlags, MsFlags};
+
+use crate::copy::copy_tree;
+use crate::digest::is_hex64;
+use crate::error::{IoContext, StorageError};
+use crate::layer::remove_any;
+use crate::store::{Driver, SHORT_LINK_LEN, Store};
+
+/// Marker (in `work`, never visible in the rootfs) that `upper` holds the vfs copy.
+const VFS_POPULATED: &str = "burrow-vfs-populated";
+/// Mount option strings are copied into one page by the kernel.
+const MAX_OPTIONS: usize = 4095;
+
+/// Mounts `lowers` (topmost first) with `upper`/`work` at `target`.
+pub fn mount(
+    store: &Store,
+    lowers: &[PathBuf],
+    upper: &Path,
+    work: &Path,
+    target: &Path,
+) -> Result<(), StorageError> {
+    match store.driver() {
+        Driver::Overlay => mount_overlay(store, lowers, upper, work, target),
+        Driver::Vfs => mount_vfs(lowers, upper, work, target),
+    }
+}
+
+/// Detaches the mount at `target` (lazily, so busy files do not block cleanup).
+pub fn unmount(target: &Path) -> Result<(), StorageError> {
+    nix::mount::umount2(target, MntFlags::MNT_DETACH)
+        .map_err(|e| StorageError::sys("unmounting", target, e))
+}
+
+fn check_path(p: &Path) -> Result<(), StorageError> {
+    let bytes = p.as_os_str().as_encoded_bytes();
+    if bytes.contains(&b',') || bytes.contains(&b':') {
+        return Err(StorageError::InvalidMountPath {
+            path: p.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// The short name of a store layer dir (`l/XXXX`, relative to the store root), creating the
+/// link if it is missing; `None` for a directory that is not a store layer.
+fn short_name(store: &Store, lower: &Path) -> Result<Option<String>, StorageError> {
+    let layers = store.root().join("layers");
+    let Some(hex) = lower
+        .strip_prefix(&layers)
+        .ok()
+        .and_then(|rest| rest.to_str())
+        .filter(|h| is_hex64(h))
+    else {
+        return Ok(None);
+    };
+    let short = format!("l/{}", &hex[..SHORT_LINK_LEN]);
+    let link = store.root().join(&short);
+    let expected = Path::new("../layers").join(hex);
+    if fs::symlink_metadata(&link).is_err() {
+        match std::os::unix::fs::symlink(&expected, &link) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(StorageError::io("creating link", link, e)),
+        }
+    }
+    // A link of another layer with the same prefix is never followed: use the full path.
+    if fs::read_link(&link).ok().as_deref() != Some(expected.as_path()) {
+        return Ok(None);
+    }
+    Ok(Some(short))
+}
+
+fn mount_overlay(
+    store: &Store,
+    lowers: &[PathBuf],
+    upper: &Path,
+    work: &Path,
+    target: &Path,
+) -> Result<(), StorageError> {
+    let empty;
+    let lowers: &[PathBuf] = if lowers.is_empty() {
+        // overlayfs needs a lowerdir; an image without layers gets an empty one.
+        empty = [store.root().join("empty")];
+        fs::create_dir_all(&empty[0]).ctx("creating", &empty[0])?;
+        &empty
+    } else {
+        lowers
+    };
+    for p in lowers.iter().map(PathBuf::as_path).chain([upper, work]) {
+        check_path(p)?;
+    }
+    let mut absolute = Vec::new();
+    let mut relative = Vec::new();
+    for lower in lowers {
+        match short_name(store, lower)? {
+            Some(short) => {
+                absolute.push(store.root().join(&short).display().to_string());
+                relative.push(short);
+            }
+            None => {
+                absolute.push(lower.display().to_string());
+                relative.push(lower.display().to_string());
+            }
+        }
+    }
+    let opts = format!(
+        "lowerdir={}{}",
+        absolute.join(":"),
+        tail_options(store, upper, work)
+    );
+    if opts.len() <= MAX_OPTIONS {
+        return legacy_mount(&opts, target);
+    }
+    // Too long for one page. Linux 6.8+ takes one `lowerdir+` per layer through the new
+    // mount API; older kernels get podman's trick of paths relative to the store root.
+    match fsconfig_mount(&absolute, upper, work, store.rootless(), target) {
+        Ok(()) => Ok(()),
+        Err(first) => {
+            let opts = format!(
+                "lowerdir={}{}",
+                relative.join(":"),
+                tail_options(store, upper, work)
+            );
+            if opts.len() > MAX_OPTIONS {
+                return Err(match first {
+                    StorageError::Sys {
+                        source: nix::Error::ENOSYS | nix::Error::EINVAL,
+                        ..
+                    } => StorageError::MountOptionsTooLong {
+                        target: target.to_path_buf(),
+                        len: opts.len(),
+                        layers: lowers.len(),
+                    },
+                    other => other,
+                });
+            }
+            relative_mount(store.root(), &opts, target)
+        }
+    }
+}
+
+fn tail_options(store: &Store, upper: &Path, work: &Path) -> String {
+    format!(
+        ",upperdir={},workdir={}{}",
+        upper.display(),
+        work.display(),
+        if store.rootless() { ",userxattr" } else { "" }
+    )
+}
+
+fn legacy_mount(opts: &str, target: &Path) -> Result<(), StorageError> {
+    nix::mount::mount(
+        Some("overlay"),
+        target,
+        Some("overlay"),
+        MsFlags::empty(),
+        Some(opts),
+    )
+    .map_err(|e| StorageError::sys("mounting overlay on", target, e))
+}
+
+/// Mounts with lowerdir paths relative to `root`, which the kernel resolves against the
+/// current directory. The directory is process wide (unless CLONE_FS was unshared), so this
+/// is only for the single-threaded container setup; it is restored before returning.
+fn relative_mount(root: &Path, opts: &str, target: &Path) -> Result<(), StorageError> {
+    let target = if target.is_relative() {
+        std::env::current_dir()
+            .ctx("resolving", target)?
+            .join(target)
+    } else {
+        target.to_path_buf()
+    };
+    let cwd = fs::File::open(".").ctx("opening", ".")?;
+    nix::unistd::chdir(root).map_err(|e| StorageError::sys("chdir", root, e))?;
+    let result = legacy_mount(opts, &target);
+    nix::unistd::fchdir(&cwd).map_err(|e| StorageError::sys("restoring cwd from", root, e))?;
+    result
+}
+
+// Constants of the new mount API (linux/mount.h), stable kernel ABI.
+const FSOPEN_CLOEXEC: libc::c_uint = 1;
+const FSMOUNT_CLOEXEC: libc::c_uint = 1;
+const FSCONFIG_SET_FLAG: libc::c_uint = 0;
+const FSCONFIG_SET_STRING: libc::c_uint = 1;
+const FSCONFIG_CMD_CREATE: libc::c_uint = 6;
+const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 4;
+
+fn cstr(s: &str, path: &Path) -> Result<CString, StorageError> {
+    CString::new(s).map_err(|_| StorageError::InvalidMountPath {
+        path: path.to_path_buf(),
+    })
+}
+
+/// fsopen/fsconfig/fsmount/move_mount with one `lowerdir+` per layer: no length limit.
+fn fsconfig_mount(
+    lowers: &[String],
+    upper: &Path,
+    work: &Path,
+    userxattr: bool,
+    target: &Path,
+) -> Result<(), StorageError> {
+    let err = |op: &'static str| StorageError::sys(op, target, nix::Error::last());
+    // SAFETY: the argument is a valid NUL-terminated string; the result is checked.
+    let fd = unsafe { libc::syscall(libc::SYS_fsopen, c"overlay".as_ptr(), FSOPEN_CLOEXEC) };
+    if fd < 0 {
+        return Err(err("fsopen overlay for"));
+    }
+    // SAFETY: fsopen returned a new descriptor that nothing else owns.
+    let fs_fd = unsafe { OwnedFd::from_raw_fd(fd as RawFd) };
+    let set = |cmd: libc::c_uint, key: &CStr, value: Option<&CStr>| -> Result<(), StorageError> {
+        let value_ptr = value.map_or(std::ptr::null(), CStr::as_ptr);
+        // SAFETY: fs_fd is open; key/value are NUL-terminated or null as the command expects.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_fsconfig,
+                fs_fd.as_raw_fd(),
+                cmd,
+                key.as_ptr(),
+                value_ptr,
+                0,
+            )
+        };
+        if rc < 0 {
+            Err(err("fsconfig for"))
+        } else {
+            Ok(())
+        }
+    };
+    for lower in lowers {
+        set(
+            FSCONFIG_SET_STRING,
+            c"lowerdir+",
+            Some(&cstr(lower, Path::new(lower))?),
+        )?;
+    }
+    set(
+        FSCONFIG_SET_STRING,
+        c"upperdir",
+        Some(&cstr(&upper.display().to_string(), upper)?),
+    )?;
+    set(
+        FSCONFIG_SET_STRING,
+        c"workdir",
+        Some(&cstr(&work.display().to_string(), work)?),
+    )?;
+    if userxattr {
+        set(FSCONFIG_SET_FLAG, c"userxattr", None)?;
+    }
+    // SAFETY: fs_fd is open; the command takes no key or value.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_fsconfig,
+            fs_fd.as_raw_fd(),
+            FSCONFIG_CMD_CREATE,
+            std::ptr::null::<libc::c_char>(),
+            std::ptr::null::<libc::c_char>(),
+            0,
+        )
+    };
+    if rc < 0 {
+        return Err(err("creating overlay for"));
+    }
+    // SAFETY: fs_fd is a configured file system context.
+    let mfd = unsafe { libc::syscall(libc::SYS_fsmount, fs_fd.as_raw_fd(), FSMOUNT_CLOEXEC, 0) };
+    if mfd < 0 {
+        return Err(err("fsmount for"));
+    }
+    // SAFETY: fsmount returned a new descriptor that nothing else owns.
+    let mnt_fd = unsafe { OwnedFd::from_raw_fd(mfd as RawFd) };
+    let target_c = CString::new(target.as_os_str().as_bytes()).map_err(|_| {
+        StorageError::InvalidMountPath {
+            path: target.to_path_buf(),
+        }
+    })?;
+    // SAFETY: mnt_fd is a detached mount; both strings are NUL-terminated.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            mnt_fd.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_FDCWD,
+            target_c.as_ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH,
+        )
+    };
+    if rc < 0 {
+        return Err(err("attaching overlay at"));
+    }
+    Ok(())
+}
+
+fn mount_vfs(
+    lowers: &[PathBuf],
+    upper: &Path,
+    work: &Path,
+    target: &Path,
+) -> Result<(), StorageError> {
+    fs::create_dir_all(work).ctx("creating", work)?;
+    let marker = work.join(VFS_POPULATED);
+    if fs::symlink_metadata(&marker).is_err() {
+        // Copy into work first and rename: an interrupted copy never looks complete.
+        let staging = work.join("vfs-copy");
+        remove_any(&staging).ctx("removing", &staging)?;
+        match lowers.first() {
+            Some(top) => copy_tree(top, &staging)?,
+            None => fs::create_dir(&staging).ctx("creating", &staging)?,
+        }
+        remove_any(upper).ctx("replacing", upper)?;
+        fs::rename(&staging, upper).ctx("renaming into place", upper)?;
+        fs::write(&marker, b"").ctx("writing", &marker)?;
+    }
+    nix::mount::mount(
+        Some(upper),
+        target,
+        None::<&str>,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None::<&str>,
+    )
+    .map_err(|e| StorageError::sys("bind-mounting", target, e))
+}
+
+#[cfg(test)]
+#[path = "rootfs_tests.rs"]
+mod tests;
