@@ -2,6 +2,7 @@
 //! logic lives here.
 
 mod commands;
+mod manpages;
 mod output;
 mod template;
 
@@ -16,7 +17,7 @@ use commands::{container, image, system};
     about = "Manage pods, containers and images, rootless and daemonless",
     disable_help_subcommand = true
 )]
-struct Cli {
+pub(crate) struct Cli {
     /// Path to the root directory in which data, including images, is stored
     #[arg(long, global = true, value_name = "VALUE")]
     root: Option<std::path::PathBuf>,
@@ -92,6 +93,9 @@ enum Command {
     Unshare(system::UnshareArgs),
     /// Display the burrow version information
     Version,
+    /// Write the manual pages, generated from these definitions, into a directory (internal)
+    #[command(name = "__manpages", hide = true)]
+    Manpages { dir: std::path::PathBuf },
     /// The per-container monitor of a detached container (internal)
     #[command(name = "__monitor", hide = true)]
     Monitor(system::MonitorArgs),
@@ -111,6 +115,7 @@ fn main() {
     let result = match cli.command {
         Command::Version => system::version(),
         Command::Unshare(a) => system::unshare(&globals, a),
+        Command::Manpages { dir } => manpages::write_all(&dir),
         cmd => match libpod::Runtime::open(&globals) {
             Ok(rt) => dispatch(&rt, cmd),
             Err(e) => Err(commands::Failure::from(e)),
@@ -151,6 +156,17 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Tag(a) => image::tag(rt, a),
         Command::Image(c) => image::group(rt, c),
         Command::Monitor(a) => rt.monitor(&a.id, a.report_fd),
-        Command::Version | Command::Unshare(_) => Ok(0),
+        Command::Version | Command::Unshare(_) | Command::Manpages { .. } => Ok(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    // Duplicate aliases or conflicting flags panic at run time in debug builds; catch them here.
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -59,10 +59,7 @@ pub struct Options {
 /// (the process's own, or 128+signal).
 pub fn supervise(sp: Spawned, mut opts: Options) -> i32 {
     let mask = handled_signals();
-    let sfd = match SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK) {
-        Ok(s) => Some(s),
-        Err(_) => None,
-    };
+    let sfd = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK).ok();
     if let Some(pty) = &sp.pty {
         copy_winsize(0, pty.as_raw_fd());
     }
@@ -136,11 +133,7 @@ pub fn supervise(sp: Spawned, mut opts: Options) -> i32 {
                                 continue;
                             };
                             match sig {
-                                Signal::SIGCHLD => {
-                                    if exit.is_none() {
-                                        exit = reap(sp.pid);
-                                    }
-                                }
+                                Signal::SIGCHLD if exit.is_none() => exit = reap(sp.pid),
                                 Signal::SIGWINCH => {
                                     if let Some(p) = &pty {
                                         copy_winsize(0, p.as_raw_fd());

@@ -415,9 +415,11 @@ fn status_text(c: &Container) -> String {
     }
 }
 
-fn ps_json(c: &Container) -> Value {
+/// One row of `ps --format`: like podman, `.ID` is the short id unless `--no-trunc`; `.Id`
+/// (and `--format json`) keeps the full one.
+fn ps_json(c: &Container, no_trunc: bool) -> Value {
     json!({
-        "ID": c.id,
+        "ID": if no_trunc { c.id.as_str() } else { c.short_id() },
         "Id": c.id,
         "Image": c.config.image_name,
         "ImageID": c.config.image_id,
@@ -513,7 +515,11 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
         return Ok(0);
     }
     if let Some(fmt) = &a.format {
-        return print_formatted(fmt, list.iter().map(ps_json).collect(), &ps_header);
+        return print_formatted(
+            fmt,
+            list.iter().map(|c| ps_json(c, a.no_trunc)).collect(),
+            &ps_header,
+        );
     }
     let mut rows = vec![
         [
@@ -561,6 +567,39 @@ fn ps_header(field: &str) -> String {
     }
 }
 
+/// podman's table templates separate columns with spaces as well as tabs: blanks outside
+/// `{{...}}` become one tab, so `table {{.ID}} {{.Names}}` gives two aligned columns.
+fn table_columns(body: &str) -> String {
+    let body = body.replace("\\t", "\t");
+    let mut out = String::new();
+    let mut rest = body.as_str();
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start..].find("}}") else {
+            break;
+        };
+        push_blanks_as_tabs(&mut out, &rest[..start]);
+        out.push_str(&rest[start..start + len + 2]);
+        rest = &rest[start + len + 2..];
+    }
+    push_blanks_as_tabs(&mut out, rest);
+    out
+}
+
+fn push_blanks_as_tabs(out: &mut String, text: &str) {
+    let mut in_blank = false;
+    for ch in text.chars() {
+        if ch == ' ' || ch == '\t' {
+            if !in_blank {
+                out.push('\t');
+            }
+            in_blank = true;
+        } else {
+            out.push(ch);
+            in_blank = false;
+        }
+    }
+}
+
 /// `--format`: `json`, `table ...` (with a header row) or a template per item.
 pub fn print_formatted(fmt: &str, items: Vec<Value>, header: &dyn Fn(&str) -> String) -> Outcome {
     if fmt == "json" {
@@ -568,9 +607,10 @@ pub fn print_formatted(fmt: &str, items: Vec<Value>, header: &dyn Fn(&str) -> St
         return Ok(0);
     }
     let (table, body) = match fmt.strip_prefix("table") {
-        Some(rest) => (true, rest.trim_start()),
-        None => (false, fmt),
+        Some(rest) => (true, table_columns(rest.trim_start())),
+        None => (false, fmt.to_string()),
     };
+    let body = body.as_str();
     let mut rows: Vec<Vec<String>> = Vec::new();
     if table {
         let head = body

@@ -44,7 +44,7 @@ fn split_name(name: &str) -> (String, String) {
 fn image_rows(rt: &Runtime) -> Result<Vec<(libpod::Image, String)>, Failure> {
     let mut rows = Vec::new();
     let mut images = rt.images()?;
-    images.sort_by(|a, b| b.created.cmp(&a.created));
+    images.sort_by_key(|i| std::cmp::Reverse(i.created));
     for img in images {
         if img.names.is_empty() {
             rows.push((img, "<none>:<none>".to_string()));
@@ -327,7 +327,7 @@ pub struct ImageCmd {
 #[derive(Subcommand, Debug)]
 enum ImageSub {
     /// List images in local storage
-    #[command(alias = "ls", alias = "list")]
+    #[command(alias = "ls")]
     List(ImagesArgs),
     /// Remove one or more images from local storage
     Rm(RmiArgs),

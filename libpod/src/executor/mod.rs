@@ -61,11 +61,14 @@ pub enum StdioMode {
     Pipes { stdin: Option<OwnedFd> },
 }
 
+/// Mounts the image's layers at the given path; errors are already user-facing text.
+pub type MountRootfs<'a> = Box<dyn Fn(&Path) -> std::result::Result<(), String> + 'a>;
+
 /// A container's first process.
 pub struct Plan<'a> {
     pub rootfs: PathBuf,
     /// Mounts the image's layers at the given path (overlay, fuse-overlayfs or vfs).
-    pub mount_rootfs: Box<dyn Fn(&Path) -> std::result::Result<(), String> + 'a>,
+    pub mount_rootfs: MountRootfs<'a>,
     pub hostname: String,
     /// Generated files bind-mounted into /etc: (host file, container path).
     pub etc_files: Vec<(PathBuf, String)>,

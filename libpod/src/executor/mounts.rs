@@ -26,10 +26,8 @@ pub fn in_root(root: &Path, p: &Path) -> PathBuf {
     for c in p.components() {
         match c {
             Component::Normal(n) => out.push(n),
-            Component::ParentDir => {
-                if out != root {
-                    out.pop();
-                }
+            Component::ParentDir if out != root => {
+                out.pop();
             }
             _ => {}
         }

@@ -33,9 +33,10 @@ impl Runtime {
     pub fn exec(&self, name: &str, opts: &ExecOptions) -> Result<i32> {
         let c = self.lookup(name)?;
         if c.status() != Status::Running {
-            return Err(LibpodError::InvalidState(format!(
+            return Err(LibpodError::InvalidState(
                 "can only create exec sessions on running containers: container state improper"
-            )));
+                    .into(),
+            ));
         }
         if opts.command.is_empty() {
             return Err(LibpodError::InvalidArgument(
@@ -157,6 +158,9 @@ impl Runtime {
             nix::unistd::ForkResult::Child => {
                 let _ = nix::unistd::setsid();
                 super::start::detach_stdio();
+                // The supervisor learns of the exit through its signalfd: without this mask
+                // SIGCHLD is never queued there and it (and a zombie) would stay forever.
+                supervise::block_signals();
                 let code = match executor::spawn_in_container(process, stdio) {
                     Ok(sp) => supervise::supervise(
                         sp,
