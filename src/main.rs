@@ -66,6 +66,8 @@ enum Command {
     Logs(container::LogsArgs),
     /// Run a process in a running container
     Exec(container::ExecArgs),
+    /// Attach to a running container
+    Attach(container::AttachArgs),
     /// Display detailed information on one or more containers or images
     Inspect(container::InspectArgs),
     /// Display the running processes of a container
@@ -144,6 +146,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Ps(a) => container::ps(rt, a),
         Command::Logs(a) => container::logs(rt, a),
         Command::Exec(a) => container::exec(rt, a),
+        Command::Attach(a) => container::attach(rt, a),
         Command::Inspect(a) => container::inspect(rt, a),
         Command::Top(a) => container::top(rt, a),
         Command::Mount(a) => container::mount(rt, a),

@@ -9,7 +9,8 @@ use clap::CommandFactory;
 use crate::commands::{Failure, Outcome};
 
 pub fn write_all(dir: &Path) -> Outcome {
-    std::fs::create_dir_all(dir).map_err(|e| Failure::new(format!("create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::new(format!("create {}: {e}", dir.display())))?;
     let cmd = crate::Cli::command();
     write_page(&cmd, "burrow", dir)?;
     Ok(0)
@@ -22,7 +23,8 @@ fn write_page(cmd: &clap::Command, name: &str, dir: &Path) -> Result<(), Failure
         .render(&mut buf)
         .map_err(|e| Failure::new(format!("render man page {name}: {e}")))?;
     let path = dir.join(format!("{name}.1"));
-    std::fs::write(&path, buf).map_err(|e| Failure::new(format!("write {}: {e}", path.display())))?;
+    std::fs::write(&path, buf)
+        .map_err(|e| Failure::new(format!("write {}: {e}", path.display())))?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         write_page(sub, &format!("{name}-{}", sub.get_name()), dir)?;
     }

@@ -3,6 +3,7 @@
 //! built-in executor and the per-container monitor. The CLI calls [`Runtime`]; nothing here
 //! prints to the terminal except a container's own output.
 
+pub mod attach;
 pub mod container;
 pub mod error;
 pub mod executor;

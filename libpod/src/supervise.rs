@@ -1,9 +1,13 @@
 //! Supervision of a started container or exec process by its parent (the CLI in the
-//! foreground, the monitor when detached): copies output to the terminal and the log,
-//! feeds a terminal's input, forwards signals (sig-proxy), resizes the pty, and collects
-//! the exit status. One thread, one poll loop.
+//! foreground, the monitor when detached): copies output to the terminal, the log and any
+//! attached clients; feeds a terminal's or a client's input; forwards signals (sig-proxy);
+//! resizes the pty; collects the exit status. One thread, one poll loop.
 
+use std::fs::File;
+use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::time::Duration;
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
@@ -11,6 +15,7 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
+use crate::attach::{self, FrameReader};
 use crate::executor::Spawned;
 use crate::executor::tty::copy_winsize;
 use crate::logs::{LogWriter, Stream};
@@ -53,6 +58,39 @@ pub struct Options {
     pub stdin_to_pty: bool,
     /// Forward SIGINT/SIGTERM/... to the container (`--sig-proxy`, on by default).
     pub proxy_signals: bool,
+    /// Accept `burrow attach` clients here (the monitor of a detached container).
+    pub attach: Option<UnixListener>,
+    /// Write end of the container's stdin pipe (`-d -i`), fed by attached clients.
+    pub container_stdin: Option<OwnedFd>,
+}
+
+impl Options {
+    pub fn foreground(log: Option<LogWriter>, stdin_to_pty: bool, proxy_signals: bool) -> Options {
+        Options {
+            echo: true,
+            log,
+            stdin_to_pty,
+            proxy_signals,
+            attach: None,
+            container_stdin: None,
+        }
+    }
+}
+
+struct Client {
+    stream: UnixStream,
+    frames: FrameReader,
+}
+
+#[derive(Clone, Copy)]
+enum Slot {
+    Signals,
+    Stdout,
+    Stderr,
+    Pty,
+    Stdin,
+    Listener,
+    Client(usize),
 }
 
 /// Runs until the process exits and its output is drained; returns podman's exit code
@@ -67,6 +105,8 @@ pub fn supervise(sp: Spawned, mut opts: Options) -> i32 {
     let mut stderr = sp.stderr;
     let mut pty = sp.pty;
     let mut stdin_open = opts.stdin_to_pty && pty.is_some();
+    let mut clients: Vec<Client> = Vec::new();
+    let listener = opts.attach.take();
     let mut exit: Option<i32> = None;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -74,23 +114,28 @@ pub fn supervise(sp: Spawned, mut opts: Options) -> i32 {
         if exit.is_some() && !outputs_open {
             break;
         }
-        // Slots: 0 signalfd, 1 stdout, 2 stderr, 3 pty, 4 stdin.
         let stdin_fd = std::io::stdin();
-        let mut slots: Vec<(usize, BorrowedFd<'_>)> = Vec::new();
+        let mut slots: Vec<(Slot, BorrowedFd<'_>)> = Vec::new();
         if let Some(s) = &sfd {
-            slots.push((0, s.as_fd()));
+            slots.push((Slot::Signals, s.as_fd()));
         }
         if let Some(f) = &stdout {
-            slots.push((1, f.as_fd()));
+            slots.push((Slot::Stdout, f.as_fd()));
         }
         if let Some(f) = &stderr {
-            slots.push((2, f.as_fd()));
+            slots.push((Slot::Stderr, f.as_fd()));
         }
         if let Some(f) = &pty {
-            slots.push((3, f.as_fd()));
+            slots.push((Slot::Pty, f.as_fd()));
         }
         if stdin_open {
-            slots.push((4, stdin_fd.as_fd()));
+            slots.push((Slot::Stdin, stdin_fd.as_fd()));
+        }
+        if let Some(l) = &listener {
+            slots.push((Slot::Listener, l.as_fd()));
+        }
+        for (i, c) in clients.iter().enumerate() {
+            slots.push((Slot::Client(i), c.stream.as_fd()));
         }
         let mut pfds: Vec<PollFd<'_>> = slots
             .iter()
@@ -117,48 +162,84 @@ pub fn supervise(sp: Spawned, mut opts: Options) -> i32 {
             }
             continue;
         }
-        let ready: Vec<(usize, PollFlags)> = slots
+        let ready: Vec<Slot> = slots
             .iter()
             .zip(pfds.iter())
-            .filter_map(|((slot, _), p)| p.revents().filter(|r| !r.is_empty()).map(|r| (*slot, r)))
+            .filter(|(_, p)| p.revents().is_some_and(|r| !r.is_empty()))
+            .map(|((slot, _), _)| *slot)
             .collect();
         drop(pfds);
         drop(slots);
-        for (slot, _) in ready {
+        let mut dead_clients: Vec<usize> = Vec::new();
+        for slot in ready {
             match slot {
-                0 => {
-                    if let Some(s) = &sfd {
-                        while let Ok(Some(info)) = s.read_signal() {
-                            let Ok(sig) = Signal::try_from(info.ssi_signo as i32) else {
-                                continue;
-                            };
-                            match sig {
-                                Signal::SIGCHLD if exit.is_none() => exit = reap(sp.pid),
-                                Signal::SIGWINCH => {
-                                    if let Some(p) = &pty {
-                                        copy_winsize(0, p.as_raw_fd());
-                                    }
+                Slot::Signals => {
+                    let Some(s) = &sfd else { continue };
+                    while let Ok(Some(info)) = s.read_signal() {
+                        let Ok(sig) = Signal::try_from(info.ssi_signo as i32) else {
+                            continue;
+                        };
+                        match sig {
+                            Signal::SIGCHLD if exit.is_none() => exit = reap(sp.pid),
+                            Signal::SIGWINCH => {
+                                if let Some(p) = &pty {
+                                    copy_winsize(0, p.as_raw_fd());
                                 }
-                                other if opts.proxy_signals && exit.is_none() => {
-                                    let _ = kill(sp.pid, other);
-                                }
-                                _ => {}
                             }
+                            other
+                                if opts.proxy_signals
+                                    && exit.is_none()
+                                    && other != Signal::SIGCHLD =>
+                            {
+                                let _ = kill(sp.pid, other);
+                            }
+                            _ => {}
                         }
                     }
                 }
-                1 => pump(&mut stdout, &mut buf, Stream::Stdout, &mut opts),
-                2 => pump(&mut stderr, &mut buf, Stream::Stderr, &mut opts),
-                3 => pump(&mut pty, &mut buf, Stream::Stdout, &mut opts),
-                4 => {
+                Slot::Stdout => pump(
+                    &mut stdout,
+                    &mut buf,
+                    Stream::Stdout,
+                    &mut opts,
+                    &mut clients,
+                ),
+                Slot::Stderr => pump(
+                    &mut stderr,
+                    &mut buf,
+                    Stream::Stderr,
+                    &mut opts,
+                    &mut clients,
+                ),
+                Slot::Pty => pump(&mut pty, &mut buf, Stream::Stdout, &mut opts, &mut clients),
+                Slot::Stdin => {
                     let n = read_fd(0, &mut buf);
                     match (n, &pty) {
                         (Some(n), Some(p)) if n > 0 => write_all(p.as_raw_fd(), &buf[..n]),
                         _ => stdin_open = false,
                     }
                 }
-                _ => {}
+                Slot::Listener => {
+                    if let Some(l) = &listener
+                        && let Ok((stream, _)) = l.accept()
+                    {
+                        // A stuck client must not stall the container's output.
+                        let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+                        clients.push(Client {
+                            stream,
+                            frames: FrameReader::default(),
+                        });
+                    }
+                }
+                Slot::Client(i) => {
+                    if !client_input(&mut clients[i], pty.as_ref(), &mut opts.container_stdin) {
+                        dead_clients.push(i);
+                    }
+                }
             }
+        }
+        for i in dead_clients.into_iter().rev() {
+            clients.remove(i);
         }
     }
     exit.unwrap_or_else(|| {
@@ -171,6 +252,39 @@ pub fn supervise(sp: Spawned, mut opts: Options) -> i32 {
     })
 }
 
+/// Handles frames from an attached client; false when it went away.
+fn client_input(c: &mut Client, pty: Option<&OwnedFd>, stdin: &mut Option<OwnedFd>) -> bool {
+    if !c.frames.fill(&mut c.stream) {
+        return false;
+    }
+    while let Some((kind, data)) = c.frames.next_frame() {
+        match kind {
+            attach::STDIN => {
+                if let Some(p) = pty {
+                    write_all(p.as_raw_fd(), &data);
+                } else if let Some(s) = stdin {
+                    write_all(s.as_raw_fd(), &data);
+                }
+            }
+            attach::STDIN_EOF if pty.is_none() => *stdin = None,
+            attach::RESIZE if data.len() == 4 => {
+                if let Some(p) = pty {
+                    let ws = libc::winsize {
+                        ws_row: u16::from_be_bytes([data[0], data[1]]),
+                        ws_col: u16::from_be_bytes([data[2], data[3]]),
+                        ws_xpixel: 0,
+                        ws_ypixel: 0,
+                    };
+                    // SAFETY: TIOCSWINSZ reads a winsize struct we own.
+                    unsafe { libc::ioctl(p.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
+                }
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
 fn reap(pid: Pid) -> Option<i32> {
     match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
         Ok(WaitStatus::Exited(_, c)) => Some(c),
@@ -180,9 +294,15 @@ fn reap(pid: Pid) -> Option<i32> {
     }
 }
 
-/// Moves one read's worth from `fd` to the terminal and the log; closes `fd` at EOF (or EIO,
-/// which a pty master reports once the last slave holder exited).
-fn pump(fd: &mut Option<OwnedFd>, buf: &mut [u8], stream: Stream, opts: &mut Options) {
+/// Moves one read's worth from `fd` to the terminal, the log and attached clients; closes
+/// `fd` at EOF (or EIO, which a pty master reports once the last slave holder exited).
+fn pump(
+    fd: &mut Option<OwnedFd>,
+    buf: &mut [u8],
+    stream: Stream,
+    opts: &mut Options,
+    clients: &mut Vec<Client>,
+) {
     let Some(f) = fd else { return };
     match read_fd(f.as_raw_fd(), buf) {
         Some(0) | None => *fd = None,
@@ -194,11 +314,17 @@ fn pump(fd: &mut Option<OwnedFd>, buf: &mut [u8], stream: Stream, opts: &mut Opt
             if let Some(log) = &mut opts.log {
                 log.write(stream, data);
             }
+            let kind = if stream == Stream::Stdout {
+                attach::STDOUT
+            } else {
+                attach::STDERR
+            };
+            clients.retain_mut(|c| attach::write_frame(&mut c.stream, kind, data).is_ok());
         }
     }
 }
 
-fn read_fd(fd: RawFd, buf: &mut [u8]) -> Option<usize> {
+pub(crate) fn read_fd(fd: RawFd, buf: &mut [u8]) -> Option<usize> {
     loop {
         // SAFETY: reading into a buffer we own, of its length.
         let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
@@ -211,16 +337,11 @@ fn read_fd(fd: RawFd, buf: &mut [u8]) -> Option<usize> {
     }
 }
 
-fn write_all(fd: RawFd, mut data: &[u8]) {
-    while !data.is_empty() {
-        // SAFETY: writing from a buffer we own, of its length.
-        let n = unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) };
-        if n < 0 {
-            if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-                continue;
-            }
-            return; // a closed terminal or pipe: keep supervising, drop the output
-        }
-        data = &data[n as usize..];
-    }
+pub(crate) fn write_all(fd: RawFd, data: &[u8]) {
+    // ManuallyDrop: the descriptor belongs to the caller.
+    // SAFETY: fd is open for the duration of this call.
+    let mut f =
+        std::mem::ManuallyDrop::new(unsafe { <File as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+    // A closed terminal or pipe: keep supervising, drop the output.
+    let _ = f.write_all(data);
 }

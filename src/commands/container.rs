@@ -845,6 +845,33 @@ pub fn top(rt: &Runtime, a: TopArgs) -> Outcome {
     Ok(0)
 }
 
+#[derive(Args, Debug)]
+pub struct AttachArgs {
+    /// Select the key sequence for detaching a container. Format is a single character [a-Z] or ctrl-<value> where <value> is one of: a-z, @, ^, [, , or _
+    #[arg(long = "detach-keys", default_value = "ctrl-p,ctrl-q")]
+    detach_keys: String,
+    /// Do not attach STDIN. The default is false
+    #[arg(long = "no-stdin")]
+    no_stdin: bool,
+    /// Proxy received signals to the process (accepted for compatibility)
+    #[arg(long = "sig-proxy", default_value_t = true, action = clap::ArgAction::Set)]
+    sig_proxy: bool,
+    container: String,
+}
+
+pub fn attach(rt: &Runtime, a: AttachArgs) -> Outcome {
+    let keys = libpod::attach::parse_detach_keys(&a.detach_keys).map_err(Failure::new)?;
+    let _ = a.sig_proxy;
+    let opts = libpod::runtime::AttachClientOptions {
+        stdin: !a.no_stdin,
+        detach_keys: keys,
+    };
+    match rt.attach(&a.container, &opts)? {
+        libpod::runtime::AttachEnd::Detached => Ok(0),
+        libpod::runtime::AttachEnd::Exited(code) => Ok(code),
+    }
+}
+
 pub fn mount(rt: &Runtime, a: NamesArgs) -> Outcome {
     each(&a.names, |n| {
         println!("{}", rt.mount(n)?.display());
@@ -899,6 +926,8 @@ enum ContainerSub {
     Top(TopArgs),
     /// Check if a container exists in local storage
     Exists(ExistsArgs),
+    /// Attach to a running container
+    Attach(AttachArgs),
     /// Mount a working container's root filesystem
     Mount(NamesArgs),
     /// Unmount working container's root filesystem
@@ -932,6 +961,7 @@ pub fn group(rt: &Runtime, c: ContainerCmd) -> Outcome {
         ContainerSub::Top(a) => top(rt, a),
         ContainerSub::Exists(a) => Ok(if rt.lookup(&a.name).is_ok() { 0 } else { 1 }),
         ContainerSub::Mount(a) => mount(rt, a),
+        ContainerSub::Attach(a) => attach(rt, a),
         ContainerSub::Umount(a) => umount(rt, a),
     }
 }

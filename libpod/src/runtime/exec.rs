@@ -140,12 +140,7 @@ impl Runtime {
         };
         let code = supervise::supervise(
             sp,
-            Options {
-                echo: true,
-                log: None,
-                stdin_to_pty: opts.tty && opts.interactive,
-                proxy_signals: true,
-            },
+            Options::foreground(None, opts.tty && opts.interactive, true),
         );
         drop(raw);
         let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
@@ -166,9 +161,7 @@ impl Runtime {
                         sp,
                         Options {
                             echo: false,
-                            log: None,
-                            stdin_to_pty: false,
-                            proxy_signals: true,
+                            ..Options::foreground(None, false, true)
                         },
                     ),
                     Err(e) => e.exit_code(),

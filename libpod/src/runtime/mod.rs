@@ -1,6 +1,7 @@
 //! [`Runtime`]: the one object the CLI talks to. Opening it joins the rootless user namespace
 //! (before anything could start a thread), opens the SQLite state once and the image store.
 
+mod attach;
 mod create;
 mod exec;
 mod images;
@@ -13,6 +14,7 @@ mod top;
 
 use std::path::PathBuf;
 
+pub use attach::{AttachClientOptions, AttachEnd};
 pub use create::CreateOptions;
 pub use exec::ExecOptions;
 pub use lifecycle::LogsOptions;

@@ -81,12 +81,7 @@ impl Runtime {
         let log = LogWriter::open(&c.config.log_path).ok();
         let code = supervise::supervise(
             sp,
-            Options {
-                echo: true,
-                log,
-                stdin_to_pty: attach.stdin && c.config.tty,
-                proxy_signals: attach.sig_proxy,
-            },
+            Options::foreground(log, attach.stdin && c.config.tty, attach.sig_proxy),
         );
         drop(raw);
         let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
@@ -190,13 +185,21 @@ impl Runtime {
         };
         let state = &self.state;
         let mut restarts = c.state.restart_count;
+        let listener = self.attach_listener(&c.id);
         loop {
-            let started = self
-                .launch_plan(&c, StdioMode::Pipes { stdin: None })
-                .and_then(|plan| {
-                    supervise::block_signals();
-                    executor::spawn(plan)
-                });
+            let (stdio, container_stdin) = match monitor_stdio(&c) {
+                Ok(s) => s,
+                Err(e) => {
+                    if let Some(mut r) = report.take() {
+                        let _ = r.write_all(format!("125:{e}").as_bytes());
+                    }
+                    exit(125)
+                }
+            };
+            let started = self.launch_plan(&c, stdio).and_then(|plan| {
+                supervise::block_signals();
+                executor::spawn(plan)
+            });
             let sp = match started {
                 Ok(sp) => sp,
                 Err(e) => {
@@ -227,6 +230,8 @@ impl Runtime {
                     log,
                     stdin_to_pty: false,
                     proxy_signals: true,
+                    attach: listener.as_ref().and_then(|l| l.try_clone().ok()),
+                    container_stdin,
                 },
             );
             let _ = state.set_exited(&c.id, code, now_nanos(), false);
@@ -244,6 +249,20 @@ impl Runtime {
         self.auto_remove(&c);
         exit(0)
     }
+}
+
+/// The monitor's end of the container's stdio: a terminal for `-t`, a stdin pipe it keeps
+/// open for `-i` (fed by `attach`), otherwise output pipes only.
+fn monitor_stdio(c: &Container) -> Result<(StdioMode, Option<OwnedFd>)> {
+    if c.config.tty {
+        return Ok((StdioMode::Tty, None));
+    }
+    if c.config.stdin_open {
+        let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+            .map_err(|e| LibpodError::sys("pipe", e))?;
+        return Ok((StdioMode::Pipes { stdin: Some(r) }, Some(w)));
+    }
+    Ok((StdioMode::Pipes { stdin: None }, None))
 }
 
 /// Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat): with the
