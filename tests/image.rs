@@ -2,9 +2,9 @@
 //! mount) and of the store behind them (layer sharing, id mapping, hostile archives, atomic
 //! failure), run through the CLI as the unprivileged test user.
 
-mod common;
 #[path = "common/archives.rs"]
 mod archives;
+mod common;
 
 use std::ffi::OsStr;
 use std::fs;
@@ -233,13 +233,20 @@ fn import_changes_apply_to_config_and_run() {
 
     let img = image_inspect(&env, "changed");
     let cfg = &img["Config"];
-    assert_eq!(cfg["Cmd"], serde_json::json!(["/bin/echo", "from-cmd"]), "{img}");
+    assert_eq!(
+        cfg["Cmd"],
+        serde_json::json!(["/bin/echo", "from-cmd"]),
+        "{img}"
+    );
     let env_list = cfg["Env"].as_array().expect("Config.Env is a list");
     assert!(env_list.iter().any(|e| e == "FOO=bar"), "{img}");
     assert_eq!(cfg["Labels"]["a"], "b", "{img}");
     assert_eq!(cfg["WorkingDir"], "/tmp", "{img}");
     assert_eq!(cfg["User"], "tester", "{img}");
-    assert_eq!(img["RepoTags"], serde_json::json!(["localhost/changed:latest"]));
+    assert_eq!(
+        img["RepoTags"],
+        serde_json::json!(["localhost/changed:latest"])
+    );
 }
 
 // Pins: a bad --change line fails with 125, names the line, and imports nothing.
@@ -339,6 +346,11 @@ fn load_shares_layers_between_images() {
     let after_second = layer_dirs(&env);
     assert_eq!(after_second.len(), 3, "{after_second:?}");
 
+    // The whiteout hides the file only in the loaded image, not in the shared base.
+    assert_eq!(
+        run_sh(&env, BUSYBOX, "test -e /etc/nsswitch.conf && echo present"),
+        "present\n"
+    );
     // Loading the same archive again adds nothing.
     load_file(&env, &first).ok();
     assert_eq!(layer_dirs(&env), after_second);
@@ -428,7 +440,11 @@ fn feed_hostile(env: &Env, via: Via, layer: Vec<u8>, outside: &[PathBuf]) -> boo
     let out = match via {
         Via::Load => {
             let image = ImageSpec::new(vec![busybox_bytes(), layer]);
-            let path = write_input(env, "hostile.tar", &archives::docker_archive(&image, &["hostile:latest"]));
+            let path = write_input(
+                env,
+                "hostile.tar",
+                &archives::docker_archive(&image, &["hostile:latest"]),
+            );
             load_file(env, &path)
         }
         Via::Import => {
@@ -447,6 +463,11 @@ fn feed_hostile(env: &Env, via: Via, layer: Vec<u8>, outside: &[PathBuf]) -> boo
         fs::read("/etc/passwd").expect("read /etc/passwd"),
         passwd_before,
         "/etc/passwd changed\n{out:?}"
+    );
+    eprintln!(
+        "hostile archive via {via:?}: exit {}: {}",
+        out.status,
+        out.stderr.trim()
     );
     if out.status == 0 {
         env.burrow(&["image", "exists", "hostile"]).ok();
@@ -477,7 +498,10 @@ fn marker(env: &Env, name: &str) -> PathBuf {
 const CLIMB: &str = "../../../../../../../../../../../../../../";
 
 fn dotdot_layer(target: &Path) -> Vec<u8> {
-    let name = format!("{CLIMB}{}", target.display().to_string().trim_start_matches('/'));
+    let name = format!(
+        "{CLIMB}{}",
+        target.display().to_string().trim_start_matches('/')
+    );
     LayerBuilder::new()
         .file("inside", 0o644, b"ok")
         .file(&name, 0o644, b"escaped")
@@ -509,7 +533,7 @@ fn hostile_import_dotdot_entry_is_refused() {
 fn check_absolute(via: Via) {
     let env = Env::new().with_busybox();
     let target = marker(&env, "escaped-abs");
-    let tmp_target = PathBuf::from(format!("/tmp/burrow-abs-{}", std::process::id()));
+    let tmp_target = PathBuf::from(format!("/tmp/burrow-abs-{}-{via:?}", std::process::id()));
     let _ = fs::remove_file(&tmp_target);
     let layer = LayerBuilder::new()
         .file(&target.display().to_string(), 0o644, b"abs")
@@ -578,7 +602,10 @@ fn check_hardlink(via: Via) {
     let layer = LayerBuilder::new()
         .dir("etc", 0o755)
         .hardlink("etc/linked-passwd", "/etc/passwd")
-        .hardlink("etc/linked-passwd2", "../../../../../../../../../etc/passwd")
+        .hardlink(
+            "etc/linked-passwd2",
+            "../../../../../../../../../etc/passwd",
+        )
         .file("etc/linked-passwd", 0o644, b"root::0:0::/:/bin/sh\n")
         .finish();
     if feed_hostile(&env, via, layer, &[]) {
@@ -697,7 +724,11 @@ fn truncated_archive_changes_nothing() {
     assert_store_unchanged(&env, load_file(&env, &path), &images, &layers);
 
     let tarball = busybox_bytes();
-    let path = write_input(&env, "truncated-rootfs.tar", &tarball[..tarball.len() / 2 + 7]);
+    let path = write_input(
+        &env,
+        "truncated-rootfs.tar",
+        &tarball[..tarball.len() / 2 + 7],
+    );
     assert_store_unchanged(&env, import_file(&env, &path, "trunc"), &images, &layers);
 }
 
@@ -760,7 +791,10 @@ fn tag_adds_a_name() {
     let mut lines = listing.lines();
     lines.sort();
     assert_eq!(lines.len(), 2, "{listing:?}");
-    assert!(lines[0].starts_with("localhost/busybox:latest "), "{listing:?}");
+    assert!(
+        lines[0].starts_with("localhost/busybox:latest "),
+        "{listing:?}"
+    );
     assert!(lines[1].starts_with("localhost/other:v1 "), "{listing:?}");
     let ids: Vec<&str> = lines.iter().filter_map(|l| l.split(' ').nth(1)).collect();
     assert_eq!(ids[0], ids[1], "{listing:?}");
@@ -774,7 +808,11 @@ fn tag_adds_a_name() {
 #[test]
 fn rmi_untags_then_deletes() {
     let env = Env::new().with_busybox();
-    let id = env.burrow(&["images", "-q", "--no-trunc"]).ok().out().to_string();
+    let id = env
+        .burrow(&["images", "-q", "--no-trunc"])
+        .ok()
+        .out()
+        .to_string();
     env.burrow(&["tag", BUSYBOX, "other:v1"]).ok();
 
     let out = env.burrow(&["rmi", "other:v1"]).ok();
@@ -808,7 +846,9 @@ fn rmi_of_image_in_use() {
     env.burrow(&["image", "exists", BUSYBOX]).ok();
     env.burrow(&["container", "exists", "user1"]).ok();
 
-    env.burrow(&["rmi", "-f", BUSYBOX]).ok().stdout_has("Deleted: ");
+    env.burrow(&["rmi", "-f", BUSYBOX])
+        .ok()
+        .stdout_has("Deleted: ");
     env.burrow(&["container", "exists", "user1"]).code(1);
     env.burrow(&["image", "exists", BUSYBOX]).code(1);
 }
@@ -850,7 +890,8 @@ fn rmi_all_removes_everything() {
 #[test]
 fn mount_and_umount_container_rootfs() {
     let env = Env::new().with_busybox();
-    env.burrow(&["create", "--name", "m1", BUSYBOX, "true"]).ok();
+    env.burrow(&["create", "--name", "m1", BUSYBOX, "true"])
+        .ok();
     let out = env.burrow(&["mount", "m1"]).ok();
     let path = out.out().to_string();
     assert!(path.starts_with('/'), "{out:?}");
@@ -879,7 +920,15 @@ fn vfs_driver_imports_runs_and_loads() {
     ])
     .ok();
     let out = env
-        .burrow(&["--storage-driver", "vfs", "run", "--rm", BUSYBOX, "echo", "vfs-ok"])
+        .burrow(&[
+            "--storage-driver",
+            "vfs",
+            "run",
+            "--rm",
+            BUSYBOX,
+            "echo",
+            "vfs-ok",
+        ])
         .ok();
     assert_eq!(out.stdout, "vfs-ok\n");
     let driver = fs::read_to_string(env.data_dir().join("burrow/storage/driver"))

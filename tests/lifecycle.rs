@@ -60,14 +60,17 @@ fn inspect_json(env: &Env, name: &str) -> Value {
 }
 
 fn is_hex_id(s: &str, len: usize) -> bool {
-    s.len() == len && s.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    s.len() == len
+        && s.chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
 }
 
 /// True for an RFC 3339 timestamp with seconds, optional fraction and a zone
 /// (`2024-05-01T10:00:00.123456789Z`, `...+02:00`).
 fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
     if !(b.len() >= 20
         && digits(0..4)
         && b[4] == b'-'
@@ -95,7 +98,10 @@ fn is_rfc3339(s: &str) -> bool {
         || (rest.len() == 6
             && (rest.starts_with('+') || rest.starts_with('-'))
             && rest.as_bytes()[3] == b':'
-            && rest[1..3].chars().chain(rest[4..].chars()).all(|c| c.is_ascii_digit()))
+            && rest[1..3]
+                .chars()
+                .chain(rest[4..].chars())
+                .all(|c| c.is_ascii_digit()))
 }
 
 /// Column start of `name` in a table header line (byte offset).
@@ -109,10 +115,7 @@ fn column(header: &str, name: &str) -> usize {
 fn live_monitors(env: &Env) -> Vec<String> {
     let user = env.user().name.clone();
     let out = env
-        .output(env.command(
-            "ps",
-            &["-ww", "-u", &user, "-o", "stat=,comm=,args="],
-        ))
+        .output(env.command("ps", &["-ww", "-u", &user, "-o", "stat=,comm=,args="]))
         .ok();
     let runroot = env.runtime_dir().display().to_string();
     out.stdout
@@ -197,7 +200,11 @@ fn ps_quiet_all_latest_and_last() {
     env.burrow(&["wait", "down"]).ok();
 
     let q = env.burrow(&["ps", "-q"]).ok();
-    assert_eq!(q.lines(), [&up[..12]], "only running ones without -a: {q:?}");
+    assert_eq!(
+        q.lines(),
+        [&up[..12]],
+        "only running ones without -a: {q:?}"
+    );
     let qa = env.burrow(&["ps", "-a", "-q"]).ok();
     let mut got = qa.lines();
     got.sort();
@@ -230,11 +237,28 @@ fn ps_filters() {
     let env = Env::new().with_busybox();
     let a = run_detached(
         &env,
-        &["--name", "alpha", "-l", "tier=front", BUSYBOX, "sleep", "1000"],
+        &[
+            "--name",
+            "alpha",
+            "-l",
+            "tier=front",
+            BUSYBOX,
+            "sleep",
+            "1000",
+        ],
     );
     let b = run_detached(
         &env,
-        &["--name", "beta", "-l", "tier=back", BUSYBOX, "sh", "-c", "exit 3"],
+        &[
+            "--name",
+            "beta",
+            "-l",
+            "tier=back",
+            BUSYBOX,
+            "sh",
+            "-c",
+            "exit 3",
+        ],
     );
     let c = run_detached(&env, &["--name", "gamma", BUSYBOX, "true"]);
     env.burrow(&["wait", "beta", "gamma"]).ok();
@@ -270,7 +294,11 @@ fn ps_format_template_and_table() {
     let names = env.burrow(&["ps", "--format", "{{.Names}}"]).ok();
     assert_eq!(names.stdout, "fmt\n");
     let ids = env.burrow(&["ps", "--format", "{{.ID}}"]).ok();
-    assert_eq!(ids.stdout, format!("{}\n", &id[..12]), "podman's .ID is short");
+    assert_eq!(
+        ids.stdout,
+        format!("{}\n", &id[..12]),
+        "podman's .ID is short"
+    );
     let full = env
         .burrow(&["ps", "--no-trunc", "--format", "{{.ID}}"])
         .ok();
@@ -329,11 +357,21 @@ fn logs_tail_and_timestamps() {
     let env = Env::new().with_busybox();
     run_detached(
         &env,
-        &["--name", "abc", BUSYBOX, "sh", "-c", "echo a; echo b; echo c"],
+        &[
+            "--name",
+            "abc",
+            BUSYBOX,
+            "sh",
+            "-c",
+            "echo a; echo b; echo c",
+        ],
     );
     env.burrow(&["wait", "abc"]).ok();
     assert_eq!(env.burrow(&["logs", "abc"]).ok().stdout, "a\nb\nc\n");
-    assert_eq!(env.burrow(&["logs", "--tail", "1", "abc"]).ok().stdout, "c\n");
+    assert_eq!(
+        env.burrow(&["logs", "--tail", "1", "abc"]).ok().stdout,
+        "c\n"
+    );
     assert_eq!(
         env.burrow(&["logs", "--tail", "2", "abc"]).ok().stdout,
         "b\nc\n"
@@ -376,7 +414,11 @@ fn logs_since_and_until() {
         "no early line"
     );
     thread::sleep(Duration::from_millis(300));
-    let now = env.sh("date -u +%Y-%m-%dT%H:%M:%S.%NZ").ok().out().to_string();
+    let now = env
+        .sh("date -u +%Y-%m-%dT%H:%M:%S.%NZ")
+        .ok()
+        .out()
+        .to_string();
     env.burrow(&["wait", "slow"]).ok();
     assert_eq!(
         env.burrow(&["logs", "--since", &now, "slow"]).ok().stdout,
@@ -424,7 +466,14 @@ fn log_file_is_k8s_file_format() {
     let env = Env::new().with_busybox();
     run_detached(
         &env,
-        &["--name", "k8s", BUSYBOX, "sh", "-c", "echo out; echo err >&2"],
+        &[
+            "--name",
+            "k8s",
+            BUSYBOX,
+            "sh",
+            "-c",
+            "echo out; echo err >&2",
+        ],
     );
     env.burrow(&["wait", "k8s"]).ok();
     assert_eq!(
@@ -500,7 +549,10 @@ fn stop_timeout_falls_back_to_sigkill() {
         "stop -t 1 took too long: {out:?}"
     );
     assert_eq!(status(&env, "stubborn"), "exited");
-    assert_eq!(inspect_field(&env, "stubborn", "{{.State.ExitCode}}"), "137");
+    assert_eq!(
+        inspect_field(&env, "stubborn", "{{.State.ExitCode}}"),
+        "137"
+    );
 }
 
 // Pins: `--stop-signal` chooses the signal `stop` sends.
@@ -528,7 +580,10 @@ fn stop_signal_option_is_honoured() {
         .contains("ready")));
     env.burrow(&["stop", "usr2"]).ok();
     assert_eq!(inspect_field(&env, "usr2", "{{.State.ExitCode}}"), "9");
-    assert_eq!(env.burrow(&["logs", "usr2"]).ok().stdout, "ready\ngot-usr2\n");
+    assert_eq!(
+        env.burrow(&["logs", "usr2"]).ok().stdout,
+        "ready\ngot-usr2\n"
+    );
 }
 
 // Pins: `kill -s USR1` reaches the container's trap without stopping it; plain `kill` is
@@ -636,7 +691,10 @@ fn restart_gives_new_pid_and_keeps_name() {
     let id = run_detached(&env, &["--name", "again", BUSYBOX, "sh", "-c", TERM_LOOP]);
     let pid1 = inspect_field(&env, "again", "{{.State.Pid}}");
     let out = env.burrow(&["restart", "again"]).ok();
-    assert!(out.stdout.contains("again") || out.stdout.contains(&id), "{out:?}");
+    assert!(
+        out.stdout.contains("again") || out.stdout.contains(&id),
+        "{out:?}"
+    );
     let pid2 = inspect_field(&env, "again", "{{.State.Pid}}");
     assert_ne!(pid1, pid2, "restart must start a new process");
     assert_ne!(pid2, "0");
@@ -723,7 +781,10 @@ fn restart_on_failure_retries_twice() {
     thread::sleep(Duration::from_secs(1));
     assert_eq!(inspect_field(&env, "flaky", "{{.RestartCount}}"), "2");
     assert_eq!(inspect_field(&env, "flaky", "{{.State.ExitCode}}"), "1");
-    assert_eq!(env.burrow(&["logs", "flaky"]).ok().stdout, "run\nrun\nrun\n");
+    assert_eq!(
+        env.burrow(&["logs", "flaky"]).ok().stdout,
+        "run\nrun\nrun\n"
+    );
     assert_eq!(
         inspect_field(&env, "flaky", "{{.HostConfig.RestartPolicy.Name}}"),
         "on-failure"
@@ -774,15 +835,39 @@ fn exec_output_and_exit_code() {
 #[test]
 fn exec_env_workdir_and_user() {
     let env = Env::new().with_busybox();
-    run_detached(&env, &["--name", "box", "-e", "KEEP=1", BUSYBOX, "sleep", "1000"]);
+    run_detached(
+        &env,
+        &["--name", "box", "-e", "KEEP=1", BUSYBOX, "sleep", "1000"],
+    );
     let out = env
-        .burrow(&["exec", "-e", "FOO=bar", "box", "sh", "-c", "echo $FOO $KEEP"])
+        .burrow(&[
+            "exec",
+            "-e",
+            "FOO=bar",
+            "box",
+            "sh",
+            "-c",
+            "echo $FOO $KEEP",
+        ])
         .ok();
     assert_eq!(out.stdout, "bar 1\n");
-    assert_eq!(env.burrow(&["exec", "-w", "/tmp", "box", "pwd"]).ok().stdout, "/tmp\n");
+    assert_eq!(
+        env.burrow(&["exec", "-w", "/tmp", "box", "pwd"])
+            .ok()
+            .stdout,
+        "/tmp\n"
+    );
     assert_eq!(env.burrow(&["exec", "box", "pwd"]).ok().stdout, "/\n");
     let id = env
-        .burrow(&["exec", "-u", "tester", "box", "sh", "-c", "id -u; id -un; id -g"])
+        .burrow(&[
+            "exec",
+            "-u",
+            "tester",
+            "box",
+            "sh",
+            "-c",
+            "id -u; id -un; id -g",
+        ])
         .ok();
     assert_eq!(id.stdout, "1000\ntester\n1000\n");
     assert_eq!(env.burrow(&["exec", "box", "id", "-u"]).ok().stdout, "0\n");
@@ -795,7 +880,15 @@ fn exec_sees_container_processes_and_hostname() {
     let env = Env::new().with_busybox();
     run_detached(
         &env,
-        &["--name", "box", "--hostname", "inner", BUSYBOX, "sleep", "1000"],
+        &[
+            "--name",
+            "box",
+            "--hostname",
+            "inner",
+            BUSYBOX,
+            "sleep",
+            "1000",
+        ],
     );
     let ps = env.burrow(&["exec", "box", "ps", "-o", "pid,args"]).ok();
     let pid1 = ps
@@ -804,7 +897,10 @@ fn exec_sees_container_processes_and_hostname() {
         .find(|l| l.split_whitespace().next() == Some("1"))
         .unwrap_or_else(|| panic!("no pid 1: {ps:?}"));
     assert!(pid1.ends_with("sleep 1000"), "{ps:?}");
-    assert_eq!(env.burrow(&["exec", "box", "hostname"]).ok().stdout, "inner\n");
+    assert_eq!(
+        env.burrow(&["exec", "box", "hostname"]).ok().stdout,
+        "inner\n"
+    );
 }
 
 // Pins: exec of a missing command is 127; exec into a stopped container, or without a
@@ -844,7 +940,9 @@ fn exec_detached_runs_in_background_and_leaves_nothing() {
     // Only pid 1 and the `ps` itself remain: no exec supervisor, no zombie.
     let mut last = None;
     let clean = wait_until(Duration::from_secs(5), || {
-        let ps = env.burrow(&["exec", "box", "ps", "-o", "pid,stat,args"]).ok();
+        let ps = env
+            .burrow(&["exec", "box", "ps", "-o", "pid,stat,args"])
+            .ok();
         let others: Vec<String> = ps
             .lines()
             .into_iter()
@@ -1011,9 +1109,7 @@ fn inspect_format_image_and_unknown() {
     let env = Env::new().with_busybox();
     run_detached(&env, &["--name", "box", BUSYBOX, "sleep", "1000"]);
     assert_eq!(inspect_field(&env, "box", "{{.State.Status}}"), "running");
-    let image = env
-        .burrow(&["inspect", "--type", "image", "busybox"])
-        .ok();
+    let image = env.burrow(&["inspect", "--type", "image", "busybox"]).ok();
     let doc: Value = serde_json::from_str(&image.stdout).expect("image inspect is JSON");
     let id = doc[0]["Id"].as_str().unwrap_or("");
     assert!(is_hex_id(id, 64), "{image:?}");

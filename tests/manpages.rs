@@ -19,11 +19,17 @@ fn man_pages_are_current() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert!(names.iter().any(|n| n == "burrow-run.1"), "no page for run: {names:?}");
+    assert!(
+        names.iter().any(|n| n == "burrow-run.1"),
+        "no page for run: {names:?}"
+    );
     for name in &names {
         let fresh = std::fs::read(dir.path().join(name)).expect("read generated page");
         let old = std::fs::read(committed.join(name)).unwrap_or_default();
-        assert!(fresh == old, "man/{name} is stale or missing: run `cargo run -- __manpages man`");
+        assert!(
+            fresh == old,
+            "man/{name} is stale or missing: run `cargo run -- __manpages man`"
+        );
     }
     let mut extra: Vec<String> = std::fs::read_dir(&committed)
         .expect("read man/")
@@ -31,5 +37,8 @@ fn man_pages_are_current() {
         .filter(|n| n.ends_with(".1") && !names.contains(n))
         .collect();
     extra.sort();
-    assert!(extra.is_empty(), "man/ has pages for commands that no longer exist: {extra:?}");
+    assert!(
+        extra.is_empty(),
+        "man/ has pages for commands that no longer exist: {extra:?}"
+    );
 }

@@ -22,9 +22,23 @@ use crate::paths::Paths;
 /// The name the pause process shows in `ps`; also used to check a recorded pid is ours.
 const PAUSE_COMM: &str = "burrow-pause";
 
-/// True when burrow runs as a normal user and so needs the user namespace.
+/// True when burrow runs as a normal user and so needs the user namespace; stays true after
+/// joining it, where the effective uid reads 0 (a regression: overlay xattrs were chosen as
+/// if running as real root).
 pub fn is_rootless() -> bool {
-    !Uid::effective().is_root()
+    !Uid::effective().is_root() || in_user_namespace()
+}
+
+/// Whether this process is in a user namespace other than the initial one, whose uid_map
+/// is the identity over the whole range.
+fn in_user_namespace() -> bool {
+    match fs::read_to_string("/proc/self/uid_map") {
+        Ok(map) => {
+            let fields: Vec<&str> = map.split_whitespace().collect();
+            fields != ["0", "0", "4294967295"]
+        }
+        Err(_) => false,
+    }
 }
 
 /// A contiguous range of subordinate ids from /etc/subuid or /etc/subgid.
@@ -342,11 +356,12 @@ fn pause_child(ready_w: OwnedFd, go_r: OwnedFd) -> ! {
             None::<&str>,
         )
         .is_ok();
+    // Named before saying "P": the parent joins at once and `try_join` checks this name.
+    let _ = nix::sys::prctl::set_name(c"burrow-pause");
     let _ = ready.write_all(if ok { b"P" } else { b"F" });
     if !ok {
         exit_now(1);
     }
-    let _ = nix::sys::prctl::set_name(c"burrow-pause");
     let _ = std::env::set_current_dir("/");
     if let Ok(null) = OpenOptions::new()
         .read(true)

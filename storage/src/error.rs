@@ -23,9 +23,13 @@ pub enum StorageError {
         #[source]
         source: io::Error,
     },
-    #[error("unknown storage driver {0:?} (expected \"overlay\" or \"vfs\")")]
+    #[error("unknown storage driver {0:?} (expected \"overlay\", \"fuse-overlayfs\" or \"vfs\")")]
     UnknownDriver(String),
-    #[error("storage at {root} was created with driver {recorded}, not {requested}")]
+    #[error("fuse-overlayfs could not mount {}: {message}", target.display())]
+    MountProgram { target: PathBuf, message: String },
+    #[error(
+        "storage at {root} was created with driver {recorded}, not {requested}: use --storage-driver {recorded}, or remove that directory to start over"
+    )]
     DriverMismatch {
         root: PathBuf,
         recorded: String,

@@ -37,6 +37,7 @@ pub fn mount(
     match store.driver() {
         Driver::Overlay => mount_overlay(store, lowers, upper, work, target),
         Driver::Vfs => mount_vfs(lowers, upper, work, target),
+        Driver::FuseOverlay => mount_fuse(store, lowers, upper, work, target),
     }
 }
 
@@ -152,6 +153,88 @@ fn mount_overlay(
             relative_mount(store.root(), &opts, target)
         }
     }
+}
+
+/// fuse-overlayfs takes overlay's options; it daemonizes once the mount is in place and
+/// exits when it is unmounted (or when the container's pid namespace, where it was started,
+/// ends). Its own whiteout reading matches the overlay layers (0:0 devices, opaque xattrs).
+fn mount_fuse(
+    store: &Store,
+    lowers: &[PathBuf],
+    upper: &Path,
+    work: &Path,
+    target: &Path,
+) -> Result<(), StorageError> {
+    let mut dirs = Vec::new();
+    for lower in lowers {
+        check_path(lower)?;
+        dirs.push(match short_name(store, lower)? {
+            Some(short) => store.root().join(short).display().to_string(),
+            None => lower.display().to_string(),
+        });
+    }
+    if dirs.is_empty() {
+        let empty = store.root().join("empty");
+        fs::create_dir_all(&empty).ctx("creating", &empty)?;
+        dirs.push(empty.display().to_string());
+    }
+    check_path(upper)?;
+    check_path(work)?;
+    let opts = format!(
+        "lowerdir={},upperdir={},workdir={}",
+        dirs.join(":"),
+        upper.display(),
+        work.display()
+    );
+    let out = std::process::Command::new("fuse-overlayfs")
+        .arg("-o")
+        .arg(&opts)
+        .arg(target)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| StorageError::io("running fuse-overlayfs for", target.to_path_buf(), e))?;
+    if !out.status.success() {
+        return Err(StorageError::MountProgram {
+            target: target.to_path_buf(),
+            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether native overlayfs can be mounted here (inside the user namespace when rootless):
+/// mounts a tiny overlay under `scratch` and unmounts it again.
+pub fn native_overlay_works(scratch: &Path, rootless: bool) -> bool {
+    let dirs = ["lower", "upper", "work", "merged"].map(|d| scratch.join(d));
+    if dirs.iter().any(|d| fs::create_dir_all(d).is_err()) {
+        return false;
+    }
+    let opts = format!(
+        "lowerdir={},upperdir={},workdir={}{}",
+        dirs[0].display(),
+        dirs[1].display(),
+        dirs[2].display(),
+        if rootless { ",userxattr" } else { "" }
+    );
+    let ok = legacy_mount(&opts, &dirs[3]).is_ok();
+    if ok {
+        let _ = nix::mount::umount2(&dirs[3], MntFlags::MNT_DETACH);
+    }
+    let _ = fs::remove_dir_all(scratch);
+    ok
+}
+
+/// Whether fuse-overlayfs can run: the program is installed and /dev/fuse is usable.
+pub fn fuse_overlay_available() -> bool {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join("fuse-overlayfs").is_file()))
+        .unwrap_or(false);
+    on_path
+        && fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/fuse")
+            .is_ok()
 }
 
 fn tail_options(store: &Store, upper: &Path, work: &Path) -> String {

@@ -87,7 +87,7 @@ impl<'s> Staging<'s> {
     ) -> Result<String, StorageError> {
         let dir = self.work.child("layer");
         let whiteouts = match (self.store.driver(), parent) {
-            (Driver::Overlay, _) => Whiteouts::Overlay,
+            (Driver::Overlay | Driver::FuseOverlay, _) => Whiteouts::Overlay,
             (Driver::Vfs, None) => Whiteouts::Delete,
             (Driver::Vfs, Some(p)) => {
                 // vfs: a layer is its parent's snapshot with this diff applied.

@@ -32,6 +32,9 @@ pub enum Driver {
     Overlay,
     /// Copies: each layer is a full snapshot (its parent plus its diff, whiteouts applied).
     Vfs,
+    /// The same layers as Overlay, mounted by the `fuse-overlayfs` program: for kernels or
+    /// file systems where native overlay is refused inside a user namespace.
+    FuseOverlay,
 }
 
 impl Driver {
@@ -39,6 +42,7 @@ impl Driver {
         match self {
             Driver::Overlay => "overlay",
             Driver::Vfs => "vfs",
+            Driver::FuseOverlay => "fuse-overlayfs",
         }
     }
 }
@@ -55,6 +59,7 @@ impl FromStr for Driver {
         match s.trim() {
             "overlay" | "overlay2" => Ok(Driver::Overlay),
             "vfs" => Ok(Driver::Vfs),
+            "fuse-overlayfs" | "fuse" => Ok(Driver::FuseOverlay),
             other => Err(StorageError::UnknownDriver(other.to_string())),
         }
     }
@@ -104,6 +109,11 @@ impl Store {
         }
         workdir::clean_stale(&store.tmp_dir())?;
         Ok(store)
+    }
+
+    /// The driver a store was created with, if it exists: the choice made at first use.
+    pub fn recorded_driver(root: &Path) -> Option<Driver> {
+        fs::read_to_string(root.join("driver")).ok()?.parse().ok()
     }
 
     pub fn driver(&self) -> Driver {

@@ -26,7 +26,11 @@ pub fn sha256_hex(data: &[u8]) -> String {
         .expect("write to sha256sum");
     assert!(out.status.success(), "sha256sum failed");
     let text = String::from_utf8(out.stdout).expect("sha256sum prints ASCII");
-    let hex = text.split_whitespace().next().unwrap_or_default().to_string();
+    let hex = text
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
     assert_eq!(hex.len(), 64, "unexpected sha256sum output {text:?}");
     hex
 }
@@ -101,12 +105,25 @@ impl LayerBuilder {
     }
 
     /// A regular file owned by `owner` (uid, gid).
-    pub fn file_owned(&mut self, name: &str, mode: u32, owner: (u64, u64), data: &[u8]) -> &mut Self {
+    pub fn file_owned(
+        &mut self,
+        name: &str,
+        mode: u32,
+        owner: (u64, u64),
+        data: &[u8],
+    ) -> &mut Self {
         self.append(name, tar::EntryType::Regular, mode, owner, None, data)
     }
 
     pub fn symlink(&mut self, name: &str, target: &str) -> &mut Self {
-        self.append(name, tar::EntryType::Symlink, 0o777, (0, 0), Some(target), &[])
+        self.append(
+            name,
+            tar::EntryType::Symlink,
+            0o777,
+            (0, 0),
+            Some(target),
+            &[],
+        )
     }
 
     pub fn hardlink(&mut self, name: &str, target: &str) -> &mut Self {
@@ -242,7 +259,10 @@ pub fn oci_members(image: &ImageSpec, ref_name: Option<&str>, config: Option<Vec
     let config = config.unwrap_or_else(|| image.config(None));
     let mut members = Members::new();
     let blob = |data: &[u8]| format!("blobs/sha256/{}", sha256_hex(data));
-    members.push(("oci-layout".to_string(), br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()));
+    members.push((
+        "oci-layout".to_string(),
+        br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+    ));
     let mut layer_descs = Vec::new();
     for layer in &image.layers {
         members.push((blob(layer), layer.clone()));

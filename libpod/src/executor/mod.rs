@@ -47,7 +47,7 @@ pub struct ProcessPlan {
     pub group_add: Vec<String>,
     pub caps: caps::CapsHashSet,
     pub no_new_privileges: bool,
-    pub seccomp: Option<libseccomp::ScmpFilterContext>,
+    pub seccomp: Option<crate::security::bpf::Program>,
     pub ulimits: Vec<Ulimit>,
     pub init: bool,
     pub preserve_fds: u32,

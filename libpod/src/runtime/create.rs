@@ -241,7 +241,7 @@ impl Runtime {
             stdin_open: opts.interactive,
             preserve_fds: opts.preserve_fds,
         };
-        let c = Container {
+        let mut c = Container {
             id: id.clone(),
             name,
             created: now_nanos(),
@@ -253,9 +253,25 @@ impl Runtime {
             std::fs::create_dir_all(dir.join(sub))
                 .map_err(|e| LibpodError::io(format!("create {}", dir.join(sub).display()), e))?;
         }
-        if let Err(e) = self.state.insert_container(&c) {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
+        // A generated name has only 32 x 28 combinations, so it collides with an existing one
+        // well before 50 containers: draw again (as podman does), with a number appended once
+        // plain names keep colliding. A name the user gave is never changed.
+        let mut attempt = 0;
+        while let Err(e) = self.state.insert_container(&c) {
+            attempt += 1;
+            match e {
+                LibpodError::NameInUse(..) if opts.name.is_none() && attempt < 100 => {
+                    c.name = names::random_name()?;
+                    if attempt > 10 {
+                        let n = u16::from_le_bytes(names::random_bytes::<2>()?);
+                        c.name.push_str(&(n % 1000).to_string());
+                    }
+                }
+                e => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    return Err(e);
+                }
+            }
         }
         if let Some(cidfile) = &opts.cidfile
             && let Err(e) = write_cidfile(cidfile, &id)

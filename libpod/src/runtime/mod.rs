@@ -44,16 +44,15 @@ impl Runtime {
         let paths = Paths::resolve(opts.root.as_deref(), opts.runroot.as_deref());
         crate::userns::ensure(&paths)?;
         let rootless = crate::userns::is_rootless();
-        let driver_name = opts
-            .storage_driver
-            .clone()
-            .or_else(|| {
-                std::env::var("STORAGE_DRIVER")
-                    .ok()
-                    .filter(|s| !s.is_empty())
-            })
-            .unwrap_or_else(|| "overlay".to_string());
-        let driver: storage::Driver = driver_name.parse()?;
+        let asked = opts.storage_driver.clone().or_else(|| {
+            std::env::var("STORAGE_DRIVER")
+                .ok()
+                .filter(|s| !s.is_empty())
+        });
+        let driver = match asked {
+            Some(name) => name.parse()?,
+            None => choose_driver(&paths, rootless),
+        };
         let store = storage::Store::open(&paths.storage(), driver, rootless)?;
         let state = State::open(&paths.db())?;
         Ok(Runtime {
@@ -70,6 +69,22 @@ impl Runtime {
 
     pub fn store(&self) -> &storage::Store {
         &self.store
+    }
+}
+
+/// The driver recorded at first use, or, the first time: native overlay where the kernel
+/// allows it inside the user namespace, else fuse-overlayfs, else the copying vfs driver.
+fn choose_driver(paths: &Paths, rootless: bool) -> storage::Driver {
+    if let Some(d) = storage::Store::recorded_driver(&paths.storage()) {
+        return d;
+    }
+    let scratch = paths.data.join(format!(".probe-{}", std::process::id()));
+    if storage::rootfs::native_overlay_works(&scratch, rootless) {
+        storage::Driver::Overlay
+    } else if storage::rootfs::fuse_overlay_available() {
+        storage::Driver::FuseOverlay
+    } else {
+        storage::Driver::Vfs
     }
 }
 

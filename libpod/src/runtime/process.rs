@@ -21,7 +21,7 @@ impl Runtime {
             "" => Profile::Default,
             other => Profile::from_security_opt(other),
         };
-        let seccomp = security::seccomp::compile(&profile, &caps)?;
+        let seccomp = security::bpf::program(&profile, &caps, &self.paths.run.join("seccomp"))?;
         let mut env = cfg.env.clone();
         if !env.iter().any(|e| e.starts_with("HOSTNAME=")) {
             env.push(format!("HOSTNAME={}", cfg.hostname));

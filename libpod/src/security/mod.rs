@@ -6,6 +6,7 @@
 //! it forks; [`ProcessSecurity::apply`] is the only part that changes a process and it must run
 //! in the forked child, never in burrow itself. Nothing here starts a thread.
 
+pub mod bpf;
 pub mod capabilities;
 mod process;
 mod profile;

@@ -5,7 +5,6 @@
 //! fine, but nothing here may start a thread, and every step is a plain syscall.
 
 use caps::CapsHashSet;
-use libseccomp::ScmpFilterContext;
 use nix::errno::Errno;
 use nix::unistd::{Gid, Uid};
 
@@ -23,8 +22,8 @@ pub struct ProcessSecurity {
     pub caps: CapsHashSet,
     /// `--security-opt no-new-privileges`.
     pub no_new_privileges: bool,
-    /// From [`super::seccomp::compile`]; `None` for unconfined.
-    pub seccomp: Option<ScmpFilterContext>,
+    /// From [`super::bpf::program`]; `None` for unconfined.
+    pub seccomp: Option<super::bpf::Program>,
 }
 
 impl ProcessSecurity {
@@ -51,7 +50,7 @@ impl ProcessSecurity {
 
         let early_seccomp = !self.no_new_privileges;
         if early_seccomp && let Some(filter) = &self.seccomp {
-            filter.load().map_err(SecurityError::SeccompLoad)?;
+            filter.load()?;
         }
         // Past this point an EPERM may come from our own filter rather than the kernel.
         let hint = |e: SecurityError| match (e, early_seccomp && self.seccomp.is_some()) {
@@ -76,7 +75,7 @@ impl ProcessSecurity {
                 nix::sys::prctl::set_no_new_privs(),
             )?;
             if let Some(filter) = &self.seccomp {
-                filter.load().map_err(SecurityError::SeccompLoad)?;
+                filter.load()?;
             }
         }
         Ok(())
@@ -245,13 +244,14 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
+    use crate::security::bpf;
     use crate::security::capabilities;
-    use crate::security::seccomp::{self, Profile};
+    use crate::security::seccomp::Profile;
 
     const PROBE_ENV: &str = "BURROW_SECURITY_PROBE";
     const NOBODY: u32 = 65534;
 
-    /// ScmpFilterContext is a raw libseccomp pointer and so not Send; pre_exec wants Send.
+    /// Hands the ProcessSecurity to the pre_exec closure, which must be Send + Sync.
     struct ChildOnly(Mutex<Option<ProcessSecurity>>);
     // SAFETY: the ProcessSecurity is only taken out in the pre_exec closure, which runs in the
     // forked child where no other thread exists; the parent never touches it again.
@@ -303,7 +303,8 @@ mod tests {
 
     fn default_security(uid: u32, no_new_privileges: bool) -> ProcessSecurity {
         let caps = capabilities::default_set();
-        let seccomp = seccomp::compile(&Profile::Default, &caps).unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let seccomp = bpf::program(&Profile::Default, &caps, cache.path()).unwrap();
         ProcessSecurity {
             uid,
             gid: uid,

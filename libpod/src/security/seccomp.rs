@@ -62,7 +62,15 @@ pub fn compile(
     profile: &Profile,
     caps: &CapsHashSet,
 ) -> Result<Option<ScmpFilterContext>, SecurityError> {
-    let (name, text) = match profile {
+    match source(profile)? {
+        Some((name, text)) => compile_text(&name, &text, caps),
+        None => Ok(None),
+    }
+}
+
+/// The profile's name for error messages and its JSON text; `None` for `Unconfined`.
+pub(crate) fn source(profile: &Profile) -> Result<Option<(String, String)>, SecurityError> {
+    Ok(Some(match profile {
         Profile::Unconfined => return Ok(None),
         Profile::Default => (
             DEFAULT_PROFILE_NAME.to_string(),
@@ -76,14 +84,22 @@ pub fn compile(
                 })?;
             (path.display().to_string(), text)
         }
-    };
+    }))
+}
+
+/// [`compile`] for a profile already read by [`source`].
+pub(crate) fn compile_text(
+    name: &str,
+    text: &str,
+    caps: &CapsHashSet,
+) -> Result<Option<ScmpFilterContext>, SecurityError> {
     let parsed: SeccompProfile =
-        serde_json::from_str(&text).map_err(|source| SecurityError::ProfileParse {
-            profile: name.clone(),
+        serde_json::from_str(text).map_err(|source| SecurityError::ProfileParse {
+            profile: name.to_string(),
             source,
         })?;
     Compiler {
-        profile: &name,
+        profile: name,
         native: ScmpArch::native(),
         caps: caps.iter().map(|c| c.to_string()).collect(),
         kernel: KernelVersion::running(),
