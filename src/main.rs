@@ -104,6 +104,10 @@ enum Command {
 }
 
 fn main() {
+    // Rust ignores SIGPIPE, which turns `burrow inspect x | head` into a panic on the next
+    // print; a command-line tool should end quietly like podman.
+    // SAFETY: setting a signal disposition before anything else runs.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => std::process::exit(commands::clap_error(e)),

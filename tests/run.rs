@@ -525,11 +525,35 @@ fn read_only_root() {
     run(&env, &["--read-only", "busybox", "touch", "/foo"])
         .fails()
         .stderr_has("Read-only file system");
-    run(&env, &["--read-only", "busybox", "touch", "/tmp/x"]).fails();
+    // podman's --read-only-tmpfs (default true): /tmp, /var/tmp and /run stay writable.
     run(
         &env,
         &[
             "--read-only",
+            "busybox",
+            "sh",
+            "-c",
+            "touch /tmp/x /var/tmp/x /run/x",
+        ],
+    )
+    .ok();
+    run(
+        &env,
+        &[
+            "--read-only",
+            "--read-only-tmpfs=false",
+            "busybox",
+            "touch",
+            "/tmp/x",
+        ],
+    )
+    .fails()
+    .stderr_has("Read-only file system");
+    run(
+        &env,
+        &[
+            "--read-only",
+            "--read-only-tmpfs=false",
             "--tmpfs",
             "/tmp",
             "busybox",
@@ -583,6 +607,10 @@ fn user_by_name_with_supplementary_groups() {
     assert_eq!(lines[..2], ["1000", "1000"], "{out:?}");
     let groups: Vec<&str> = lines[2].split_whitespace().collect();
     assert!(groups.contains(&"2000"), "not in group extra\n{out:?}");
+    assert!(
+        groups.contains(&"1000"),
+        "primary group missing, as initgroups adds it\n{out:?}"
+    );
     assert!(!groups.contains(&"0"), "kept root's group\n{out:?}");
 }
 

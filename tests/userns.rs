@@ -12,7 +12,8 @@ fn subid_start(file: &str, user: &str, uid: u32) -> u64 {
     text.lines()
         .find_map(|l| {
             let f: Vec<&str> = l.split(':').collect();
-            (f.len() == 3 && (f[0] == user || f[0] == uid.to_string())).then(|| f[1].parse().expect("start"))
+            (f.len() == 3 && (f[0] == user || f[0] == uid.to_string()))
+                .then(|| f[1].parse().expect("start"))
         })
         .expect("the test user has a subordinate range")
 }
@@ -29,22 +30,39 @@ fn pause_pid(env: &Env) -> i32 {
 #[test]
 fn unshare_shows_podman_mapping() {
     let env = Env::new();
-    let out = env.burrow(&["unshare", "cat", "/proc/self/uid_map", "/proc/self/gid_map"]).ok();
+    let out = env
+        .burrow(&["unshare", "cat", "/proc/self/uid_map", "/proc/self/gid_map"])
+        .ok();
     let rows: Vec<Vec<u64>> = out
         .stdout
         .lines()
-        .map(|l| l.split_whitespace().map(|n| n.parse().expect("number")).collect())
+        .map(|l| {
+            l.split_whitespace()
+                .map(|n| n.parse().expect("number"))
+                .collect()
+        })
         .collect();
     let user = env.user().name.clone();
     assert_eq!(rows[0], vec![0, env.uid() as u64, 1]);
-    assert_eq!(rows[1][..2], [1, subid_start("/etc/subuid", &user, env.uid())]);
+    assert_eq!(
+        rows[1][..2],
+        [1, subid_start("/etc/subuid", &user, env.uid())]
+    );
     assert_eq!(rows[2], vec![0, env.gid() as u64, 1]);
-    assert_eq!(rows[3][..2], [1, subid_start("/etc/subgid", &user, env.uid())]);
-    assert!(rows[1][2] >= 65536, "at least 65536 subordinate uids: {rows:?}");
+    assert_eq!(
+        rows[3][..2],
+        [1, subid_start("/etc/subgid", &user, env.uid())]
+    );
+    assert!(
+        rows[1][2] >= 65536,
+        "at least 65536 subordinate uids: {rows:?}"
+    );
     let id = env.burrow(&["unshare", "id", "-u"]).ok();
     assert_eq!(id.out(), "0");
     // Without a command it runs $SHELL (here via the environment's SHELL).
-    let shell = env.burrow_stdin(&["unshare"], "echo in-shell $(id -u)\n").ok();
+    let shell = env
+        .burrow_stdin(&["unshare"], "echo in-shell $(id -u)\n")
+        .ok();
     assert_eq!(shell.out(), "in-shell 0");
 }
 
@@ -53,17 +71,34 @@ fn unshare_shows_podman_mapping() {
 #[test]
 fn pause_process_is_shared_and_recreated() {
     let env = Env::new().with_busybox();
-    let first = env.burrow(&["unshare", "readlink", "/proc/self/ns/user"]).ok().out().to_string();
-    let second = env.burrow(&["unshare", "readlink", "/proc/self/ns/user"]).ok().out().to_string();
-    assert_eq!(first, second, "two invocations join the same user namespace");
+    let first = env
+        .burrow(&["unshare", "readlink", "/proc/self/ns/user"])
+        .ok()
+        .out()
+        .to_string();
+    let second = env
+        .burrow(&["unshare", "readlink", "/proc/self/ns/user"])
+        .ok()
+        .out()
+        .to_string();
+    assert_eq!(
+        first, second,
+        "two invocations join the same user namespace"
+    );
     let pid = pause_pid(&env);
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).expect("pause comm");
     assert_eq!(comm.trim(), "burrow-pause");
-    env.command("kill", &["-KILL", &pid.to_string()]).status().expect("kill");
+    env.command("kill", &["-KILL", &pid.to_string()])
+        .status()
+        .expect("kill");
     std::thread::sleep(std::time::Duration::from_millis(200));
     env.burrow(&["run", "--rm", "busybox", "true"]).ok();
     assert_ne!(pause_pid(&env), pid, "a new pause process was started");
-    let third = env.burrow(&["unshare", "readlink", "/proc/self/ns/user"]).ok().out().to_string();
+    let third = env
+        .burrow(&["unshare", "readlink", "/proc/self/ns/user"])
+        .ok()
+        .out()
+        .to_string();
     assert_ne!(third, first);
 }
 
@@ -87,7 +122,13 @@ fn missing_subuid_range_is_a_clear_error() {
         .uid(65534)
         .gid(65534);
     let out = env.output(cmd);
-    out.clone().code(125).stderr_has("/etc/subuid").stderr_has("usermod --add-subuids");
+    out.clone()
+        .code(125)
+        .stderr_has("/etc/subuid")
+        .stderr_has("usermod --add-subuids");
     assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
-    assert!(!home.join(".local/share/burrow").exists(), "nothing stored for a failed start");
+    assert!(
+        !home.join(".local/share/burrow").exists(),
+        "nothing stored for a failed start"
+    );
 }

@@ -53,6 +53,9 @@ pub struct CreateArgs {
     /// Make containers root filesystem read-only
     #[arg(long = "read-only")]
     read_only: bool,
+    /// When running --read-only containers mount read-write tmpfs on /run, /tmp and /var/tmp
+    #[arg(long = "read-only-tmpfs", default_value_t = true, action = clap::ArgAction::Set)]
+    read_only_tmpfs: bool,
     /// Run an init inside the container that forwards signals and reaps processes
     #[arg(long)]
     init: bool,
@@ -130,6 +133,7 @@ impl From<CreateArgs> for CreateOptions {
             volumes: a.volume,
             tmpfs: a.tmpfs,
             read_only: a.read_only,
+            read_only_tmpfs: a.read_only_tmpfs,
             init: a.init,
             tty: a.tty,
             interactive: a.interactive,

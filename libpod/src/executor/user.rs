@@ -96,10 +96,12 @@ pub fn resolve_in(
     }
     let name = entry.as_ref().map(|e| e.name).unwrap_or("");
     let mut additional: Vec<u32> = Vec::new();
-    // Supplementary groups from /etc/group membership, unless a group was given explicitly.
+    // Supplementary groups as initgroups(3) makes them: the primary group plus /etc/group
+    // membership, unless a group was given explicitly.
     if g.is_none() && !name.is_empty() {
+        additional.push(gid);
         for (_, id, members) in group_entries(group) {
-            if members.contains(&name) && id != gid && !additional.contains(&id) {
+            if members.contains(&name) && !additional.contains(&id) {
                 additional.push(id);
             }
         }
@@ -147,7 +149,7 @@ mod tests {
         let t = resolve_in("tester", &[], PASSWD, GROUP).unwrap();
         assert_eq!(
             (t.uid, t.gid, t.additional_gids.clone()),
-            (1000, 1000, vec![2000])
+            (1000, 1000, vec![1000, 2000])
         );
         let n = resolve_in("4242:4243", &[], PASSWD, GROUP).unwrap();
         assert_eq!((n.uid, n.gid, n.home.as_str()), (4242, 4243, "/"));

@@ -29,6 +29,8 @@ pub struct CreateOptions {
     pub volumes: Vec<String>,
     pub tmpfs: Vec<String>,
     pub read_only: bool,
+    /// podman's --read-only-tmpfs: with --read-only, /tmp, /var/tmp and /run stay writable.
+    pub read_only_tmpfs: bool,
     pub init: bool,
     pub tty: bool,
     pub interactive: bool,
@@ -84,6 +86,13 @@ impl Runtime {
         for t in &opts.tmpfs {
             mounts.push(parse_tmpfs(t));
         }
+        if opts.read_only && opts.read_only_tmpfs {
+            for dir in ["/tmp", "/var/tmp", "/run"] {
+                if !mounts.iter().any(|m| m.destination == Path::new(dir)) {
+                    mounts.push(parse_tmpfs(&format!("{dir}:rw,nosuid,nodev")));
+                }
+            }
+        }
         let ulimits = opts
             .ulimits
             .iter()
@@ -131,6 +140,19 @@ impl Runtime {
         }
         for e in &opts.env {
             merge_env(&mut env, e);
+        }
+        // The defaults podman adds, recorded so `inspect` shows the environment the process gets.
+        if !env.iter().any(|e| e.starts_with("PATH=")) {
+            env.insert(
+                0,
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
+            );
+        }
+        if opts.tty && !env.iter().any(|e| e.starts_with("TERM=")) {
+            env.push("TERM=xterm".to_string());
+        }
+        if !env.iter().any(|e| e.starts_with("container=")) {
+            env.push("container=burrow".to_string());
         }
         let mut labels: BTreeMap<String, String> = ic
             .labels()

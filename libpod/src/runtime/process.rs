@@ -26,10 +26,6 @@ impl Runtime {
         if !env.iter().any(|e| e.starts_with("HOSTNAME=")) {
             env.push(format!("HOSTNAME={}", cfg.hostname));
         }
-        if cfg.tty && !env.iter().any(|e| e.starts_with("TERM=")) {
-            env.push("TERM=xterm".to_string());
-        }
-        env.push("container=burrow".to_string());
         Ok(ProcessPlan {
             args: cfg.args.clone(),
             env,

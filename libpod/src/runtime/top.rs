@@ -67,6 +67,19 @@ impl Runtime {
             }
         }
         procs.sort_by_key(|p| p.pid);
+        // Names as the container sees them, from its own /etc/passwd and /etc/group.
+        let names = |file: &str| -> std::collections::HashMap<u32, String> {
+            std::fs::read_to_string(format!("/proc/{}/root/etc/{file}", c.state.pid))
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| {
+                    let f: Vec<&str> = l.split(':').collect();
+                    Some((f.get(2)?.parse().ok()?, f.first()?.to_string()))
+                })
+                .collect()
+        };
+        let users = names("passwd");
+        let groups = names("group");
         let mut rows = vec![
             descs
                 .iter()
@@ -85,8 +98,16 @@ impl Runtime {
                 descs
                     .iter()
                     .map(|d| match d.as_str() {
-                        "user" | "uid" => p.uid.to_string(),
-                        "group" | "gid" => p.gid.to_string(),
+                        "user" => users
+                            .get(&p.uid)
+                            .cloned()
+                            .unwrap_or_else(|| p.uid.to_string()),
+                        "uid" => p.uid.to_string(),
+                        "group" => groups
+                            .get(&p.gid)
+                            .cloned()
+                            .unwrap_or_else(|| p.gid.to_string()),
+                        "gid" => p.gid.to_string(),
                         "pid" => p.pid.to_string(),
                         "ppid" => p.ppid.to_string(),
                         "pcpu" => format!(
@@ -163,6 +184,7 @@ impl Proc {
                 .last()
                 .and_then(|v| v.parse::<i64>().ok())
         };
+        let depth = field("NSpid:")?.split_whitespace().count();
         let ns_pid = field("NSpid:").and_then(last)? as i32;
         let uid: u32 = field("Uid:")?.split_whitespace().next()?.parse().ok()?;
         let gid: u32 = field("Gid:")?.split_whitespace().next()?.parse().ok()?;
@@ -175,10 +197,14 @@ impl Proc {
             .ok()
             .and_then(|s| {
                 s.lines().find_map(|l| l.strip_prefix("NSpid:")).map(|v| {
-                    v.split_whitespace()
-                        .last()
-                        .and_then(|x| x.parse().ok())
-                        .unwrap_or(0)
+                    // A parent outside the container's pid namespace has fewer levels: 0,
+                    // as ps shows inside the container.
+                    let levels: Vec<&str> = v.split_whitespace().collect();
+                    if levels.len() < depth {
+                        0
+                    } else {
+                        levels.last().and_then(|x| x.parse().ok()).unwrap_or(0)
+                    }
                 })
             })
             .unwrap_or(0);
