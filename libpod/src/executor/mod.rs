@@ -236,7 +236,14 @@ fn finish_spawn(pid: Pid, parent: ParentFds) -> Result<Spawned> {
         let _ = go.write_all(b"G");
     }
     let pty = match tty_sock {
-        Some(sock) => tty::recv_fd(&sock).ok(),
+        Some(sock) => {
+            let pty = tty::recv_fd(&sock).ok();
+            if let Some(p) = &pty {
+                tty::copy_winsize(0, p.as_raw_fd());
+            }
+            let _ = nix::unistd::write(&sock, b"A");
+            pty
+        }
         None => None,
     };
     let mut msg = String::new();
@@ -336,6 +343,10 @@ fn wire_stdio(
         let (master, slave) = tty::open_pty().map_err(ChildError::setup)?;
         tty::send_fd(&sock, &master).map_err(ChildError::setup)?;
         drop(master);
+        // Wait until the supervisor has sized the terminal, so the command's first look at
+        // its window size (`stty size`, a shell's line editor) sees the user's.
+        let mut ack = [0u8; 1];
+        let _ = nix::unistd::read(&sock, &mut ack);
         nix::unistd::setsid().map_err(|e| ChildError::setup(format!("setsid: {e}")))?;
         // SAFETY: TIOCSCTTY on our own new terminal, making it the session's controlling tty.
         if unsafe { libc::ioctl(slave.as_raw_fd(), libc::TIOCSCTTY, 0) } < 0 {
