@@ -16,18 +16,19 @@ pub enum Stream {
     Stderr,
 }
 
+/// Appends to a container's log, creating the file at the first output (a container that
+/// prints nothing costs no file).
 pub struct LogWriter {
-    file: File,
+    path: std::path::PathBuf,
+    file: Option<File>,
 }
 
 impl LogWriter {
     pub fn open(path: &Path) -> Result<LogWriter> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| LibpodError::io(format!("open log {}", path.display()), e))?;
-        Ok(LogWriter { file })
+        Ok(LogWriter {
+            path: path.to_path_buf(),
+            file: None,
+        })
     }
 
     /// Writes `data` as log lines; a trailing fragment without newline becomes a P line.
@@ -47,8 +48,17 @@ impl LogWriter {
             out.extend_from_slice(text);
             out.push(b'\n');
         }
+        if self.file.is_none() {
+            self.file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+                .ok();
+        }
         // A full disk must not kill the container's supervision; output is still shown.
-        let _ = self.file.write_all(&out);
+        if let Some(f) = &mut self.file {
+            let _ = f.write_all(&out);
+        }
     }
 }
 

@@ -55,6 +55,16 @@ impl Paths {
     pub fn container_run_dir(&self, id: &str) -> PathBuf {
         self.run.join("containers").join(id)
     }
+    /// Where a starting container mounts its root file system. Every container mounts it in
+    /// its own new mount namespace, so one empty directory serves them all (and no per-run
+    /// mkdir/rmdir is needed). `burrow mount` uses the container's own `merged` instead.
+    pub fn rootfs_mountpoint(&self) -> PathBuf {
+        self.data.join("containers").join(".rootfs")
+    }
+    /// Per-container files podman keeps in its runroot: hostname, hosts, resolv.conf.
+    pub fn userdata_dir(&self, id: &str) -> PathBuf {
+        self.container_run_dir(id).join("userdata")
+    }
     pub fn pause_pid(&self) -> PathBuf {
         self.run.join("pause.pid")
     }

@@ -65,6 +65,20 @@ impl State {
         Ok(state)
     }
 
+    /// An idle connection in WAL mode, for the pause process (see userns): while it is open,
+    /// the WAL index stays valid and short-lived commands skip the checkpoint at close.
+    pub fn hold_open(path: &Path) -> Option<Connection> {
+        std::fs::create_dir_all(path.parent()?).ok()?;
+        let conn = Connection::open(path).ok()?;
+        conn.busy_timeout(Duration::from_secs(10)).ok()?;
+        conn.pragma_update(None, "journal_mode", "WAL").ok()?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .ok()?;
+        Some(conn)
+    }
+
     fn err(&self, source: rusqlite::Error) -> LibpodError {
         LibpodError::State {
             path: self.path.clone(),

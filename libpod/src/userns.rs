@@ -237,7 +237,7 @@ fn create_pause(paths: &Paths) -> Result<i32> {
         ForkResult::Child => {
             drop(ready_r);
             drop(go_w);
-            pause_child(ready_w, go_r)
+            pause_child(ready_w, go_r, &paths.db())
         }
         ForkResult::Parent { child } => {
             drop(ready_w);
@@ -327,7 +327,7 @@ fn write_pid_file(path: &Path, pid: i32) -> Result<()> {
 
 /// The pause process: becomes the owner of the user namespace and a mount namespace inside it,
 /// then sleeps forever. Never returns.
-fn pause_child(ready_w: OwnedFd, go_r: OwnedFd) -> ! {
+fn pause_child(ready_w: OwnedFd, go_r: OwnedFd, db: &Path) -> ! {
     let mut ready = File::from(ready_w);
     let mut go = File::from(go_r);
     let _ = setsid();
@@ -377,6 +377,12 @@ fn pause_child(ready_w: OwnedFd, go_r: OwnedFd) -> ! {
     // SAFETY: closes every inherited descriptor above stderr (pipes of the caller, etc.), so
     // the pause process never keeps a caller's output pipe open.
     unsafe { libc::close_range(3, u32::MAX, 0) };
+    // Holding the state database open here keeps every burrow command from being its last
+    // connection: closing the last connection checkpoints the WAL (two fsyncs) and the next
+    // opener must start a new one, milliseconds on every `run`. This connection only opens
+    // the database in WAL mode and then idles; it never writes.
+    let warm = crate::state::State::hold_open(db);
+    let _keep = warm;
     loop {
         nix::unistd::pause();
     }

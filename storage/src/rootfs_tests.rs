@@ -181,7 +181,7 @@ fn overlay_relative_lowerdir_fallback() {
         let opts = format!(
             "lowerdir={}{}",
             rel.join(":"),
-            tail_options(&d.store, &d.upper, &d.work)
+            tail_options(&d.store, &d.upper, &d.work, false)
         );
         let cwd = std::env::current_dir().unwrap();
         relative_mount(d.store.root(), &opts, &d.target).unwrap();

@@ -271,7 +271,7 @@ impl Runtime {
             state: ContainerState::default(),
         };
         let dir = self.paths.container_dir(&id);
-        for sub in ["upper", "work", "merged"] {
+        for sub in ["upper", "work"] {
             std::fs::create_dir_all(dir.join(sub))
                 .map_err(|e| LibpodError::io(format!("create {}", dir.join(sub).display()), e))?;
         }

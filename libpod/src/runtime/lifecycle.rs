@@ -11,7 +11,6 @@ use nix::unistd::Pid;
 use crate::container::{Container, Status};
 use crate::error::{LibpodError, Result};
 use crate::logs::{self, Stream};
-use crate::state::State;
 
 use super::create::parse_signal;
 use super::start::pid_start_time;
@@ -177,7 +176,7 @@ impl Runtime {
             wait_gone(&pidfd, c.state.pid, Duration::from_secs(5));
             self.wait_recorded(&c.id)?;
         }
-        remove_files_and_row(self, &self.state, &c)?;
+        self.remove_files_and_row(&c)?;
         Ok(c)
     }
 
@@ -250,17 +249,51 @@ impl Runtime {
     }
 }
 
-/// Deletes a container's directory and its database row. Used by `rm` and by the monitor
-/// for `--rm` (with its own connection: a connection never crosses a fork).
-pub(crate) fn remove_files_and_row(rt: &Runtime, state: &State, c: &Container) -> Result<()> {
-    let dir = rt.paths.container_dir(&c.id);
-    match std::fs::remove_dir_all(&dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(LibpodError::io(format!("remove {}", dir.display()), e)),
+impl Runtime {
+    /// Deletes a container's directory and its database row.
+    fn remove_files_and_row(&self, c: &Container) -> Result<()> {
+        let dir = self.paths.container_dir(&c.id);
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(LibpodError::io(format!("remove {}", dir.display()), e)),
+        }
+        let _ = std::fs::remove_dir_all(self.paths.container_run_dir(&c.id));
+        self.state.remove(&c.id)
     }
-    let _ = std::fs::remove_dir_all(rt.paths.container_run_dir(&c.id));
-    state.remove(&c.id)
+
+    /// `--rm` after the container exited: the row goes at once (the container is gone for
+    /// every later command), its files in a short-lived detached child, so `run --rm` returns
+    /// without waiting for the file system (rmdir of overlay's work dirs costs milliseconds).
+    /// An interrupted deletion leaves only a directory no row refers to.
+    pub(crate) fn remove_exited_in_background(&self, c: &Container) -> Result<()> {
+        self.state.remove(&c.id)?;
+        let dirs = [
+            self.paths.container_dir(&c.id),
+            self.paths.container_run_dir(&c.id),
+        ];
+        // SAFETY: burrow never starts threads; the child only deletes files and exits.
+        match unsafe { nix::unistd::fork() } {
+            Ok(nix::unistd::ForkResult::Child) => {
+                super::start::detach_stdio();
+                let _ = nix::unistd::setsid();
+                // A second fork: the deleter is nobody's zombie, even under a long-lived monitor.
+                // SAFETY: as above.
+                if let Ok(nix::unistd::ForkResult::Child) = unsafe { nix::unistd::fork() } {
+                    for d in &dirs {
+                        let _ = std::fs::remove_dir_all(d);
+                    }
+                }
+                // SAFETY: leave without running the parent's exit handlers.
+                unsafe { libc::_exit(0) }
+            }
+            Ok(nix::unistd::ForkResult::Parent { child }) => {
+                let _ = nix::sys::wait::waitpid(child, None);
+                Ok(())
+            }
+            Err(_) => self.remove_files_and_row(c),
+        }
+    }
 }
 
 fn pidfd_open(pid: i32) -> Option<OwnedFd> {

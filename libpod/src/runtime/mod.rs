@@ -102,6 +102,8 @@ impl Runtime {
         let lowers = self.store.layer_dirs(&image)?;
         let dir = self.paths.container_dir(&c.id);
         let merged = dir.join("merged");
+        std::fs::create_dir_all(&merged)
+            .map_err(|e| crate::LibpodError::io(format!("create {}", merged.display()), e))?;
         if !is_mountpoint(&merged) {
             storage::rootfs::mount(
                 &self.store,

@@ -49,10 +49,18 @@ impl Runtime {
         let work = dir.join("work");
         let etc_files = self.write_etc_files(c)?;
         let privileged = c.config.privileged;
+        let mount_opts = storage::rootfs::MountOptions {
+            volatile: c.config.auto_remove,
+        };
+        let rootfs = self.paths.rootfs_mountpoint();
+        if !rootfs.is_dir() {
+            std::fs::create_dir_all(&rootfs)
+                .map_err(|e| LibpodError::io(format!("create {}", rootfs.display()), e))?;
+        }
         Ok(Plan {
-            rootfs: dir.join("merged"),
+            rootfs,
             mount_rootfs: Box::new(move |target| {
-                storage::rootfs::mount(&self.store, &lowers, &upper, &work, target)
+                storage::rootfs::mount_with(&self.store, &lowers, &upper, &work, target, mount_opts)
                     .map_err(|e| e.to_string())
             }),
             hostname: c.config.hostname.clone(),
@@ -75,9 +83,12 @@ impl Runtime {
         })
     }
 
-    /// /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, kept in its directory.
+    /// /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, kept where podman
+    /// keeps them: in the runroot (a tmpfs under a normal login), rewritten at every start.
     fn write_etc_files(&self, c: &Container) -> Result<Vec<(PathBuf, String)>> {
-        let dir = self.paths.container_dir(&c.id);
+        let dir = self.paths.userdata_dir(&c.id);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| LibpodError::io(format!("create {}", dir.display()), e))?;
         let host = &c.config.hostname;
         let hosts = format!(
             "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n127.0.1.1\t{host} {}\n",
@@ -127,7 +138,7 @@ impl Runtime {
             ("hosts", "/etc/hosts"),
             ("resolv.conf", "/etc/resolv.conf"),
         ] {
-            mounts.push(serde_json::json!({"destination": dest, "type": "bind", "source": dir.join(name), "options": ["bind"]}));
+            mounts.push(serde_json::json!({"destination": dest, "type": "bind", "source": self.paths.userdata_dir(&c.id).join(name), "options": ["bind"]}));
         }
         for m in &cfg.mounts {
             let mut options = m.options.clone();
@@ -159,7 +170,7 @@ impl Runtime {
                 "rlimits": cfg.ulimits.iter().map(|u| serde_json::json!({"type": format!("RLIMIT_{}", u.name.to_uppercase()), "soft": u.soft, "hard": u.hard})).collect::<Vec<_>>(),
                 "noNewPrivileges": cfg.no_new_privileges,
             },
-            "root": {"path": dir.join("merged"), "readonly": cfg.read_only},
+            "root": {"path": self.paths.rootfs_mountpoint(), "readonly": cfg.read_only},
             "hostname": cfg.hostname,
             "mounts": mounts,
             "annotations": cfg.annotations,
@@ -170,8 +181,8 @@ impl Runtime {
             },
         });
         let path = dir.join("config.json");
-        let text = serde_json::to_vec_pretty(&spec)
-            .map_err(|e| LibpodError::InvalidState(e.to_string()))?;
+        let text =
+            serde_json::to_vec(&spec).map_err(|e| LibpodError::InvalidState(e.to_string()))?;
         std::fs::write(&path, text)
             .map_err(|e| LibpodError::io(format!("write {}", path.display()), e))
     }

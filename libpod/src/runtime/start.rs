@@ -92,7 +92,7 @@ impl Runtime {
 
     fn auto_remove(&self, c: &Container) {
         if c.config.auto_remove {
-            let _ = self.remove(&c.id, true, false);
+            let _ = self.remove_exited_in_background(c);
         }
     }
 

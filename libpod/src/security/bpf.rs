@@ -146,6 +146,8 @@ fn cache_key(text: &str, caps: &CapsHashSet) -> String {
         kernel.trim(),
         &lib,
         std::env::consts::ARCH,
+        // How compile() lays the filter out; bump when that changes.
+        "layout=binary-tree",
     ] {
         h.update(part.as_bytes());
         h.update([0]);

@@ -155,6 +155,12 @@ impl Compiler<'_> {
         // ProcessSecurity's decision (--security-opt no-new-privileges), as in runc.
         ctx.set_ctl_nnp(false)
             .map_err(|e| self.libseccomp("clearing the no_new_privs attribute".into(), e))?;
+        // A binary tree over syscall numbers instead of libseccomp's default linear list: the
+        // kernel emulates the filter for every syscall when it is loaded (to build its
+        // allow-cache), so a linear 1100-instruction filter costs ~1.5 ms per container start;
+        // the tree also makes every filtered syscall cheaper at run time.
+        ctx.set_ctl_optimize(2)
+            .map_err(|e| self.libseccomp("selecting the binary-tree filter layout".into(), e))?;
 
         for arch in self.architectures(p)? {
             ctx.add_arch(arch)
