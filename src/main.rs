@@ -13,6 +13,7 @@ use commands::{container, image, system};
 #[derive(Parser, Debug)]
 #[command(
     name = "burrow",
+    bin_name = "burrow",
     version,
     about = "Manage pods, containers and images, rootless and daemonless",
     disable_help_subcommand = true
@@ -35,6 +36,15 @@ pub(crate) struct Cli {
         value_name = "LEVEL"
     )]
     log_level: String,
+    /// Do not output to stdout
+    #[arg(long, global = true)]
+    noout: bool,
+    /// Events backend to use (accepted for compatibility; burrow records no events yet)
+    #[arg(long = "events-backend", global = true, value_name = "VALUE")]
+    events_backend: Option<String>,
+    /// Cgroup manager to use (cgroupfs; accepted for compatibility)
+    #[arg(long = "cgroup-manager", global = true, value_name = "VALUE")]
+    cgroup_manager: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -94,7 +104,13 @@ enum Command {
     /// Run a command in a modified user namespace
     Unshare(system::UnshareArgs),
     /// Display the burrow version information
-    Version,
+    Version(system::VersionArgs),
+    /// Display burrow related system information
+    Info(system::InfoArgs),
+    /// Generate shell autocompletions
+    Completion(system::CompletionArgs),
+    /// Manage burrow
+    System(system::SystemCmd),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     #[command(name = "__manpages", hide = true)]
     Manpages { dir: std::path::PathBuf },
@@ -117,9 +133,17 @@ fn main() {
         runroot: cli.runroot,
         storage_driver: cli.storage_driver,
     };
-    let _ = cli.log_level;
+    let _ = (&cli.log_level, &cli.events_backend, &cli.cgroup_manager);
+    if cli.noout {
+        // podman's --noout: the command runs, its standard output goes nowhere.
+        if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+            // SAFETY: replaces fd 1 of this single-threaded process before anything is printed.
+            unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), 1) };
+        }
+    }
     let result = match cli.command {
-        Command::Version => system::version(),
+        Command::Version(a) => system::version(a),
+        Command::Completion(a) => system::completion(a),
         Command::Unshare(a) => system::unshare(&globals, a),
         Command::Manpages { dir } => manpages::write_all(&dir),
         cmd => match libpod::Runtime::open(&globals) {
@@ -163,7 +187,12 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Tag(a) => image::tag(rt, a),
         Command::Image(c) => image::group(rt, c),
         Command::Monitor(a) => rt.monitor(&a.id, a.report_fd),
-        Command::Version | Command::Unshare(_) | Command::Manpages { .. } => Ok(0),
+        Command::Info(a) => system::info(rt, a),
+        Command::System(c) => system::group(rt, c),
+        Command::Version(_)
+        | Command::Unshare(_)
+        | Command::Manpages { .. }
+        | Command::Completion(_) => Ok(0),
     }
 }
 

@@ -111,3 +111,86 @@ mod tests {
         assert_eq!(human_size(835_000), "835 kB");
     }
 }
+
+/// YAML as podman prints `info`: block style, two-space indents, scalars plain unless they
+/// need quotes. Hand-written (40 lines) instead of a YAML crate: output only, no parsing.
+pub fn to_yaml(v: &serde_json::Value) -> String {
+    let mut out = String::new();
+    yaml_into(v, 0, &mut out);
+    out
+}
+
+fn yaml_scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => {
+            let plain = !s.is_empty()
+                && !s.contains(": ")
+                && !s.contains(" #")
+                && !s
+                    .starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@`".contains(c) || c.is_whitespace())
+                && !s.ends_with(char::is_whitespace)
+                && !matches!(s.as_str(), "true" | "false" | "null" | "~")
+                && s.parse::<f64>().is_err();
+            if plain {
+                s.clone()
+            } else {
+                serde_json::to_string(s).unwrap_or_default()
+            }
+        }
+        serde_json::Value::Null => "null".into(),
+        other => other.to_string(),
+    }
+}
+
+fn yaml_into(v: &serde_json::Value, indent: usize, out: &mut String) {
+    use serde_json::Value;
+    let pad = " ".repeat(indent);
+    let nested = |v: &Value| match v {
+        Value::Object(o) => !o.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        _ => false,
+    };
+    match v {
+        Value::Object(o) => {
+            for (k, val) in o {
+                match val {
+                    _ if nested(val) => {
+                        out.push_str(&format!("{pad}{k}:\n"));
+                        yaml_into(val, indent + 2, out);
+                    }
+                    Value::Object(_) => out.push_str(&format!("{pad}{k}: {{}}\n")),
+                    Value::Array(_) => out.push_str(&format!("{pad}{k}: []\n")),
+                    _ => out.push_str(&format!("{pad}{k}: {}\n", yaml_scalar(val))),
+                }
+            }
+        }
+        Value::Array(a) => {
+            for item in a {
+                if nested(item) {
+                    let mut inner = String::new();
+                    yaml_into(item, indent + 2, &mut inner);
+                    // The first line of the item goes after the dash.
+                    out.push_str(&format!("{pad}- {}", &inner[indent + 2..]));
+                } else {
+                    out.push_str(&format!("{pad}- {}\n", yaml_scalar(item)));
+                }
+            }
+        }
+        other => out.push_str(&format!("{pad}{}\n", yaml_scalar(other))),
+    }
+}
+
+#[cfg(test)]
+mod yaml_tests {
+    use super::to_yaml;
+
+    #[test]
+    fn block_style_with_quoting() {
+        let v = serde_json::json!({"host": {"arch": "amd64", "ids": [{"a": 1, "b": 2}], "empty": [], "cpus": 2},
+            "odd": "a: b", "num": "1.5", "list": ["x", "y"]});
+        assert_eq!(
+            to_yaml(&v),
+            "host:\n  arch: amd64\n  cpus: 2\n  empty: []\n  ids:\n    - a: 1\n      b: 2\nlist:\n  - x\n  - y\nnum: \"1.5\"\nodd: \"a: b\"\n"
+        );
+    }
+}

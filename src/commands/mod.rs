@@ -54,6 +54,22 @@ pub fn clap_error(e: clap::Error) -> i32 {
         }
         _ => {
             let rendered = e.render().to_string();
+            // podman (cobra) words an unknown option as "unknown flag: --foo" or
+            // "unknown shorthand flag: 'x' in -x"; scripts and users grep for that.
+            let unknown = (e.kind() == ErrorKind::UnknownArgument)
+                .then(|| e.get(clap::error::ContextKind::InvalidArg))
+                .flatten()
+                .map(|v| v.to_string())
+                .filter(|a| a.starts_with('-'))
+                .map(
+                    |a| match a.strip_prefix('-').filter(|s| !s.starts_with('-')) {
+                        Some(short) => format!(
+                            "unknown shorthand flag: '{}' in {a}",
+                            short.chars().next().unwrap_or('?')
+                        ),
+                        None => format!("unknown flag: {}", a.split('=').next().unwrap_or(&a)),
+                    },
+                );
             let first = rendered
                 .lines()
                 .find(|l| !l.trim().is_empty())
@@ -66,9 +82,9 @@ pub fn clap_error(e: clap::Error) -> i32 {
                 .unwrap_or("burrow [command]");
             let cmd: Vec<&str> = usage
                 .split_whitespace()
-                .take_while(|w| !w.starts_with('[') && !w.starts_with('<'))
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
                 .collect();
-            eprintln!("Error: {first}");
+            eprintln!("Error: {}", unknown.unwrap_or(first));
             eprintln!("See '{} --help'", cmd.join(" "));
             125
         }

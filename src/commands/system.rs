@@ -40,12 +40,74 @@ pub fn unshare(globals: &libpod::runtime::GlobalOptions, a: UnshareArgs) -> Outc
     })
 }
 
-pub fn version() -> Outcome {
-    println!("Client:       burrow");
-    println!("Version:      {}", env!("CARGO_PKG_VERSION"));
-    println!("API Version:  {}", env!("CARGO_PKG_VERSION"));
-    println!("OS/Arch:      linux/{}", std::env::consts::ARCH);
+#[derive(Args, Debug)]
+pub struct VersionArgs {
+    /// Change the output format to JSON or a Go template
+    #[arg(short = 'f', long)]
+    format: Option<String>,
+}
+
+pub fn version(a: VersionArgs) -> Outcome {
+    let client = libpod::runtime::version_info();
+    let data = serde_json::json!({ "Client": client });
+    match a.format.as_deref() {
+        Some("json") => crate::output::print_json(&data),
+        Some(f) => println!(
+            "{}",
+            crate::template::render(f, &data).map_err(Failure::new)?
+        ),
+        None => {
+            let field = |k: &str| {
+                client[k]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| client[k].to_string())
+            };
+            println!("Client:       burrow");
+            println!("Version:      {}", field("Version"));
+            println!("API Version:  {}", field("APIVersion"));
+            println!("OS/Arch:      {}", field("OsArch"));
+        }
+    }
     Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// Change the output format to JSON or a Go template
+    #[arg(short = 'f', long)]
+    format: Option<String>,
+}
+
+pub fn info(rt: &libpod::Runtime, a: InfoArgs) -> Outcome {
+    let data = rt.info()?;
+    match a.format.as_deref() {
+        Some("json") => crate::output::print_json(&data),
+        Some(f) => println!(
+            "{}",
+            crate::template::render(f, &data).map_err(Failure::new)?
+        ),
+        None => print!("{}", crate::output::to_yaml(&data)),
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct SystemCmd {
+    #[command(subcommand)]
+    cmd: SystemSub,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum SystemSub {
+    /// Display burrow related system information
+    Info(InfoArgs),
+}
+
+pub fn group(rt: &libpod::Runtime, c: SystemCmd) -> Outcome {
+    match c.cmd {
+        SystemSub::Info(a) => info(rt, a),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -53,4 +115,28 @@ pub struct MonitorArgs {
     #[arg(long = "report-fd")]
     pub report_fd: i32,
     pub id: String,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionArgs {
+    /// Shell to generate the completion script for
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+    /// Write the script to this file instead of standard output
+    #[arg(short = 'f', long)]
+    file: Option<std::path::PathBuf>,
+}
+
+pub fn completion(a: CompletionArgs) -> Outcome {
+    use clap::CommandFactory;
+    let mut cmd = crate::Cli::command();
+    let mut out: Box<dyn std::io::Write> = match &a.file {
+        Some(p) => Box::new(
+            std::fs::File::create(p)
+                .map_err(|e| Failure::new(format!("create {}: {e}", p.display())))?,
+        ),
+        None => Box::new(std::io::stdout()),
+    };
+    clap_complete::generate(a.shell, &mut cmd, "burrow", &mut out);
+    Ok(0)
 }

@@ -5,6 +5,7 @@ mod attach;
 mod create;
 mod exec;
 mod images;
+mod info;
 mod inspect;
 mod lifecycle;
 mod names;
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 pub use attach::{AttachClientOptions, AttachEnd};
 pub use create::CreateOptions;
 pub use exec::ExecOptions;
+pub use info::version_info;
 pub use lifecycle::LogsOptions;
 pub use start::AttachOptions;
 

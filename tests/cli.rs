@@ -1,0 +1,114 @@
+//! The command line as a podman user meets it: version and info (podman's field names,
+//! --format), shell completions, unknown flags, --noout, --help.
+
+mod common;
+
+use common::{Env, burrow_bin};
+
+// Pins: version prints podman's layout and its Client fields through --format.
+#[test]
+fn version_layout_and_format() {
+    let env = Env::new();
+    let out = env.burrow(&["version"]).ok();
+    assert!(out.stdout.contains("Version:      0."), "{out:?}");
+    assert!(out.stdout.contains("OS/Arch:      linux/"), "{out:?}");
+    let v = env
+        .burrow(&["version", "--format", "{{.Client.Version}}"])
+        .ok();
+    assert_eq!(v.out(), env!("CARGO_PKG_VERSION"));
+    let json = env.burrow(&["version", "--format", "json"]).ok();
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(parsed["Client"]["Os"], "linux");
+}
+
+// Pins: info has podman's sections and reflects this store (driver, counts, rootless, maps);
+// the default output is YAML, --format json and templates work.
+#[test]
+fn info_sections_and_formats() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["create", "--name", "one", "busybox", "true"])
+        .ok();
+    let json = env.burrow(&["info", "--format", "json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("info json");
+    for key in ["host", "store", "registries", "version"] {
+        assert!(v.get(key).is_some(), "no {key} in {v}");
+    }
+    assert_eq!(v["store"]["graphDriverName"], "overlay");
+    assert_eq!(v["store"]["containerStore"]["number"], 1);
+    assert_eq!(v["store"]["imageStore"]["number"], 1);
+    assert_eq!(v["host"]["security"]["rootless"], true);
+    assert_eq!(v["host"]["idMappings"]["uidmap"][0]["host_id"], env.uid());
+    let yaml = env.burrow(&["info"]).ok();
+    assert!(yaml.stdout.starts_with("host:\n"), "{yaml:?}");
+    assert!(
+        yaml.stdout.contains("\n  graphDriverName: overlay\n"),
+        "{yaml:?}"
+    );
+    let t = env
+        .burrow(&["system", "info", "--format", "{{.Store.GraphDriverName}}"])
+        .ok();
+    assert_eq!(t.out(), "overlay");
+}
+
+// Pins: the bash completion script can be sourced and registers completion for burrow;
+// zsh and fish scripts are produced; an unknown shell is a 125 error.
+#[test]
+fn completion_scripts() {
+    let env = Env::new();
+    let script = format!(
+        "source <({} completion bash) && complete -p burrow",
+        burrow_bin().display()
+    );
+    let out = env.output(env.command("bash", &["-c", &script])).ok();
+    assert!(out.stdout.contains("burrow"), "{out:?}");
+    assert!(
+        env.burrow(&["completion", "zsh"])
+            .ok()
+            .stdout
+            .starts_with("#compdef burrow")
+    );
+    assert!(
+        env.burrow(&["completion", "fish"])
+            .ok()
+            .stdout
+            .contains("complete -c burrow")
+    );
+    env.burrow(&["completion", "tcsh"])
+        .code(125)
+        .stderr_has("tcsh");
+}
+
+// Pins: unknown flags are told as podman tells them, with the command's --help hint, exit 125.
+#[test]
+fn unknown_flags_like_podman() {
+    let env = Env::new();
+    let out = env.burrow(&["run", "--no-such-flag", "busybox"]).code(125);
+    assert_eq!(
+        out.stderr,
+        "Error: unknown flag: --no-such-flag\nSee 'burrow run --help'\n"
+    );
+    let short = env.burrow(&["ps", "-x"]).code(125);
+    assert!(
+        short
+            .stderr
+            .starts_with("Error: unknown shorthand flag: 'x' in -x\n"),
+        "{short:?}"
+    );
+    env.burrow(&["frobnicate"])
+        .code(125)
+        .stderr_has("See 'burrow --help'");
+}
+
+// Pins: --help exits 0 with the usage and options; --noout silences stdout, not the work.
+#[test]
+fn help_and_noout() {
+    let env = Env::new().with_busybox();
+    let help = env.burrow(&["run", "--help"]).ok();
+    assert!(help.stdout.contains("Usage: burrow run"), "{help:?}");
+    assert!(help.stdout.contains("--detach"), "{help:?}");
+    let quiet = env
+        .burrow(&["--noout", "create", "--name", "silent", "busybox", "true"])
+        .ok();
+    assert_eq!(quiet.stdout, "");
+    env.burrow(&["container", "exists", "silent"]).ok();
+}
