@@ -2,6 +2,7 @@
 //! logic lives here.
 
 mod commands;
+mod help;
 mod manpages;
 mod output;
 mod template;
@@ -124,7 +125,10 @@ fn main() {
     // print; a command-line tool should end quietly like podman.
     // SAFETY: setting a signal disposition before anything else runs.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    let cli = match Cli::try_parse() {
+    let parsed = help::command()
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => std::process::exit(commands::clap_error(e)),
     };
@@ -204,5 +208,6 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
+        crate::help::command().debug_assert();
     }
 }

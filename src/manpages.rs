@@ -4,14 +4,12 @@
 
 use std::path::Path;
 
-use clap::CommandFactory;
-
 use crate::commands::{Failure, Outcome};
 
 pub fn write_all(dir: &Path) -> Outcome {
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::new(format!("create {}: {e}", dir.display())))?;
-    let cmd = crate::Cli::command();
+    let cmd = crate::help::command();
     write_page(&cmd, "burrow", dir)?;
     Ok(0)
 }

@@ -104,8 +104,36 @@ fn unknown_flags_like_podman() {
 fn help_and_noout() {
     let env = Env::new().with_busybox();
     let help = env.burrow(&["run", "--help"]).ok();
-    assert!(help.stdout.contains("Usage: burrow run"), "{help:?}");
+    assert!(help.stdout.contains("Usage:\n  burrow run"), "{help:?}");
     assert!(help.stdout.contains("--detach"), "{help:?}");
+    // podman's sections, in podman's order, for commands and groups alike.
+    for cmd in [
+        &["run"][..],
+        &["ps"],
+        &["images"],
+        &["exec"],
+        &["logs"],
+        &["container"],
+        &["image", "rm"],
+        &["info"],
+    ] {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let out = env.burrow(&args).ok();
+        let pos: Vec<Option<usize>> = ["Description:\n", "Usage:\n", "Examples:\n", "Options:\n"]
+            .iter()
+            .map(|s| out.stdout.find(s))
+            .collect();
+        assert!(
+            pos.iter().all(Option::is_some),
+            "missing a section in {cmd:?}: {}",
+            out.stdout
+        );
+        assert!(
+            pos.windows(2).all(|w| w[0] < w[1]),
+            "sections out of order in {cmd:?}"
+        );
+    }
     let quiet = env
         .burrow(&["--noout", "create", "--name", "silent", "busybox", "true"])
         .ok();

@@ -128,8 +128,7 @@ pub struct CompletionArgs {
 }
 
 pub fn completion(a: CompletionArgs) -> Outcome {
-    use clap::CommandFactory;
-    let mut cmd = crate::Cli::command();
+    let mut cmd = crate::help::command();
     let mut out: Box<dyn std::io::Write> = match &a.file {
         Some(p) => Box::new(
             std::fs::File::create(p)

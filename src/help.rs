@@ -1,0 +1,199 @@
+//! podman's help layout for every command (Description, Usage, Examples, Options) and the
+//! hand-written examples, shared by `--help` and the generated man pages.
+
+use clap::Command;
+
+const TEMPLATE: &str = "\
+{about-with-newline}
+Description:
+  {about}
+
+Usage:
+  {usage}
+
+Options:
+{options}";
+
+/// Command groups (`container`, `image`, `system`, and burrow itself) list their commands.
+const GROUP_TEMPLATE: &str = "\
+{about-with-newline}
+Description:
+  {about}
+
+Usage:
+  {usage}{after-help}Available Commands:
+{subcommands}
+
+Options:
+{options}";
+
+/// clap puts a blank line in front of `{after-help}` itself.
+const TEMPLATE_WITH_EXAMPLES: &str = "\
+{about-with-newline}
+Description:
+  {about}
+
+Usage:
+  {usage}{after-help}Options:
+{options}";
+
+/// Examples per command path (`run`, `container ls`, ...), podman style.
+const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "burrow",
+        "burrow run --rm busybox echo hello\n  burrow ps -a\n  burrow images",
+    ),
+    (
+        "run",
+        "burrow run --rm busybox echo hello\n  burrow run -it --rm busybox sh\n  burrow run -d --name web --restart on-failure:3 busybox httpd -f\n  burrow run --rm -v $PWD:/work:ro -w /work busybox ls",
+    ),
+    (
+        "create",
+        "burrow create --name box busybox sleep 1000\n  burrow create -t -i --name shell busybox sh",
+    ),
+    ("start", "burrow start box\n  burrow start -a shell"),
+    (
+        "stop",
+        "burrow stop box\n  burrow stop -t 2 box\n  burrow stop -a",
+    ),
+    ("kill", "burrow kill box\n  burrow kill -s USR1 box"),
+    ("restart", "burrow restart box"),
+    ("rm", "burrow rm box\n  burrow rm -f box\n  burrow rm -a"),
+    ("wait", "burrow wait box"),
+    ("rename", "burrow rename box newbox"),
+    (
+        "ps",
+        "burrow ps -a\n  burrow ps --filter status=exited -q\n  burrow ps --format \"{{.ID}} {{.Names}}\"",
+    ),
+    (
+        "logs",
+        "burrow logs box\n  burrow logs -f --tail 10 box\n  burrow logs --since 10m -t box",
+    ),
+    (
+        "exec",
+        "burrow exec box ls /\n  burrow exec -it box sh\n  burrow exec -u tester -w /tmp box id",
+    ),
+    (
+        "attach",
+        "burrow attach shell\n  burrow attach --detach-keys ctrl-a,d shell",
+    ),
+    (
+        "inspect",
+        "burrow inspect box\n  burrow inspect -f \"{{.State.Status}}\" box\n  burrow inspect --type image busybox",
+    ),
+    ("top", "burrow top box\n  burrow top box pid args"),
+    ("mount", "burrow unshare sh -c 'ls $(burrow mount box)'"),
+    ("umount", "burrow umount box"),
+    (
+        "images",
+        "burrow images\n  burrow images -q\n  burrow images --format \"{{.Repository}}:{{.Tag}}\"",
+    ),
+    (
+        "rmi",
+        "burrow rmi busybox\n  burrow rmi -f busybox\n  burrow rmi -a",
+    ),
+    (
+        "load",
+        "burrow load -i busybox.tar\n  burrow load < busybox.tar",
+    ),
+    (
+        "import",
+        "burrow import rootfs.tar localhost/mine\n  burrow import --change 'CMD [\"/bin/sh\"]' - localhost/mine < rootfs.tar",
+    ),
+    ("tag", "burrow tag busybox localhost/mybox:1"),
+    (
+        "unshare",
+        "burrow unshare cat /proc/self/uid_map\n  burrow unshare",
+    ),
+    (
+        "container",
+        "burrow container ls -a\n  burrow container run --rm busybox true",
+    ),
+    ("image", "burrow image ls\n  burrow image rm busybox"),
+    ("system", "burrow system info"),
+    (
+        "container list",
+        "burrow container list -a\n  burrow container ls --format \"{{.Names}}\"",
+    ),
+    (
+        "container exists",
+        "burrow container exists box && echo there",
+    ),
+    ("image list", "burrow image list\n  burrow image ls -q"),
+    ("image rm", "burrow image rm busybox"),
+    ("image load", "burrow image load -i busybox.tar"),
+    (
+        "image import",
+        "burrow image import rootfs.tar localhost/mine",
+    ),
+    ("image tag", "burrow image tag busybox localhost/mybox:1"),
+    (
+        "image inspect",
+        "burrow image inspect busybox\n  burrow image inspect -f \"{{.Config.Cmd}}\" busybox",
+    ),
+    ("image exists", "burrow image exists busybox && echo there"),
+    ("system info", "burrow system info --format json"),
+    (
+        "version",
+        "burrow version\n  burrow version --format \"{{.Client.Version}}\"",
+    ),
+    ("info", "burrow info\n  burrow info --format json"),
+    (
+        "completion",
+        "burrow completion bash > /etc/bash_completion.d/burrow\n  burrow completion fish -f ~/.config/fish/completions/burrow.fish",
+    ),
+];
+
+/// The command tree with podman's help layout and the examples attached.
+pub fn command() -> Command {
+    decorate(<crate::Cli as clap::CommandFactory>::command(), "")
+}
+
+fn decorate(cmd: Command, parent: &str) -> Command {
+    let path = if parent.is_empty() {
+        if cmd.get_name() == "burrow" {
+            "burrow".to_string()
+        } else {
+            cmd.get_name().to_string()
+        }
+    } else if parent == "burrow" {
+        cmd.get_name().to_string()
+    } else {
+        format!("{parent} {}", cmd.get_name())
+    };
+    // `container run` shares `run`'s examples.
+    let key = path.rsplit(' ').next().unwrap_or(&path).to_string();
+    let examples = EXAMPLES
+        .iter()
+        .find(|(k, _)| *k == path)
+        .or_else(|| EXAMPLES.iter().find(|(k, _)| *k == key))
+        .map(|(_, e)| format!("Examples:\n  {e}\n\n"));
+    let group = cmd.has_subcommands();
+    let mut cmd = match (group, examples) {
+        (true, Some(e)) => cmd.help_template(GROUP_TEMPLATE).after_help(e),
+        (true, None) => {
+            cmd.help_template(GROUP_TEMPLATE.replace("{usage}{after-help}", "{usage}\n\n"))
+        }
+        (false, Some(e)) => cmd.help_template(TEMPLATE_WITH_EXAMPLES).after_help(e),
+        (false, None) => cmd.help_template(TEMPLATE),
+    };
+    let subs: Vec<Command> = cmd.get_subcommands().cloned().collect();
+    for sub in subs {
+        let name = sub.get_name().to_string();
+        let decorated = decorate(sub, &path);
+        cmd = cmd.mut_subcommand(name, |_| decorated);
+    }
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_visible_top_level_command_has_examples() {
+        let cmd = super::command();
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let name = sub.get_name();
+            assert!(sub.get_after_help().is_some(), "no examples for {name}");
+        }
+    }
+}
