@@ -140,3 +140,68 @@ fn help_and_noout() {
     assert_eq!(quiet.stdout, "");
     env.burrow(&["container", "exists", "silent"]).ok();
 }
+
+// Pins: --format takes Go templates (range, if/else, variables, pipelines, podman's functions)
+// on listing and inspect commands, and `table` prints aligned columns under derived headers.
+#[test]
+fn go_templates_in_format() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "create", "--name", "tpl", "-l", "b=2", "-l", "a=1", "busybox", "echo", "x",
+    ])
+    .ok();
+    let f = |args: &[&str]| env.burrow(args).ok().stdout;
+    assert_eq!(
+        f(&[
+            "inspect",
+            "-f",
+            "{{range $k, $v := .Config.Labels}}{{$k}}={{$v}};{{end}}",
+            "tpl"
+        ]),
+        "a=1;b=2;\n"
+    );
+    assert_eq!(
+        f(&[
+            "inspect",
+            "-f",
+            "{{if .State.Running}}up{{else}}down{{end}}",
+            "tpl"
+        ]),
+        "down\n"
+    );
+    assert_eq!(
+        f(&[
+            "inspect",
+            "-f",
+            "{{.Config.Labels | len}} {{upper .Name}} {{json .Config.Cmd}}",
+            "tpl"
+        ]),
+        "2 TPL [\"echo\",\"x\"]\n"
+    );
+    assert_eq!(
+        f(&[
+            "images",
+            "--format",
+            "{{printf \"%-8s|\" .Tag}}{{truncate .Repository 9}}"
+        ]),
+        "latest  |localhost\n"
+    );
+    let table = f(&["ps", "-a", "--format", "table {{.Names}}\\t{{.State}}"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 2, "{table}");
+    assert!(
+        lines[0].starts_with("NAMES") && lines[0].contains("STATE"),
+        "{table}"
+    );
+    assert_eq!(
+        lines[0].find("STATE"),
+        lines[1].find("created"),
+        "columns aligned: {table}"
+    );
+    env.burrow(&["ps", "-a", "--format", "{{nosuchfunc .Names}}"])
+        .code(125)
+        .stderr_has("function \"nosuchfunc\" not defined");
+    env.burrow(&["inspect", "-f", "{{.NoSuchField}}", "tpl"])
+        .code(125)
+        .stderr_has("NoSuchField");
+}

@@ -142,6 +142,8 @@ pub struct ContainerConfig {
     pub interactive: bool,
     pub cap_add: Vec<String>,
     pub cap_drop: Vec<String>,
+    /// containers.conf's `default_capabilities` at create time (None: podman's default set).
+    pub default_caps: Option<Vec<String>>,
     pub privileged: bool,
     /// "" (default profile), "unconfined", or a path.
     pub seccomp: String,
@@ -182,6 +184,18 @@ pub struct ContainerState {
     pub restart_count: u32,
     /// Set by `stop`/`kill`, so a restart policy does not bring the container back.
     pub stopped_by_user: bool,
+}
+
+impl ContainerConfig {
+    /// The container's capability set: defaults, --cap-add, --cap-drop, --privileged.
+    pub fn capabilities(&self) -> Result<caps::CapsHashSet, crate::security::SecurityError> {
+        crate::security::capabilities::resolve_with_defaults(
+            self.default_caps.as_deref(),
+            &self.cap_add,
+            &self.cap_drop,
+            self.privileged,
+        )
+    }
 }
 
 impl Container {

@@ -4,6 +4,7 @@
 //! prints to the terminal except a container's own output.
 
 pub mod attach;
+pub mod config;
 pub mod container;
 pub mod error;
 pub mod executor;

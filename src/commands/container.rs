@@ -628,8 +628,10 @@ pub fn print_formatted(fmt: &str, items: Vec<Value>, header: &dyn Fn(&str) -> St
             .collect();
         rows.push(head);
     }
+    // Parsed once, executed per row.
+    let tmpl = template::Template::parse(body).map_err(Failure::new)?;
     for item in &items {
-        let line = template::render(body, item).map_err(Failure::new)?;
+        let line = tmpl.execute(item).map_err(Failure::new)?;
         if table {
             rows.push(line.split('\t').map(str::to_string).collect());
         } else {

@@ -93,18 +93,31 @@ impl Runtime {
                 }
             }
         }
-        let ulimits = opts
-            .ulimits
+        // containers.conf's default_ulimits, then --ulimit (the later one per name wins).
+        let mut ulimits: Vec<crate::container::Ulimit> = Vec::new();
+        for u in self
+            .conf
+            .containers
+            .default_ulimits
             .iter()
-            .map(|u| parse_ulimit(u))
-            .collect::<Result<Vec<_>>>()?;
+            .chain(opts.ulimits.iter())
+        {
+            let u = parse_ulimit(u)?;
+            ulimits.retain(|x| x.name != u.name);
+            ulimits.push(u);
+        }
         let network = opts.network.clone().unwrap_or_else(|| "none".to_string());
         if !matches!(network.as_str(), "none" | "host" | "private") {
             return Err(LibpodError::InvalidArgument(format!(
                 "unsupported network mode \"{network}\": use none or host"
             )));
         }
-        let mut seccomp = String::new();
+        let mut seccomp = self
+            .conf
+            .containers
+            .seccomp_profile
+            .clone()
+            .unwrap_or_default();
         let mut no_new_privileges = false;
         for s in &opts.security_opt {
             match s.split_once(['=', ':']) {
@@ -130,9 +143,19 @@ impl Runtime {
             }
         }
         // Capabilities are checked now so a typo fails `create`, not `start`.
-        crate::security::capabilities::resolve(&opts.cap_add, &opts.cap_drop, opts.privileged)?;
+        let defaults = &self.conf.containers;
+        crate::security::capabilities::resolve_with_defaults(
+            defaults.default_capabilities.as_deref(),
+            &opts.cap_add,
+            &opts.cap_drop,
+            opts.privileged,
+        )?;
 
-        let mut env: Vec<String> = ic.env().clone().unwrap_or_default();
+        // containers.conf's env first: the image's and the user's override it.
+        let mut env: Vec<String> = Vec::new();
+        for e in defaults.env.iter().chain(ic.env().iter().flatten()) {
+            merge_env(&mut env, e);
+        }
         for f in &opts.env_files {
             for line in read_lines(f, "env file")? {
                 merge_env(&mut env, &line);
@@ -245,11 +268,12 @@ impl Runtime {
             annotations,
             mounts,
             read_only: opts.read_only,
-            init: opts.init,
+            init: opts.init || self.conf.containers.init,
             tty: opts.tty,
             interactive: opts.interactive,
             cap_add: opts.cap_add.clone(),
             cap_drop: opts.cap_drop.clone(),
+            default_caps: self.conf.containers.default_capabilities.clone(),
             privileged: opts.privileged,
             seccomp,
             no_new_privileges,

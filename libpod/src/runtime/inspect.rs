@@ -22,7 +22,8 @@ impl Runtime {
         let cfg = &c.config;
         let st = &c.state;
         let status = c.status();
-        let caps = security::capabilities::resolve(&cfg.cap_add, &cfg.cap_drop, cfg.privileged)
+        let caps = cfg
+            .capabilities()
             .map(|s| security::capabilities::names(&s))
             .unwrap_or_default();
         let mounts: Vec<Value> = cfg

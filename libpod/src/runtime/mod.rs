@@ -39,22 +39,33 @@ pub struct Runtime {
     state: State,
     store: storage::Store,
     rootless: bool,
+    /// containers.conf defaults applied at create time.
+    conf: crate::config::ContainersConf,
 }
 
 impl Runtime {
     pub fn open(opts: &GlobalOptions) -> Result<Runtime> {
-        let paths = Paths::resolve(opts.root.as_deref(), opts.runroot.as_deref());
-        crate::userns::ensure(&paths)?;
+        // Decided before joining the namespace, where every user reads as uid 0.
         let rootless = crate::userns::is_rootless();
-        let asked = opts.storage_driver.clone().or_else(|| {
-            std::env::var("STORAGE_DRIVER")
-                .ok()
-                .filter(|s| !s.is_empty())
-        });
+        let storage_conf = crate::config::storage_conf(rootless)?.storage;
+        let root = opts.root.as_deref().or(storage_conf.data_root(rootless));
+        let runroot = opts.runroot.as_deref().or(storage_conf.runroot.as_deref());
+        let paths = Paths::resolve(root, runroot);
+        crate::userns::ensure(&paths)?;
+        let asked = opts
+            .storage_driver
+            .clone()
+            .or_else(|| {
+                std::env::var("STORAGE_DRIVER")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            })
+            .or(storage_conf.driver);
         let driver = match asked {
             Some(name) => name.parse()?,
             None => choose_driver(&paths, rootless),
         };
+        let conf = crate::config::containers_conf(rootless)?;
         let store = storage::Store::open(&paths.storage(), driver, rootless)?;
         let state = State::open(&paths.db())?;
         Ok(Runtime {
@@ -62,6 +73,7 @@ impl Runtime {
             state,
             store,
             rootless,
+            conf,
         })
     }
 

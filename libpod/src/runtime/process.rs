@@ -14,7 +14,7 @@ impl Runtime {
     /// The security-relevant part of a process, compiled in the parent (single-threaded).
     pub(crate) fn process_plan(&self, c: &Container) -> Result<ProcessPlan> {
         let cfg = &c.config;
-        let caps = security::capabilities::resolve(&cfg.cap_add, &cfg.cap_drop, cfg.privileged)?;
+        let caps = cfg.capabilities()?;
         let profile = match cfg.seccomp.as_str() {
             // podman: --privileged turns seccomp off unless a profile was named explicitly.
             "" if cfg.privileged => Profile::Unconfined,
@@ -122,7 +122,7 @@ impl Runtime {
     /// config.json: the OCI runtime spec of the container, for `inspect` and external tools.
     pub(crate) fn write_spec(&self, c: &Container) -> Result<()> {
         let cfg = &c.config;
-        let caps = security::capabilities::resolve(&cfg.cap_add, &cfg.cap_drop, cfg.privileged)?;
+        let caps = cfg.capabilities()?;
         let cap_names = security::capabilities::names(&caps);
         let dir = self.paths.container_dir(&c.id);
         let mut mounts = vec![

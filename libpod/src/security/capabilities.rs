@@ -92,7 +92,28 @@ pub fn resolve(
     cap_drop: &[String],
     privileged: bool,
 ) -> Result<CapsHashSet, SecurityError> {
+    resolve_with_defaults(None, cap_add, cap_drop, privileged)
+}
+
+/// [`resolve`] with another default set than podman's (containers.conf's
+/// `default_capabilities`).
+pub fn resolve_with_defaults(
+    defaults: Option<&[String]>,
+    cap_add: &[String],
+    cap_drop: &[String],
+    privileged: bool,
+) -> Result<CapsHashSet, SecurityError> {
     let available = bounding_set();
+    let default_caps = match defaults {
+        Some(list) => normalize(list)?
+            .into_iter()
+            .filter_map(|c| match c {
+                CapName::One(cap) => Some(cap),
+                CapName::All => None,
+            })
+            .collect(),
+        None => default_set(),
+    };
     // podman never looks at the lists when privileged, not even to validate them.
     if privileged {
         return Ok(available);
@@ -123,7 +144,7 @@ pub fn resolve(
             if let Some(both) = sorted(add_set.intersection(&drop_set).copied()).first() {
                 return Err(SecurityError::CapabilityAddedAndDropped(both.to_string()));
             }
-            default_set().union(&add_set).copied().collect()
+            default_caps.union(&add_set).copied().collect()
         };
         base.difference(&drop_set).copied().collect::<CapsHashSet>()
     };

@@ -1,0 +1,152 @@
+//! containers.conf and storage.conf, read from podman's places for the settings burrow has:
+//! `$CONTAINERS_CONF` or the first of ~/.config/containers/containers.conf (rootless),
+//! /etc/containers/containers.conf, /usr/share/containers/containers.conf; and
+//! `$CONTAINERS_STORAGE_CONF` or ~/.config/containers/storage.conf (rootless),
+//! /etc/containers/storage.conf. Unknown keys are ignored (they belong to podman); a file
+//! that does not parse is an error naming it.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{LibpodError, Result};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ContainersConf {
+    pub containers: ContainersTable,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ContainersTable {
+    /// Replaces podman's default capability set.
+    pub default_capabilities: Option<Vec<String>>,
+    /// `KEY=VALUE` added to every container's environment (before the image's and -e).
+    pub env: Vec<String>,
+    /// `NAME=SOFT:HARD` as `--ulimit`.
+    pub default_ulimits: Vec<String>,
+    /// `--init` by default.
+    pub init: bool,
+    /// Path of the seccomp profile used instead of the built-in default.
+    pub seccomp_profile: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StorageConf {
+    pub storage: StorageTable,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StorageTable {
+    pub driver: Option<String>,
+    pub graphroot: Option<PathBuf>,
+    pub runroot: Option<PathBuf>,
+    pub rootless_storage_path: Option<PathBuf>,
+}
+
+fn config_home() -> PathBuf {
+    match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        Some(x) => PathBuf::from(x),
+        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".config"),
+    }
+}
+
+/// The first existing file of `env` or the candidates.
+fn locate(env: &str, user_file: &str, system: &[&str], rootless: bool) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env).filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let mut candidates = Vec::new();
+    if rootless {
+        candidates.push(config_home().join("containers").join(user_file));
+    }
+    candidates.extend(system.iter().map(PathBuf::from));
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+fn parse<T: for<'de> Deserialize<'de> + Default>(path: Option<PathBuf>) -> Result<T> {
+    let Some(path) = path else {
+        return Ok(T::default());
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        // An explicitly named file that is missing is the user's mistake; say so.
+        Err(e) => return Err(LibpodError::io(format!("read {}", path.display()), e)),
+    };
+    toml::from_str(&text).map_err(|e| {
+        LibpodError::InvalidArgument(format!(
+            "{}: {}",
+            path.display(),
+            e.to_string().lines().next().unwrap_or("invalid TOML")
+        ))
+    })
+}
+
+pub fn containers_conf(rootless: bool) -> Result<ContainersConf> {
+    parse(locate(
+        "CONTAINERS_CONF",
+        "containers.conf",
+        &[
+            "/etc/containers/containers.conf",
+            "/usr/share/containers/containers.conf",
+        ],
+        rootless,
+    ))
+}
+
+pub fn storage_conf(rootless: bool) -> Result<StorageConf> {
+    parse(locate(
+        "CONTAINERS_STORAGE_CONF",
+        "storage.conf",
+        &["/etc/containers/storage.conf"],
+        rootless,
+    ))
+}
+
+impl StorageTable {
+    /// burrow's data root from storage.conf: `rootless_storage_path` (rootless) or `graphroot`.
+    pub fn data_root(&self, rootless: bool) -> Option<&Path> {
+        if rootless {
+            self.rootless_storage_path
+                .as_deref()
+                .or(self.graphroot.as_deref())
+        } else {
+            self.graphroot.as_deref()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_known_keys_and_ignores_the_rest() {
+        let c: ContainersConf = toml::from_str(
+            "[containers]\ndefault_capabilities = [\"CHOWN\", \"KILL\"]\nenv = [\"A=b\"]\ninit = true\nlog_driver = \"k8s-file\"\n[engine]\nruntime = \"crun\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.containers.default_capabilities.unwrap(),
+            vec!["CHOWN", "KILL"]
+        );
+        assert!(c.containers.init);
+        let s: StorageConf = toml::from_str("[storage]\ndriver = \"vfs\"\ngraphroot = \"/x\"\n[storage.options]\nmount_program = \"/usr/bin/fuse-overlayfs\"\n").unwrap();
+        assert_eq!(s.storage.driver.as_deref(), Some("vfs"));
+        assert_eq!(s.storage.data_root(true), Some(Path::new("/x")));
+    }
+
+    #[test]
+    fn a_broken_file_names_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("containers.conf");
+        std::fs::write(&p, "[containers\n").unwrap();
+        let err = parse::<ContainersConf>(Some(p.clone()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with(&p.display().to_string()), "{err}");
+    }
+}
