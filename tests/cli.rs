@@ -205,3 +205,50 @@ fn go_templates_in_format() {
         .code(125)
         .stderr_has("NoSuchField");
 }
+
+// Pins: info lists registries.conf's search registries ($CONTAINERS_REGISTRIES_CONF), and
+// inspect --size reports the container's own writes (SizeRw) and the total (SizeRootFs).
+#[test]
+fn registries_in_info_and_inspect_size() {
+    let mut env = Env::new();
+    let conf = env.path("registries.conf");
+    std::fs::write(
+        &conf,
+        "unqualified-search-registries = [\"quay.io\", \"docker.io\"]\n",
+    )
+    .expect("write");
+    env.set_env("CONTAINERS_REGISTRIES_CONF", &conf.display().to_string());
+    let env = env.with_busybox();
+    let search = env
+        .burrow(&["info", "--format", "{{json .Registries.Search}}"])
+        .ok();
+    assert_eq!(search.out(), r#"["quay.io","docker.io"]"#);
+    env.burrow(&[
+        "run",
+        "--name",
+        "sz",
+        "busybox",
+        "sh",
+        "-c",
+        "head -c 100000 /dev/zero > /big",
+    ])
+    .ok();
+    let sizes = env
+        .burrow(&[
+            "inspect",
+            "--size",
+            "-f",
+            "{{.SizeRw}} {{.SizeRootFs}}",
+            "sz",
+        ])
+        .ok();
+    let n: Vec<u64> = sizes
+        .out()
+        .split(' ')
+        .map(|x| x.parse().expect("number"))
+        .collect();
+    assert_eq!(n[0], 100000, "{sizes:?}");
+    assert!(n[1] > n[0] + 1_000_000, "image size included: {sizes:?}");
+    let plain = env.burrow(&["inspect", "sz"]).ok();
+    assert!(!plain.stdout.contains("SizeRw"), "sizes only with --size");
+}

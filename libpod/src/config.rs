@@ -47,6 +47,24 @@ pub struct StorageTable {
     pub rootless_storage_path: Option<PathBuf>,
 }
 
+/// registries.conf: only what `info` shows until pulling lands (the registries issue reads the
+/// rest: aliases, [[registry]] tables, mirrors).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RegistriesConf {
+    #[serde(rename = "unqualified-search-registries")]
+    pub unqualified_search_registries: Vec<String>,
+}
+
+pub fn registries_conf(rootless: bool) -> Result<RegistriesConf> {
+    parse(locate(
+        "CONTAINERS_REGISTRIES_CONF",
+        "registries.conf",
+        &["/etc/containers/registries.conf"],
+        rootless,
+    ))
+}
+
 fn config_home() -> PathBuf {
     match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
         Some(x) => PathBuf::from(x),

@@ -784,11 +784,19 @@ pub struct InspectArgs {
     /// Specify inspect-object type (container, image, all)
     #[arg(short = 't', long = "type", default_value = "all")]
     kind: String,
-    /// Display total file size (accepted for compatibility)
+    /// Display total file size (SizeRw, SizeRootFs)
     #[arg(short = 's', long)]
     size: bool,
     #[arg(required = true)]
     names: Vec<String>,
+}
+
+fn inspect_one(rt: &Runtime, c: &Container, size: bool) -> libpod::Result<Value> {
+    if size {
+        rt.inspect_with_size(c)
+    } else {
+        rt.inspect(c)
+    }
 }
 
 pub fn inspect(rt: &Runtime, a: InspectArgs) -> Outcome {
@@ -798,7 +806,6 @@ pub fn inspect(rt: &Runtime, a: InspectArgs) -> Outcome {
             a.kind
         )));
     }
-    let _ = a.size;
     let mut items = Vec::new();
     let mut missing: Option<Failure> = None;
     for n in &a.names {
@@ -806,10 +813,10 @@ pub fn inspect(rt: &Runtime, a: InspectArgs) -> Outcome {
             "container" => rt
                 .lookup(n)
                 .map_err(Failure::from)
-                .and_then(|c| Ok(rt.inspect(&c)?)),
+                .and_then(|c| Ok(inspect_one(rt, &c, a.size)?)),
             "image" => super::image::inspect_json(rt, n),
             _ => match rt.lookup(n) {
-                Ok(c) => Ok(rt.inspect(&c)?),
+                Ok(c) => Ok(inspect_one(rt, &c, a.size)?),
                 Err(_) => super::image::inspect_json(rt, n)
                     .map_err(|_| Failure::new(format!("no such object: \"{n}\""))),
             },

@@ -135,7 +135,7 @@ impl Runtime {
                 "uptime": format!("{}h {}m {}s", up / 3600, (up % 3600) / 60, up % 60),
             },
             "plugins": {"log": ["k8s-file"], "network": [], "volume": []},
-            "registries": {"search": []},
+            "registries": {"search": crate::config::registries_conf(self.rootless)?.unqualified_search_registries},
             "store": {
                 "configFile": "",
                 "containerStore": {

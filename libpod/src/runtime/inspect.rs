@@ -17,7 +17,37 @@ pub(crate) fn time_string(nanos: i64) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.9f%:z").to_string()
 }
 
+/// Bytes of regular files under `dir`, not following symlinks (du-like, apparent size).
+fn tree_size(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => tree_size(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map(|m| m.len()).unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
+}
+
 impl Runtime {
+    /// `inspect --size`: podman's SizeRw (the container's own writes) and SizeRootFs (its
+    /// image plus those writes).
+    pub fn inspect_with_size(&self, c: &Container) -> Result<Value> {
+        let mut v = self.inspect(c)?;
+        let rw = tree_size(&self.paths.container_dir(&c.id).join("upper"));
+        let image = self
+            .store
+            .lookup(&c.config.image_id)
+            .map(|i| i.size)
+            .unwrap_or(0);
+        v["SizeRw"] = serde_json::json!(rw);
+        v["SizeRootFs"] = serde_json::json!(image + rw);
+        Ok(v)
+    }
+
     pub fn inspect(&self, c: &Container) -> Result<Value> {
         let cfg = &c.config;
         let st = &c.state;
