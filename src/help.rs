@@ -82,6 +82,7 @@ const EXAMPLES: &[(&str, &str)] = &[
         "burrow inspect box\n  burrow inspect -f \"{{.State.Status}}\" box\n  burrow inspect --type image busybox",
     ),
     ("top", "burrow top box\n  burrow top box pid args"),
+    ("port", "burrow port web\n  burrow port web 80/tcp"),
     ("mount", "burrow unshare sh -c 'ls $(burrow mount box)'"),
     ("umount", "burrow umount box"),
     (

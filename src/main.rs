@@ -83,6 +83,8 @@ enum Command {
     Inspect(container::InspectArgs),
     /// Display the running processes of a container
     Top(container::TopArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(container::PortArgs),
     /// Mount a working container's root filesystem
     Mount(container::NamesArgs),
     /// Unmount working container's root filesystem
@@ -181,6 +183,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Attach(a) => container::attach(rt, a),
         Command::Inspect(a) => container::inspect(rt, a),
         Command::Top(a) => container::top(rt, a),
+        Command::Port(a) => container::port(rt, a),
         Command::Mount(a) => container::mount(rt, a),
         Command::Umount(a) => container::umount(rt, a),
         Command::Container(c) => container::group(rt, c),

@@ -132,3 +132,17 @@ fn missing_subuid_range_is_a_clear_error() {
         "nothing stored for a failed start"
     );
 }
+
+// Pins: the data root (database with every container's environment, layers, container files)
+// is created private to the user, like podman's storage root.
+#[test]
+fn data_root_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    env.burrow(&["ps"]).ok();
+    let mode = std::fs::metadata(env.data_dir().join("burrow"))
+        .expect("data root")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700, "mode {mode:o}");
+}

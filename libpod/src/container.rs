@@ -153,8 +153,10 @@ pub struct ContainerConfig {
     pub restart: RestartPolicy,
     pub auto_remove: bool,
     pub ulimits: Vec<Ulimit>,
-    /// "none" for loopback only (the default until networking lands), "host".
+    /// "none" for loopback only (the default until networking lands), "host", "slirp4netns".
     pub network: String,
+    /// `-p`: host ports forwarded into the container (slirp4netns only).
+    pub ports: Vec<network::PortMapping>,
     pub log_path: PathBuf,
     pub stdin_open: bool,
     pub preserve_fds: u32,
@@ -187,6 +189,11 @@ pub struct ContainerState {
 }
 
 impl ContainerConfig {
+    /// `--network slirp4netns[:options]`: user-mode networking with published ports.
+    pub fn uses_slirp(&self) -> bool {
+        self.network == "slirp4netns" || self.network.starts_with("slirp4netns:")
+    }
+
     /// The container's capability set: defaults, --cap-add, --cap-drop, --privileged.
     pub fn capabilities(&self) -> Result<caps::CapsHashSet, crate::security::SecurityError> {
         crate::security::capabilities::resolve_with_defaults(

@@ -23,6 +23,8 @@ pub enum LibpodError {
     Sys { context: String, source: nix::Error },
     #[error("{0}")]
     UserNamespace(String),
+    #[error("{0}")]
+    Network(#[from] network::NetworkError),
     #[error("no container with name or ID \"{0}\" found: no such container")]
     NoSuchContainer(String),
     #[error(

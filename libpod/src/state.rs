@@ -42,7 +42,7 @@ pub struct State {
 impl State {
     pub fn open(path: &Path) -> Result<State> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
+            create_private_dir(dir)
                 .map_err(|e| LibpodError::io(format!("create {}", dir.display()), e))?;
         }
         let err = |source| LibpodError::State {
@@ -68,7 +68,7 @@ impl State {
     /// An idle connection in WAL mode, for the pause process (see userns): while it is open,
     /// the WAL index stays valid and short-lived commands skip the checkpoint at close.
     pub fn hold_open(path: &Path) -> Option<Connection> {
-        std::fs::create_dir_all(path.parent()?).ok()?;
+        create_private_dir(path.parent()?).ok()?;
         let conn = Connection::open(path).ok()?;
         conn.busy_timeout(Duration::from_secs(10)).ok()?;
         conn.pragma_update(None, "journal_mode", "WAL").ok()?;
@@ -274,6 +274,19 @@ impl State {
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
+}
+
+/// The data root holds every container's environment (secrets included) and its files: like
+/// podman's storage root it is private to the user (0700) when burrow creates it.
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 fn row_to_container(r: &rusqlite::Row<'_>) -> rusqlite::Result<Container> {

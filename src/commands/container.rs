@@ -92,9 +92,12 @@ pub struct CreateArgs {
     /// Ulimit options
     #[arg(long)]
     ulimit: Vec<String>,
-    /// Connect a container to a network (none, host)
+    /// Connect a container to a network (none, host, slirp4netns)
     #[arg(long, alias = "net")]
     network: Option<String>,
+    /// Publish a container's port, or a range of ports, to the host
+    #[arg(short = 'p', long)]
+    publish: Vec<String>,
     /// If a container with the same name exists, replace it
     #[arg(long)]
     replace: bool,
@@ -147,6 +150,7 @@ impl From<CreateArgs> for CreateOptions {
             rm: a.rm,
             ulimits: a.ulimit,
             network: a.network,
+            publish: a.publish,
             replace: a.replace,
             cidfile: a.cidfile,
             preserve_fds: a.preserve_fds,
@@ -436,7 +440,7 @@ fn ps_json(c: &Container, no_trunc: bool) -> Value {
         "State": c.status().as_str(),
         "Names": c.name,
         "Labels": c.config.labels,
-        "Ports": "",
+        "Ports": ports_text(c),
         "Mounts": c.config.mounts.iter().map(|m| m.destination.display().to_string()).collect::<Vec<_>>(),
         "Pid": c.state.pid,
         "ExitCode": c.state.exit_code,
@@ -553,7 +557,7 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
             cmd,
             ago(c.created),
             status_text(c),
-            String::new(),
+            ports_text(c),
             c.name.clone(),
         ]);
     }
@@ -852,6 +856,73 @@ pub struct TopArgs {
     descriptors: Vec<String>,
 }
 
+/// ps's PORTS column: `0.0.0.0:8080->80/tcp, ...`.
+fn ports_text(c: &Container) -> String {
+    c.config
+        .ports
+        .iter()
+        .map(|m| {
+            format!(
+                "{}->{}/{}",
+                host_side(m.host_addr(), m.host_port),
+                m.container_port,
+                m.protocol.as_str()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `0.0.0.0:8080`, or `[::1]:8080`.
+fn host_side(ip: std::net::IpAddr, port: u16) -> String {
+    std::net::SocketAddr::new(ip, port).to_string()
+}
+
+#[derive(Args, Debug)]
+pub struct PortArgs {
+    container: String,
+    /// Only this container port (`80` or `80/tcp`)
+    private_port: Option<String>,
+}
+
+/// podman's `port`: `80/tcp -> 0.0.0.0:8080`, or just the host side for one private port.
+pub fn port(rt: &Runtime, a: PortArgs) -> Outcome {
+    let c = rt.lookup(&a.container)?;
+    let wanted = match &a.private_port {
+        Some(p) => {
+            let (num, proto) = p.split_once('/').unwrap_or((p, "tcp"));
+            let num: u16 = num.parse().map_err(|_| {
+                Failure::new(format!(
+                    "invalid port \"{p}\": give a container port number, optionally with /tcp or /udp"
+                ))
+            })?;
+            Some((num, proto.to_string()))
+        }
+        None => None,
+    };
+    let mut found = false;
+    for m in &c.config.ports {
+        let host = host_side(m.host_addr(), m.host_port);
+        match &wanted {
+            Some((num, proto)) => {
+                if m.container_port == *num && m.protocol.as_str() == proto {
+                    println!("{host}");
+                    found = true;
+                }
+            }
+            None => println!("{}/{} -> {host}", m.container_port, m.protocol.as_str()),
+        }
+    }
+    if let Some((num, proto)) = wanted
+        && !found
+    {
+        return Err(Failure::new(format!(
+            "failed to find published port \"{num}/{proto}\""
+        )));
+    }
+    Ok(0)
+}
+
 pub fn top(rt: &Runtime, a: TopArgs) -> Outcome {
     let rows = rt.top(&a.container, &a.descriptors)?;
     print_table(&rows);
@@ -937,6 +1008,8 @@ enum ContainerSub {
     Inspect(InspectArgs),
     /// Display the running processes of a container
     Top(TopArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(PortArgs),
     /// Check if a container exists in local storage
     Exists(ExistsArgs),
     /// Attach to a running container
@@ -972,6 +1045,7 @@ pub fn group(rt: &Runtime, c: ContainerCmd) -> Outcome {
             inspect(rt, a)
         }
         ContainerSub::Top(a) => top(rt, a),
+        ContainerSub::Port(a) => port(rt, a),
         ContainerSub::Exists(a) => Ok(if rt.lookup(&a.name).is_ok() { 0 } else { 1 }),
         ContainerSub::Mount(a) => mount(rt, a),
         ContainerSub::Attach(a) => attach(rt, a),

@@ -154,7 +154,17 @@ fn make_fds(stdio: StdioMode, with_go: bool) -> Result<(ParentFds, ChildFds)> {
 }
 
 /// Forks a container: new mount, pid, ipc, uts, cgroup (and net) namespaces, then the plan.
-pub fn spawn(mut plan: Plan<'_>) -> Result<Spawned> {
+pub fn spawn(plan: Plan<'_>) -> Result<Spawned> {
+    spawn_with(plan, |_| Ok(())).map(|(sp, ())| sp)
+}
+
+/// As `spawn`, running `before_go` with the child's pid while the child still waits on the go
+/// pipe: its namespaces exist but nothing of the plan ran yet (e.g. slirp4netns must configure
+/// the network namespace before the command starts). If `before_go` fails, the child is killed.
+pub fn spawn_with<T>(
+    mut plan: Plan<'_>,
+    before_go: impl FnOnce(Pid) -> Result<T>,
+) -> Result<(Spawned, T)> {
     let stdio = std::mem::replace(&mut plan.stdio, StdioMode::Pipes { stdin: None });
     let (parent, child) = make_fds(stdio, true)?;
     let mut flags = libc::CLONE_NEWNS
@@ -192,7 +202,15 @@ pub fn spawn(mut plan: Plan<'_>) -> Result<Spawned> {
     }
     drop(child);
     let pid = Pid::from_raw(rc as i32);
-    finish_spawn(pid, parent)
+    let extra = match before_go(pid) {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+            let _ = nix::sys::wait::waitpid(pid, None);
+            return Err(e);
+        }
+    };
+    finish_spawn(pid, parent).map(|sp| (sp, extra))
 }
 
 /// A process inside an existing container: the caller already joined its namespaces.

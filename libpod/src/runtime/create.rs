@@ -44,6 +44,8 @@ pub struct CreateOptions {
     pub rm: bool,
     pub ulimits: Vec<String>,
     pub network: Option<String>,
+    /// `-p [ip:][hostPort:]containerPort[/protocol]`.
+    pub publish: Vec<String>,
     pub replace: bool,
     pub cidfile: Option<PathBuf>,
     pub preserve_fds: u32,
@@ -107,11 +109,13 @@ impl Runtime {
             ulimits.push(u);
         }
         let network = opts.network.clone().unwrap_or_else(|| "none".to_string());
-        if !matches!(network.as_str(), "none" | "host" | "private") {
+        let slirp = network == "slirp4netns" || network.starts_with("slirp4netns:");
+        if !slirp && !matches!(network.as_str(), "none" | "host" | "private") {
             return Err(LibpodError::InvalidArgument(format!(
-                "unsupported network mode \"{network}\": use none or host"
+                "unsupported network mode \"{network}\": use none, host or slirp4netns"
             )));
         }
+        let ports = self.resolve_ports(&opts.publish, slirp, &network)?;
         let mut seccomp = self
             .conf
             .containers
@@ -283,6 +287,7 @@ impl Runtime {
             auto_remove: opts.rm,
             ulimits,
             network,
+            ports,
             log_path: self.paths.container_dir(&id).join("ctr.log"),
             stdin_open: opts.interactive,
             preserve_fds: opts.preserve_fds,
@@ -500,6 +505,49 @@ pub fn parse_signal(s: &str) -> Result<nix::sys::signal::Signal> {
         format!("SIG{up}")
     };
     nix::sys::signal::Signal::from_str(&full).map_err(|_| bad())
+}
+
+impl Runtime {
+    /// `-p`: parsed, given a host port where none was named, and checked free on the host, so
+    /// a taken port fails the create instead of the start.
+    fn resolve_ports(
+        &self,
+        publish: &[String],
+        slirp: bool,
+        network: &str,
+    ) -> Result<Vec<network::PortMapping>> {
+        let mut ports = Vec::new();
+        for spec in publish {
+            ports.extend(network::parse_port(spec)?);
+        }
+        if ports.is_empty() {
+            return Ok(ports);
+        }
+        if !slirp {
+            return Err(LibpodError::InvalidArgument(format!(
+                "cannot publish ports with --network {network}: the container has no network to forward them to (use --network slirp4netns)"
+            )));
+        }
+        for (i, m) in ports.iter().enumerate() {
+            if m.host_port != 0
+                && ports[..i]
+                    .iter()
+                    .any(|o| o.host_port == m.host_port && o.protocol == m.protocol)
+            {
+                return Err(LibpodError::InvalidArgument(format!(
+                    "host port {}/{} is published more than once",
+                    m.host_port, m.protocol
+                )));
+            }
+        }
+        for m in &mut ports {
+            if m.host_port == 0 {
+                m.host_port = network::pick_free_port(m)?;
+            }
+            network::check_host_port_free(m)?;
+        }
+        Ok(ports)
+    }
 }
 
 #[cfg(test)]

@@ -146,7 +146,7 @@ impl Runtime {
                 "EndpointID": "", "Gateway": "", "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
                 "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "MacAddress": "", "Bridge": "",
                 "SandboxID": "", "HairpinMode": false, "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0,
-                "Ports": {}, "SandboxKey": if status == Status::Running && cfg.network != "host" { format!("/proc/{}/ns/net", st.pid) } else { String::new() },
+                "Ports": port_map(&cfg.ports, true), "SandboxKey": if status == Status::Running && cfg.network != "host" { format!("/proc/{}/ns/net", st.pid) } else { String::new() },
             },
             "Namespace": "",
             "IsInfra": false,
@@ -184,7 +184,7 @@ impl Runtime {
                 "ContainerIDFile": "",
                 "LogConfig": {"Type": "k8s-file", "Config": null, "Path": cfg.log_path, "Tag": "", "Size": "0B"},
                 "NetworkMode": cfg.network,
-                "PortBindings": {},
+                "PortBindings": port_map(&cfg.ports, false),
                 "RestartPolicy": {"Name": cfg.restart.name, "MaximumRetryCount": cfg.restart.max_retries},
                 "AutoRemove": cfg.auto_remove,
                 "CapAdd": cfg.cap_add,
@@ -216,4 +216,24 @@ fn security_opts(c: &Container) -> Vec<String> {
         v.push("no-new-privileges".to_string());
     }
     v
+}
+
+/// podman's `{"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}`. `PortBindings` keeps the
+/// host address as given (empty for all), `NetworkSettings.Ports` shows the one bound.
+fn port_map(ports: &[network::PortMapping], resolved: bool) -> Value {
+    let mut map = serde_json::Map::new();
+    for m in ports {
+        let ip = match (m.host_ip, resolved) {
+            (Some(ip), _) => ip.to_string(),
+            (None, true) => m.host_addr().to_string(),
+            (None, false) => String::new(),
+        };
+        let entry = map
+            .entry(format!("{}/{}", m.container_port, m.protocol))
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(a) = entry {
+            a.push(json!({"HostIp": ip, "HostPort": m.host_port.to_string()}));
+        }
+    }
+    Value::Object(map)
 }

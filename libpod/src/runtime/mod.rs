@@ -52,6 +52,8 @@ impl Runtime {
         let runroot = opts.runroot.as_deref().or(storage_conf.runroot.as_deref());
         let paths = Paths::resolve(root, runroot);
         crate::userns::ensure(&paths)?;
+        crate::state::create_private_dir(&paths.data)
+            .map_err(|e| crate::LibpodError::io(format!("create {}", paths.data.display()), e))?;
         let asked = opts
             .storage_driver
             .clone()

@@ -96,6 +96,9 @@ impl Runtime {
         );
         let resolv = if c.config.network == "host" {
             std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default()
+        } else if c.config.uses_slirp() {
+            // slirp4netns's built-in resolver forwards to the host's.
+            format!("nameserver {}\n", network::SLIRP_DNS)
         } else {
             // Loopback only: no resolver can be reached; keep the host's search domains.
             std::fs::read_to_string("/etc/resolv.conf")

@@ -18,6 +18,9 @@ use crate::supervise::{self, Options};
 
 use super::{Runtime, now_nanos};
 
+/// podman's default MTU for slirp4netns.
+const SLIRP_MTU: u32 = 65520;
+
 /// How a foreground start is attached to the user's terminal.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AttachOptions {
@@ -55,8 +58,8 @@ impl Runtime {
         };
         let plan = self.launch_plan(c, stdio)?;
         let old_mask = supervise::block_signals();
-        let sp = match executor::spawn(plan) {
-            Ok(sp) => sp,
+        let (sp, slirp) = match self.spawn_container(c, plan) {
+            Ok(x) => x,
             Err(e) => {
                 let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
                 self.state
@@ -83,11 +86,38 @@ impl Runtime {
             sp,
             Options::foreground(log, attach.stdin && c.config.tty, attach.sig_proxy),
         );
+        if let Some(s) = slirp {
+            s.stop();
+        }
         drop(raw);
         let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
         self.state.set_exited(&c.id, code, now_nanos(), false)?;
         self.auto_remove(c);
         Ok(code)
+    }
+
+    /// Forks the container; with slirp4netns, configures its network and publishes its ports
+    /// while the child still waits, so the command starts with tap0 up.
+    fn spawn_container(
+        &self,
+        c: &Container,
+        plan: executor::Plan<'_>,
+    ) -> Result<(executor::Spawned, Option<network::Slirp>)> {
+        if !c.config.uses_slirp() {
+            return executor::spawn(plan).map(|sp| (sp, None));
+        }
+        // Short on purpose: a unix socket path must stay below 108 bytes.
+        let sock = self
+            .paths
+            .run
+            .join(format!("slirp-{}.sock", &c.id[..16.min(c.id.len())]));
+        executor::spawn_with(plan, |pid| {
+            let slirp = network::Slirp::start(pid.as_raw(), &sock, SLIRP_MTU)?;
+            for m in &c.config.ports {
+                slirp.add_hostfwd(m)?;
+            }
+            Ok(Some(slirp))
+        })
     }
 
     fn auto_remove(&self, c: &Container) {
@@ -174,6 +204,13 @@ impl Runtime {
         let _ = nix::sys::prctl::set_name(c"burrow-monitor");
         // SAFETY: the fd number was passed by our own start_detached, which left it open.
         let mut report = Some(unsafe { File::from_raw_fd(report_fd) });
+        // No helper (slirp4netns) may inherit it: the CLI waits for its EOF.
+        if let Some(r) = &report {
+            let _ = nix::fcntl::fcntl(
+                r,
+                nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+            );
+        }
         let c = match self.state.lookup(id) {
             Ok(c) => c,
             Err(e) => {
@@ -198,10 +235,10 @@ impl Runtime {
             };
             let started = self.launch_plan(&c, stdio).and_then(|plan| {
                 supervise::block_signals();
-                executor::spawn(plan)
+                self.spawn_container(&c, plan)
             });
-            let sp = match started {
-                Ok(sp) => sp,
+            let (sp, slirp) = match started {
+                Ok(x) => x,
                 Err(e) => {
                     let _ = state.set_exited(&c.id, e.exit_code(), now_nanos(), false);
                     if let Some(mut r) = report.take() {
@@ -234,6 +271,9 @@ impl Runtime {
                     container_stdin,
                 },
             );
+            if let Some(s) = slirp {
+                s.stop();
+            }
             let _ = state.set_exited(&c.id, code, now_nanos(), false);
             let stopped = state
                 .lookup(&c.id)
