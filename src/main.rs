@@ -127,12 +127,27 @@ fn main() {
     // print; a command-line tool should end quietly like podman.
     // SAFETY: setting a signal disposition before anything else runs.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    let parsed = help::command()
-        .try_get_matches()
+    // The plain command tree parses; the one decorated with podman's help layout and
+    // examples (a second copy of the tree) is built only when help is asked for: every
+    // `run` pays for parsing, so it stays lean. The tree is not dropped either: the process
+    // exits soon and freeing a few thousand small allocations costs measurable time.
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let parsed = cmd
+        .try_get_matches_from_mut(std::env::args_os())
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    std::mem::forget(cmd);
     let cli = match parsed {
         Ok(c) => c,
-        Err(e) => std::process::exit(commands::clap_error(e)),
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let e = match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    help::command().try_get_matches().err().unwrap_or(e)
+                }
+                _ => e,
+            };
+            std::process::exit(commands::clap_error(e))
+        }
     };
     let globals = libpod::runtime::GlobalOptions {
         root: cli.root,
