@@ -57,6 +57,9 @@ impl State {
             .map_err(err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err)?;
+        // The state of a few thousand containers is a few hundred KiB; SQLite's default page
+        // cache (2 MiB) only adds to the resident size of every short-lived command.
+        conn.pragma_update(None, "cache_size", -256).map_err(err)?;
         let mut state = State {
             conn,
             path: path.to_path_buf(),
