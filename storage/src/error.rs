@@ -106,6 +106,10 @@ pub enum StorageError {
     InvalidChange { line: String, reason: String },
     #[error("layer {0} is not in the store")]
     LayerNotFound(String),
+    #[error(
+        "layer {0} has no tar-split record (stored by an older burrow): remove the image and pull or load it again"
+    )]
+    NoTarSplit(String),
     #[error("mount path {path} contains ',' or ':' which overlay options cannot carry")]
     InvalidMountPath { path: PathBuf },
     #[error("overlay mount options for {target} exceed one page ({len} bytes, {layers} layers)")]

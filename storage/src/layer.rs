@@ -26,6 +26,7 @@ use tar::EntryType;
 
 use crate::digest::HashingReader;
 use crate::error::{IoContext, StorageError};
+use crate::tarsplit::{Recorder, RecordingReader, SharedRecorder};
 use crate::xattr;
 
 /// How OCI whiteouts (`.wh.NAME`, `.wh..wh..opq`) are applied.
@@ -77,30 +78,40 @@ struct Extractor<'a> {
     dirs: Vec<(PathBuf, u32, FileTime)>,
     /// Paths written by this layer (Delete mode only: whiteouts must spare them).
     written: HashSet<PathBuf>,
+    /// The tar-split record being written, if asked for.
+    recorder: Option<SharedRecorder>,
 }
 
 /// Extracts the plain (already decompressed) tar `reader` into `dest`, which must exist.
-/// `layer` names the layer in errors.
+/// `layer` names the layer in errors. With `record`, the tar-split record that lets
+/// [`crate::tarsplit::LayerTar`] rebuild the exact stream is written there.
 pub fn extract(
     reader: impl Read,
     dest: &Path,
     opts: ExtractOptions,
     layer: &str,
+    record: Option<&Path>,
 ) -> Result<Extracted, StorageError> {
     let mut hashing = HashingReader::new(reader);
+    let recorder = record.map(Recorder::create).transpose()?;
     let mut ex = Extractor {
         root: dest,
         layer,
         opts,
         dirs: Vec::new(),
         written: HashSet::new(),
+        recorder: recorder.clone(),
     };
     let read_err = |source| StorageError::Read {
         what: format!("layer {layer}"),
         source,
     };
+    let mut source: Box<dyn Read + '_> = match &recorder {
+        Some(r) => Box::new(RecordingReader::new(&mut hashing, r.clone())),
+        None => Box::new(&mut hashing),
+    };
     {
-        let mut archive = tar::Archive::new(&mut hashing);
+        let mut archive = tar::Archive::new(&mut source);
         let entries = archive.entries().map_err(read_err)?;
         let mut seen_any = false;
         for entry in entries {
@@ -116,6 +127,14 @@ pub fn extract(
         }
     }
     ex.finish_dirs()?;
+    // The stream goes on after the tar's end blocks (padding): it is part of the diff ID,
+    // so the record must hold it too.
+    io::copy(&mut source, &mut io::sink()).map_err(read_err)?;
+    drop(source);
+    drop(ex);
+    if let Some(r) = recorder {
+        Recorder::finish(r)?;
+    }
     let (diff_id, size) = hashing.finish().map_err(read_err)?;
     if size == 0 {
         return Err(StorageError::NotAnArchive(format!("{layer}: empty input")));
@@ -270,6 +289,13 @@ impl Extractor<'_> {
                     .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
                     .open(&path)
                     .ctx("creating", &path)?;
+                if let Some(r) = &self.recorder
+                    && kind != EntryType::GNUSparse
+                {
+                    // Sparse payloads are not the file's bytes: they stay raw in the record.
+                    let rel = path.strip_prefix(self.root).unwrap_or(&path);
+                    r.borrow_mut().payload(rel, entry.size())?;
+                }
                 io::copy(&mut entry, &mut file).map_err(|source| StorageError::Read {
                     what: format!("layer {} entry {}", self.layer, path.display()),
                     source,

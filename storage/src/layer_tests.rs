@@ -33,7 +33,7 @@ fn extracts_files_dirs_symlinks_and_measures_diff_id() {
         .dir("ro/", 0o555)
         .file("ro/inside", b"x")
         .finish();
-    let got = extract(&tar[..], &dest, overlay(), "l1").unwrap();
+    let got = extract(&tar[..], &dest, overlay(), "l1", None).unwrap();
     assert_eq!(got.diff_id, sha256_digest(&tar));
     assert_eq!(got.size, tar.len() as u64);
     assert_eq!(fs::read(dest.join("etc/hostname")).unwrap(), b"box\n");
@@ -54,11 +54,11 @@ fn extracts_files_dirs_symlinks_and_measures_diff_id() {
 fn dotdot_entry_is_refused() {
     let (t, dest) = sandbox();
     let tar = TarBuilder::new().file("../escape", b"x").finish();
-    let err = extract(&tar[..], &dest, overlay(), "l1").unwrap_err();
+    let err = extract(&tar[..], &dest, overlay(), "l1", None).unwrap_err();
     assert!(err.to_string().contains("../escape"), "{err}");
     assert!(!t.path().join("escape").exists());
     let tar = TarBuilder::new().file("a/../../escape2", b"x").finish();
-    assert!(extract(&tar[..], &dest, overlay(), "l1").is_err());
+    assert!(extract(&tar[..], &dest, overlay(), "l1", None).is_err());
     assert!(!t.path().join("escape2").exists());
 }
 
@@ -68,7 +68,7 @@ fn absolute_names_are_rooted_in_the_layer() {
     let tar = TarBuilder::new()
         .file("/burrow-abs-test/file", b"x")
         .finish();
-    extract(&tar[..], &dest, overlay(), "l1").unwrap();
+    extract(&tar[..], &dest, overlay(), "l1", None).unwrap();
     assert!(dest.join("burrow-abs-test/file").is_file());
     assert!(!Path::new("/burrow-abs-test").exists());
 }
@@ -84,7 +84,7 @@ fn write_through_symlink_to_outside_stays_inside() {
         .symlink("rel", "../outside")
         .file("rel/passwd2", b"owned")
         .finish();
-    extract(&tar[..], &dest, overlay(), "l1").unwrap();
+    extract(&tar[..], &dest, overlay(), "l1", None).unwrap();
     assert!(!outside.join("passwd").exists());
     assert!(!outside.join("passwd2").exists());
     // Absolute targets are re-rooted at the layer, `..` stops at the layer root.
@@ -117,7 +117,7 @@ fn symlink_chain_cannot_escape() {
         tar.truncate(tar.len() - 1024);
         let mut more = TarBuilder::new().file("loop1/x", b"x").finish();
         tar.append(&mut more);
-        extract(&tar[..], &dest, overlay(), "l1").unwrap_err()
+        extract(&tar[..], &dest, overlay(), "l1", None).unwrap_err()
     };
     assert!(err.to_string().contains("symlinks"), "{err}");
     assert!(!t.path().join("escaped").exists());
@@ -129,13 +129,13 @@ fn hardlinks_must_stay_inside() {
     let (t, dest) = sandbox();
     let before = fs::metadata("/etc/passwd").unwrap().nlink();
     let tar = TarBuilder::new().hardlink("pw", "/etc/passwd").finish();
-    let err = extract(&tar[..], &dest, overlay(), "l1").unwrap_err();
+    let err = extract(&tar[..], &dest, overlay(), "l1", None).unwrap_err();
     assert!(err.to_string().contains("not in the layer"), "{err}");
     assert_eq!(fs::metadata("/etc/passwd").unwrap().nlink(), before);
 
     fs::write(t.path().join("secret"), b"s").unwrap();
     let tar = TarBuilder::new().hardlink("pw", "../secret").finish();
-    let err = extract(&tar[..], &dest, overlay(), "l1").unwrap_err();
+    let err = extract(&tar[..], &dest, overlay(), "l1", None).unwrap_err();
     assert!(err.to_string().contains("outside"), "{err}");
     assert_eq!(fs::metadata(t.path().join("secret")).unwrap().nlink(), 1);
 
@@ -144,7 +144,7 @@ fn hardlinks_must_stay_inside() {
         .symlink("up", t.path().to_str().unwrap())
         .hardlink("pw2", "up/secret")
         .finish();
-    assert!(extract(&tar[..], &dest, overlay(), "l1").is_err());
+    assert!(extract(&tar[..], &dest, overlay(), "l1", None).is_err());
     assert_eq!(fs::metadata(t.path().join("secret")).unwrap().nlink(), 1);
 
     let (_t2, dest2) = sandbox();
@@ -152,7 +152,7 @@ fn hardlinks_must_stay_inside() {
         .file("etc/passwd", b"root")
         .hardlink("pw", "/etc/passwd")
         .finish();
-    extract(&tar[..], &dest2, overlay(), "l1").unwrap();
+    extract(&tar[..], &dest2, overlay(), "l1", None).unwrap();
     assert_eq!(fs::metadata(dest2.join("pw")).unwrap().nlink(), 2);
 }
 
@@ -165,7 +165,7 @@ fn device_nodes_created_as_root_skipped_rootless() {
         .file("after", b"x")
         .finish();
     let (_t, dest) = sandbox();
-    extract(&tar[..], &dest, opts(Whiteouts::Overlay, true), "l1").unwrap();
+    extract(&tar[..], &dest, opts(Whiteouts::Overlay, true), "l1", None).unwrap();
     assert!(!dest.join("null").exists());
     assert!(!dest.join("blk").exists());
     assert!(
@@ -178,7 +178,7 @@ fn device_nodes_created_as_root_skipped_rootless() {
 
     if real_root() {
         let (_t, dest) = sandbox();
-        extract(&tar[..], &dest, overlay(), "l1").unwrap();
+        extract(&tar[..], &dest, overlay(), "l1", None).unwrap();
         let m = fs::symlink_metadata(dest.join("null")).unwrap();
         assert!(m.file_type().is_char_device());
         assert_eq!(m.rdev(), makedev(1, 3));
@@ -200,7 +200,7 @@ fn setuid_mode_and_ownership_are_preserved() {
         .file_with("bin/su", b"elf", 0o4755, uid, gid)
         .file_with("bin/sg", b"elf", 0o2711, uid, gid)
         .finish();
-    extract(&tar[..], &dest, overlay(), "l1").unwrap();
+    extract(&tar[..], &dest, overlay(), "l1", None).unwrap();
     let m = fs::metadata(dest.join("bin/su")).unwrap();
     assert_eq!(m.permissions().mode() & 0o7777, 0o4755);
     assert_eq!((m.uid() as u64, m.gid() as u64), (uid, gid));
@@ -215,7 +215,7 @@ fn unmappable_owner_error_names_ids_and_path() {
     let tar = TarBuilder::new()
         .file_with("f", b"x", 0o644, 4_294_967_295, 5)
         .finish();
-    let err = extract(&tar[..], &dest, overlay(), "l1").unwrap_err();
+    let err = extract(&tar[..], &dest, overlay(), "l1", None).unwrap_err();
     let msg = err.to_string();
     assert!(
         msg.contains("potentially insufficient UIDs or GIDs")
@@ -238,7 +238,7 @@ fn overlay_whiteouts_become_char_devices_and_opaque_xattrs() {
             .file(".wh..wh.plnk", b"")
             .finish();
         let o = opts(Whiteouts::Overlay, rootless);
-        extract(&tar[..], &dest, o, "l1").unwrap();
+        extract(&tar[..], &dest, o, "l1", None).unwrap();
         let m = fs::symlink_metadata(dest.join("d/gone")).unwrap();
         assert!(m.file_type().is_char_device());
         assert_eq!(m.rdev(), 0);
@@ -265,7 +265,7 @@ fn delete_whiteouts_remove_lower_content_only() {
         .file("opq/old", b"1")
         .finish();
     let o = opts(Whiteouts::Delete, false);
-    extract(&lower[..], &dest, o, "l0").unwrap();
+    extract(&lower[..], &dest, o, "l0", None).unwrap();
     let upper = TarBuilder::new()
         .file(".wh.gone", b"")
         .file(".wh.dir", b"")
@@ -273,7 +273,7 @@ fn delete_whiteouts_remove_lower_content_only() {
         .file("opq/.wh..wh..opq", b"")
         .file(".wh.nothing", b"")
         .finish();
-    extract(&upper[..], &dest, o, "l1").unwrap();
+    extract(&upper[..], &dest, o, "l1", None).unwrap();
     assert!(dest.join("keep").exists());
     assert!(!dest.join("gone").exists());
     assert!(!dest.join("dir").exists());
@@ -286,9 +286,9 @@ fn delete_whiteouts_remove_lower_content_only() {
 fn garbage_is_not_an_archive() {
     let (_t, dest) = sandbox();
     let garbage = vec![b'z'; 2000];
-    let err = extract(&garbage[..], &dest, overlay(), "l1").unwrap_err();
+    let err = extract(&garbage[..], &dest, overlay(), "l1", None).unwrap_err();
     assert!(matches!(err, StorageError::NotAnArchive(_)), "{err}");
-    let err = extract(&b""[..], &dest, overlay(), "l1").unwrap_err();
+    let err = extract(&b""[..], &dest, overlay(), "l1", None).unwrap_err();
     assert!(matches!(err, StorageError::NotAnArchive(_)), "{err}");
 }
 
@@ -315,7 +315,7 @@ fn deferred_dir_mode_never_applies_through_a_later_symlink() {
         .symlink("d", outside.to_str().unwrap())
         .symlink("a", outside.to_str().unwrap())
         .finish();
-    extract(&tar[..], &dest, overlay(), "l1").unwrap();
+    extract(&tar[..], &dest, overlay(), "l1", None).unwrap();
     let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode(&outside), 0o755);
     assert_eq!(mode(&outside.join("b")), 0o755);

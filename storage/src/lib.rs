@@ -16,6 +16,7 @@ pub mod reference;
 pub mod rootfs;
 mod stage;
 pub mod store;
+pub mod tarsplit;
 mod workdir;
 mod xattr;
 

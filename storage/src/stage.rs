@@ -24,6 +24,8 @@ struct PendingLayer {
     chain_id: String,
     record: LayerRecord,
     dir: PathBuf,
+    /// Its tar-split record (see tarsplit.rs).
+    split: PathBuf,
 }
 
 /// An image to add: its config and manifest bytes, names and chain IDs (bottom first).
@@ -106,7 +108,8 @@ impl<'s> Staging<'s> {
             whiteouts,
             rootless: self.store.rootless(),
         };
-        let Extracted { diff_id, size } = layer::extract(reader, &dir, opts, name)?;
+        let split = self.work.child("split");
+        let Extracted { diff_id, size } = layer::extract(reader, &dir, opts, name, Some(&split))?;
         if let Some(expected) = expected_diff_id
             && expected != diff_id
         {
@@ -126,6 +129,7 @@ impl<'s> Staging<'s> {
                 chain_id: chain_id.clone(),
                 record: LayerRecord { diff_id, size },
                 dir,
+                split,
             });
         }
         Ok(chain_id)
@@ -150,6 +154,12 @@ impl<'s> Staging<'s> {
                 // Not in the index, so a leftover of an interrupted removal: replace it.
                 fs::rename(&target, self.work.child("stale")).ctx("replacing", &target)?;
             }
+            // The record first: a layer in the index always has one.
+            let split = store.tar_split_path(&layer.chain_id)?;
+            if let Some(parent) = split.parent() {
+                fs::create_dir_all(parent).ctx("creating", parent)?;
+            }
+            fs::rename(&layer.split, &split).ctx("renaming into place", &split)?;
             fs::rename(&layer.dir, &target).ctx("renaming into place", &target)?;
             // The short link for overlay lowerdir lists. If another layer shares the prefix
             // its link is kept; rootfs falls back to the full path for this one.

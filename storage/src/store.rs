@@ -5,6 +5,7 @@
 //! ROOT/index.json        image + layer records (see index.rs), index.lock guards writes
 //! ROOT/layers/HEX        an extracted layer, HEX = its chain ID
 //! ROOT/l/SHORT           short symlink to ../layers/HEX for overlay lowerdir lists
+//! ROOT/tar-split/HEX.gz  how to rebuild layer HEX's original tar (see tarsplit.rs)
 //! ROOT/images/ID/        config.json and manifest.json of image ID
 //! ROOT/tmp/              work dirs of running loads/imports (stale ones removed at open)
 //! ```
@@ -153,6 +154,29 @@ impl Store {
         Ok(self.root.join("layers").join(parse_sha256(chain_id)?))
     }
 
+    /// `ROOT/tar-split/HEX.gz`, the record that rebuilds a layer's original tar.
+    pub(crate) fn tar_split_path(&self, chain_id: &str) -> Result<PathBuf, StorageError> {
+        Ok(crate::tarsplit::record_path(
+            &self.root,
+            parse_sha256(chain_id)?,
+        ))
+    }
+
+    /// The layer's original uncompressed tar, byte for byte (its digest is the layer's diff
+    /// ID, checked at the end of the stream): what `save` and `push` send.
+    pub fn layer_tar(&self, chain_id: &str) -> Result<crate::tarsplit::LayerTar, StorageError> {
+        let index = self.read_index()?;
+        let record = index
+            .layers
+            .get(chain_id)
+            .ok_or_else(|| StorageError::LayerNotFound(chain_id.to_string()))?;
+        crate::tarsplit::LayerTar::open(
+            &self.tar_split_path(chain_id)?,
+            &self.layer_path(chain_id)?,
+            &record.diff_id,
+        )
+    }
+
     /// `ROOT/l/SHORT`, the short link to a layer for overlay lowerdir lists.
     pub(crate) fn short_link(&self, chain_id: &str) -> Result<PathBuf, StorageError> {
         let hex = parse_sha256(chain_id)?;
@@ -275,6 +299,7 @@ impl Store {
             if let Err(e) = fs::rename(&path, work.child("rm")) {
                 errors.push(StorageError::io("removing", path, e));
             }
+            let _ = fs::remove_file(self.tar_split_path(chain)?);
             let link = self.short_link(chain)?;
             let ours = Path::new("../layers").join(parse_sha256(chain)?);
             if fs::read_link(&link).ok().as_deref() == Some(ours.as_path()) {

@@ -1,5 +1,3 @@
-use std::time::Instant;
-
 use super::*;
 use crate::digest::sha256_hex;
 use crate::testutil::{TarBuilder, docker_archive, gzip};
@@ -121,8 +119,10 @@ fn lookup_ambiguous_id_prefix() {
     ));
 }
 
+/// Listing and short-name lookup among 200 images read the index alone (their speed is
+/// measured by scripts/bench, not here).
 #[test]
-fn images_listing_is_fast() {
+fn listing_many_images_reads_the_index_alone() {
     let (_t, s) = store();
     let lock = s.lock().unwrap();
     let mut index = lock.read().unwrap();
@@ -136,16 +136,10 @@ fn images_listing_is_fast() {
     }
     lock.write(&index).unwrap();
     drop(lock);
-    s.images().unwrap();
-    let start = Instant::now();
+    // No image directory exists: anything but the index would fail to read.
     let images = s.images().unwrap();
-    let took = start.elapsed();
     assert_eq!(images.len(), 200);
-    // Debug build; release is several times faster.
-    assert!(took.as_millis() < 10, "images() took {took:?}");
-    let start = Instant::now();
-    s.lookup("img150").unwrap();
-    assert!(start.elapsed().as_millis() < 10);
+    assert_eq!(s.lookup("img150").unwrap().id, format!("{:064x}", 150));
 }
 
 #[test]
@@ -268,4 +262,51 @@ fn concurrent_loads_from_two_handles_keep_both_images() {
     }
     // The shared base layer exists once: 1 base + 4 tops.
     assert_eq!(fs::read_dir(s.root().join("layers")).unwrap().count(), 5);
+}
+
+/// Saved and pushed layers must hash to the config's diff_ids: `layer_tar` gives back each
+/// loaded layer's exact bytes (whiteouts, hardlinks, symlinks, trailing padding included), in
+/// both drivers, and `rmi` removes the records with the layers.
+#[test]
+fn layer_tar_rebuilds_the_original_stream() {
+    let lower = TarBuilder::new()
+        .dir("etc/", 0o755)
+        .file("etc/keep", b"kept")
+        .file("etc/gone", b"to be deleted")
+        .file("big", &vec![7u8; 100_000])
+        .hardlink("big2", "big")
+        .symlink("etc/link", "/etc/keep")
+        .finish();
+    let mut upper = TarBuilder::new()
+        .dir("etc/", 0o755)
+        .file("etc/.wh.gone", b"")
+        .file("etc/new", b"new content")
+        .finish();
+    upper.extend_from_slice(&[0u8; 4096]); // padding after the end blocks
+    for driver in [Driver::Overlay, Driver::Vfs] {
+        let t = tempfile::tempdir().unwrap();
+        let s = Store::open(&t.path().join("storage"), driver, false).unwrap();
+        let (archive, _) = docker_archive(
+            &[lower.clone(), upper.clone()],
+            &["localhost/split:1"],
+            true,
+            "/bin/sh",
+        );
+        let img = s.load(&archive[..]).unwrap().remove(0);
+        for (chain, original) in img.layers.iter().zip([&lower, &upper]) {
+            let mut rebuilt = Vec::new();
+            s.layer_tar(chain)
+                .unwrap()
+                .read_to_end(&mut rebuilt)
+                .unwrap();
+            assert!(rebuilt == *original, "{driver}: layer {chain} differs");
+        }
+        s.remove_image(&img).unwrap();
+        assert_eq!(
+            fs::read_dir(t.path().join("storage/tar-split"))
+                .unwrap()
+                .count(),
+            0
+        );
+    }
 }
