@@ -9,7 +9,7 @@ mod template;
 
 use clap::{Parser, Subcommand};
 
-use commands::{container, image, system};
+use commands::{container, image, registry, system};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -102,6 +102,22 @@ enum Command {
     Import(image::ImportArgs),
     /// Add an additional name to a local image
     Tag(image::TagArgs),
+    /// Remove a name from a local image
+    Untag(image::UntagArgs),
+    /// Show history of a specified image
+    History(image::HistoryArgs),
+    /// Save image(s) to an archive
+    Save(image::SaveArgs),
+    /// Export a container's filesystem contents as a tar archive
+    Export(image::ExportArgs),
+    /// Pull an image from a registry
+    Pull(registry::PullArgs),
+    /// Push an image to a specified destination
+    Push(registry::PushArgs),
+    /// Log in to a container registry
+    Login(registry::LoginArgs),
+    /// Log out of a container registry
+    Logout(registry::LogoutArgs),
     /// Manage images
     Image(image::ImageCmd),
     /// Run a command in a modified user namespace
@@ -167,6 +183,8 @@ fn main() {
         Command::Completion(a) => system::completion(a),
         Command::Unshare(a) => system::unshare(&globals, a),
         Command::Manpages { dir } => manpages::write_all(&dir),
+        Command::Login(a) => registry::login(a),
+        Command::Logout(a) => registry::logout(a),
         cmd => match libpod::Runtime::open(&globals) {
             Ok(rt) => dispatch(&rt, cmd),
             Err(e) => Err(commands::Failure::from(e)),
@@ -207,13 +225,21 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Load(a) => image::load(rt, a),
         Command::Import(a) => image::import(rt, a),
         Command::Tag(a) => image::tag(rt, a),
+        Command::Untag(a) => image::untag(rt, a),
+        Command::History(a) => image::history(rt, a),
+        Command::Save(a) => image::save(rt, a),
+        Command::Export(a) => image::export(rt, a),
         Command::Image(c) => image::group(rt, c),
+        Command::Pull(a) => registry::pull(rt, a),
+        Command::Push(a) => registry::push(rt, a),
         Command::Monitor(a) => rt.monitor(&a.id, a.report_fd),
         Command::Info(a) => system::info(rt, a),
         Command::System(c) => system::group(rt, c),
         Command::Version(_)
         | Command::Unshare(_)
         | Command::Manpages { .. }
+        | Command::Login(_)
+        | Command::Logout(_)
         | Command::Completion(_) => Ok(0),
     }
 }

@@ -47,14 +47,8 @@ pub struct StorageTable {
     pub rootless_storage_path: Option<PathBuf>,
 }
 
-/// registries.conf: only what `info` shows until pulling lands (the registries issue reads the
-/// rest: aliases, [[registry]] tables, mirrors).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct RegistriesConf {
-    #[serde(rename = "unqualified-search-registries")]
-    pub unqualified_search_registries: Vec<String>,
-}
+/// registries.conf: its tables are storage's (the registry client applies them).
+pub use storage::registry::RegistriesConf;
 
 pub fn registries_conf(rootless: bool) -> Result<RegistriesConf> {
     parse(locate(

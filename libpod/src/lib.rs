@@ -10,6 +10,7 @@ pub mod error;
 pub mod executor;
 pub mod logs;
 pub mod paths;
+pub mod registry;
 pub mod runtime;
 pub mod security;
 pub mod state;
@@ -22,6 +23,14 @@ pub use runtime::Runtime;
 
 /// Image types the CLI prints; the store itself stays behind [`Runtime`].
 pub use storage::Image;
+pub use storage::history::{HistoryEntry, TreeLayer};
+pub use storage::save::SaveFormat;
+/// The registry types the CLI names (platforms, progress events, compression).
+pub mod storage_registry {
+    pub use storage::StorageError;
+    pub use storage::registry::push::LayerCompression;
+    pub use storage::registry::{Platform, PullEvent, Reporter};
+}
 pub mod reference {
     pub use storage::reference::repository;
 }

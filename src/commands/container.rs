@@ -110,6 +110,16 @@ pub struct CreateArgs {
     /// Pass a number of additional file descriptors into the container
     #[arg(long = "preserve-fds", default_value_t = 0)]
     preserve_fds: u32,
+    /// Pull image policy (always, missing, never, newer)
+    #[arg(long, default_value = "missing", num_args = 0..=1, default_missing_value = "always")]
+    pull: String,
+    /// Suppress output information when pulling images
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    #[command(flatten)]
+    registry: super::registry::RegistryArgs,
+    #[command(flatten)]
+    platform: super::registry::PlatformArgs,
     /// Image to run
     image: String,
     /// Command and arguments
@@ -170,8 +180,25 @@ pub struct RunArgs {
     create: CreateArgs,
 }
 
-pub fn run(rt: &Runtime, a: RunArgs) -> Outcome {
+/// Applies `--pull`: the image is pulled when the policy says so, and the container is
+/// created from what is then in the store.
+fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
+    let policy: libpod::runtime::PullPolicy = a.pull.parse()?;
+    if policy == libpod::runtime::PullPolicy::Missing && rt.image(&a.image).is_ok() {
+        return Ok(()); // the fast path of every `run`: no registries.conf, no network
+    }
+    let platform = a.platform.platform()?;
+    let progress = super::registry::Progress::new(a.quiet);
+    let img = rt.image_for_run(&a.image, policy, &a.registry.flags(), platform, &progress)?;
+    if rt.image(&a.image).ok().map(|i| i.id) != Some(img.id.clone()) {
+        a.image = img.names.first().cloned().unwrap_or(img.id);
+    }
+    Ok(())
+}
+
+pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
     let interactive = a.create.interactive;
+    ensure_image(rt, &mut a.create)?;
     let c = rt.create(&a.create.into())?;
     if a.detach {
         rt.start_detached(&c)?;
@@ -187,7 +214,8 @@ pub fn run(rt: &Runtime, a: RunArgs) -> Outcome {
     )?)
 }
 
-pub fn create(rt: &Runtime, a: CreateArgs) -> Outcome {
+pub fn create(rt: &Runtime, mut a: CreateArgs) -> Outcome {
+    ensure_image(rt, &mut a)?;
     let c = rt.create(&a.into())?;
     println!("{}", c.id);
     Ok(0)

@@ -2,6 +2,7 @@
 
 pub mod container;
 pub mod image;
+pub mod registry;
 pub mod system;
 
 /// An error as the user sees it: `Error: <message>` and podman's exit code.

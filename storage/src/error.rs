@@ -107,6 +107,58 @@ pub enum StorageError {
     #[error("layer {0} is not in the store")]
     LayerNotFound(String),
     #[error(
+        "short-name \"{0}\" did not resolve to an alias and no unqualified-search-registries are defined in registries.conf: use a fully-qualified name such as docker.io/library/NAME"
+    )]
+    NoSearchRegistries(String),
+    #[error(
+        "short-name \"{name}\" matches several registries ({candidates}) and short-name resolution is enforced without a TTY: use a fully-qualified name, or set short-name-mode=\"permissive\" in registries.conf"
+    )]
+    AmbiguousShortName { name: String, candidates: String },
+    #[error("{name}: registry {registry} is blocked in registries.conf")]
+    RegistryBlocked { name: String, registry: String },
+    #[error("pinging container registry {registry}: {message}{hint}")]
+    RegistryUnreachable {
+        registry: String,
+        message: String,
+        hint: &'static str,
+    },
+    #[error("authentication to {registry} failed: unauthorized: {hint}")]
+    Unauthorized {
+        registry: String,
+        hint: &'static str,
+    },
+    #[error("{registry}: {what}: HTTP {status}: {message}")]
+    RegistryStatus {
+        registry: String,
+        what: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{0}: manifest unknown: the registry has no such image, tag or digest")]
+    ManifestUnknown(String),
+    #[error("invalid platform {0:?}: expected OS/ARCH[/VARIANT], e.g. linux/amd64")]
+    InvalidPlatform(String),
+    #[error(
+        "{name}: no image in the manifest list for platform {wanted} (it has {available}): choose one with --platform"
+    )]
+    NoMatchingPlatform {
+        name: String,
+        wanted: String,
+        available: String,
+    },
+    #[error("unsupported manifest: {0}")]
+    UnsupportedManifest(String),
+    #[error("invalid credentials: {0}")]
+    InvalidCredentials(String),
+    #[error("blob {digest}: the manifest says {expected} bytes, the registry sent {actual}")]
+    BlobSize {
+        digest: String,
+        expected: u64,
+        actual: String,
+    },
+    #[error("{0}")]
+    PullFailed(String),
+    #[error(
         "layer {0} has no tar-split record (stored by an older burrow): remove the image and pull or load it again"
     )]
     NoTarSplit(String),
@@ -117,6 +169,20 @@ pub enum StorageError {
         target: PathBuf,
         len: usize,
         layers: usize,
+    },
+    #[error("invalid image filter {filter:?}: {reason}")]
+    InvalidFilter { filter: String, reason: String },
+    #[error("{0}: tag not known")]
+    TagNotKnown(String),
+    #[error(
+        "unsupported format {0:?} for saving images: use docker-archive, oci-archive or oci-dir"
+    )]
+    UnsupportedSaveFormat(String),
+    #[error("writing {what}: {source}")]
+    Write {
+        what: String,
+        #[source]
+        source: io::Error,
     },
 }
 

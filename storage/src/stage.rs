@@ -28,6 +28,9 @@ struct PendingLayer {
     split: PathBuf,
 }
 
+/// A layer extracted in the work dir, not yet part of the staging (see `insert_layer`).
+pub(crate) struct ExtractedLayer(PendingLayer);
+
 /// An image to add: its config and manifest bytes, names and chain IDs (bottom first).
 pub(crate) struct PendingImage {
     pub config: Vec<u8>,
@@ -87,6 +90,19 @@ impl<'s> Staging<'s> {
         expected_diff_id: Option<&str>,
         name: &str,
     ) -> Result<String, StorageError> {
+        let layer = self.extract_layer(reader, parent, expected_diff_id, name)?;
+        Ok(self.insert_layer(layer))
+    }
+
+    /// The extraction half of [`Staging::add_layer`]: needs only `&self`, so several layers
+    /// can extract on threads at once (overlay layers do not depend on each other).
+    pub fn extract_layer(
+        &self,
+        reader: impl Read,
+        parent: Option<&str>,
+        expected_diff_id: Option<&str>,
+        name: &str,
+    ) -> Result<ExtractedLayer, StorageError> {
         let dir = self.work.child("layer");
         let whiteouts = match (self.store.driver(), parent) {
             (Driver::Overlay | Driver::FuseOverlay, _) => Whiteouts::Overlay,
@@ -123,16 +139,23 @@ impl<'s> Staging<'s> {
             None => diff_id.clone(),
             Some(p) => sha256_digest(format!("{p} {diff_id}").as_bytes()),
         };
+        Ok(ExtractedLayer(PendingLayer {
+            chain_id,
+            record: LayerRecord { diff_id, size },
+            dir,
+            split,
+        }))
+    }
+
+    /// Adds an extracted layer to what `commit` renames into place; returns its chain ID.
+    pub fn insert_layer(&mut self, layer: ExtractedLayer) -> String {
+        let layer = layer.0;
+        let chain_id = layer.chain_id.clone();
         if !self.has_layer(&chain_id) {
             self.by_chain.insert(chain_id.clone(), self.layers.len());
-            self.layers.push(PendingLayer {
-                chain_id: chain_id.clone(),
-                record: LayerRecord { diff_id, size },
-                dir,
-                split,
-            });
+            self.layers.push(layer);
         }
-        Ok(chain_id)
+        chain_id
     }
 
     pub fn add_image(&mut self, image: PendingImage) {

@@ -10,6 +10,7 @@ mod inspect;
 mod lifecycle;
 mod names;
 mod process;
+mod pull;
 mod start;
 mod top;
 
@@ -18,8 +19,10 @@ use std::path::PathBuf;
 pub use attach::{AttachClientOptions, AttachEnd};
 pub use create::CreateOptions;
 pub use exec::ExecOptions;
+pub use images::{MountedImage, SaveDest};
 pub use info::version_info;
 pub use lifecycle::LogsOptions;
+pub use pull::PullPolicy;
 pub use start::AttachOptions;
 
 use crate::error::Result;

@@ -1,0 +1,137 @@
+//! Registry settings as podman finds them: registries.conf, the auth files (where `login`
+//! writes and what pull/push read) and the flags every registry command shares. `login` and
+//! `logout` live here: they touch no store and need no user namespace.
+
+use std::path::{Path, PathBuf};
+
+use storage::registry::{Credentials, RegistryOptions, auth};
+
+use crate::error::{LibpodError, Result};
+
+/// Flags shared by pull, push, login (`--tls-verify`, `--cert-dir`, `--creds`, `--authfile`).
+#[derive(Clone, Debug, Default)]
+pub struct RegistryFlags {
+    pub tls_verify: Option<bool>,
+    pub cert_dir: Option<PathBuf>,
+    pub creds: Option<String>,
+    pub authfile: Option<PathBuf>,
+}
+
+/// Where `login` writes: `--authfile`, `$REGISTRY_AUTH_FILE`, else podman's
+/// `$XDG_RUNTIME_DIR/containers/auth.json` (root: `/run/containers/0/auth.json`).
+pub fn auth_file(flag: Option<&Path>, rootless: bool) -> PathBuf {
+    if let Some(f) = flag {
+        return f.to_path_buf();
+    }
+    if let Some(f) = std::env::var_os("REGISTRY_AUTH_FILE").filter(|v| !v.is_empty()) {
+        return PathBuf::from(f);
+    }
+    let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty());
+    match runtime_dir {
+        Some(d) if rootless => Path::new(&d).join("containers/auth.json"),
+        _ if !rootless => PathBuf::from("/run/containers/0/auth.json"),
+        _ => PathBuf::from(format!(
+            "/run/user/{}/containers/auth.json",
+            nix::unistd::getuid()
+        )),
+    }
+}
+
+/// What pull/push read, in podman's order: the write location, then
+/// ~/.config/containers/auth.json, then docker's ~/.docker/config.json. `--authfile` alone
+/// when given.
+pub fn auth_files(flag: Option<&Path>, rootless: bool) -> Vec<PathBuf> {
+    let mut files = vec![auth_file(flag, rootless)];
+    if flag.is_none() {
+        let home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
+        let config = std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| home.join(".config"), PathBuf::from);
+        files.push(config.join("containers/auth.json"));
+        files.push(home.join(".docker/config.json"));
+    }
+    files
+}
+
+/// The registry options for pull/push from the flags and the config files.
+pub fn options(flags: &RegistryFlags, rootless: bool) -> Result<RegistryOptions> {
+    if let Some(f) = &flags.authfile
+        && !f.exists()
+    {
+        return Err(LibpodError::InvalidArgument(format!(
+            "credential file is not accessible: {}: no such file (check --authfile)",
+            f.display()
+        )));
+    }
+    Ok(RegistryOptions {
+        conf: crate::config::registries_conf(rootless)?,
+        tls_verify: flags.tls_verify,
+        cert_dir: flags.cert_dir.clone(),
+        creds: flags.creds.as_deref().map(Credentials::parse).transpose()?,
+        auth_files: auth_files(flags.authfile.as_deref(), rootless),
+    })
+}
+
+/// `REGISTRY` or `REGISTRY/NAMESPACE` as login keys it (scheme and trailing slash dropped).
+fn login_key(registry: &str) -> Result<String> {
+    let key = registry
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    if key.is_empty() || key.contains(['@', ' ']) {
+        return Err(LibpodError::InvalidArgument(format!(
+            "invalid registry {registry:?}: expected REGISTRY[:PORT][/NAMESPACE]"
+        )));
+    }
+    Ok(key.to_string())
+}
+
+/// `login`: checks the credentials against the registry, then stores them.
+pub fn login(
+    registry: &str,
+    username: &str,
+    password: &str,
+    flags: &RegistryFlags,
+) -> Result<PathBuf> {
+    let key = login_key(registry)?;
+    let host = key.split('/').next().unwrap_or(&key).to_string();
+    let rootless = crate::userns::is_rootless();
+    let mut opts = options(
+        &RegistryFlags {
+            authfile: None,
+            ..flags.clone()
+        },
+        rootless,
+    )?;
+    let creds = Credentials {
+        username: username.to_string(),
+        password: password.to_string(),
+    };
+    opts.creds = Some(creds.clone());
+    let client = opts.client(&host, "", false)?;
+    client.check_login()?;
+    let file = auth_file(flags.authfile.as_deref(), rootless);
+    auth::store(&file, &key, &creds)?;
+    Ok(file)
+}
+
+/// `login --get-login`: the user name stored for the registry.
+pub fn stored_login(registry: &str, flags: &RegistryFlags) -> Result<Option<String>> {
+    let key = login_key(registry)?;
+    let rootless = crate::userns::is_rootless();
+    let files = auth_files(flags.authfile.as_deref(), rootless);
+    let (host, repo) = key.split_once('/').unwrap_or((&key, ""));
+    Ok(auth::lookup(&files, host, repo)?.map(|c| c.username))
+}
+
+/// `logout REGISTRY` (false: not logged in there) or, with `None`, `logout -a`.
+pub fn logout(registry: Option<&str>, authfile: Option<&Path>) -> Result<bool> {
+    let file = auth_file(authfile, crate::userns::is_rootless());
+    match registry {
+        Some(r) => Ok(auth::remove(&file, &login_key(r)?)?),
+        None => {
+            auth::remove_all(&file)?;
+            Ok(true)
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! pull, push and the `--pull` policy of run/create: the engine side of storage's registry
+//! client (which store, which flags, which files).
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+use storage::registry::push::LayerCompression;
+use storage::registry::{Platform, PullOptions, Reporter};
+use storage::save::{SaveItem, save_docker_archive, save_oci_archive};
+
+use super::Runtime;
+use crate::error::{LibpodError, Result};
+use crate::registry::{RegistryFlags, options};
+
+/// `--pull` of run and create.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PullPolicy {
+    Always,
+    #[default]
+    Missing,
+    Never,
+    Newer,
+}
+
+impl std::str::FromStr for PullPolicy {
+    type Err = LibpodError;
+    fn from_str(s: &str) -> Result<PullPolicy> {
+        match s.to_ascii_lowercase().as_str() {
+            "always" | "true" => Ok(PullPolicy::Always),
+            "missing" | "ifmissing" | "ifnotpresent" | "" => Ok(PullPolicy::Missing),
+            "never" | "false" => Ok(PullPolicy::Never),
+            "newer" | "ifnewer" => Ok(PullPolicy::Newer),
+            _ => Err(LibpodError::InvalidArgument(format!(
+                "invalid pull policy {s:?}: use always, missing, never or newer"
+            ))),
+        }
+    }
+}
+
+/// Where `push` sends an image.
+enum Destination<'a> {
+    Registry(&'a str),
+    OciArchive(&'a str, Option<&'a str>),
+    DockerArchive(&'a str, Option<&'a str>),
+}
+
+/// `transport:PATH[:REF]` (podman's archive transports), `docker://REF`, or a plain reference.
+fn destination(dest: &str) -> Result<Destination<'_>> {
+    let split = |rest: &'static str, s: &str| -> Result<()> {
+        if s.is_empty() {
+            return Err(LibpodError::InvalidArgument(format!(
+                "invalid destination {dest:?}: {rest} needs a path"
+            )));
+        }
+        Ok(())
+    };
+    fn path_ref(s: &str) -> (&str, Option<&str>) {
+        match s.split_once(':') {
+            Some((p, r)) if !r.is_empty() => (p, Some(r)),
+            _ => (s.trim_end_matches(':'), None),
+        }
+    }
+    if let Some(r) = dest.strip_prefix("docker://") {
+        Ok(Destination::Registry(r))
+    } else if let Some(p) = dest.strip_prefix("oci-archive:") {
+        split("oci-archive:", p)?;
+        let (p, r) = path_ref(p);
+        Ok(Destination::OciArchive(p, r))
+    } else if let Some(p) = dest.strip_prefix("docker-archive:") {
+        split("docker-archive:", p)?;
+        let (p, r) = path_ref(p);
+        Ok(Destination::DockerArchive(p, r))
+    } else if let Some((transport, _)) = dest.split_once(':')
+        && matches!(
+            transport,
+            "dir" | "oci" | "containers-storage" | "docker-daemon"
+        )
+    {
+        Err(LibpodError::InvalidArgument(format!(
+            "push to {transport}: is not supported: use docker://, oci-archive: or docker-archive:"
+        )))
+    } else {
+        Ok(Destination::Registry(dest))
+    }
+}
+
+impl Runtime {
+    /// `pull NAME`: into the store; returns the image.
+    pub fn pull(
+        &self,
+        name: &str,
+        flags: &RegistryFlags,
+        platform: Option<Platform>,
+        tty: bool,
+        report: &dyn Reporter,
+    ) -> Result<storage::Image> {
+        let opts = PullOptions {
+            registry: options(flags, self.rootless)?,
+            platform: platform.unwrap_or_default(),
+            tty,
+        };
+        Ok(storage::registry::pull(&self.store, name, &opts, report)?)
+    }
+
+    /// The image `run`/`create` use under a `--pull` policy: pulled when the policy says so.
+    pub fn image_for_run(
+        &self,
+        name: &str,
+        policy: PullPolicy,
+        flags: &RegistryFlags,
+        platform: Option<Platform>,
+        report: &dyn Reporter,
+    ) -> Result<storage::Image> {
+        let local = self.store.lookup(name);
+        let tty = false;
+        match (policy, local) {
+            (PullPolicy::Never, local) => Ok(local?),
+            (PullPolicy::Missing, Ok(img)) => Ok(img),
+            (PullPolicy::Missing | PullPolicy::Always, _) => {
+                self.pull(name, flags, platform, tty, report)
+            }
+            (PullPolicy::Newer, Ok(img)) => {
+                let opts = PullOptions {
+                    registry: options(flags, self.rootless)?,
+                    platform: platform.clone().unwrap_or_default(),
+                    tty,
+                };
+                // podman's "newer": pull when the registry's manifest differs; an unreachable
+                // registry keeps the local image.
+                match storage::registry::pull::remote_digest(name, &opts) {
+                    Ok(d) if d != img.digest => self.pull(name, flags, platform, tty, report),
+                    _ => Ok(img),
+                }
+            }
+            (PullPolicy::Newer, Err(_)) => self.pull(name, flags, platform, tty, report),
+        }
+    }
+
+    /// `push IMAGE [DEST]`: returns the manifest digest for registries, `None` for archives.
+    pub fn push(
+        &self,
+        name: &str,
+        dest: Option<&str>,
+        flags: &RegistryFlags,
+        compression: LayerCompression,
+        report: &dyn Reporter,
+    ) -> Result<Option<String>> {
+        let image = self.store.lookup(name)?;
+        let dest = dest.unwrap_or(name);
+        let archive = |path: &str, r: Option<&str>, oci: bool| -> Result<Option<String>> {
+            let names = match r {
+                Some(r) => vec![storage::reference::normalize_local(r)?],
+                None => image.names.iter().take(1).cloned().collect(),
+            };
+            let item = SaveItem {
+                image: image.clone(),
+                names,
+            };
+            let path = Path::new(path);
+            let file = File::create(path)
+                .map_err(|e| LibpodError::io(format!("create {}", path.display()), e))?;
+            let out = BufWriter::new(file);
+            let result = if oci {
+                save_oci_archive(&self.store, &item, out)
+            } else {
+                save_docker_archive(&self.store, std::slice::from_ref(&item), out)
+            };
+            if let Err(e) = result {
+                let _ = std::fs::remove_file(path);
+                return Err(e.into());
+            }
+            Ok(None)
+        };
+        match destination(dest)? {
+            Destination::OciArchive(p, r) => archive(p, r, true),
+            Destination::DockerArchive(p, r) => archive(p, r, false),
+            Destination::Registry(r) => {
+                let full = storage::reference::normalize_docker(r)?;
+                let opts = options(flags, self.rootless)?;
+                let digest = storage::registry::push::push(
+                    &self.store,
+                    &image,
+                    &full,
+                    &opts,
+                    compression,
+                    report,
+                )?;
+                Ok(Some(digest))
+            }
+        }
+    }
+}

@@ -1,0 +1,380 @@
+//! pull, push, login, logout, and the registry flags run/create share with them.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use clap::Args;
+use libpod::Runtime;
+use libpod::registry::RegistryFlags;
+use libpod::storage_registry::{Platform, PullEvent, Reporter};
+
+use super::{Failure, Outcome};
+use crate::output::human_size;
+
+/// `--tls-verify`, `--cert-dir`, `--creds`, `--authfile`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RegistryArgs {
+    /// Require HTTPS and verify certificates when contacting registries
+    #[arg(long = "tls-verify", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub tls_verify: Option<bool>,
+    /// Use certificates at the specified path to access the registry
+    #[arg(long = "cert-dir", value_name = "PATH")]
+    pub cert_dir: Option<PathBuf>,
+    /// Use USERNAME[:PASSWORD] for accessing the registry
+    #[arg(long, value_name = "USERNAME[:PASSWORD]")]
+    pub creds: Option<String>,
+    /// Path of the authentication file
+    #[arg(long, value_name = "PATH", env = "REGISTRY_AUTH_FILE", hide_env = true)]
+    pub authfile: Option<PathBuf>,
+}
+
+impl RegistryArgs {
+    pub fn flags(&self) -> RegistryFlags {
+        RegistryFlags {
+            tls_verify: self.tls_verify,
+            cert_dir: self.cert_dir.clone(),
+            creds: self.creds.clone(),
+            authfile: self.authfile.clone(),
+        }
+    }
+}
+
+/// `--platform`, `--arch`, `--os`, `--variant`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PlatformArgs {
+    /// Specify the platform for selecting the image (OS/ARCH[/VARIANT])
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Use ARCH instead of the architecture of the machine for choosing images
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// Use OS instead of the running OS for choosing images
+    #[arg(long, value_name = "OS")]
+    pub os: Option<String>,
+    /// Use VARIANT instead of the running architecture variant for choosing images
+    #[arg(long, value_name = "VARIANT")]
+    pub variant: Option<String>,
+}
+
+impl PlatformArgs {
+    /// None: the host's platform.
+    pub fn platform(&self) -> Result<Option<Platform>, Failure> {
+        if self.platform.is_some() && (self.arch.is_some() || self.os.is_some()) {
+            return Err(Failure::new(
+                "--platform option can not be specified with --arch or --os",
+            ));
+        }
+        let mut p = match &self.platform {
+            Some(spec) => Platform::parse(spec).map_err(|e| Failure::new(e.to_string()))?,
+            None if self.arch.is_none() && self.os.is_none() && self.variant.is_none() => {
+                return Ok(None);
+            }
+            None => Platform::default(),
+        };
+        if let Some(a) = &self.arch {
+            p.architecture = a.clone();
+        }
+        if let Some(o) = &self.os {
+            p.os = o.clone();
+        }
+        if self.variant.is_some() {
+            p.variant = self.variant.clone();
+        }
+        Ok(Some(p))
+    }
+}
+
+/// podman's progress output on stderr: a line per step; on a terminal, a live byte count.
+pub struct Progress {
+    quiet: bool,
+    tty: bool,
+    state: Mutex<ProgressState>,
+}
+
+#[derive(Default)]
+struct ProgressState {
+    announced: bool,
+    blobs: Vec<(String, u64, u64)>,
+    live_line: bool,
+}
+
+fn short(digest: &str) -> &str {
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    &hex[..hex.len().min(12)]
+}
+
+impl Progress {
+    pub fn new(quiet: bool) -> Progress {
+        Progress {
+            quiet,
+            tty: std::io::stderr().is_terminal(),
+            state: Mutex::new(ProgressState::default()),
+        }
+    }
+
+    fn line(&self, st: &mut ProgressState, text: &str) {
+        let mut err = std::io::stderr().lock();
+        if st.live_line {
+            let _ = write!(err, "\r\x1b[K");
+            st.live_line = false;
+        }
+        let _ = writeln!(err, "{text}");
+    }
+}
+
+impl Reporter for Progress {
+    fn event(&self, e: PullEvent<'_>) {
+        if self.quiet {
+            return;
+        }
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        let st = &mut *st;
+        let announce = |this: &Self, st: &mut ProgressState| {
+            if !st.announced {
+                st.announced = true;
+                this.line(st, "Getting image source signatures");
+            }
+        };
+        match e {
+            PullEvent::Trying(name) => self.line(st, &format!("Trying to pull {name}...")),
+            PullEvent::BlobExists(d) => {
+                announce(self, st);
+                self.line(
+                    st,
+                    &format!("Copying blob {} skipped: already exists", short(d)),
+                );
+            }
+            PullEvent::BlobStart { digest, size } => {
+                announce(self, st);
+                st.blobs.push((digest.to_string(), 0, size));
+            }
+            PullEvent::BlobBytes { digest, done } => {
+                if let Some(b) = st.blobs.iter_mut().find(|b| b.0 == digest) {
+                    b.1 = done;
+                }
+                if self.tty {
+                    let done: u64 = st.blobs.iter().map(|b| b.1).sum();
+                    let total: u64 = st.blobs.iter().map(|b| b.2).sum();
+                    let pct = (done * 100).checked_div(total).unwrap_or(100);
+                    let bar = "=".repeat((pct / 4) as usize);
+                    let mut err = std::io::stderr().lock();
+                    let _ = write!(
+                        err,
+                        "\r\x1b[KCopying {} blob(s) [{bar:<25}] {} / {}",
+                        st.blobs.len(),
+                        human_size(done),
+                        human_size(total)
+                    );
+                    let _ = err.flush();
+                    st.live_line = true;
+                }
+            }
+            PullEvent::BlobDone(d) => self.line(st, &format!("Copying blob {} done", short(d))),
+            PullEvent::Config(d) => {
+                announce(self, st);
+                self.line(st, &format!("Copying config {} done", short(d)));
+            }
+            PullEvent::Writing => self.line(st, "Writing manifest to image destination"),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct PullArgs {
+    /// Suppress output information when pulling images
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    #[command(flatten)]
+    platform: PlatformArgs,
+    /// Image to pull (NAME[:TAG] or NAME@DIGEST)
+    #[arg(required = true)]
+    images: Vec<String>,
+}
+
+pub fn pull(rt: &Runtime, a: PullArgs) -> Outcome {
+    let platform = a.platform.platform()?;
+    let progress = Progress::new(a.quiet);
+    let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    for name in &a.images {
+        let name = name.strip_prefix("docker://").unwrap_or(name);
+        let img = rt.pull(name, &a.registry.flags(), platform.clone(), tty, &progress)?;
+        println!("{}", img.id);
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct PushArgs {
+    /// Suppress output information when pushing images
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    /// Compression format to use (gzip or zstd)
+    #[arg(long = "compression-format", default_value = "gzip")]
+    compression_format: String,
+    /// Write the digest of the pushed image to the specified file
+    #[arg(long = "digestfile", value_name = "PATH")]
+    digestfile: Option<PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    /// Image to push
+    image: String,
+    /// Destination (a registry reference, docker://REF, oci-archive:PATH[:REF] or docker-archive:PATH[:REF])
+    destination: Option<String>,
+}
+
+pub fn push(rt: &Runtime, a: PushArgs) -> Outcome {
+    let compression = a
+        .compression_format
+        .parse()
+        .map_err(|e: libpod::storage_registry::StorageError| Failure::new(e.to_string()))?;
+    let progress = Progress::new(a.quiet);
+    let digest = rt.push(
+        &a.image,
+        a.destination.as_deref(),
+        &a.registry.flags(),
+        compression,
+        &progress,
+    )?;
+    if let (Some(path), Some(d)) = (&a.digestfile, &digest) {
+        std::fs::write(path, d)
+            .map_err(|e| Failure::new(format!("writing digest file {}: {e}", path.display())))?;
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct LoginArgs {
+    /// Username for registry
+    #[arg(short = 'u', long)]
+    username: Option<String>,
+    /// Password for registry
+    #[arg(short = 'p', long)]
+    password: Option<String>,
+    /// Take the password from stdin
+    #[arg(long = "password-stdin")]
+    password_stdin: bool,
+    /// Return the current login user for the registry
+    #[arg(long = "get-login")]
+    get_login: bool,
+    /// Path of the authentication file
+    #[arg(long, value_name = "PATH", env = "REGISTRY_AUTH_FILE", hide_env = true)]
+    authfile: Option<PathBuf>,
+    /// Use certificates at the specified path to access the registry
+    #[arg(long = "cert-dir", value_name = "PATH")]
+    cert_dir: Option<PathBuf>,
+    /// Require HTTPS and verify certificates when contacting registries
+    #[arg(long = "tls-verify", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    tls_verify: Option<bool>,
+    /// Registry to log in to
+    registry: String,
+}
+
+/// Reads one line from the terminal, without echo when `secret`.
+fn prompt(label: &str, secret: bool) -> Result<String, Failure> {
+    use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
+    eprint!("{label}");
+    let stdin = std::io::stdin();
+    let saved = if secret { tcgetattr(&stdin).ok() } else { None };
+    if let Some(t) = &saved {
+        let mut quiet = t.clone();
+        quiet.local_flags.remove(LocalFlags::ECHO);
+        let _ = tcsetattr(&stdin, SetArg::TCSANOW, &quiet);
+    }
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if let Some(t) = &saved {
+        let _ = tcsetattr(&stdin, SetArg::TCSANOW, t);
+        eprintln!();
+    }
+    read.map_err(|e| Failure::new(format!("reading {}: {e}", label.trim_end_matches(": "))))?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+pub fn login(a: LoginArgs) -> Outcome {
+    let flags = RegistryFlags {
+        tls_verify: a.tls_verify,
+        cert_dir: a.cert_dir.clone(),
+        creds: None,
+        authfile: a.authfile.clone(),
+    };
+    if a.get_login {
+        return match libpod::registry::stored_login(&a.registry, &flags)? {
+            Some(user) => {
+                println!("{user}");
+                Ok(0)
+            }
+            None => Err(Failure::new(format!("not logged into {}", a.registry))),
+        };
+    }
+    if a.password.is_some() && a.password_stdin {
+        return Err(Failure::new(
+            "--password and --password-stdin are mutually exclusive",
+        ));
+    }
+    let tty = std::io::stdin().is_terminal();
+    let username = match a.username {
+        Some(u) => u,
+        None if tty && !a.password_stdin => prompt("Username: ", false)?,
+        None => {
+            return Err(Failure::new(
+                "username is required: use --username (-u), or run on a terminal",
+            ));
+        }
+    };
+    let password = match (a.password, a.password_stdin) {
+        (Some(p), _) => p,
+        (None, true) => {
+            let mut p = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut p)
+                .map_err(|e| Failure::new(format!("reading the password from stdin: {e}")))?;
+            p.trim_end_matches(['\n', '\r']).to_string()
+        }
+        (None, false) if tty => prompt("Password: ", true)?,
+        (None, false) => {
+            return Err(Failure::new(
+                "password is required: use --password (-p) or --password-stdin, or run on a terminal",
+            ));
+        }
+    };
+    if username.is_empty() || password.is_empty() {
+        return Err(Failure::new("username and password must not be empty"));
+    }
+    libpod::registry::login(&a.registry, &username, &password, &flags)?;
+    println!("Login Succeeded!");
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct LogoutArgs {
+    /// Remove the cached credentials for all registries in the auth file
+    #[arg(short = 'a', long)]
+    all: bool,
+    /// Path of the authentication file
+    #[arg(long, value_name = "PATH", env = "REGISTRY_AUTH_FILE", hide_env = true)]
+    authfile: Option<PathBuf>,
+    /// Registry to log out from
+    #[arg(required_unless_present = "all")]
+    registry: Option<String>,
+}
+
+pub fn logout(a: LogoutArgs) -> Outcome {
+    if a.all {
+        libpod::registry::logout(None, a.authfile.as_deref())?;
+        println!("Removed login credentials for all registries");
+        return Ok(0);
+    }
+    let registry = a.registry.unwrap_or_default();
+    if libpod::registry::logout(Some(&registry), a.authfile.as_deref())? {
+        println!("Removed login credentials for {registry}");
+        Ok(0)
+    } else {
+        Err(Failure::new(format!("not logged into {registry}")))
+    }
+}

@@ -1,0 +1,88 @@
+//! A directory tree as a tar stream (`export`): what a process inside the user namespace
+//! sees, so owners are container ids, as in podman's export. Hard links are kept as links,
+//! symlinks are never followed, sockets are skipped (tar cannot hold them).
+//! This module must never follow a symlink or leave the directory it was given.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::Path;
+
+use crate::error::{IoContext, StorageError};
+
+fn write_err(path: &Path) -> impl Fn(std::io::Error) -> StorageError + '_ {
+    move |source| StorageError::Write {
+        what: path.display().to_string(),
+        source,
+    }
+}
+
+/// Writes the tree under `root` (not `root` itself) as a tar to `out`, names relative to it.
+pub fn tar_dir(root: &Path, out: impl Write) -> Result<(), StorageError> {
+    let mut builder = tar::Builder::new(out);
+    let mut links: HashMap<(u64, u64), String> = HashMap::new();
+    walk(root, "", &mut builder, &mut links)?;
+    builder.finish().map_err(write_err(root))
+}
+
+fn walk<W: Write>(
+    dir: &Path,
+    prefix: &str,
+    builder: &mut tar::Builder<W>,
+    links: &mut HashMap<(u64, u64), String>,
+) -> Result<(), StorageError> {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .ctx("reading", dir)?
+        .collect::<Result<_, _>>()
+        .ctx("reading", dir)?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        let meta = fs::symlink_metadata(&path).ctx("reading", &path)?;
+        let ft = meta.file_type();
+        if ft.is_socket() {
+            continue;
+        }
+        let mut h = tar::Header::new_gnu();
+        h.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
+        if ft.is_file() && meta.nlink() > 1 {
+            let key = (meta.dev(), meta.ino());
+            if let Some(first) = links.get(&key) {
+                h.set_entry_type(tar::EntryType::Link);
+                h.set_size(0);
+                builder
+                    .append_link(&mut h, &name, first)
+                    .map_err(write_err(&path))?;
+                continue;
+            }
+            links.insert(key, name.clone());
+        }
+        if ft.is_dir() {
+            h.set_size(0);
+            builder
+                .append_data(&mut h, format!("{name}/"), std::io::empty())
+                .map_err(write_err(&path))?;
+            walk(&path, &format!("{name}/"), builder, links)?;
+        } else if ft.is_symlink() {
+            let target = fs::read_link(&path).ctx("reading link", &path)?;
+            h.set_size(0);
+            builder
+                .append_link(&mut h, &name, &target)
+                .map_err(write_err(&path))?;
+        } else if ft.is_file() {
+            let f = fs::File::open(&path).ctx("opening", &path)?;
+            builder
+                .append_data(&mut h, &name, f)
+                .map_err(write_err(&path))?;
+        } else {
+            // fifos and device nodes: the header says it all.
+            h.set_size(0);
+            builder
+                .append_data(&mut h, &name, std::io::empty())
+                .map_err(write_err(&path))?;
+        }
+    }
+    Ok(())
+}

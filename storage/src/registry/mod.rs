@@ -1,0 +1,14 @@
+//! Registries: registries.conf resolution, credentials, the distribution API client, pull and
+//! push. Knows nothing of containers; libpod passes in the files and flags.
+
+pub mod auth;
+pub mod client;
+pub mod conf;
+pub mod manifest;
+pub mod pull;
+pub mod push;
+
+pub use auth::Credentials;
+pub use conf::RegistriesConf;
+pub use manifest::Platform;
+pub use pull::{PullEvent, PullOptions, Quiet, RegistryOptions, Reporter, pull};
