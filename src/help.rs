@@ -103,6 +103,48 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("tag", "burrow tag busybox localhost/mybox:1"),
     (
+        "pull",
+        "burrow pull docker.io/library/busybox\n  burrow pull --tls-verify=false 127.0.0.1:5000/team/app:1\n  burrow pull --platform linux/arm64 quay.io/team/app@sha256:...",
+    ),
+    (
+        "push",
+        "burrow push localhost/app 127.0.0.1:5000/team/app:1\n  burrow push --compression-format zstd --digestfile app.digest app docker://registry.example/team/app:1\n  burrow push app oci-archive:/tmp/app.tar",
+    ),
+    (
+        "login",
+        "burrow login -u alice registry.example\n  echo \"$TOKEN\" | burrow login -u alice --password-stdin registry.example\n  burrow login --get-login registry.example",
+    ),
+    (
+        "logout",
+        "burrow logout registry.example\n  burrow logout -a",
+    ),
+    (
+        "untag",
+        "burrow untag busybox localhost/mybox:1\n  burrow untag busybox",
+    ),
+    (
+        "history",
+        "burrow history busybox\n  burrow history --no-trunc -q busybox",
+    ),
+    (
+        "save",
+        "burrow save -o busybox.tar busybox\n  burrow save --format oci-archive -o busybox.tar busybox\n  burrow save -m -o images.tar busybox localhost/mine",
+    ),
+    (
+        "export",
+        "burrow export -o box.tar box\n  burrow export box > box.tar",
+    ),
+    (
+        "image prune",
+        "burrow image prune\n  burrow image prune -a -f",
+    ),
+    ("image tree", "burrow image tree busybox"),
+    (
+        "image mount",
+        "burrow unshare sh -c 'ls $(burrow image mount busybox)'\n  burrow image mount",
+    ),
+    ("image unmount", "burrow image unmount busybox"),
+    (
         "unshare",
         "burrow unshare cat /proc/self/uid_map\n  burrow unshare",
     ),

@@ -748,7 +748,9 @@ pub fn tree(rt: &Runtime, a: TreeArgs) -> Outcome {
             let kids = std::mem::take(&mut n.children);
             root.children.push(n);
             if kids.len() > 1 {
-                root.children.last_mut().map(|l| l.children = kids);
+                if let Some(l) = root.children.last_mut() {
+                    l.children = kids;
+                }
                 break;
             }
             next = kids;
@@ -824,6 +826,12 @@ pub fn save(rt: &Runtime, a: SaveArgs) -> Outcome {
         .format
         .parse()
         .map_err(|e| Failure::from(libpod::LibpodError::from(e)))?;
+    if a.multi_image_archive && a.images.len() > 1 && format != libpod::SaveFormat::DockerArchive {
+        return Err(Failure::new(format!(
+            "unsupported format {:?} for saving multiple images (only docker-archive)",
+            a.format
+        )));
+    }
     let items = rt.save_items(&a.images, a.multi_image_archive)?;
     if format == libpod::SaveFormat::OciDir {
         let Some(dir) = &a.output else {

@@ -80,7 +80,33 @@ struct Extractor<'a> {
     written: HashSet<PathBuf>,
     /// The tar-split record being written, if asked for.
     recorder: Option<SharedRecorder>,
+    /// Copy buffer for file contents (io::copy's 8 KiB means a write call per 8 KiB).
+    buf: Vec<u8>,
 }
+
+/// Copies a file's contents with a large buffer; returns the bytes copied.
+fn copy_file_data(
+    src: &mut impl Read,
+    dst: &mut impl io::Write,
+    buf: &mut Vec<u8>,
+) -> io::Result<u64> {
+    if buf.is_empty() {
+        buf.resize(COPY_BUF, 0);
+    }
+    let mut total = 0;
+    loop {
+        let n = match src.read(buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        dst.write_all(&buf[..n])?;
+        total += n as u64;
+    }
+}
+
+const COPY_BUF: usize = 256 * 1024;
 
 /// Extracts the plain (already decompressed) tar `reader` into `dest`, which must exist.
 /// `layer` names the layer in errors. With `record`, the tar-split record that lets
@@ -101,6 +127,7 @@ pub fn extract(
         dirs: Vec::new(),
         written: HashSet::new(),
         recorder: recorder.clone(),
+        buf: Vec::new(),
     };
     let read_err = |source| StorageError::Read {
         what: format!("layer {layer}"),
@@ -296,9 +323,11 @@ impl Extractor<'_> {
                     let rel = path.strip_prefix(self.root).unwrap_or(&path);
                     r.borrow_mut().payload(rel, entry.size())?;
                 }
-                io::copy(&mut entry, &mut file).map_err(|source| StorageError::Read {
-                    what: format!("layer {} entry {}", self.layer, path.display()),
-                    source,
+                copy_file_data(&mut entry, &mut file, &mut self.buf).map_err(|source| {
+                    StorageError::Read {
+                        what: format!("layer {} entry {}", self.layer, path.display()),
+                        source,
+                    }
                 })?;
                 drop(file);
                 self.apply_owner(&path, &meta)?;

@@ -86,7 +86,8 @@ impl Recorder {
             r.out.write_all(&len.to_be_bytes())?;
             r.out.write_all(name)
         };
-        write(self).ctx("writing", &self.path.clone())?;
+        let path = self.path.clone();
+        write(self).ctx("writing", path)?;
         self.payload_left = size;
         Ok(())
     }

@@ -75,8 +75,8 @@ impl std::fmt::Display for Platform {
 
 /// What a manifest request returned.
 pub enum Fetched {
-    Image(ImageManifest),
-    Index(ImageIndex),
+    Image(Box<ImageManifest>),
+    Index(Box<ImageIndex>),
 }
 
 /// Parses by the declared media type (body first, then the Content-Type header).
@@ -96,7 +96,7 @@ pub fn parse(bytes: &[u8], content_type: &str, what: &str) -> Result<Fetched, St
         || (declared.is_empty() && value.get("manifests").is_some());
     if is_index {
         return serde_json::from_value(value)
-            .map(Fetched::Index)
+            .map(|i| Fetched::Index(Box::new(i)))
             .map_err(|e| bad(e.to_string()));
     }
     if value.get("schemaVersion").and_then(|v| v.as_u64()) == Some(1) {
@@ -105,7 +105,7 @@ pub fn parse(bytes: &[u8], content_type: &str, what: &str) -> Result<Fetched, St
         )));
     }
     serde_json::from_value(value)
-        .map(Fetched::Image)
+        .map(|m| Fetched::Image(Box::new(m)))
         .map_err(|e| bad(e.to_string()))
 }
 

@@ -323,7 +323,9 @@ where
     }
 }
 
-/// Downloads, verifies and extracts one layer in a single pass.
+/// Downloads, verifies and extracts one layer in a single pass, on two threads: one receives
+/// and hashes the compressed bytes, the other inflates, hashes (diff ID) and writes files.
+/// Each alone is mostly SHA-256; together they use both cores on one big layer.
 fn fetch_layer(
     client: &Client,
     repo: &str,
@@ -340,25 +342,108 @@ fn fetch_layer(
         size: desc.size(),
     });
     let body = client.blob(repo, &digest)?;
-    let mut verifier = Verifier::new(body, &digest, desc.size(), Some(report));
-    let layer = {
-        let plain = decompress(&mut verifier, &format!("layer {digest}"))?;
-        staging.extract_layer(plain, parent, Some(diff_id), &digest)
-    };
-    // A short or lying blob shows as a read error or a bad tar: say what really happened.
-    let checked = (|| {
-        io::copy(&mut verifier, &mut io::sink()).map_err(|source| StorageError::Read {
-            what: format!("blob {digest}"),
-            source,
-        })?;
-        verifier.finish()
-    })();
-    let layer = match (layer, checked) {
-        (Ok(l), Ok(())) => l,
-        (_, Err(e)) | (Err(e), Ok(())) => return Err(e),
-    };
+    let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(CHUNKS_IN_FLIGHT);
+    let (received, layer) = std::thread::scope(|s| {
+        let digest = &digest;
+        let receiver = s.spawn(move || -> Result<(), StorageError> {
+            let mut verifier = Verifier::new(body, digest, desc.size(), Some(report));
+            loop {
+                let mut chunk = vec![0u8; CHUNK];
+                match read_up_to(&mut verifier, &mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        chunk.truncate(n);
+                        if tx.send(Ok(chunk)).is_err() {
+                            // The extracting side stopped: its error is the one to report.
+                            return Ok(());
+                        }
+                    }
+                    Err(e) => {
+                        let kind = e.kind();
+                        let text = e.to_string();
+                        let _ = tx.send(Err(io::Error::new(kind, text)));
+                        return Err(StorageError::Read {
+                            what: format!("blob {digest}"),
+                            source: e,
+                        });
+                    }
+                }
+            }
+            drop(tx);
+            verifier.finish()
+        });
+        let mut stream = ChannelReader {
+            rx,
+            chunk: Vec::new(),
+            pos: 0,
+        };
+        let layer = decompress(&mut stream, &format!("layer {digest}"))
+            .and_then(|plain| staging.extract_layer(plain, parent, Some(diff_id), digest));
+        // Whatever the inflater left (gzip trailer, padding) still counts for the digest.
+        let drained = io::copy(&mut stream, &mut io::sink());
+        drop(stream);
+        let received = receiver.join().unwrap_or_else(|_| {
+            Err(StorageError::PullFailed(format!(
+                "blob {digest}: download thread failed"
+            )))
+        });
+        (
+            received.and(drained.map(|_| ()).map_err(|source| StorageError::Read {
+                what: format!("blob {digest}"),
+                source,
+            })),
+            layer,
+        )
+    });
+    // A short or lying blob also breaks the tar: report what really happened.
+    received?;
+    let layer = layer?;
     report.event(PullEvent::BlobDone(&digest));
     Ok(layer)
+}
+
+/// Bytes handed from the receiving thread to the extracting one.
+const CHUNK: usize = 256 * 1024;
+const CHUNKS_IN_FLIGHT: usize = 16;
+
+/// Fills `buf` as far as the stream allows (fewer bytes only at its end).
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// The extracting side of the channel, as a `Read`.
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(Ok(c)) => {
+                    self.chunk = c;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0), // sender finished
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.pos);
+        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 /// Hashes and counts a blob while it streams; more bytes than the manifest says is an error
