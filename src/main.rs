@@ -7,7 +7,7 @@ mod manpages;
 mod output;
 mod template;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use commands::{container, image, registry, system};
 
@@ -20,6 +20,15 @@ use commands::{container, image, registry, system};
     disable_help_subcommand = true
 )]
 pub(crate) struct Cli {
+    #[command(flatten)]
+    globals: Globals,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The options every command accepts.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Globals {
     /// Path to the root directory in which data, including images, is stored
     #[arg(long, global = true, value_name = "VALUE")]
     root: Option<std::path::PathBuf>,
@@ -46,96 +55,147 @@ pub(crate) struct Cli {
     /// Cgroup manager to use (cgroupfs; accepted for compatibility)
     #[arg(long = "cgroup-manager", global = true, value_name = "VALUE")]
     cgroup_manager: Option<String>,
-    #[command(subcommand)]
-    command: Command,
 }
 
-#[derive(Subcommand, Debug)]
-enum Command {
+/// The subcommands, listed once: the macro derives clap's enum from this table and also the
+/// lean parse tree (see `lean_command`), so the two cannot drift apart.
+macro_rules! command_table {
+    ($(
+        $(#[doc = $doc:literal])*
+        [$name:literal $(, $alias:literal)*] $(($hidden:ident))? $variant:ident($ty:ty),
+    )*) => {
+        #[derive(Subcommand, Debug)]
+        enum Command {
+            $(
+                $(#[doc = $doc])*
+                #[command(name = $name $(, alias = $alias)* $(, $hidden = true)?)]
+                $variant($ty),
+            )*
+        }
+
+        /// Adds every subcommand as a name whose arguments clap builds only if it is the one
+        /// invoked (`Command::defer`).
+        fn lean_subcommands(root: clap::Command) -> clap::Command {
+            root$(
+                .subcommand(
+                    clap::Command::new($name)
+                        $(.alias($alias))*
+                        .defer(<$ty as clap::Args>::augment_args),
+                )
+            )*
+        }
+    };
+}
+
+command_table! {
     /// Run a command in a new container
-    Run(container::RunArgs),
+    ["run"] Run(container::RunArgs),
     /// Create but do not start a container
-    Create(container::CreateArgs),
+    ["create"] Create(container::CreateArgs),
     /// Start one or more containers
-    Start(container::StartArgs),
+    ["start"] Start(container::StartArgs),
     /// Stop one or more containers
-    Stop(container::StopArgs),
+    ["stop"] Stop(container::StopArgs),
     /// Kill one or more running containers with a specific signal
-    Kill(container::KillArgs),
+    ["kill"] Kill(container::KillArgs),
     /// Restart one or more containers
-    Restart(container::StopArgs),
+    ["restart"] Restart(container::StopArgs),
     /// Remove one or more containers
-    Rm(container::RmArgs),
+    ["rm"] Rm(container::RmArgs),
     /// Block on one or more containers
-    Wait(container::NamesArgs),
+    ["wait"] Wait(container::NamesArgs),
     /// Rename an existing container
-    Rename(container::RenameArgs),
+    ["rename"] Rename(container::RenameArgs),
     /// List containers
-    #[command(alias = "list", alias = "ls")]
-    Ps(container::PsArgs),
+    ["ps", "list", "ls"] Ps(container::PsArgs),
     /// Fetch the logs of one or more containers
-    Logs(container::LogsArgs),
+    ["logs"] Logs(container::LogsArgs),
     /// Run a process in a running container
-    Exec(container::ExecArgs),
+    ["exec"] Exec(container::ExecArgs),
     /// Attach to a running container
-    Attach(container::AttachArgs),
+    ["attach"] Attach(container::AttachArgs),
     /// Display detailed information on one or more containers or images
-    Inspect(container::InspectArgs),
+    ["inspect"] Inspect(container::InspectArgs),
     /// Display the running processes of a container
-    Top(container::TopArgs),
+    ["top"] Top(container::TopArgs),
     /// List port mappings or a specific mapping for the container
-    Port(container::PortArgs),
+    ["port"] Port(container::PortArgs),
     /// Mount a working container's root filesystem
-    Mount(container::NamesArgs),
+    ["mount"] Mount(container::NamesArgs),
     /// Unmount working container's root filesystem
-    #[command(alias = "unmount")]
-    Umount(container::NamesArgs),
+    ["umount", "unmount"] Umount(container::NamesArgs),
     /// Manage containers
-    Container(container::ContainerCmd),
+    ["container"] Container(container::ContainerCmd),
     /// List images in local storage
-    Images(image::ImagesArgs),
+    ["images"] Images(image::ImagesArgs),
     /// Remove one or more images from local storage
-    Rmi(image::RmiArgs),
+    ["rmi"] Rmi(image::RmiArgs),
     /// Load image(s) from a tar archive
-    Load(image::LoadArgs),
+    ["load"] Load(image::LoadArgs),
     /// Import a tarball to create a filesystem image
-    Import(image::ImportArgs),
+    ["import"] Import(image::ImportArgs),
     /// Add an additional name to a local image
-    Tag(image::TagArgs),
+    ["tag"] Tag(image::TagArgs),
     /// Remove a name from a local image
-    Untag(image::UntagArgs),
+    ["untag"] Untag(image::UntagArgs),
     /// Show history of a specified image
-    History(image::HistoryArgs),
+    ["history"] History(image::HistoryArgs),
     /// Save image(s) to an archive
-    Save(image::SaveArgs),
+    ["save"] Save(image::SaveArgs),
     /// Export a container's filesystem contents as a tar archive
-    Export(image::ExportArgs),
+    ["export"] Export(image::ExportArgs),
     /// Pull an image from a registry
-    Pull(registry::PullArgs),
+    ["pull"] Pull(registry::PullArgs),
     /// Push an image to a specified destination
-    Push(registry::PushArgs),
+    ["push"] Push(registry::PushArgs),
     /// Log in to a container registry
-    Login(registry::LoginArgs),
+    ["login"] Login(registry::LoginArgs),
     /// Log out of a container registry
-    Logout(registry::LogoutArgs),
+    ["logout"] Logout(registry::LogoutArgs),
     /// Manage images
-    Image(image::ImageCmd),
+    ["image"] Image(image::ImageCmd),
     /// Run a command in a modified user namespace
-    Unshare(system::UnshareArgs),
+    ["unshare"] Unshare(system::UnshareArgs),
     /// Display the burrow version information
-    Version(system::VersionArgs),
+    ["version"] Version(system::VersionArgs),
     /// Display burrow related system information
-    Info(system::InfoArgs),
+    ["info"] Info(system::InfoArgs),
     /// Generate shell autocompletions
-    Completion(system::CompletionArgs),
+    ["completion"] Completion(system::CompletionArgs),
     /// Manage burrow
-    System(system::SystemCmd),
+    ["system"] System(system::SystemCmd),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
-    #[command(name = "__manpages", hide = true)]
-    Manpages { dir: std::path::PathBuf },
+    ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
-    #[command(name = "__monitor", hide = true)]
-    Monitor(system::MonitorArgs),
+    ["__monitor"] (hide) Monitor(system::MonitorArgs),
+}
+
+/// The parse tree: the root with the global options, and every subcommand deferred. Building
+/// clap's whole derived tree (70-odd commands, hundreds of options) cost a measurable share
+/// of a `run`; the derived `Cli::command()` stays the reference for help, man pages and
+/// completions, and a test checks both trees parse alike.
+fn lean_command() -> clap::Command {
+    let root = clap::Command::new("burrow")
+        .bin_name("burrow")
+        .version(env!("CARGO_PKG_VERSION"))
+        .disable_help_subcommand(true)
+        .subcommand_required(true)
+        .arg_required_else_help(true);
+    lean_subcommands(Globals::augment_args(root))
+}
+
+fn parse_lean<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let mut cmd = lean_command();
+    let parsed = cmd
+        .try_get_matches_from_mut(args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    // Not dropped: the process exits soon and freeing it costs time for nothing.
+    std::mem::forget(cmd);
+    parsed
 }
 
 fn main() {
@@ -143,16 +203,10 @@ fn main() {
     // print; a command-line tool should end quietly like podman.
     // SAFETY: setting a signal disposition before anything else runs.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    // The plain command tree parses; the one decorated with podman's help layout and
-    // examples (a second copy of the tree) is built only when help is asked for: every
-    // `run` pays for parsing, so it stays lean. The tree is not dropped either: the process
-    // exits soon and freeing a few thousand small allocations costs measurable time.
-    let mut cmd = <Cli as clap::CommandFactory>::command();
-    let parsed = cmd
-        .try_get_matches_from_mut(std::env::args_os())
-        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
-    std::mem::forget(cmd);
-    let cli = match parsed {
+    // The lean tree parses (only the invoked subcommand's arguments get built); the one
+    // decorated with podman's help layout and examples is built only when help is asked for:
+    // every `run` pays for parsing, so it stays lean.
+    let cli = match parse_lean(std::env::args_os()) {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -166,12 +220,13 @@ fn main() {
         }
     };
     let globals = libpod::runtime::GlobalOptions {
-        root: cli.root,
-        runroot: cli.runroot,
-        storage_driver: cli.storage_driver,
+        root: cli.globals.root.clone(),
+        runroot: cli.globals.runroot.clone(),
+        storage_driver: cli.globals.storage_driver.clone(),
     };
-    let _ = (&cli.log_level, &cli.events_backend, &cli.cgroup_manager);
-    if cli.noout {
+    let g = &cli.globals;
+    let _ = (&g.log_level, &g.events_backend, &g.cgroup_manager);
+    if g.noout {
         // podman's --noout: the command runs, its standard output goes nowhere.
         if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
             // SAFETY: replaces fd 1 of this single-threaded process before anything is printed.
@@ -182,7 +237,7 @@ fn main() {
         Command::Version(a) => system::version(a),
         Command::Completion(a) => system::completion(a),
         Command::Unshare(a) => system::unshare(&globals, a),
-        Command::Manpages { dir } => manpages::write_all(&dir),
+        Command::Manpages(a) => manpages::write_all(&a.dir),
         Command::Login(a) => registry::login(a),
         Command::Logout(a) => registry::logout(a),
         cmd => match libpod::Runtime::open(&globals) {
@@ -237,7 +292,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::System(c) => system::group(rt, c),
         Command::Version(_)
         | Command::Unshare(_)
-        | Command::Manpages { .. }
+        | Command::Manpages(_)
         | Command::Login(_)
         | Command::Logout(_)
         | Command::Completion(_) => Ok(0),
@@ -253,5 +308,70 @@ mod tests {
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
         crate::help::command().debug_assert();
+        super::lean_command().debug_assert();
+    }
+
+    /// The lean parse tree accepts and refuses exactly what the full derived tree does.
+    #[test]
+    fn lean_tree_parses_like_the_full_tree() {
+        let full = |argv: &[&str]| {
+            let r = super::Cli::command()
+                .try_get_matches_from(argv)
+                .and_then(|m| <super::Cli as clap::FromArgMatches>::from_arg_matches(&m));
+            match r {
+                Ok(c) => format!("{c:?}"),
+                Err(e) => format!("error {:?}", e.kind()),
+            }
+        };
+        let lean = |argv: &[&str]| match super::parse_lean(argv) {
+            Ok(c) => format!("{c:?}"),
+            Err(e) => format!("error {:?}", e.kind()),
+        };
+        let samples: &[&[&str]] = &[
+            &["burrow"],
+            &[
+                "burrow", "run", "--rm", "-it", "-e", "A=1", "busybox", "sh", "-c", "echo hi",
+            ],
+            &["burrow", "--root", "/x", "ps", "-a", "--format", "{{.ID}}"],
+            &["burrow", "ls", "-q"],
+            &["burrow", "container", "ls", "-a"],
+            &["burrow", "image", "ls", "--digests"],
+            &["burrow", "unmount", "c1"],
+            &["burrow", "pull", "--tls-verify=false", "127.0.0.1:5000/a"],
+            &["burrow", "run", "--bogus", "busybox"],
+            &["burrow", "nosuchcommand"],
+            &["burrow", "--version"],
+            &["burrow", "__manpages", "/tmp/m"],
+            &["burrow", "system", "info"],
+            &["burrow", "exec", "-it", "c1", "sh"],
+        ];
+        for argv in samples {
+            assert_eq!(lean(argv), full(argv), "{argv:?}");
+        }
+        // Every subcommand and alias of the full tree exists in the lean one, with the same
+        // arguments once built.
+        let mut lean_cmd = super::lean_command();
+        lean_cmd.build();
+        let mut full_cmd = super::Cli::command();
+        full_cmd.build();
+        for sub in full_cmd.get_subcommands() {
+            let l = lean_cmd
+                .find_subcommand(sub.get_name())
+                .unwrap_or_else(|| panic!("{} missing", sub.get_name()));
+            let aliases =
+                |c: &clap::Command| c.get_all_aliases().map(str::to_string).collect::<Vec<_>>();
+            assert_eq!(aliases(l), aliases(sub), "{}", sub.get_name());
+            let mut l = l.clone();
+            l.build();
+            let ids = |c: &clap::Command| {
+                let mut v: Vec<String> =
+                    c.get_arguments().map(|a| a.get_id().to_string()).collect();
+                v.sort();
+                v
+            };
+            let mut f = sub.clone();
+            f.build();
+            assert_eq!(ids(&l), ids(&f), "{}", sub.get_name());
+        }
     }
 }

@@ -111,6 +111,12 @@ pub fn group(rt: &libpod::Runtime, c: SystemCmd) -> Outcome {
 }
 
 #[derive(Args, Debug)]
+pub struct ManpagesArgs {
+    /// Directory to write the pages to
+    pub dir: std::path::PathBuf,
+}
+
+#[derive(Args, Debug)]
 pub struct MonitorArgs {
     #[arg(long = "report-fd")]
     pub report_fd: i32,
