@@ -140,6 +140,11 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("image tree", "burrow image tree busybox"),
     (
+        "build",
+        "burrow build -t myapp .\n  burrow build -f Containerfile.dev --build-arg VERSION=1.2 -t myapp:dev .\n  burrow build --target builder --no-cache -t myapp-builder .",
+    ),
+    ("image build", "burrow image build -t myapp ."),
+    (
         "image mount",
         "burrow unshare sh -c 'ls $(burrow image mount busybox)'\n  burrow image mount",
     ),
@@ -176,6 +181,111 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("image exists", "burrow image exists busybox && echo there"),
     ("system info", "burrow system info --format json"),
+    ("system df", "burrow system df\n  burrow system df -v"),
+    (
+        "system prune",
+        "burrow system prune -f\n  burrow system prune -a --volumes -f",
+    ),
+    ("system reset", "burrow system reset -f"),
+    ("system migrate", "burrow system migrate"),
+    (
+        "system check",
+        "burrow system check\n  burrow system check --repair",
+    ),
+    (
+        "system doctor",
+        "burrow system doctor\n  burrow system doctor --format json",
+    ),
+    ("system events", "burrow system events --stream=false"),
+    (
+        "events",
+        "burrow events\n  burrow events --stream=false --filter event=died --format json",
+    ),
+    ("pause", "burrow pause box"),
+    ("unpause", "burrow unpause box"),
+    ("update", "burrow update --memory 512m --cpus 1.5 box"),
+    (
+        "stats",
+        "burrow stats --no-stream\n  burrow stats --no-stream --format json box",
+    ),
+    (
+        "cp",
+        "burrow cp box:/etc/hostname ./hostname\n  burrow cp ./config box:/etc/app/\n  burrow cp box:/var/log - > logs.tar",
+    ),
+    (
+        "commit",
+        "burrow commit box localhost/mybox:1\n  burrow commit -c 'CMD [\"sh\"]' -m \"configured\" box localhost/mybox:2",
+    ),
+    (
+        "diff",
+        "burrow diff box\n  burrow diff --format json busybox",
+    ),
+    (
+        "volume",
+        "burrow volume create data\n  burrow run -v data:/data busybox ls /data",
+    ),
+    (
+        "volume create",
+        "burrow volume create data\n  burrow volume create --label app=web --opt type=tmpfs --opt device=tmpfs --opt o=size=64m scratch",
+    ),
+    (
+        "volume ls",
+        "burrow volume ls\n  burrow volume ls --filter dangling=true -q",
+    ),
+    (
+        "volume inspect",
+        "burrow volume inspect data\n  burrow volume inspect --format \"{{.Mountpoint}}\" data",
+    ),
+    (
+        "volume rm",
+        "burrow volume rm data\n  burrow volume rm -f data",
+    ),
+    ("volume prune", "burrow volume prune -f"),
+    ("volume exists", "burrow volume exists data && echo there"),
+    (
+        "volume import",
+        "burrow volume import data backup.tar\n  gzip -dc backup.tgz | burrow volume import data -",
+    ),
+    ("volume export", "burrow volume export data -o backup.tar"),
+    (
+        "pod",
+        "burrow pod create --name web -p 8080:80\n  burrow run -d --pod web busybox httpd -f -p 80\n  burrow pod ps",
+    ),
+    (
+        "pod create",
+        "burrow pod create --name web -p 8080:80\n  burrow pod create --name app --share net,ipc --hostname app.local --label env=dev\n  burrow pod create --infra=false batch",
+    ),
+    ("pod start", "burrow pod start web\n  burrow pod start -a"),
+    ("pod stop", "burrow pod stop web\n  burrow pod stop -t 2 -a"),
+    ("pod restart", "burrow pod restart web"),
+    (
+        "pod kill",
+        "burrow pod kill web\n  burrow pod kill -s TERM web",
+    ),
+    ("pod pause", "burrow pod pause web"),
+    ("pod unpause", "burrow pod unpause web"),
+    (
+        "pod rm",
+        "burrow pod rm web\n  burrow pod rm -f web\n  burrow pod rm -f -a",
+    ),
+    ("pod prune", "burrow pod prune -f"),
+    (
+        "pod ps",
+        "burrow pod ps\n  burrow pod ps --filter status=running -q\n  burrow pod ps --format \"{{.Name}} {{.Status}}\"",
+    ),
+    (
+        "pod inspect",
+        "burrow pod inspect web\n  burrow pod inspect --format \"{{.State}}\" web",
+    ),
+    (
+        "pod top",
+        "burrow pod top web\n  burrow pod top web pid args",
+    ),
+    ("pod exists", "burrow pod exists web && echo there"),
+    (
+        "pod logs",
+        "burrow pod logs web\n  burrow pod logs -c web-server --tail 10 web",
+    ),
     (
         "version",
         "burrow version\n  burrow version --format \"{{.Client.Version}}\"",

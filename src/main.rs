@@ -9,7 +9,7 @@ mod template;
 
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
-use commands::{container, image, registry, system};
+use commands::{build, container, events, files, image, pod, registry, resources, system, volume};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -49,7 +49,7 @@ pub(crate) struct Globals {
     /// Do not output to stdout
     #[arg(long, global = true)]
     noout: bool,
-    /// Events backend to use (accepted for compatibility; burrow records no events yet)
+    /// Events backend to use (file; accepted for compatibility)
     #[arg(long = "events-backend", global = true, value_name = "VALUE")]
     events_backend: Option<String>,
     /// Cgroup manager to use (cgroupfs; accepted for compatibility)
@@ -120,6 +120,16 @@ command_table! {
     ["top"] Top(container::TopArgs),
     /// List port mappings or a specific mapping for the container
     ["port"] Port(container::PortArgs),
+    /// Pause all the processes in one or more containers
+    ["pause"] Pause(resources::PauseArgs),
+    /// Unpause the processes in one or more containers
+    ["unpause"] Unpause(resources::PauseArgs),
+    /// Update resource limits of a container
+    ["update"] Update(resources::UpdateArgs),
+    /// Display a live stream of container resource usage statistics
+    ["stats"] Stats(resources::StatsArgs),
+    /// Monitor burrow events
+    ["events"] Events(events::EventsArgs),
     /// Mount a working container's root filesystem
     ["mount"] Mount(container::NamesArgs),
     /// Unmount working container's root filesystem
@@ -144,6 +154,16 @@ command_table! {
     ["save"] Save(image::SaveArgs),
     /// Export a container's filesystem contents as a tar archive
     ["export"] Export(image::ExportArgs),
+    /// Copy files/folders between a container and the local filesystem
+    ["cp"] Cp(files::CpArgs),
+    /// Create new image based on the changed container
+    ["commit"] Commit(files::CommitArgs),
+    /// Display the changes to the object's file system
+    ["diff"] Diff(files::DiffArgs),
+    /// Manage volumes
+    ["volume"] Volume(volume::VolumeCmd),
+    /// Manage pods
+    ["pod"] Pod(pod::PodCmd),
     /// Pull an image from a registry
     ["pull"] Pull(registry::PullArgs),
     /// Push an image to a specified destination
@@ -152,6 +172,8 @@ command_table! {
     ["login"] Login(registry::LoginArgs),
     /// Log out of a container registry
     ["logout"] Logout(registry::LogoutArgs),
+    /// Build an image using instructions from Containerfiles
+    ["build"] Build(build::BuildArgs),
     /// Manage images
     ["image"] Image(image::ImageCmd),
     /// Run a command in a modified user namespace
@@ -168,6 +190,8 @@ command_table! {
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
     ["__monitor"] (hide) Monitor(system::MonitorArgs),
+    /// The pause program of a pod's infra container (internal)
+    ["__infra"] (hide) Infra(pod::InfraArgs),
 }
 
 /// The parse tree: the root with the global options, and every subcommand deferred. Building
@@ -238,8 +262,14 @@ fn main() {
         Command::Completion(a) => system::completion(a),
         Command::Unshare(a) => system::unshare(&globals, a),
         Command::Manpages(a) => manpages::write_all(&a.dir),
+        // Already inside the pod's namespaces: must not join or open anything.
+        Command::Infra(_) => libpod::pod::infra_main(),
         Command::Login(a) => registry::login(a),
         Command::Logout(a) => registry::logout(a),
+        Command::System(c) if c.doctor().is_some() => match c.doctor() {
+            Some(a) => commands::maintenance::doctor(a),
+            None => Ok(0),
+        },
         cmd => match libpod::Runtime::open(&globals) {
             Ok(rt) => dispatch(&rt, cmd),
             Err(e) => Err(commands::Failure::from(e)),
@@ -272,6 +302,11 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Inspect(a) => container::inspect(rt, a),
         Command::Top(a) => container::top(rt, a),
         Command::Port(a) => container::port(rt, a),
+        Command::Pause(a) => resources::pause(rt, a),
+        Command::Unpause(a) => resources::unpause(rt, a),
+        Command::Update(a) => resources::update(rt, a),
+        Command::Stats(a) => resources::stats(rt, a),
+        Command::Events(a) => events::events(rt, a),
         Command::Mount(a) => container::mount(rt, a),
         Command::Umount(a) => container::umount(rt, a),
         Command::Container(c) => container::group(rt, c),
@@ -284,6 +319,12 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::History(a) => image::history(rt, a),
         Command::Save(a) => image::save(rt, a),
         Command::Export(a) => image::export(rt, a),
+        Command::Cp(a) => files::cp(rt, a),
+        Command::Commit(a) => files::commit(rt, a),
+        Command::Diff(a) => files::diff(rt, a),
+        Command::Volume(c) => volume::group(rt, c),
+        Command::Pod(c) => pod::group(rt, c),
+        Command::Build(a) => build::build(rt, a),
         Command::Image(c) => image::group(rt, c),
         Command::Pull(a) => registry::pull(rt, a),
         Command::Push(a) => registry::push(rt, a),
@@ -293,6 +334,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Version(_)
         | Command::Unshare(_)
         | Command::Manpages(_)
+        | Command::Infra(_)
         | Command::Login(_)
         | Command::Logout(_)
         | Command::Completion(_) => Ok(0),

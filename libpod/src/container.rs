@@ -39,14 +39,21 @@ impl Status {
     }
 }
 
-/// `-v host:ctr[:opts]` and `--tmpfs ctr[:opts]`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `-v`, `--mount`, `--tmpfs` and the image's VOLUME entries.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mount {
-    /// "bind" or "tmpfs".
+    /// "bind", "tmpfs", "volume" (source is the volume's `_data`) or "image".
     pub kind: String,
     pub source: PathBuf,
     pub destination: PathBuf,
     pub options: Vec<String>,
+    /// The volume's name ("volume"), or the image's ID ("image").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Set at start for a volume still waiting for its first copy-up: the child fills it
+    /// with what the image has at the destination before mounting it.
+    #[serde(skip)]
+    pub copy_up: bool,
 }
 
 impl Mount {
@@ -153,13 +160,30 @@ pub struct ContainerConfig {
     pub restart: RestartPolicy,
     pub auto_remove: bool,
     pub ulimits: Vec<Ulimit>,
-    /// "none" for loopback only (the default until networking lands), "host", "slirp4netns".
+    /// `--network` as podman spells it (network::NetworkMode): "slirp4netns[:OPTIONS]" (the
+    /// default), "pasta[:OPTIONS]", "none", "host", "container:ID", "ns:PATH".
     pub network: String,
-    /// `-p`: host ports forwarded into the container (slirp4netns only).
+    /// `-p` and `-P`: host ports forwarded into the container (slirp4netns or pasta).
     pub ports: Vec<network::PortMapping>,
+    /// `--dns`: the nameservers of /etc/resolv.conf (empty: the network's own); ["none"]: no
+    /// generated resolv.conf at all, the image's stays.
+    pub dns: Vec<String>,
+    pub dns_search: Vec<String>,
+    pub dns_options: Vec<String>,
+    /// `--add-host NAME:IP`, validated, in the order given.
+    pub add_hosts: Vec<String>,
     pub log_path: PathBuf,
     pub stdin_open: bool,
     pub preserve_fds: u32,
+    /// --memory, --cpus, --pids-limit, --shm-size...: enforced through a cgroup at start.
+    pub resources: crate::cgroups::Resources,
+    /// The id of the pod this container belongs to (`--pod`), empty for none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub pod: String,
+    /// The pod's infra container: burrow's own pause process holding the pod's namespaces,
+    /// with no image.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub infra: bool,
 }
 
 /// One row of the containers table.
@@ -192,6 +216,11 @@ impl ContainerConfig {
     /// `--network slirp4netns[:options]`: user-mode networking with published ports.
     pub fn uses_slirp(&self) -> bool {
         self.network == "slirp4netns" || self.network.starts_with("slirp4netns:")
+    }
+
+    /// The stored `--network`, parsed (it was validated at create).
+    pub fn network_mode(&self) -> Result<network::NetworkMode, network::NetworkError> {
+        network::NetworkMode::parse(&self.network)
     }
 
     /// The container's capability set: defaults, --cap-add, --cap-drop, --privileged.

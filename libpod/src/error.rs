@@ -25,12 +25,18 @@ pub enum LibpodError {
     UserNamespace(String),
     #[error("{0}")]
     Network(#[from] network::NetworkError),
+    #[error("{0}")]
+    Cgroup(#[from] crate::cgroups::CgroupError),
     #[error("no container with name or ID \"{0}\" found: no such container")]
     NoSuchContainer(String),
     #[error(
         "the container name \"{0}\" is already in use by {1}. You have to remove that container to be able to reuse that name: that name is already in use, or use --replace to instruct burrow to do so."
     )]
     NameInUse(String, String),
+    #[error("no pod with name or ID {0} found: no such pod")]
+    NoSuchPod(String),
+    #[error("no volume with name \"{0}\" found: no such volume")]
+    NoSuchVolume(String),
     #[error("{0}")]
     InvalidArgument(String),
     #[error("{0}")]

@@ -4,18 +4,24 @@
 //! prints to the terminal except a container's own output.
 
 pub mod attach;
+pub mod build;
+pub mod cgroups;
 pub mod config;
 pub mod container;
+pub mod doctor;
 pub mod error;
+pub mod events;
 pub mod executor;
 pub mod logs;
 pub mod paths;
+pub mod pod;
 pub mod registry;
 pub mod runtime;
 pub mod security;
 pub mod state;
 pub mod supervise;
 pub mod userns;
+pub mod volume;
 
 pub use container::{Container, ContainerConfig, Status};
 pub use error::{LibpodError, Result};

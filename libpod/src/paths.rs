@@ -65,6 +65,10 @@ impl Paths {
     pub fn userdata_dir(&self, id: &str) -> PathBuf {
         self.container_run_dir(id).join("userdata")
     }
+    /// A volume's directory; its contents are in `_data` beneath it, as in podman.
+    pub fn volume_dir(&self, name: &str) -> PathBuf {
+        self.data.join("volumes").join(name)
+    }
     pub fn pause_pid(&self) -> PathBuf {
         self.run.join("pause.pid")
     }

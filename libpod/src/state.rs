@@ -11,6 +11,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::container::{Container, ContainerConfig, ContainerState, Status};
 use crate::error::{LibpodError, Result};
 
+mod pods;
+mod volumes;
+
 const MIGRATIONS: &[&str] = &[
     // 1: containers
     "CREATE TABLE containers (
@@ -30,9 +33,25 @@ const MIGRATIONS: &[&str] = &[
         stopped_by_user INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX containers_created ON containers(created);",
+    // 2: named volumes (the volume's directory lives under the data root; this row is its
+    // metadata: driver, labels, options, whether copy-up from an image already happened)
+    "CREATE TABLE volumes (
+        name TEXT PRIMARY KEY,
+        created INTEGER NOT NULL,
+        config TEXT NOT NULL
+    );",
+    // 3: pods, and each container's pod (empty: none), indexed for a pod's member list
+    "CREATE TABLE pods (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created INTEGER NOT NULL,
+        config TEXT NOT NULL
+    );
+    ALTER TABLE containers ADD COLUMN pod_id TEXT NOT NULL DEFAULT '';
+    CREATE INDEX containers_pod ON containers(pod_id);",
 ];
 
-const COLUMNS: &str = "id, name, created, config, status, pid, pid_start, monitor_pid, started, finished, exit_code, oom_killed, restart_count, stopped_by_user";
+pub(super) const COLUMNS: &str = "id, name, created, config, status, pid, pid_start, monitor_pid, started, finished, exit_code, oom_killed, restart_count, stopped_by_user";
 
 pub struct State {
     conn: Connection,
@@ -122,9 +141,9 @@ impl State {
         let config = serde_json::to_string(&c.config)
             .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
         let res = self.conn.prepare_cached(
-            "INSERT INTO containers (id, name, created, config, status) VALUES (?1, ?2, ?3, ?4, 'created')",
+            "INSERT INTO containers (id, name, created, config, status, pod_id) VALUES (?1, ?2, ?3, ?4, 'created', ?5)",
         )
-        .and_then(|mut st| st.execute(params![c.id, c.name, c.created, config]));
+        .and_then(|mut st| st.execute(params![c.id, c.name, c.created, config, c.config.pod]));
         match res {
             Ok(_) => Ok(()),
             Err(rusqlite::Error::SqliteFailure(e, _))
@@ -204,7 +223,8 @@ impl State {
         started: i64,
     ) -> Result<()> {
         self.exec(
-            "UPDATE containers SET status='running', pid=?2, pid_start=?3, monitor_pid=?4, started=?5, exit_code=0, oom_killed=0 WHERE id=?1",
+            // A start clears stopped_by_user in the same write (one WAL commit per start).
+            "UPDATE containers SET status='running', pid=?2, pid_start=?3, monitor_pid=?4, started=?5, exit_code=0, oom_killed=0, stopped_by_user=0 WHERE id=?1",
             params![id, pid, pid_start as i64, monitor_pid, started],
         )
     }
@@ -270,6 +290,16 @@ impl State {
         self.exec("DELETE FROM containers WHERE id=?1", params![id])
     }
 
+    /// Replaces a container's stored config (`update`).
+    pub fn update_config(&self, id: &str, config: &ContainerConfig) -> Result<()> {
+        let config = serde_json::to_string(config)
+            .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
+        self.exec(
+            "UPDATE containers SET config=?2 WHERE id=?1",
+            params![id, config],
+        )
+    }
+
     fn exec(&self, sql: &str, p: impl rusqlite::Params) -> Result<()> {
         self.conn
             .prepare_cached(sql)
@@ -292,7 +322,7 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         .create(dir)
 }
 
-fn row_to_container(r: &rusqlite::Row<'_>) -> rusqlite::Result<Container> {
+pub(super) fn row_to_container(r: &rusqlite::Row<'_>) -> rusqlite::Result<Container> {
     let config: String = r.get(3)?;
     let config: ContainerConfig = serde_json::from_str(&config).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))

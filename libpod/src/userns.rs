@@ -170,7 +170,7 @@ fn parse_subid(text: &str, user: &str, uid: u32) -> Option<IdRange> {
         .find(|r| r.count > 0)
 }
 
-fn find_setuid_helper(name: &str) -> Result<PathBuf> {
+pub(crate) fn find_setuid_helper(name: &str) -> Result<PathBuf> {
     let candidates = ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"];
     let path = candidates
         .iter()

@@ -1,12 +1,27 @@
-//! Rootless networking: `-p` port mappings and slirp4netns (user-mode networking for a
-//! container's network namespace, with port forwarding through its JSON API socket).
+//! Rootless networking: `--network` modes, `-p` port mappings, and the helpers that serve a
+//! container's network namespace (slirp4netns with port forwarding through its JSON API
+//! socket; passt's pasta), plus the generated /etc/hosts and /etc/resolv.conf.
 //! Knows nothing of containers or libpod: it is given a pid whose network namespace to serve.
+//!
+//! `slirp4netns:port_handler=rootlesskit` (podman's default) is accepted but forwards through
+//! slirp4netns's API as well: there is no rootlessport here.
 
+mod etc;
+mod mode;
+mod pasta;
 mod ports;
+mod service;
 mod slirp;
 
+pub use etc::{HostEntry, hosts_file, parse_add_host, resolv_conf};
+pub use mode::{DEFAULT_MODE, NetworkMode, SlirpOptions};
+pub use pasta::{PASTA_DNS, Pasta, StartingPasta};
 pub use ports::{PortMapping, Protocol, check_host_port_free, parse_port, pick_free_port};
-pub use slirp::{SLIRP_DNS, Slirp};
+pub use service::{NetService, StartingNet, start};
+pub use slirp::{Slirp, StartingSlirp};
+
+/// The resolver slirp4netns answers on with its default network.
+pub const SLIRP_DNS: &str = "10.0.2.3";
 
 use std::path::PathBuf;
 
@@ -14,6 +29,10 @@ use std::path::PathBuf;
 pub enum NetworkError {
     #[error("invalid port mapping \"{spec}\": {why}")]
     InvalidPort { spec: String, why: String },
+    #[error("invalid network mode \"{mode}\": {why}")]
+    InvalidMode { mode: String, why: String },
+    #[error("invalid --add-host \"{spec}\": {why}")]
+    InvalidHost { spec: String, why: String },
     #[error("cannot publish host port {addr}: bind: address already in use")]
     PortInUse { addr: String },
     #[error("cannot bind host port {addr}: {source}")]
@@ -21,13 +40,15 @@ pub enum NetworkError {
         addr: String,
         source: std::io::Error,
     },
-    #[error("slirp4netns: {what}: {source}")]
+    #[error("{what}: {source}")]
     Io {
         what: String,
         source: std::io::Error,
     },
     #[error("slirp4netns failed to start: {0}")]
     SlirpFailed(String),
+    #[error("pasta failed: {0}")]
+    PastaFailed(String),
     #[error("slirp4netns API socket {}: {why}", path.display())]
     Api { path: PathBuf, why: String },
 }

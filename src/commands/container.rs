@@ -44,9 +44,15 @@ pub struct CreateArgs {
     /// Add annotations to container (key=value)
     #[arg(long)]
     annotation: Vec<String>,
-    /// Bind mount a volume into the container (HOST-DIR:CONTAINER-DIR[:OPTIONS])
+    /// Bind mount a volume into the container (HOST-DIR|VOLUME-NAME:CONTAINER-DIR[:OPTIONS])
     #[arg(short = 'v', long = "volume")]
     volume: Vec<String>,
+    /// Attach a filesystem mount to the container (type=bind|volume|tmpfs|image,src=,dst=,...)
+    #[arg(long)]
+    mount: Vec<String>,
+    /// Mount volumes from the specified container(s) (CONTAINER[:ro|rw])
+    #[arg(long = "volumes-from")]
+    volumes_from: Vec<String>,
     /// Mount a temporary filesystem (tmpfs) into a container
     #[arg(long)]
     tmpfs: Vec<String>,
@@ -92,12 +98,30 @@ pub struct CreateArgs {
     /// Ulimit options
     #[arg(long)]
     ulimit: Vec<String>,
-    /// Connect a container to a network (none, host, slirp4netns)
+    /// Connect a container to a network (slirp4netns[:OPTIONS], pasta[:OPTIONS], none, host, container:NAME, ns:PATH)
     #[arg(long, alias = "net")]
     network: Option<String>,
+    /// Run container in an existing pod, or in a new one (new:NAME) that gets -p and --network
+    #[arg(long)]
+    pod: Option<String>,
     /// Publish a container's port, or a range of ports, to the host
     #[arg(short = 'p', long)]
     publish: Vec<String>,
+    /// Publish all exposed ports to random ports on the host interfaces
+    #[arg(short = 'P', long = "publish-all")]
+    publish_all: bool,
+    /// Set custom DNS servers ("none": keep the image's /etc/resolv.conf)
+    #[arg(long)]
+    dns: Vec<String>,
+    /// Set custom DNS search domains
+    #[arg(long = "dns-search")]
+    dns_search: Vec<String>,
+    /// Set custom DNS options
+    #[arg(long = "dns-option", alias = "dns-opt")]
+    dns_option: Vec<String>,
+    /// Add a custom host-to-IP mapping (host:ip)
+    #[arg(long = "add-host")]
+    add_host: Vec<String>,
     /// If a container with the same name exists, replace it
     #[arg(long)]
     replace: bool,
@@ -120,6 +144,10 @@ pub struct CreateArgs {
     registry: super::registry::RegistryArgs,
     #[command(flatten)]
     platform: super::registry::PlatformArgs,
+    #[command(flatten)]
+    limits: super::resources::LimitArgs,
+    #[command(flatten)]
+    process_limits: super::resources::ProcessLimitArgs,
     /// Image to run
     image: String,
     /// Command and arguments
@@ -130,6 +158,7 @@ pub struct CreateArgs {
 impl From<CreateArgs> for CreateOptions {
     fn from(a: CreateArgs) -> CreateOptions {
         CreateOptions {
+            resources: super::resources::options(&a.limits, Some(&a.process_limits)),
             image: a.image,
             command: a.command,
             name: a.name,
@@ -144,6 +173,8 @@ impl From<CreateArgs> for CreateOptions {
             label_files: a.label_file,
             annotations: a.annotation,
             volumes: a.volume,
+            mounts: a.mount,
+            volumes_from: a.volumes_from,
             tmpfs: a.tmpfs,
             read_only: a.read_only,
             read_only_tmpfs: a.read_only_tmpfs,
@@ -161,9 +192,47 @@ impl From<CreateArgs> for CreateOptions {
             ulimits: a.ulimit,
             network: a.network,
             publish: a.publish,
+            publish_all: a.publish_all,
+            dns: a.dns,
+            dns_search: a.dns_search,
+            dns_options: a.dns_option,
+            add_hosts: a.add_host,
             replace: a.replace,
             cidfile: a.cidfile,
             preserve_fds: a.preserve_fds,
+            pod: a.pod,
+        }
+    }
+}
+
+/// `--pod new:NAME`: creates the pod first, giving it the container's -p and --network (as
+/// podman does); returns its id so a failed create can take it away again.
+fn new_pod(rt: &Runtime, a: &mut CreateArgs) -> Result<Option<String>, Failure> {
+    let Some(name) = a.pod.as_deref().and_then(|p| p.strip_prefix("new:")) else {
+        return Ok(None);
+    };
+    let opts = libpod::runtime::PodCreateOptions {
+        name: Some(name.to_string()),
+        publish: std::mem::take(&mut a.publish),
+        network: a.network.take(),
+        infra: true,
+        ..Default::default()
+    };
+    let pod = rt.pod_create(&opts)?;
+    a.pod = Some(pod.id.clone());
+    Ok(Some(pod.id))
+}
+
+/// `create` with `--pod new:NAME` handled: nothing is left behind when the create fails.
+fn create_container(rt: &Runtime, mut a: CreateArgs) -> Result<Container, Failure> {
+    let pod = new_pod(rt, &mut a)?;
+    match rt.create(&a.into()) {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            if let Some(id) = pod {
+                let _ = rt.pod_remove(&id, true);
+            }
+            Err(e.into())
         }
     }
 }
@@ -199,7 +268,7 @@ fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
 pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
     let interactive = a.create.interactive;
     ensure_image(rt, &mut a.create)?;
-    let c = rt.create(&a.create.into())?;
+    let c = create_container(rt, a.create)?;
     if a.detach {
         rt.start_detached(&c)?;
         println!("{}", c.id);
@@ -216,7 +285,7 @@ pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
 
 pub fn create(rt: &Runtime, mut a: CreateArgs) -> Outcome {
     ensure_image(rt, &mut a)?;
-    let c = rt.create(&a.into())?;
+    let c = create_container(rt, a)?;
     println!("{}", c.id);
     Ok(0)
 }
@@ -431,6 +500,9 @@ pub struct PsArgs {
     /// Pretty-print containers to JSON or using a Go template
     #[arg(long)]
     format: Option<String>,
+    /// Display the pods the containers are associated with
+    #[arg(long)]
+    pod: bool,
 }
 
 fn command_line(c: &Container) -> String {
@@ -475,7 +547,7 @@ fn ps_json(c: &Container, no_trunc: bool) -> Value {
         "Exited": c.status() == Status::Exited,
         "AutoRemove": c.config.auto_remove,
         "Restarts": c.state.restart_count,
-        "Pod": "",
+        "Pod": if no_trunc { c.config.pod.as_str() } else { &c.config.pod[..12.min(c.config.pod.len())] },
         "PodName": "",
         "Networks": [],
     })
@@ -550,10 +622,24 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
         }
         return Ok(0);
     }
+    // Pod names only when a pod exists: the common `ps` reads no pods table.
+    let pod_names: std::collections::HashMap<String, String> =
+        if list.iter().any(|c| !c.config.pod.is_empty()) {
+            rt.pods()?.into_iter().map(|p| (p.id, p.name)).collect()
+        } else {
+            Default::default()
+        };
+    let pod_name = |c: &Container| pod_names.get(&c.config.pod).cloned().unwrap_or_default();
     if let Some(fmt) = &a.format {
         return print_formatted(
             fmt,
-            list.iter().map(|c| ps_json(c, a.no_trunc)).collect(),
+            list.iter()
+                .map(|c| {
+                    let mut v = ps_json(c, a.no_trunc);
+                    v["PodName"] = Value::String(pod_name(c));
+                    v
+                })
+                .collect(),
             &ps_header,
         );
     }
@@ -570,6 +656,9 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
         .map(String::from)
         .to_vec(),
     ];
+    if a.pod {
+        rows[0].extend(["POD ID".to_string(), "PODNAME".to_string()]);
+    }
     for c in &list {
         let mut cmd = command_line(c);
         if !a.no_trunc && cmd.chars().count() > 17 {
@@ -588,6 +677,17 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
             ports_text(c),
             c.name.clone(),
         ]);
+        if a.pod {
+            let id = &c.config.pod;
+            let id = if a.no_trunc {
+                id.as_str()
+            } else {
+                &id[..12.min(id.len())]
+            };
+            if let Some(row) = rows.last_mut() {
+                row.extend([id.to_string(), pod_name(c)]);
+            }
+        }
     }
     print_table(&rows);
     Ok(0)
@@ -703,7 +803,7 @@ pub struct LogsArgs {
     names: Vec<String>,
 }
 
-fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, Failure> {
+pub(crate) fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, Failure> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Ok(t);
     }
@@ -1047,6 +1147,12 @@ enum ContainerSub {
     /// Unmount working container's root filesystem
     #[command(alias = "unmount")]
     Umount(NamesArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(super::files::CpArgs),
+    /// Create new image based on the changed container
+    Commit(super::files::CommitArgs),
+    /// Inspect changes to the container's file systems
+    Diff(super::files::DiffArgs),
 }
 
 #[derive(Args, Debug)]
@@ -1078,5 +1184,8 @@ pub fn group(rt: &Runtime, c: ContainerCmd) -> Outcome {
         ContainerSub::Mount(a) => mount(rt, a),
         ContainerSub::Attach(a) => attach(rt, a),
         ContainerSub::Umount(a) => umount(rt, a),
+        ContainerSub::Cp(a) => super::files::cp(rt, a),
+        ContainerSub::Commit(a) => super::files::commit(rt, a),
+        ContainerSub::Diff(a) => super::files::diff(rt, a),
     }
 }

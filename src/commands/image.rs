@@ -386,6 +386,10 @@ enum ImageSub {
     /// Unmount an image's root filesystem
     #[command(alias = "umount")]
     Unmount(ImageUnmountArgs),
+    /// Inspect changes to the image's file systems
+    Diff(super::files::DiffArgs),
+    /// Build an image using instructions from Containerfiles
+    Build(Box<super::build::BuildArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -428,6 +432,8 @@ pub fn group(rt: &Runtime, c: ImageCmd) -> Outcome {
             }
         }
         ImageSub::Exists(a) => Ok(if rt.image(&a.name).is_ok() { 0 } else { 1 }),
+        ImageSub::Diff(a) => super::files::diff(rt, a),
+        ImageSub::Build(a) => super::build::build(rt, *a),
         ImageSub::Untag(a) => untag(rt, a),
         ImageSub::Prune(a) => prune(rt, a),
         ImageSub::History(a) => history(rt, a),

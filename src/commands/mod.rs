@@ -1,9 +1,16 @@
 //! One module per command group; each is a thin adapter from clap's raw flags to libpod.
 
+pub mod build;
 pub mod container;
+pub mod events;
+pub mod files;
 pub mod image;
+pub mod maintenance;
+pub mod pod;
 pub mod registry;
+pub mod resources;
 pub mod system;
+pub mod volume;
 
 /// An error as the user sees it: `Error: <message>` and podman's exit code.
 #[derive(Debug)]

@@ -1,4 +1,5 @@
-//! unshare and version.
+//! unshare, version, info and the `system` group (its maintenance commands live in
+//! maintenance.rs).
 
 use std::os::unix::process::CommandExt;
 
@@ -102,11 +103,43 @@ pub struct SystemCmd {
 enum SystemSub {
     /// Display burrow related system information
     Info(InfoArgs),
+    /// Show burrow disk usage
+    Df(super::maintenance::DfArgs),
+    /// Remove unused data
+    Prune(super::maintenance::PruneArgs),
+    /// Reset burrow storage
+    Reset(super::maintenance::ResetArgs),
+    /// Migrate containers to the current user namespace configuration
+    Migrate(super::maintenance::MigrateArgs),
+    /// Check storage consistency
+    Check(super::maintenance::CheckArgs),
+    /// Check the host's prerequisites for rootless containers
+    Doctor(super::maintenance::DoctorArgs),
+    /// Monitor burrow events
+    Events(super::events::EventsArgs),
+}
+
+impl SystemCmd {
+    /// `system doctor` runs without opening the runtime: what it checks is what opening needs.
+    pub fn doctor(&self) -> Option<&super::maintenance::DoctorArgs> {
+        match &self.cmd {
+            SystemSub::Doctor(a) => Some(a),
+            _ => None,
+        }
+    }
 }
 
 pub fn group(rt: &libpod::Runtime, c: SystemCmd) -> Outcome {
+    use super::maintenance as m;
     match c.cmd {
         SystemSub::Info(a) => info(rt, a),
+        SystemSub::Df(a) => m::df(rt, a),
+        SystemSub::Prune(a) => m::prune(rt, a),
+        SystemSub::Reset(a) => m::reset(rt, a),
+        SystemSub::Migrate(a) => m::migrate(rt, a),
+        SystemSub::Check(a) => m::check(rt, a),
+        SystemSub::Doctor(a) => m::doctor(&a),
+        SystemSub::Events(a) => super::events::events(rt, a),
     }
 }
 

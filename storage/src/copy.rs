@@ -40,6 +40,29 @@ pub fn copy_tree(src: &Path, dst: &Path) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// Copies what is inside `src` into the existing directory `dst` (a new volume's copy-up),
+/// then gives `dst` the owner and mode of `src`, so the volume looks like the image's dir.
+pub fn copy_contents(src: &Path, dst: &Path) -> Result<(), StorageError> {
+    let mut c = Copier {
+        links: HashMap::new(),
+        dirs: Vec::new(),
+    };
+    for entry in fs::read_dir(src).ctx("reading", src)? {
+        let entry = entry.ctx("reading", src)?;
+        let meta = fs::symlink_metadata(entry.path()).ctx("inspecting", entry.path())?;
+        c.copy(&entry.path(), &dst.join(entry.file_name()), &meta)?;
+    }
+    for (path, meta) in c.dirs.iter().rev() {
+        fs::set_permissions(path, fs::Permissions::from_mode(meta.mode() & 0o7777))
+            .ctx("chmod", path)?;
+        let t = FileTime::from_last_modification_time(meta);
+        filetime::set_symlink_file_times(path, t, t).ctx("setting times", path)?;
+    }
+    let meta = fs::symlink_metadata(src).ctx("inspecting", src)?;
+    c.finish(src, dst, &meta)?;
+    fs::set_permissions(dst, fs::Permissions::from_mode(meta.mode() & 0o7777)).ctx("chmod", dst)
+}
+
 impl Copier {
     fn copy(&mut self, src: &Path, dst: &Path, meta: &Metadata) -> Result<(), StorageError> {
         let ft = meta.file_type();

@@ -5,8 +5,10 @@
 
 pub mod archive;
 pub mod changes;
+pub mod check;
+pub mod commit;
 pub mod compression;
-mod copy;
+pub mod copy;
 pub mod digest;
 pub mod dirtar;
 pub mod error;

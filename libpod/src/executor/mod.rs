@@ -74,8 +74,18 @@ pub struct Plan<'a> {
     pub etc_files: Vec<(PathBuf, String)>,
     pub mounts: Vec<Mount>,
     pub read_only: bool,
-    /// A new network namespace with loopback only (false: the host's, `--network host`).
+    /// A new network namespace with loopback only (false: the host's, `--network host`, or
+    /// the one in `join_net`).
     pub new_net: bool,
+    /// An existing network namespace to join (`--network container:NAME`, `ns:PATH`), opened
+    /// by the parent so a missing one fails before the fork.
+    pub join_net: Option<OwnedFd>,
+    /// A pod's IPC and UTS namespaces (its infra container's), joined right after clone.
+    pub join_ipc: Option<OwnedFd>,
+    pub join_uts: Option<OwnedFd>,
+    /// A pod's infra container: no rootfs, no image; once its namespaces exist and the
+    /// network is up it execs burrow's own pause program (`__infra`).
+    pub infra: bool,
     pub masked_paths: Vec<&'static str>,
     pub readonly_paths: Vec<&'static str>,
     pub process: ProcessPlan,
@@ -93,6 +103,8 @@ pub struct Spawned {
 struct ChildFds {
     err_w: OwnedFd,
     go_r: Option<OwnedFd>,
+    /// Read before exec: the network helper has configured the namespace.
+    gate_r: Option<OwnedFd>,
     tty_sock: Option<OwnedFd>,
     stdin: Option<OwnedFd>,
     stdout: Option<OwnedFd>,
@@ -129,6 +141,7 @@ fn make_fds(stdio: StdioMode, with_go: bool) -> Result<(ParentFds, ChildFds)> {
     let mut c = ChildFds {
         err_w,
         go_r,
+        gate_r: None,
         tty_sock: None,
         stdin: None,
         stdout: None,
@@ -162,11 +175,40 @@ pub fn spawn(plan: Plan<'_>) -> Result<Spawned> {
 /// pipe: its namespaces exist but nothing of the plan ran yet (e.g. slirp4netns must configure
 /// the network namespace before the command starts). If `before_go` fails, the child is killed.
 pub fn spawn_with<T>(
-    mut plan: Plan<'_>,
+    plan: Plan<'_>,
     before_go: impl FnOnce(Pid) -> Result<T>,
 ) -> Result<(Spawned, T)> {
+    spawn_core(plan, false, before_go, Ok)
+}
+
+/// As `spawn_with`, in two steps so a network helper works in parallel with the container's
+/// setup: `start` runs with the child's pid before the child is let go (start the helper,
+/// without waiting for it); `ready` runs while the child mounts its rootfs (wait for the
+/// helper); the child execs the command only once `ready` returned. An `Err` from either
+/// kills the child; an error the child reported itself comes first, being the first cause.
+pub fn spawn_gated<S, T>(
+    plan: Plan<'_>,
+    start: impl FnOnce(Pid) -> Result<S>,
+    ready: impl FnOnce(S) -> Result<T>,
+) -> Result<(Spawned, T)> {
+    spawn_core(plan, true, start, ready)
+}
+
+fn spawn_core<S, T>(
+    mut plan: Plan<'_>,
+    gated: bool,
+    start: impl FnOnce(Pid) -> Result<S>,
+    ready: impl FnOnce(S) -> Result<T>,
+) -> Result<(Spawned, T)> {
     let stdio = std::mem::replace(&mut plan.stdio, StdioMode::Pipes { stdin: None });
-    let (parent, child) = make_fds(stdio, true)?;
+    let (mut parent, mut child) = make_fds(stdio, true)?;
+    let gate_w = if gated {
+        let (r, w) = cloexec_pipe()?;
+        child.gate_r = Some(r);
+        Some(w)
+    } else {
+        None
+    };
     let mut flags = libc::CLONE_NEWNS
         | libc::CLONE_NEWPID
         | libc::CLONE_NEWIPC
@@ -198,18 +240,42 @@ pub fn spawn_with<T>(
     }
     if rc == 0 {
         drop(parent);
+        drop(gate_w);
         container_child(plan, child, parent_pid)
     }
     drop(child);
+    drop(plan);
     let pid = Pid::from_raw(rc as i32);
-    let extra = match before_go(pid) {
-        Ok(x) => x,
-        Err(e) => {
-            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
-            let _ = nix::sys::wait::waitpid(pid, None);
-            return Err(e);
+    let fail = |parent: ParentFds, e: LibpodError| -> LibpodError {
+        let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(pid, None);
+        let mut msg = String::new();
+        let _ = File::from(parent.err_r).read_to_string(&mut msg);
+        match msg.split_once(':') {
+            Some((c, m)) if !m.is_empty() => LibpodError::StartFailed {
+                message: m.to_string(),
+                code: c.parse().unwrap_or(125),
+            },
+            _ => e,
         }
     };
+    let started = match start(pid) {
+        Ok(x) => x,
+        Err(e) => return Err(fail(parent, e)),
+    };
+    if gated {
+        // Let the child go now: it builds its rootfs while `ready` waits.
+        if let Some(go) = parent.go_w.take() {
+            let _ = File::from(go).write_all(b"G");
+        }
+    }
+    let extra = match ready(started) {
+        Ok(x) => x,
+        Err(e) => return Err(fail(parent, e)),
+    };
+    if let Some(g) = gate_w {
+        let _ = File::from(g).write_all(b"N");
+    }
     finish_spawn(pid, parent).map(|sp| (sp, extra))
 }
 
@@ -316,6 +382,7 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
     let ChildFds {
         err_w,
         go_r,
+        gate_r,
         tty_sock,
         stdin,
         stdout,
@@ -330,12 +397,32 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
                 return Err(ChildError::setup("supervisor went away before start"));
             }
         }
+        if let Some(ns) = &plan.join_net {
+            // Before any mount: sysfs is mounted for the network namespace we are in.
+            nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWNET)
+                .map_err(|e| ChildError::setup(format!("join the network namespace: {e}")))?;
+        }
+        // A pod member joins the infra's IPC and UTS namespaces (ours are fresh from clone and
+        // empty, so leaving them loses nothing); before the mounts, so /dev/mqueue is the pod's.
+        for (ns, kind, what) in [
+            (&plan.join_ipc, nix::sched::CloneFlags::CLONE_NEWIPC, "ipc"),
+            (&plan.join_uts, nix::sched::CloneFlags::CLONE_NEWUTS, "uts"),
+        ] {
+            if let Some(ns) = ns {
+                nix::sched::setns(ns, kind).map_err(|e| {
+                    ChildError::setup(format!("join the pod's {what} namespace: {e}"))
+                })?;
+            }
+        }
         if plan.new_net {
             mounts::loopback_up()?;
         }
-        if !plan.hostname.is_empty() {
+        if !plan.hostname.is_empty() && plan.join_uts.is_none() {
             nix::unistd::sethostname(&plan.hostname)
                 .map_err(|e| ChildError::setup(format!("sethostname: {e}")))?;
+        }
+        if plan.infra {
+            return exec_infra(tty_sock, stdin, stdout, stderr, gate_r, &err_w);
         }
         mounts::setup_rootfs(&plan)?;
         mounts::pivot(&plan.rootfs)?;
@@ -345,9 +432,45 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
         if plan.read_only {
             mounts::root_read_only()?;
         }
+        if let Some(gate) = gate_r {
+            let mut b = [0u8; 1];
+            if File::from(gate).read(&mut b).unwrap_or(0) == 0 {
+                return Err(ChildError::setup("the network was not set up"));
+            }
+        }
         exec_process(plan.process, &err_w)
     })();
     child_fail(&err_w, result)
+}
+
+/// The infra container's last steps: its stdio to the monitor, the network up, then burrow
+/// itself re-executed as the pause program, so the process holds none of the monitor's memory.
+fn exec_infra(
+    tty_sock: Option<OwnedFd>,
+    stdin: Option<OwnedFd>,
+    stdout: Option<OwnedFd>,
+    stderr: Option<OwnedFd>,
+    gate_r: Option<OwnedFd>,
+    err_w: &OwnedFd,
+) -> std::result::Result<(), ChildError> {
+    wire_stdio(tty_sock, stdin, stdout, stderr, true)?;
+    if let Some(gate) = gate_r {
+        let mut b = [0u8; 1];
+        if File::from(gate).read(&mut b).unwrap_or(0) == 0 {
+            return Err(ChildError::setup("the network was not set up"));
+        }
+    }
+    // SAFETY: marks descriptors close-on-exec; no memory is touched.
+    unsafe { libc::close_range(3, u32::MAX, libc::CLOSE_RANGE_CLOEXEC as libc::c_int) };
+    let _ = err_w;
+    reset_signals();
+    let argv = [c"burrow-infra", c"__infra"];
+    let err = nix::unistd::execv(c"/proc/self/exe", &argv)
+        .err()
+        .unwrap_or(nix::Error::UnknownErrno);
+    Err(ChildError::setup(format!(
+        "start the pod's infra process (/proc/self/exe): {err}"
+    )))
 }
 
 fn wire_stdio(

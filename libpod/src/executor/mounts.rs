@@ -132,10 +132,81 @@ pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
         )
         .map_err(ctx(format!("bind {dest}")))?;
     }
+    let mut owner = None;
     for m in &plan.mounts {
         user_mount(root, m)?;
+        if m.options.iter().any(|o| o == "U") && m.kind != "tmpfs" {
+            // `:U`: the source belongs to the container's user, resolved against the
+            // image's own passwd (before pivot_root, so read through the new root).
+            let (uid, gid) = match owner {
+                Some(o) => o,
+                None => {
+                    let o = container_owner(root, &plan.process.user)?;
+                    owner = Some(o);
+                    o
+                }
+            };
+            chown_tree(&m.source, uid, gid)?;
+        }
     }
     Ok(())
+}
+
+/// The uid and gid `--user` names inside the image (root when unset).
+fn container_owner(root: &Path, user: &str) -> Result<(u32, u32), ChildError> {
+    let read = |p: &str| {
+        let path = in_root(root, Path::new(p));
+        // A symlinked passwd could point at the host's file: only a regular file counts.
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => fs::read_to_string(&path).unwrap_or_default(),
+            _ => String::new(),
+        }
+    };
+    let u = super::user::resolve_in(user, &[], &read("/etc/passwd"), &read("/etc/group"))?;
+    Ok((u.uid, u.gid))
+}
+
+/// `lchown -R`: never follows a symlink, so nothing outside the tree changes owner.
+fn chown_tree(path: &Path, uid: u32, gid: u32) -> Res {
+    nix::unistd::fchownat(
+        nix::fcntl::AT_FDCWD,
+        path,
+        Some(nix::unistd::Uid::from_raw(uid)),
+        Some(nix::unistd::Gid::from_raw(gid)),
+        nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+    )
+    .map_err(ctx(format!("chown {}", path.display())))?;
+    let is_dir = fs::symlink_metadata(path)
+        .map(|m| m.is_dir())
+        .unwrap_or(false);
+    if is_dir {
+        let entries = fs::read_dir(path)
+            .map_err(|e| ChildError::setup(format!("read {}: {e}", path.display())))?;
+        for e in entries.flatten() {
+            chown_tree(&e.path(), uid, gid)?;
+        }
+    }
+    Ok(())
+}
+
+/// A new volume's first mount: it gets what the image has at the mount point, owners and
+/// modes included, as podman's copy-up does. Only an empty volume is filled.
+fn copy_up(root: &Path, m: &Mount) -> Res {
+    let from = in_root(root, &m.destination);
+    let is_dir = matches!(fs::symlink_metadata(&from), Ok(md) if md.is_dir());
+    let empty = fs::read_dir(&m.source)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false);
+    if !is_dir || !empty {
+        return Ok(());
+    }
+    storage::copy::copy_contents(&from, &m.source).map_err(|e| {
+        ChildError::setup(format!(
+            "copy {} into volume {}: {e}",
+            m.destination.display(),
+            m.name
+        ))
+    })
 }
 
 fn setup_dev(root: &Path) -> Res {
@@ -265,7 +336,12 @@ fn user_mount(root: &Path, m: &Mount) -> Res {
             let is_dir = fs::metadata(&m.source)
                 .map(|md| md.is_dir())
                 .unwrap_or(true);
+            // mount_point refuses a symlink on the way, so the copy-up below reads only
+            // inside the image.
             mount_point(root, &target, is_dir)?;
+            if m.copy_up {
+                copy_up(root, m)?;
+            }
             mount(
                 Some(m.source.as_path()),
                 &target,

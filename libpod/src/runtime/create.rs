@@ -27,6 +27,10 @@ pub struct CreateOptions {
     pub label_files: Vec<PathBuf>,
     pub annotations: Vec<String>,
     pub volumes: Vec<String>,
+    /// `--mount type=...,src=...,dst=...`.
+    pub mounts: Vec<String>,
+    /// `--volumes-from CTR[:ro|rw]`.
+    pub volumes_from: Vec<String>,
     pub tmpfs: Vec<String>,
     pub read_only: bool,
     /// podman's --read-only-tmpfs: with --read-only, /tmp, /var/tmp and /run stay writable.
@@ -46,9 +50,20 @@ pub struct CreateOptions {
     pub network: Option<String>,
     /// `-p [ip:][hostPort:]containerPort[/protocol]`.
     pub publish: Vec<String>,
+    /// `-P`: publish every port the image EXPOSEs on a free host port.
+    pub publish_all: bool,
+    /// `--dns`, `--dns-search`, `--dns-option`, `--add-host`.
+    pub dns: Vec<String>,
+    pub dns_search: Vec<String>,
+    pub dns_options: Vec<String>,
+    pub add_hosts: Vec<String>,
     pub replace: bool,
     pub cidfile: Option<PathBuf>,
     pub preserve_fds: u32,
+    /// --memory, --cpus, ... as given; validated here.
+    pub resources: crate::cgroups::ResourceOptions,
+    /// `--pod NAME`: join an existing pod (`new:NAME` is resolved by the caller).
+    pub pod: Option<String>,
 }
 
 impl Runtime {
@@ -81,12 +96,68 @@ impl Runtime {
             }
             None => "SIGTERM".to_string(),
         };
-        let mut mounts = Vec::new();
+        let mut mounts: Vec<Mount> = Vec::new();
         for v in &opts.volumes {
             mounts.push(parse_volume(v)?);
         }
+        for m in &opts.mounts {
+            mounts.push(crate::volume::parse_mount_flag(m)?);
+        }
         for t in &opts.tmpfs {
-            mounts.push(parse_tmpfs(t));
+            mounts.push(crate::volume::parse_tmpfs_flag(t)?);
+        }
+        for (i, m) in mounts.iter().enumerate() {
+            if mounts[..i].iter().any(|o| o.destination == m.destination) {
+                return Err(LibpodError::InvalidArgument(format!(
+                    "{}: duplicate mount destination: give each mount its own container path",
+                    m.destination.display()
+                )));
+            }
+        }
+        for from in &opts.volumes_from {
+            let (ctr, mode) = match from.split_once(':') {
+                Some((c, m)) => (c, Some(m)),
+                None => (from.as_str(), None),
+            };
+            if !matches!(mode, None | Some("ro") | Some("rw") | Some("z")) {
+                return Err(LibpodError::InvalidArgument(format!(
+                    "invalid --volumes-from \"{from}\": use CONTAINER[:ro|rw]"
+                )));
+            }
+            let other = self.lookup(ctr)?;
+            for m in other.config.mounts.iter().filter(|m| m.kind != "tmpfs") {
+                if mounts.iter().any(|o| o.destination == m.destination) {
+                    continue;
+                }
+                let mut m = m.clone();
+                match mode {
+                    Some("ro") => {
+                        m.options.retain(|o| o != "rw");
+                        if !m.read_only() {
+                            m.options.push("ro".into());
+                        }
+                    }
+                    Some("rw") => m.options.retain(|o| o != "ro"),
+                    _ => {}
+                }
+                mounts.push(m);
+            }
+        }
+        // The image's VOLUME entries not covered by a mount become anonymous volumes.
+        let mut image_volumes: Vec<&String> = ic
+            .volumes()
+            .as_ref()
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
+        image_volumes.sort();
+        for path in image_volumes {
+            if !mounts.iter().any(|m| m.destination == Path::new(path)) {
+                mounts.push(Mount {
+                    kind: "volume".into(),
+                    destination: PathBuf::from(path),
+                    ..Mount::default()
+                });
+            }
         }
         if opts.read_only && opts.read_only_tmpfs {
             for dir in ["/tmp", "/var/tmp", "/run"] {
@@ -108,14 +179,38 @@ impl Runtime {
             ulimits.retain(|x| x.name != u.name);
             ulimits.push(u);
         }
-        let network = opts.network.clone().unwrap_or_else(|| "none".to_string());
-        let slirp = network == "slirp4netns" || network.starts_with("slirp4netns:");
-        if !slirp && !matches!(network.as_str(), "none" | "host" | "private") {
-            return Err(LibpodError::InvalidArgument(format!(
-                "unsupported network mode \"{network}\": use none, host or slirp4netns"
-            )));
+        let mut resources = crate::cgroups::Resources::default().merged(&opts.resources)?;
+        if resources.needs_cgroup()
+            && let Some(w) = crate::cgroups::limits_warning(self.rootless)
+        {
+            // podman prints this and drops the limits it cannot enforce (inspect shows none);
+            // /dev/shm's size and the OOM score need no cgroup and stay.
+            eprintln!("{w}");
+            resources = crate::cgroups::Resources {
+                oom_score_adj: resources.oom_score_adj,
+                shm_size: resources.shm_size,
+                ..Default::default()
+            };
         }
-        let ports = self.resolve_ports(&opts.publish, slirp, &network)?;
+        // A pod member's network, hostname and ports come from its pod (see runtime::pods).
+        let member = match &opts.pod {
+            Some(p) => Some(self.pod_member_settings(p, opts)?),
+            None => None,
+        };
+        let network = match member.as_ref().and_then(|m| m.network.clone()) {
+            Some(n) => n,
+            None => self.resolve_network(opts.network.as_deref())?,
+        };
+        let exposed: Vec<String> = if opts.publish_all {
+            ic.exposed_ports()
+                .as_ref()
+                .map(|e| e.to_vec())
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let ports = self.resolve_ports(&opts.publish, &exposed, &network)?;
+        let (dns, add_hosts) = validate_dns_hosts(opts)?;
         let mut seccomp = self
             .conf
             .containers
@@ -246,6 +341,8 @@ impl Runtime {
         }
 
         let id = names::new_id()?;
+        // Volumes are the last thing created before the row: a failure below drops them.
+        let new_volumes = self.resolve_volume_mounts(&mut mounts)?;
         let config = ContainerConfig {
             image_id: image.id.clone(),
             image_name: display_image_name(&opts.image, &image),
@@ -264,9 +361,10 @@ impl Runtime {
                 .or_else(|| ic.user().clone())
                 .unwrap_or_default(),
             group_add: opts.group_add.clone(),
-            hostname: opts
-                .hostname
-                .clone()
+            hostname: member
+                .as_ref()
+                .and_then(|m| m.hostname.clone())
+                .or_else(|| opts.hostname.clone())
                 .unwrap_or_else(|| id[..12].to_string()),
             labels,
             annotations,
@@ -288,9 +386,16 @@ impl Runtime {
             ulimits,
             network,
             ports,
+            dns,
+            dns_search: opts.dns_search.clone(),
+            dns_options: opts.dns_options.clone(),
+            add_hosts,
             log_path: self.paths.container_dir(&id).join("ctr.log"),
             stdin_open: opts.interactive,
             preserve_fds: opts.preserve_fds,
+            resources,
+            pod: member.map(|m| m.pod_id).unwrap_or_default(),
+            infra: false,
         };
         let mut c = Container {
             id: id.clone(),
@@ -301,8 +406,13 @@ impl Runtime {
         };
         let dir = self.paths.container_dir(&id);
         for sub in ["upper", "work"] {
-            std::fs::create_dir_all(dir.join(sub))
-                .map_err(|e| LibpodError::io(format!("create {}", dir.join(sub).display()), e))?;
+            if let Err(e) = std::fs::create_dir_all(dir.join(sub)) {
+                self.drop_volumes(&new_volumes);
+                return Err(LibpodError::io(
+                    format!("create {}", dir.join(sub).display()),
+                    e,
+                ));
+            }
         }
         // A generated name has only 32 x 28 combinations, so it collides with an existing one
         // well before 50 containers: draw again (as podman does), with a number appended once
@@ -320,6 +430,7 @@ impl Runtime {
                 }
                 e => {
                     let _ = std::fs::remove_dir_all(&dir);
+                    self.drop_volumes(&new_volumes);
                     return Err(e);
                 }
             }
@@ -328,12 +439,15 @@ impl Runtime {
             && let Err(e) = write_cidfile(cidfile, &id)
         {
             let _ = self.remove(&id, true, false);
+            self.drop_volumes(&new_volumes);
             return Err(e);
         }
         if let Err(e) = self.write_spec(&c) {
             let _ = self.remove(&id, true, false);
+            self.drop_volumes(&new_volumes);
             return Err(e);
         }
+        self.container_event(&c, "create");
         Ok(c)
     }
 }
@@ -391,50 +505,9 @@ fn merge_env(env: &mut Vec<String>, entry: &str) {
     env.push(format!("{key}={value}"));
 }
 
-/// `-v HOST:CTR[:OPTS]`. Only bind mounts of host paths for now; named volumes come with
-/// the volumes work.
+/// `-v SRC:DST[:OPTS]`, `-v NAME:DST[:OPTS]`, `-v DST` (see [`crate::volume`]).
 pub fn parse_volume(v: &str) -> Result<Mount> {
-    let parts: Vec<&str> = v.split(':').collect();
-    let (src, dst, opts) = match parts.as_slice() {
-        [s, d] => (*s, *d, ""),
-        [s, d, o] => (*s, *d, *o),
-        _ => {
-            return Err(LibpodError::InvalidArgument(format!(
-                "invalid volume \"{v}\": use HOST-DIR:CONTAINER-DIR[:OPTIONS]"
-            )));
-        }
-    };
-    if !dst.starts_with('/') {
-        return Err(LibpodError::InvalidArgument(format!(
-            "invalid volume \"{v}\": the container path \"{dst}\" must be absolute"
-        )));
-    }
-    if !(src.starts_with('/') || src.starts_with('.')) {
-        return Err(LibpodError::InvalidArgument(format!(
-            "named volume \"{src}\" is not supported yet: give a host path (absolute, or starting with ./)"
-        )));
-    }
-    let source = std::fs::canonicalize(src)
-        .map_err(|e| LibpodError::io(format!("invalid volume \"{v}\": host path {src}"), e))?;
-    let mut options = Vec::new();
-    for o in opts.split(',').filter(|o| !o.is_empty()) {
-        match o {
-            "ro" | "rw" | "z" | "Z" | "rbind" | "bind" | "private" | "rprivate" | "shared"
-            | "rshared" | "slave" | "rslave" | "nosuid" | "nodev" | "noexec" | "suid" | "dev"
-            | "exec" => options.push(o.to_string()),
-            _ => {
-                return Err(LibpodError::InvalidArgument(format!(
-                    "invalid volume \"{v}\": unknown option \"{o}\""
-                )));
-            }
-        }
-    }
-    Ok(Mount {
-        kind: "bind".into(),
-        source,
-        destination: PathBuf::from(dst),
-        options,
-    })
+    crate::volume::parse_volume_flag(v)
 }
 
 fn parse_tmpfs(t: &str) -> Mount {
@@ -448,6 +521,7 @@ fn parse_tmpfs(t: &str) -> Mount {
             .filter(|o| !o.is_empty())
             .map(str::to_string)
             .collect(),
+        ..Mount::default()
     }
 }
 
@@ -507,25 +581,89 @@ pub fn parse_signal(s: &str) -> Result<nix::sys::signal::Signal> {
     nix::sys::signal::Signal::from_str(&full).map_err(|_| bad())
 }
 
+/// `--dns` (IP addresses, or `none` alone) and `--add-host` (NAME:IP), checked at create.
+pub(super) fn validate_dns_hosts(opts: &CreateOptions) -> Result<(Vec<String>, Vec<String>)> {
+    if opts.dns.iter().any(|d| d == "none") && opts.dns.len() > 1 {
+        return Err(LibpodError::InvalidArgument(
+            "--dns none cannot be combined with other --dns servers".into(),
+        ));
+    }
+    for d in &opts.dns {
+        if d != "none" && d.parse::<std::net::IpAddr>().is_err() {
+            return Err(LibpodError::InvalidArgument(format!(
+                "invalid --dns \"{d}\": not an IP address (or \"none\")"
+            )));
+        }
+    }
+    for h in &opts.add_hosts {
+        network::parse_add_host(h)?;
+    }
+    Ok((opts.dns.clone(), opts.add_hosts.clone()))
+}
+
 impl Runtime {
-    /// `-p`: parsed, given a host port where none was named, and checked free on the host, so
-    /// a taken port fails the create instead of the start.
-    fn resolve_ports(
+    /// `--network`, validated, with podman's default for a rootless container (slirp4netns;
+    /// as root too, there being no bridge networks yet). `container:NAME` is stored with the
+    /// other container's id, so renaming it later does not break this one.
+    pub(super) fn resolve_network(&self, asked: Option<&str>) -> Result<String> {
+        let network = asked.unwrap_or(network::DEFAULT_MODE);
+        match network::NetworkMode::parse(network)? {
+            network::NetworkMode::Container(target) => {
+                let t = self.state.lookup(&target).map_err(|_| {
+                    LibpodError::InvalidArgument(format!(
+                        "looking up container to share net namespace with: no container with name or ID \"{target}\" found: no such container"
+                    ))
+                })?;
+                Ok(format!("container:{}", t.id))
+            }
+            network::NetworkMode::Ns(path) if !path.exists() => {
+                Err(LibpodError::InvalidArgument(format!(
+                    "network namespace {} does not exist: give the path of an existing one",
+                    path.display()
+                )))
+            }
+            _ => Ok(network.to_string()),
+        }
+    }
+
+    /// `-p` and `-P`: parsed, given a host port where none was named, and checked free on
+    /// the host, so a taken port fails the create instead of the start.
+    pub(super) fn resolve_ports(
         &self,
         publish: &[String],
-        slirp: bool,
+        exposed: &[String],
         network: &str,
     ) -> Result<Vec<network::PortMapping>> {
         let mut ports = Vec::new();
         for spec in publish {
             ports.extend(network::parse_port(spec)?);
         }
+        // -P: each EXPOSEd "80/tcp" the user did not publish explicitly, on a free port.
+        for e in exposed {
+            for m in network::parse_port(e)? {
+                if !ports
+                    .iter()
+                    .any(|p| p.container_port == m.container_port && p.protocol == m.protocol)
+                {
+                    ports.push(m);
+                }
+            }
+        }
         if ports.is_empty() {
             return Ok(ports);
         }
-        if !slirp {
+        let mode = network::NetworkMode::parse(network)?;
+        if !mode.can_publish() {
+            let why = match mode {
+                network::NetworkMode::Container(_) => {
+                    "the network namespace belongs to another container: publish the ports on that container"
+                }
+                _ => {
+                    "the container has no network to forward them to (use --network slirp4netns or pasta)"
+                }
+            };
             return Err(LibpodError::InvalidArgument(format!(
-                "cannot publish ports with --network {network}: the container has no network to forward them to (use --network slirp4netns)"
+                "cannot publish ports with --network {network}: {why}"
             )));
         }
         for (i, m) in ports.iter().enumerate() {

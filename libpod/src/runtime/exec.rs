@@ -43,6 +43,7 @@ impl Runtime {
                 "must provide a non-empty command to start an exec session".into(),
             ));
         }
+        self.container_event(&c, "exec");
         let mut plan_c = c.clone();
         plan_c.config.init = false;
         plan_c.config.privileged = plan_c.config.privileged || opts.privileged;

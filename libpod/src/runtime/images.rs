@@ -16,7 +16,11 @@ pub struct RemovedImage {
 
 impl Runtime {
     pub fn load(&self, reader: impl Read) -> Result<Vec<storage::Image>> {
-        Ok(self.store.load(reader)?)
+        let images = self.store.load(reader)?;
+        for i in &images {
+            self.image_event(&i.id, i.names.first().map_or("", |n| n.as_str()), "load");
+        }
+        Ok(images)
     }
 
     pub fn import(
@@ -26,7 +30,13 @@ impl Runtime {
         changes: &[String],
         message: Option<&str>,
     ) -> Result<storage::Image> {
-        Ok(self.store.import(reader, reference, changes, message)?)
+        let image = self.store.import(reader, reference, changes, message)?;
+        self.image_event(
+            &image.id,
+            image.names.first().map_or("", |n| n.as_str()),
+            "import",
+        );
+        Ok(image)
     }
 
     pub fn images(&self) -> Result<Vec<storage::Image>> {
@@ -64,6 +74,7 @@ impl Runtime {
                 .cloned()
                 .unwrap_or_else(|| name.to_string());
             self.store.untag(&image, &full)?;
+            self.image_event(&image.id, &full, "untag");
             out.untagged.push(full);
             return Ok(out);
         }
@@ -80,6 +91,14 @@ impl Runtime {
             }
         }
         self.store.remove_image(&image)?;
+        for n in &image.names {
+            self.image_event(&image.id, n, "untag");
+        }
+        self.image_event(
+            &image.id,
+            image.names.first().map_or("", |n| n.as_str()),
+            "remove",
+        );
         out.untagged = image.names.clone();
         out.deleted = Some(image.id.clone());
         Ok(out)
@@ -91,6 +110,8 @@ impl Runtime {
         let image = self.store.lookup(name)?;
         for n in new_names {
             self.store.tag(&image, n)?;
+            let full = storage::reference::normalize_local(n).unwrap_or_else(|_| n.clone());
+            self.image_event(&image.id, &full, "tag");
         }
         Ok(())
     }
@@ -133,6 +154,14 @@ impl Runtime {
             .map(|n| storage::reference::normalize_local(n))
             .collect::<std::result::Result<Vec<_>, _>>()?;
         self.store.remove_names(&image, &full)?;
+        let removed: Vec<&String> = if full.is_empty() {
+            image.names.iter().collect()
+        } else {
+            full.iter().filter(|n| image.names.contains(n)).collect()
+        };
+        for n in removed {
+            self.image_event(&image.id, n, "untag");
+        }
         Ok(image)
     }
 
@@ -267,6 +296,10 @@ impl Runtime {
                         .to_string(),
                 ));
             }
+        }
+        for i in items {
+            let name = i.names.first().or(i.image.names.first());
+            self.image_event(&i.image.id, name.map_or("", |n| n.as_str()), "save");
         }
         Ok(())
     }

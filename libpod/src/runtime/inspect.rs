@@ -60,7 +60,7 @@ impl Runtime {
             .mounts
             .iter()
             .map(|m| {
-                json!({
+                let mut v = json!({
                     "Type": m.kind,
                     "Source": m.source,
                     "Destination": m.destination,
@@ -69,7 +69,13 @@ impl Runtime {
                     "Options": if m.kind == "bind" { vec!["rbind".to_string()] } else { m.options.clone() },
                     "RW": !m.read_only(),
                     "Propagation": if m.kind == "bind" { "rprivate" } else { "" },
-                })
+                });
+                // podman names the volume and its driver.
+                if m.kind == "volume" {
+                    v["Name"] = json!(m.name);
+                    v["Driver"] = json!("local");
+                }
+                v
             })
             .collect();
         let binds: Vec<String> = cfg
@@ -202,6 +208,17 @@ impl Runtime {
                 "Init": cfg.init,
                 "Ulimits": cfg.ulimits.iter().map(|u| json!({"Name": format!("RLIMIT_{}", u.name.to_uppercase()), "Soft": u.soft, "Hard": u.hard})).collect::<Vec<_>>(),
                 "UsernsMode": "",
+                "Memory": cfg.resources.memory,
+                "MemorySwap": cfg.resources.effective_swap(),
+                "MemoryReservation": cfg.resources.memory_reservation,
+                "NanoCpus": cfg.resources.nano_cpus,
+                "CpuPeriod": cfg.resources.cpu_quota().map_or(0, |q| q.1),
+                "CpuQuota": cfg.resources.cpu_quota().map_or(0, |q| q.0),
+                "CpuShares": cfg.resources.cpu_shares,
+                "CpusetCpus": cfg.resources.cpuset_cpus,
+                "PidsLimit": cfg.resources.pids_limit,
+                "OomScoreAdj": cfg.resources.oom_score_adj.unwrap_or(0),
+                "ShmSize": if cfg.resources.shm_size > 0 { cfg.resources.shm_size } else { crate::cgroups::limits::DEFAULT_SHM },
             },
         }))
     }

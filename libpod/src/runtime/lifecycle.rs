@@ -32,6 +32,10 @@ fn alive(pid: i32, start: u64) -> bool {
         && (start == 0 || pid_start_time(pid) == start)
 }
 
+pub(crate) fn process_alive(pid: i32, start: u64) -> bool {
+    alive(pid, start)
+}
+
 /// An exit code we cannot know: the supervisor died with the container (podman shows -1 too).
 const UNKNOWN_EXIT: i32 = -1;
 
@@ -83,7 +87,8 @@ impl Runtime {
     /// exit is recorded.
     pub fn stop(&self, name: &str, timeout: Option<u32>) -> Result<Container> {
         let c = self.lookup(name)?;
-        if c.status() != Status::Running {
+        self.thaw_if_paused(&c)?;
+        if !matches!(c.status(), Status::Running | Status::Paused) {
             return Ok(c);
         }
         self.state.set_stopped_by_user(&c.id, true)?;
@@ -105,7 +110,9 @@ impl Runtime {
             }
             wait_gone(&pidfd, c.state.pid, Duration::from_secs(5));
         }
-        self.wait_recorded(&c.id)
+        let done = self.wait_recorded(&c.id)?;
+        self.container_event(&done, "stop");
+        Ok(done)
     }
 
     /// Waits for the supervisor to record the exit of a process that is gone.
@@ -123,6 +130,10 @@ impl Runtime {
     pub fn kill(&self, name: &str, signal: &str) -> Result<Container> {
         let c = self.lookup(name)?;
         let sig = parse_signal(signal)?;
+        if matches!(sig, Signal::SIGKILL | Signal::SIGTERM | Signal::SIGINT) {
+            self.thaw_if_paused(&c)?;
+        }
+        let c = self.refresh(self.state.lookup(&c.id)?)?;
         if c.status() != Status::Running {
             return Err(LibpodError::InvalidState(format!(
                 "can only kill running containers. {} is in state {}: container state improper",
@@ -135,6 +146,7 @@ impl Runtime {
         }
         kill(Pid::from_raw(c.state.pid), sig)
             .map_err(|e| LibpodError::sys(format!("kill container {}", c.name), e))?;
+        self.container_event_ext(&c, "kill", None, Some(("signal", (sig as i32).to_string())));
         Ok(c)
     }
 
@@ -157,13 +169,35 @@ impl Runtime {
     pub fn rename(&self, name: &str, new_name: &str) -> Result<()> {
         let c = self.lookup(name)?;
         super::names::validate_name(new_name)?;
-        self.state.rename(&c.id, new_name)
+        self.state.rename(&c.id, new_name)?;
+        let mut renamed = c;
+        renamed.name = new_name.to_string();
+        self.container_event(&renamed, "rename");
+        Ok(())
     }
 
     /// `rm`: refuses a running container unless forced; removes its files and its row.
-    pub fn remove(&self, name: &str, force: bool, _volumes: bool) -> Result<Container> {
+    pub fn remove(&self, name: &str, force: bool, volumes: bool) -> Result<Container> {
+        self.remove_container(name, force, volumes, false)
+    }
+
+    /// `remove`, and from `pod rm` (`by_pod`) also the pod's infra container, which holds the
+    /// members' namespaces and so goes only with its pod, as in podman.
+    pub(super) fn remove_container(
+        &self,
+        name: &str,
+        force: bool,
+        volumes: bool,
+        by_pod: bool,
+    ) -> Result<Container> {
         let c = self.lookup(name)?;
-        if c.status() == Status::Running {
+        if c.config.infra && !by_pod && self.state.lookup_pod(&c.config.pod).is_ok() {
+            return Err(LibpodError::InvalidState(format!(
+                "container {} is the infra container of a pod and cannot be removed without removing the pod: use burrow pod rm",
+                c.id
+            )));
+        }
+        if matches!(c.status(), Status::Running | Status::Paused) {
             if !force {
                 return Err(LibpodError::InvalidState(format!(
                     "cannot remove container {} as it is running - running or paused containers cannot be removed without force: container state improper",
@@ -171,12 +205,17 @@ impl Runtime {
                 )));
             }
             self.state.set_stopped_by_user(&c.id, true)?;
+            self.thaw_if_paused(&c)?;
             let pidfd = pidfd_open(c.state.pid);
             let _ = kill(Pid::from_raw(c.state.pid), Signal::SIGKILL);
             wait_gone(&pidfd, c.state.pid, Duration::from_secs(5));
             self.wait_recorded(&c.id)?;
         }
         self.remove_files_and_row(&c)?;
+        self.container_event(&c, "remove");
+        if volumes {
+            self.remove_anonymous_volumes(&c);
+        }
         Ok(c)
     }
 
@@ -268,6 +307,9 @@ impl Runtime {
     /// An interrupted deletion leaves only a directory no row refers to.
     pub(crate) fn remove_exited_in_background(&self, c: &Container) -> Result<()> {
         self.state.remove(&c.id)?;
+        self.container_event(c, "remove");
+        // `--rm` takes the container's anonymous volumes with it, as podman does.
+        self.remove_anonymous_volumes(c);
         let dirs = [
             self.paths.container_dir(&c.id),
             self.paths.container_run_dir(&c.id),
@@ -277,20 +319,16 @@ impl Runtime {
             Ok(nix::unistd::ForkResult::Child) => {
                 super::start::detach_stdio();
                 let _ = nix::unistd::setsid();
-                // A second fork: the deleter is nobody's zombie, even under a long-lived monitor.
-                // SAFETY: as above.
-                if let Ok(nix::unistd::ForkResult::Child) = unsafe { nix::unistd::fork() } {
-                    for d in &dirs {
-                        let _ = std::fs::remove_dir_all(d);
-                    }
+                for d in &dirs {
+                    let _ = std::fs::remove_dir_all(d);
                 }
                 // SAFETY: leave without running the parent's exit handlers.
                 unsafe { libc::_exit(0) }
             }
-            Ok(nix::unistd::ForkResult::Parent { child }) => {
-                let _ = nix::sys::wait::waitpid(child, None);
-                Ok(())
-            }
+            // Not waited for: the caller (the CLI, or a monitor) exits right after a --rm
+            // container is gone, and the deleter is re-parented and reaped then. A second
+            // fork to avoid that brief zombie cost a measurable share of `run --rm`.
+            Ok(nix::unistd::ForkResult::Parent { .. }) => Ok(()),
             Err(_) => self.remove_files_and_row(c),
         }
     }

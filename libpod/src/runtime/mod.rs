@@ -2,6 +2,8 @@
 //! (before anything could start a thread), opens the SQLite state once and the image store.
 
 mod attach;
+pub(crate) mod commit;
+mod cp;
 mod create;
 mod exec;
 mod images;
@@ -9,21 +11,30 @@ mod info;
 mod inspect;
 mod lifecycle;
 mod names;
+mod pods;
 mod process;
 mod pull;
+mod resources;
 mod start;
+mod system;
 mod top;
+mod volumes;
 
 use std::path::PathBuf;
 
 pub use attach::{AttachClientOptions, AttachEnd};
+pub use commit::{Change, CommitOptions};
+pub use cp::{CopyEnd, CopyOptions};
 pub use create::CreateOptions;
 pub use exec::ExecOptions;
 pub use images::{MountedImage, SaveDest};
 pub use info::version_info;
 pub use lifecycle::LogsOptions;
+pub use pods::PodCreateOptions;
 pub use pull::PullPolicy;
 pub use start::AttachOptions;
+pub use system::{CheckFinding, ContainerUsage, DiskUsage, PruneReport};
+pub use volumes::VolumeCreateOptions;
 
 use crate::error::Result;
 use crate::paths::Paths;
@@ -44,6 +55,8 @@ pub struct Runtime {
     rootless: bool,
     /// containers.conf defaults applied at create time.
     conf: crate::config::ContainersConf,
+    /// The event log (`burrow events`); opened at the first event.
+    events: crate::events::EventLog,
 }
 
 impl Runtime {
@@ -73,12 +86,14 @@ impl Runtime {
         let conf = crate::config::containers_conf(rootless)?;
         let store = storage::Store::open(&paths.storage(), driver, rootless)?;
         let state = State::open(&paths.db())?;
+        let events = crate::events::EventLog::new(&paths.run);
         Ok(Runtime {
             paths,
             state,
             store,
             rootless,
             conf,
+            events,
         })
     }
 

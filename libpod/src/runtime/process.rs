@@ -3,12 +3,17 @@
 
 use std::path::PathBuf;
 
+use std::os::fd::OwnedFd;
+
+use network::NetworkMode;
+
 use crate::container::Container;
 use crate::error::{LibpodError, Result};
 use crate::executor::{Plan, ProcessPlan, StdioMode};
 use crate::security::{self, seccomp::Profile};
 
 use super::Runtime;
+use super::resources::with_shm_size;
 
 impl Runtime {
     /// The security-relevant part of a process, compiled in the parent (single-threaded).
@@ -42,12 +47,18 @@ impl Runtime {
     }
 
     pub(crate) fn launch_plan<'a>(&'a self, c: &Container, stdio: StdioMode) -> Result<Plan<'a>> {
+        if c.config.infra {
+            return self.infra_plan(c, stdio);
+        }
+        let (join_ipc, join_uts) = self.pod_namespaces_to_join(c)?;
         let image = self.store.lookup(&c.config.image_id)?;
         let lowers = self.store.layer_dirs(&image)?;
         let dir = self.paths.container_dir(&c.id);
         let upper = dir.join("upper");
         let work = dir.join("work");
-        let etc_files = self.write_etc_files(c)?;
+        let mode = c.config.network_mode()?;
+        let etc_files = self.write_etc_files(c, &mode)?;
+        let join_net = self.netns_to_join(c, &mode)?;
         let privileged = c.config.privileged;
         let mount_opts = storage::rootfs::MountOptions {
             volatile: c.config.auto_remove,
@@ -65,9 +76,16 @@ impl Runtime {
             }),
             hostname: c.config.hostname.clone(),
             etc_files,
-            mounts: c.config.mounts.clone(),
+            mounts: with_shm_size(c, self.plan_mounts(c)?),
             read_only: c.config.read_only,
-            new_net: c.config.network != "host",
+            new_net: !matches!(
+                mode,
+                NetworkMode::Host | NetworkMode::Container(_) | NetworkMode::Ns(_)
+            ),
+            join_net,
+            join_ipc,
+            join_uts,
+            infra: false,
             masked_paths: if privileged {
                 Vec::new()
             } else {
@@ -83,37 +101,154 @@ impl Runtime {
         })
     }
 
+    /// The network namespace `container:ID` or `ns:PATH` names, opened now so that a stopped
+    /// container or a missing file fails the start with a clear error.
+    pub(super) fn netns_to_join(
+        &self,
+        c: &Container,
+        mode: &NetworkMode,
+    ) -> Result<Option<OwnedFd>> {
+        let path = match mode {
+            NetworkMode::Container(id) => {
+                let other = self.lookup(id)?;
+                if other.status() != crate::container::Status::Running {
+                    return Err(LibpodError::InvalidState(format!(
+                        "cannot join the network namespace of container {}: it is not running: start it first",
+                        other.name
+                    )));
+                }
+                PathBuf::from(format!("/proc/{}/ns/net", other.state.pid))
+            }
+            NetworkMode::Ns(p) => p.clone(),
+            _ => return Ok(None),
+        };
+        let f = std::fs::File::open(&path).map_err(|e| {
+            LibpodError::io(
+                format!(
+                    "open the network namespace {} for container {}",
+                    path.display(),
+                    c.name
+                ),
+                e,
+            )
+        })?;
+        Ok(Some(f.into()))
+    }
+
     /// /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, kept where podman
     /// keeps them: in the runroot (a tmpfs under a normal login), rewritten at every start.
-    fn write_etc_files(&self, c: &Container) -> Result<Vec<(PathBuf, String)>> {
+    /// `container:ID` shares the other container's hosts and resolv.conf files, as podman does.
+    pub(super) fn write_etc_files(
+        &self,
+        c: &Container,
+        mode: &NetworkMode,
+    ) -> Result<Vec<(PathBuf, String)>> {
         let dir = self.paths.userdata_dir(&c.id);
         std::fs::create_dir_all(&dir)
             .map_err(|e| LibpodError::io(format!("create {}", dir.display()), e))?;
-        let host = &c.config.hostname;
-        let hosts = format!(
-            "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n127.0.1.1\t{host} {}\n",
-            c.name
-        );
-        let resolv = if c.config.network == "host" {
-            std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default()
-        } else if c.config.uses_slirp() {
-            // slirp4netns's built-in resolver forwards to the host's.
-            format!("nameserver {}\n", network::SLIRP_DNS)
-        } else {
-            // Loopback only: no resolver can be reached; keep the host's search domains.
-            std::fs::read_to_string("/etc/resolv.conf")
-                .unwrap_or_default()
-                .lines()
-                .filter(|l| l.starts_with("search") || l.starts_with("options"))
-                .map(|l| format!("{l}\n"))
-                .collect()
+        let cfg = &c.config;
+        let host = &cfg.hostname;
+        let mut files: Vec<(&str, Option<String>, &str)> =
+            vec![("hostname", Some(format!("{host}\n")), "/etc/hostname")];
+        if let NetworkMode::Container(id) = mode {
+            let other = self.paths.userdata_dir(id);
+            let mut out = Vec::new();
+            for (name, dest) in [("hosts", "/etc/hosts"), ("resolv.conf", "/etc/resolv.conf")] {
+                if name == "resolv.conf" && cfg.dns.iter().any(|d| d == "none") {
+                    continue;
+                }
+                out.push((other.join(name), dest.to_string()));
+            }
+            let p = dir.join("hostname");
+            std::fs::write(&p, format!("{host}\n"))
+                .map_err(|e| LibpodError::io(format!("write {}", p.display()), e))?;
+            out.insert(0, (p, "/etc/hostname".to_string()));
+            return Ok(out);
+        }
+        let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+        let extra = cfg
+            .add_hosts
+            .iter()
+            .filter_map(|h| network::parse_add_host(h).ok())
+            .collect::<Vec<_>>();
+        let names = vec![host.clone(), c.name.clone()];
+        let (own_ip, host_internal, dns): (Option<String>, Option<String>, Vec<String>) = match mode
+        {
+            NetworkMode::Slirp4netns(o) => (
+                Some(o.container_ip().to_string()),
+                // The gateway is the host's loopback only when allowed; otherwise the
+                // host is reached on its own address, through slirp4netns's NAT.
+                if o.allow_host_loopback {
+                    Some(o.gateway().to_string())
+                } else {
+                    local_ip()
+                },
+                vec![o.dns().to_string()],
+            ),
+            // pasta gives the container the host's own address.
+            NetworkMode::Pasta(_) => (local_ip(), None, vec![network::PASTA_DNS.to_string()]),
+            NetworkMode::Host => (None, None, Vec::new()),
+            // Loopback only: no resolver can be reached.
+            _ => (Some("127.0.1.1".to_string()), None, Vec::new()),
         };
+        let extra: Vec<network::HostEntry> = extra
+            .into_iter()
+            .map(|mut e| {
+                if e.ip == "host-gateway" {
+                    e.ip = host_internal.clone().unwrap_or_else(|| "127.0.0.1".into());
+                }
+                e
+            })
+            .collect();
+        let hosts = if *mode == NetworkMode::Host {
+            let own: String = extra
+                .iter()
+                .map(|e| format!("{}\t{}\n", e.ip, e.names.join(" ")))
+                .collect();
+            own + &std::fs::read_to_string("/etc/hosts").unwrap_or_default()
+        } else {
+            let own = own_ip.map(|ip| network::HostEntry { ip, names });
+            network::hosts_file(&extra, own.as_ref(), host_internal.as_deref())
+        };
+        files.push(("hosts", Some(hosts), "/etc/hosts"));
+        let resolv = if cfg.dns.iter().any(|d| d == "none") {
+            None
+        } else if *mode == NetworkMode::Host
+            && cfg.dns.is_empty()
+            && cfg.dns_search.is_empty()
+            && cfg.dns_options.is_empty()
+        {
+            Some(host_resolv)
+        } else {
+            // Search domains and options follow the host's unless given.
+            let from_host = |key: &str| -> Vec<String> {
+                host_resolv
+                    .lines()
+                    .filter_map(|l| l.strip_prefix(key))
+                    .flat_map(|rest| rest.split_whitespace().map(str::to_string))
+                    .collect()
+            };
+            let servers = if cfg.dns.is_empty() {
+                dns
+            } else {
+                cfg.dns.clone()
+            };
+            let search = if cfg.dns_search.is_empty() {
+                from_host("search ")
+            } else {
+                cfg.dns_search.clone()
+            };
+            let options = if cfg.dns_options.is_empty() {
+                from_host("options ")
+            } else {
+                cfg.dns_options.clone()
+            };
+            Some(network::resolv_conf(&servers, &search, &options))
+        };
+        files.push(("resolv.conf", resolv, "/etc/resolv.conf"));
         let mut out = Vec::new();
-        for (name, content, dest) in [
-            ("hostname", format!("{host}\n"), "/etc/hostname"),
-            ("hosts", hosts, "/etc/hosts"),
-            ("resolv.conf", resolv, "/etc/resolv.conf"),
-        ] {
+        for (name, content, dest) in files {
+            let Some(content) = content else { continue };
             let p = dir.join(name);
             std::fs::write(&p, content)
                 .map_err(|e| LibpodError::io(format!("write {}", p.display()), e))?;
@@ -189,4 +324,14 @@ impl Runtime {
         std::fs::write(&path, text)
             .map_err(|e| LibpodError::io(format!("write {}", path.display()), e))
     }
+}
+
+/// The host's address on its default route (podman's util.GetLocalIP): what the container
+/// reaches the host on when the host's loopback is not forwarded. connect() on a UDP socket
+/// sends nothing; it only picks the route.
+fn local_ip() -> Option<String> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("8.8.8.8:53").ok()?;
+    let ip = s.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then(|| ip.to_string())
 }

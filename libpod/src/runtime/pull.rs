@@ -100,7 +100,9 @@ impl Runtime {
             platform: platform.unwrap_or_default(),
             tty,
         };
-        Ok(storage::registry::pull(&self.store, name, &opts, report)?)
+        let image = storage::registry::pull(&self.store, name, &opts, report)?;
+        self.image_event(&image.id, name, "pull");
+        Ok(image)
     }
 
     /// The image `run`/`create` use under a `--pull` policy: pulled when the policy says so.
@@ -148,6 +150,7 @@ impl Runtime {
     ) -> Result<Option<String>> {
         let image = self.store.lookup(name)?;
         let dest = dest.unwrap_or(name);
+        self.image_event(&image.id, dest, "push");
         let archive = |path: &str, r: Option<&str>, oci: bool| -> Result<Option<String>> {
             let names = match r {
                 Some(r) => vec![storage::reference::normalize_local(r)?],

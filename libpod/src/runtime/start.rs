@@ -18,9 +18,6 @@ use crate::supervise::{self, Options};
 
 use super::{Runtime, now_nanos};
 
-/// podman's default MTU for slirp4netns.
-const SLIRP_MTU: u32 = 65520;
-
 /// How a foreground start is attached to the user's terminal.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AttachOptions {
@@ -39,7 +36,8 @@ impl Runtime {
                 c.name
             )));
         }
-        Ok(())
+        // A pod member needs the infra container's namespaces: podman starts it first.
+        self.ensure_pod_infra(&c)
     }
 
     /// Runs the container attached to this process; returns its exit code.
@@ -68,7 +66,6 @@ impl Runtime {
                 return Err(e);
             }
         };
-        self.state.set_stopped_by_user(&c.id, false)?;
         self.state.set_running(
             &c.id,
             sp.pid.as_raw(),
@@ -76,6 +73,9 @@ impl Runtime {
             nix::unistd::getpid().as_raw(),
             now_nanos(),
         )?;
+        self.container_event(c, "init");
+        self.container_event(c, "start");
+        self.container_event(c, "attach");
         let raw = if c.config.tty && attach.stdin {
             executor::tty::RawMode::enter()
         } else {
@@ -91,33 +91,53 @@ impl Runtime {
         }
         drop(raw);
         let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
-        self.state.set_exited(&c.id, code, now_nanos(), false)?;
+        let oom = self.finish_resources(c);
+        self.state.set_exited(&c.id, code, now_nanos(), oom)?;
+        self.container_event_ext(c, "died", Some(code), None);
         self.auto_remove(c);
         Ok(code)
     }
 
-    /// Forks the container; with slirp4netns, configures its network and publishes its ports
-    /// while the child still waits, so the command starts with tap0 up.
+    /// Forks the container. With slirp4netns or pasta, the helper is started as soon as the
+    /// container's network namespace exists and configures it while the child mounts its
+    /// rootfs; the command is exec'd once the network is up and the ports are published.
     fn spawn_container(
         &self,
         c: &Container,
         plan: executor::Plan<'_>,
-    ) -> Result<(executor::Spawned, Option<network::Slirp>)> {
-        if !c.config.uses_slirp() {
+    ) -> Result<(executor::Spawned, Option<network::NetService>)> {
+        let mode = c.config.network_mode()?;
+        // Limits and the OOM score are set while the child waits; nothing for the common run.
+        let r = &c.config.resources;
+        let resources = r.needs_cgroup() || r.oom_score_adj.is_some();
+        if !mode.can_publish() {
+            if resources {
+                return executor::spawn_with(plan, |pid| self.setup_resources(c, pid.as_raw()))
+                    .map(|(sp, ())| (sp, None));
+            }
             return executor::spawn(plan).map(|sp| (sp, None));
         }
         // Short on purpose: a unix socket path must stay below 108 bytes.
-        let sock = self
-            .paths
-            .run
-            .join(format!("slirp-{}.sock", &c.id[..16.min(c.id.len())]));
-        executor::spawn_with(plan, |pid| {
-            let slirp = network::Slirp::start(pid.as_raw(), &sock, SLIRP_MTU)?;
-            for m in &c.config.ports {
-                slirp.add_hostfwd(m)?;
-            }
-            Ok(Some(slirp))
-        })
+        let key = &c.id[..16.min(c.id.len())];
+        executor::spawn_gated(
+            plan,
+            |pid| {
+                if resources {
+                    self.setup_resources(c, pid.as_raw())?;
+                }
+                Ok(network::start(
+                    &mode,
+                    pid.as_raw(),
+                    &self.paths.run,
+                    key,
+                    &c.config.ports,
+                )?)
+            },
+            |starting| match starting {
+                Some(s) => Ok(Some(s.wait()?)),
+                None => Ok(None),
+            },
+        )
     }
 
     fn auto_remove(&self, c: &Container) {
@@ -248,7 +268,6 @@ impl Runtime {
                     exit(125)
                 }
             };
-            let _ = state.set_stopped_by_user(&c.id, false);
             let _ = state.set_running(
                 &c.id,
                 sp.pid.as_raw(),
@@ -256,6 +275,8 @@ impl Runtime {
                 nix::unistd::getpid().as_raw(),
                 now_nanos(),
             );
+            self.container_event(&c, "init");
+            self.container_event(&c, "start");
             if let Some(mut r) = report.take() {
                 let _ = r.write_all(b"OK");
             }
@@ -274,7 +295,9 @@ impl Runtime {
             if let Some(s) = slirp {
                 s.stop();
             }
-            let _ = state.set_exited(&c.id, code, now_nanos(), false);
+            let oom = self.finish_resources(&c);
+            let _ = state.set_exited(&c.id, code, now_nanos(), oom);
+            self.container_event_ext(&c, "died", Some(code), None);
             let stopped = state
                 .lookup(&c.id)
                 .map(|x| x.state.stopped_by_user)

@@ -1,0 +1,298 @@
+//! Resource limits as the user gives them (`--memory 512m`, `--cpus 1.5`) and as they are
+//! stored: validated numbers, with podman's error wording for bad input.
+
+use serde::{Deserialize, Serialize};
+
+use super::CgroupError;
+
+/// The raw flags of `create`/`run`/`update`; `None` when not given.
+#[derive(Clone, Debug, Default)]
+pub struct ResourceOptions {
+    pub memory: Option<String>,
+    pub memory_swap: Option<String>,
+    pub memory_reservation: Option<String>,
+    pub cpus: Option<String>,
+    pub cpu_shares: Option<String>,
+    pub cpuset_cpus: Option<String>,
+    pub pids_limit: Option<String>,
+    pub oom_score_adj: Option<String>,
+    pub shm_size: Option<String>,
+}
+
+impl ResourceOptions {
+    pub fn is_empty(&self) -> bool {
+        [
+            &self.memory,
+            &self.memory_swap,
+            &self.memory_reservation,
+            &self.cpus,
+            &self.cpu_shares,
+            &self.cpuset_cpus,
+            &self.pids_limit,
+            &self.oom_score_adj,
+            &self.shm_size,
+        ]
+        .iter()
+        .all(|o| o.is_none())
+    }
+}
+
+/// Validated limits. 0 (or empty) means "not set"; -1 for swap and pids means unlimited.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Resources {
+    /// Bytes.
+    pub memory: i64,
+    /// Memory plus swap, bytes; -1 unlimited.
+    pub memory_swap: i64,
+    /// Soft limit, bytes.
+    pub memory_reservation: i64,
+    /// CPUs × 10⁹ (docker's NanoCpus).
+    pub nano_cpus: i64,
+    pub cpu_shares: u64,
+    pub cpuset_cpus: String,
+    /// -1 unlimited.
+    pub pids_limit: i64,
+    pub oom_score_adj: Option<i32>,
+    /// Size of /dev/shm in bytes (0: podman's 64 MiB default).
+    pub shm_size: i64,
+}
+
+/// podman refuses memory limits under 6 MB: the container could not even start.
+const MIN_MEMORY: i64 = 6 * 1024 * 1024;
+pub const DEFAULT_SHM: i64 = 64 * 1024 * 1024;
+
+impl Resources {
+    /// Whether a cgroup is needed to enforce these limits (oom_score_adj and shm are not
+    /// cgroup settings).
+    pub fn needs_cgroup(&self) -> bool {
+        self.memory != 0
+            || self.memory_swap != 0
+            || self.memory_reservation != 0
+            || self.nano_cpus != 0
+            || self.cpu_shares != 0
+            || !self.cpuset_cpus.is_empty()
+            || self.pids_limit != 0
+    }
+
+    /// The limits after `opts` are applied over `self` (create starts from the default,
+    /// `update` from the stored limits). Nothing is changed when any value is invalid.
+    pub fn merged(&self, opts: &ResourceOptions) -> Result<Resources, CgroupError> {
+        let mut r = self.clone();
+        if let Some(m) = &opts.memory {
+            r.memory = parse_size("memory", m)?;
+            if r.memory != 0 && r.memory < MIN_MEMORY {
+                return Err(invalid("memory", "minimum memory limit allowed is 6MB"));
+            }
+        }
+        if let Some(s) = &opts.memory_swap {
+            r.memory_swap = if s.trim() == "-1" {
+                -1
+            } else {
+                parse_size("memory-swap", s)?
+            };
+        }
+        if let Some(s) = &opts.memory_reservation {
+            r.memory_reservation = parse_size("memory-reservation", s)?;
+        }
+        if let Some(c) = &opts.cpus {
+            let v: f64 = c.trim().parse().map_err(|_| {
+                invalid("cpus", format!("\"{c}\" is not a number of CPUs, e.g. 1.5"))
+            })?;
+            let online = online_cpus().len().max(1) as f64;
+            if !(0.0..=online).contains(&v) {
+                return Err(invalid(
+                    "cpus",
+                    format!(
+                        "range of CPUs is from 0.01 to {online:.2}, as there are only {online} CPUs available"
+                    ),
+                ));
+            }
+            r.nano_cpus = (v * 1e9).round() as i64;
+        }
+        if let Some(s) = &opts.cpu_shares {
+            r.cpu_shares = s
+                .trim()
+                .parse()
+                .map_err(|_| invalid("cpu-shares", format!("\"{s}\" is not a number")))?;
+        }
+        if let Some(s) = &opts.cpuset_cpus {
+            let cpus = parse_cpuset(s).map_err(|m| invalid("cpuset-cpus", m))?;
+            let online = online_cpus();
+            if let Some(bad) = cpus.iter().find(|c| !online.contains(c)) {
+                return Err(invalid(
+                    "cpuset-cpus",
+                    format!("CPU {bad} is not online on this host"),
+                ));
+            }
+            r.cpuset_cpus = s.trim().to_string();
+        }
+        if let Some(s) = &opts.pids_limit {
+            r.pids_limit = s
+                .trim()
+                .parse()
+                .map_err(|_| invalid("pids-limit", format!("\"{s}\" is not a number")))?;
+            if r.pids_limit < -1 {
+                return Err(invalid("pids-limit", "use -1 for unlimited"));
+            }
+        }
+        if let Some(s) = &opts.oom_score_adj {
+            let v: i32 = s
+                .trim()
+                .parse()
+                .map_err(|_| invalid("oom-score-adj", format!("\"{s}\" is not a number")))?;
+            if !(-1000..=1000).contains(&v) {
+                return Err(invalid(
+                    "oom-score-adj",
+                    "oom_score_adj must be between -1000 and 1000",
+                ));
+            }
+            r.oom_score_adj = Some(v);
+        }
+        if let Some(s) = &opts.shm_size {
+            r.shm_size = parse_size("shm-size", s)?;
+            if r.shm_size <= 0 {
+                return Err(invalid("shm-size", "size must be greater than 0"));
+            }
+        }
+        if r.memory > 0 && r.memory_swap > 0 && r.memory_swap < r.memory {
+            return Err(invalid(
+                "memory-swap",
+                "minimum memoryswap limit should be larger than memory limit, see usage",
+            ));
+        }
+        if r.memory_swap > 0 && r.memory == 0 {
+            return Err(invalid(
+                "memory-swap",
+                "you should always set the memory limit when using the memoryswap limit, see usage",
+            ));
+        }
+        if r.memory > 0 && r.memory_reservation > r.memory {
+            return Err(invalid(
+                "memory-reservation",
+                "minimum memory limit can not be less than memory reservation limit, see usage",
+            ));
+        }
+        Ok(r)
+    }
+
+    /// podman's default for memory-swap: twice the memory limit when only --memory is given.
+    pub fn effective_swap(&self) -> i64 {
+        if self.memory > 0 && self.memory_swap == 0 {
+            self.memory * 2
+        } else {
+            self.memory_swap
+        }
+    }
+
+    /// CFS quota for the period podman uses (100 ms).
+    pub fn cpu_quota(&self) -> Option<(i64, u64)> {
+        (self.nano_cpus > 0).then_some((self.nano_cpus / 10_000, 100_000))
+    }
+}
+
+fn invalid(flag: &str, msg: impl Into<String>) -> CgroupError {
+    CgroupError::Invalid {
+        flag: flag.to_string(),
+        message: msg.into(),
+    }
+}
+
+/// docker's `units.RAMInBytes`: a number with an optional binary unit (b, k, m, g, t, p; an
+/// optional trailing "b" or "ib"), case-insensitive: `512m`, `1.5g`, `1024`.
+pub fn parse_size(flag: &str, s: &str) -> Result<i64, CgroupError> {
+    let bad = || invalid(flag, format!("invalid size: '{s}'"));
+    let t = s.trim().to_ascii_lowercase();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let num: f64 = num.parse().map_err(|_| bad())?;
+    let unit = unit.trim_start();
+    let unit = unit
+        .strip_suffix("ib")
+        .or_else(|| unit.strip_suffix('b'))
+        .unwrap_or(unit);
+    let mult: f64 = match unit {
+        "" => 1.0,
+        "k" => 1024.0,
+        "m" => 1024.0 * 1024.0,
+        "g" => 1024.0 * 1024.0 * 1024.0,
+        "t" => 1024f64.powi(4),
+        "p" => 1024f64.powi(5),
+        _ => return Err(bad()),
+    };
+    let v = num * mult;
+    if !v.is_finite() || v > i64::MAX as f64 {
+        return Err(bad());
+    }
+    Ok(v as i64)
+}
+
+/// `0-2,4`: the CPUs a cpuset names.
+pub fn parse_cpuset(s: &str) -> Result<Vec<u32>, String> {
+    let mut out = Vec::new();
+    for part in s.trim().split(',') {
+        let bad = || format!("invalid cpuset \"{s}\": use a list such as 0-2,4");
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let a: u32 = a.trim().parse().map_err(|_| bad())?;
+        let b: u32 = b.trim().parse().map_err(|_| bad())?;
+        if b < a || b - a > 4096 {
+            return Err(bad());
+        }
+        out.extend(a..=b);
+    }
+    Ok(out)
+}
+
+/// The host's online CPUs (all CPUs 0..n when the kernel does not say).
+pub fn online_cpus() -> Vec<u32> {
+    std::fs::read_to_string("/sys/devices/system/cpu/online")
+        .ok()
+        .and_then(|s| parse_cpuset(&s).ok())
+        .unwrap_or_else(|| {
+            let n = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1);
+            (0..n as u32).collect()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_like_docker_units() {
+        assert_eq!(parse_size("m", "512m").unwrap(), 512 << 20);
+        assert_eq!(parse_size("m", "1g").unwrap(), 1 << 30);
+        assert_eq!(parse_size("m", "1GiB").unwrap(), 1 << 30);
+        assert_eq!(parse_size("m", "100").unwrap(), 100);
+        assert_eq!(parse_size("m", "1.5k").unwrap(), 1536);
+        assert!(parse_size("m", "abc").is_err());
+        assert!(parse_size("m", "12x").is_err());
+        assert!(parse_size("m", "").is_err());
+    }
+
+    #[test]
+    fn limits_validate_together() {
+        let o = |m: &str, s: &str| ResourceOptions {
+            memory: Some(m.into()),
+            memory_swap: Some(s.into()),
+            ..Default::default()
+        };
+        assert!(Resources::default().merged(&o("64m", "32m")).is_err());
+        let r = Resources::default().merged(&o("64m", "-1")).unwrap();
+        assert_eq!(r.memory_swap, -1);
+        assert!(
+            Resources::default()
+                .merged(&ResourceOptions {
+                    memory: Some("1m".into()),
+                    ..Default::default()
+                })
+                .is_err()
+        );
+        assert_eq!(parse_cpuset("0-2,4").unwrap(), vec![0, 1, 2, 4]);
+        assert!(parse_cpuset("2-1").is_err());
+    }
+}

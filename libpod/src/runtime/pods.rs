@@ -1,0 +1,580 @@
+//! Pods: `pod create` (the pod's row and its infra container), the pod-wide lifecycle built on
+//! the container calls, and what a member needs from its pod (network, hostname, the infra's
+//! namespaces). The infra container is an ordinary container row flagged `infra`, so `ps -a`,
+//! the monitor, stop and kill treat it like any other; it has no image and runs burrow's own
+//! pause program (see `crate::pod::infra_main`).
+
+use std::collections::BTreeMap;
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use crate::container::{Container, ContainerConfig, ContainerState, Status};
+use crate::error::{LibpodError, Result};
+use crate::events::Event;
+use crate::executor::{Plan, ProcessPlan, StdioMode};
+use crate::pod::{DEFAULT_SHARE, Pod, PodConfig, PodStatus, parse_share};
+
+use super::create::{CreateOptions, validate_dns_hosts};
+use super::{Runtime, names, now_nanos};
+
+/// Raw options of `pod create`, validated by [`Runtime::pod_create`].
+#[derive(Clone, Debug, Default)]
+pub struct PodCreateOptions {
+    pub name: Option<String>,
+    pub publish: Vec<String>,
+    pub share: Option<String>,
+    pub hostname: Option<String>,
+    pub labels: Vec<String>,
+    /// `--infra` (podman's default: true).
+    pub infra: bool,
+    pub infra_name: Option<String>,
+    pub add_hosts: Vec<String>,
+    pub dns: Vec<String>,
+    pub network: Option<String>,
+}
+
+/// What a new member container takes from its pod.
+pub(super) struct MemberSettings {
+    pub pod_id: String,
+    /// `container:INFRA` when the pod shares its network.
+    pub network: Option<String>,
+    /// The pod's hostname when the pod shares its UTS namespace.
+    pub hostname: Option<String>,
+}
+
+fn invalid(msg: impl Into<String>) -> LibpodError {
+    LibpodError::InvalidArgument(msg.into())
+}
+
+impl Runtime {
+    /// `pod create`: validates everything, then records the pod and its infra container. Nothing
+    /// is left behind when a step fails.
+    pub fn pod_create(&self, o: &PodCreateOptions) -> Result<Pod> {
+        let name = match &o.name {
+            Some(n) => {
+                names::validate_name(n).map_err(|_| {
+                    invalid(format!(
+                        "invalid pod name \"{n}\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*"
+                    ))
+                })?;
+                n.clone()
+            }
+            None => names::random_name()?,
+        };
+        if let Ok(p) = self.state.lookup_pod(&name)
+            && p.name == name
+        {
+            return Err(invalid(format!(
+                "adding pod to state: name \"{name}\" is in use: pod already exists: remove it first (burrow pod rm {name})"
+            )));
+        }
+        let mut share = match &o.share {
+            Some(s) => parse_share(s).map_err(invalid)?,
+            None => DEFAULT_SHARE.iter().map(|s| s.to_string()).collect(),
+        };
+        if !o.infra {
+            if !o.publish.is_empty() {
+                return Err(invalid(
+                    "you must have an infra container to publish port bindings to the host: drop --infra=false",
+                ));
+            }
+            if o.network.is_some() {
+                return Err(invalid(
+                    "cannot set a network for a pod without an infra container: drop --infra=false",
+                ));
+            }
+            if o.share
+                .as_deref()
+                .is_some_and(|s| !share.is_empty() && s != "none")
+            {
+                return Err(invalid(
+                    "you cannot share kernel namespaces on the pod level without an infra container: drop --share or --infra=false",
+                ));
+            }
+            share.clear();
+        }
+        if !o.publish.is_empty() && !share.iter().any(|s| s == "net") {
+            return Err(invalid(
+                "cannot publish ports on a pod that does not share its network: add net to --share",
+            ));
+        }
+        if let Some(n) = &o.infra_name {
+            names::validate_name(n)?;
+        }
+        let network = self.resolve_network(o.network.as_deref())?;
+        if matches!(
+            network::NetworkMode::parse(&network)?,
+            network::NetworkMode::Container(_)
+        ) {
+            return Err(invalid(
+                "a pod cannot use --network container:NAME: give the pod its own network",
+            ));
+        }
+        let ports = self.resolve_ports(&o.publish, &[], &network)?;
+        let (dns, add_hosts) = validate_dns_hosts(&CreateOptions {
+            dns: o.dns.clone(),
+            add_hosts: o.add_hosts.clone(),
+            ..CreateOptions::default()
+        })?;
+        let labels: BTreeMap<String, String> = o
+            .labels
+            .iter()
+            .map(|l| {
+                let (k, v) = l.split_once('=').unwrap_or((l, ""));
+                (k.to_string(), v.to_string())
+            })
+            .collect();
+        let id = names::new_id()?;
+        let mut pod = Pod {
+            id,
+            created: now_nanos(),
+            config: PodConfig {
+                hostname: o.hostname.clone().unwrap_or_else(|| name.clone()),
+                labels,
+                share,
+                infra: o.infra,
+                infra_id: String::new(),
+                network,
+                ports,
+                add_hosts,
+                dns,
+            },
+            name,
+        };
+        self.state.insert_pod(&pod)?;
+        if o.infra {
+            let infra = self
+                .create_infra(&pod, o.infra_name.as_deref())
+                .and_then(|c| {
+                    pod.config.infra_id = c.id.clone();
+                    self.state.update_pod(&pod).map(|()| c)
+                });
+            if let Err(e) = infra {
+                if let Ok(members) = self.state.pod_members(&pod.id) {
+                    for c in members {
+                        let _ = self.remove_container(&c.id, true, false, true);
+                    }
+                }
+                let _ = self.state.remove_pod(&pod.id);
+                return Err(e);
+            }
+        }
+        self.pod_event(&pod, "create");
+        Ok(pod)
+    }
+
+    /// The infra container's row: no image, burrow's pause program, the pod's network, ports,
+    /// hostname, DNS and extra hosts (the members share its /etc/hosts and resolv.conf).
+    fn create_infra(&self, pod: &Pod, name: Option<&str>) -> Result<Container> {
+        let id = names::new_id()?;
+        let config = ContainerConfig {
+            args: vec!["burrow-infra".to_string()],
+            workdir: "/".to_string(),
+            hostname: pod.config.hostname.clone(),
+            default_caps: self.conf.containers.default_capabilities.clone(),
+            stop_signal: "SIGTERM".to_string(),
+            stop_timeout: 10,
+            network: pod.config.network.clone(),
+            ports: pod.config.ports.clone(),
+            dns: pod.config.dns.clone(),
+            add_hosts: pod.config.add_hosts.clone(),
+            log_path: self.paths.container_dir(&id).join("ctr.log"),
+            pod: pod.id.clone(),
+            infra: true,
+            ..ContainerConfig::default()
+        };
+        let c = Container {
+            name: name
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{}-infra", pod.short_id())),
+            id: id.clone(),
+            created: now_nanos(),
+            config,
+            state: ContainerState::default(),
+        };
+        let dir = self.paths.container_dir(&id);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| LibpodError::io(format!("create {}", dir.display()), e))?;
+        if let Err(e) = self.state.insert_container(&c) {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e);
+        }
+        self.container_event(&c, "create");
+        Ok(c)
+    }
+
+    /// The infra container's launch: no rootfs, no image, no security profile (it runs only
+    /// burrow's own pause loop); its /etc files are written for the members to share.
+    pub(super) fn infra_plan<'a>(&'a self, c: &Container, stdio: StdioMode) -> Result<Plan<'a>> {
+        let mode = c.config.network_mode()?;
+        self.write_etc_files(c, &mode)?;
+        Ok(Plan {
+            rootfs: PathBuf::new(),
+            mount_rootfs: Box::new(|_| Ok(())),
+            hostname: c.config.hostname.clone(),
+            etc_files: Vec::new(),
+            mounts: Vec::new(),
+            read_only: false,
+            new_net: mode != network::NetworkMode::Host,
+            join_net: None,
+            join_ipc: None,
+            join_uts: None,
+            infra: true,
+            masked_paths: Vec::new(),
+            readonly_paths: Vec::new(),
+            process: ProcessPlan {
+                args: c.config.args.clone(),
+                env: Vec::new(),
+                cwd: "/".to_string(),
+                user: String::new(),
+                group_add: Vec::new(),
+                caps: Default::default(),
+                no_new_privileges: false,
+                seccomp: None,
+                ulimits: Vec::new(),
+                init: false,
+                preserve_fds: 0,
+            },
+            stdio,
+        })
+    }
+
+    /// `--pod NAME` on create/run: the member's network and hostname, refusing what podman
+    /// refuses on a member (its own ports or network when the pod shares its network).
+    pub(super) fn pod_member_settings(
+        &self,
+        name: &str,
+        opts: &CreateOptions,
+    ) -> Result<MemberSettings> {
+        let pod = self.state.lookup_pod(name)?;
+        let mut m = MemberSettings {
+            pod_id: pod.id.clone(),
+            network: None,
+            hostname: None,
+        };
+        if pod.config.shares("net") {
+            if !opts.publish.is_empty() || opts.publish_all {
+                return Err(invalid(
+                    "invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod",
+                ));
+            }
+            if opts.network.is_some() {
+                return Err(invalid(
+                    "invalid config provided: networks must be defined when the pod is created: network cannot be configured when it is shared with a pod",
+                ));
+            }
+            m.network = Some(format!("container:{}", pod.config.infra_id));
+        }
+        if pod.config.shares("uts") {
+            if opts.hostname.is_some() {
+                return Err(invalid(
+                    "invalid config provided: cannot set hostname when joining the pod UTS namespace: set --hostname on the pod",
+                ));
+            }
+            m.hostname = Some(pod.config.hostname.clone());
+        }
+        Ok(m)
+    }
+
+    /// Starts a member's infra container first when it is not running, as podman does.
+    pub(super) fn ensure_pod_infra(&self, c: &Container) -> Result<()> {
+        if c.config.pod.is_empty() || c.config.infra {
+            return Ok(());
+        }
+        let pod = self.state.lookup_pod(&c.config.pod)?;
+        if !pod.config.infra {
+            return Ok(());
+        }
+        let infra = self.lookup(&pod.config.infra_id)?;
+        match infra.status() {
+            Status::Running => Ok(()),
+            Status::Paused => Err(LibpodError::InvalidState(format!(
+                "pod {} is paused: unpause it first (burrow pod unpause {})",
+                pod.name, pod.name
+            ))),
+            _ => self.start_detached(&infra),
+        }
+    }
+
+    /// The infra container's IPC and UTS namespaces, for a member of a pod that shares them.
+    pub(super) fn pod_namespaces_to_join(
+        &self,
+        c: &Container,
+    ) -> Result<(Option<OwnedFd>, Option<OwnedFd>)> {
+        if c.config.pod.is_empty() || c.config.infra {
+            return Ok((None, None));
+        }
+        let pod = self.state.lookup_pod(&c.config.pod)?;
+        if !pod.config.shares("ipc") && !pod.config.shares("uts") {
+            return Ok((None, None));
+        }
+        let infra = self.lookup(&pod.config.infra_id)?;
+        if infra.status() != Status::Running {
+            return Err(LibpodError::InvalidState(format!(
+                "the infra container of pod {} is not running: start the pod (burrow pod start {})",
+                pod.name, pod.name
+            )));
+        }
+        let open = |ns: &str| -> Result<Option<OwnedFd>> {
+            if !pod.config.shares(ns) {
+                return Ok(None);
+            }
+            let path = format!("/proc/{}/ns/{ns}", infra.state.pid);
+            let f = std::fs::File::open(&path).map_err(|e| {
+                LibpodError::io(format!("open the {ns} namespace of pod {}", pod.name), e)
+            })?;
+            Ok(Some(f.into()))
+        };
+        Ok((open("ipc")?, open("uts")?))
+    }
+
+    pub fn pod(&self, name_or_id: &str) -> Result<Pod> {
+        self.state.lookup_pod(name_or_id)
+    }
+
+    pub fn pods(&self) -> Result<Vec<Pod>> {
+        self.state.pods()
+    }
+
+    /// A pod's containers, infra included, oldest first, with stale records repaired.
+    pub fn pod_containers(&self, pod: &Pod) -> Result<Vec<Container>> {
+        self.state
+            .pod_members(&pod.id)?
+            .into_iter()
+            .map(|c| self.refresh(c))
+            .collect()
+    }
+
+    pub fn pod_status(&self, pod: &Pod) -> Result<PodStatus> {
+        let statuses: Vec<Status> = self
+            .pod_containers(pod)?
+            .iter()
+            .map(|c| c.status())
+            .collect();
+        Ok(PodStatus::from_members(&statuses))
+    }
+
+    /// `pod start`: the infra container, then every member that is not running.
+    pub fn pod_start(&self, name: &str) -> Result<Pod> {
+        let pod = self.pod(name)?;
+        let members = self.pod_containers(&pod)?;
+        if members.is_empty() {
+            return Err(LibpodError::InvalidState(format!(
+                "no containers in pod {} to start: add one with burrow run --pod {}",
+                pod.name, pod.name
+            )));
+        }
+        let (infra, rest): (Vec<Container>, Vec<Container>) =
+            members.into_iter().partition(|c| c.config.infra);
+        let mut errors = Vec::new();
+        for c in infra.iter().chain(rest.iter()) {
+            if matches!(c.status(), Status::Running | Status::Paused) {
+                continue;
+            }
+            // The infra may have been started by the first member already.
+            let c = self.refresh(self.state.lookup(&c.id)?)?;
+            if c.status() == Status::Running {
+                continue;
+            }
+            if let Err(e) = self.start_detached(&c) {
+                errors.push(format!("{}: {e}", c.name));
+            }
+        }
+        self.pod_result(&pod, "start", errors)
+    }
+
+    /// `pod stop`: the members, then the infra container (its network is theirs).
+    pub fn pod_stop(&self, name: &str, timeout: Option<u32>) -> Result<Pod> {
+        let pod = self.pod(name)?;
+        let members = self.pod_containers(&pod)?;
+        let mut errors = Vec::new();
+        for c in members
+            .iter()
+            .filter(|c| !c.config.infra)
+            .chain(members.iter().filter(|c| c.config.infra))
+        {
+            if let Err(e) = self.stop(&c.id, timeout) {
+                errors.push(format!("{}: {e}", c.name));
+            }
+        }
+        self.pod_result(&pod, "stop", errors)
+    }
+
+    /// `pod kill`: the signal to every running container of the pod, the infra last.
+    pub fn pod_kill(&self, name: &str, signal: &str) -> Result<Pod> {
+        let pod = self.pod(name)?;
+        super::create::parse_signal(signal)?;
+        let members = self.pod_containers(&pod)?;
+        let running: Vec<&Container> = members
+            .iter()
+            .filter(|c| !c.config.infra)
+            .chain(members.iter().filter(|c| c.config.infra))
+            .filter(|c| matches!(c.status(), Status::Running | Status::Paused))
+            .collect();
+        if running.is_empty() {
+            return Err(LibpodError::InvalidState(format!(
+                "pod {} has no running containers to kill: start it first",
+                pod.name
+            )));
+        }
+        let mut errors = Vec::new();
+        for c in running {
+            if let Err(e) = self.kill(&c.id, signal) {
+                errors.push(format!("{}: {e}", c.name));
+            }
+        }
+        self.pod_result(&pod, "kill", errors)
+    }
+
+    /// `pod pause` / `pod unpause`: every running (paused) container of the pod.
+    pub fn pod_pause(&self, name: &str, pause: bool) -> Result<Pod> {
+        let pod = self.pod(name)?;
+        let mut errors = Vec::new();
+        for c in self.pod_containers(&pod)? {
+            let r = match (pause, c.status()) {
+                (true, Status::Running) => self.pause(&c.id).map(drop),
+                (false, Status::Paused) => self.unpause(&c.id).map(drop),
+                _ => Ok(()),
+            };
+            if let Err(e) = r {
+                errors.push(format!("{}: {e}", c.name));
+            }
+        }
+        self.pod_result(&pod, if pause { "pause" } else { "unpause" }, errors)
+    }
+
+    /// `pod rm`: refuses a pod with running containers unless forced; removes the members,
+    /// then the infra container, then the pod. Failures are collected, the rest still goes.
+    pub fn pod_remove(&self, name: &str, force: bool) -> Result<Pod> {
+        let pod = self.pod(name)?;
+        let members = self.pod_containers(&pod)?;
+        if !force
+            && let Some(c) = members
+                .iter()
+                .find(|c| matches!(c.status(), Status::Running | Status::Paused))
+        {
+            return Err(LibpodError::InvalidState(format!(
+                "pod {} has containers that are not ready to be removed: cannot remove container {} as it is running - running or paused containers cannot be removed without force: container state improper",
+                pod.id, c.id
+            )));
+        }
+        let mut errors = Vec::new();
+        for c in members
+            .iter()
+            .filter(|c| !c.config.infra)
+            .chain(members.iter().filter(|c| c.config.infra))
+        {
+            if let Err(e) = self.remove_container(&c.id, true, false, true) {
+                errors.push(format!("{}: {e}", c.name));
+            }
+        }
+        if errors.is_empty() {
+            self.state.remove_pod(&pod.id)?;
+        }
+        self.pod_result(&pod, "remove", errors)
+    }
+
+    /// `pod prune`: every pod with no running or paused container, with its containers.
+    pub fn pod_prune(&self) -> Result<Vec<Pod>> {
+        let mut removed = Vec::new();
+        for pod in self.pods()? {
+            let busy = self
+                .pod_containers(&pod)?
+                .iter()
+                .any(|c| matches!(c.status(), Status::Running | Status::Paused));
+            if !busy {
+                removed.push(self.pod_remove(&pod.id, false)?);
+            }
+        }
+        Ok(removed)
+    }
+
+    /// `pod top`: the processes of every running container of the pod, one header.
+    pub fn pod_top(&self, name: &str, descriptors: &[String]) -> Result<Vec<Vec<String>>> {
+        let pod = self.pod(name)?;
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        for c in self.pod_containers(&pod)? {
+            if c.status() != Status::Running {
+                continue;
+            }
+            let mut t = self.top(&c.id, descriptors)?;
+            if rows.is_empty() {
+                rows.append(&mut t);
+            } else {
+                rows.extend(t.into_iter().skip(1));
+            }
+        }
+        if rows.is_empty() {
+            return Err(LibpodError::InvalidState(format!(
+                "pod {} is not running: no processes to show (start it with burrow pod start {})",
+                pod.name, pod.name
+            )));
+        }
+        Ok(rows)
+    }
+
+    /// `pod inspect`: podman 5's fields.
+    pub fn pod_inspect(&self, pod: &Pod) -> Result<Value> {
+        let members = self.pod_containers(pod)?;
+        let statuses: Vec<Status> = members.iter().map(|c| c.status()).collect();
+        let mut bindings = serde_json::Map::new();
+        for m in &pod.config.ports {
+            let key = format!("{}/{}", m.container_port, m.protocol.as_str());
+            let entry = bindings.entry(key).or_insert_with(|| json!([]));
+            if let Some(a) = entry.as_array_mut() {
+                a.push(json!({
+                    "HostIp": m.host_ip.map(|i| i.to_string()).unwrap_or_default(),
+                    "HostPort": m.host_port.to_string(),
+                }));
+            }
+        }
+        Ok(json!({
+            "Id": pod.id,
+            "Name": pod.name,
+            "Created": super::inspect::time_string(pod.created),
+            "ExitPolicy": "continue",
+            "State": PodStatus::from_members(&statuses).as_str(),
+            "Hostname": pod.config.hostname,
+            "Labels": pod.config.labels,
+            "CreateCgroup": false,
+            "CreateInfra": pod.config.infra,
+            "InfraContainerId": pod.config.infra_id,
+            "InfraConfig": {
+                "PortBindings": bindings,
+                "HostNetwork": pod.config.network == "host",
+                "NetworkOptions": {},
+                "Networks": [pod.config.network],
+                "DNSServer": pod.config.dns,
+                "HostAdd": pod.config.add_hosts,
+            },
+            "SharedNamespaces": pod.config.share,
+            "NumContainers": members.len(),
+            "Containers": members.iter().map(|c| json!({
+                "Id": c.id,
+                "Name": c.name,
+                "State": c.status().as_str(),
+            })).collect::<Vec<_>>(),
+        }))
+    }
+
+    /// Records the pod event and turns the collected member failures into one error.
+    fn pod_result(&self, pod: &Pod, status: &str, errors: Vec<String>) -> Result<Pod> {
+        if errors.is_empty() {
+            self.pod_event(pod, status);
+            return Ok(pod.clone());
+        }
+        Err(LibpodError::InvalidState(format!(
+            "{status} pod {}: {}",
+            pod.name,
+            errors.join("; ")
+        )))
+    }
+
+    fn pod_event(&self, pod: &Pod, status: &str) {
+        let mut ev = Event::new("pod", status, &pod.id).name(&pod.name);
+        ev.attributes = pod.config.labels.clone();
+        self.events.write(&ev);
+    }
+}

@@ -1,0 +1,179 @@
+//! `commit`: a container's changes (already a layer tar, built by libpod) become a new image
+//! on top of the container's image, or, squashed, a one-layer image of the whole root file
+//! system. The layer goes through staging like any load, so its tar-split is recorded and the
+//! image can be saved or pushed. This module must never commit anything when a change line
+//! is bad: changes are applied before the tar is read.
+
+use std::io::Read;
+
+use chrono::{SecondsFormat, Utc};
+use oci_spec::image::{HistoryBuilder, ImageManifestBuilder, MediaType};
+
+use crate::archive::descriptor;
+use crate::changes;
+use crate::digest::sha256_digest;
+use crate::error::StorageError;
+use crate::index::Image;
+use crate::reference;
+use crate::stage::{PendingImage, Staging};
+use crate::store::Store;
+
+/// What the new image records besides its layer.
+#[derive(Clone, Debug, Default)]
+pub struct CommitSpec {
+    pub name: Option<String>,
+    pub changes: Vec<String>,
+    pub author: Option<String>,
+    pub comment: Option<String>,
+    /// The layer is the whole file system: the image has it alone.
+    pub squash: bool,
+    /// The config's `created_by` for the new history entry.
+    pub created_by: String,
+}
+
+fn build_err(what: &str, e: impl std::fmt::Display) -> StorageError {
+    StorageError::InvalidJson {
+        what: what.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// What a build step records besides [`CommitSpec`]: a fixed creation time
+/// (`build --timestamp`) and no history (`build --omit-history`).
+#[derive(Clone, Debug, Default)]
+pub struct CommitExtras {
+    pub created: Option<chrono::DateTime<Utc>>,
+    pub omit_history: bool,
+}
+
+/// Adds `layer` (a plain tar) on top of `base` and records the new image.
+pub fn commit(
+    store: &Store,
+    base: &Image,
+    mut layer: impl Read,
+    spec: &CommitSpec,
+) -> Result<Image, StorageError> {
+    commit_image(
+        store,
+        Some(base),
+        Some(&mut layer),
+        spec,
+        &CommitExtras::default(),
+    )
+}
+
+/// The general form of [`commit`]: `base` may be `None` (`FROM scratch`: an empty native
+/// config) and `layer` may be `None` (a metadata-only build step: a history entry with
+/// `empty_layer`, no new layer).
+pub fn commit_image(
+    store: &Store,
+    base: Option<&Image>,
+    layer: Option<&mut dyn Read>,
+    spec: &CommitSpec,
+    extras: &CommitExtras,
+) -> Result<Image, StorageError> {
+    let name = spec
+        .name
+        .as_deref()
+        .map(reference::normalize_local)
+        .transpose()?;
+    let mut config = match base {
+        Some(b) => store.config(b)?,
+        None => oci_spec::image::ImageConfiguration::default(),
+    };
+    let mut run = config.config().clone().unwrap_or_default();
+    changes::apply_all(&mut run, &spec.changes)?;
+    config.set_config(Some(run));
+    let mut layer_descs = match base {
+        Some(b) if !spec.squash => store.manifest(b)?.layers().clone(),
+        _ => Vec::new(),
+    };
+    let mut layers = match base {
+        Some(b) if !spec.squash => b.layers.clone(),
+        _ => Vec::new(),
+    };
+    if spec.squash {
+        config.rootfs_mut().set_diff_ids(Vec::new());
+        config.set_history(None);
+    }
+
+    let mut staging = Staging::new(store)?;
+    let added = match layer {
+        Some(layer) => {
+            let parent = layers.last().map(String::as_str);
+            let chain = staging.add_layer(layer, parent, None, "committed layer")?;
+            let record = staging
+                .layer_record(&chain)
+                .cloned()
+                .ok_or_else(|| StorageError::LayerNotFound(chain.clone()))?;
+            Some((chain, record))
+        }
+        None => None,
+    };
+
+    let now = extras.created.unwrap_or_else(Utc::now);
+    let created = now.to_rfc3339_opts(SecondsFormat::Nanos, true);
+    config.set_created(Some(created.clone()));
+    if let Some(a) = &spec.author {
+        config.set_author(Some(a.clone()));
+    }
+    let mut entry = HistoryBuilder::default()
+        .created(created)
+        .created_by(spec.created_by.clone());
+    if let Some(a) = &spec.author {
+        entry = entry.author(a.clone());
+    }
+    if let Some(c) = &spec.comment {
+        entry = entry.comment(c.clone());
+    }
+    if added.is_none() {
+        entry = entry.empty_layer(true);
+    }
+    let entry = entry.build().map_err(|e| build_err("image history", e))?;
+    if let Some((chain, record)) = added {
+        layer_descs.push(descriptor(
+            MediaType::ImageLayer,
+            record.size,
+            &record.diff_id,
+        )?);
+        layers.push(chain);
+        config
+            .rootfs_mut()
+            .diff_ids_mut()
+            .push(record.diff_id.clone());
+    }
+    if extras.omit_history {
+        config.set_history(None);
+    } else {
+        config
+            .history_mut()
+            .get_or_insert_with(Vec::new)
+            .push(entry);
+    }
+    let config_bytes = serde_json::to_vec(&config).map_err(|e| build_err("image config", e))?;
+    let manifest = ImageManifestBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::ImageManifest)
+        .config(descriptor(
+            MediaType::ImageConfig,
+            config_bytes.len() as u64,
+            &sha256_digest(&config_bytes),
+        )?)
+        .layers(layer_descs)
+        .build()
+        .map_err(|e| build_err("image manifest", e))?;
+    let manifest_bytes =
+        serde_json::to_vec(&manifest).map_err(|e| build_err("image manifest", e))?;
+    staging.add_image(PendingImage {
+        config: config_bytes,
+        manifest: manifest_bytes,
+        names: name.into_iter().collect(),
+        layers,
+        created: now,
+    });
+    staging
+        .commit()?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StorageError::ImageNotFound("committed image".to_string()))
+}

@@ -1,0 +1,385 @@
+//! End-to-end tests of `burrow build`: multi-stage builds, the build cache, the context's
+//! ignore file, ARG/ENV substitution, RUN containers and their mounts, COPY/ADD layers, errors
+//! and interchange with podman, run through the CLI as the unprivileged test user.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use common::{Env, Output};
+
+/// Writes a build context (files relative to it; every path readable by the test user).
+fn context(env: &Env, name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = env.path(name);
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    for (rel, content) in files {
+        let p = dir.join(rel);
+        let mut d = p.parent().unwrap().to_path_buf();
+        fs::create_dir_all(&d).unwrap();
+        while d != dir {
+            fs::set_permissions(&d, fs::Permissions::from_mode(0o755)).unwrap();
+            d = d.parent().unwrap().to_path_buf();
+        }
+        fs::write(&p, content).unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    dir
+}
+
+fn build(env: &Env, ctx: &Path, args: &[&str]) -> Output {
+    let mut all: Vec<String> = vec!["build".into()];
+    all.extend(args.iter().map(|s| s.to_string()));
+    all.push(ctx.display().to_string());
+    env.burrow(&all)
+}
+
+/// The last stdout line: the image ID.
+fn id_of(out: &Output) -> String {
+    out.lines().last().copied().unwrap_or_default().to_string()
+}
+
+fn run_out(env: &Env, args: &[&str]) -> String {
+    let mut all = vec!["run", "--rm"];
+    all.extend_from_slice(args);
+    env.burrow(&all).ok().out().trim().to_string()
+}
+
+// Pins: only the target stage's files end up in the image; COPY --from reads an earlier stage.
+#[test]
+fn multi_stage_final_image_holds_only_the_last_stage() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "ms",
+        &[(
+            "Containerfile",
+            "FROM localhost/busybox AS builder\nRUN echo built > /artifact && echo junk > /builder-only\n\
+             FROM localhost/busybox\nCOPY --from=builder /artifact /app/artifact\nCMD [\"cat\", \"/app/artifact\"]\n",
+        )],
+    );
+    let out = build(&env, &ctx, &["-t", "ms"]).ok();
+    assert!(
+        out.out()
+            .contains("[1/2] STEP 1/2: FROM localhost/busybox AS builder"),
+        "{}",
+        out.out()
+    );
+    assert!(out.out().contains("COMMIT ms"), "{}", out.out());
+    assert!(
+        out.out()
+            .contains("Successfully tagged localhost/ms:latest"),
+        "{}",
+        out.out()
+    );
+    assert_eq!(run_out(&env, &["ms"]), "built");
+    let probe = env.burrow(&["run", "--rm", "ms", "ls", "/builder-only"]);
+    assert_ne!(
+        probe.status, 0,
+        "the builder's file leaked into the final image"
+    );
+}
+
+// Pins: an unchanged rebuild reuses every step (same ID, "Using cache"), a changed context file
+// misses from its COPY on.
+#[test]
+fn cache_hit_on_rebuild_and_miss_after_a_context_change() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "cache",
+        &[
+            (
+                "Containerfile",
+                "FROM localhost/busybox\nRUN echo one > /one\nCOPY data.txt /data.txt\nRUN cat /data.txt > /copy\n",
+            ),
+            ("data.txt", "v1\n"),
+        ],
+    );
+    let first = build(&env, &ctx, &["-t", "c"]).ok();
+    assert!(!first.out().contains("Using cache"), "{}", first.out());
+    let second = build(&env, &ctx, &["-t", "c"]).ok();
+    assert_eq!(id_of(&first), id_of(&second));
+    assert_eq!(
+        second.out().matches("--> Using cache").count(),
+        3,
+        "{}",
+        second.out()
+    );
+    fs::write(ctx.join("data.txt"), "v2\n").unwrap();
+    let third = build(&env, &ctx, &["-t", "c"]).ok();
+    assert_ne!(id_of(&third), id_of(&first));
+    assert_eq!(
+        third.out().matches("--> Using cache").count(),
+        1,
+        "{}",
+        third.out()
+    );
+    assert_eq!(run_out(&env, &["c", "cat", "/copy"]), "v2");
+    let nocache = build(&env, &ctx, &["--no-cache", "-t", "c"]).ok();
+    assert!(!nocache.out().contains("Using cache"), "{}", nocache.out());
+}
+
+// Pins: .dockerignore keeps files out of COPY, `!` re-includes.
+#[test]
+fn dockerignore_excludes_and_reincludes() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "ign",
+        &[
+            ("Containerfile", "FROM localhost/busybox\nCOPY . /ctx/\n"),
+            (".dockerignore", "*.log\nsecret/\n!keep.log\n"),
+            ("a.txt", "a"),
+            ("b.log", "b"),
+            ("keep.log", "k"),
+            ("secret/key", "s"),
+        ],
+    );
+    build(&env, &ctx, &["-t", "ign"]).ok();
+    let ls = run_out(&env, &["ign", "ls", "/ctx"]);
+    let names: Vec<&str> = ls.split_whitespace().collect();
+    assert!(
+        names.contains(&"a.txt") && names.contains(&"keep.log"),
+        "{ls}"
+    );
+    assert!(
+        !names.contains(&"b.log") && !names.contains(&"secret"),
+        "{ls}"
+    );
+}
+
+// Pins: ARG defaults, --build-arg overrides, ${VAR:-x} and ENV substitution in later steps.
+#[test]
+fn arg_and_env_substitution() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "args",
+        &[(
+            "Containerfile",
+            "ARG BASE=localhost/busybox\nFROM ${BASE}\nARG WHO=world\nARG UNSET\nENV GREETING=\"hello ${WHO}\" DIR=/opt/${UNSET:-dflt}\n\
+             RUN mkdir -p $DIR && echo \"$GREETING\" > $DIR/g\nLABEL who=$WHO\n",
+        )],
+    );
+    build(&env, &ctx, &["-t", "a1"]).ok();
+    assert_eq!(run_out(&env, &["a1", "cat", "/opt/dflt/g"]), "hello world");
+    build(&env, &ctx, &["--build-arg", "WHO=burrow", "-t", "a2"]).ok();
+    assert_eq!(
+        run_out(&env, &["a2", "sh", "-c", "echo $GREETING"]),
+        "hello burrow"
+    );
+    let label = env
+        .burrow(&["image", "inspect", "--format", "{{.Labels.who}}", "a2"])
+        .ok();
+    assert_eq!(label.out().trim(), "burrow");
+}
+
+// Pins: USER and WORKDIR of the Containerfile are what `run` uses, and WORKDIR is created.
+#[test]
+fn user_and_workdir_carried_into_run() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "uw",
+        &[(
+            "Containerfile",
+            "FROM localhost/busybox\nWORKDIR /srv/app\nRUN touch made-here\nUSER 1234:99\n",
+        )],
+    );
+    build(&env, &ctx, &["-t", "uw"]).ok();
+    assert_eq!(run_out(&env, &["uw", "pwd"]), "/srv/app");
+    assert_eq!(run_out(&env, &["uw", "id", "-u"]), "1234");
+    assert_eq!(run_out(&env, &["uw", "ls"]), "made-here");
+}
+
+// Pins: ADD unpacks a local (gzip) tar under the destination; COPY keeps it as a file.
+#[test]
+fn add_extracts_a_local_tar() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "add",
+        &[(
+            "Containerfile",
+            "FROM localhost/busybox\nADD files.tar.gz /dest/\nCOPY files.tar.gz /kept/\n",
+        )],
+    );
+    let src = context(&env, "addsrc", &[("inner/hello.txt", "hi from tar\n")]);
+    let st = std::process::Command::new("tar")
+        .args(["-czf"])
+        .arg(ctx.join("files.tar.gz"))
+        .arg("-C")
+        .arg(&src)
+        .arg("inner")
+        .status()
+        .unwrap();
+    assert!(st.success());
+    fs::set_permissions(ctx.join("files.tar.gz"), fs::Permissions::from_mode(0o644)).unwrap();
+    build(&env, &ctx, &["-t", "add"]).ok();
+    assert_eq!(
+        run_out(&env, &["add", "cat", "/dest/inner/hello.txt"]),
+        "hi from tar"
+    );
+    assert_eq!(run_out(&env, &["add", "ls", "/kept"]), "files.tar.gz");
+}
+
+// Pins: `RUN <<EOF` runs the heredoc as a script, `COPY <<EOF` writes it as a file.
+#[test]
+fn heredoc_run_and_copy() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "hd",
+        &[(
+            "Containerfile",
+            "FROM localhost/busybox\nRUN <<EOF\necho first > /h1\necho second >> /h1\nEOF\nCOPY <<EOF /etc/motd\nwelcome\nEOF\n",
+        )],
+    );
+    build(&env, &ctx, &["-t", "hd"]).ok();
+    assert_eq!(run_out(&env, &["hd", "cat", "/h1"]), "first\nsecond");
+    assert_eq!(run_out(&env, &["hd", "cat", "/etc/motd"]), "welcome");
+}
+
+// Pins: a cache mount persists between builds (even --no-cache ones) and stays out of the image.
+#[test]
+fn run_cache_mount_persists_across_builds() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "cm",
+        &[(
+            "Containerfile",
+            "FROM localhost/busybox\nRUN --mount=type=cache,target=/cache echo x >> /cache/count && wc -l < /cache/count > /seen\n",
+        )],
+    );
+    build(&env, &ctx, &["-t", "cm"]).ok();
+    assert_eq!(run_out(&env, &["cm", "cat", "/seen"]), "1");
+    build(&env, &ctx, &["--no-cache", "-t", "cm"]).ok();
+    assert_eq!(run_out(&env, &["cm", "cat", "/seen"]), "2");
+    assert_eq!(
+        run_out(&env, &["cm", "sh", "-c", "ls /cache 2>/dev/null | wc -l"]),
+        "0"
+    );
+}
+
+// Pins: a failing RUN stops the build with its own exit code, names the step, tags nothing.
+#[test]
+fn failing_run_exits_with_its_code_and_tags_nothing() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "fail",
+        &[(
+            "Containerfile",
+            "FROM localhost/busybox\nRUN echo partial > /p\nRUN exit 7\n",
+        )],
+    );
+    build(&env, &ctx, &["-t", "fail"])
+        .code(7)
+        .stderr_has("RUN exit 7")
+        .stderr_has("exit status 7");
+    env.burrow(&["image", "exists", "fail"]).code(1);
+    assert_eq!(
+        env.burrow(&["ps", "-aq"]).ok().out().trim(),
+        "",
+        "RUN container left behind"
+    );
+}
+
+// Pins: an unknown instruction or a missing COPY source is one error naming file and line, 125.
+#[test]
+fn bad_containerfiles_name_the_line() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "bad",
+        &[(
+            "Containerfile",
+            "FROM localhost/busybox\n\nFROBNICATE now\n",
+        )],
+    );
+    build(&env, &ctx, &["-t", "bad"])
+        .code(125)
+        .stderr_has("Containerfile:3");
+    let ctx = context(
+        &env,
+        "bad2",
+        &[(
+            "Containerfile",
+            "FROM localhost/busybox\nCOPY nope.txt /x\n",
+        )],
+    );
+    build(&env, &ctx, &["-t", "bad"])
+        .code(125)
+        .stderr_has("Containerfile:2")
+        .stderr_has("nope.txt");
+    let ctx = context(
+        &env,
+        "bad3",
+        &[("Containerfile", "FROM localhost/busybox\nRUN true\n")],
+    );
+    build(&env, &ctx, &["--target", "nosuch", "-t", "bad"])
+        .code(125)
+        .stderr_has("nosuch");
+    env.burrow(&["image", "exists", "bad"]).code(1);
+}
+
+fn podman_available(env: &Env) -> bool {
+    env.sh("command -v podman >/dev/null").status == 0
+}
+
+// Pins: an image built by burrow runs under podman, and one built by podman runs in burrow.
+#[test]
+fn images_interchange_with_podman() {
+    let env = Env::new().with_busybox();
+    if !podman_available(&env) {
+        eprintln!("podman is not installed: skipped");
+        return;
+    }
+    let ctx = context(
+        &env,
+        "pm",
+        &[
+            (
+                "Containerfile",
+                "FROM localhost/busybox\nCOPY msg /msg\nRUN cat /msg > /copied\nCMD [\"cat\", \"/copied\"]\n",
+            ),
+            ("msg", "from burrow\n"),
+        ],
+    );
+    build(&env, &ctx, &["-t", "tobp"]).ok();
+    let tar = env.path("tobp.tar");
+    env.burrow(&["save", "-o", &tar.display().to_string(), "tobp"])
+        .ok();
+    let script = format!(
+        "podman load -i {} >/dev/null && podman run --rm localhost/tobp",
+        tar.display()
+    );
+    let out = env.sh(&script).ok();
+    assert_eq!(out.out().trim(), "from burrow");
+
+    let bb = env.path("bb.tar");
+    env.burrow(&["save", "-o", &bb.display().to_string(), "localhost/busybox"])
+        .ok();
+    let pctx = context(
+        &env,
+        "pmsrc",
+        &[(
+            "Containerfile",
+            "FROM localhost/busybox\nRUN echo from podman > /m\nCMD [\"cat\", \"/m\"]\n",
+        )],
+    );
+    let script = format!(
+        "podman load -i {bb} >/dev/null && podman build -q -t frompodman {ctx} >/dev/null && podman save -o {out} localhost/frompodman",
+        bb = bb.display(),
+        ctx = pctx.display(),
+        out = env.path("fp.tar").display()
+    );
+    env.sh(&script).ok();
+    env.burrow(&["load", "-i", &env.path("fp.tar").display().to_string()])
+        .ok();
+    assert_eq!(run_out(&env, &["localhost/frompodman"]), "from podman");
+}

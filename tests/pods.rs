@@ -1,0 +1,501 @@
+//! Pods: `pod create` with its infra container (burrow's own pause program), members joining
+//! the pod's network, IPC and UTS namespaces, ports published on the pod, the pod-wide
+//! lifecycle and `pod ps` statuses, `--pod new:NAME`, and bad input leaving nothing behind.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::Env;
+
+const HTTPD: &str =
+    "mkdir -p /www && echo hello-$MSG > /www/index.html && exec httpd -f -p 80 -h /www";
+
+/// A host port free right now: bind port 0, read the port, close it.
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    l.local_addr().expect("local addr").port()
+}
+
+/// One HTTP/1.0 GET to 127.0.0.1:port; the whole response, or None if nothing answered.
+fn http_get(port: u16) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+/// Polls `http_get(port)` until the answer contains `want` (a detached server needs a moment).
+fn wait_http(port: u16, want: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut last = None;
+    while Instant::now() < deadline {
+        last = http_get(port);
+        if last.as_deref().is_some_and(|r| r.contains(want)) {
+            break;
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    last.unwrap_or_default()
+}
+
+/// The pod's status as `pod ps` prints it.
+fn pod_status(env: &Env, pod: &str) -> String {
+    env.burrow(&[
+        "pod",
+        "ps",
+        "--filter",
+        &format!("name={pod}"),
+        "--format",
+        "{{.Name}} {{.Status}}",
+    ])
+    .ok()
+    .lines()
+    .iter()
+    .find_map(|l| l.strip_prefix(&format!("{pod} ")).map(str::to_string))
+    .unwrap_or_default()
+}
+
+/// Waits until the pod shows `want` (a container exiting is recorded by its monitor).
+fn wait_status(env: &Env, pod: &str, want: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let s = pod_status(env, pod);
+        if s == want || Instant::now() > deadline {
+            return s;
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+// Pins: two containers of a pod talk over localhost (busybox httpd in one, wget in the other),
+// and share the pod's hostname and IPC namespace through the infra container.
+#[test]
+fn pod_members_share_localhost_uts_and_ipc() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["pod", "create", "--name", "p1", "--hostname", "podhost"])
+        .ok();
+    env.burrow(&[
+        "run", "-d", "--pod", "p1", "--name", "web", "-e", "MSG=pod", "busybox", "sh", "-c", HTTPD,
+    ])
+    .ok();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--pod",
+            "p1",
+            "busybox",
+            "sh",
+            "-c",
+            "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do wget -q -O- http://127.0.0.1:80/ && break; sleep 0.3; done; hostname",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "hello-pod\npodhost\n", "{out:?}");
+    // Same IPC and UTS namespace as the web container (and the infra), not the same mount ns.
+    let ns = |ctr: &str| {
+        env.burrow(&[
+            "exec",
+            ctr,
+            "sh",
+            "-c",
+            "for n in ipc uts net mnt; do readlink /proc/self/ns/$n; done",
+        ])
+        .ok()
+        .stdout
+    };
+    env.burrow(&[
+        "run", "-d", "--pod", "p1", "--name", "other", "busybox", "sleep", "100",
+    ])
+    .ok();
+    let a = ns("web");
+    let b = ns("other");
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    assert_eq!(a.len(), 4, "{a:?}");
+    assert_eq!(a[..3], b[..3], "ipc, uts and net are the pod's");
+    assert_ne!(a[3], b[3], "each member keeps its own mount namespace");
+    // The infra container shows in ps -a with the pod's id and name (podman's `<id>-infra`).
+    let pod_id = env
+        .burrow(&["pod", "inspect", "--format", "{{.Id}}", "p1"])
+        .ok();
+    let pod_id = pod_id.out().trim().to_string();
+    let ps = env
+        .burrow(&["ps", "-a", "--pod", "--format", "{{.Names}} {{.PodName}}"])
+        .ok();
+    assert!(
+        ps.stdout.contains(&format!("{}-infra p1\n", &pod_id[..12])),
+        "{ps:?}"
+    );
+    assert!(ps.stdout.contains("web p1\n"), "{ps:?}");
+    env.burrow(&["pod", "rm", "-f", "p1"]).ok();
+}
+
+// Pins: a port published on the pod (`pod create -p`) reaches a member's server from the host,
+// and `--pod new:NAME` creates a pod that takes the container's -p.
+#[test]
+fn pod_published_port_reaches_member() {
+    let env = Env::new().with_busybox();
+    let port = free_port();
+    env.burrow(&[
+        "pod",
+        "create",
+        "--name",
+        "web",
+        "-p",
+        &format!("{port}:80"),
+    ])
+    .ok();
+    env.burrow(&[
+        "run",
+        "-d",
+        "--pod",
+        "web",
+        "-e",
+        "MSG=published",
+        "busybox",
+        "sh",
+        "-c",
+        HTTPD,
+    ])
+    .ok();
+    let resp = wait_http(port, "hello-published");
+    assert!(
+        resp.contains("200") && resp.ends_with("hello-published\n"),
+        "{resp}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&env.burrow(&["pod", "inspect", "web"]).ok().stdout).expect("json");
+    assert_eq!(
+        v[0]["InfraConfig"]["PortBindings"]["80/tcp"][0]["HostPort"],
+        port.to_string(),
+        "{v}"
+    );
+    assert_eq!(v[0]["NumContainers"], 2, "{v}");
+    // Removing the pod frees the host port.
+    env.burrow(&["pod", "rm", "-f", "web"]).ok();
+    TcpListener::bind(("0.0.0.0", port)).expect("host port still held after pod rm -f");
+
+    // --pod new:NAME with -p: the new pod publishes the port.
+    let port2 = free_port();
+    env.burrow(&[
+        "run",
+        "-d",
+        "--pod",
+        "new:fresh",
+        "-p",
+        &format!("{port2}:80"),
+        "-e",
+        "MSG=fresh",
+        "busybox",
+        "sh",
+        "-c",
+        HTTPD,
+    ])
+    .ok();
+    env.burrow(&["pod", "exists", "fresh"]).ok();
+    let resp = wait_http(port2, "hello-fresh");
+    assert!(resp.ends_with("hello-fresh\n"), "{resp}");
+    env.burrow(&["pod", "rm", "-f", "fresh"]).ok();
+}
+
+// Pins: `pod ps` statuses follow podman: Created, Running, Degraded (a member exited while
+// the infra runs), Exited (after pod stop); pod start brings everything back.
+#[test]
+fn pod_ps_statuses() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["pod", "create", "--name", "st"]).ok();
+    assert_eq!(pod_status(&env, "st"), "Created");
+    env.burrow(&[
+        "create", "--pod", "st", "--name", "long", "busybox", "sleep", "1000",
+    ])
+    .ok();
+    env.burrow(&[
+        "create", "--pod", "st", "--name", "short", "busybox", "sh", "-c", "sleep 2",
+    ])
+    .ok();
+    let started = env.burrow(&["pod", "start", "st"]).ok();
+    assert_eq!(started.lines().len(), 1, "{started:?}");
+    assert_eq!(pod_status(&env, "st"), "Running");
+    let ps = env.burrow(&["pod", "ps"]).ok();
+    assert!(ps.stdout.starts_with("POD ID"), "{ps:?}");
+    assert!(ps.stdout.contains("# OF CONTAINERS"), "{ps:?}");
+    assert!(
+        ps.lines()
+            .iter()
+            .any(|l| l.contains(" st ") && l.trim_end().ends_with('3')),
+        "{ps:?}"
+    );
+    assert_eq!(wait_status(&env, "st", "Degraded"), "Degraded");
+    env.burrow(&["pod", "stop", "-t", "1", "st"]).ok();
+    assert_eq!(pod_status(&env, "st"), "Exited");
+    env.burrow(&["ps", "--filter", "status=running", "-q"])
+        .ok()
+        .stdout
+        .is_empty()
+        .then_some(())
+        .expect("no container runs after pod stop");
+    env.burrow(&["pod", "start", "st"]).ok();
+    assert!(
+        matches!(pod_status(&env, "st").as_str(), "Running" | "Degraded"),
+        "pod start brings the pod back"
+    );
+    env.burrow(&["pod", "top", "st"])
+        .ok()
+        .stdout_has("sleep 1000");
+    env.burrow(&["pod", "kill", "st"]).ok();
+    assert_eq!(wait_status(&env, "st", "Exited"), "Exited");
+    env.burrow(&["pod", "rm", "st"]).ok();
+    assert!(env.burrow(&["ps", "-aq"]).ok().stdout.is_empty());
+}
+
+// Pins: `pod rm` refuses a running pod (125, nothing removed); `pod rm -f` stops and removes
+// every member and the infra container; the infra cannot be removed on its own.
+#[test]
+fn pod_rm_force_removes_members() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["pod", "create", "--name", "gone"]).ok();
+    env.burrow(&[
+        "run", "-d", "--pod", "gone", "--name", "m1", "busybox", "sleep", "1000",
+    ])
+    .ok();
+    env.burrow(&["create", "--pod", "gone", "--name", "m2", "busybox", "true"])
+        .ok();
+    assert_eq!(env.burrow(&["ps", "-aq"]).ok().lines().len(), 3);
+    env.burrow(&["pod", "rm", "gone"])
+        .code(125)
+        .stderr_has("running");
+    assert_eq!(env.burrow(&["ps", "-aq"]).ok().lines().len(), 3);
+    let infra = env
+        .burrow(&[
+            "pod",
+            "inspect",
+            "--format",
+            "{{.InfraContainerId}}",
+            "gone",
+        ])
+        .ok();
+    env.burrow(&["rm", "-f", infra.out().trim()])
+        .code(125)
+        .stderr_has("pod rm");
+    env.burrow(&["pod", "rm", "-f", "gone"]).ok();
+    assert!(env.burrow(&["ps", "-aq"]).ok().stdout.is_empty());
+    env.burrow(&["pod", "exists", "gone"]).code(1);
+    env.burrow(&["pod", "ps", "-q"])
+        .ok()
+        .stdout
+        .is_empty()
+        .then_some(())
+        .expect("no pod left");
+}
+
+// Pins: bad input fails with 125 and creates nothing: an unknown pod, -p or --network on a
+// member of a pod that shares its network, a duplicate pod name, an unshareable namespace.
+#[test]
+fn pod_bad_input_changes_nothing() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["run", "--rm", "--pod", "nosuch", "busybox", "true"])
+        .code(125)
+        .stderr_has("no pod with name or ID nosuch found");
+    env.burrow(&["pod", "create", "--name", "dup"]).ok();
+    let before = env.burrow(&["ps", "-aq"]).ok().lines().len();
+    assert_eq!(before, 1, "the infra container only");
+    env.burrow(&["create", "--pod", "dup", "-p", "8080:80", "busybox", "true"])
+        .code(125)
+        .stderr_has("published or exposed ports must be defined when the pod is created");
+    env.burrow(&[
+        "create",
+        "--pod",
+        "dup",
+        "--network",
+        "none",
+        "busybox",
+        "true",
+    ])
+    .code(125)
+    .stderr_has("networks must be defined when the pod is created");
+    env.burrow(&["pod", "create", "--name", "dup"])
+        .code(125)
+        .stderr_has("pod already exists");
+    env.burrow(&["pod", "create", "--name", "pidns", "--share", "pid"])
+        .code(125)
+        .stderr_has("--share");
+    env.burrow(&[
+        "pod",
+        "create",
+        "--name",
+        "noinfra",
+        "--infra=false",
+        "-p",
+        "8080:80",
+    ])
+    .code(125)
+    .stderr_has("infra container");
+    env.burrow(&["pod", "stop", "nosuch"])
+        .code(125)
+        .stderr_has("no such pod");
+    assert_eq!(env.burrow(&["ps", "-aq"]).ok().lines().len(), before);
+    let pods = env.burrow(&["pod", "ps", "--format", "{{.Name}}"]).ok();
+    assert_eq!(pods.stdout, "dup\n");
+    // A --pod new: whose container cannot be created leaves no pod behind.
+    env.burrow(&[
+        "run",
+        "--rm",
+        "--pod",
+        "new:half",
+        "--hostname",
+        "h",
+        "busybox",
+        "true",
+    ])
+    .code(125)
+    .stderr_has("hostname");
+    env.burrow(&["pod", "exists", "half"]).code(1);
+}
+
+// Pins: the pod's --add-host, --dns and --infra-name reach its members (they share the infra's
+// /etc/hosts and resolv.conf); --share net keeps each member's own hostname; a pod without
+// infra gives its members their own network; pod logs prefixes lines with the container id.
+#[test]
+fn pod_options_reach_members() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "pod",
+        "create",
+        "--name",
+        "opts",
+        "--add-host",
+        "db.internal:10.1.2.3",
+        "--dns",
+        "10.9.9.9",
+        "--infra-name",
+        "opts-pause",
+        "--label",
+        "tier=web",
+    ])
+    .ok();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--pod",
+            "opts",
+            "busybox",
+            "sh",
+            "-c",
+            "cat /etc/hosts /etc/resolv.conf; hostname",
+        ])
+        .ok();
+    assert!(out.stdout.contains("10.1.2.3\tdb.internal"), "{out:?}");
+    assert!(out.stdout.contains("nameserver 10.9.9.9"), "{out:?}");
+    assert!(
+        out.stdout.ends_with("opts\n"),
+        "hostname defaults to the pod name: {out:?}"
+    );
+    env.burrow(&["ps", "-a", "--format", "{{.Names}}"])
+        .ok()
+        .stdout_has("opts-pause");
+    let v: serde_json::Value =
+        serde_json::from_str(&env.burrow(&["pod", "inspect", "opts"]).ok().stdout).expect("json");
+    assert_eq!(v[0]["Labels"]["tier"], "web", "{v}");
+    assert_eq!(
+        v[0]["State"], "Running",
+        "the infra runs after the member left: {v}"
+    );
+    assert_eq!(
+        v[0]["SharedNamespaces"],
+        serde_json::json!(["ipc", "net", "uts"]),
+        "{v}"
+    );
+    env.burrow(&["pod", "ps", "--filter", "label=tier=web", "-q"])
+        .ok()
+        .stdout_has(&v[0]["Id"].as_str().unwrap_or("?")[..12]);
+
+    // --share net: members keep their own UTS namespace, hence their own hostname.
+    env.burrow(&["pod", "create", "--name", "netonly", "--share", "net"])
+        .ok();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--pod",
+            "netonly",
+            "--hostname",
+            "mine",
+            "busybox",
+            "hostname",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "mine\n");
+
+    // No infra: no shared namespaces, a member may choose its own network.
+    env.burrow(&["pod", "create", "--name", "bare", "--infra=false"])
+        .ok();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--pod",
+            "bare",
+            "--network",
+            "none",
+            "busybox",
+            "sh",
+            "-c",
+            "ls /sys/class/net",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "lo\n");
+    assert_eq!(
+        env.burrow(&[
+            "pod",
+            "ps",
+            "--filter",
+            "name=bare",
+            "--format",
+            "{{.NumberOfContainers}}"
+        ])
+        .ok()
+        .stdout,
+        "0\n"
+    );
+
+    // pod logs: every member's output, prefixed with its short id when there are several.
+    env.burrow(&["pod", "create", "--name", "talk"]).ok();
+    let a = env
+        .burrow(&[
+            "run", "--pod", "talk", "--name", "a", "busybox", "echo", "from-a",
+        ])
+        .ok();
+    assert_eq!(a.stdout, "from-a\n");
+    env.burrow(&[
+        "run", "--pod", "talk", "--name", "b", "busybox", "echo", "from-b",
+    ])
+    .ok();
+    let logs = env.burrow(&["pod", "logs", "talk"]).ok();
+    let id = |n: &str| {
+        env.burrow(&["inspect", "--format", "{{.Id}}", n])
+            .ok()
+            .stdout[..12]
+            .to_string()
+    };
+    assert!(
+        logs.stdout.contains(&format!("{} from-a\n", id("a"))),
+        "{logs:?}"
+    );
+    assert!(
+        logs.stdout.contains(&format!("{} from-b\n", id("b"))),
+        "{logs:?}"
+    );
+    let one = env.burrow(&["pod", "logs", "-c", "b", "talk"]).ok();
+    assert_eq!(one.stdout, "from-b\n");
+    env.burrow(&["pod", "restart", "talk"]).ok();
+    env.burrow(&["pod", "rm", "-f", "-a"]).ok();
+    assert!(env.burrow(&["pod", "ps", "-q"]).ok().stdout.is_empty());
+    assert!(env.burrow(&["ps", "-aq"]).ok().stdout.is_empty());
+}

@@ -1,0 +1,376 @@
+//! Resource limits: bad values refused, podman's warning where a rootless user cannot have
+//! them enforced, settings that need no cgroup, and (as root) limits, OOM, stats, pause and
+//! update enforced through cgroups.
+
+mod common;
+
+use std::process::Command;
+
+use common::Env;
+
+/// cgroup v2 with a subtree delegated to the test user: then limits are enforced rootless.
+fn rootless_cgroups(env: &Env) -> bool {
+    let out = env.burrow(&["system", "doctor"]);
+    out.lines()
+        .iter()
+        .any(|l| l.starts_with("[ ok ] cgroup v2 delegation"))
+}
+
+// Pins: invalid values are a one-line error with exit 125 and no container is created.
+#[test]
+fn bad_limits_are_refused_and_nothing_is_created() {
+    let env = Env::new().with_busybox();
+    for (args, needle) in [
+        (
+            &["--memory", "abc"][..],
+            "invalid value for memory: invalid size: 'abc'",
+        ),
+        (
+            &["--memory", "1m"][..],
+            "minimum memory limit allowed is 6MB",
+        ),
+        (
+            &["--memory", "64m", "--memory-swap", "32m"][..],
+            "memory-swap",
+        ),
+        (&["--cpus", "lots"][..], "invalid value for cpus"),
+        (
+            &["--cpuset-cpus", "0-x"][..],
+            "invalid value for cpuset-cpus",
+        ),
+        (&["--pids-limit", "-5"][..], "invalid value for pids-limit"),
+        (&["--oom-score-adj", "5000"][..], "between -1000 and 1000"),
+        (&["--shm-size", "big"][..], "invalid value for shm-size"),
+    ] {
+        let mut argv = vec!["create", "--name", "bad"];
+        argv.extend_from_slice(args);
+        argv.extend(["busybox", "true"]);
+        let out = env.burrow(&argv).code(125).stderr_has(needle);
+        assert_eq!(out.stderr.trim().lines().count(), 1, "{out}");
+    }
+    assert_eq!(env.burrow(&["ps", "-aq"]).ok().out(), "");
+}
+
+// Pins: without enforceable cgroups a rootless --memory prints podman's warning, the
+// container still runs, and inspect shows no limit (podman drops it).
+#[test]
+fn rootless_limit_without_cgroups_warns() {
+    let env = Env::new().with_busybox();
+    if rootless_cgroups(&env) {
+        return;
+    }
+    let out = env
+        .burrow(&[
+            "run", "--name", "w", "--memory", "64m", "busybox", "echo", "hi",
+        ])
+        .ok();
+    assert_eq!(out.out(), "hi");
+    if !std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+        assert!(
+            out.stderr.contains(
+                "Resource limits are not supported and ignored on cgroups V1 rootless systems"
+            ),
+            "{out}"
+        );
+    } else {
+        assert!(
+            out.stderr.contains("Resource limits are not supported"),
+            "{out}"
+        );
+    }
+    let mem = env
+        .burrow(&["inspect", "--format", "{{.HostConfig.Memory}}", "w"])
+        .ok();
+    assert_eq!(mem.out(), "0");
+}
+
+// Pins: without cgroups, stats, pause and update fail with a clear error (125), never a
+// silent success, and the container keeps running unpaused.
+#[test]
+fn rootless_stats_pause_update_fail_clearly_without_cgroups() {
+    let env = Env::new().with_busybox();
+    if rootless_cgroups(&env) {
+        return;
+    }
+    env.burrow(&["run", "-d", "--name", "s", "busybox", "sleep", "1000"])
+        .ok();
+    env.burrow(&["stats", "--no-stream", "s"])
+        .code(125)
+        .stderr_has("cgroups");
+    env.burrow(&["stats", "--no-stream", "--all"])
+        .code(125)
+        .stderr_has("cgroups");
+    env.burrow(&["pause", "s"]).code(125).stderr_has("cgroups");
+    env.burrow(&["update", "--memory", "64m", "s"])
+        .code(125)
+        .stderr_has("cgroups");
+    let st = env
+        .burrow(&[
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{.HostConfig.Memory}}",
+            "s",
+        ])
+        .ok();
+    assert_eq!(st.out(), "running 0");
+    env.burrow(&["rm", "-f", "s"]).ok();
+}
+
+// Pins: --shm-size sizes /dev/shm and --oom-score-adj (raised) reaches the process, rootless
+// and without cgroups; inspect reports both.
+#[test]
+fn shm_size_and_oom_score_adj_apply_without_cgroups() {
+    let env = Env::new().with_busybox();
+    let out = env
+        .burrow(&[
+            "run",
+            "--name",
+            "shm",
+            "--shm-size",
+            "10m",
+            "--oom-score-adj",
+            "500",
+            "busybox",
+            "sh",
+            "-c",
+            "df -k /dev/shm | tail -n 1; cat /proc/self/oom_score_adj",
+        ])
+        .ok();
+    let lines = out.lines();
+    let size: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(size[1], "10240", "{out}");
+    assert_eq!(lines[1], "500", "{out}");
+    let hc = env
+        .burrow(&[
+            "inspect",
+            "--format",
+            "{{.HostConfig.ShmSize}} {{.HostConfig.OomScoreAdj}}",
+            "shm",
+        ])
+        .ok();
+    assert_eq!(hc.out(), "10485760 500");
+}
+
+// Pins: update with an invalid value changes nothing (exit 125).
+#[test]
+fn update_with_bad_value_changes_nothing() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["create", "--name", "u", "busybox", "true"])
+        .ok();
+    env.burrow(&["update", "--memory", "lots", "u"])
+        .code(125)
+        .stderr_has("invalid value for memory");
+    env.burrow(&["update", "u"])
+        .code(125)
+        .stderr_has("nothing to update");
+    env.burrow(&["update", "--memory", "64m", "nosuch"])
+        .code(125)
+        .stderr_has("no such container");
+}
+
+// ---- as root: limits are enforced through cgroups ----
+
+fn root_burrow(env: &Env, args: &[&str]) -> common::Output {
+    let mut cmd = Command::new(common::burrow_bin());
+    cmd.arg("--root")
+        .arg(env.path("root-data"))
+        .arg("--runroot")
+        .arg(env.path("root-run"))
+        .args(args)
+        .env_clear()
+        .env("PATH", common::PATH)
+        .env("HOME", "/root");
+    env.output(cmd)
+}
+
+fn root_env() -> Option<Env> {
+    if common::skip_unless_root() {
+        return None;
+    }
+    let env = Env::new();
+    let tar = common::busybox_tar().display().to_string();
+    root_burrow(&env, &["import", &tar, "busybox"]).ok();
+    Some(env)
+}
+
+/// The cgroup directory of a container for a v1 controller or the v2 tree.
+fn cgroup_file(controller: &str, id: &str, file: &str) -> std::path::PathBuf {
+    let v2 = std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
+    if v2 {
+        std::path::Path::new("/sys/fs/cgroup/burrow")
+            .join(id)
+            .join(file)
+    } else {
+        std::path::Path::new("/sys/fs/cgroup")
+            .join(controller)
+            .join("burrow")
+            .join(id)
+            .join(file)
+    }
+}
+
+fn read(p: &std::path::Path) -> String {
+    std::fs::read_to_string(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .trim()
+        .to_string()
+}
+
+// Pins: as root --memory, --cpus and --pids-limit are written to the container's cgroup,
+// inspect reports them, and update changes them on the running container.
+#[test]
+fn root_limits_are_enforced_and_updated() {
+    let Some(env) = root_env() else { return };
+    let id = root_burrow(
+        &env,
+        &[
+            "run",
+            "-d",
+            "--memory",
+            "32m",
+            "--cpus",
+            "0.5",
+            "--pids-limit",
+            "50",
+            "busybox",
+            "sleep",
+            "1000",
+        ],
+    )
+    .ok()
+    .out()
+    .to_string();
+    let v2 = std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
+    let (mem_file, cpu_file) = if v2 {
+        ("memory.max", "cpu.max")
+    } else {
+        ("memory.limit_in_bytes", "cpu.cfs_quota_us")
+    };
+    assert_eq!(read(&cgroup_file("memory", &id, mem_file)), "33554432");
+    assert!(read(&cgroup_file("cpu", &id, cpu_file)).starts_with("50000"));
+    assert_eq!(read(&cgroup_file("pids", &id, "pids.max")), "50");
+    let hc = root_burrow(
+        &env,
+        &[
+            "inspect",
+            "--format",
+            "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}",
+            &id,
+        ],
+    )
+    .ok();
+    assert_eq!(hc.out(), "33554432 500000000 50");
+    root_burrow(&env, &["update", "--memory", "64m", &id]).ok();
+    assert_eq!(read(&cgroup_file("memory", &id, mem_file)), "67108864");
+    let hc = root_burrow(
+        &env,
+        &["inspect", "--format", "{{.HostConfig.Memory}}", &id],
+    )
+    .ok();
+    assert_eq!(hc.out(), "67108864");
+    root_burrow(&env, &["rm", "-f", &id]).ok();
+}
+
+// Pins: a process that exceeds --memory is OOM-killed: exit 137 and State.OOMKilled true.
+#[test]
+fn root_oom_kill_is_reported() {
+    let Some(env) = root_env() else { return };
+    let out = root_burrow(
+        &env,
+        &[
+            "run",
+            "--name",
+            "oom",
+            "--memory",
+            "16m",
+            "--memory-swap",
+            "16m",
+            "busybox",
+            "dd",
+            "if=/dev/zero",
+            "of=/dev/null",
+            "bs=64M",
+            "count=1",
+        ],
+    );
+    assert_eq!(out.status, 137, "{out}");
+    let st = root_burrow(
+        &env,
+        &["inspect", "--format", "{{.State.OOMKilled}}", "oom"],
+    )
+    .ok();
+    assert_eq!(st.out(), "true");
+    // A container that was not OOM-killed says false.
+    root_burrow(
+        &env,
+        &[
+            "run", "--name", "fine", "--memory", "16m", "busybox", "true",
+        ],
+    )
+    .ok();
+    let st = root_burrow(
+        &env,
+        &["inspect", "--format", "{{.State.OOMKilled}}", "fine"],
+    )
+    .ok();
+    assert_eq!(st.out(), "false");
+}
+
+// Pins: --pids-limit stops a fork bomb: the shell cannot fork past the limit.
+#[test]
+fn root_pids_limit_stops_forks() {
+    let Some(env) = root_env() else { return };
+    let out = root_burrow(
+        &env,
+        &[
+            "run",
+            "--rm",
+            "--pids-limit",
+            "4",
+            "busybox",
+            "sh",
+            "-c",
+            "for i in 1 2 3 4 5 6 7 8; do sleep 2 & done; wait",
+        ],
+    );
+    assert!(out.stderr.contains("fork") || out.status != 0, "{out}");
+}
+
+// Pins: pause freezes a running container without limits (status paused), unpause thaws it,
+// and stats reports its processes; rm -f removes a paused container.
+#[test]
+fn root_pause_unpause_and_stats() {
+    let Some(env) = root_env() else { return };
+    root_burrow(
+        &env,
+        &["run", "-d", "--name", "pz", "busybox", "sleep", "1000"],
+    )
+    .ok();
+    root_burrow(&env, &["pause", "pz"]).ok();
+    let st = root_burrow(&env, &["inspect", "--format", "{{.State.Status}}", "pz"]).ok();
+    assert_eq!(st.out(), "paused");
+    root_burrow(&env, &["pause", "pz"])
+        .code(125)
+        .stderr_has("already paused");
+    root_burrow(&env, &["unpause", "pz"]).ok();
+    let st = root_burrow(&env, &["inspect", "--format", "{{.State.Status}}", "pz"]).ok();
+    assert_eq!(st.out(), "running");
+    let stats = root_burrow(
+        &env,
+        &[
+            "stats",
+            "--no-stream",
+            "--format",
+            "{{.Name}} {{.PIDS}}",
+            "pz",
+        ],
+    )
+    .ok();
+    assert_eq!(stats.out(), "pz 1");
+    let json = root_burrow(&env, &["stats", "--no-stream", "--format", "json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v[0]["name"], "pz", "{json}");
+    root_burrow(&env, &["pause", "pz"]).ok();
+    root_burrow(&env, &["rm", "-f", "pz"]).ok();
+    root_burrow(&env, &["container", "exists", "pz"]).code(1);
+}
