@@ -283,6 +283,39 @@ fn pod_rm_force_removes_members() {
     env.burrow(&["rm", "-f", infra.out().trim()])
         .code(125)
         .stderr_has("pod rm");
+    let v: serde_json::Value =
+        serde_json::from_str(&env.burrow(&["inspect", infra.out().trim()]).ok().stdout)
+            .expect("json");
+    assert_eq!(v[0]["IsInfra"], true, "{v}");
+    assert_eq!(v[0]["State"]["Status"], "running", "{v}");
+    let member: serde_json::Value =
+        serde_json::from_str(&env.burrow(&["inspect", "m1"]).ok().stdout).expect("json");
+    assert_eq!(member[0]["Pod"], v[0]["Pod"], "{member}");
+    env.burrow(&["exec", infra.out().trim(), "true"])
+        .code(125)
+        .stderr_has("infra container");
+    // pod pause does what container pause does here: without cgroups it fails clearly and
+    // the pod keeps running; with them, every running container is frozen and thawed.
+    if env.burrow(&["pause", "m1"]).status == 0 {
+        env.burrow(&["unpause", "m1"]).ok();
+        env.burrow(&["pod", "pause", "gone"]).ok();
+        env.burrow(&["inspect", "--format", "{{.State.Status}}", "m1"])
+            .ok()
+            .stdout_has("paused");
+        env.burrow(&["pod", "unpause", "gone"]).ok();
+    } else {
+        env.burrow(&["pod", "pause", "gone"])
+            .code(125)
+            .stderr_has("cgroups");
+    }
+    assert_eq!(
+        pod_status(&env, "gone"),
+        "Degraded",
+        "m1 runs, m2 was only created"
+    );
+    // system check does not report the infra container's (absent) image.
+    let check = env.burrow(&["system", "check"]).ok();
+    assert!(!check.stdout.contains("missing"), "{check:?}");
     env.burrow(&["pod", "rm", "-f", "gone"]).ok();
     assert!(env.burrow(&["ps", "-aq"]).ok().stdout.is_empty());
     env.burrow(&["pod", "exists", "gone"]).code(1);
@@ -497,5 +530,31 @@ fn pod_options_reach_members() {
     env.burrow(&["pod", "restart", "talk"]).ok();
     env.burrow(&["pod", "rm", "-f", "-a"]).ok();
     assert!(env.burrow(&["pod", "ps", "-q"]).ok().stdout.is_empty());
+    assert!(env.burrow(&["ps", "-aq"]).ok().stdout.is_empty());
+}
+
+// Pins: system prune removes a pod with nothing running (its infra included) but keeps a
+// running one; system reset removes a running pod and everything in it.
+#[test]
+fn system_prune_and_reset_take_pods() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["pod", "create", "--name", "idle"]).ok();
+    env.burrow(&["create", "--pod", "idle", "busybox", "true"])
+        .ok();
+    env.burrow(&["pod", "create", "--name", "busy"]).ok();
+    env.burrow(&[
+        "run", "-d", "--pod", "busy", "--name", "s", "busybox", "sleep", "1000",
+    ])
+    .ok();
+    env.burrow(&["system", "prune", "-f"]).ok();
+    env.burrow(&["pod", "exists", "idle"]).code(1);
+    env.burrow(&["pod", "exists", "busy"]).ok();
+    assert_eq!(
+        env.burrow(&["ps", "-aq"]).ok().lines().len(),
+        2,
+        "busy's infra and s"
+    );
+    env.burrow(&["system", "reset", "-f"]).ok();
+    env.burrow(&["pod", "exists", "busy"]).code(1);
     assert!(env.burrow(&["ps", "-aq"]).ok().stdout.is_empty());
 }

@@ -374,3 +374,39 @@ fn root_pause_unpause_and_stats() {
     root_burrow(&env, &["rm", "-f", "pz"]).ok();
     root_burrow(&env, &["container", "exists", "pz"]).code(1);
 }
+
+// Pins: a process started with `exec` is inside the container's cgroup: it counts against
+// --pids-limit (an exec'd fork loop is stopped too) and is listed in the cgroup's procs.
+#[test]
+fn root_exec_joins_the_container_cgroup() {
+    let Some(env) = root_env() else { return };
+    let id = root_burrow(
+        &env,
+        &["run", "-d", "--pids-limit", "5", "busybox", "sleep", "1000"],
+    )
+    .ok()
+    .out()
+    .trim()
+    .to_string();
+    root_burrow(&env, &["exec", "-d", &id, "sleep", "999"]).ok();
+    // The exec'd sleep's host pid is in the container's pids cgroup.
+    let procs = read(&cgroup_file("pids", &id, "cgroup.procs"));
+    let pids: Vec<&str> = procs.lines().collect();
+    let found = pids.iter().any(|p| {
+        std::fs::read_to_string(format!("/proc/{p}/cmdline"))
+            .is_ok_and(|c| c.replace('\0', " ").trim() == "sleep 999")
+    });
+    assert!(found, "exec'd process not in the cgroup: {procs}");
+    let out = root_burrow(
+        &env,
+        &[
+            "exec",
+            &id,
+            "sh",
+            "-c",
+            "for i in 1 2 3 4 5 6 7 8; do sleep 2 & done; wait",
+        ],
+    );
+    assert!(out.stderr.contains("fork") || out.status != 0, "{out}");
+    root_burrow(&env, &["rm", "-f", &id]).ok();
+}

@@ -80,9 +80,9 @@ fn unknown_volume_and_bad_input_fail_cleanly() {
         e.stderr.trim(),
         "Error: no volume with name \"nope\" found: no such volume"
     );
-    // podman's volume rm: 1 when the volume does not exist.
+    // An unknown volume on rm is an engine error: 125.
     env.burrow(&["volume", "rm", "nope"])
-        .code(1)
+        .code(125)
         .stderr_has("no such volume");
     env.burrow(&["volume", "create", "bad/name"])
         .code(125)
@@ -322,7 +322,7 @@ fn volume_in_use_is_refused_unless_forced() {
     let env = Env::new().with_busybox();
     env.burrow(&["create", "--name", "user", "-v", "busy:/d", BUSYBOX, "true"])
         .ok();
-    let e = env.burrow(&["volume", "rm", "busy"]).code(2);
+    let e = env.burrow(&["volume", "rm", "busy"]).code(125);
     assert!(e.stderr.contains("volume is being used"), "{e:?}");
     assert_eq!(e.stderr.trim().lines().count(), 1, "{e:?}");
     env.burrow(&["volume", "exists", "busy"]).ok();

@@ -279,12 +279,9 @@ fn rm(rt: &Runtime, a: RmArgs) -> Outcome {
                 if let Some(prev) = last.take() {
                     eprintln!("Error: {}", prev.message);
                 }
-                // podman's volume rm: 1 when a volume does not exist, 2 when one is in use.
-                let code = match &e {
-                    libpod::LibpodError::NoSuchVolume(_) => 1,
-                    libpod::LibpodError::InvalidState(_) => 2,
-                    _ => 125,
-                };
+                // Engine errors exit 125 here, an unknown volume and one in use included (the
+                // project's rule for bad input; podman 5 uses 1 and 2 for those two).
+                let code = e.exit_code();
                 last = Some(Failure {
                     code,
                     message: e.to_string(),

@@ -38,6 +38,14 @@ impl Runtime {
                     .into(),
             ));
         }
+        // The infra container has no image: its mount namespace is the host's view, and a
+        // command there would run host binaries, not a container's.
+        if c.config.infra {
+            return Err(LibpodError::InvalidArgument(format!(
+                "container {} is a pod's infra container and has no image to run commands from: exec into a member of the pod",
+                c.name
+            )));
+        }
         if opts.command.is_empty() {
             return Err(LibpodError::InvalidArgument(
                 "must provide a non-empty command to start an exec session".into(),
@@ -72,6 +80,14 @@ impl Runtime {
         }
         if opts.tty && !process.env.iter().any(|e| e.starts_with("TERM=")) {
             process.env.push("TERM=xterm".into());
+        }
+        // An exec'd process belongs to the container's cgroup (its limits, pause, stats), as
+        // with podman: this process joins it first (while /sys/fs/cgroup is still the host's
+        // view), so the child is born inside. Containers without limits have no cgroup.
+        if let Ok(cg) = crate::cgroups::Cgroup::for_container(&c.id, self.rootless)
+            && cg.exists()
+        {
+            cg.add(nix::unistd::getpid().as_raw())?;
         }
         // Open every namespace before joining any: after the mount namespace, /proc/PID of
         // the host view is gone.

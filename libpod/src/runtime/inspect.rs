@@ -128,7 +128,7 @@ impl Runtime {
             "Image": cfg.image_id,
             "ImageName": cfg.image_name,
             "Rootfs": "",
-            "Pod": "",
+            "Pod": cfg.pod,
             "ResolvConfPath": self.paths.userdata_dir(&c.id).join("resolv.conf"),
             "HostnamePath": self.paths.userdata_dir(&c.id).join("hostname"),
             "HostsPath": self.paths.userdata_dir(&c.id).join("hosts"),
@@ -155,7 +155,7 @@ impl Runtime {
                 "Ports": port_map(&cfg.ports, true), "SandboxKey": if status == Status::Running && cfg.network != "host" { format!("/proc/{}/ns/net", st.pid) } else { String::new() },
             },
             "Namespace": "",
-            "IsInfra": false,
+            "IsInfra": cfg.infra,
             "IsService": false,
             "Config": {
                 "Hostname": cfg.hostname,

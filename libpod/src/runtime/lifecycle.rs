@@ -310,10 +310,25 @@ impl Runtime {
         self.container_event(c, "remove");
         // `--rm` takes the container's anonymous volumes with it, as podman does.
         self.remove_anonymous_volumes(c);
-        let dirs = [
+        // Renamed out of sight first (cheap, and done before this returns), so the container
+        // is gone at once for every later command, `system check` included; the slow part,
+        // deleting the files, runs detached. A killed deleter leaves `.removing-ID` dirs,
+        // which `system check --repair` removes.
+        let dirs: Vec<std::path::PathBuf> = [
             self.paths.container_dir(&c.id),
             self.paths.container_run_dir(&c.id),
-        ];
+        ]
+        .into_iter()
+        .filter(|d| d.exists())
+        .map(|d| {
+            let trash = d.with_file_name(format!(".removing-{}", c.id));
+            if std::fs::rename(&d, &trash).is_ok() {
+                trash
+            } else {
+                d
+            }
+        })
+        .collect();
         // SAFETY: burrow never starts threads; the child only deletes files and exits.
         match unsafe { nix::unistd::fork() } {
             Ok(nix::unistd::ForkResult::Child) => {

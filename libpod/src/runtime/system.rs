@@ -139,7 +139,20 @@ impl Runtime {
     /// then, with `volumes`, volumes no container uses.
     pub fn system_prune(&self, all: bool, volumes: bool) -> Result<PruneReport> {
         let mut report = PruneReport::default();
+        // Pods with nothing running go first, with their containers (podman prunes pods too).
+        let before = self.list()?;
+        let pods = self.pod_prune()?;
+        report.containers.extend(
+            before
+                .iter()
+                .filter(|c| pods.iter().any(|p| p.id == c.config.pod))
+                .map(|c| c.id.clone()),
+        );
         for c in self.list()? {
+            // An infra container belongs to a pod that still runs: it goes with that pod.
+            if c.config.infra {
+                continue;
+            }
             if matches!(c.status(), Status::Exited | Status::Created) {
                 report.reclaimed += tree_size(&self.paths.container_dir(&c.id).join("upper"));
                 self.remove(&c.id, false, true)?;
@@ -171,6 +184,12 @@ impl Runtime {
     /// database go. The data root is emptied, not removed, so `--root` stays valid.
     pub fn reset(&self) -> Result<()> {
         let mut errors = Vec::new();
+        // Pods first: an infra container goes only with its pod.
+        for p in self.state.pods()? {
+            if let Err(e) = self.pod_remove(&p.id, true) {
+                errors.push(e);
+            }
+        }
         for c in self.state.list()? {
             if let Err(e) = self.remove(&c.id, true, true) {
                 errors.push(e);
@@ -266,7 +285,8 @@ impl Runtime {
                     repaired: repair,
                 });
             }
-            if self.store.lookup(&c.config.image_id).is_err() {
+            // An infra container has no image by design.
+            if !c.config.infra && self.store.lookup(&c.config.image_id).is_err() {
                 out.push(CheckFinding {
                     what: format!(
                         "container {} ({}) uses image {} which is missing: remove the container",
@@ -288,6 +308,14 @@ impl Runtime {
             };
             for e in rd.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with(".removing-") {
+                    // A `--rm` deletion in progress (not a problem), or one whose deleter was
+                    // killed: --repair finishes it.
+                    if repair {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                    continue;
+                }
                 if name.starts_with('.') || ids.contains(name.as_str()) {
                     continue;
                 }
