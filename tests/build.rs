@@ -383,3 +383,84 @@ fn images_interchange_with_podman() {
         .ok();
     assert_eq!(run_out(&env, &["localhost/frompodman"]), "from podman");
 }
+
+/// The number of layers of an image, from `image inspect`.
+fn layer_count(env: &Env, image: &str) -> usize {
+    let out = env
+        .burrow(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{len .RootFS.Layers}}",
+            image,
+        ])
+        .ok();
+    out.out().trim().parse().unwrap_or(0)
+}
+
+// Pins: --squash merges the layers the build added into one on top of the base (whose layers
+// stay), keeping the built config; --squash-all leaves a single layer; the files and the
+// deletion made by the steps are all in the squashed image.
+#[test]
+fn squash_merges_new_layers_and_squash_all_everything() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "sq",
+        &[
+            (
+                "Containerfile",
+                "FROM localhost/busybox\nRUN echo one > /one && rm /bin/true\nCOPY two /two\nRUN echo three > /three\nENV SQ=yes\nCMD [\"sh\", \"-c\", \"cat /one /two /three; echo $SQ; test -e /bin/true || echo gone\"]\n",
+            ),
+            ("two", "two\n"),
+        ],
+    );
+    let base = layer_count(&env, "localhost/busybox");
+    build(&env, &ctx, &["-t", "plain"]).ok();
+    assert_eq!(layer_count(&env, "plain"), base + 3);
+    build(&env, &ctx, &["--squash", "-t", "sq"]).ok();
+    assert_eq!(layer_count(&env, "sq"), base + 1);
+    build(&env, &ctx, &["--squash-all", "-t", "sqall"]).ok();
+    assert_eq!(layer_count(&env, "sqall"), 1);
+    for image in ["plain", "sq", "sqall"] {
+        assert_eq!(
+            run_out(&env, &[image]),
+            "one\ntwo\nthree\nyes\ngone",
+            "{image}"
+        );
+    }
+}
+
+// Pins: --annotation ends up on the built image's manifest; quoted ARG values keep their
+// spaces and several ARGs on one line are all declared (a global one only inside a stage that
+// redeclares it).
+#[test]
+fn annotations_and_quoted_args() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "ann",
+        &[(
+            "Containerfile",
+            "ARG A=\"x y\" B=2\nFROM localhost/busybox\nARG C=\"p q\" D\nARG A\nRUN echo \"$A|$B|$C|$D\" > /args\nCMD [\"cat\", \"/args\"]\n",
+        )],
+    );
+    build(
+        &env,
+        &ctx,
+        &["--annotation", "org.example.team=core", "-t", "ann"],
+    )
+    .ok();
+    assert_eq!(run_out(&env, &["ann"]), "x y||p q|");
+    let out = env
+        .burrow(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{json .Annotations}}",
+            "ann",
+        ])
+        .ok();
+    assert!(out.out().contains("\"org.example.team\":\"core\""), "{out}");
+    build(&env, &ctx, &["--annotation", "novalue", "-t", "bad"]).code(125);
+}

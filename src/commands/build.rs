@@ -148,7 +148,15 @@ impl TryFrom<BuildArgs> for BuildOptions {
                 .map_err(|e| Failure::new(format!("--secret {s:?}: {}: {e}", src.display())))?;
             secrets.insert(id, src);
         }
-        let _ = (&a.annotation, a.layers);
+        // --layers is podman's default (a cached image per step); =false is accepted too.
+        let _ = a.layers;
+        let mut annotations = std::collections::HashMap::new();
+        for s in &a.annotation {
+            let (k, v) = s.split_once('=').ok_or_else(|| {
+                Failure::new(format!("invalid --annotation {s:?}: use KEY=VALUE"))
+            })?;
+            annotations.insert(k.to_string(), v.to_string());
+        }
         let context = a.context.unwrap_or_else(|| PathBuf::from("."));
         Ok(BuildOptions {
             context,
@@ -164,10 +172,11 @@ impl TryFrom<BuildArgs> for BuildOptions {
             quiet: a.quiet,
             network: a.network,
             secrets,
-            // One layer on top of the base is not done: both flags squash everything.
-            squash_all: a.squash_all || a.squash,
+            squash_all: a.squash_all,
+            squash: a.squash,
             timestamp: a.timestamp,
             omit_history: a.omit_history,
+            annotations,
         })
     }
 }

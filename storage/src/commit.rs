@@ -44,6 +44,9 @@ fn build_err(what: &str, e: impl std::fmt::Display) -> StorageError {
 pub struct CommitExtras {
     pub created: Option<chrono::DateTime<Utc>>,
     pub omit_history: bool,
+    /// Take the run config (env, cmd, labels, ...) from this image instead of `base`
+    /// (`build --squash`: the built image's config on top of the stage's base layers).
+    pub config_from: Option<Image>,
 }
 
 /// Adds `layer` (a plain tar) on top of `base` and records the new image.
@@ -81,6 +84,9 @@ pub fn commit_image(
         Some(b) => store.config(b)?,
         None => oci_spec::image::ImageConfiguration::default(),
     };
+    if let Some(src) = &extras.config_from {
+        config.set_config(store.config(src)?.config().clone());
+    }
     let mut run = config.config().clone().unwrap_or_default();
     changes::apply_all(&mut run, &spec.changes)?;
     config.set_config(Some(run));
@@ -162,6 +168,7 @@ pub fn commit_image(
         .layers(layer_descs)
         .build()
         .map_err(|e| build_err("image manifest", e))?;
+
     let manifest_bytes =
         serde_json::to_vec(&manifest).map_err(|e| build_err("image manifest", e))?;
     staging.add_image(PendingImage {

@@ -242,6 +242,38 @@ impl Store {
         })
     }
 
+    /// Sets annotations on the image's manifest (`build --annotation`). The image ID (the
+    /// config's digest) stays; its manifest digest changes.
+    pub fn annotate(
+        &self,
+        image: &Image,
+        annotations: &std::collections::HashMap<String, String>,
+    ) -> Result<Image, StorageError> {
+        let mut manifest = self.manifest(image)?;
+        let mut all = manifest.annotations().clone().unwrap_or_default();
+        all.extend(annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
+        manifest.set_annotations(Some(all));
+        let bytes = serde_json::to_vec(&manifest).map_err(|e| StorageError::InvalidJson {
+            what: format!("manifest of image {}", image.id),
+            reason: e.to_string(),
+        })?;
+        let lock = self.lock()?;
+        let mut index = lock.read()?;
+        let record = index
+            .images
+            .iter_mut()
+            .find(|i| i.id == image.id)
+            .ok_or_else(|| StorageError::ImageNotFound(image.id.clone()))?;
+        let path = self.image_dir(&image.id).join("manifest.json");
+        let tmp = path.with_extension("json.tmp");
+        fs::write(&tmp, &bytes).ctx("writing", &tmp)?;
+        fs::rename(&tmp, &path).ctx("replacing", &path)?;
+        record.digest = crate::digest::sha256_digest(&bytes);
+        let updated = record.clone();
+        lock.write(&index)?;
+        Ok(updated)
+    }
+
     /// Adds `name` (normalised as `localhost/NAME:latest` when unqualified). Another image
     /// holding the name loses it.
     pub fn tag(&self, image: &Image, name: &str) -> Result<(), StorageError> {

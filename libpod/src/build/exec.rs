@@ -76,7 +76,12 @@ pub struct BuildOptions {
     pub network: Option<String>,
     /// `--secret id=ID,src=PATH`.
     pub secrets: HashMap<String, PathBuf>,
+    /// `--squash-all`: the whole file system as one layer.
     pub squash_all: bool,
+    /// `--squash`: the layers this build added as one layer on the base.
+    pub squash: bool,
+    /// `--annotation KEY=VALUE`: on the final image's manifest.
+    pub annotations: HashMap<String, String>,
     pub timestamp: Option<i64>,
     pub omit_history: bool,
 }
@@ -139,6 +144,9 @@ struct Builder<'a> {
     tmp_seq: u32,
     /// Index of the instruction that finishes the build: the COMMIT line goes before it.
     final_commit_name: Option<String>,
+    /// The base image of the stage being built (the target's, at the end): what `--squash`
+    /// keeps below the merged layer. `None` for scratch.
+    final_base: Option<storage::Image>,
 }
 
 fn json(v: &[String]) -> String {
@@ -298,14 +306,20 @@ impl Runtime {
             stage_names: HashMap::new(),
             tmp_seq: 0,
             final_commit_name: None,
+            final_base: None,
         };
         b.text = text;
         let text = b.text.clone();
         let image = b.run(&text)?;
-        let image = if opts.squash_all {
-            b.squash(&image)?
-        } else {
+        let image = match (opts.squash_all, opts.squash, b.final_base.clone()) {
+            (true, _, _) | (false, true, None) => b.squash(&image)?,
+            (false, true, Some(base)) => b.squash_new_layers(&image, &base)?,
+            (false, false, _) => image,
+        };
+        let image = if opts.annotations.is_empty() {
             image
+        } else {
+            self.store().annotate(&image, &opts.annotations)?
         };
         for t in &opts.tags {
             self.store().tag(&image, t)?;
@@ -456,6 +470,8 @@ impl Builder<'_> {
             message: format!("{}: {from_text}: {}", self.at(from_start), e.message),
             code: e.code,
         })?;
+        // Stages run in order and the target is the last: its base is what --squash keeps.
+        self.final_base = image.clone();
         let config = match &image {
             Some(img) => self
                 .rt
@@ -612,6 +628,7 @@ impl Builder<'_> {
                 .timestamp
                 .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
             omit_history: self.opts.omit_history,
+            config_from: None,
         };
         let img = match layer {
             Some(p) => {
@@ -733,8 +750,8 @@ impl Builder<'_> {
                 );
             }
             Instruction::Arg(i) => {
-                for a in i.arguments.value.split_whitespace() {
-                    let (name, default) = split_arg(a);
+                for a in super::words::split_words(&i.arguments.value) {
+                    let (name, default) = split_arg(&a);
                     let valid = name.starts_with(|c: char| c == '_' || c.is_ascii_alphabetic())
                         && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
                     if !valid {
@@ -955,9 +972,9 @@ impl Builder<'_> {
             env: self.run_env(st),
             workdir: st.config.working_dir().clone(),
             user: st.config.user().clone(),
-            // Builds reach the network like podman's; the host's stack is the cheap way to
-            // give a rootless RUN network access.
-            network: Some(network.unwrap_or_else(|| "host".to_string())),
+            // As podman: RUN gets the default network (slirp4netns rootless) unless
+            // `--network` (of the build or of the RUN) says otherwise.
+            network,
             mounts,
             ..Default::default()
         };
@@ -1357,6 +1374,63 @@ impl Builder<'_> {
         Ok(tmp)
     }
 
+    /// `--squash`: the layers this build added, merged into one on top of the final stage's
+    /// base (whose layers stay shared), with the built image's config.
+    fn squash_new_layers(
+        &mut self,
+        image: &storage::Image,
+        base: &storage::Image,
+    ) -> BResult<storage::Image> {
+        if image.layers.len() <= base.layers.len() + 1 {
+            return Ok(image.clone()); // one new layer or none: nothing to merge
+        }
+        let new_root = self.rt.mount_image(&image.id)?;
+        let old_root = match self.rt.mount_image(&base.id) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = self.rt.unmount_image(&image.id);
+                return Err(e.into());
+            }
+        };
+        let tmp = self.temp_tar()?;
+        let res = (|| {
+            let mut changes = Vec::new();
+            crate::runtime::commit::tree_changes(&new_root, Some(&old_root), "/", &mut changes)?;
+            let f = fs::File::create(&tmp.0)
+                .map_err(|e| BuildError::new(format!("{}: {e}", tmp.0.display())))?;
+            let mut w = std::io::BufWriter::new(f);
+            crate::runtime::commit::layer_tar(&new_root, &changes, &mut w)?;
+            w.flush()
+                .map_err(|e| BuildError::new(format!("{}: {e}", tmp.0.display())))?;
+            Ok::<(), BuildError>(())
+        })();
+        let _ = self.rt.unmount_image(&image.id);
+        let _ = self.rt.unmount_image(&base.id);
+        res?;
+        let f = fs::File::open(&tmp.0)
+            .map_err(|e| BuildError::new(format!("{}: {e}", tmp.0.display())))?;
+        let mut r = BufReader::new(f);
+        let spec = storage::commit::CommitSpec {
+            created_by: "/bin/sh -c #(nop) squashed".to_string(),
+            ..Default::default()
+        };
+        let extras = storage::commit::CommitExtras {
+            created: self
+                .opts
+                .timestamp
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+            omit_history: self.opts.omit_history,
+            config_from: Some(image.clone()),
+        };
+        Ok(storage::commit::commit_image(
+            self.rt.store(),
+            Some(base),
+            Some(&mut r),
+            &spec,
+            &extras,
+        )?)
+    }
+
     /// `--squash-all`: the final image's whole file system as its one layer.
     fn squash(&mut self, image: &storage::Image) -> BResult<storage::Image> {
         let root = self.rt.mount_image(&image.id)?;
@@ -1386,6 +1460,7 @@ impl Builder<'_> {
                 .timestamp
                 .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
             omit_history: self.opts.omit_history,
+            config_from: None,
         };
         Ok(storage::commit::commit_image(
             self.rt.store(),

@@ -66,15 +66,17 @@ pub fn plan(
     let mut global_args = HashMap::new();
     for arg in d.global_args() {
         let line = line_of(text, arg.arg.span.start);
-        let (name, default) = split_arg(&arg.arguments.value);
-        let value = match build_args.get(name) {
-            Some(v) => Some(v.clone()),
-            None => default
-                .map(|v| expand(v, &global_args, escape))
-                .transpose()
-                .map_err(|e| PlanError(format!("{file}:{line}: ARG {name}: {}", e.0)))?,
-        };
-        global_args.insert(name.to_string(), value.unwrap_or_default());
+        for word in super::words::split_words(&arg.arguments.value) {
+            let (name, default) = split_arg(&word);
+            let value = match build_args.get(name) {
+                Some(v) => Some(v.clone()),
+                None => default
+                    .map(|v| expand(v, &global_args, escape))
+                    .transpose()
+                    .map_err(|e| PlanError(format!("{file}:{line}: ARG {name}: {}", e.0)))?,
+            };
+            global_args.insert(name.to_string(), value.unwrap_or_default());
+        }
     }
     let count = d.stages().len();
     let mut names: HashMap<String, usize> = HashMap::new();
@@ -167,7 +169,7 @@ pub fn plan(
 /// `NAME[=default]` of an ARG.
 pub fn split_arg(s: &str) -> (&str, Option<&str>) {
     match s.split_once('=') {
-        Some((n, v)) => (n.trim(), Some(v.trim_matches('"'))),
+        Some((n, v)) => (n.trim(), Some(v)),
         None => (s.trim(), None),
     }
 }

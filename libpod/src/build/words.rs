@@ -120,6 +120,43 @@ fn braced(
     })
 }
 
+/// Splits an instruction's arguments on unquoted whitespace, removing the quotes (`ARG A="x y"
+/// B=1`, `ENV`-style pairs): Dockerfile words, not shell words (no expansion here).
+pub fn split_words(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') if matches!(chars.peek(), Some('"' | '\\')) => {
+                cur.extend(chars.next());
+            }
+            (Some(_), c) => cur.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +187,15 @@ mod tests {
         assert_eq!(expand("${EMPTY:+alt}", &v, '\\').unwrap(), "");
         assert_eq!(expand("${EMPTY+alt}", &v, '\\').unwrap(), "alt");
         assert_eq!(expand("${NOPE:-${A}0}", &v, '\\').unwrap(), "10");
+    }
+
+    #[test]
+    fn words_split_outside_quotes() {
+        assert_eq!(
+            split_words(r#"A="x y" B=1  C='q "r"' D"#),
+            vec!["A=x y", "B=1", "C=q \"r\"", "D"]
+        );
+        assert_eq!(split_words(r#"E="a \"b\"""#), vec![r#"E=a "b""#]);
     }
 
     #[test]

@@ -146,7 +146,12 @@ fn overlay_changes(
 
 /// Changes between two complete trees (vfs: the container's copy against the image's top
 /// layer snapshot, or a layer against its parent).
-fn tree_changes(new: &Path, old: Option<&Path>, rel: &str, out: &mut Vec<Change>) -> Result<()> {
+pub(crate) fn tree_changes(
+    new: &Path,
+    old: Option<&Path>,
+    rel: &str,
+    out: &mut Vec<Change>,
+) -> Result<()> {
     let new_dir = new.join(rel.trim_start_matches('/'));
     let old_dir = old.map(|o| o.join(rel.trim_start_matches('/')));
     let mut names: Vec<(String, bool)> = Vec::new();
