@@ -389,13 +389,21 @@ fn root_exec_joins_the_container_cgroup() {
     .trim()
     .to_string();
     root_burrow(&env, &["exec", "-d", &id, "sleep", "999"]).ok();
-    // The exec'd sleep's host pid is in the container's pids cgroup.
-    let procs = read(&cgroup_file("pids", &id, "cgroup.procs"));
-    let pids: Vec<&str> = procs.lines().collect();
-    let found = pids.iter().any(|p| {
-        std::fs::read_to_string(format!("/proc/{p}/cmdline"))
-            .is_ok_and(|c| c.replace('\0', " ").trim() == "sleep 999")
-    });
+    // The exec'd sleep's host pid is in the container's pids cgroup (`exec -d` returns
+    // before the command is exec'd: give it a moment to appear).
+    let mut procs = String::new();
+    let mut found = false;
+    for _ in 0..100 {
+        procs = read(&cgroup_file("pids", &id, "cgroup.procs"));
+        found = procs.lines().any(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/cmdline"))
+                .is_ok_and(|c| c.replace('\0', " ").trim() == "sleep 999")
+        });
+        if found {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     assert!(found, "exec'd process not in the cgroup: {procs}");
     let out = root_burrow(
         &env,
