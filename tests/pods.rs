@@ -558,3 +558,16 @@ fn system_prune_and_reset_take_pods() {
     env.burrow(&["pod", "exists", "busy"]).code(1);
     assert!(env.burrow(&["ps", "-aq"]).ok().stdout.is_empty());
 }
+
+// Pins: `pod prune` without -f asks first: "n" keeps the stopped pod, "y" removes it.
+#[test]
+fn pod_prune_asks_before_removing() {
+    let env = Env::new();
+    env.burrow(&["pod", "create", "--name", "idlepod"]).ok();
+    env.burrow_stdin(&["pod", "prune"], "n\n")
+        .ok()
+        .stdout_has("[y/N]");
+    env.burrow(&["pod", "exists", "idlepod"]).ok();
+    env.burrow_stdin(&["pod", "prune"], "y\n").ok();
+    env.burrow(&["pod", "exists", "idlepod"]).fails();
+}

@@ -550,3 +550,21 @@ fn chown_option_and_tmpfs_volume() {
     .ok()
     .stdout_has("tmpfs");
 }
+
+// Pins: `volume prune` without -f asks podman's [y/N] question: "n" (or no answer) keeps the
+// unused volume, "y" removes it.
+#[test]
+fn prune_asks_before_removing() {
+    let env = Env::new();
+    env.burrow(&["volume", "create", "idle"]).ok();
+    env.burrow_stdin(&["volume", "prune"], "n\n")
+        .ok()
+        .stdout_has("Are you sure you want to continue? [y/N]");
+    env.burrow(&["volume", "exists", "idle"]).ok();
+    env.burrow_stdin(&["volume", "prune"], "").ok();
+    env.burrow(&["volume", "exists", "idle"]).ok();
+    env.burrow_stdin(&["volume", "prune"], "y\n")
+        .ok()
+        .stdout_has("idle");
+    env.burrow(&["volume", "exists", "idle"]).fails();
+}

@@ -471,21 +471,13 @@ pub struct PruneArgs {
 }
 
 pub fn prune(rt: &Runtime, a: PruneArgs) -> Outcome {
-    if !a.force {
-        let what = if a.all {
-            "all images without at least one container associated with them"
-        } else {
-            "all dangling images"
-        };
-        print!("WARNING! This command removes {what}.\nAre you sure you want to continue? [y/N] ");
-        let _ = std::io::Write::flush(&mut std::io::stdout());
-        let mut answer = String::new();
-        std::io::stdin()
-            .read_line(&mut answer)
-            .map_err(|e| Failure::new(format!("reading the answer: {e}")))?;
-        if !answer.trim_start().to_lowercase().starts_with('y') {
-            return Ok(0);
-        }
+    let what = if a.all {
+        "all images without at least one container associated with them"
+    } else {
+        "all dangling images"
+    };
+    if !a.force && !super::confirm(&format!("WARNING! This command removes {what}.")) {
+        return Ok(0);
     }
     for id in rt.prune_images(a.all)? {
         println!("{id}");

@@ -1,7 +1,7 @@
 //! `system df`, `system prune`, `system reset`, `system migrate`, `system check` and
 //! `system doctor`.
 
-use std::io::BufRead;
+use super::confirm;
 
 use clap::Args;
 use libpod::Runtime;
@@ -183,15 +183,6 @@ fn df_verbose(du: &libpod::runtime::DiskUsage) -> Outcome {
     }
     print_table(&rows);
     Ok(0)
-}
-
-/// podman's "[y/N]" confirmation; anything but y/yes (or no terminal input) declines.
-fn confirm(warning: &str) -> bool {
-    print!("{warning}\nAre you sure you want to continue? [y/N] ");
-    let _ = std::io::Write::flush(&mut std::io::stdout());
-    let mut line = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut line);
-    matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
 #[derive(Args, Debug)]

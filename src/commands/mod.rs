@@ -46,6 +46,17 @@ impl Failure {
     }
 }
 
+/// podman's "[y/N]" confirmation of prune commands: anything but y/yes declines, and so does
+/// no input at all (a pipe or /dev/null).
+pub fn confirm(warning: &str) -> bool {
+    use std::io::{BufRead, Write};
+    print!("{warning}\nAre you sure you want to continue? [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
 /// The process exit code on success (a container's own code for run/start/wait/exec).
 pub type Outcome = Result<i32, Failure>;
 

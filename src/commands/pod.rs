@@ -1,7 +1,7 @@
 //! `pod create/start/stop/restart/kill/pause/unpause/rm/prune/ps/inspect/top/exists/logs`:
 //! thin adapters over libpod's pod calls, printing what podman prints.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use clap::{Args, Subcommand};
 use libpod::Runtime;
@@ -299,21 +299,8 @@ fn for_each<T: Into<Option<Pod>>>(
 }
 
 fn prune(rt: &Runtime, a: PruneArgs) -> Outcome {
-    if !a.force {
-        if !std::io::stdin().is_terminal() {
-            return Err(Failure::new(
-                "pod prune needs confirmation: run it with -f to remove all stopped pods",
-            ));
-        }
-        print!(
-            "WARNING! This will remove all stopped/exited pods..\nAre you sure you want to continue? [y/N] "
-        );
-        let _ = std::io::stdout().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Ok(0);
-        }
+    if !a.force && !super::confirm("WARNING! This will remove all stopped/exited pods..") {
+        return Ok(0);
     }
     for p in rt.pod_prune()? {
         println!("{}", p.id);

@@ -308,22 +308,12 @@ fn prune(rt: &Runtime, a: PruneArgs) -> Outcome {
             }
         }
     }
-    if !a.force {
-        if !std::io::stdin().is_terminal() {
-            return Err(Failure::new(
-                "volume prune needs confirmation: run it in a terminal, or use --force",
-            ));
-        }
-        print!(
-            "WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\nAre you sure you want to continue? [y/N] "
-        );
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Ok(0);
-        }
+    if !a.force
+        && !super::confirm(
+            "WARNING! This will remove all volumes not used by at least one container.",
+        )
+    {
+        return Ok(0);
     }
     let removed = rt.volume_prune(|v| {
         !labels
