@@ -248,6 +248,33 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("volume export", "burrow volume export data -o backup.tar"),
     (
+        "network",
+        "burrow network create app\n  burrow run -d --name db --network app busybox httpd -f -p 80\n  burrow run --rm --network app busybox wget -qO- http://db",
+    ),
+    (
+        "network create",
+        "burrow network create app\n  burrow network create --subnet 10.90.0.0/24 --gateway 10.90.0.1 --label env=dev backend\n  burrow network create --internal private",
+    ),
+    (
+        "network ls",
+        "burrow network ls\n  burrow network ls --filter label=env=dev --format \"{{.Name}} {{.ID}}\"",
+    ),
+    (
+        "network inspect",
+        "burrow network inspect app\n  burrow network inspect --format \"{{.network_interface}}\" app",
+    ),
+    (
+        "network rm",
+        "burrow network rm app\n  burrow network rm -f app",
+    ),
+    ("network prune", "burrow network prune -f"),
+    ("network exists", "burrow network exists app && echo there"),
+    (
+        "network connect",
+        "burrow network connect app web\n  burrow network connect --alias api app web",
+    ),
+    ("network disconnect", "burrow network disconnect app web"),
+    (
         "pod",
         "burrow pod create --name web -p 8080:80\n  burrow run -d --pod web busybox httpd -f -p 80\n  burrow pod ps",
     ),

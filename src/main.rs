@@ -9,7 +9,9 @@ mod template;
 
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
-use commands::{build, container, events, files, image, pod, registry, resources, system, volume};
+use commands::{
+    build, container, events, files, image, network, pod, registry, resources, system, volume,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -162,6 +164,8 @@ command_table! {
     ["diff"] Diff(files::DiffArgs),
     /// Manage volumes
     ["volume"] Volume(volume::VolumeCmd),
+    /// Manage networks
+    ["network"] Network(network::NetworkCmd),
     /// Manage pods
     ["pod"] Pod(pod::PodCmd),
     /// Pull an image from a registry
@@ -323,6 +327,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Commit(a) => files::commit(rt, a),
         Command::Diff(a) => files::diff(rt, a),
         Command::Volume(c) => volume::group(rt, c),
+        Command::Network(c) => network::group(rt, c),
         Command::Pod(c) => pod::group(rt, c),
         Command::Build(a) => build::build(rt, a),
         Command::Image(c) => image::group(rt, c),

@@ -4,25 +4,47 @@
 use std::io::Write;
 
 /// Columns separated by at least two spaces, as podman's tabwriter prints them.
-pub fn print_table(rows: &[Vec<String>]) {
+pub fn print_table<S: AsRef<str>>(rows: &[Vec<S>]) {
+    // Characters, not bytes, line the columns up; most cells are ASCII, where they agree.
+    let width = |s: &str| {
+        if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        }
+    };
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0usize; cols];
     for r in rows {
         for (i, cell) in r.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
+            widths[i] = widths[i].max(width(cell.as_ref()));
         }
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // The whole table, then one write: stdout is line-buffered, and `ps -a` with 1000
+    // containers would otherwise make 1000 write calls.
+    let mut out = String::with_capacity(rows.len() * (widths.iter().sum::<usize>() + 2 * cols + 1));
     for r in rows {
-        let mut line = String::new();
+        let start = out.len();
         for (i, cell) in r.iter().enumerate() {
-            line.push_str(cell);
+            let cell = cell.as_ref();
+            out.push_str(cell);
             if i + 1 < r.len() {
-                line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+                pad(&mut out, widths[i] - width(cell) + 2);
             }
         }
-        let _ = writeln!(out, "{}", line.trim_end());
+        let line_end = start + out[start..].trim_end().len();
+        out.truncate(line_end);
+        out.push('\n');
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+}
+
+fn pad(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 

@@ -315,6 +315,122 @@ fn ps_format_template_and_table() {
     assert_eq!(&lines[1][names_col..], "fmt", "columns aligned: {table:?}");
 }
 
+// Pins: `ps` (and `system df`) show what a container was created with, read from the listing
+// columns: ports, labels, volume mounts, command, --rm; a rename shows at once.
+#[test]
+fn ps_shows_create_options_and_follows_rename() {
+    let env = Env::new().with_busybox();
+    // A port free now: create checks that it can bind it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let publish = format!("127.0.0.1:{port}:80");
+    let shown = format!("127.0.0.1:{port}->80/tcp");
+    env.burrow(&[
+        "create",
+        "--name",
+        "opts",
+        "-p",
+        &publish,
+        "-l",
+        "tier=front",
+        "-v",
+        "psvol:/data",
+        "--rm",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo hi there",
+    ])
+    .ok();
+    env.burrow(&["create", "--name", "plain", BUSYBOX, "true"])
+        .ok();
+    env.burrow(&["rename", "opts", "renamed"]).ok();
+    let out = env.burrow(&["ps", "-a", "--format", "json"]).ok();
+    let list: Value = serde_json::from_str(&out.stdout).expect("ps json");
+    let c = list
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["Names"] == "renamed"))
+        .unwrap_or_else(|| panic!("no `renamed` in {out}"));
+    assert_eq!(c["Command"], "sh -c echo hi there", "{c}");
+    assert_eq!(c["Image"], "localhost/busybox:latest", "{c}");
+    assert_eq!(c["Labels"]["tier"], "front", "{c}");
+    assert_eq!(c["Ports"], shown.as_str(), "{c}");
+    assert_eq!(c["Mounts"], serde_json::json!(["/data"]), "{c}");
+    assert_eq!(c["AutoRemove"], true, "{c}");
+    assert_eq!(c["State"], "created", "{c}");
+
+    let table = env.burrow(&["ps", "-a"]).ok();
+    let row = table
+        .lines()
+        .into_iter()
+        .find(|l| l.ends_with(" renamed"))
+        .unwrap_or_else(|| panic!("no row for `renamed`: {table}"));
+    let ports = column(table.lines()[0], "PORTS");
+    assert!(row[ports..].starts_with(&shown), "{table}");
+    let names = |filter: &str| {
+        env.burrow(&["ps", "-a", "--filter", filter, "--format", "{{.Names}}"])
+            .ok()
+            .stdout
+    };
+    assert_eq!(names("label=tier=front"), "renamed\n");
+    assert_eq!(names("name=plain"), "plain\n");
+
+    let df = env
+        .burrow(&[
+            "system",
+            "df",
+            "--format",
+            "{{.Type}} {{.Total}} {{.Active}}",
+        ])
+        .ok();
+    assert!(df.stdout.contains("Local Volumes 1 1"), "{df}");
+    assert!(df.stdout.contains("Images 1 1"), "{df}");
+}
+
+// Pins: `ps` repairs a record whose monitor and process were killed: no longer listed as
+// running, and `ps -a` shows it exited (-1), as podman does.
+#[test]
+fn ps_repairs_container_whose_process_is_gone() {
+    let env = Env::new().with_busybox();
+    run_detached(&env, &["--name", "ghost", BUSYBOX, "sleep", "1000"]);
+    let alive = run_detached(&env, &["--name", "alive", BUSYBOX, "sleep", "1000"]);
+    let monitor: i32 = inspect_field(&env, "ghost", "{{.State.ConmonPid}}")
+        .parse()
+        .expect("monitor pid");
+    let pid: i32 = inspect_field(&env, "ghost", "{{.State.Pid}}")
+        .parse()
+        .expect("pid");
+    // SAFETY: signals to processes this test started.
+    unsafe {
+        libc::kill(monitor, libc::SIGKILL);
+        libc::kill(pid, libc::SIGKILL);
+    }
+    assert!(
+        wait_until(Duration::from_secs(5), || !std::path::Path::new(&format!(
+            "/proc/{pid}"
+        ))
+        .exists()),
+        "container process {pid} still there"
+    );
+    let q = env.burrow(&["ps", "-q"]).ok();
+    assert_eq!(q.lines(), [&alive[..12]], "{q}");
+    let all = env
+        .burrow(&["ps", "-a", "--format", "{{.Names}} {{.Status}}"])
+        .ok();
+    assert!(
+        all.lines()
+            .iter()
+            .any(|l| l.starts_with("ghost Exited (-1) ")),
+        "{all}"
+    );
+    assert!(
+        all.lines().iter().any(|l| l.starts_with("alive Up ")),
+        "{all}"
+    );
+}
+
 // ----------------------------------------------------------------------------------------------
 // logs
 

@@ -3,47 +3,18 @@
 //! lifecycle and `pod ps` statuses, `--pod new:NAME`, and bad input leaving nothing behind.
 
 mod common;
+#[path = "common/net.rs"]
+mod net;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::Env;
+use net::{free_port, wait_http};
 
 const HTTPD: &str =
     "mkdir -p /www && echo hello-$MSG > /www/index.html && exec httpd -f -p 80 -h /www";
-
-/// A host port free right now: bind port 0, read the port, close it.
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-    l.local_addr().expect("local addr").port()
-}
-
-/// One HTTP/1.0 GET to 127.0.0.1:port; the whole response, or None if nothing answered.
-fn http_get(port: u16) -> Option<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
-        .ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    Some(out)
-}
-
-/// Polls `http_get(port)` until the answer contains `want` (a detached server needs a moment).
-fn wait_http(port: u16, want: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut last = None;
-    while Instant::now() < deadline {
-        last = http_get(port);
-        if last.as_deref().is_some_and(|r| r.contains(want)) {
-            break;
-        }
-        thread::sleep(Duration::from_millis(100));
-    }
-    last.unwrap_or_default()
-}
 
 /// The pod's status as `pod ps` prints it.
 fn pod_status(env: &Env, pod: &str) -> String {
@@ -355,7 +326,7 @@ fn pod_bad_input_changes_nothing() {
     env.burrow(&["pod", "create", "--name", "dup"])
         .code(125)
         .stderr_has("pod already exists");
-    env.burrow(&["pod", "create", "--name", "pidns", "--share", "pid"])
+    env.burrow(&["pod", "create", "--name", "userns", "--share", "user"])
         .code(125)
         .stderr_has("--share");
     env.burrow(&[
@@ -570,4 +541,137 @@ fn pod_prune_asks_before_removing() {
     env.burrow(&["pod", "exists", "idlepod"]).ok();
     env.burrow_stdin(&["pod", "prune"], "y\n").ok();
     env.burrow(&["pod", "exists", "idlepod"]).fails();
+}
+
+/// The namespace link (`pid:[4026...]`) a container sees for `ns`.
+fn ns_of(env: &Env, ctr: &str, ns: &str) -> String {
+    env.burrow(&["exec", ctr, "readlink", &format!("/proc/self/ns/{ns}")])
+        .ok()
+        .out()
+        .trim()
+        .to_string()
+}
+
+// Pins: `--share +pid,cgroup` adds to podman's default set: members then see each other's
+// processes (one PID namespace, the infra's pause as PID 1, which reaps orphans) and share
+// the cgroup namespace; without it each member has its own PID namespace.
+#[test]
+fn pod_shares_pid_and_cgroup_when_asked() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "pod",
+        "create",
+        "--name",
+        "shared",
+        "--share",
+        "+pid,cgroup",
+    ])
+    .ok();
+    let shared = env
+        .burrow(&[
+            "pod",
+            "inspect",
+            "--format",
+            "{{json .SharedNamespaces}}",
+            "shared",
+        ])
+        .ok();
+    for ns in ["cgroup", "ipc", "net", "pid", "uts"] {
+        assert!(shared.stdout.contains(&format!("\"{ns}\"")), "{shared:?}");
+    }
+    for name in ["a", "b"] {
+        env.burrow(&[
+            "run", "-d", "--pod", "shared", "--name", name, "busybox", "sleep", "300",
+        ])
+        .ok();
+    }
+    assert_eq!(ns_of(&env, "a", "pid"), ns_of(&env, "b", "pid"));
+    assert_eq!(ns_of(&env, "a", "cgroup"), ns_of(&env, "b", "cgroup"));
+    // b sees a's sleep; PID 1 is the pod's pause program, not either member.
+    let ps = env.burrow(&["exec", "b", "ps", "-o", "pid,args"]).ok();
+    let sleeps = ps
+        .stdout
+        .lines()
+        .filter(|l| l.contains("sleep 300"))
+        .count();
+    assert_eq!(sleeps, 2, "{}", ps.stdout);
+    let pid1 = ps
+        .stdout
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some("1"))
+        .unwrap_or_default();
+    assert!(!pid1.contains("sleep"), "{}", ps.stdout);
+    // An orphan (a background child whose parent exits) is reaped by PID 1, not left a zombie.
+    env.burrow(&["exec", "a", "sh", "-c", "sleep 1 & exit 0"])
+        .ok();
+    thread::sleep(Duration::from_millis(1500));
+    let ps = env.burrow(&["exec", "b", "ps", "-o", "stat,args"]).ok();
+    assert!(
+        !ps.stdout.lines().any(|l| l.trim_start().starts_with('Z')),
+        "zombie left: {}",
+        ps.stdout
+    );
+    // The default pod shares no PID namespace.
+    env.burrow(&["pod", "create", "--name", "plain"]).ok();
+    for name in ["c", "d"] {
+        env.burrow(&[
+            "run", "-d", "--pod", "plain", "--name", name, "busybox", "sleep", "300",
+        ])
+        .ok();
+    }
+    assert_ne!(ns_of(&env, "c", "pid"), ns_of(&env, "d", "pid"));
+    assert_eq!(ns_of(&env, "c", "ipc"), ns_of(&env, "d", "ipc"));
+    env.burrow(&["pod", "rm", "-f", "shared", "plain"]).ok();
+}
+
+// Pins: `pod logs -f` prints every member's output as it is written, prefixed by the
+// container's short id, and returns once all members have stopped.
+#[test]
+fn pod_logs_follow_until_members_stop() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["pod", "create", "--name", "chatty"]).ok();
+    let a = env
+        .burrow(&[
+            "run",
+            "-d",
+            "--pod",
+            "chatty",
+            "--name",
+            "a",
+            "busybox",
+            "sh",
+            "-c",
+            "sleep 1; echo from-a-late; sleep 1",
+        ])
+        .ok()
+        .out()
+        .trim()
+        .to_string();
+    let b = env
+        .burrow(&[
+            "run",
+            "-d",
+            "--pod",
+            "chatty",
+            "--name",
+            "b",
+            "busybox",
+            "sh",
+            "-c",
+            "echo from-b; sleep 2; echo from-b-late",
+        ])
+        .ok()
+        .out()
+        .trim()
+        .to_string();
+    let started = Instant::now();
+    let out = env.burrow(&["pod", "logs", "-f", "chatty"]).ok();
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "returned early: {out:?}"
+    );
+    for (id, line) in [(&a, "from-a-late"), (&b, "from-b"), (&b, "from-b-late")] {
+        let want = format!("{} {line}\n", &id[..12]);
+        assert!(out.stdout.contains(&want), "no {want:?} in {out:?}");
+    }
 }

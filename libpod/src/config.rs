@@ -88,13 +88,31 @@ fn parse<T: for<'de> Deserialize<'de> + Default>(path: Option<PathBuf>) -> Resul
         // An explicitly named file that is missing is the user's mistake; say so.
         Err(e) => return Err(LibpodError::io(format!("read {}", path.display()), e)),
     };
-    toml::from_str(&text).map_err(|e| {
+    toml::from_str(&blank_comment_lines(&text)).map_err(|e| {
         LibpodError::InvalidArgument(format!(
             "{}: {}",
             path.display(),
             e.to_string().lines().next().unwrap_or("invalid TOML")
         ))
     })
+}
+
+/// The text with every comment-only line emptied (line numbers, and so error messages, stay
+/// the same). The containers.conf that podman's packages install is 700 lines of which 24 are
+/// settings, and the toml parser spends ~0.2 ms of every command tokenizing the comments.
+/// A `#` line inside a multi-line string is content, so a file with one is left alone.
+fn blank_comment_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains("\"\"\"") || text.contains("'''") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() / 4);
+    for line in text.lines() {
+        if !line.trim_start().starts_with('#') {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 pub fn containers_conf(rootless: bool) -> Result<ContainersConf> {
@@ -134,6 +152,23 @@ impl StorageTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comment_lines_are_blanked_but_strings_kept() {
+        let text = "# a comment\n[containers]\n  # indented comment\ninit = true # trailing\n";
+        assert_eq!(
+            blank_comment_lines(text),
+            "\n[containers]\n\ninit = true # trailing\n"
+        );
+        // A '#' line inside a multi-line string is content: the file is left as it is.
+        let text = "[engine]\nx = \"\"\"\n# kept\n\"\"\"\n";
+        assert_eq!(blank_comment_lines(text), text);
+        let c: ContainersConf = toml::from_str(&blank_comment_lines(
+            "# c\n[containers]\n# c\ninit = true\n",
+        ))
+        .unwrap();
+        assert!(c.containers.init);
+    }
 
     #[test]
     fn parses_known_keys_and_ignores_the_rest() {

@@ -37,6 +37,8 @@ pub enum LibpodError {
     NoSuchPod(String),
     #[error("no volume with name \"{0}\" found: no such volume")]
     NoSuchVolume(String),
+    #[error("unable to find network with name or ID {0}: network not found")]
+    NoSuchNetwork(String),
     #[error("{0}")]
     InvalidArgument(String),
     #[error("{0}")]

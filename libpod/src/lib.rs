@@ -13,9 +13,11 @@ pub mod error;
 pub mod events;
 pub mod executor;
 pub mod logs;
+pub mod network_def;
 pub mod paths;
 pub mod pod;
 pub mod registry;
+pub mod rootless_netns;
 pub mod runtime;
 pub mod security;
 pub mod state;
@@ -26,6 +28,7 @@ pub mod volume;
 pub use container::{Container, ContainerConfig, Status};
 pub use error::{LibpodError, Result};
 pub use runtime::Runtime;
+pub use state::ContainerSummary;
 
 /// Image types the CLI prints; the store itself stays behind [`Runtime`].
 pub use storage::Image;

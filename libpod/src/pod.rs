@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::container::Status;
 
 /// Namespaces a pod can share with its members (podman's `--share`), in podman's spelling.
-pub const SHAREABLE: &[&str] = &["ipc", "net", "uts"];
+pub const SHAREABLE: &[&str] = &["cgroup", "ipc", "net", "pid", "uts"];
 
 /// podman 5's default `--share`.
 pub const DEFAULT_SHARE: &[&str] = &["ipc", "net", "uts"];
@@ -116,7 +116,7 @@ pub fn parse_share(s: &str) -> Result<Vec<String>, String> {
         let ns = ns.trim_start_matches('+');
         if !SHAREABLE.contains(&ns) {
             return Err(format!(
-                "invalid --share \"{s}\": burrow pods can share ipc, net and uts (or none), not \"{ns}\""
+                "invalid --share \"{s}\": a pod can share cgroup, ipc, net, pid and uts (or none), not \"{ns}\""
             ));
         }
         if !out.iter().any(|o| o == ns) {
@@ -147,8 +147,21 @@ pub fn infra_main() -> ! {
         // SAFETY: the handler only calls _exit.
         let _ = unsafe { sigaction(sig, &act) };
     }
+    // With `--share pid` the members' orphans are re-parented to this PID 1: reap them, as
+    // podman's catatonit does. Blocking SIGCHLD and waiting also sleeps when there are none.
+    let mut chld = SigSet::empty();
+    chld.add(Signal::SIGCHLD);
+    let _ = chld.thread_block();
     loop {
-        nix::unistd::pause();
+        let _ = chld.wait();
+        while let Ok(status) = nix::sys::wait::waitpid(
+            nix::unistd::Pid::from_raw(-1),
+            Some(nix::sys::wait::WaitPidFlag::WNOHANG),
+        ) {
+            if status == nix::sys::wait::WaitStatus::StillAlive {
+                break;
+            }
+        }
     }
 }
 
@@ -194,6 +207,7 @@ mod tests {
     fn share_parsing() {
         assert_eq!(parse_share("net,uts").unwrap(), vec!["net", "uts"]);
         assert!(parse_share("none").unwrap().is_empty());
-        assert!(parse_share("pid").is_err());
+        assert_eq!(parse_share("pid,+ipc").unwrap(), vec!["pid", "ipc"]);
+        assert!(parse_share("user").is_err());
     }
 }

@@ -11,8 +11,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::container::{Container, ContainerConfig, ContainerState, Status};
 use crate::error::{LibpodError, Result};
 
+mod networks;
 mod pods;
+mod summary;
 mod volumes;
+
+pub use networks::NewNetwork;
+pub use summary::{ContainerSummary, MountSummary};
 
 const MIGRATIONS: &[&str] = &[
     // 1: containers
@@ -49,6 +54,28 @@ const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE containers ADD COLUMN pod_id TEXT NOT NULL DEFAULT '';
     CREATE INDEX containers_pod ON containers(pod_id);",
+    // 4: what listings show (image, command, labels, ports, mounts) in columns of their own,
+    // backfilled from the config: `ps` reads these and never parses a config
+    summary::MIGRATION,
+    // 5: user-defined networks, and each container's address, MAC, aliases and interface on
+    // them (UNIQUE (network, ip): two containers never get one address)
+    "CREATE TABLE networks (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created INTEGER NOT NULL,
+        config TEXT NOT NULL
+    );
+    CREATE TABLE container_networks (
+        container_id TEXT NOT NULL,
+        network_id TEXT NOT NULL,
+        ip TEXT NOT NULL,
+        mac TEXT NOT NULL,
+        aliases TEXT NOT NULL DEFAULT '[]',
+        ifname TEXT NOT NULL,
+        PRIMARY KEY (container_id, network_id),
+        UNIQUE (network_id, ip)
+    );
+    CREATE INDEX container_networks_net ON container_networks(network_id);",
 ];
 
 pub(super) const COLUMNS: &str = "id, name, created, config, status, pid, pid_start, monitor_pid, started, finished, exit_code, oom_killed, restart_count, stopped_by_user";
@@ -140,10 +167,26 @@ impl State {
     pub fn insert_container(&self, c: &Container) -> Result<()> {
         let config = serde_json::to_string(&c.config)
             .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
+        let s = summary::SummaryColumns::of(&c.config)?;
         let res = self.conn.prepare_cached(
-            "INSERT INTO containers (id, name, created, config, status, pod_id) VALUES (?1, ?2, ?3, ?4, 'created', ?5)",
+            "INSERT INTO containers (id, name, created, config, status, pod_id, image_name, image_id, command, labels, ports, mounts, auto_remove) VALUES (?1, ?2, ?3, ?4, 'created', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )
-        .and_then(|mut st| st.execute(params![c.id, c.name, c.created, config, c.config.pod]));
+        .and_then(|mut st| {
+            st.execute(params![
+                c.id,
+                c.name,
+                c.created,
+                config,
+                c.config.pod,
+                s.image_name,
+                s.image_id,
+                s.command,
+                s.labels,
+                s.ports,
+                s.mounts,
+                s.auto_remove
+            ])
+        });
         match res {
             Ok(_) => Ok(()),
             Err(rusqlite::Error::SqliteFailure(e, _))
@@ -207,11 +250,12 @@ impl State {
     }
 
     pub fn containers_using_image(&self, image_id: &str) -> Result<Vec<Container>> {
-        Ok(self
-            .list()?
-            .into_iter()
-            .filter(|c| c.config.image_id == image_id)
-            .collect())
+        let sql =
+            format!("SELECT {COLUMNS} FROM containers WHERE image_id = ?1 ORDER BY created DESC");
+        self.conn
+            .prepare_cached(&sql)
+            .and_then(|mut st| st.query_map([image_id], row_to_container)?.collect())
+            .map_err(|e| self.err(e))
     }
 
     pub fn set_running(
@@ -287,16 +331,32 @@ impl State {
     }
 
     pub fn remove(&self, id: &str) -> Result<()> {
+        // Its addresses on user networks are free again.
+        self.exec(
+            "DELETE FROM container_networks WHERE container_id=?1",
+            params![id],
+        )?;
         self.exec("DELETE FROM containers WHERE id=?1", params![id])
     }
 
-    /// Replaces a container's stored config (`update`).
+    /// Replaces a container's stored config (`update`), and the summary columns taken from it.
     pub fn update_config(&self, id: &str, config: &ContainerConfig) -> Result<()> {
+        let s = summary::SummaryColumns::of(config)?;
         let config = serde_json::to_string(config)
             .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
         self.exec(
-            "UPDATE containers SET config=?2 WHERE id=?1",
-            params![id, config],
+            "UPDATE containers SET config=?2, image_name=?3, image_id=?4, command=?5, labels=?6, ports=?7, mounts=?8, auto_remove=?9 WHERE id=?1",
+            params![
+                id,
+                config,
+                s.image_name,
+                s.image_id,
+                s.command,
+                s.labels,
+                s.ports,
+                s.mounts,
+                s.auto_remove
+            ],
         )
     }
 
@@ -327,24 +387,32 @@ pub(super) fn row_to_container(r: &rusqlite::Row<'_>) -> rusqlite::Result<Contai
     let config: ContainerConfig = serde_json::from_str(&config).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
     })?;
-    let status: String = r.get(4)?;
     Ok(Container {
         id: r.get(0)?,
         name: r.get(1)?,
         created: r.get(2)?,
         config,
-        state: ContainerState {
-            status: Status::parse(&status),
-            pid: r.get(5)?,
-            pid_start: r.get::<_, i64>(6)? as u64,
-            monitor_pid: r.get(7)?,
-            started: r.get(8)?,
-            finished: r.get(9)?,
-            exit_code: r.get(10)?,
-            oom_killed: r.get(11)?,
-            restart_count: r.get(12)?,
-            stopped_by_user: r.get(13)?,
-        },
+        state: row_to_state(r, 4)?,
+    })
+}
+
+/// The ten state columns (status .. stopped_by_user, in [`COLUMNS`]' order) from `first` on.
+pub(super) fn row_to_state(
+    r: &rusqlite::Row<'_>,
+    first: usize,
+) -> rusqlite::Result<ContainerState> {
+    let status = r.get_ref(first)?.as_str()?;
+    Ok(ContainerState {
+        status: Status::parse(status),
+        pid: r.get(first + 1)?,
+        pid_start: r.get::<_, i64>(first + 2)? as u64,
+        monitor_pid: r.get(first + 3)?,
+        started: r.get(first + 4)?,
+        finished: r.get(first + 5)?,
+        exit_code: r.get(first + 6)?,
+        oom_killed: r.get(first + 7)?,
+        restart_count: r.get(first + 8)?,
+        stopped_by_user: r.get(first + 9)?,
     })
 }
 

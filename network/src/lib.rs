@@ -3,10 +3,16 @@
 //! socket; passt's pasta), plus the generated /etc/hosts and /etc/resolv.conf.
 //! Knows nothing of containers or libpod: it is given a pid whose network namespace to serve.
 //!
-//! `slirp4netns:port_handler=rootlesskit` (podman's default) is accepted but forwards through
-//! slirp4netns's API as well: there is no rootlessport here.
+//! Published TCP ports go through burrow's own forwarder (forward.rs, podman's rootlessport
+//! and `port_handler=rootlesskit`); UDP and `slirp4netns:port_handler=slirp4netns` through
+//! slirp4netns's API.
+//!
+//! User-defined networks: `bridge` builds bridges, nftables rules and veth pairs inside the
+//! per-user rootless netns (which libpod creates and holds), given pids and addresses.
 
+pub mod bridge;
 mod etc;
+mod forward;
 mod mode;
 mod pasta;
 mod ports;
@@ -14,10 +20,11 @@ mod service;
 mod slirp;
 
 pub use etc::{HostEntry, hosts_file, parse_add_host, resolv_conf};
+pub use forward::Forwarder;
 pub use mode::{DEFAULT_MODE, NetworkMode, SlirpOptions};
 pub use pasta::{PASTA_DNS, Pasta, StartingPasta};
 pub use ports::{PortMapping, Protocol, check_host_port_free, parse_port, pick_free_port};
-pub use service::{NetService, StartingNet, start};
+pub use service::{BridgeForwards, NetService, StartingNet, start};
 pub use slirp::{Slirp, StartingSlirp};
 
 /// The resolver slirp4netns answers on with its default network.
@@ -49,6 +56,8 @@ pub enum NetworkError {
     SlirpFailed(String),
     #[error("pasta failed: {0}")]
     PastaFailed(String),
+    #[error("user network: {what}: {why}")]
+    Bridge { what: String, why: String },
     #[error("slirp4netns API socket {}: {why}", path.display())]
     Api { path: PathBuf, why: String },
 }

@@ -20,6 +20,9 @@ pub struct SlirpOptions {
     pub mtu: u32,
     pub outbound_addr: Option<String>,
     pub outbound_addr6: Option<String>,
+    /// `port_handler=slirp4netns`: publish TCP ports through slirp4netns's API rather than
+    /// burrow's forwarder (podman's `rootlesskit` default; see forward.rs).
+    pub slirp_port_handler: bool,
 }
 
 impl Default for SlirpOptions {
@@ -32,6 +35,7 @@ impl Default for SlirpOptions {
             mtu: 65520,
             outbound_addr: None,
             outbound_addr6: None,
+            slirp_port_handler: false,
         }
     }
 }
@@ -67,6 +71,9 @@ pub enum NetworkMode {
     Container(String),
     /// An existing network namespace file.
     Ns(PathBuf),
+    /// User-defined networks (`--network NAME[,NAME2]`): which ones is the engine's record,
+    /// the stored mode only says "bridge".
+    Bridge,
 }
 
 fn bad(mode: &str, why: impl Into<String>) -> NetworkError {
@@ -96,8 +103,8 @@ fn parse_slirp(mode: &str, opts: &str) -> Result<SlirpOptions, NetworkError> {
         match k {
             "allow_host_loopback" => o.allow_host_loopback = parse_bool(mode, k, v)?,
             "enable_ipv6" => o.enable_ipv6 = parse_bool(mode, k, v)?,
-            // Both handlers forward through slirp4netns's own API here (see lib.rs).
             "port_handler" => {
+                o.slirp_port_handler = v == "slirp4netns";
                 if !matches!(v, "slirp4netns" | "rootlesskit") {
                     return Err(bad(
                         mode,
@@ -173,10 +180,7 @@ impl NetworkMode {
             ("ns", Some(path)) if path.starts_with('/') => Ok(NetworkMode::Ns(path.into())),
             ("ns", _) => Err(bad(mode, "use ns:PATH with an absolute path")),
             ("none" | "host", Some(_)) => Err(bad(mode, format!("{kind} takes no options"))),
-            ("bridge", _) => Err(bad(
-                mode,
-                "bridge networks are not available yet: use slirp4netns, pasta, host, none, container:NAME or ns:PATH",
-            )),
+            ("bridge", None) => Ok(NetworkMode::Bridge),
             _ => Err(bad(
                 mode,
                 "use none, host, slirp4netns[:OPTIONS], pasta[:OPTIONS], container:NAME or ns:PATH",
@@ -187,7 +191,10 @@ impl NetworkMode {
     /// A helper process (slirp4netns, pasta) serves the container's own network namespace,
     /// so `-p` can be honoured.
     pub fn can_publish(&self) -> bool {
-        matches!(self, NetworkMode::Slirp4netns(_) | NetworkMode::Pasta(_))
+        matches!(
+            self,
+            NetworkMode::Slirp4netns(_) | NetworkMode::Pasta(_) | NetworkMode::Bridge
+        )
     }
 }
 
@@ -199,6 +206,9 @@ mod tests {
     fn modes() {
         assert_eq!(NetworkMode::parse("none").unwrap(), NetworkMode::None);
         assert_eq!(NetworkMode::parse("host").unwrap(), NetworkMode::Host);
+        // The stored mode of a container on user networks (which ones: the engine's record).
+        assert_eq!(NetworkMode::parse("bridge").unwrap(), NetworkMode::Bridge);
+        assert!(NetworkMode::parse("bridge").unwrap().can_publish());
         assert_eq!(
             NetworkMode::parse("private").unwrap(),
             NetworkMode::Slirp4netns(SlirpOptions::default())

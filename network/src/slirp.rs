@@ -202,30 +202,82 @@ impl Slirp {
 
     /// One API request; the reply, or why it failed.
     fn call(&self, req: &serde_json::Value) -> Result<serde_json::Value, String> {
-        let mut sock = UnixStream::connect(&self.api_socket).map_err(|e| e.to_string())?;
-        let _ = sock.set_read_timeout(Some(Duration::from_secs(10)));
-        sock.write_all(req.to_string().as_bytes())
-            .map_err(|e| e.to_string())?;
-        // slirp4netns reads one request until EOF on the write side, then replies.
-        let _ = sock.shutdown(std::net::Shutdown::Write);
-        let mut reply = String::new();
-        sock.read_to_string(&mut reply).map_err(|e| e.to_string())?;
-        let v: serde_json::Value =
-            serde_json::from_str(&reply).map_err(|e| format!("unreadable reply {reply:?}: {e}"))?;
-        if let Some(err) = v.get("error") {
-            return Err(err
-                .get("desc")
-                .and_then(|d| d.as_str())
-                .map(str::to_string)
-                .unwrap_or_else(|| err.to_string()));
-        }
-        Ok(v)
+        api_call(&self.api_socket, req)
     }
 
     /// Ends slirp4netns and removes its API socket (dropping a `Slirp` does the same).
     pub fn stop(self) {
         drop(self);
     }
+}
+
+/// `add_hostfwd` through the API socket of a slirp4netns another process started (the
+/// rootless netns's): forwards a host port to `guest_addr` inside its namespace. Returns the
+/// forward's id, for [`api_remove_hostfwd`].
+pub fn api_add_hostfwd(
+    api_socket: &Path,
+    m: &PortMapping,
+    guest_addr: std::net::Ipv4Addr,
+) -> Result<u64, NetworkError> {
+    let req = serde_json::json!({
+        "execute": "add_hostfwd",
+        "arguments": {
+            "proto": m.protocol.as_str(),
+            "host_addr": m.host_addr().to_string(),
+            "host_port": m.host_port,
+            "guest_addr": guest_addr.to_string(),
+            "guest_port": m.container_port,
+        }
+    });
+    let v = api_call(api_socket, &req).map_err(|why| NetworkError::Api {
+        path: api_socket.to_path_buf(),
+        why: format!(
+            "add_hostfwd {}:{} -> {guest_addr}:{}/{}: {why}",
+            m.host_addr(),
+            m.host_port,
+            m.container_port,
+            m.protocol
+        ),
+    })?;
+    v.pointer("/return/id")
+        .and_then(|i| i.as_u64())
+        .ok_or_else(|| NetworkError::Api {
+            path: api_socket.to_path_buf(),
+            why: format!("add_hostfwd returned no id: {v}"),
+        })
+}
+
+/// Removes a forward [`api_add_hostfwd`] made.
+pub fn api_remove_hostfwd(api_socket: &Path, id: u64) -> Result<(), NetworkError> {
+    let req = serde_json::json!({"execute": "remove_hostfwd", "arguments": {"id": id}});
+    api_call(api_socket, &req)
+        .map(|_| ())
+        .map_err(|why| NetworkError::Api {
+            path: api_socket.to_path_buf(),
+            why: format!("remove_hostfwd {id}: {why}"),
+        })
+}
+
+/// One API request; the reply, or why it failed.
+fn api_call(api_socket: &Path, req: &serde_json::Value) -> Result<serde_json::Value, String> {
+    let mut sock = UnixStream::connect(api_socket).map_err(|e| e.to_string())?;
+    let _ = sock.set_read_timeout(Some(Duration::from_secs(10)));
+    sock.write_all(req.to_string().as_bytes())
+        .map_err(|e| e.to_string())?;
+    // slirp4netns reads one request until EOF on the write side, then replies.
+    let _ = sock.shutdown(std::net::Shutdown::Write);
+    let mut reply = String::new();
+    sock.read_to_string(&mut reply).map_err(|e| e.to_string())?;
+    let v: serde_json::Value =
+        serde_json::from_str(&reply).map_err(|e| format!("unreadable reply {reply:?}: {e}"))?;
+    if let Some(err) = v.get("error") {
+        return Err(err
+            .get("desc")
+            .and_then(|d| d.as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| err.to_string()));
+    }
+    Ok(v)
 }
 
 impl Drop for Slirp {

@@ -46,7 +46,7 @@ pub fn df(rt: &Runtime, a: DfArgs) -> Outcome {
         .filter(|(_, n)| *n == 0)
         .map(|(i, _)| i.size)
         .sum();
-    let running = |c: &libpod::Container| {
+    let running = |c: &libpod::ContainerSummary| {
         matches!(c.status(), libpod::Status::Running | libpod::Status::Paused)
     };
     let ctr_total: u64 = du.containers.iter().map(|c| c.size).sum();
@@ -154,16 +154,11 @@ fn df_verbose(du: &libpod::runtime::DiskUsage) -> Outcome {
     ];
     for cu in &du.containers {
         let c = &cu.container;
-        let vols = c
-            .config
-            .mounts
-            .iter()
-            .filter(|m| m.kind == "volume")
-            .count();
+        let vols = c.mounts.iter().filter(|m| m.kind == "volume").count();
         rows.push(vec![
             c.short_id().to_string(),
-            c.config.image_id[..12.min(c.config.image_id.len())].to_string(),
-            c.config.args.join(" "),
+            c.image_id[..12.min(c.image_id.len())].to_string(),
+            c.command.clone(),
             vols.to_string(),
             size(cu.size),
             ago(c.created),

@@ -6,6 +6,7 @@ pub mod events;
 pub mod files;
 pub mod image;
 pub mod maintenance;
+pub mod network;
 pub mod pod;
 pub mod registry;
 pub mod resources;
@@ -108,4 +109,19 @@ pub fn clap_error(e: clap::Error) -> i32 {
             125
         }
     }
+}
+
+/// `prune --filter label=KEY[=VALUE]` / `label!=...` (volume and network prune): each as
+/// (must match, spec).
+pub(crate) fn prune_label_filters(filters: &[String]) -> Result<Vec<(bool, String)>, Failure> {
+    filters
+        .iter()
+        .map(|f| match f.split_once('=') {
+            Some(("label", v)) => Ok((true, v.to_string())),
+            Some(("label!", v)) => Ok((false, v.to_string())),
+            _ => Err(Failure::new(format!(
+                "invalid filter \"{f}\": use label=KEY[=VALUE] or label!=KEY[=VALUE]"
+            ))),
+        })
+        .collect()
 }

@@ -1,8 +1,6 @@
 //! `pod create/start/stop/restart/kill/pause/unpause/rm/prune/ps/inspect/top/exists/logs`:
 //! thin adapters over libpod's pod calls, printing what podman prints.
 
-use std::io::Write;
-
 use clap::{Args, Subcommand};
 use libpod::Runtime;
 use libpod::pod::Pod;
@@ -195,6 +193,15 @@ pub struct LogsArgs {
     /// Output the specified number of lines at the end of each container's log
     #[arg(long)]
     tail: Option<usize>,
+    /// Follow the log output of every container of the pod until they all stop
+    #[arg(short = 'f', long)]
+    follow: bool,
+    /// Show logs since TIMESTAMP (RFC3339, unix seconds, or a duration like 10m)
+    #[arg(long)]
+    since: Option<String>,
+    /// Show logs until TIMESTAMP
+    #[arg(long)]
+    until: Option<String>,
 }
 
 pub fn group(rt: &Runtime, c: PodCmd) -> Outcome {
@@ -496,27 +503,24 @@ fn logs(rt: &Runtime, a: LogsArgs) -> Outcome {
     let opts = LogsOptions {
         timestamps: a.timestamps,
         tail: a.tail,
-        ..LogsOptions::default()
+        follow: a.follow,
+        since: a
+            .since
+            .as_deref()
+            .map(super::container::parse_time)
+            .transpose()?,
+        until: a
+            .until
+            .as_deref()
+            .map(super::container::parse_time)
+            .transpose()?,
     };
-    let prefix = members.len() > 1;
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    for c in &members {
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        rt.logs(&c.id, &opts, &mut out, &mut err)?;
-        for (buf, w) in [
-            (out, &mut stdout.lock() as &mut dyn Write),
-            (err, &mut stderr.lock() as &mut dyn Write),
-        ] {
-            if !prefix {
-                let _ = w.write_all(&buf);
-                continue;
-            }
-            for line in buf.split_inclusive(|b| *b == b'\n') {
-                let _ = write!(w, "{} ", c.short_id());
-                let _ = w.write_all(line);
-            }
-        }
-    }
+    rt.logs_of(
+        &members,
+        &opts,
+        members.len() > 1,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )?;
     Ok(0)
 }

@@ -296,18 +296,7 @@ fn rm(rt: &Runtime, a: RmArgs) -> Outcome {
 }
 
 fn prune(rt: &Runtime, a: PruneArgs) -> Outcome {
-    let mut labels = Vec::new();
-    for f in &a.filter {
-        match f.split_once('=') {
-            Some(("label", v)) => labels.push((true, v.to_string())),
-            Some(("label!", v)) => labels.push((false, v.to_string())),
-            _ => {
-                return Err(Failure::new(format!(
-                    "invalid filter \"{f}\": use label=KEY[=VALUE] or label!=KEY[=VALUE]"
-                )));
-            }
-        }
-    }
+    let labels = super::prune_label_filters(&a.filter)?;
     if !a.force
         && !super::confirm(
             "WARNING! This will remove all volumes not used by at least one container.",

@@ -80,9 +80,14 @@ pub struct Plan<'a> {
     /// An existing network namespace to join (`--network container:NAME`, `ns:PATH`), opened
     /// by the parent so a missing one fails before the fork.
     pub join_net: Option<OwnedFd>,
-    /// A pod's IPC and UTS namespaces (its infra container's), joined right after clone.
+    /// A pod's IPC, UTS and cgroup namespaces (its infra container's), joined right after
+    /// clone.
     pub join_ipc: Option<OwnedFd>,
     pub join_uts: Option<OwnedFd>,
+    pub join_cgroup: Option<OwnedFd>,
+    /// A pod's PID namespace (`--share pid`): the container is cloned into it rather than
+    /// into a new one.
+    pub join_pid: Option<OwnedFd>,
     /// A pod's infra container: no rootfs, no image; once its namespaces exist and the
     /// network is up it execs burrow's own pause program (`__infra`).
     pub infra: bool,
@@ -209,14 +214,26 @@ fn spawn_core<S, T>(
     } else {
         None
     };
-    let mut flags = libc::CLONE_NEWNS
-        | libc::CLONE_NEWPID
-        | libc::CLONE_NEWIPC
-        | libc::CLONE_NEWUTS
-        | libc::CLONE_NEWCGROUP;
+    let mut flags =
+        libc::CLONE_NEWNS | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS | libc::CLONE_NEWCGROUP;
     if plan.new_net {
         flags |= libc::CLONE_NEWNET;
     }
+    // A PID namespace cannot be entered by the process itself, only by its children: point
+    // ours at the pod's for this one clone, and back afterwards.
+    let restore_pid = match &plan.join_pid {
+        Some(ns) => {
+            let own = File::open("/proc/self/ns/pid")
+                .map_err(|e| LibpodError::io("open our own pid namespace", e))?;
+            nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWPID)
+                .map_err(|e| LibpodError::sys("join the pod's pid namespace", e))?;
+            Some(own)
+        }
+        None => {
+            flags |= libc::CLONE_NEWPID;
+            None
+        }
+    };
     let parent_pid = nix::unistd::getpid();
     // SAFETY: a raw clone without CLONE_VM behaves like fork with namespace flags; the process
     // is single-threaded (threads are never started before this point), so the child may use
@@ -231,8 +248,14 @@ fn spawn_core<S, T>(
             0usize,
         )
     };
-    if rc < 0 {
-        let e = nix::Error::last();
+    let clone_error = (rc < 0).then(nix::Error::last);
+    if rc != 0
+        && let Some(own) = &restore_pid
+    {
+        // Our own namespace is the active one, which setns always accepts.
+        let _ = nix::sched::setns(own, nix::sched::CloneFlags::CLONE_NEWPID);
+    }
+    if let Some(e) = clone_error {
         return Err(LibpodError::sys(
             "create the container's namespaces (clone)",
             e,
@@ -402,11 +425,17 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
             nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWNET)
                 .map_err(|e| ChildError::setup(format!("join the network namespace: {e}")))?;
         }
-        // A pod member joins the infra's IPC and UTS namespaces (ours are fresh from clone and
-        // empty, so leaving them loses nothing); before the mounts, so /dev/mqueue is the pod's.
+        // A pod member joins the infra's IPC, UTS and cgroup namespaces (ours are fresh from
+        // clone and empty, so leaving them loses nothing); before the mounts, so /dev/mqueue
+        // is the pod's.
         for (ns, kind, what) in [
             (&plan.join_ipc, nix::sched::CloneFlags::CLONE_NEWIPC, "ipc"),
             (&plan.join_uts, nix::sched::CloneFlags::CLONE_NEWUTS, "uts"),
+            (
+                &plan.join_cgroup,
+                nix::sched::CloneFlags::CLONE_NEWCGROUP,
+                "cgroup",
+            ),
         ] {
             if let Some(ns) = ns {
                 nix::sched::setns(ns, kind).map_err(|e| {

@@ -64,6 +64,10 @@ pub struct CreateOptions {
     pub resources: crate::cgroups::ResourceOptions,
     /// `--pod NAME`: join an existing pod (`new:NAME` is resolved by the caller).
     pub pod: Option<String>,
+    /// `--network-alias`: more names for the container on each user network.
+    pub network_aliases: Vec<String>,
+    /// `--ip`: a fixed address on the (single) user network.
+    pub ip: Option<String>,
 }
 
 impl Runtime {
@@ -197,8 +201,23 @@ impl Runtime {
             Some(p) => Some(self.pod_member_settings(p, opts)?),
             None => None,
         };
+        // `--network NAME[,NAME2]`: user-defined networks, checked to exist before any write.
+        let user_networks = match member.as_ref().and_then(|m| m.network.as_ref()) {
+            Some(_) => None,
+            None => self.attach_requests(
+                opts.network.as_deref(),
+                &opts.network_aliases,
+                opts.ip.as_deref(),
+            )?,
+        };
+        if user_networks.is_none() && (!opts.network_aliases.is_empty() || opts.ip.is_some()) {
+            return Err(LibpodError::InvalidArgument(
+                "--network-alias and --ip need a user-defined network: create one (burrow network create NAME) and use --network NAME".into(),
+            ));
+        }
         let network = match member.as_ref().and_then(|m| m.network.clone()) {
             Some(n) => n,
+            None if user_networks.is_some() => "bridge".to_string(),
             None => self.resolve_network(opts.network.as_deref())?,
         };
         let exposed: Vec<String> = if opts.publish_all {
@@ -418,7 +437,12 @@ impl Runtime {
         // well before 50 containers: draw again (as podman does), with a number appended once
         // plain names keep colliding. A name the user gave is never changed.
         let mut attempt = 0;
-        while let Err(e) = self.state.insert_container(&c) {
+        // On user networks the addresses are handed out in the container row's transaction.
+        let insert = |c: &Container| match &user_networks {
+            Some(nets) => self.state.insert_container_on_networks(c, nets).map(|_| ()),
+            None => self.state.insert_container(c),
+        };
+        while let Err(e) = insert(&c) {
             attempt += 1;
             match e {
                 LibpodError::NameInUse(..) if opts.name.is_none() && attempt < 100 => {

@@ -8,9 +8,10 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::container::{Container, Status};
+use crate::container::{Container, ContainerState, Status};
 use crate::error::{LibpodError, Result};
 use crate::logs::{self, Stream};
+use crate::state::ContainerSummary;
 
 use super::create::parse_signal;
 use super::start::pid_start_time;
@@ -36,6 +37,14 @@ pub(crate) fn process_alive(pid: i32, start: u64) -> bool {
     alive(pid, start)
 }
 
+/// A record that says the process lives while it does not: `refresh` repairs it.
+fn is_stale(state: &ContainerState) -> bool {
+    matches!(
+        state.status.unwrap_or(Status::Created),
+        Status::Running | Status::Stopping | Status::Paused
+    ) && !alive(state.pid, state.pid_start)
+}
+
 /// An exit code we cannot know: the supervisor died with the container (podman shows -1 too).
 const UNKNOWN_EXIT: i32 = -1;
 
@@ -47,11 +56,7 @@ impl Runtime {
     /// Repairs a record whose process and supervisor are both gone (a killed burrow, a
     /// reboot): the container is exited, whatever the row said.
     pub(crate) fn refresh(&self, mut c: Container) -> Result<Container> {
-        if matches!(
-            c.status(),
-            Status::Running | Status::Stopping | Status::Paused
-        ) && !alive(c.state.pid, c.state.pid_start)
-        {
+        if is_stale(&c.state) {
             // The monitor records the exit itself a moment after the process ends.
             let deadline = Instant::now() + Duration::from_secs(2);
             while c.state.monitor_pid > 0
@@ -81,6 +86,33 @@ impl Runtime {
             .into_iter()
             .map(|c| self.refresh(c))
             .collect()
+    }
+
+    /// What `ps` shows of every container, newest first, with stale running records repaired
+    /// as [`Runtime::list`] does: one query, one liveness check per running container, and a
+    /// full read only for the rare record that needs the repair. `active_only`: only those
+    /// recorded running, paused or stopping (a repaired one comes back exited).
+    pub fn list_summaries(&self, active_only: bool) -> Result<Vec<ContainerSummary>> {
+        let mut rows = self.state.list_summaries(active_only)?;
+        let mut removed = false;
+        for s in &mut rows {
+            if !is_stale(&s.state) {
+                continue;
+            }
+            match self.state.lookup(&s.id).and_then(|c| self.refresh(c)) {
+                Ok(c) => s.state = c.state,
+                // Removed since the listing was read (`rm` racing the `ps`): not listed.
+                Err(LibpodError::NoSuchContainer(_)) => {
+                    s.id.clear();
+                    removed = true;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if removed {
+            rows.retain(|s| !s.id.is_empty());
+        }
+        Ok(rows)
     }
 
     /// Sends the stop signal, waits up to `timeout` seconds, then SIGKILL. Returns once the
@@ -211,7 +243,11 @@ impl Runtime {
             wait_gone(&pidfd, c.state.pid, Duration::from_secs(5));
             self.wait_recorded(&c.id)?;
         }
+        let networks = self.container_network_ids(&c);
         self.remove_files_and_row(&c)?;
+        // The others on its user networks stop listing it (its monitor may have found the
+        // rows gone already).
+        self.refresh_network_hosts(&c, &networks);
         self.container_event(&c, "remove");
         if volumes {
             self.remove_anonymous_volumes(&c);
@@ -228,23 +264,22 @@ impl Runtime {
         err: &mut dyn std::io::Write,
     ) -> Result<()> {
         let c = self.lookup(name)?;
-        let (mut entries, mut pos) = logs::read_from(&c.config.log_path, 0)?;
-        if let Some(n) = opts.tail {
-            // --tail counts whole lines: a partial chunk belongs to the line it ends in.
-            let mut lines = 0;
-            let mut cut = entries.len();
-            for (i, e) in entries.iter().enumerate().rev() {
-                if !e.partial {
-                    if lines == n {
-                        break;
-                    }
-                    lines += 1;
-                }
-                cut = i;
-            }
-            entries.drain(..cut);
-        }
-        let print = |entries: &[logs::Entry],
+        self.logs_of(&[c], opts, false, out, err)
+    }
+
+    /// The logs of several containers (`pod logs`): each container's in turn, then with
+    /// `follow` whatever any of them writes, as it comes, until all have stopped. With
+    /// `prefix`, every line starts with its container's short id, as podman prints them.
+    pub fn logs_of(
+        &self,
+        containers: &[Container],
+        opts: &LogsOptions,
+        prefix: bool,
+        out: &mut dyn std::io::Write,
+        err: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        let print = |c: &Container,
+                     entries: &[logs::Entry],
                      out: &mut dyn std::io::Write,
                      err: &mut dyn std::io::Write| {
             for e in entries {
@@ -257,6 +292,9 @@ impl Runtime {
                 } else {
                     &mut *err
                 };
+                if prefix {
+                    let _ = write!(w, "{} ", c.short_id());
+                }
                 if opts.timestamps {
                     let _ = write!(w, "{} ", e.time.format("%Y-%m-%dT%H:%M:%S%.9f%:z"));
                 }
@@ -268,24 +306,53 @@ impl Runtime {
             let _ = out.flush();
             let _ = err.flush();
         };
-        print(&entries, out, err);
+        let mut positions = Vec::with_capacity(containers.len());
+        for c in containers {
+            let (mut entries, pos) = logs::read_from(&c.config.log_path, 0)?;
+            if let Some(n) = opts.tail {
+                tail_lines(&mut entries, n);
+            }
+            print(c, &entries, out, err);
+            positions.push(pos);
+        }
         if !opts.follow {
             return Ok(());
         }
         loop {
-            let running = self
-                .lookup(&c.id)
-                .map(|c| c.status() == Status::Running)
-                .unwrap_or(false);
-            let (more, next) = logs::read_from(&c.config.log_path, pos)?;
-            pos = next;
-            print(&more, out, err);
-            if !running && more.is_empty() {
+            let mut any_running = false;
+            let mut any_more = false;
+            for (c, pos) in containers.iter().zip(positions.iter_mut()) {
+                any_running |= self
+                    .lookup(&c.id)
+                    .map(|c| c.status() == Status::Running)
+                    .unwrap_or(false);
+                let (more, next) = logs::read_from(&c.config.log_path, *pos)?;
+                *pos = next;
+                any_more |= !more.is_empty();
+                print(c, &more, out, err);
+            }
+            if !any_running && !any_more {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// Keeps the last `n` whole lines (`--tail`): a partial chunk belongs to the line it ends in.
+fn tail_lines(entries: &mut Vec<logs::Entry>, n: usize) {
+    let mut lines = 0;
+    let mut cut = entries.len();
+    for (i, e) in entries.iter().enumerate().rev() {
+        if !e.partial {
+            if lines == n {
+                break;
+            }
+            lines += 1;
+        }
+        cut = i;
+    }
+    entries.drain(..cut);
 }
 
 impl Runtime {

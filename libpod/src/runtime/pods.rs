@@ -71,6 +71,16 @@ impl Runtime {
             )));
         }
         let mut share = match &o.share {
+            // podman: `+ns` adds to the default set instead of replacing it.
+            Some(s) if s.starts_with('+') => {
+                let mut all: Vec<String> = DEFAULT_SHARE.iter().map(|s| s.to_string()).collect();
+                for ns in parse_share(s).map_err(invalid)? {
+                    if !all.contains(&ns) {
+                        all.push(ns);
+                    }
+                }
+                all
+            }
             Some(s) => parse_share(s).map_err(invalid)?,
             None => DEFAULT_SHARE.iter().map(|s| s.to_string()).collect(),
         };
@@ -103,7 +113,14 @@ impl Runtime {
         if let Some(n) = &o.infra_name {
             names::validate_name(n)?;
         }
-        let network = self.resolve_network(o.network.as_deref())?;
+        // `--network NAME`: the infra container joins user networks, the pod's name an alias
+        // of it there.
+        let user_nets =
+            self.attach_requests(o.network.as_deref(), std::slice::from_ref(&name), None)?;
+        let network = match &user_nets {
+            Some(_) => "bridge".to_string(),
+            None => self.resolve_network(o.network.as_deref())?,
+        };
         if matches!(
             network::NetworkMode::parse(&network)?,
             network::NetworkMode::Container(_)
@@ -146,7 +163,7 @@ impl Runtime {
         self.state.insert_pod(&pod)?;
         if o.infra {
             let infra = self
-                .create_infra(&pod, o.infra_name.as_deref())
+                .create_infra(&pod, o.infra_name.as_deref(), user_nets.as_deref())
                 .and_then(|c| {
                     pod.config.infra_id = c.id.clone();
                     self.state.update_pod(&pod).map(|()| c)
@@ -167,7 +184,12 @@ impl Runtime {
 
     /// The infra container's row: no image, burrow's pause program, the pod's network, ports,
     /// hostname, DNS and extra hosts (the members share its /etc/hosts and resolv.conf).
-    fn create_infra(&self, pod: &Pod, name: Option<&str>) -> Result<Container> {
+    fn create_infra(
+        &self,
+        pod: &Pod,
+        name: Option<&str>,
+        user_nets: Option<&[crate::network_def::AttachRequest]>,
+    ) -> Result<Container> {
         let id = names::new_id()?;
         let config = ContainerConfig {
             args: vec!["burrow-infra".to_string()],
@@ -197,7 +219,14 @@ impl Runtime {
         let dir = self.paths.container_dir(&id);
         std::fs::create_dir_all(&dir)
             .map_err(|e| LibpodError::io(format!("create {}", dir.display()), e))?;
-        if let Err(e) = self.state.insert_container(&c) {
+        let inserted = match user_nets {
+            Some(nets) => self
+                .state
+                .insert_container_on_networks(&c, nets)
+                .map(|_| ()),
+            None => self.state.insert_container(&c),
+        };
+        if let Err(e) = inserted {
             let _ = std::fs::remove_dir_all(&dir);
             return Err(e);
         }
@@ -221,6 +250,8 @@ impl Runtime {
             join_net: None,
             join_ipc: None,
             join_uts: None,
+            join_cgroup: None,
+            join_pid: None,
             infra: true,
             masked_paths: Vec::new(),
             readonly_paths: Vec::new(),
@@ -298,17 +329,18 @@ impl Runtime {
         }
     }
 
-    /// The infra container's IPC and UTS namespaces, for a member of a pod that shares them.
-    pub(super) fn pod_namespaces_to_join(
-        &self,
-        c: &Container,
-    ) -> Result<(Option<OwnedFd>, Option<OwnedFd>)> {
+    /// The infra container's namespaces a pod member joins (besides the network's, which
+    /// goes through `--network container:`): those the pod shares.
+    pub(super) fn pod_namespaces_to_join(&self, c: &Container) -> Result<PodNamespaces> {
         if c.config.pod.is_empty() || c.config.infra {
-            return Ok((None, None));
+            return Ok(PodNamespaces::default());
         }
         let pod = self.state.lookup_pod(&c.config.pod)?;
-        if !pod.config.shares("ipc") && !pod.config.shares("uts") {
-            return Ok((None, None));
+        if !["ipc", "uts", "cgroup", "pid"]
+            .iter()
+            .any(|ns| pod.config.shares(ns))
+        {
+            return Ok(PodNamespaces::default());
         }
         let infra = self.lookup(&pod.config.infra_id)?;
         if infra.status() != Status::Running {
@@ -327,7 +359,12 @@ impl Runtime {
             })?;
             Ok(Some(f.into()))
         };
-        Ok((open("ipc")?, open("uts")?))
+        Ok(PodNamespaces {
+            ipc: open("ipc")?,
+            uts: open("uts")?,
+            cgroup: open("cgroup")?,
+            pid: open("pid")?,
+        })
     }
 
     pub fn pod(&self, name_or_id: &str) -> Result<Pod> {
@@ -577,4 +614,13 @@ impl Runtime {
         ev.attributes = pod.config.labels.clone();
         self.events.write(&ev);
     }
+}
+
+/// A pod's namespaces a member joins (None: the member gets its own).
+#[derive(Default)]
+pub(super) struct PodNamespaces {
+    pub ipc: Option<OwnedFd>,
+    pub uts: Option<OwnedFd>,
+    pub cgroup: Option<OwnedFd>,
+    pub pid: Option<OwnedFd>,
 }

@@ -50,7 +50,7 @@ impl Runtime {
         if c.config.infra {
             return self.infra_plan(c, stdio);
         }
-        let (join_ipc, join_uts) = self.pod_namespaces_to_join(c)?;
+        let pod_ns = self.pod_namespaces_to_join(c)?;
         let image = self.store.lookup(&c.config.image_id)?;
         let lowers = self.store.layer_dirs(&image)?;
         let dir = self.paths.container_dir(&c.id);
@@ -83,8 +83,10 @@ impl Runtime {
                 NetworkMode::Host | NetworkMode::Container(_) | NetworkMode::Ns(_)
             ),
             join_net,
-            join_ipc,
-            join_uts,
+            join_ipc: pod_ns.ipc,
+            join_uts: pod_ns.uts,
+            join_cgroup: pod_ns.cgroup,
+            join_pid: pod_ns.pid,
             infra: false,
             masked_paths: if privileged {
                 Vec::new()
@@ -187,6 +189,9 @@ impl Runtime {
             ),
             // pasta gives the container the host's own address.
             NetworkMode::Pasta(_) => (local_ip(), None, vec![network::PASTA_DNS.to_string()]),
+            // User networks: the rootless netns's slirp4netns resolves, reached through the
+            // masquerade; the host on its own address, as with slirp4netns.
+            NetworkMode::Bridge => (None, local_ip(), vec![network::SLIRP_DNS.to_string()]),
             NetworkMode::Host => (None, None, Vec::new()),
             // Loopback only: no resolver can be reached.
             _ => (Some("127.0.1.1".to_string()), None, Vec::new()),
@@ -200,7 +205,9 @@ impl Runtime {
                 e
             })
             .collect();
-        let hosts = if *mode == NetworkMode::Host {
+        let hosts = if *mode == NetworkMode::Bridge {
+            self.user_network_hosts(c, host_internal.as_deref())
+        } else if *mode == NetworkMode::Host {
             let own: String = extra
                 .iter()
                 .map(|e| format!("{}\t{}\n", e.ip, e.names.join(" ")))
@@ -329,7 +336,7 @@ impl Runtime {
 /// The host's address on its default route (podman's util.GetLocalIP): what the container
 /// reaches the host on when the host's loopback is not forwarded. connect() on a UDP socket
 /// sends nothing; it only picks the route.
-fn local_ip() -> Option<String> {
+pub(super) fn local_ip() -> Option<String> {
     let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
     s.connect("8.8.8.8:53").ok()?;
     let ip = s.local_addr().ok()?.ip();

@@ -73,6 +73,7 @@ impl Runtime {
             nix::unistd::getpid().as_raw(),
             now_nanos(),
         )?;
+        self.refresh_network_hosts(c, &[]);
         self.container_event(c, "init");
         self.container_event(c, "start");
         self.container_event(c, "attach");
@@ -93,6 +94,7 @@ impl Runtime {
         let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
         let oom = self.finish_resources(c);
         self.state.set_exited(&c.id, code, now_nanos(), oom)?;
+        self.refresh_network_hosts(c, &[]);
         self.container_event_ext(c, "died", Some(code), None);
         self.auto_remove(c);
         Ok(code)
@@ -116,6 +118,21 @@ impl Runtime {
                     .map(|(sp, ())| (sp, None));
             }
             return executor::spawn(plan).map(|sp| (sp, None));
+        }
+        if mode == network::NetworkMode::Bridge {
+            // The rootless netns and the bridges exist before the clone; the veths are made
+            // while the child waits, so its command starts with the network up.
+            let (ns, attachments) = self.prepare_user_networks(c)?;
+            return executor::spawn_gated(
+                plan,
+                |pid| {
+                    if resources {
+                        self.setup_resources(c, pid.as_raw())?;
+                    }
+                    Runtime::attach_user_networks(&ns, &attachments, pid.as_raw(), &c.config.ports)
+                },
+                Ok,
+            );
         }
         // Short on purpose: a unix socket path must stay below 108 bytes.
         let key = &c.id[..16.min(c.id.len())];
@@ -275,6 +292,7 @@ impl Runtime {
                 nix::unistd::getpid().as_raw(),
                 now_nanos(),
             );
+            self.refresh_network_hosts(&c, &[]);
             self.container_event(&c, "init");
             self.container_event(&c, "start");
             if let Some(mut r) = report.take() {
@@ -297,6 +315,7 @@ impl Runtime {
             }
             let oom = self.finish_resources(&c);
             let _ = state.set_exited(&c.id, code, now_nanos(), oom);
+            self.refresh_network_hosts(&c, &[]);
             self.container_event_ext(&c, "died", Some(code), None);
             let stopped = state
                 .lookup(&c.id)

@@ -12,13 +12,14 @@ use nix::unistd::Pid;
 use crate::container::{Container, Status};
 use crate::error::{LibpodError, Result};
 use crate::events::Event;
+use crate::state::ContainerSummary;
 
 use super::Runtime;
 
 /// One row of `system df -v`'s container table.
 #[derive(Clone, Debug)]
 pub struct ContainerUsage {
-    pub container: Container,
+    pub container: ContainerSummary,
     /// Bytes the container wrote (its upper directory).
     pub size: u64,
 }
@@ -91,16 +92,14 @@ impl Runtime {
 
     /// `system df`.
     pub fn disk_usage(&self) -> Result<DiskUsage> {
-        let containers = self.list()?;
+        // Summaries: the image, the volumes and the state are all `df` needs of a container.
+        let containers = self.list_summaries(false)?;
         let images = self
             .store
             .images()?
             .into_iter()
             .map(|i| {
-                let n = containers
-                    .iter()
-                    .filter(|c| c.config.image_id == i.id)
-                    .count();
+                let n = containers.iter().filter(|c| c.image_id == i.id).count();
                 (i, n)
             })
             .collect();
@@ -109,8 +108,7 @@ impl Runtime {
             let users = containers
                 .iter()
                 .filter(|c| {
-                    c.config
-                        .mounts
+                    c.mounts
                         .iter()
                         .any(|m| m.kind == "volume" && m.name == v.name)
                 })
@@ -198,6 +196,9 @@ impl Runtime {
         for img in self.store.images()? {
             let _ = self.store.remove_image(&img);
         }
+        // The rootless netns of user networks (their bridges go with it); the networks
+        // themselves are rows of the database removed below.
+        crate::rootless_netns::stop(&self.paths.run);
         // Layers owned by sub-ids are deletable here: we are root of the user namespace.
         for dir in [&self.paths.data, &self.paths.run] {
             let Ok(rd) = std::fs::read_dir(dir) else {

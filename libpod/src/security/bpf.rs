@@ -121,10 +121,20 @@ pub fn program(
     };
     let mut bytes = (flags as u64).to_ne_bytes().to_vec();
     bytes.extend(export(&ctx).map_err(export_err)?);
-    let program = Program::parse(&bytes).ok_or_else(|| SecurityError::ProfileInvalid {
+    let mut program = Program::parse(&bytes).ok_or_else(|| SecurityError::ProfileInvalid {
         profile: name.clone(),
         reason: "libseccomp exported an empty or oversized filter".to_string(),
     })?;
+    // The same decisions in a fraction of the instructions (see bpf_compact), or as it was.
+    if let Some(short) = super::bpf_compact::compact(&program.filter) {
+        program.filter = short;
+        bytes.truncate(HEADER_LEN);
+        for i in &program.filter {
+            bytes.extend(i.code.to_ne_bytes());
+            bytes.extend([i.jt, i.jf]);
+            bytes.extend(i.k.to_ne_bytes());
+        }
+    }
     // Best effort: the next container compiles again when the cache cannot be written.
     let _ = store(cache_dir, &path, &bytes);
     Ok(Some(program))
@@ -146,8 +156,8 @@ fn cache_key(text: &str, caps: &CapsHashSet) -> String {
         kernel.trim(),
         &lib,
         std::env::consts::ARCH,
-        // How compile() lays the filter out; bump when that changes.
-        "layout=binary-tree",
+        // How compile() and bpf_compact lay the filter out; bump when that changes.
+        "layout=binary-tree,ranges-1",
     ] {
         h.update(part.as_bytes());
         h.update([0]);
@@ -209,8 +219,67 @@ mod tests {
         assert_eq!(code(&first), code(&second));
         assert_eq!(first.flags, second.flags);
         let fresh = seccomp::compile(&Profile::Default, &caps).unwrap().unwrap();
-        let bytes = export(&fresh).unwrap();
-        assert_eq!(bytes.len(), first.filter.len() * INSN_LEN);
+        let mut bytes = 0u64.to_ne_bytes().to_vec();
+        bytes.extend(export(&fresh).unwrap());
+        let fresh = Program::parse(&bytes).unwrap();
+        let short = super::super::bpf_compact::compact(&fresh.filter).expect("compacts");
+        assert_eq!(
+            code(&first),
+            code(&Program {
+                filter: short,
+                flags: 0
+            })
+        );
+        // podman's default profile: ~1400 instructions from libseccomp, ~600 here.
+        assert!(
+            first.filter.len() * 2 < fresh.filter.len(),
+            "{} vs {}",
+            first.filter.len(),
+            fresh.filter.len()
+        );
+    }
+
+    // Pins that the compacted default profile decides exactly as libseccomp's program: every
+    // syscall number below 1100 (and the x32 range) on x86_64, i386 and an unknown
+    // architecture, and the argument rules (socket, personality) on assorted values.
+    #[test]
+    fn compacted_default_profile_decides_like_libseccomp() {
+        use super::super::bpf_compact::decision;
+        for caps in [
+            capabilities::default_set(),
+            capabilities::resolve(&[], &[], true).unwrap(),
+        ] {
+            let ctx = seccomp::compile(&Profile::Default, &caps).unwrap().unwrap();
+            let mut bytes = 0u64.to_ne_bytes().to_vec();
+            bytes.extend(export(&ctx).unwrap());
+            let long = Program::parse(&bytes).unwrap().filter;
+            let short = super::super::bpf_compact::compact(&long).expect("compacts");
+            let args_sets: Vec<[u64; 6]> = vec![
+                [0; 6],
+                [16, 3, 9, 0, 0, 0],
+                [16, 3, 0, 0, 0, 0],
+                [2, 1, 9, 0, 0, 0],
+                [8, 0, 0, 0, 0, 0],
+                [0x20008, 0, 0, 0, 0, 0],
+                [0xffff_ffff, 0, 0, 0, 0, 0],
+                [0x1_0000_0008, 0, 0, 0, 0, 0],
+                [u64::MAX; 6],
+            ];
+            for arch in [0xc000_003e_u32, 0x4000_0003, 0, 0x4000_00b7] {
+                for nr in (0..1100u32)
+                    .chain(0x4000_0000..0x4000_0300)
+                    .chain([u32::MAX])
+                {
+                    for args in &args_sets {
+                        assert_eq!(
+                            decision(&long, arch, nr, *args),
+                            decision(&short, arch, nr, *args),
+                            "arch {arch:#x} nr {nr} args {args:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     // Pins that other capabilities select another cache entry (the rules depend on them).

@@ -7,6 +7,7 @@
 //! in the forked child, never in burrow itself. Nothing here starts a thread.
 
 pub mod bpf;
+mod bpf_compact;
 pub mod capabilities;
 mod process;
 mod profile;
