@@ -231,7 +231,8 @@ fn ps_quiet_all_latest_and_last() {
     assert_eq!(l.lines().len(), 2, "{l:?}");
 }
 
-// Pins: `ps --filter` by name, id, status, label and exit code; a bad filter is exit 125.
+// Pins: `ps --filter` by name, id, status, label, exit code and before/since; a bad filter is
+// exit 125.
 #[test]
 fn ps_filters() {
     let env = Env::new().with_busybox();
@@ -280,6 +281,13 @@ fn ps_filters() {
     assert_eq!(names("label=tier"), ["alpha", "beta"]);
     assert_eq!(names("exited=3"), ["beta"]);
     assert_eq!(names("exited=0"), ["gamma"]);
+    // before/since: created before or after the named container (alpha, beta, gamma in order).
+    assert_eq!(names("before=beta"), ["alpha"]);
+    assert_eq!(names("since=beta"), ["gamma"]);
+    assert_eq!(names(&format!("since={}", &a[..12])), ["beta", "gamma"]);
+    env.burrow(&["ps", "-a", "--filter", "before=nosuch"])
+        .code(125)
+        .stderr_has("nosuch");
     let _ = c;
 
     env.burrow(&["ps", "--filter", "bogus=1"]).code(125);

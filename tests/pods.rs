@@ -675,3 +675,40 @@ fn pod_logs_follow_until_members_stop() {
         assert!(out.stdout.contains(&want), "no {want:?} in {out:?}");
     }
 }
+
+// Pins: `ps --filter pod=NAME` (or the pod's id) lists the pod's containers and nothing else;
+// an unknown pod is an error (125) naming it.
+#[test]
+fn ps_filters_by_pod() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["pod", "create", "--name", "pf"]).ok();
+    env.burrow(&[
+        "create", "--pod", "pf", "--name", "inside", "busybox", "true",
+    ])
+    .ok();
+    env.burrow(&["create", "--name", "outside", "busybox", "true"])
+        .ok();
+    let pod_id = env
+        .burrow(&["pod", "inspect", "--format", "{{.Id}}", "pf"])
+        .ok()
+        .out()
+        .trim()
+        .to_string();
+    for key in ["pf", pod_id.as_str()] {
+        let names = env
+            .burrow(&[
+                "ps",
+                "-a",
+                "--filter",
+                &format!("pod={key}"),
+                "--format",
+                "{{.Names}}",
+            ])
+            .ok();
+        assert!(names.stdout.lines().any(|l| l == "inside"), "{names:?}");
+        assert!(!names.stdout.contains("outside"), "{names:?}");
+    }
+    env.burrow(&["ps", "-a", "--filter", "pod=nosuchpod"])
+        .code(125)
+        .stderr_has("nosuchpod");
+}

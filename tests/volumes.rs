@@ -568,3 +568,44 @@ fn prune_asks_before_removing() {
         .stdout_has("idle");
     env.burrow(&["volume", "exists", "idle"]).fails();
 }
+
+// Pins: `-v DIR:DST:O` mounts an overlay: the container sees the host files and can change,
+// add and delete them, the host directory stays as it was, and a restart starts from the
+// host's content again; O with a file source or with U is refused (125, no container).
+#[test]
+fn overlay_volume_leaves_the_source_untouched() {
+    let env = Env::new().with_busybox();
+    let host = env.path("lower");
+    env.sh(&format!(
+        "mkdir -p {0} && echo original > {0}/keep && echo doomed > {0}/gone",
+        host.display()
+    ))
+    .ok();
+    let spec = format!("{}:/data:O", host.display());
+    let script = "cat /data/keep; echo changed > /data/keep; rm /data/gone; echo new > /data/added; \
+                  ls /data | tr '\\n' ' '; echo; cat /data/keep";
+    env.burrow(&[
+        "create", "--name", "ov", "-v", &spec, BUSYBOX, "sh", "-c", script,
+    ])
+    .ok();
+    for _ in 0..2 {
+        // Each start sees the host's files, not what the previous run wrote.
+        let out = env.burrow(&["start", "-a", "ov"]).ok();
+        assert_eq!(out.stdout, "original\nadded keep \nchanged\n", "{out:?}");
+    }
+    let listing = env
+        .sh(&format!("cat {0}/keep {0}/gone; ls {0}", host.display()))
+        .ok();
+    assert_eq!(listing.stdout, "original\ndoomed\ngone\nkeep\n");
+    let file = host.join("keep");
+    for bad in [
+        format!("{}:/f:O", file.display()),
+        format!("{}:/d:O,U", host.display()),
+    ] {
+        let e = env
+            .burrow(&["create", "-v", &bad, BUSYBOX, "true"])
+            .code(125);
+        assert_eq!(e.stderr.trim().lines().count(), 1, "{e:?}");
+    }
+    assert_eq!(env.burrow(&["ps", "-aq"]).ok().out().lines().count(), 1);
+}

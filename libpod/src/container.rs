@@ -54,6 +54,10 @@ pub struct Mount {
     /// with what the image has at the destination before mounting it.
     #[serde(skip)]
     pub copy_up: bool,
+    /// Set at start for `:O`: the fresh upper and work directories of the overlay mounted
+    /// over the source (changes stay in the container and go at its next start).
+    #[serde(skip)]
+    pub overlay: Option<(PathBuf, PathBuf)>,
 }
 
 impl Mount {

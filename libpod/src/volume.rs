@@ -37,8 +37,8 @@ pub struct VolumeConfig {
 /// Options `-v` accepts for volumes and binds (podman's list, SELinux labels accepted and
 /// ignored: burrow runs no SELinux policy).
 const VOLUME_OPTS: &[&str] = &[
-    "ro", "rw", "z", "Z", "U", "nocopy", "copy", "rbind", "bind", "private", "rprivate", "shared",
-    "rshared", "slave", "rslave", "nosuid", "nodev", "noexec", "suid", "dev", "exec",
+    "ro", "rw", "z", "Z", "U", "O", "nocopy", "copy", "rbind", "bind", "private", "rprivate",
+    "shared", "rshared", "slave", "rslave", "nosuid", "nodev", "noexec", "suid", "dev", "exec",
 ];
 
 /// Volume names follow podman's rule for names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
@@ -92,10 +92,29 @@ pub fn parse_volume_flag(v: &str) -> Result<Mount> {
     if options.iter().any(|o| o == "ro") && options.iter().any(|o| o == "rw") {
         return Err(invalid("volume", v, "ro and rw conflict"));
     }
+    let overlay = options.iter().any(|o| o == "O");
+    if overlay && options.iter().any(|o| o == "U") {
+        return Err(invalid("volume", v, "O and U conflict: drop one"));
+    }
     let destination = PathBuf::from(dst);
     if src.starts_with('/') || src.starts_with('.') {
         let source = std::fs::canonicalize(src)
             .map_err(|e| LibpodError::io(format!("invalid volume \"{v}\": host path {src}"), e))?;
+        if overlay && !source.is_dir() {
+            return Err(invalid(
+                "volume",
+                v,
+                "an overlay (O) needs a directory as its source",
+            ));
+        }
+        // overlayfs splits its lowerdir option on ',' and ':'.
+        if overlay && source.to_string_lossy().contains([',', ':']) {
+            return Err(invalid(
+                "volume",
+                v,
+                "an overlay (O) source path cannot contain ',' or ':': use a symlink-free path without them",
+            ));
+        }
         return Ok(Mount {
             kind: "bind".into(),
             source,

@@ -580,7 +580,38 @@ fn libpod_time(nanos: i64) -> String {
         .to_string()
 }
 
-fn matches_filter(c: &ContainerSummary, f: &str) -> Result<bool, Failure> {
+/// A `ps --filter` whose value names another object, resolved once for the whole list.
+enum Resolved {
+    /// `pod=NAME|ID`: the pod's id.
+    Pod(String),
+    /// `before=CTR` / `since=CTR`: that container's creation time.
+    Before(i64),
+    Since(i64),
+}
+
+fn resolve_filter(rt: &Runtime, f: &str) -> Result<Option<Resolved>, Failure> {
+    let Some((k, v)) = f.split_once('=') else {
+        return Ok(None);
+    };
+    Ok(match k {
+        "pod" => Some(Resolved::Pod(rt.pod(v)?.id)),
+        "before" => Some(Resolved::Before(rt.lookup(v)?.created)),
+        "since" => Some(Resolved::Since(rt.lookup(v)?.created)),
+        _ => None,
+    })
+}
+
+fn matches_filter(
+    c: &ContainerSummary,
+    f: &str,
+    resolved: Option<&Resolved>,
+) -> Result<bool, Failure> {
+    match resolved {
+        Some(Resolved::Pod(id)) => return Ok(&c.pod == id),
+        Some(Resolved::Before(t)) => return Ok(c.created < *t),
+        Some(Resolved::Since(t)) => return Ok(c.created > *t),
+        None => {}
+    }
     let (k, v) = f
         .split_once('=')
         .ok_or_else(|| Failure::new(format!("invalid filter \"{f}\": use KEY=VALUE")))?;
@@ -608,7 +639,7 @@ fn matches_filter(c: &ContainerSummary, f: &str) -> Result<bool, Failure> {
         "ancestor" => c.image_name.contains(v) || c.image_id.starts_with(v),
         _ => {
             return Err(Failure::new(format!(
-                "invalid filter \"{k}\": use name, id, status, label, exited or ancestor"
+                "invalid filter \"{k}\": use name, id, status, label, exited, ancestor, pod, before or since"
             )));
         }
     })
@@ -622,9 +653,10 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
         list.retain(|c| c.status() == Status::Running);
     }
     for f in &a.filter {
+        let resolved = resolve_filter(rt, f)?;
         let mut kept = Vec::new();
         for c in list {
-            if matches_filter(&c, f)? {
+            if matches_filter(&c, f, resolved.as_ref())? {
                 kept.push(c);
             }
         }

@@ -342,6 +342,9 @@ fn user_mount(root: &Path, m: &Mount) -> Res {
             if m.copy_up {
                 copy_up(root, m)?;
             }
+            if let Some((upper, work)) = &m.overlay {
+                return overlay_mount(m, &target, upper, work);
+            }
             mount(
                 Some(m.source.as_path()),
                 &target,
@@ -360,6 +363,35 @@ fn user_mount(root: &Path, m: &Mount) -> Res {
                 Ok(())
             }
         }
+    }
+}
+
+/// `-v SRC:DST:O`: an overlay with the source as its lower layer, so the container writes
+/// into its own upper directory and the source never changes. `userxattr`: inside a user
+/// namespace overlayfs may only use `user.overlay.*` attributes (harmless as root).
+fn overlay_mount(m: &Mount, target: &Path, upper: &Path, work: &Path) -> Res {
+    let data = format!(
+        "lowerdir={},upperdir={},workdir={},userxattr",
+        m.source.display(),
+        upper.display(),
+        work.display()
+    );
+    mount(
+        Some("overlay"),
+        target,
+        Some("overlay"),
+        MsFlags::MS_NODEV | MsFlags::MS_NOSUID,
+        Some(data.as_str()),
+    )
+    .map_err(ctx(format!(
+        "mount an overlay of {} on {}",
+        m.source.display(),
+        m.destination.display()
+    )))?;
+    if m.read_only() {
+        remount_ro(target)
+    } else {
+        Ok(())
     }
 }
 

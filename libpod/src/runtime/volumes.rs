@@ -325,8 +325,11 @@ impl Runtime {
     /// read-only in the user's mount namespace and bound from there.
     pub(crate) fn plan_mounts(&self, c: &Container) -> Result<Vec<Mount>> {
         let mut out = Vec::new();
-        for m in &c.config.mounts {
+        for (n, m) in c.config.mounts.iter().enumerate() {
             let mut m = m.clone();
+            if m.options.iter().any(|o| o == "O") {
+                m.overlay = Some(self.fresh_overlay_dirs(c, n)?);
+            }
             match m.kind.as_str() {
                 "volume" => {
                     let mut v = self.volume(&m.name)?;
@@ -356,6 +359,28 @@ impl Runtime {
             out.push(m);
         }
         Ok(out)
+    }
+
+    /// Empty upper and work directories for the `n`th mount's `:O` overlay, in the
+    /// container's directory (same file system for both, as overlayfs demands): what the
+    /// previous run wrote there is gone, as podman discards it when the container stops.
+    fn fresh_overlay_dirs(&self, c: &Container, n: usize) -> Result<(PathBuf, PathBuf)> {
+        let base = self
+            .paths
+            .container_dir(&c.id)
+            .join("overlay-mounts")
+            .join(n.to_string());
+        match std::fs::remove_dir_all(&base) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(LibpodError::io(format!("remove {}", base.display()), e)),
+        }
+        let (upper, work) = (base.join("upper"), base.join("work"));
+        for d in [&upper, &work] {
+            std::fs::create_dir_all(d)
+                .map_err(|e| LibpodError::io(format!("create {}", d.display()), e))?;
+        }
+        Ok((upper, work))
     }
 
     /// `rm -v` and `--rm`: the container's anonymous volumes go with it (named ones stay).
