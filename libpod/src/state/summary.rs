@@ -206,7 +206,7 @@ mod tests {
                     destination: "/data".into(),
                     options: vec!["rw".into()],
                     name: "data".into(),
-                    copy_up: false,
+                    ..Mount::default()
                 },
                 Mount {
                     kind: "tmpfs".into(),
