@@ -242,6 +242,20 @@ impl Runtime {
         Ok(())
     }
 
+    /// The rootless netns, started if need be, with a bridge for every network; the lock
+    /// (second) keeps other burrows from changing its links while the caller holds it.
+    fn netns_with_bridges(&self) -> Result<(rootless_netns::RootlessNetns, std::fs::File)> {
+        let (ns, lock) = rootless_netns::ensure(&self.paths.run)?;
+        let all: Vec<_> = self
+            .state
+            .networks()?
+            .iter()
+            .map(Network::bridge_net)
+            .collect();
+        network::bridge::sync_bridges(ns.pid, &all, false)?;
+        Ok((ns, lock))
+    }
+
     /// `network prune`: every network no container uses that `keep` does not keep.
     pub fn network_prune(&self, keep: impl Fn(&Network) -> bool) -> Result<Vec<String>> {
         let mut removed = Vec::new();
@@ -319,14 +333,7 @@ impl Runtime {
                 c.name, c.name
             )));
         }
-        let (ns, _lock) = rootless_netns::ensure(&self.paths.run)?;
-        let all: Vec<_> = self
-            .state
-            .networks()?
-            .iter()
-            .map(Network::bridge_net)
-            .collect();
-        network::bridge::sync_bridges(ns.pid, &all, false)?;
+        let (ns, _lock) = self.netns_with_bridges()?;
         Ok((ns, attachments))
     }
 
@@ -389,14 +396,7 @@ impl Runtime {
         )?;
         if c.status() == Status::Running {
             let attach = || -> Result<()> {
-                let (ns, _lock) = rootless_netns::ensure(&self.paths.run)?;
-                let all: Vec<_> = self
-                    .state
-                    .networks()?
-                    .iter()
-                    .map(Network::bridge_net)
-                    .collect();
-                network::bridge::sync_bridges(ns.pid, &all, false)?;
+                let (ns, _lock) = self.netns_with_bridges()?;
                 network::bridge::attach(ns.pid, c.state.pid, &a.link(false))?;
                 Ok(())
             };
