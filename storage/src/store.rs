@@ -102,9 +102,19 @@ impl Store {
                     let p = root.join(dir);
                     fs::create_dir_all(&p).ctx("creating", &p)?;
                 }
-                let tmp = root.join("tmp").join(".driver");
+                // Two first commands may race here: each writes its own temp file, and the
+                // loser of the rename accepts the winner's record if it names the same driver.
+                let tmp = root
+                    .join("tmp")
+                    .join(format!(".driver-{}", std::process::id()));
                 fs::write(&tmp, driver.as_str()).ctx("writing", &tmp)?;
-                fs::rename(&tmp, &driver_file).ctx("writing", &driver_file)?;
+                if let Err(e) = fs::rename(&tmp, &driver_file) {
+                    let _ = fs::remove_file(&tmp);
+                    match Store::recorded_driver(root) {
+                        Some(d) if d == driver => {}
+                        _ => return Err(StorageError::io("writing", driver_file, e)),
+                    }
+                }
             }
             Err(e) => return Err(StorageError::io("reading", driver_file, e)),
         }

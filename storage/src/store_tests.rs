@@ -310,3 +310,28 @@ fn layer_tar_rebuilds_the_original_stream() {
         );
     }
 }
+
+// Pins that two first commands opening a fresh store at once both succeed (each records the
+// driver through its own temp file; the loser of the rename accepts the same record).
+#[test]
+fn concurrent_first_opens_both_succeed() {
+    for _ in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("storage");
+        let barrier = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            let opens: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        Store::open(&root, Driver::Vfs, false).map(|_| ())
+                    })
+                })
+                .collect();
+            for o in opens {
+                o.join().unwrap().expect("both opens succeed");
+            }
+        });
+        assert_eq!(Store::recorded_driver(&root), Some(Driver::Vfs));
+    }
+}
