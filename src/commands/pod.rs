@@ -58,7 +58,7 @@ pub struct CreateArgs {
     /// Publish a port or a range of ports of the pod to the host
     #[arg(short = 'p', long)]
     publish: Vec<String>,
-    /// A comma-separated list of kernel namespaces to share (ipc, net, uts, none)
+    /// A comma-separated list of kernel namespaces to share (cgroup, ipc, net, pid, uts, or none; +NS adds to the default ipc,net,uts)
     #[arg(long)]
     share: Option<String>,
     /// Set the pod's hostname (default: the pod's name)
@@ -82,7 +82,7 @@ pub struct CreateArgs {
     /// Set custom DNS servers
     #[arg(long)]
     dns: Vec<String>,
-    /// The pod's network (slirp4netns[:OPTIONS], pasta[:OPTIONS], none, host, ns:PATH)
+    /// The pod's network (slirp4netns[:OPTIONS], pasta[:OPTIONS], a user network NAME, none, host, ns:PATH)
     #[arg(long, alias = "net")]
     network: Option<String>,
     /// Name of the pod (same as --name)
