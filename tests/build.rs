@@ -243,6 +243,38 @@ fn heredoc_run_and_copy() {
     assert_eq!(run_out(&env, &["hd", "cat", "/etc/motd"]), "welcome");
 }
 
+// Pins: a heredoc later in a RUN's command (`RUN cat <<EOF > /f`) feeds that command, with the
+// shell's rules (a quoted delimiter keeps `$` literal); a line after it is still an
+// instruction; an error below it names the right line; changing the body misses the cache.
+#[test]
+fn heredoc_inside_a_run_command() {
+    let env = Env::new().with_busybox();
+    let file = |body: &str| {
+        format!(
+            "FROM localhost/busybox\nRUN cat <<EOF > /greeting && tr a-z A-Z <<'RAW' > /raw\n{body}\nEOF\nkeep $HOME\nRAW\nRUN cat /greeting /raw > /both\n"
+        )
+    };
+    let ctx = context(&env, "hd2", &[("Containerfile", &file("hello"))]);
+    let first = id_of(&build(&env, &ctx, &["-t", "hd2"]).ok());
+    assert_eq!(run_out(&env, &["hd2", "cat", "/both"]), "hello\nKEEP $HOME");
+    // Same body: every step from the cache, same image.
+    assert_eq!(id_of(&build(&env, &ctx, &["-t", "hd2"]).ok()), first);
+    // Another body: the RUN runs again.
+    fs::write(ctx.join("Containerfile"), file("changed")).unwrap();
+    let second = id_of(&build(&env, &ctx, &["-t", "hd2"]).ok());
+    assert_ne!(second, first);
+    assert_eq!(run_out(&env, &["hd2", "cat", "/greeting"]), "changed");
+    // Line numbers below a heredoc stay those of the file.
+    fs::write(
+        ctx.join("Containerfile"),
+        "FROM localhost/busybox\nRUN cat <<EOF >/x\na\nb\nEOF\nBOGUS instruction\n",
+    )
+    .unwrap();
+    build(&env, &ctx, &["-t", "hd3"])
+        .code(125)
+        .stderr_has("Containerfile:6");
+}
+
 // Pins: a cache mount persists between builds (even --no-cache ones) and stays out of the image.
 #[test]
 fn run_cache_mount_persists_across_builds() {

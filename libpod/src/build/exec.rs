@@ -147,6 +147,9 @@ struct Builder<'a> {
     /// The base image of the stage being built (the target's, at the end): what `--squash`
     /// keeps below the merged layer. `None` for scratch.
     final_base: Option<storage::Image>,
+    /// Heredoc bodies of `RUN cmd <<EOF` lines, by the offset of their RUN keyword (see
+    /// heredoc.rs).
+    run_heredocs: HashMap<usize, String>,
 }
 
 fn json(v: &[String]) -> String {
@@ -286,6 +289,7 @@ impl Runtime {
             )));
         };
         let (file, text) = read_containerfile(opts, &context)?;
+        let (text, run_heredocs) = super::heredoc::cut_command_heredocs(&text);
         let ignore_text = [".containerignore", ".dockerignore"]
             .iter()
             .find_map(|n| fs::read_to_string(context.join(n)).ok())
@@ -297,6 +301,7 @@ impl Runtime {
             out,
             file,
             text: String::new(),
+            run_heredocs,
             context,
             ignore: Ignore::parse(&ignore_text),
             cache,
@@ -905,7 +910,13 @@ impl Builder<'_> {
         shown: &str,
         last: bool,
     ) -> BResult<()> {
-        let key = self.key(st, src, "");
+        // `RUN cmd <<EOF`: the bodies cut out of the text belong to this command's script.
+        let bodies = self
+            .run_heredocs
+            .get(&i.run.span.start)
+            .cloned()
+            .unwrap_or_default();
+        let key = self.key(st, src, &bodies);
         if self.cached(st, &key) {
             return Ok(());
         }
@@ -927,7 +938,7 @@ impl Builder<'_> {
                 // variables are the shell's to expand when it runs, as with docker.
                 let script = match i.here_docs.first() {
                     Some(h) => h.value.to_string(),
-                    None => text.clone(),
+                    None => format!("{text}{bodies}"),
                 };
                 let mut v = st.shell.clone();
                 v.push(script.clone());

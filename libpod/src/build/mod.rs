@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod copy;
 pub mod exec;
+mod heredoc;
 pub mod ignore;
 pub mod plan;
 pub mod words;
