@@ -6,7 +6,7 @@
 
 use std::io::Read;
 
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use oci_spec::image::{HistoryBuilder, ImageManifestBuilder, MediaType};
 
 use crate::archive::descriptor;
@@ -118,7 +118,7 @@ pub fn commit_image(
     };
 
     let now = extras.created.unwrap_or_else(Utc::now);
-    let created = now.to_rfc3339_opts(SecondsFormat::Nanos, true);
+    let created = crate::timefmt::rfc3339_nano(now);
     config.set_created(Some(created.clone()));
     if let Some(a) = &spec.author {
         config.set_author(Some(a.clone()));

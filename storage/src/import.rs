@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use oci_spec::image::{
     Arch, Config, HistoryBuilder, ImageConfigurationBuilder, ImageManifestBuilder, MediaType, Os,
     RootFsBuilder,
@@ -49,7 +49,7 @@ pub fn import(
         .ok_or_else(|| StorageError::LayerNotFound(chain.clone()))?;
 
     let now = Utc::now();
-    let created = now.to_rfc3339_opts(SecondsFormat::Nanos, true);
+    let created = crate::timefmt::rfc3339_nano(now);
     let mut history = HistoryBuilder::default()
         .created(created.clone())
         .created_by(format!(

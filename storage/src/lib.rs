@@ -25,6 +25,7 @@ mod stage;
 pub mod store;
 pub mod tags;
 pub mod tarsplit;
+pub mod timefmt;
 mod workdir;
 mod xattr;
 
