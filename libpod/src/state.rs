@@ -85,6 +85,27 @@ pub struct State {
     path: PathBuf,
 }
 
+/// Puts the database in WAL mode. Switching a new database's journal needs an exclusive lock
+/// that SQLite takes without its busy handler: when two first commands (or a command and the
+/// pause process holding the database open) switch at once, one gets SQLITE_BUSY at once.
+/// It is retried for as long as the busy timeout would wait.
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl State {
     pub fn open(path: &Path) -> Result<State> {
         if let Some(dir) = path.parent() {
@@ -99,8 +120,7 @@ impl State {
         // Concurrent burrow processes (a monitor recording an exit while the user runs `ps`)
         // wait for each other instead of failing with SQLITE_BUSY.
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
+        set_wal(&conn).map_err(err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err)?;
         // The state of a few thousand containers is a few hundred KiB; SQLite's default page
@@ -120,7 +140,7 @@ impl State {
         create_private_dir(path.parent()?).ok()?;
         let conn = Connection::open(path).ok()?;
         conn.busy_timeout(Duration::from_secs(10)).ok()?;
-        conn.pragma_update(None, "journal_mode", "WAL").ok()?;
+        set_wal(&conn).ok()?;
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
             r.get::<_, i64>(0)
         })
@@ -419,6 +439,35 @@ pub(super) fn row_to_state(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Pins that commands opening a brand-new database at once (and the pause process holding
+    // it open) all get it: the switch to WAL is retried instead of failing "database is locked".
+    #[test]
+    fn concurrent_first_opens_all_succeed() {
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().unwrap();
+            let db = dir.path().join("burrow.db");
+            let barrier = std::sync::Barrier::new(5);
+            std::thread::scope(|s| {
+                let held = s.spawn(|| {
+                    barrier.wait();
+                    State::hold_open(&db).is_some()
+                });
+                let opens: Vec<_> = (0..4)
+                    .map(|_| {
+                        s.spawn(|| {
+                            barrier.wait();
+                            State::open(&db).map(drop)
+                        })
+                    })
+                    .collect();
+                for o in opens {
+                    o.join().unwrap().expect("open succeeds");
+                }
+                assert!(held.join().unwrap(), "hold_open succeeds");
+            });
+        }
+    }
 
     fn sample(id: &str, name: &str) -> Container {
         Container {
