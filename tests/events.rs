@@ -179,3 +179,37 @@ fn bad_filter_is_rejected() {
         .code(125)
         .stderr_has("colour is an invalid filter");
 }
+
+// Pins: `rm -f -t N` stops a running container gracefully first (its TERM handler runs and it
+// exits 0, as the died event records); plain `rm -f` kills it (137).
+#[test]
+fn rm_force_with_time_stops_gracefully() {
+    let env = Env::new().with_busybox();
+    let script = "trap 'exit 0' TERM; while true; do sleep 0.1; done";
+    for name in ["graceful", "killed"] {
+        env.burrow(&["run", "-d", "--name", name, "busybox", "sh", "-c", script])
+            .ok();
+    }
+    // Give the shells a moment to install their trap.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    env.burrow(&["rm", "-f", "-t", "10", "graceful"])
+        .ok()
+        .stdout_has("graceful");
+    env.burrow(&["rm", "-f", "killed"]).ok();
+    for (name, code) in [("graceful", 0), ("killed", 137)] {
+        let lines = recorded(
+            &env,
+            &[
+                "--filter",
+                "event=died",
+                "--filter",
+                &format!("container={name}"),
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(lines.len(), 1, "{name}: {lines:?}");
+        let v: serde_json::Value = serde_json::from_str(&lines[0]).expect("json");
+        assert_eq!(v["ContainerExitCode"], code, "{name}: {v}");
+    }
+}

@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::Env;
-use net::{free_port, http_get, wait_http};
+use net::{free_port, host_server, http_get, wait_http};
 
 // Pins: a detached container on slirp4netns serves HTTP on a published port, reachable from the host.
 #[test]
@@ -174,18 +174,6 @@ fn foreground_slirp_configures_tap0() {
 
 const HTTPD: &str =
     "mkdir -p /www && echo hello-$MSG > /www/index.html && exec httpd -f -p 80 -h /www";
-
-/// A TCP server on the host answering every connection with `msg`; returns its port.
-fn host_server(bind: &str, msg: &'static str) -> u16 {
-    let l = TcpListener::bind((bind, 0)).expect("bind host server");
-    let port = l.local_addr().expect("addr").port();
-    thread::spawn(move || {
-        for mut c in l.incoming().flatten() {
-            let _ = c.write_all(msg.as_bytes());
-        }
-    });
-    port
-}
 
 // Pins: with no --network, a rootless container gets slirp4netns (tap0 10.0.2.100, gateway
 // 10.0.2.2, DNS 10.0.2.3) and busybox httpd in it is reached from the host through -p.

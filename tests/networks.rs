@@ -6,13 +6,12 @@ mod common;
 #[path = "common/net.rs"]
 mod net;
 
-use std::io::Write;
 use std::net::TcpListener;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::Env;
-use net::{free_port, http_get};
+use net::{free_port, host_server, http_get};
 
 /// A detached busybox httpd named `name` on `net` serving `msg`, plus extra run flags.
 fn web(env: &Env, name: &str, net: &str, msg: &str, extra: &[&str]) {
@@ -48,17 +47,6 @@ fn fetch_in(env: &Env, ctr: &str, host: &str) -> common::Output {
         "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://{host}/ && exit 0; sleep 1; done; exit 1"
     );
     env.burrow(&["exec", ctr, "sh", "-c", &script])
-}
-
-fn host_server(bind: &str, msg: &'static str) -> u16 {
-    let l = TcpListener::bind((bind, 0)).expect("bind host server");
-    let port = l.local_addr().expect("addr").port();
-    thread::spawn(move || {
-        for mut c in l.incoming().flatten() {
-            let _ = c.write_all(msg.as_bytes());
-        }
-    });
-    port
 }
 
 // Pins: two containers on one user network reach each other by name, by --network-alias and

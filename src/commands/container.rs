@@ -9,7 +9,7 @@ use libpod::runtime::{AttachOptions, CreateOptions, ExecOptions, LogsOptions};
 use libpod::{Container, ContainerSummary, Runtime, Status};
 use serde_json::{Value, json};
 
-use super::{Failure, Outcome};
+use super::{Failure, Outcome, each};
 use crate::output::{ago, human_duration, print_json, print_table};
 use crate::template;
 
@@ -338,23 +338,6 @@ pub fn start(rt: &Runtime, a: StartArgs) -> Outcome {
         println!("{n}");
         Ok(())
     })
-}
-
-/// Runs `f` on every name, printing each failure and carrying on, as podman does.
-fn each(names: &[String], mut f: impl FnMut(&str) -> Result<(), Failure>) -> Outcome {
-    let mut last: Option<Failure> = None;
-    for n in names {
-        if let Err(e) = f(n) {
-            if let Some(prev) = last.take() {
-                eprintln!("Error: {}", prev.message);
-            }
-            last = Some(e);
-        }
-    }
-    match last {
-        Some(e) => Err(e),
-        None => Ok(0),
-    }
 }
 
 fn all_or_names(

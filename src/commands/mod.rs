@@ -125,3 +125,20 @@ pub(crate) fn prune_label_filters(filters: &[String]) -> Result<Vec<(bool, Strin
         })
         .collect()
 }
+
+/// Runs `f` on every name, printing each failure and carrying on, as podman does.
+pub(crate) fn each(names: &[String], mut f: impl FnMut(&str) -> Result<(), Failure>) -> Outcome {
+    let mut last: Option<Failure> = None;
+    for n in names {
+        if let Err(e) = f(n) {
+            if let Some(prev) = last.take() {
+                eprintln!("Error: {}", prev.message);
+            }
+            last = Some(e);
+        }
+    }
+    match last {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
+}

@@ -292,22 +292,11 @@ fn inspect(rt: &Runtime, a: InspectArgs) -> Outcome {
 }
 
 fn rm(rt: &Runtime, a: RmArgs) -> Outcome {
-    let mut last: Option<Failure> = None;
-    for n in &a.names {
-        match rt.network_remove(n, a.force) {
-            Ok(()) => println!("{n}"),
-            Err(e) => {
-                if let Some(prev) = last.take() {
-                    eprintln!("Error: {}", prev.message);
-                }
-                last = Some(e.into());
-            }
-        }
-    }
-    match last {
-        Some(f) => Err(f),
-        None => Ok(0),
-    }
+    super::each(&a.names, |n| {
+        rt.network_remove(n, a.force)?;
+        println!("{n}");
+        Ok(())
+    })
 }
 
 fn prune(rt: &Runtime, a: PruneArgs) -> Outcome {

@@ -283,26 +283,12 @@ fn for_each<T: Into<Option<Pod>>>(
     } else {
         names
     };
-    let mut last: Option<Failure> = None;
-    for n in &names {
-        match f(n) {
-            Ok(p) => {
-                if let Some(p) = p.into() {
-                    println!("{}", p.id);
-                }
-            }
-            Err(e) => {
-                if let Some(prev) = last.take() {
-                    eprintln!("Error: {}", prev.message);
-                }
-                last = Some(e.into());
-            }
+    super::each(&names, |n| {
+        if let Some(p) = f(n)?.into() {
+            println!("{}", p.id);
         }
-    }
-    match last {
-        Some(e) => Err(e),
-        None => Ok(0),
-    }
+        Ok(())
+    })
 }
 
 fn prune(rt: &Runtime, a: PruneArgs) -> Outcome {

@@ -271,28 +271,13 @@ fn rm(rt: &Runtime, a: RmArgs) -> Outcome {
     } else {
         a.names
     };
-    let mut last: Option<Failure> = None;
-    for n in &names {
-        match rt.volume_remove(n, a.force) {
-            Ok(()) => println!("{n}"),
-            Err(e) => {
-                if let Some(prev) = last.take() {
-                    eprintln!("Error: {}", prev.message);
-                }
-                // Engine errors exit 125 here, an unknown volume and one in use included (the
-                // project's rule for bad input; podman 5 uses 1 and 2 for those two).
-                let code = e.exit_code();
-                last = Some(Failure {
-                    code,
-                    message: e.to_string(),
-                });
-            }
-        }
-    }
-    match last {
-        Some(f) => Err(f),
-        None => Ok(0),
-    }
+    // Engine errors exit 125 here, an unknown volume and one in use included (the project's
+    // rule for bad input; podman 5 uses 1 and 2 for those two).
+    super::each(&names, |n| {
+        rt.volume_remove(n, a.force)?;
+        println!("{n}");
+        Ok(())
+    })
 }
 
 fn prune(rt: &Runtime, a: PruneArgs) -> Outcome {

@@ -37,3 +37,15 @@ pub fn wait_http(port: u16, want: &str) -> String {
     }
     last.unwrap_or_default()
 }
+
+/// A TCP server on the host answering every connection with `msg`; returns its port.
+pub fn host_server(bind: &str, msg: &'static str) -> u16 {
+    let l = TcpListener::bind((bind, 0)).expect("bind host server");
+    let port = l.local_addr().expect("addr").port();
+    thread::spawn(move || {
+        for mut c in l.incoming().flatten() {
+            let _ = c.write_all(msg.as_bytes());
+        }
+    });
+    port
+}
