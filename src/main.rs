@@ -247,6 +247,15 @@ fn main() {
             std::process::exit(commands::clap_error(e))
         }
     };
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 && may_run_in_a_container(&cli.command) {
+        // Root mode: a container's root is the host's, so the processes of ours it can see
+        // must run from a sealed copy of this binary (libpod::sealed_exe).
+        if let Err(e) = libpod::sealed_exe::ensure() {
+            eprintln!("Error: run burrow from a sealed copy of its binary (memfd): {e}");
+            std::process::exit(125);
+        }
+    }
     let globals = libpod::runtime::GlobalOptions {
         root: cli.globals.root.clone(),
         runroot: cli.globals.runroot.clone(),
@@ -286,6 +295,23 @@ fn main() {
             std::process::exit(f.code);
         }
     }
+}
+
+/// Commands that may start a process of burrow's inside a container (a container's first
+/// process or init, an exec'd process, a pod's infra process, a build's RUN step, a monitor).
+fn may_run_in_a_container(cmd: &Command) -> bool {
+    matches!(
+        cmd,
+        Command::Run(_)
+            | Command::Start(_)
+            | Command::Restart(_)
+            | Command::Exec(_)
+            | Command::Container(_)
+            | Command::Pod(_)
+            | Command::Build(_)
+            | Command::Image(_)
+            | Command::Monitor(_)
+    )
 }
 
 fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {

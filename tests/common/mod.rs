@@ -10,6 +10,8 @@
 //! - `BURROW_TEST_USER`: the unprivileged user when the runner is root.
 //! - `BURROW_KEEP_TEST_DIRS=1`: keep each test's directory (its path is printed).
 //! - `BURROW_TEST_TIMEOUT`: seconds one command may run before it is killed (default 120).
+//! - `BURROW_TEST_BIN`: run the tests against this burrow binary instead of the one cargo
+//!   built (e.g. an older build, to check that a regression test fails without its fix).
 //! - `BURROW_E2E_DIR`: where test directories live (default `/tmp/burrow-e2e` for root,
 //!   `/tmp/burrow-e2e-UID` otherwise).
 //!
@@ -196,7 +198,10 @@ fn make_dir(dir: &Path, mode: u32) {
 pub fn burrow_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let src = PathBuf::from(env!("CARGO_BIN_EXE_burrow"));
+        let src = std::env::var_os("BURROW_TEST_BIN").map_or_else(
+            || PathBuf::from(env!("CARGO_BIN_EXE_burrow")),
+            PathBuf::from,
+        );
         if !test_user().drop_privileges {
             return src;
         }

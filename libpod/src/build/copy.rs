@@ -10,6 +10,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::ignore::{Ignore, glob};
+use crate::in_root::resolve_in_root;
 
 /// Where COPY reads from: a directory, and the ignore rules that apply to it (the context's).
 pub struct SourceRoot<'a> {
@@ -37,23 +38,42 @@ fn has_meta(s: &str) -> bool {
 }
 
 impl SourceRoot<'_> {
+    /// `rel` with every symlink in it resolved inside the root, relative to the root; `None`
+    /// when it names nothing (a link to a directory outside the context, for one).
+    fn real_dir(&self, rel: &str) -> Result<Option<String>, String> {
+        if rel.is_empty() {
+            return Ok(Some(String::new()));
+        }
+        let real = resolve_in_root(self.dir, rel, true).map_err(|e| e.to_string())?;
+        let Ok(inside) = real.strip_prefix(self.dir) else {
+            return Ok(None);
+        };
+        Ok(real.is_dir().then(|| inside.to_string_lossy().into_owned()))
+    }
+
     fn excluded(&self, rel: &str) -> bool {
         !rel.is_empty() && self.ignore.is_some_and(|i| i.excludes(rel))
     }
 
     /// The paths (relative to the root) a COPY source pattern names; an error names the
-    /// pattern when nothing matches.
+    /// pattern when nothing matches. Every directory on the way is resolved inside the root
+    /// (a symlink to `/etc` names the root's `etc`, `..` stops at the root), so no pattern
+    /// reaches a file outside it; the last component is returned as it is, a symlink
+    /// included, and copied as a symlink.
     pub fn resolve(&self, pattern: &str) -> Result<Vec<String>, String> {
         let cleaned = clean_rel(pattern);
         let mut found = vec![String::new()];
         for seg in cleaned.split('/').filter(|s| !s.is_empty()) {
             let mut next = Vec::new();
             for base in &found {
+                let Some(real) = self.real_dir(base)? else {
+                    continue;
+                };
                 let join = |n: &str| {
-                    if base.is_empty() {
+                    if real.is_empty() {
                         n.to_string()
                     } else {
-                        format!("{base}/{n}")
+                        format!("{real}/{n}")
                     }
                 };
                 if !has_meta(seg) {
@@ -63,7 +83,7 @@ impl SourceRoot<'_> {
                     }
                     continue;
                 }
-                let Ok(rd) = fs::read_dir(self.dir.join(base)) else {
+                let Ok(rd) = fs::read_dir(self.dir.join(&real)) else {
                     continue;
                 };
                 let pat: Vec<char> = seg.chars().collect();

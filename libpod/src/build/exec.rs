@@ -275,6 +275,11 @@ impl Drop for Silence {
 impl Runtime {
     /// Builds the image; step lines go to `out`. Returns the final image, tagged.
     pub fn build(&self, opts: &BuildOptions, out: &mut dyn Write) -> BResult<storage::Image> {
+        // Every tag is checked before the first step: a bad one must not cost a whole build
+        // that then cannot be named (podman checks them first too).
+        for t in &opts.tags {
+            validate_tag(t)?;
+        }
         let tmp_root = self.paths.data.join("build-tmp");
         let (context, _ctx_guard) = if opts.context.is_file() {
             let dir = tmp_root.join(format!("context-{}", std::process::id()));
@@ -332,6 +337,18 @@ impl Runtime {
             let _ = writeln!(b.out, "Successfully tagged {full}");
         }
         Ok(image)
+    }
+}
+
+/// A `-t` value as an image name, worded as podman words it: `tag NAME: invalid reference
+/// format: WHY`.
+fn validate_tag(tag: &str) -> BResult<()> {
+    match storage::reference::normalize_local(tag) {
+        Ok(_) => Ok(()),
+        Err(storage::StorageError::InvalidReference { reason, .. }) => Err(BuildError::new(
+            format!("tag {tag}: invalid reference format: {reason}"),
+        )),
+        Err(e) => Err(BuildError::new(format!("tag {tag}: {e}"))),
     }
 }
 
@@ -1077,7 +1094,10 @@ impl Builder<'_> {
                     Some(from) => self.mounted_root_of(from)?,
                     None => self.context.clone(),
                 };
-                let p = root.join(clean_rel(source));
+                // The mount follows every link in the source, so it is resolved inside the
+                // context (or stage) first: a link to a host directory names nothing.
+                let p = crate::in_root::resolve_in_root(&root, &clean_rel(source), true)
+                    .map_err(|e| BuildError::new(format!("RUN --mount={spec}: {e}")))?;
                 if fs::symlink_metadata(&p).is_err() {
                     return Err(BuildError::new(format!(
                         "RUN --mount={spec}: {source}: no such file or directory"

@@ -41,6 +41,10 @@ pub fn run(exec: impl FnOnce() -> std::convert::Infallible) -> ! {
         Ok(ForkResult::Parent { child }) => child,
         Err(_) => exit(125),
     };
+    // This process stays in the container for its whole life: it keeps stdio and nothing
+    // else of burrow's (the command reports its own exec errors). It is non-dumpable since
+    // its fork, so its /proc/1/{fd,mem,exe} stay closed to the container.
+    super::fds::close_all_except(&[0, 1, 2]);
     loop {
         let Ok(sig) = all.wait() else { continue };
         if sig == Signal::SIGCHLD {

@@ -3,6 +3,7 @@
 //! privileges and execs. Errors before exec travel back over a close-on-exec pipe, so the
 //! parent knows whether exec happened and with which podman exit code (125/126/127) it failed.
 
+pub mod fds;
 pub mod init;
 pub mod mounts;
 pub mod tty;
@@ -114,6 +115,32 @@ struct ChildFds {
     stdin: Option<OwnedFd>,
     stdout: Option<OwnedFd>,
     stderr: Option<OwnedFd>,
+}
+
+impl ChildFds {
+    /// The descriptors the child was handed (kept when it closes the rest of burrow's).
+    fn raw(&self) -> Vec<RawFd> {
+        [
+            Some(&self.err_w),
+            self.go_r.as_ref(),
+            self.gate_r.as_ref(),
+            self.tty_sock.as_ref(),
+            self.stdin.as_ref(),
+            self.stdout.as_ref(),
+            self.stderr.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|fd| fd.as_raw_fd())
+        .collect()
+    }
+}
+
+/// What a child keeps of burrow's descriptors: stdio, `--preserve-fds` (3..3+N, passed to
+/// the command), and the ones it was handed.
+fn keep_list(preserve_fds: u32, handed: impl IntoIterator<Item = RawFd>) -> Vec<RawFd> {
+    let preserved = 3..3 + RawFd::try_from(preserve_fds).unwrap_or(0);
+    (0..3).chain(preserved).chain(handed).collect()
 }
 
 struct ParentFds {
@@ -235,6 +262,12 @@ fn spawn_core<S, T>(
         }
     };
     let parent_pid = nix::unistd::getpid();
+    // A child cloned into a pod's pid namespace can be seen by the pod's running containers
+    // from its first instant: it is born non-dumpable. A child in a new pid namespace is
+    // alone in it until its command starts; it stays dumpable until its network is set up,
+    // because slirp4netns and the port forwarder open its /proc/PID/ns/net (ptrace access),
+    // and turns non-dumpable itself before its command can exist (`container_child`).
+    let non_dumpable = (plan.join_pid.is_some() && !gated).then(fds::NonDumpable::new);
     // SAFETY: a raw clone without CLONE_VM behaves like fork with namespace flags; the process
     // is single-threaded (threads are never started before this point), so the child may use
     // the allocator and ordinary library code.
@@ -262,10 +295,28 @@ fn spawn_core<S, T>(
         ));
     }
     if rc == 0 {
-        drop(parent);
-        drop(gate_w);
+        let handed = child.raw().into_iter().chain(
+            [
+                &plan.join_net,
+                &plan.join_ipc,
+                &plan.join_uts,
+                &plan.join_cgroup,
+            ]
+            .into_iter()
+            .flatten()
+            .map(|fd| fd.as_raw_fd()),
+        );
+        fds::close_all_except(&keep_list(plan.process.preserve_fds, handed));
+        // Their descriptors are closed already: dropping them would close whatever reuses
+        // the numbers.
+        std::mem::forget(parent);
+        std::mem::forget(gate_w);
+        std::mem::forget(restore_pid);
+        std::mem::forget(plan.join_pid.take());
+        std::mem::forget(non_dumpable);
         container_child(plan, child, parent_pid)
     }
+    drop(non_dumpable);
     drop(child);
     drop(plan);
     let pid = Pid::from_raw(rc as i32);
@@ -306,10 +357,18 @@ fn spawn_core<S, T>(
 pub fn spawn_in_container(process: ProcessPlan, stdio: StdioMode) -> Result<Spawned> {
     let (parent, child) = make_fds(stdio, false)?;
     let parent_pid = nix::unistd::getpid();
+    // The child is in the container's pid namespace from its first instant: born
+    // non-dumpable, it cannot be reached through /proc before its execve.
+    let non_dumpable = fds::NonDumpable::new();
     // SAFETY: single-threaded process (see spawn).
-    match unsafe { nix::unistd::fork() }.map_err(|e| LibpodError::sys("fork", e))? {
+    let forked = unsafe { nix::unistd::fork() };
+    if !matches!(forked, Ok(nix::unistd::ForkResult::Child)) {
+        drop(non_dumpable);
+    }
+    match forked.map_err(|e| LibpodError::sys("fork", e))? {
         nix::unistd::ForkResult::Child => {
-            drop(parent);
+            fds::close_all_except(&keep_list(process.preserve_fds, child.raw()));
+            std::mem::forget(parent);
             let ChildFds {
                 err_w,
                 tty_sock,
@@ -467,6 +526,9 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
                 return Err(ChildError::setup("the network was not set up"));
             }
         }
+        // From here on processes of the container may exist (--init forks the command),
+        // and nothing needs this one's /proc entries any more.
+        fds::set_dumpable(false);
         exec_process(plan.process, &err_w)
     })();
     child_fail(&err_w, result)

@@ -19,7 +19,7 @@ use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag, openat};
 use nix::sys::stat::{Mode, SFlag, fstatat, mkdirat};
@@ -29,6 +29,7 @@ use crate::container::{Container, Status};
 use crate::error::{LibpodError, Result};
 
 use super::Runtime;
+use crate::in_root::resolve_in_root;
 
 /// One side of a copy.
 #[derive(Clone, Debug)]
@@ -49,67 +50,6 @@ pub struct CopyOptions {
     pub archive: bool,
     /// A directory may replace a file and the other way round.
     pub overwrite: bool,
-}
-
-const MAX_SYMLINK_HOPS: usize = 40;
-
-/// Resolves `path` inside `root`, following symlinks within it (the last component only
-/// when `follow_last`). Components past the first missing one are appended as they are.
-pub fn resolve_in_root(root: &Path, path: &str, follow_last: bool) -> Result<PathBuf> {
-    let mut pending: Vec<std::ffi::OsString> = Path::new(path)
-        .components()
-        .rev()
-        .filter_map(|c| match c {
-            Component::Normal(n) => Some(n.to_os_string()),
-            Component::ParentDir => Some("..".into()),
-            _ => None,
-        })
-        .collect();
-    let mut cur = root.to_path_buf();
-    let mut hops = 0;
-    let mut missing = false;
-    while let Some(name) = pending.pop() {
-        if name == ".." {
-            if cur != root {
-                cur.pop();
-            }
-            continue;
-        }
-        let next = cur.join(&name);
-        if missing {
-            cur = next;
-            continue;
-        }
-        let last = pending.is_empty();
-        match fs::symlink_metadata(&next) {
-            Ok(m) if m.file_type().is_symlink() && (!last || follow_last) => {
-                hops += 1;
-                if hops > MAX_SYMLINK_HOPS {
-                    return Err(LibpodError::InvalidArgument(format!(
-                        "{path}: too many levels of symbolic links in the container"
-                    )));
-                }
-                let target = fs::read_link(&next)
-                    .map_err(|e| LibpodError::io(format!("read link {}", next.display()), e))?;
-                if target.is_absolute() {
-                    cur = root.to_path_buf();
-                }
-                for c in target.components().rev() {
-                    match c {
-                        Component::Normal(n) => pending.push(n.to_os_string()),
-                        Component::ParentDir => pending.push("..".into()),
-                        _ => {}
-                    }
-                }
-            }
-            Ok(_) => cur = next,
-            Err(_) => {
-                missing = true;
-                cur = next;
-            }
-        }
-    }
-    Ok(cur)
 }
 
 /// The container's root as this process can reach it, and whether we mounted it for the copy.
@@ -614,36 +554,4 @@ fn tar_to(from: &Path, name: &str, out: impl Write) -> Result<()> {
         b.append_path_with_name(from, name).map_err(err)?;
     }
     b.finish().map_err(err)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn symlinks_resolve_inside_the_root() {
-        let t = tempfile::tempdir().unwrap();
-        let root = t.path();
-        fs::create_dir_all(root.join("etc")).unwrap();
-        std::os::unix::fs::symlink("/etc/passwd", root.join("abs")).unwrap();
-        std::os::unix::fs::symlink("../../../etc", root.join("etc/up")).unwrap();
-        assert_eq!(
-            resolve_in_root(root, "/abs", true).unwrap(),
-            root.join("etc/passwd")
-        );
-        assert_eq!(
-            resolve_in_root(root, "/abs", false).unwrap(),
-            root.join("abs")
-        );
-        assert_eq!(
-            resolve_in_root(root, "/etc/up/x", true).unwrap(),
-            root.join("etc/x")
-        );
-        assert_eq!(
-            resolve_in_root(root, "/../../x", true).unwrap(),
-            root.join("x")
-        );
-        std::os::unix::fs::symlink("loop", root.join("loop")).unwrap();
-        assert!(resolve_in_root(root, "/loop", true).is_err());
-    }
 }

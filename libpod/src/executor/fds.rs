@@ -1,0 +1,107 @@
+//! What a process of burrow's holds when a container can see it. A forked child starts with
+//! every descriptor of burrow's (the state database, its WAL, the events log, descriptors
+//! burrow itself inherited); the child keeps only the ones it was handed, and it is never
+//! dumpable while it is burrow's code, so a container process cannot open its /proc/PID/fd,
+//! /proc/PID/mem or /proc/PID/exe (ptrace access needs CAP_SYS_PTRACE over burrow's own user
+//! namespace, which no container has). execve makes the new program dumpable again, as with
+//! runc and crun.
+
+use std::os::fd::RawFd;
+
+/// Closes every descriptor of this process except `keep` (and nothing below 0). For a freshly
+/// forked child, before it can be seen from inside a container.
+pub fn close_all_except(keep: &[RawFd]) {
+    let mut keep: Vec<u32> = keep
+        .iter()
+        .filter_map(|&fd| u32::try_from(fd).ok())
+        .collect();
+    keep.sort_unstable();
+    keep.dedup();
+    let mut from = 0u32;
+    for fd in keep {
+        if fd > from {
+            close_range(from, fd - 1);
+        }
+        from = fd + 1;
+    }
+    close_range(from, u32::MAX);
+}
+
+fn close_range(first: u32, last: u32) {
+    // SAFETY: close_range only closes descriptors; the caller keeps the ones it still uses.
+    unsafe { libc::close_range(first, last, 0) };
+}
+
+/// Marks this process not dumpable for as long as the guard lives. Taken by the parent around
+/// a fork, so the child is born non-dumpable: there is no instant at which a container process
+/// could reach it through /proc. The child keeps the flag until its execve.
+pub struct NonDumpable {
+    was: libc::c_int,
+}
+
+impl NonDumpable {
+    pub fn new() -> NonDumpable {
+        // SAFETY: prctl with integer arguments only reads or sets this process's flag.
+        let was = unsafe { libc::prctl(libc::PR_GET_DUMPABLE) };
+        set_dumpable(false);
+        NonDumpable { was }
+    }
+}
+
+impl Default for NonDumpable {
+    fn default() -> Self {
+        NonDumpable::new()
+    }
+}
+
+impl Drop for NonDumpable {
+    fn drop(&mut self) {
+        if self.was > 0 {
+            set_dumpable(true);
+        }
+    }
+}
+
+/// Sets or clears this process's dumpable flag.
+pub fn set_dumpable(on: bool) {
+    // SAFETY: prctl(PR_SET_DUMPABLE) with 0 or 1 only changes this process's flag.
+    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, libc::c_ulong::from(on), 0, 0, 0) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn close_all_except_keeps_only_the_listed_descriptors() {
+        // In a forked child, so the test process keeps its own descriptors.
+        let a = std::fs::File::open("/dev/null").unwrap();
+        let b = std::fs::File::open("/dev/null").unwrap();
+        let c = std::fs::File::open("/dev/null").unwrap();
+        let keep = b.as_raw_fd();
+        // SAFETY: the child only makes syscalls and exits.
+        match unsafe { libc::fork() } {
+            0 => {
+                close_all_except(&[0, 1, 2, keep]);
+                let open = |fd: RawFd| unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0;
+                let ok = open(keep) && !open(a.as_raw_fd()) && !open(c.as_raw_fd()) && open(2);
+                unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+            }
+            pid => {
+                let mut status = 0;
+                unsafe { libc::waitpid(pid, &mut status, 0) };
+                assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+            }
+        }
+    }
+
+    #[test]
+    fn non_dumpable_is_inherited_and_restored() {
+        {
+            let _g = NonDumpable::new();
+            assert_eq!(unsafe { libc::prctl(libc::PR_GET_DUMPABLE) }, 0);
+        }
+        assert_eq!(unsafe { libc::prctl(libc::PR_GET_DUMPABLE) }, 1);
+    }
+}
