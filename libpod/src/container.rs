@@ -188,6 +188,9 @@ pub struct ContainerConfig {
     /// with no image.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub infra: bool,
+    /// A build's working container: owned by the build process, removed with it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub temporary: bool,
 }
 
 /// One row of the containers table.

@@ -76,7 +76,25 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (network_id, ip)
     );
     CREATE INDEX container_networks_net ON container_networks(network_id);",
+    // 6: the process a container row belongs to while it is being made or is temporary (a
+    // `--rm` container's supervisor, a build's working container): when that process is
+    // dead, the next command removes the container.
+    "ALTER TABLE containers ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE containers ADD COLUMN owner_start INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX containers_owner ON containers(owner_pid) WHERE owner_pid != 0;",
 ];
+
+/// The process a container row belongs to (pid and start time, so a reused pid is never
+/// taken for it); `Owner::NONE` for a container that stays when its creator exits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Owner {
+    pub pid: i32,
+    pub start: u64,
+}
+
+impl Owner {
+    pub const NONE: Owner = Owner { pid: 0, start: 0 };
+}
 
 pub(super) const COLUMNS: &str = "id, name, created, config, status, pid, pid_start, monitor_pid, started, finished, exit_code, oom_killed, restart_count, stopped_by_user";
 
@@ -184,12 +202,12 @@ impl State {
         tx.commit().map_err(err)
     }
 
-    pub fn insert_container(&self, c: &Container) -> Result<()> {
+    pub fn insert_container(&self, c: &Container, owner: Owner) -> Result<()> {
         let config = serde_json::to_string(&c.config)
             .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
         let s = summary::SummaryColumns::of(&c.config)?;
         let res = self.conn.prepare_cached(
-            "INSERT INTO containers (id, name, created, config, status, pod_id, image_name, image_id, command, labels, ports, mounts, auto_remove) VALUES (?1, ?2, ?3, ?4, 'created', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "INSERT INTO containers (id, name, created, config, status, pod_id, image_name, image_id, command, labels, ports, mounts, auto_remove, owner_pid, owner_start) VALUES (?1, ?2, ?3, ?4, 'created', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )
         .and_then(|mut st| {
             st.execute(params![
@@ -204,7 +222,9 @@ impl State {
                 s.labels,
                 s.ports,
                 s.mounts,
-                s.auto_remove
+                s.auto_remove,
+                owner.pid,
+                owner.start as i64
             ])
         });
         match res {
@@ -278,6 +298,8 @@ impl State {
             .map_err(|e| self.err(e))
     }
 
+    /// Records a start, and who owns the running container from now on (its supervisor for
+    /// a `--rm` one, nobody for a container that outlives its supervisor).
     pub fn set_running(
         &self,
         id: &str,
@@ -285,11 +307,62 @@ impl State {
         pid_start: u64,
         monitor_pid: i32,
         started: i64,
+        owner: Owner,
     ) -> Result<()> {
         self.exec(
             // A start clears stopped_by_user in the same write (one WAL commit per start).
-            "UPDATE containers SET status='running', pid=?2, pid_start=?3, monitor_pid=?4, started=?5, exit_code=0, oom_killed=0, stopped_by_user=0 WHERE id=?1",
-            params![id, pid, pid_start as i64, monitor_pid, started],
+            "UPDATE containers SET status='running', pid=?2, pid_start=?3, monitor_pid=?4, started=?5, exit_code=0, oom_killed=0, stopped_by_user=0, owner_pid=?6, owner_start=?7 WHERE id=?1",
+            params![id, pid, pid_start as i64, monitor_pid, started, owner.pid, owner.start as i64],
+        )
+    }
+
+    /// Containers that belong to a process: (id, owner), for the next command to remove
+    /// those whose owner died.
+    pub fn owned_containers(&self) -> Result<Vec<(String, Owner)>> {
+        self.conn
+            .prepare_cached(
+                "SELECT id, owner_pid, owner_start FROM containers WHERE owner_pid != 0",
+            )
+            .and_then(|mut st| {
+                st.query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        Owner {
+                            pid: r.get(1)?,
+                            start: r.get::<_, i64>(2)? as u64,
+                        },
+                    ))
+                })?
+                .collect()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Makes `new` the owner of the container if `old` still is; false if someone else took
+    /// it (or the row is gone), so two commands never clean up the same container.
+    pub fn take_ownership(&self, id: &str, old: Owner, new: Owner) -> Result<bool> {
+        self.conn
+            .prepare_cached(
+                "UPDATE containers SET owner_pid=?4, owner_start=?5 WHERE id=?1 AND owner_pid=?2 AND owner_start=?3",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    id,
+                    old.pid,
+                    old.start as i64,
+                    new.pid,
+                    new.start as i64
+                ])
+            })
+            .map(|n| n == 1)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sets or clears the owner of a container.
+    pub fn set_owner(&self, id: &str, owner: Owner) -> Result<()> {
+        self.exec(
+            "UPDATE containers SET owner_pid=?2, owner_start=?3 WHERE id=?1",
+            params![id, owner.pid, owner.start as i64],
         )
     }
 
@@ -483,9 +556,13 @@ mod tests {
     fn names_are_unique_and_prefixes_resolve() {
         let dir = tempfile::tempdir().unwrap();
         let st = State::open(&dir.path().join("db")).unwrap();
-        st.insert_container(&sample("abc123", "web")).unwrap();
-        st.insert_container(&sample("abd456", "db")).unwrap();
-        let err = st.insert_container(&sample("fff", "web")).unwrap_err();
+        st.insert_container(&sample("abc123", "web"), Owner::NONE)
+            .unwrap();
+        st.insert_container(&sample("abd456", "db"), Owner::NONE)
+            .unwrap();
+        let err = st
+            .insert_container(&sample("fff", "web"), Owner::NONE)
+            .unwrap_err();
         assert!(
             err.to_string().contains("already in use by abc123"),
             "{err}"

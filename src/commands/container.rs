@@ -165,6 +165,8 @@ pub struct CreateArgs {
 impl From<CreateArgs> for CreateOptions {
     fn from(a: CreateArgs) -> CreateOptions {
         CreateOptions {
+            start_next: false,
+            temporary: false,
             resources: super::resources::options(&a.limits, Some(&a.process_limits)),
             image: a.image,
             command: a.command,
@@ -233,9 +235,17 @@ fn new_pod(rt: &Runtime, a: &mut CreateArgs) -> Result<Option<String>, Failure> 
 }
 
 /// `create` with `--pod new:NAME` handled: nothing is left behind when the create fails.
-fn create_container(rt: &Runtime, mut a: CreateArgs) -> Result<Container, Failure> {
+/// `start_next`: `run` starts the container at once; until it has, the container belongs to
+/// this process and goes with it if it is killed.
+fn create_container(
+    rt: &Runtime,
+    mut a: CreateArgs,
+    start_next: bool,
+) -> Result<Container, Failure> {
     let pod = new_pod(rt, &mut a)?;
-    match rt.create(&a.into()) {
+    let mut opts: libpod::runtime::CreateOptions = a.into();
+    opts.start_next = start_next;
+    match rt.create(&opts) {
         Ok(c) => Ok(c),
         Err(e) => {
             if let Some(id) = pod {
@@ -277,7 +287,7 @@ fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
 pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
     let interactive = a.create.interactive;
     ensure_image(rt, &mut a.create)?;
-    let c = create_container(rt, a.create)?;
+    let c = create_container(rt, a.create, true)?;
     if a.detach {
         rt.start_detached(&c)?;
         println!("{}", c.id);
@@ -294,7 +304,7 @@ pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
 
 pub fn create(rt: &Runtime, mut a: CreateArgs) -> Outcome {
     ensure_image(rt, &mut a)?;
-    let c = create_container(rt, a)?;
+    let c = create_container(rt, a, false)?;
     println!("{}", c.id);
     Ok(0)
 }

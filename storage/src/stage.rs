@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
@@ -168,6 +168,41 @@ impl<'s> Staging<'s> {
         let store = self.store;
         let lock = store.lock()?;
         let mut index = lock.read()?;
+        // What is about to be renamed into place, written before the first rename: if this
+        // process dies before the index names it all, the next command removes it
+        // (`roll_back`), so no half-written image or orphan layer is ever left.
+        let mut journal = String::new();
+        for layer in &self.layers {
+            if !index.layers.contains_key(&layer.chain_id) {
+                journal.push_str(&format!("layer {}\n", layer.chain_id));
+            }
+        }
+        for img in &self.images {
+            journal.push_str(&format!("image {}\n", sha256_hex(&img.config)));
+        }
+        let journal_path = self.work.journal();
+        fs::write(&journal_path, &journal).ctx("writing", &journal_path)?;
+        match self.rename_into_place(&mut index) {
+            Ok(out) => {
+                lock.write(&index)?;
+                Ok(out
+                    .iter()
+                    .filter_map(|id| index.images.iter().find(|i| &i.id == id).cloned())
+                    .collect())
+            }
+            Err(e) => {
+                // Nothing of this commit may stay behind the index's back.
+                if let Ok(on_disk) = lock.read() {
+                    remove_uncommitted(store, &on_disk, &journal);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The renames of `commit`, recorded in `index` (which the caller writes).
+    fn rename_into_place(&self, index: &mut Index) -> Result<Vec<String>, StorageError> {
+        let store = self.store;
         for layer in &self.layers {
             if index.layers.contains_key(&layer.chain_id) {
                 continue; // another process committed it meanwhile; ours is discarded
@@ -234,10 +269,53 @@ impl<'s> Staging<'s> {
                 out.push(id);
             }
         }
-        lock.write(&index)?;
-        Ok(out
-            .iter()
-            .filter_map(|id| index.images.iter().find(|i| &i.id == id).cloned())
-            .collect())
+        Ok(out)
+    }
+}
+
+/// Undoes a commit killed before it wrote the index: every layer and image its journal names
+/// that the index does not know is removed, under the index lock (so no live commit is
+/// touched: it holds that lock from its first rename to its index write).
+pub(crate) fn roll_back(store: &Store, journal: &Path) {
+    let Ok(text) = fs::read_to_string(journal) else {
+        return;
+    };
+    let Ok(lock) = store.lock() else {
+        return;
+    };
+    let Ok(index) = lock.read() else {
+        return;
+    };
+    remove_uncommitted(store, &index, &text);
+}
+
+/// Removes what a journal names and `index` does not know.
+fn remove_uncommitted(store: &Store, index: &Index, journal: &str) {
+    for line in journal.lines() {
+        match line.split_once(' ') {
+            Some(("layer", chain)) if !index.layers.contains_key(chain) => {
+                let Ok(dir) = store.layer_path(chain) else {
+                    continue;
+                };
+                // The short link is ours if it names this layer's directory.
+                if let Ok(link) = store.short_link(chain)
+                    && let Some(name) = dir.file_name()
+                    && fs::read_link(&link).is_ok_and(|t| t.file_name() == Some(name))
+                {
+                    let _ = fs::remove_file(link);
+                }
+                let _ = crate::layer::remove_any(&dir);
+                if let Ok(split) = store.tar_split_path(chain) {
+                    let _ = fs::remove_file(split);
+                }
+            }
+            Some(("image", id))
+                if !index.images.iter().any(|i| i.id == id)
+                    && id.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                let _ = crate::layer::remove_any(&store.image_dir(id));
+            }
+            _ => {}
+        }
     }
 }

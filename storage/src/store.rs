@@ -118,7 +118,9 @@ impl Store {
             }
             Err(e) => return Err(StorageError::io("reading", driver_file, e)),
         }
-        workdir::clean_stale(&store.tmp_dir())?;
+        workdir::clean_stale(&store.tmp_dir(), &|journal| {
+            crate::stage::roll_back(&store, journal)
+        })?;
         Ok(store)
     }
 

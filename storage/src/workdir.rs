@@ -18,6 +18,9 @@ use crate::layer::remove_any;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// The file in a work dir naming what its commit renamed into the store.
+const JOURNAL: &str = "commit.journal";
+
 /// A live work dir; removed (best effort) when dropped.
 pub struct WorkDir {
     dir: PathBuf,
@@ -58,6 +61,12 @@ impl WorkDir {
         &self.dir
     }
 
+    /// Where a commit records what it is about to rename out of this work dir (see
+    /// `clean_stale`).
+    pub fn journal(&self) -> PathBuf {
+        self.dir.join(JOURNAL)
+    }
+
     /// A fresh, unused path inside the work dir.
     pub fn child(&self, prefix: &str) -> PathBuf {
         self.dir.join(format!(
@@ -76,7 +85,10 @@ impl Drop for WorkDir {
 }
 
 /// Removes work dirs of processes that are gone. Cheap when `tmp/` is empty (the usual case).
-pub fn clean_stale(tmp_root: &Path) -> Result<(), StorageError> {
+/// A dead work dir that holds a commit journal was killed in the middle of its commit:
+/// `roll_back` gets the journal first, to remove what was renamed into the store but never
+/// made it into the index.
+pub fn clean_stale(tmp_root: &Path, roll_back: &dyn Fn(&Path)) -> Result<(), StorageError> {
     let entries = match fs::read_dir(tmp_root) {
         Ok(e) => e,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -103,6 +115,9 @@ pub fn clean_stale(tmp_root: &Path) -> Result<(), StorageError> {
         if file.try_lock().is_ok() {
             // Owner is gone: dir first, then its lock file.
             let dir = tmp_root.join(stem);
+            if dir.join(JOURNAL).exists() {
+                roll_back(&dir.join(JOURNAL));
+            }
             remove_any(&dir).ctx("removing", &dir)?;
             let _ = fs::remove_file(&lock_path);
         }
@@ -111,6 +126,9 @@ pub fn clean_stale(tmp_root: &Path) -> Result<(), StorageError> {
         if !locked_names.contains(&name) {
             // A dir without a lock file: its cleaner died between the two removals.
             let dir = tmp_root.join(&name);
+            if dir.join(JOURNAL).exists() {
+                roll_back(&dir.join(JOURNAL));
+            }
             remove_any(&dir).ctx("removing", &dir)?;
         }
     }
@@ -130,7 +148,7 @@ mod tests {
         fs::create_dir(t.path().join("dead")).unwrap();
         fs::write(t.path().join("dead.lock"), b"").unwrap();
         fs::create_dir_all(t.path().join("orphan/deep")).unwrap();
-        clean_stale(t.path()).unwrap();
+        clean_stale(t.path(), &|_| {}).unwrap();
         assert!(live.path().join("x").exists());
         assert!(!t.path().join("dead").exists());
         assert!(!t.path().join("dead.lock").exists());
@@ -139,5 +157,23 @@ mod tests {
         drop(live);
         assert!(!p.exists());
         assert_eq!(fs::read_dir(t.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_dead_commit_is_rolled_back_before_its_dir_goes() {
+        let t = tempfile::tempdir().unwrap();
+        let live = WorkDir::create(t.path()).unwrap();
+        fs::write(live.journal(), "layer live\n").unwrap();
+        fs::create_dir(t.path().join("dead")).unwrap();
+        fs::write(t.path().join("dead.lock"), b"").unwrap();
+        fs::write(t.path().join("dead").join(JOURNAL), "layer abc\n").unwrap();
+        let seen = std::cell::RefCell::new(Vec::new());
+        clean_stale(t.path(), &|j| {
+            seen.borrow_mut().push(fs::read_to_string(j).unwrap())
+        })
+        .unwrap();
+        // Only the dead one's journal, never a live commit's.
+        assert_eq!(*seen.borrow(), vec!["layer abc\n".to_string()]);
+        assert!(!t.path().join("dead").exists());
     }
 }

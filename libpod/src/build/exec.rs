@@ -1004,6 +1004,8 @@ impl Builder<'_> {
             // `--network` (of the build or of the RUN) says otherwise.
             network,
             mounts,
+            // Owned by this build: a killed build leaves no working container behind.
+            temporary: true,
             ..Default::default()
         };
         let c = self.rt.create(&opts)?;

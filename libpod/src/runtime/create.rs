@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::container::{Container, ContainerConfig, ContainerState, Mount, RestartPolicy, Ulimit};
 use crate::error::{LibpodError, Result};
+use crate::state::Owner;
 
 use super::{Runtime, names, now_nanos};
 
@@ -46,6 +47,12 @@ pub struct CreateOptions {
     pub stop_timeout: Option<u32>,
     pub restart: Option<String>,
     pub rm: bool,
+    /// The caller starts the container right after (`run`, a build step): it belongs to this
+    /// process until it runs, so a killed `run` leaves no half-made container behind.
+    pub start_next: bool,
+    /// A build's working container: it belongs to the build process for its whole life and
+    /// goes with it.
+    pub temporary: bool,
     pub ulimits: Vec<String>,
     pub network: Option<String>,
     /// `-p [ip:][hostPort:]containerPort[/protocol]`.
@@ -79,7 +86,7 @@ impl Runtime {
         // Validate everything before the first write.
         let name = match &opts.name {
             Some(n) => {
-                names::validate_name(n)?;
+                names::validate(names::NameKind::Container, n)?;
                 n.clone()
             }
             None => names::random_name()?,
@@ -415,6 +422,7 @@ impl Runtime {
             resources,
             pod: member.map(|m| m.pod_id).unwrap_or_default(),
             infra: false,
+            temporary: opts.temporary,
         };
         let mut c = Container {
             id: id.clone(),
@@ -424,23 +432,21 @@ impl Runtime {
             state: ContainerState::default(),
         };
         let dir = self.paths.container_dir(&id);
-        for sub in ["upper", "work"] {
-            if let Err(e) = std::fs::create_dir_all(dir.join(sub)) {
-                self.drop_volumes(&new_volumes);
-                return Err(LibpodError::io(
-                    format!("create {}", dir.join(sub).display()),
-                    e,
-                ));
-            }
-        }
         // A generated name has only 32 x 28 combinations, so it collides with an existing one
         // well before 50 containers: draw again (as podman does), with a number appended once
         // plain names keep colliding. A name the user gave is never changed.
         let mut attempt = 0;
         // On user networks the addresses are handed out in the container row's transaction.
+        // The row comes first, owned by this process until the container is complete: a
+        // command killed anywhere from here on leaves a container the next command removes
+        // (`Runtime::collect_garbage`), never a directory no row names.
+        let me = self.me();
         let insert = |c: &Container| match &user_networks {
-            Some(nets) => self.state.insert_container_on_networks(c, nets).map(|_| ()),
-            None => self.state.insert_container(c),
+            Some(nets) => self
+                .state
+                .insert_container_on_networks(c, nets, me)
+                .map(|_| ()),
+            None => self.state.insert_container(c, me),
         };
         while let Err(e) = insert(&c) {
             attempt += 1;
@@ -453,10 +459,19 @@ impl Runtime {
                     }
                 }
                 e => {
-                    let _ = std::fs::remove_dir_all(&dir);
                     self.drop_volumes(&new_volumes);
                     return Err(e);
                 }
+            }
+        }
+        for sub in ["upper", "work"] {
+            if let Err(e) = std::fs::create_dir_all(dir.join(sub)) {
+                let _ = self.remove(&id, true, false);
+                self.drop_volumes(&new_volumes);
+                return Err(LibpodError::io(
+                    format!("create {}", dir.join(sub).display()),
+                    e,
+                ));
             }
         }
         if let Some(cidfile) = &opts.cidfile
@@ -470,6 +485,9 @@ impl Runtime {
             let _ = self.remove(&id, true, false);
             self.drop_volumes(&new_volumes);
             return Err(e);
+        }
+        if !opts.start_next && !opts.temporary {
+            self.state.set_owner(&id, Owner::NONE)?;
         }
         self.container_event(&c, "create");
         Ok(c)

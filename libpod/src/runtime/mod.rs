@@ -5,12 +5,14 @@ mod attach;
 pub(crate) mod commit;
 mod cp;
 mod create;
+mod devices;
 mod exec;
+mod garbage;
 mod images;
 mod info;
 mod inspect;
 mod lifecycle;
-mod names;
+pub mod names;
 mod networks;
 mod pods;
 mod process;
@@ -89,14 +91,16 @@ impl Runtime {
         let store = storage::Store::open(&paths.storage(), driver, rootless)?;
         let state = State::open(&paths.db())?;
         let events = crate::events::EventLog::new(&paths.run);
-        Ok(Runtime {
+        let rt = Runtime {
             paths,
             state,
             store,
             rootless,
             conf,
             events,
-        })
+        };
+        rt.collect_garbage();
+        Ok(rt)
     }
 
     pub fn rootless(&self) -> bool {

@@ -44,6 +44,9 @@ pub(super) struct MemberSettings {
     pub hostname: Option<String>,
 }
 
+/// The longest hostname sethostname(2) accepts.
+const HOST_NAME_MAX: usize = 64;
+
 fn invalid(msg: impl Into<String>) -> LibpodError {
     LibpodError::InvalidArgument(msg.into())
 }
@@ -54,11 +57,7 @@ impl Runtime {
     pub fn pod_create(&self, o: &PodCreateOptions) -> Result<Pod> {
         let name = match &o.name {
             Some(n) => {
-                names::validate_name(n).map_err(|_| {
-                    invalid(format!(
-                        "invalid pod name \"{n}\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*"
-                    ))
-                })?;
+                names::validate(names::NameKind::Pod, n)?;
                 n.clone()
             }
             None => names::random_name()?,
@@ -111,7 +110,7 @@ impl Runtime {
             ));
         }
         if let Some(n) = &o.infra_name {
-            names::validate_name(n)?;
+            names::validate(names::NameKind::Container, n)?;
         }
         // `--network NAME`: the infra container joins user networks, the pod's name an alias
         // of it there.
@@ -148,7 +147,13 @@ impl Runtime {
             id,
             created: now_nanos(),
             config: PodConfig {
-                hostname: o.hostname.clone().unwrap_or_else(|| name.clone()),
+                // The pod's name is its default hostname, cut to the kernel's 64 bytes (as
+                // podman cuts a hostname taken from a container's name): names may be longer,
+                // and sethostname refuses them, so no member could start.
+                hostname: o
+                    .hostname
+                    .clone()
+                    .unwrap_or_else(|| name.chars().take(HOST_NAME_MAX).collect()),
                 labels,
                 share,
                 infra: o.infra,
@@ -222,9 +227,9 @@ impl Runtime {
         let inserted = match user_nets {
             Some(nets) => self
                 .state
-                .insert_container_on_networks(&c, nets)
+                .insert_container_on_networks(&c, nets, crate::state::Owner::NONE)
                 .map(|_| ()),
-            None => self.state.insert_container(&c),
+            None => self.state.insert_container(&c, crate::state::Owner::NONE),
         };
         if let Err(e) = inserted {
             let _ = std::fs::remove_dir_all(&dir);

@@ -14,6 +14,7 @@ use crate::container::{Container, Status};
 use crate::error::{LibpodError, Result};
 use crate::executor::{self, StdioMode};
 use crate::logs::LogWriter;
+use crate::state::Owner;
 use crate::supervise::{self, Options};
 
 use super::{Runtime, now_nanos};
@@ -62,6 +63,7 @@ impl Runtime {
                 let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
                 self.state
                     .set_exited(&c.id, e.exit_code(), now_nanos(), false)?;
+                self.keep_failed(c);
                 self.auto_remove(c);
                 return Err(e);
             }
@@ -72,6 +74,12 @@ impl Runtime {
             pid_start_time(sp.pid.as_raw()),
             nix::unistd::getpid().as_raw(),
             now_nanos(),
+            // A `--rm` or build container goes with its supervisor (this process).
+            if c.config.auto_remove || c.config.temporary {
+                self.me()
+            } else {
+                Owner::NONE
+            },
         )?;
         self.refresh_network_hosts(c, &[]);
         self.container_event(c, "init");
@@ -155,6 +163,14 @@ impl Runtime {
                 None => Ok(None),
             },
         )
+    }
+
+    /// A container whose command could not start stays, as in podman (its exit code says
+    /// why), unless it is a `--rm` or build one: it no longer goes with this process.
+    fn keep_failed(&self, c: &Container) {
+        if !c.config.auto_remove && !c.config.temporary {
+            let _ = self.state.set_owner(&c.id, Owner::NONE);
+        }
     }
 
     fn auto_remove(&self, c: &Container) {
@@ -278,6 +294,7 @@ impl Runtime {
                 Ok(x) => x,
                 Err(e) => {
                     let _ = state.set_exited(&c.id, e.exit_code(), now_nanos(), false);
+                    self.keep_failed(&c);
                     if let Some(mut r) = report.take() {
                         let _ = r.write_all(format!("{}:{e}", e.exit_code()).as_bytes());
                     }
@@ -291,6 +308,11 @@ impl Runtime {
                 pid_start_time(sp.pid.as_raw()),
                 nix::unistd::getpid().as_raw(),
                 now_nanos(),
+                if c.config.auto_remove {
+                    self.me()
+                } else {
+                    Owner::NONE
+                },
             );
             self.refresh_network_hosts(&c, &[]);
             self.container_event(&c, "init");

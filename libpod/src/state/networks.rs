@@ -165,9 +165,10 @@ impl State {
         &self,
         c: &Container,
         nets: &[AttachRequest],
+        owner: super::Owner,
     ) -> Result<Vec<Attachment>> {
         let tx = self.immediate()?;
-        self.insert_container(c)?;
+        self.insert_container(c, owner)?;
         let mut out = Vec::new();
         for r in nets {
             out.push(self.allocate(&c.id, r)?);
@@ -379,7 +380,11 @@ mod tests {
             ..Default::default()
         };
         let one = st
-            .insert_container_on_networks(&ctr("c1"), &[req("aa"), req("bb")])
+            .insert_container_on_networks(
+                &ctr("c1"),
+                &[req("aa"), req("bb")],
+                crate::state::Owner::NONE,
+            )
             .unwrap();
         assert_eq!(one[0].ip, Ipv4Addr::new(10, 89, 0, 2));
         assert_eq!(
@@ -387,7 +392,7 @@ mod tests {
             ("eth0", "eth1")
         );
         let two = st
-            .insert_container_on_networks(&ctr("c2"), &[req("aa")])
+            .insert_container_on_networks(&ctr("c2"), &[req("aa")], crate::state::Owner::NONE)
             .unwrap();
         assert_eq!(two[0].ip, Ipv4Addr::new(10, 89, 0, 3));
         // A fixed address already taken fails, and the container row goes with it.
@@ -396,14 +401,14 @@ mod tests {
             ..req("aa")
         };
         assert!(
-            st.insert_container_on_networks(&ctr("c3"), &[taken])
+            st.insert_container_on_networks(&ctr("c3"), &[taken], crate::state::Owner::NONE)
                 .is_err()
         );
         assert!(st.lookup("c3").is_err(), "rolled back");
         // Removing a container frees its address for the next one.
         st.remove("c1").unwrap();
         let three = st
-            .insert_container_on_networks(&ctr("c4"), &[req("aa")])
+            .insert_container_on_networks(&ctr("c4"), &[req("aa")], crate::state::Owner::NONE)
             .unwrap();
         assert_eq!(three[0].ip, Ipv4Addr::new(10, 89, 0, 2));
         let names = st.network_names_by_container().unwrap();

@@ -249,10 +249,16 @@ mod tests {
     fn summary_follows_insert_and_update() {
         let dir = tempfile::tempdir().unwrap();
         let st = State::open(&dir.path().join("db")).unwrap();
-        st.insert_container(&container("aaa", "web", config()))
-            .unwrap();
-        st.insert_container(&container("bbb", "plain", ContainerConfig::default()))
-            .unwrap();
+        st.insert_container(
+            &container("aaa", "web", config()),
+            crate::state::Owner::NONE,
+        )
+        .unwrap();
+        st.insert_container(
+            &container("bbb", "plain", ContainerConfig::default()),
+            crate::state::Owner::NONE,
+        )
+        .unwrap();
         let rows = st.list_summaries(false).unwrap();
         let web = rows.iter().find(|s| s.id == "aaa").unwrap();
         assert_eq!(web.name, "web");
@@ -315,10 +321,16 @@ mod tests {
         let backfilled = (stored_columns(&st, "aaa"), stored_columns(&st, "bbb"));
         let fresh = State::open(&dir.path().join("fresh")).unwrap();
         fresh
-            .insert_container(&container("aaa", "aaa", config()))
+            .insert_container(
+                &container("aaa", "aaa", config()),
+                crate::state::Owner::NONE,
+            )
             .unwrap();
         fresh
-            .insert_container(&container("bbb", "bbb", ContainerConfig::default()))
+            .insert_container(
+                &container("bbb", "bbb", ContainerConfig::default()),
+                crate::state::Owner::NONE,
+            )
             .unwrap();
         assert_eq!(
             backfilled,
