@@ -227,6 +227,11 @@ where
 }
 
 fn main() {
+    // The per-user pause process is this binary executed again under its own name
+    // (libpod::userns): it must not parse arguments, open anything or start a thread.
+    if libpod::userns::is_pause_process() {
+        libpod::userns::pause_main();
+    }
     // Rust ignores SIGPIPE, which turns `burrow inspect x | head` into a panic on the next
     // print; a command-line tool should end quietly like podman.
     // SAFETY: setting a signal disposition before anything else runs.

@@ -359,6 +359,46 @@ fn bad_containerfiles_name_the_line() {
     env.burrow(&["image", "exists", "bad"]).code(1);
 }
 
+// Pins: every -t is checked before the first step: a bad one is one `Error:` line naming it
+// (podman's words), 125, no build output, no image. It used to fail only after the whole build
+// had run, leaving an untagged image behind.
+#[test]
+fn bad_tag_fails_before_any_step() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "tags",
+        &[(
+            "Containerfile",
+            "FROM localhost/busybox\nRUN echo ran > /ran\n",
+        )],
+    );
+    let images = || env.burrow(&["images", "-a", "-q"]).ok().lines().len();
+    let before = images();
+    let cases = [
+        (
+            vec!["-t", "UPPER:bad"],
+            "Error: tag UPPER:bad: invalid reference format: repository name must be lowercase",
+        ),
+        (
+            vec!["-t", "good", "-t", "a b"],
+            "Error: tag a b: invalid reference format: invalid repository name",
+        ),
+        (
+            vec!["-t", "x:bad tag"],
+            "Error: tag x:bad tag: invalid reference format: invalid tag",
+        ),
+    ];
+    for (args, error) in cases {
+        let out = build(&env, &ctx, &args).code(125);
+        assert_eq!(out.stderr.trim_end(), error, "{out:?}");
+        assert!(out.stdout.is_empty(), "no step may run: {out:?}");
+    }
+    assert_eq!(images(), before, "nothing built");
+    env.burrow(&["image", "exists", "good"]).code(1);
+    assert!(env.burrow(&["ps", "-aq"]).ok().out().is_empty());
+}
+
 fn podman_available(env: &Env) -> bool {
     env.sh("command -v podman >/dev/null").status == 0
 }

@@ -323,6 +323,44 @@ fn ps_format_template_and_table() {
     assert_eq!(&lines[1][names_col..], "fmt", "columns aligned: {table:?}");
 }
 
+// Pins: container names (create, run, rename) follow podman's rule and are at most 253
+// characters (there was no limit): one `Error:` line, 125, nothing created or renamed.
+#[test]
+fn container_names_are_checked_on_create_and_rename() {
+    let env = Env::new().with_busybox();
+    let out = env
+        .burrow(&["create", "--name", "a b", BUSYBOX, "true"])
+        .code(125);
+    assert_eq!(
+        out.stderr.trim_end(),
+        "Error: invalid container name \"a b\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument"
+    );
+    let long = "c".repeat(254);
+    let out = env
+        .burrow(&["run", "--rm", "--name", &long, BUSYBOX, "true"])
+        .code(125);
+    assert_eq!(
+        out.stderr.trim_end(),
+        format!(
+            "Error: invalid container name \"{}...\" (254 characters): names must be at most 253 characters: invalid argument",
+            &long[..40]
+        )
+    );
+    assert!(env.burrow(&["ps", "-aq"]).ok().out().is_empty());
+    env.burrow(&["create", "--name", "keep", BUSYBOX, "true"])
+        .ok();
+    env.burrow(&["rename", "keep", &long])
+        .code(125)
+        .stderr_has("names must be at most 253 characters");
+    env.burrow(&["rename", "keep", ".x"])
+        .code(125)
+        .stderr_has("names must match");
+    let names = env.burrow(&["ps", "-a", "--format", "{{.Names}}"]).ok();
+    assert_eq!(names.stdout, "keep\n");
+    env.burrow(&["rename", "keep", &long[..253]]).ok();
+    env.burrow(&["container", "exists", &long[..253]]).ok();
+}
+
 // Pins: `ps` (and `system df`) show what a container was created with, read from the listing
 // columns: ports, labels, volume mounts, command, --rm; a rename shows at once.
 #[test]

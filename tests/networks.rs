@@ -272,6 +272,35 @@ fn unknown_network_creates_nothing() {
     assert!(ps.out().trim().is_empty(), "{ps:?}");
 }
 
+// Pins: network names follow podman's rule and are at most 253 characters: a 5000-character
+// name was accepted. Refused before anything is created, with one `Error:` line and 125.
+#[test]
+fn network_names_are_checked_before_anything_is_created() {
+    let env = Env::new();
+    let long = "n".repeat(5000);
+    let out = env.burrow(&["network", "create", &long]).code(125);
+    assert_eq!(
+        out.stderr.trim_end(),
+        format!(
+            "Error: invalid network name \"{}...\" (5000 characters): names must be at most 253 characters: invalid argument",
+            &long[..40]
+        )
+    );
+    for bad in ["a b", "_x", "x/y"] {
+        let out = env.burrow(&["network", "create", bad]).code(125);
+        assert_eq!(
+            out.stderr.trim_end(),
+            format!(
+                "Error: invalid network name {bad:?}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument"
+            )
+        );
+    }
+    let ls = env.burrow(&["network", "ls", "-q"]).ok();
+    assert!(ls.out().is_empty(), "{ls:?}");
+    env.burrow(&["network", "create", &long[..253]]).ok();
+    env.burrow(&["network", "exists", &long[..253]]).ok();
+}
+
 // Pins: a container on another network can neither resolve nor reach the ones on the first
 // (the nftables rules drop forwarding between bridges).
 #[test]

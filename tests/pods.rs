@@ -362,6 +362,40 @@ fn pod_bad_input_changes_nothing() {
     env.burrow(&["pod", "exists", "half"]).code(1);
 }
 
+// Pins: pod names (and --infra-name, --pod new:NAME) follow podman's rule and are at most 253
+// characters, refused with one `Error:` line, 125, nothing created. A pod's default hostname,
+// its name, is cut to the kernel's 64 bytes: a 100-character name made every member fail
+// with "sethostname: Invalid argument".
+#[test]
+fn pod_names_are_checked_and_long_ones_still_start() {
+    let env = Env::new().with_busybox();
+    let out = env.burrow(&["pod", "create", "--name", "a b"]).code(125);
+    assert_eq!(
+        out.stderr.trim_end(),
+        "Error: invalid pod name \"a b\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument"
+    );
+    let long = "p".repeat(254);
+    env.burrow(&["pod", "create", "--name", &long])
+        .code(125)
+        .stderr_has("(254 characters): names must be at most 253 characters: invalid argument");
+    env.burrow(&["pod", "create", "--infra-name", "i n"])
+        .code(125)
+        .stderr_has("invalid container name \"i n\"");
+    env.burrow(&["run", "--rm", "--pod", "new:a:b", "busybox", "true"])
+        .code(125)
+        .stderr_has("invalid pod name \"a:b\"");
+    let pods = env.burrow(&["pod", "ps", "-q"]).ok();
+    assert!(pods.out().is_empty(), "{pods:?}");
+    assert!(env.burrow(&["ps", "-aq"]).ok().out().is_empty());
+
+    let name = "p".repeat(100);
+    env.burrow(&["pod", "create", "--name", &name]).ok();
+    let host = env
+        .burrow(&["run", "--rm", "--pod", &name, "busybox", "hostname"])
+        .ok();
+    assert_eq!(host.out(), &name[..64]);
+}
+
 // Pins: the pod's --add-host, --dns and --infra-name reach its members (they share the infra's
 // /etc/hosts and resolv.conf); --share net keeps each member's own hostname; a pod without
 // infra gives its members their own network; pod logs prefixes lines with the container id.

@@ -259,25 +259,24 @@ fn unknown_flag_exits_125_with_help_hint() {
 // ----------------------------------------------------------------------------------------------
 // User namespace, capabilities, seccomp
 
-// Pins: container root is the test user, ids 1.. come from the user's /etc/subuid range.
+// Pins: container root is the test user, ids 1.. come from the user's /etc/subuid ranges,
+// one after the other (tests/userns.rs gives a user two of them).
 #[test]
 fn uid_map_maps_root_to_user_and_rest_to_subuids() {
     let env = Env::new().with_busybox();
-    let (start, count) = subuid_range(&env);
     let out = run(&env, &["busybox", "cat", "/proc/self/uid_map"]).ok();
     let rows: Vec<Vec<u64>> = out
         .lines()
         .iter()
         .map(|l| l.split_whitespace().map(|n| n.parse().unwrap()).collect())
         .collect();
-    assert_eq!(
-        rows,
-        vec![
-            vec![0, u64::from(env.uid()), 1],
-            vec![1, u64::from(start), u64::from(count)]
-        ],
-        "{out:?}"
-    );
+    let mut want = vec![vec![0, u64::from(env.uid()), 1]];
+    let mut next = 1;
+    for &(start, count) in &env.user().subuids {
+        want.push(vec![next, u64::from(start), u64::from(count)]);
+        next += u64::from(count);
+    }
+    assert_eq!(rows, want, "{out:?}");
 }
 
 // Pins: the default capability set is podman's (effective and bounding).
@@ -427,6 +426,40 @@ fn proc_kcore_and_friends_are_masked() {
     );
 }
 
+// Pins: the /dev/null binds over masked /proc files are read-only, as crun makes them:
+// touching one fails with EROFS (they were writable binds, where it failed with EPERM).
+#[test]
+fn masked_proc_files_are_read_only() {
+    let env = Env::new().with_busybox();
+    let masked = host_masked_files();
+    assert!(!masked.is_empty(), "none of the masked files exists here");
+    let mut script = String::new();
+    for p in &masked {
+        script.push_str(&format!("touch {p} 2>&1; "));
+    }
+    script.push_str("echo ---; cat /proc/self/mountinfo");
+    let out = run(&env, &["busybox", "sh", "-c", &script]).ok();
+    let (touches, mountinfo) = out.stdout.split_once("---\n").unwrap();
+    assert_eq!(touches.lines().count(), masked.len(), "{out:?}");
+    for line in touches.lines() {
+        assert!(line.contains("Read-only file system"), "{line}\n{out:?}");
+    }
+    for p in &masked {
+        // mountinfo: ID PARENT DEV ROOT MOUNTPOINT OPTIONS ...; the last mount on p wins.
+        let options = mountinfo
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|f| f.get(4) == Some(p))
+            .filter_map(|f| f.get(5).map(|o| o.to_string()))
+            .next_back()
+            .unwrap_or_else(|| panic!("{p} is not masked\n{out:?}"));
+        assert!(
+            options.split(',').any(|o| o == "ro"),
+            "{p} is mounted {options}\n{out:?}"
+        );
+    }
+}
+
 // Pins: /proc/sysrq-trigger cannot be written and /proc/sys is read-only.
 #[test]
 fn proc_sys_and_sysrq_are_read_only() {
@@ -470,6 +503,68 @@ fn privileged_unmasks_proc() {
             "{p} still masked\n{out:?}"
         );
     }
+}
+
+// Pins: --privileged gets the host's devices the user can open, bound in (a user namespace
+// cannot mknod), as podman rootless does; it had only the 6 default devices. Devices the user
+// cannot open stay out. scripts/setup-host makes /dev/fuse and /dev/net/tun 0666.
+#[test]
+fn privileged_gets_the_host_devices() {
+    let env = Env::new().with_busybox();
+    let openable = |dev: &str| {
+        Path::new(dev).exists() && env.sh(&format!("test -r {dev} || test -w {dev}")).status == 0
+    };
+    let candidates = [
+        "/dev/fuse",
+        "/dev/net/tun",
+        "/dev/kmsg",
+        "/dev/kvm",
+        "/dev/loop0",
+    ];
+    let (usable, closed): (Vec<&str>, Vec<&str>) = candidates
+        .into_iter()
+        .filter(|d| Path::new(d).exists())
+        .partition(|d| openable(d));
+    assert!(
+        !usable.is_empty(),
+        "none of {candidates:?} can be opened by the test user: run scripts/setup-host"
+    );
+    let list = "find /dev -type c -o -type b | sort";
+    let plain = run(&env, &["busybox", "sh", "-c", list]).ok();
+    let privileged = run(&env, &["--privileged", "busybox", "sh", "-c", list]).ok();
+    for dev in &usable {
+        assert!(
+            privileged.lines().contains(dev),
+            "{dev} missing\n{privileged:?}"
+        );
+        assert!(
+            !plain.lines().contains(dev),
+            "{dev} without --privileged\n{plain:?}"
+        );
+    }
+    for dev in &closed {
+        assert!(
+            !privileged.lines().contains(dev),
+            "{dev} cannot be opened\n{privileged:?}"
+        );
+    }
+    assert!(
+        privileged.lines().len() > plain.lines().len(),
+        "{plain:?}\n{privileged:?}"
+    );
+    // Usable, not just listed: the node opens inside.
+    let dev = usable[0];
+    run(
+        &env,
+        &[
+            "--privileged",
+            "busybox",
+            "sh",
+            "-c",
+            &format!("true 3<>{dev} || true 3<{dev}"),
+        ],
+    )
+    .ok();
 }
 
 // ----------------------------------------------------------------------------------------------

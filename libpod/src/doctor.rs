@@ -56,16 +56,31 @@ pub fn run() -> Vec<Check> {
         out.push(if root {
             pass(&name, "not needed: running as root")
         } else {
-            match crate::userns::subid_range(Path::new(file), &user, uid.as_raw()) {
-                Ok(Some(r)) if r.count >= 65536 => pass(
-                    &name,
-                    format!("{user} has {}-{}", r.start, r.start + r.count - 1),
-                ),
-                Ok(Some(r)) => fail(
-                    &name,
-                    format!("{user} has only {} ids; images need 65536", r.count),
-                    format!("sudo usermod --add-{flag} 100000-165535 {user}"),
-                ),
+            // Every range is mapped, one after the other: what counts is their sum.
+            match crate::userns::subid_ranges(Path::new(file), &user, uid.as_raw()) {
+                Ok(ranges) if !ranges.is_empty() => {
+                    let total: u64 = ranges.iter().map(|r| u64::from(r.count)).sum();
+                    let shown = ranges
+                        .iter()
+                        .map(|r| {
+                            format!(
+                                "{}-{}",
+                                r.start,
+                                u64::from(r.start) + u64::from(r.count) - 1
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    if total >= 65536 {
+                        pass(&name, format!("{user} has {shown}"))
+                    } else {
+                        fail(
+                            &name,
+                            format!("{user} has only {total} ids; images need 65536"),
+                            format!("sudo usermod --add-{flag} 100000-165535 {user}"),
+                        )
+                    }
+                }
                 _ => fail(
                     &name,
                     format!("no range for {user}"),

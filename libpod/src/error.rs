@@ -42,6 +42,8 @@ pub enum LibpodError {
     #[error("{0}")]
     InvalidArgument(String),
     #[error("{0}")]
+    Name(#[from] crate::runtime::names::NameError),
+    #[error("{0}")]
     InvalidState(String),
     #[error("{message}")]
     /// The container's process could not be started; carries podman's exit code (125/126/127).

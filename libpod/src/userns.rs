@@ -1,26 +1,45 @@
 //! The rootless user namespace: created once per user with `newuidmap`/`newgidmap` from
 //! /etc/subuid and /etc/subgid, held open by a tiny pause process, and joined by every later
 //! burrow invocation with `setns` (microseconds). Container uid 0 is the user, container uids
-//! 1..N are the user's subordinate range, exactly as podman maps them.
+//! 1..N are the user's subordinate ranges one after the other, in file order, exactly as
+//! podman maps them.
+//!
+//! The pause process is a fresh exec of burrow's own binary as `burrow-pause` (podman's is
+//! `catatonit -P`), so `ps` never shows it as the command that happened to create it, and it
+//! holds none of that command's memory.
 //!
 //! Everything here must run while the process is single-threaded: the kernel refuses
 //! `setns(CLONE_NEWUSER)` and `unshare(CLONE_NEWUSER)` with EINVAL once a second thread exists.
 
+use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, FromRawFd, IntoRawFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use nix::sched::{CloneFlags, setns, unshare};
+use nix::sys::signal::{Signal, kill};
 use nix::unistd::{ForkResult, Pid, Uid, User, fork, getpid, pipe, setsid};
 
 use crate::error::{LibpodError, Result};
 use crate::paths::Paths;
 
-/// The name the pause process shows in `ps`; also used to check a recorded pid is ours.
-const PAUSE_COMM: &str = "burrow-pause";
+/// The name the pause process shows in `ps`, as its comm and its whole command line; the
+/// comm also tells that a recorded pid is still ours.
+const PAUSE_NAME: &str = "burrow-pause";
+/// Set in the pause process's environment only: with argv[0] [`PAUSE_NAME`], it tells `main`
+/// that this exec of the binary is the pause process (argv[0] alone could be anyone's).
+const PAUSE_ENV: &str = "BURROW_PAUSE";
+/// Where the pause process finds, across its exec, the pipe it reports on and the pipe it
+/// is told to go on.
+const READY_FD: RawFd = 3;
+const GO_FD: RawFd = 4;
+/// The kernel takes at most 340 lines in a uid_map or gid_map (since Linux 4.15); one is the
+/// user's own id.
+const MAX_SUBID_RANGES: usize = 339;
 
 /// True when burrow runs as a normal user and so needs the user namespace; stays true after
 /// joining it, where the effective uid reads 0 (a regression: overlay xattrs were chosen as
@@ -119,7 +138,7 @@ enum JoinError {
 
 fn try_join(pid: i32) -> std::result::Result<(), JoinError> {
     let comm = fs::read_to_string(format!("/proc/{pid}/comm")).map_err(|_| JoinError::Gone)?;
-    if comm.trim_end() != PAUSE_COMM {
+    if comm.trim_end() != PAUSE_NAME {
         return Err(JoinError::Gone);
     }
     let user = File::open(format!("/proc/{pid}/ns/user")).map_err(|_| JoinError::Gone)?;
@@ -146,17 +165,18 @@ fn try_join(pid: i32) -> std::result::Result<(), JoinError> {
     Ok(())
 }
 
-/// Reads the first range for `user` (by name or uid) from a subid file.
-pub fn subid_range(file: &Path, user: &str, uid: u32) -> Result<Option<IdRange>> {
+/// Reads every range of `user` (by name or uid) from a subid file, in file order; ranges of
+/// no ids are left out.
+pub fn subid_ranges(file: &Path, user: &str, uid: u32) -> Result<Vec<IdRange>> {
     let text = match fs::read_to_string(file) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(LibpodError::io(format!("read {}", file.display()), e)),
     };
-    Ok(parse_subid(&text, user, uid))
+    Ok(parse_subids(&text, user, uid))
 }
 
-fn parse_subid(text: &str, user: &str, uid: u32) -> Option<IdRange> {
+fn parse_subids(text: &str, user: &str, uid: u32) -> Vec<IdRange> {
     let uid = uid.to_string();
     text.lines()
         .filter(|l| !l.trim_start().starts_with('#'))
@@ -167,7 +187,24 @@ fn parse_subid(text: &str, user: &str, uid: u32) -> Option<IdRange> {
             let count = parts.next()?.parse().ok()?;
             (who == user || who == uid).then_some(IdRange { start, count })
         })
-        .find(|r| r.count > 0)
+        .filter(|r| r.count > 0)
+        .collect()
+}
+
+/// The arguments of `newuidmap PID ...` (or newgidmap): container id 0 is the user's own id,
+/// then the ranges follow each other from container id 1, as podman maps them. Ranges past
+/// the kernel's line limit, or past the last container id, are left out.
+fn id_map_args(own: u32, ranges: &[IdRange]) -> Vec<String> {
+    let mut args = vec!["0".to_string(), own.to_string(), "1".to_string()];
+    let mut next: u32 = 1;
+    for r in ranges.iter().take(MAX_SUBID_RANGES) {
+        let Some(after) = next.checked_add(r.count) else {
+            break;
+        };
+        args.extend([next.to_string(), r.start.to_string(), r.count.to_string()]);
+        next = after;
+    }
+    args
 }
 
 pub(crate) fn find_setuid_helper(name: &str) -> Result<PathBuf> {
@@ -216,18 +253,21 @@ fn create_pause(paths: &Paths) -> Result<i32> {
         .flatten()
         .map(|u| u.name)
         .unwrap_or_else(|| uid.to_string());
-    let uids = subid_range(Path::new("/etc/subuid"), &user, uid.as_raw())?.ok_or_else(|| {
-        LibpodError::UserNamespace(format!(
+    let uids = subid_ranges(Path::new("/etc/subuid"), &user, uid.as_raw())?;
+    if uids.is_empty() {
+        return Err(LibpodError::UserNamespace(format!(
             "no subordinate uids for user \"{user}\" in /etc/subuid: add a range with `sudo usermod --add-subuids 100000-165535 {user}`"
-        ))
-    })?;
-    let gids = subid_range(Path::new("/etc/subgid"), &user, uid.as_raw())?.ok_or_else(|| {
-        LibpodError::UserNamespace(format!(
+        )));
+    }
+    let gids = subid_ranges(Path::new("/etc/subgid"), &user, uid.as_raw())?;
+    if gids.is_empty() {
+        return Err(LibpodError::UserNamespace(format!(
             "no subordinate gids for user \"{user}\" in /etc/subgid: add a range with `sudo usermod --add-subgids 100000-165535 {user}`"
-        ))
-    })?;
+        )));
+    }
     let newuidmap = find_setuid_helper("newuidmap")?;
     let newgidmap = find_setuid_helper("newgidmap")?;
+    let (argv, envp) = pause_exec_args()?;
 
     let (ready_r, ready_w) = pipe().map_err(|e| LibpodError::sys("pipe", e))?;
     let (go_r, go_w) = pipe().map_err(|e| LibpodError::sys("pipe", e))?;
@@ -237,53 +277,43 @@ fn create_pause(paths: &Paths) -> Result<i32> {
         ForkResult::Child => {
             drop(ready_r);
             drop(go_w);
-            pause_child(ready_w, go_r, &paths.db())
+            let _ = setsid();
+            // SAFETY: single-threaded child. The intermediate exits at once, so the pause
+            // process is reparented and never becomes a zombie of a long-lived burrow.
+            match unsafe { fork() } {
+                Ok(ForkResult::Child) => {
+                    exec_pause(ready_w.into_raw_fd(), go_r.into_raw_fd(), &argv, &envp)
+                }
+                Ok(ForkResult::Parent { .. }) => exit_now(0),
+                Err(_) => exit_now(1),
+            }
         }
         ForkResult::Parent { child } => {
             drop(ready_w);
             drop(go_r);
-            // The first child only forks the real pause process and exits, so the pause
-            // process is reparented and never becomes a zombie of a long-lived burrow.
             let _ = nix::sys::wait::waitpid(child, None);
             let mut ready = File::from(ready_r);
             let mut go = File::from(go_w);
             let msg = read_token(&mut ready);
             let pid: i32 = match msg.strip_prefix('R').and_then(|p| p.parse().ok()) {
                 Some(p) => p,
-                None => {
-                    let errno = msg
-                        .strip_prefix('E')
-                        .and_then(|e| e.parse().ok())
-                        .unwrap_or(0);
-                    return Err(LibpodError::UserNamespace(format!(
-                        "cannot create a user namespace: {}: check that unprivileged user namespaces are enabled (`sudo sysctl -w user.max_user_namespaces=28633`)",
-                        nix::Error::from_raw(errno)
-                    )));
-                }
+                None => return Err(pause_start_error(&msg)),
             };
-            let kill = || {
-                let _ =
-                    nix::sys::signal::kill(Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+            let kill_pause = || {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
             };
-            for (helper, own, range) in [
-                (&newuidmap, uid.as_raw(), uids),
-                (&newgidmap, gid.as_raw(), gids),
+            for (helper, own, ranges) in [
+                (&newuidmap, uid.as_raw(), &uids),
+                (&newgidmap, gid.as_raw(), &gids),
             ] {
                 let out = Command::new(helper)
                     .arg(pid.to_string())
-                    .args([
-                        "0",
-                        &own.to_string(),
-                        "1",
-                        "1",
-                        &range.start.to_string(),
-                        &range.count.to_string(),
-                    ])
+                    .args(id_map_args(own, ranges))
                     .output();
                 match out {
                     Ok(o) if o.status.success() => {}
                     Ok(o) => {
-                        kill();
+                        kill_pause();
                         return Err(LibpodError::UserNamespace(format!(
                             "{} failed: {}: check /etc/subuid and /etc/subgid for user \"{user}\"",
                             helper.display(),
@@ -291,15 +321,18 @@ fn create_pause(paths: &Paths) -> Result<i32> {
                         )));
                     }
                     Err(e) => {
-                        kill();
+                        kill_pause();
                         return Err(LibpodError::io(format!("run {}", helper.display()), e));
                     }
                 }
             }
-            let _ = go.write_all(b"M");
+            // "Mapped", and the database it keeps open; EOF ends the message.
+            let mut go_msg = b"M".to_vec();
+            go_msg.extend_from_slice(paths.db().as_os_str().as_bytes());
+            let _ = go.write_all(&go_msg);
             drop(go);
             if read_token(&mut ready) != "P" {
-                kill();
+                kill_pause();
                 return Err(LibpodError::UserNamespace(
                     "the user namespace holder failed to set up its mount namespace".into(),
                 ));
@@ -308,6 +341,84 @@ fn create_pause(paths: &Paths) -> Result<i32> {
             Ok(pid)
         }
     }
+}
+
+/// What the pause process failed with before it said "R<pid>".
+fn pause_start_error(msg: &str) -> LibpodError {
+    let errno = |m: &str| nix::Error::from_raw(m.parse().unwrap_or(0));
+    if let Some(e) = msg.strip_prefix('E') {
+        LibpodError::UserNamespace(format!(
+            "cannot create a user namespace: {}: check that unprivileged user namespaces are enabled (`sudo sysctl -w user.max_user_namespaces=28633`)",
+            errno(e)
+        ))
+    } else if let Some(e) = msg.strip_prefix('X') {
+        LibpodError::UserNamespace(format!(
+            "cannot start the user namespace holder (exec /proc/self/exe): {}",
+            errno(e)
+        ))
+    } else {
+        LibpodError::UserNamespace(
+            "the user namespace holder exited before it created the namespace".into(),
+        )
+    }
+}
+
+/// argv and environment of the pause process, made before the fork: argv is the name alone,
+/// the environment the caller's (so the pause process is found as this user's, with this
+/// XDG_RUNTIME_DIR) plus the marker [`PAUSE_ENV`].
+fn pause_exec_args() -> Result<(Vec<CString>, Vec<CString>)> {
+    let nul = |what: &str| LibpodError::InvalidArgument(format!("NUL byte in {what}"));
+    let argv = vec![CString::new(PAUSE_NAME).map_err(|_| nul("the pause name"))?];
+    let mut envp = Vec::new();
+    for (k, v) in std::env::vars_os() {
+        if k == PAUSE_ENV {
+            continue;
+        }
+        let mut kv = k.into_encoded_bytes();
+        kv.push(b'=');
+        kv.extend(v.into_encoded_bytes());
+        envp.push(CString::new(kv).map_err(|_| nul("the environment"))?);
+    }
+    envp.push(CString::new(format!("{PAUSE_ENV}=1")).map_err(|_| nul("the environment"))?);
+    Ok((argv, envp))
+}
+
+/// In the forked grandchild: puts the two pipe ends on [`READY_FD`] and [`GO_FD`], closes
+/// every other descriptor above stderr, and execs this binary as the pause process. A fork
+/// of the caller would keep its whole memory and show its command line for as long as the
+/// namespace lives. Only reports and exits if the exec fails.
+fn exec_pause(ready: RawFd, go: RawFd, argv: &[CString], envp: &[CString]) -> ! {
+    // SAFETY: fcntl, dup2 and close_range on descriptors this single-threaded child owns.
+    // Both ends first go above 9, out of the way of 3 and 4, then down; dup2 leaves the new
+    // descriptors open across exec, close_range drops the rest (the caller's pipes, the
+    // copies above 9).
+    let placed = unsafe {
+        let r = libc::fcntl(ready, libc::F_DUPFD_CLOEXEC, 10);
+        let g = libc::fcntl(go, libc::F_DUPFD_CLOEXEC, 10);
+        r >= 0
+            && g >= 0
+            && libc::dup2(r, READY_FD) == READY_FD
+            && libc::dup2(g, GO_FD) == GO_FD
+            && libc::close_range(GO_FD as u32 + 1, u32::MAX, 0) == 0
+    };
+    if !placed {
+        exit_now(1);
+    }
+    let err = nix::unistd::execve(c"/proc/self/exe", argv, envp)
+        .err()
+        .unwrap_or(nix::Error::UnknownErrno);
+    let msg = format!("X{}", err as i32);
+    // SAFETY: write of a local buffer to the report pipe placed on READY_FD above.
+    unsafe { libc::write(READY_FD, msg.as_ptr().cast(), msg.len()) };
+    exit_now(1)
+}
+
+/// True in the process that [`create_pause`] executed as the pause process. `main` checks
+/// this before anything else and then calls [`pause_main`].
+pub fn is_pause_process() -> bool {
+    std::env::args_os().next().is_some_and(|a| a == PAUSE_NAME)
+        && std::env::args_os().count() == 1
+        && std::env::var_os(PAUSE_ENV).is_some()
 }
 
 fn read_token(f: &mut File) -> String {
@@ -325,26 +436,37 @@ fn write_pid_file(path: &Path, pid: i32) -> Result<()> {
     fs::rename(&tmp, path).map_err(|e| LibpodError::io(format!("rename {}", path.display()), e))
 }
 
-/// The pause process: becomes the owner of the user namespace and a mount namespace inside it,
-/// then sleeps forever. Never returns.
-fn pause_child(ready_w: OwnedFd, go_r: OwnedFd, db: &Path) -> ! {
-    let mut ready = File::from(ready_w);
-    let mut go = File::from(go_r);
-    let _ = setsid();
-    // SAFETY: single-threaded child; the grandchild continues, this intermediate exits at once.
-    match unsafe { fork() } {
-        Ok(ForkResult::Parent { .. }) => exit_now(0),
-        Ok(ForkResult::Child) => {}
-        Err(_) => exit_now(1),
+/// The pause process, right after its exec: becomes the owner of the user namespace and a
+/// mount namespace inside it, then sleeps forever, holding the state database open. Runs
+/// single-threaded from `main`'s first line. Never returns.
+pub fn pause_main() -> ! {
+    // The comm first: after the exec it is "exe" (the file's name), and `try_join` accepts
+    // the pid only under this name.
+    let _ = nix::sys::prctl::set_name(c"burrow-pause");
+    // SAFETY: fcntl(F_GETFD) only asks whether a descriptor is open.
+    let inherited = unsafe {
+        libc::fcntl(READY_FD, libc::F_GETFD) >= 0 && libc::fcntl(GO_FD, libc::F_GETFD) >= 0
+    };
+    if !inherited {
+        eprintln!("Error: {PAUSE_NAME} is started by burrow itself; run burrow instead");
+        exit_now(125);
     }
+    // SAFETY: exec_pause placed the two pipe ends on these numbers just before the exec, and
+    // nothing else in this fresh process owns them.
+    let (mut ready, mut go) = unsafe { (File::from_raw_fd(READY_FD), File::from_raw_fd(GO_FD)) };
     if let Err(e) = unshare(CloneFlags::CLONE_NEWUSER) {
         let _ = ready.write_all(format!("E{}", e as i32).as_bytes());
         exit_now(1);
     }
     let _ = ready.write_all(format!("R{}", getpid()).as_bytes());
-    if read_token(&mut go) != "M" {
+    // "M" once newuidmap and newgidmap are done, then the database's path, then EOF.
+    let mut msg = Vec::new();
+    let _ = go.read_to_end(&mut msg);
+    drop(go);
+    let Some(db) = msg.strip_prefix(b"M") else {
         exit_now(1);
-    }
+    };
+    let db = PathBuf::from(std::ffi::OsStr::from_bytes(db));
     // A mount namespace owned by the new user namespace, so `burrow mount` results persist
     // between invocations. Slave propagation: host mounts still appear, ours never leak out.
     let ok = unshare(CloneFlags::CLONE_NEWNS).is_ok()
@@ -356,12 +478,11 @@ fn pause_child(ready_w: OwnedFd, go_r: OwnedFd, db: &Path) -> ! {
             None::<&str>,
         )
         .is_ok();
-    // Named before saying "P": the parent joins at once and `try_join` checks this name.
-    let _ = nix::sys::prctl::set_name(c"burrow-pause");
     let _ = ready.write_all(if ok { b"P" } else { b"F" });
     if !ok {
         exit_now(1);
     }
+    drop(ready);
     let _ = std::env::set_current_dir("/");
     if let Ok(null) = OpenOptions::new()
         .read(true)
@@ -374,18 +495,33 @@ fn pause_child(ready_w: OwnedFd, go_r: OwnedFd, db: &Path) -> ! {
             unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), fd) };
         }
     }
-    // SAFETY: closes every inherited descriptor above stderr (pipes of the caller, etc.), so
-    // the pause process never keeps a caller's output pipe open.
+    // SAFETY: closes every descriptor above stderr, so the pause process never keeps a
+    // caller's output pipe open.
     unsafe { libc::close_range(3, u32::MAX, 0) };
     // Holding the state database open here keeps every burrow command from being its last
     // connection: closing the last connection checkpoints the WAL (two fsyncs) and the next
     // opener must start a new one, milliseconds on every `run`. This connection only opens
     // the database in WAL mode and then idles; it never writes.
-    let warm = crate::state::State::hold_open(db);
+    let warm = crate::state::State::hold_open(&db);
     let _keep = warm;
     loop {
         nix::unistd::pause();
     }
+}
+
+/// Ends the pause process recorded in `pause.pid` (if it is still ours) and removes the pid
+/// file: `system migrate` and `system reset`, as podman's stopPauseProcess. The next command
+/// creates the namespace again.
+pub fn stop_pause(paths: &Paths) {
+    let pid_file = paths.pause_pid();
+    if let Some(pid) = read_pause_pid(paths).filter(|&p| p > 1) {
+        let ours = fs::read_to_string(format!("/proc/{pid}/comm"))
+            .is_ok_and(|c| c.trim_end() == PAUSE_NAME);
+        if ours {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+    }
+    let _ = fs::remove_file(pid_file);
 }
 
 fn exit_now(code: i32) -> ! {
@@ -399,29 +535,61 @@ mod tests {
 
     #[test]
     fn subid_by_name_or_uid() {
-        let text =
-            "# comment\nalice:100000:65536\n1002:200000:65536\nbob:300000:0\nbob:400000:10\n";
+        let text = "# comment\nalice:100000:65536\n1002:200000:65536\nbob:300000:0\nbob:400000:10\nalice:500000:1000\n";
         assert_eq!(
-            parse_subid(text, "alice", 1001),
-            Some(IdRange {
-                start: 100000,
-                count: 65536
-            })
+            parse_subids(text, "alice", 1001),
+            vec![
+                IdRange {
+                    start: 100000,
+                    count: 65536
+                },
+                IdRange {
+                    start: 500000,
+                    count: 1000
+                }
+            ]
         );
         assert_eq!(
-            parse_subid(text, "carol", 1002),
-            Some(IdRange {
+            parse_subids(text, "carol", 1002),
+            vec![IdRange {
                 start: 200000,
                 count: 65536
-            })
+            }]
         );
         assert_eq!(
-            parse_subid(text, "bob", 1003),
-            Some(IdRange {
+            parse_subids(text, "bob", 1003),
+            vec![IdRange {
                 start: 400000,
                 count: 10
-            })
+            }]
         );
-        assert_eq!(parse_subid(text, "dave", 1004), None);
+        assert_eq!(parse_subids(text, "dave", 1004), vec![]);
+    }
+
+    #[test]
+    fn every_range_is_mapped_in_file_order() {
+        let ranges = [
+            IdRange {
+                start: 200000,
+                count: 1000,
+            },
+            IdRange {
+                start: 100000,
+                count: 65536,
+            },
+        ];
+        assert_eq!(
+            id_map_args(1001, &ranges).join(" "),
+            "0 1001 1 1 200000 1000 1001 100000 65536"
+        );
+        // Container ids end at u32::MAX: a range that would pass it is left out.
+        let huge = [
+            IdRange {
+                start: 1,
+                count: u32::MAX - 1,
+            },
+            IdRange { start: 5, count: 5 },
+        ];
+        assert_eq!(id_map_args(7, &huge).len(), 6);
     }
 }

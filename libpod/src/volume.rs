@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::container::Mount;
 use crate::error::{LibpodError, Result};
+use crate::runtime::names::{self, NameKind};
 
 /// One row of the volumes table.
 #[derive(Clone, Debug)]
@@ -41,18 +42,9 @@ const VOLUME_OPTS: &[&str] = &[
     "shared", "rshared", "slave", "rslave", "nosuid", "nodev", "noexec", "suid", "dev", "exec",
 ];
 
-/// Volume names follow podman's rule for names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
-pub fn validate_name(name: &str) -> Result<()> {
-    let mut chars = name.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(LibpodError::InvalidArgument(format!(
-            "invalid volume name \"{name}\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*"
-        )))
-    }
+/// Volume names follow podman's rule for names (one copy of it, in runtime::names).
+fn validate_name(name: &str) -> Result<()> {
+    Ok(names::validate(NameKind::Volume, name)?)
 }
 
 fn invalid(what: &str, spec: &str, why: impl std::fmt::Display) -> LibpodError {
@@ -75,6 +67,18 @@ pub fn parse_volume_flag(v: &str) -> Result<Mount> {
             ));
         }
     };
+    // `-v :/x` is not an anonymous volume (that is `-v /x`): an empty source is a mistake,
+    // refused as podman refuses it, before anything is created.
+    if parts.len() > 1 && src.is_empty() {
+        return Err(LibpodError::InvalidArgument(
+            "host directory cannot be empty".into(),
+        ));
+    }
+    if dst.is_empty() {
+        return Err(LibpodError::InvalidArgument(
+            "container directory cannot be empty".into(),
+        ));
+    }
     if !dst.starts_with('/') {
         return Err(invalid(
             "volume",
@@ -180,6 +184,12 @@ pub fn parse_mount_flag(spec: &str) -> Result<Mount> {
         };
         match k {
             "type" => kind = val.map(str::to_string),
+            // podman: `src=` with nothing after it is an error, not "no source".
+            "src" | "source" if val == Some("") => {
+                return Err(LibpodError::InvalidArgument(
+                    "host directory cannot be empty: must provide an argument for option".into(),
+                ));
+            }
             "src" | "source" => src = val.map(str::to_string),
             "dst" | "destination" | "target" => dst = val.map(str::to_string),
             "ro" | "readonly" => {

@@ -428,7 +428,9 @@ pub fn pivot(root: &Path) -> Res {
 }
 
 /// Masks paths with /dev/null (files) or an empty read-only tmpfs (directories), then makes
-/// the read-only paths read-only. Missing paths are skipped, as in podman.
+/// the read-only paths read-only. Missing paths are skipped, as in podman. Both kinds of mask
+/// are read-only, as crun makes them: a writable /dev/null over /proc/keys would let the
+/// container chmod or touch it (EROFS in podman).
 pub fn mask_and_protect(masked: &[&str], readonly: &[&str]) -> Res {
     for p in masked {
         match fs::metadata(p) {
@@ -443,6 +445,7 @@ pub fn mask_and_protect(masked: &[&str], readonly: &[&str]) -> Res {
                 .map_err(ctx(format!("mask {p}")))?;
             }
             Ok(_) => {
+                // MS_RDONLY is ignored with a plain MS_BIND: the bind is made, then remounted.
                 mount(
                     Some("/dev/null"),
                     *p,
@@ -451,6 +454,7 @@ pub fn mask_and_protect(masked: &[&str], readonly: &[&str]) -> Res {
                     None::<&str>,
                 )
                 .map_err(ctx(format!("mask {p}")))?;
+                remount_ro(Path::new(p))?;
             }
             Err(_) => {}
         }

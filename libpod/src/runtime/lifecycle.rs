@@ -200,7 +200,7 @@ impl Runtime {
 
     pub fn rename(&self, name: &str, new_name: &str) -> Result<()> {
         let c = self.lookup(name)?;
-        super::names::validate_name(new_name)?;
+        super::names::validate(super::names::NameKind::Container, new_name)?;
         self.state.rename(&c.id, new_name)?;
         let mut renamed = c;
         renamed.name = new_name.to_string();

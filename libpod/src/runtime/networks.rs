@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::container::{Container, Status};
 use crate::error::{LibpodError, Result};
-use crate::network_def::{AttachRequest, Attachment, Network, parse_cidr, validate_name};
+use crate::network_def::{AttachRequest, Attachment, Network, parse_cidr};
 use crate::rootless_netns::{self, RootlessNetns};
 use crate::state::NewNetwork;
 
@@ -55,7 +55,7 @@ impl Runtime {
     pub fn network_create(&self, o: &NetworkCreateOptions) -> Result<Network> {
         let name = match &o.name {
             Some(n) => {
-                validate_name(n)?;
+                super::names::validate(super::names::NameKind::Network, n)?;
                 n.clone()
             }
             None => {

@@ -63,6 +63,14 @@ impl Runtime {
         let mount_opts = storage::rootfs::MountOptions {
             volatile: c.config.auto_remove,
         };
+        let mut mounts = with_shm_size(c, self.plan_mounts(c)?);
+        if privileged {
+            // The host's devices first, as podman orders them: a user's mount on the same
+            // path was left out of them and wins.
+            let mut devices = super::devices::privileged_device_mounts(&mounts);
+            devices.append(&mut mounts);
+            mounts = devices;
+        }
         let rootfs = self.paths.rootfs_mountpoint();
         if !rootfs.is_dir() {
             std::fs::create_dir_all(&rootfs)
@@ -76,7 +84,7 @@ impl Runtime {
             }),
             hostname: c.config.hostname.clone(),
             etc_files,
-            mounts: with_shm_size(c, self.plan_mounts(c)?),
+            mounts,
             read_only: c.config.read_only,
             new_net: !matches!(
                 mode,

@@ -6,9 +6,6 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
-
 use crate::container::{Container, Status};
 use crate::error::{LibpodError, Result};
 use crate::events::Event;
@@ -179,7 +176,9 @@ impl Runtime {
     }
 
     /// `system reset`: every container (killed first), image, volume, the event log and the
-    /// database go. The data root is emptied, not removed, so `--root` stays valid.
+    /// database go. The data root is emptied, not removed, so `--root` stays valid. Last, the
+    /// pause process goes too, as podman's reset stops it: it held the removed database
+    /// open, and the next command starts from nothing, namespace included.
     pub fn reset(&self) -> Result<()> {
         let mut errors = Vec::new();
         // Pods first: an infra container goes only with its pod.
@@ -206,7 +205,7 @@ impl Runtime {
             };
             for e in rd.flatten() {
                 let name = e.file_name();
-                // The pause process's pid file: it keeps the namespace we are in.
+                // The pause process's pid file: stop_pause below needs it.
                 if name == "pause.pid" {
                     continue;
                 }
@@ -224,6 +223,10 @@ impl Runtime {
             }
         }
         let _ = self.cgroup_cleanup_all();
+        if self.rootless {
+            // This process stays in the namespaces until it exits; nothing else needs them.
+            crate::userns::stop_pause(&self.paths);
+        }
         match errors.into_iter().next() {
             Some(e) => Err(e),
             None => Ok(()),
@@ -240,13 +243,8 @@ impl Runtime {
                 stopped += 1;
             }
         }
-        if self.rootless
-            && let Ok(pid) = std::fs::read_to_string(self.paths.pause_pid())
-            && let Ok(pid) = pid.trim().parse::<i32>()
-            && pid > 1
-        {
-            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-            let _ = std::fs::remove_file(self.paths.pause_pid());
+        if self.rootless {
+            crate::userns::stop_pause(&self.paths);
         }
         Ok(stopped)
     }

@@ -69,7 +69,7 @@ impl Runtime {
             .collect();
         let name = match &o.name {
             Some(n) => {
-                volume::validate_name(n)?;
+                names::validate(names::NameKind::Volume, n)?;
                 if o.ignore
                     && let Some(v) = self.state.volume(n)?
                 {
