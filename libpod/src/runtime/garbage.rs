@@ -11,13 +11,24 @@ use super::lifecycle::process_alive;
 use super::start::pid_start_time;
 
 impl Runtime {
-    /// This process as an owner of containers.
+    /// This process as an owner of containers (its start time read once per process: a
+    /// forked child asks again).
     pub(crate) fn me(&self) -> Owner {
+        static ME: std::sync::Mutex<Owner> = std::sync::Mutex::new(Owner::NONE);
         let pid = std::process::id() as i32;
-        Owner {
-            pid,
-            start: pid_start_time(pid),
+        let Ok(mut me) = ME.lock() else {
+            return Owner {
+                pid,
+                start: pid_start_time(pid),
+            };
+        };
+        if me.pid != pid {
+            *me = Owner {
+                pid,
+                start: pid_start_time(pid),
+            };
         }
+        *me
     }
 
     /// Removes the containers whose owner died. Each is first taken over in one conditional
