@@ -418,3 +418,51 @@ fn root_exec_joins_the_container_cgroup() {
     assert!(out.stderr.contains("fork") || out.status != 0, "{out}");
     root_burrow(&env, &["rm", "-f", &id]).ok();
 }
+
+// Pins: the container's cgroup namespace was made before the container was moved into its
+// cgroup, so /proc/self/cgroup inside read `/../../burrow/<id>` (and on cgroup v2 the
+// container could not see its own limits). Every hierarchy now reads `/` inside.
+#[test]
+fn root_cgroup_namespace_is_rooted_at_the_container_cgroup() {
+    let Some(env) = root_env() else { return };
+    let out = root_burrow(
+        &env,
+        &[
+            "run",
+            "--rm",
+            "--memory",
+            "64m",
+            "--pids-limit",
+            "50",
+            "busybox",
+            "cat",
+            "/proc/self/cgroup",
+        ],
+    )
+    .ok();
+    for line in out.stdout.lines() {
+        assert!(
+            line.ends_with(":/"),
+            "not rooted at its own cgroup: {out:?}"
+        );
+    }
+    if std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+        // cgroup v2: its own limits at the top of its /sys/fs/cgroup, read-only.
+        let out = root_burrow(
+            &env,
+            &[
+                "run",
+                "--rm",
+                "--memory",
+                "64m",
+                "busybox",
+                "sh",
+                "-c",
+                "cat /sys/fs/cgroup/memory.max; (echo max > /sys/fs/cgroup/memory.max) 2>&1",
+            ],
+        )
+        .ok();
+        assert!(out.stdout.starts_with("67108864\n"), "{out:?}");
+        assert!(out.stdout.contains("Read-only file system"), "{out:?}");
+    }
+}

@@ -92,6 +92,8 @@ pub struct Plan<'a> {
     /// A pod's infra container: no rootfs, no image; once its namespaces exist and the
     /// network is up it execs burrow's own pause program (`__infra`).
     pub infra: bool,
+    /// `--privileged`: the cgroup file system is mounted writable.
+    pub privileged: bool,
     pub masked_paths: Vec<&'static str>,
     pub readonly_paths: Vec<&'static str>,
     pub process: ProcessPlan,
@@ -241,8 +243,11 @@ fn spawn_core<S, T>(
     } else {
         None
     };
-    let mut flags =
-        libc::CLONE_NEWNS | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS | libc::CLONE_NEWCGROUP;
+    // No CLONE_NEWCGROUP here: a cgroup namespace is rooted where its creator is at that
+    // moment, and the parent moves the child into the container's cgroup only after the
+    // clone (`start`). The child unshares it once it is let go, so the namespace's root is
+    // the container's own cgroup (`0::/` inside, as crun does).
+    let mut flags = libc::CLONE_NEWNS | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
     if plan.new_net {
         flags |= libc::CLONE_NEWNET;
     }
@@ -478,6 +483,11 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
             if n == 0 {
                 return Err(ChildError::setup("supervisor went away before start"));
             }
+        }
+        if plan.join_cgroup.is_none() {
+            // The parent has placed us in our cgroup (if any) before letting us go.
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
+                .map_err(|e| ChildError::setup(format!("create the cgroup namespace: {e}")))?;
         }
         if let Some(ns) = &plan.join_net {
             // Before any mount: sysfs is mounted for the network namespace we are in.

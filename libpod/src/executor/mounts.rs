@@ -116,6 +116,22 @@ pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
         )
         .map_err(ctx("bind /sys"))?;
         remount_ro(&sys)?;
+    } else if Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+        // cgroup v2: the container's own subtree (its cgroup namespace is rooted at its
+        // cgroup), so it sees its limits in /sys/fs/cgroup; read-only unless privileged,
+        // as podman mounts it.
+        let mut flags = nosuid;
+        if !plan.privileged {
+            flags |= MsFlags::MS_RDONLY;
+        }
+        mount(
+            Some("cgroup2"),
+            &sys.join("fs/cgroup"),
+            Some("cgroup2"),
+            flags,
+            None::<&str>,
+        )
+        .map_err(ctx("mount the cgroup file system on /sys/fs/cgroup"))?;
     }
 
     setup_dev(root)?;

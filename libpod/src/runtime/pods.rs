@@ -258,6 +258,7 @@ impl Runtime {
             join_cgroup: None,
             join_pid: None,
             infra: true,
+            privileged: false,
             masked_paths: Vec::new(),
             readonly_paths: Vec::new(),
             process: ProcessPlan {

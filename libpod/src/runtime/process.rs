@@ -96,6 +96,7 @@ impl Runtime {
             join_cgroup: pod_ns.cgroup,
             join_pid: pod_ns.pid,
             infra: false,
+            privileged,
             masked_paths: if privileged {
                 Vec::new()
             } else {
