@@ -150,6 +150,10 @@ impl StorageTable {
 }
 
 #[cfg(test)]
+#[path = "config_fuzz_tests.rs"]
+mod fuzz_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

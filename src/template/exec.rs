@@ -93,22 +93,22 @@ impl State {
 
     fn range(&mut self, dot: &Value, c: &Control) -> Res<Flow> {
         let mark = self.vars.len();
-        let items: Vec<(Value, Value)> = match self.commands(dot, &c.pipe)? {
-            Value::Array(a) => a
-                .into_iter()
-                .enumerate()
-                .map(|(i, e)| (Value::from(i), e))
-                .collect(),
+        // Lazily: `range N` counts as far as the template goes, never collected up front
+        // (a large N was a capacity-overflow panic or an allocation failure).
+        let items: Box<dyn Iterator<Item = (Value, Value)>> = match self.commands(dot, &c.pipe)? {
+            Value::Array(a) => {
+                Box::new(a.into_iter().enumerate().map(|(i, e)| (Value::from(i), e)))
+            }
             // Go ranges over maps in sorted key order.
             Value::Object(o) => {
                 let mut kv: Vec<_> = o.into_iter().collect();
                 kv.sort_by(|a, b| a.0.cmp(&b.0));
-                kv.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
+                Box::new(kv.into_iter().map(|(k, v)| (Value::String(k), v)))
             }
-            Value::Null => Vec::new(),
-            Value::Number(n) if n.as_u64().is_some() => (0..n.as_u64().unwrap_or(0))
-                .map(|i| (Value::from(i), Value::from(i)))
-                .collect(),
+            Value::Null => Box::new(std::iter::empty()),
+            Value::Number(n) if n.as_u64().is_some() => {
+                Box::new((0..n.as_u64().unwrap_or(0)).map(|i| (Value::from(i), Value::from(i))))
+            }
             other => {
                 return fail(format!(
                     "range can't iterate over {}",
@@ -116,7 +116,8 @@ impl State {
                 ));
             }
         };
-        if items.is_empty() {
+        let mut items = items.peekable();
+        if items.peek().is_none() {
             let flow = self.walk(dot, &c.otherwise);
             self.vars.truncate(mark);
             return flow;

@@ -218,7 +218,12 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
             arity(name, &args, 3)?;
             let text = str_arg(&args[0])?;
             let count = |v: &Value| -> Result<usize, String> {
-                usize::try_from(int_arg(v)?).map_err(|_| calling("negative padding".into()))
+                match usize::try_from(int_arg(v)?) {
+                    Err(_) => Err(calling("negative padding".into())),
+                    // A count past Go's width limit would only exhaust memory.
+                    Ok(n) if n > TOO_LARGE => Err(calling("padding too large".into())),
+                    Ok(n) => Ok(n),
+                }
             };
             let (pre, post) = (count(&args[1])?, count(&args[2])?);
             if text.is_empty() {
@@ -459,10 +464,19 @@ struct Spec {
     prec: Option<usize>,
 }
 
+/// Go's limit on a width or precision (fmt's `tooLarge`).
+const TOO_LARGE: usize = 1_000_000;
+
+/// A width or precision, as Go's `parsenum` reads it: a number that grows past
+/// [`TOO_LARGE`] consumes the rest of the format, which then ends in `%!(NOVERB)`.
 fn digits(chars: &mut std::iter::Peekable<std::str::Chars>) -> Option<usize> {
     let mut n: Option<usize> = None;
     while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
-        n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(d as usize));
+        if n.is_some_and(|v| v > TOO_LARGE) {
+            chars.by_ref().for_each(drop);
+            return None;
+        }
+        n = Some(n.unwrap_or(0) * 10 + d as usize);
         chars.next();
     }
     n
@@ -496,7 +510,10 @@ pub(super) fn sprintf(format: &str, args: &[Value]) -> String {
                 return digits(chars);
             }
             chars.next();
-            let n = args.get(next).and_then(as_int);
+            let n = args
+                .get(next)
+                .and_then(as_int)
+                .filter(|n| n.unsigned_abs() <= TOO_LARGE as u64);
             next += 1;
             if n.is_none() {
                 out.push_str("%!(BADWIDTH)");
@@ -624,7 +641,7 @@ fn fmt_number(verb: char, spec: &Spec, n: &Number) -> Option<String> {
     let prefixed = |prefix: &str, digits: String| {
         let mut d = digits;
         if let Some(p) = spec.prec {
-            d = format!("{d:0>p$}");
+            d = "0".repeat(p.saturating_sub(d.len())) + &d;
         }
         let p = if spec.sharp || prefix == "0o" {
             prefix
@@ -662,7 +679,7 @@ fn fmt_float(verb: char, spec: &Spec, f: f64) -> Option<String> {
         'G' => go_g(abs, spec.prec).to_uppercase(),
         'e' => go_e(abs, spec.prec.unwrap_or(6)),
         'E' => go_e(abs, spec.prec.unwrap_or(6)).to_uppercase(),
-        'f' | 'F' => format!("{abs:.*}", spec.prec.unwrap_or(6)),
+        'f' | 'F' => fixed(abs, spec.prec.unwrap_or(6)),
         _ => return None,
     };
     Some(pad(
@@ -686,9 +703,29 @@ fn exp_suffix(exp: i32) -> String {
     format!("e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
 }
 
+/// Rust's formatter panics on a precision past `u16::MAX`, Go's goes to [`TOO_LARGE`] and
+/// more: past the digits an f64 holds (1074 after the point, 767 significant) all are zeros.
+const EXACT_DIGITS: usize = 1100;
+
+/// `{f:.prec$}` for any precision.
+fn fixed(f: f64, prec: usize) -> String {
+    let p = prec.min(EXACT_DIGITS);
+    format!("{f:.p$}") + &"0".repeat(prec - p)
+}
+
+/// `{f:.prec$e}` for any precision.
+fn sci(f: f64, prec: usize) -> String {
+    let p = prec.min(EXACT_DIGITS);
+    let s = format!("{f:.p$e}");
+    match s.split_once('e') {
+        Some((mant, exp)) if prec > p => format!("{mant}{}e{exp}", "0".repeat(prec - p)),
+        _ => s,
+    }
+}
+
 /// `%e` with Go's two-digit signed exponent.
 fn go_e(f: f64, prec: usize) -> String {
-    let s = format!("{f:.prec$e}");
+    let s = sci(f, prec);
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     format!("{mant}{}", exp_suffix(exp.parse().unwrap_or(0)))
 }
@@ -698,7 +735,7 @@ fn go_e(f: f64, prec: usize) -> String {
 fn go_g(f: f64, prec: Option<usize>) -> String {
     let (digits, exp) = match prec {
         None => sci_parts(&format!("{f:e}")),
-        Some(p) => sci_parts(&format!("{f:.*e}", p.max(1) - 1)),
+        Some(p) => sci_parts(&sci(f, p.max(1) - 1)),
     };
     let nd = digits.len() as i32;
     let dp = exp + 1;

@@ -27,6 +27,8 @@
 
 mod exec;
 mod funcs;
+#[cfg(test)]
+mod fuzz_tests;
 mod lex;
 mod parse;
 #[cfg(test)]

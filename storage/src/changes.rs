@@ -111,7 +111,9 @@ pub fn apply(config: &mut Config, line: &str) -> Result<(), StorageError> {
         .find(|c: char| c.is_whitespace() || c == '=')
         .ok_or_else(|| bad(line, "missing argument"))?;
     let keyword = trimmed[..split_at].to_ascii_uppercase();
-    let rest = trimmed[split_at + 1..].trim();
+    // The separator may be any whitespace, some of which is several bytes long.
+    let sep = trimmed[split_at..].chars().next().map_or(1, char::len_utf8);
+    let rest = trimmed[split_at + sep..].trim();
     if rest.is_empty() {
         return Err(bad(line, format!("{keyword} requires an argument")));
     }
@@ -220,6 +222,15 @@ mod tests {
     fn env_both_forms_and_override() {
         let c = cfg(&["ENV A=b C=\"d e\"", "ENV F g h", "env A=z"]).unwrap();
         assert_eq!(c.env().clone().unwrap(), vec!["C=d e", "F=g h", "A=z"]);
+    }
+
+    /// Regression (found by fuzz target containerfile): a multi-byte whitespace after the
+    /// keyword (`ENV\u{3000}A=b`) panicked, cutting the line inside that character.
+    #[test]
+    fn multibyte_whitespace_separates_the_keyword() {
+        let c = cfg(&["ENV\u{3000}A=b", "USER\u{a0}u"]).unwrap();
+        assert_eq!(c.env().clone().unwrap(), vec!["A=b"]);
+        assert_eq!(c.user().as_deref(), Some("u"));
     }
 
     #[test]

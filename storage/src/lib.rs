@@ -30,6 +30,8 @@ mod workdir;
 mod xattr;
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod testutil;
 
 pub use error::StorageError;

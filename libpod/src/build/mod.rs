@@ -4,6 +4,8 @@
 pub mod cache;
 pub mod copy;
 pub mod exec;
+#[cfg(test)]
+mod fuzz_tests;
 mod heredoc;
 pub mod ignore;
 pub mod plan;

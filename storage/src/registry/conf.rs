@@ -111,7 +111,13 @@ impl RegistriesConf {
             .registry
             .iter()
             .filter_map(|e| {
-                let prefix = e.prefix.as_deref().or(e.location.as_deref())?;
+                // Trailing slashes are dropped, as podman's parseLocation does: `rest` below
+                // is cut at the prefix's length.
+                let prefix = e
+                    .prefix
+                    .as_deref()
+                    .or(e.location.as_deref())?
+                    .trim_end_matches('/');
                 prefix_matches(prefix, &repo_path).then_some((prefix.len(), prefix, e))
             })
             .max_by_key(|(len, _, _)| *len);
@@ -131,7 +137,7 @@ impl RegistriesConf {
         }
         let rest = &repo_path[prefix.len()..];
         let rewrite = |location: &str, insecure: bool, mirror: bool| {
-            let full = format!("{location}{rest}");
+            let full = format!("{}{rest}", location.trim_end_matches('/'));
             let (reg, repo) = full.split_once('/').unwrap_or((full.as_str(), ""));
             Endpoint {
                 registry: reg.to_string(),
@@ -240,5 +246,27 @@ mod tests {
         let plain = c.endpoints("example.com/foobar:1", false).unwrap();
         assert_eq!(plain[0].repository, "foobar");
         assert!(!plain[0].insecure);
+    }
+
+    /// Regression (found by fuzz target conf_files): a prefix with a trailing slash panicked
+    /// (slice past the end) for the name equal to it, and rewrote others without their `/`.
+    #[test]
+    fn trailing_slashes_of_prefix_and_location_are_ignored() {
+        let c = conf(
+            r#"{"registry":[{"prefix":"docker.io/library/","location":"mirror.local/lib/"},
+            {"prefix":"quay.io//","location":"127.0.0.1:5000"}]}"#,
+        );
+        let eps = c.endpoints("docker.io/library", false).unwrap();
+        assert_eq!(
+            (eps[0].registry.as_str(), eps[0].repository.as_str()),
+            ("mirror.local", "lib")
+        );
+        let eps = c.endpoints("docker.io/library/busybox:1", false).unwrap();
+        assert_eq!(eps[0].repository, "lib/busybox");
+        let eps = c.endpoints("quay.io/team/app", false).unwrap();
+        assert_eq!(
+            (eps[0].registry.as_str(), eps[0].repository.as_str()),
+            ("127.0.0.1:5000", "team/app")
+        );
     }
 }
