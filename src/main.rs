@@ -10,7 +10,7 @@ mod template;
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use commands::{
-    build, container, events, files, image, network, pod, registry, resources, system, volume,
+    build, cdi, container, events, files, image, network, pod, registry, resources, system, volume,
 };
 
 #[derive(Parser, Debug)]
@@ -57,6 +57,9 @@ pub(crate) struct Globals {
     /// Cgroup manager to use (cgroupfs; accepted for compatibility)
     #[arg(long = "cgroup-manager", global = true, value_name = "VALUE")]
     cgroup_manager: Option<String>,
+    /// Directory to read CDI device specs from (repeatable; default /etc/cdi and /var/run/cdi)
+    #[arg(long = "cdi-spec-dir", global = true, value_name = "DIR")]
+    cdi_spec_dir: Vec<std::path::PathBuf>,
 }
 
 /// The subcommands, listed once: the macro derives clap's enum from this table and also the
@@ -190,6 +193,8 @@ command_table! {
     ["completion"] Completion(system::CompletionArgs),
     /// Manage burrow
     ["system"] System(system::SystemCmd),
+    /// Generate and list Container Device Interface specs (GPUs)
+    ["cdi"] Cdi(cdi::CdiCmd),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
@@ -265,6 +270,7 @@ fn main() {
         root: cli.globals.root.clone(),
         runroot: cli.globals.runroot.clone(),
         storage_driver: cli.globals.storage_driver.clone(),
+        cdi_spec_dirs: cli.globals.cdi_spec_dir.clone(),
     };
     let g = &cli.globals;
     let _ = (&g.log_level, &g.events_backend, &g.cgroup_manager);
@@ -282,6 +288,7 @@ fn main() {
         Command::Manpages(a) => manpages::write_all(&a.dir),
         // Already inside the pod's namespaces: must not join or open anything.
         Command::Infra(_) => libpod::pod::infra_main(),
+        Command::Cdi(c) => cdi::group(c, &globals.cdi_spec_dirs),
         Command::Login(a) => registry::login(a),
         Command::Logout(a) => registry::logout(a),
         Command::System(c) if c.doctor().is_some() => match c.doctor() {
@@ -373,7 +380,8 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         | Command::Infra(_)
         | Command::Login(_)
         | Command::Logout(_)
-        | Command::Completion(_) => Ok(0),
+        | Command::Completion(_)
+        | Command::Cdi(_) => Ok(0),
     }
 }
 

@@ -60,6 +60,15 @@ pub struct Mount {
     pub overlay: Option<(PathBuf, PathBuf)>,
 }
 
+/// A host device in the container (`inspect`'s HostConfig.Devices).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeviceMapping {
+    pub path_on_host: PathBuf,
+    pub path_in_container: PathBuf,
+    pub cgroup_permissions: String,
+}
+
 impl Mount {
     pub fn read_only(&self) -> bool {
         self.options.iter().any(|o| o == "ro")
@@ -188,6 +197,12 @@ pub struct ContainerConfig {
     /// with no image.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub infra: bool,
+    /// `--device`, `--gpus` and CDI device nodes, bound from the host.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceMapping>,
+    /// OCI hooks from CDI specs, run by the executor.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<crate::cdi::Hook>,
     /// A build's working container: owned by the build process, removed with it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub temporary: bool,

@@ -27,6 +27,8 @@ pub enum LibpodError {
     Network(#[from] network::NetworkError),
     #[error("{0}")]
     Cgroup(#[from] crate::cgroups::CgroupError),
+    #[error("{0}")]
+    Cdi(#[from] crate::cdi::CdiError),
     #[error("no container with name or ID \"{0}\" found: no such container")]
     NoSuchContainer(String),
     #[error(

@@ -5,6 +5,7 @@
 
 pub mod attach;
 pub mod build;
+pub mod cdi;
 pub mod cgroups;
 pub mod config;
 pub mod container;

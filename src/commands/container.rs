@@ -81,6 +81,12 @@ pub struct CreateArgs {
     /// Give extended privileges to container
     #[arg(long)]
     privileged: bool,
+    /// Add a host device (HOST[:CONTAINER][:PERMISSIONS]) or a CDI device (vendor.com/class=name)
+    #[arg(long = "device", value_name = "DEVICE")]
+    device: Vec<String>,
+    /// GPU devices to add to the container ('all' to pass all GPUs), through CDI
+    #[arg(long, value_name = "GPUS")]
+    gpus: Option<String>,
     /// Security Options (seccomp=unconfined|PATH, no-new-privileges)
     #[arg(long = "security-opt")]
     security_opt: Vec<String>,
@@ -193,6 +199,8 @@ impl From<CreateArgs> for CreateOptions {
             cap_add: a.cap_add,
             cap_drop: a.cap_drop,
             privileged: a.privileged,
+            devices: a.device,
+            gpus: a.gpus,
             security_opt: a.security_opt,
             stop_signal: a.stop_signal,
             stop_timeout: a.stop_timeout,

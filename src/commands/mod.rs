@@ -1,6 +1,7 @@
 //! One module per command group; each is a thin adapter from clap's raw flags to libpod.
 
 pub mod build;
+pub mod cdi;
 pub mod container;
 pub mod events;
 pub mod files;

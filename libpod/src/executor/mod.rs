@@ -4,6 +4,7 @@
 //! parent knows whether exec happened and with which podman exit code (125/126/127) it failed.
 
 pub mod fds;
+pub mod hooks;
 pub mod init;
 pub mod mounts;
 pub mod tty;
@@ -94,6 +95,10 @@ pub struct Plan<'a> {
     pub infra: bool,
     /// `--privileged`: the cgroup file system is mounted writable.
     pub privileged: bool,
+    /// OCI hooks from CDI specs, and the state JSON they get (`{pid}` stands for the
+    /// container's pid, which only the child knows at that point).
+    pub hooks: Vec<crate::cdi::Hook>,
+    pub hook_state: String,
     pub masked_paths: Vec<&'static str>,
     pub readonly_paths: Vec<&'static str>,
     pub process: ProcessPlan,
@@ -522,7 +527,13 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
         if plan.infra {
             return exec_infra(tty_sock, stdin, stdout, stderr, gate_r, &err_w);
         }
+        // Our pid as the host sees it, read before /proc is the container's.
+        let host_pid = std::fs::read_link("/proc/self")
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "0".into());
+        let state = plan.hook_state.replace("{pid}", &host_pid);
         mounts::setup_rootfs(&plan)?;
+        hooks::run(&plan.hooks, hooks::BEFORE_PIVOT, &state)?;
         mounts::pivot(&plan.rootfs)?;
         // stdio after pivot_root: a terminal must come from the container's own devpts.
         wire_stdio(tty_sock, stdin, stdout, stderr, true)?;
@@ -536,6 +547,7 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
                 return Err(ChildError::setup("the network was not set up"));
             }
         }
+        hooks::run(&plan.hooks, hooks::AFTER_PIVOT, &state)?;
         // From here on processes of the container may exist (--init forks the command),
         // and nothing needs this one's /proc entries any more.
         fds::set_dumpable(false);

@@ -47,6 +47,10 @@ pub struct CreateOptions {
     pub stop_timeout: Option<u32>,
     pub restart: Option<String>,
     pub rm: bool,
+    /// `--device`: host paths or CDI names.
+    pub devices: Vec<String>,
+    /// `--gpus`: NVIDIA GPUs through CDI (`all`, a count, `device=0,1`).
+    pub gpus: Option<String>,
     /// The caller starts the container right after (`run`, a build step): it belongs to this
     /// process until it runs, so a killed `run` leaves no half-made container behind.
     pub start_next: bool,
@@ -367,6 +371,11 @@ impl Runtime {
         }
 
         let id = names::new_id()?;
+        let devs = super::devices::resolve(&opts.devices, opts.gpus.as_deref(), &self.cdi_dirs)?;
+        for e in &devs.env {
+            merge_env(&mut env, e);
+        }
+        mounts.extend(devs.mounts);
         // Volumes are the last thing created before the row: a failure below drops them.
         let new_volumes = self.resolve_volume_mounts(&mut mounts)?;
         let config = ContainerConfig {
@@ -422,6 +431,8 @@ impl Runtime {
             resources,
             pod: member.map(|m| m.pod_id).unwrap_or_default(),
             infra: false,
+            devices: devs.devices,
+            hooks: devs.hooks,
             temporary: opts.temporary,
         };
         let mut c = Container {

@@ -125,3 +125,121 @@ mod tests {
         assert!(devs.iter().all(|m| m.source == m.destination));
     }
 }
+
+/// `--device` and `--gpus`, resolved at create: host paths (`HOST[:CONTAINER][:PERMS]`, a
+/// directory meaning every device under it) and CDI names (`vendor.com/class=name`).
+#[derive(Debug, Default)]
+pub(crate) struct ResolvedDevices {
+    pub devices: Vec<crate::container::DeviceMapping>,
+    /// What CDI specs add besides device nodes.
+    pub env: Vec<String>,
+    pub mounts: Vec<Mount>,
+    pub hooks: Vec<crate::cdi::Hook>,
+}
+
+pub(crate) fn resolve(
+    specs: &[String],
+    gpus: Option<&str>,
+    cdi_dirs: &[PathBuf],
+) -> crate::error::Result<ResolvedDevices> {
+    use crate::container::DeviceMapping;
+    use crate::error::LibpodError;
+    let mut out = ResolvedDevices::default();
+    let mut cdi_names = Vec::new();
+    if let Some(g) = gpus {
+        cdi_names.extend(crate::cdi::gpus_to_devices(g)?);
+    }
+    for spec in specs {
+        if crate::cdi::is_cdi_name(spec) {
+            cdi_names.push(spec.clone());
+            continue;
+        }
+        let mut parts = spec.splitn(3, ':');
+        let host = parts.next().unwrap_or_default();
+        let (container, perms) = match (parts.next(), parts.next()) {
+            (None, _) => (host, "rwm"),
+            (Some(p), None) if is_perms(p) => (host, p),
+            (Some(c), None) => (c, "rwm"),
+            (Some(c), Some(p)) => (c, p),
+        };
+        if !host.starts_with('/') || !container.starts_with('/') || !is_perms(perms) {
+            return Err(LibpodError::InvalidArgument(format!(
+                "invalid device {spec:?}: use HOST[:CONTAINER][:PERMISSIONS] with absolute paths and permissions from rwm, or a CDI name vendor.com/class=name"
+            )));
+        }
+        let meta = fs::metadata(host).map_err(|e| {
+            LibpodError::InvalidArgument(format!("stat {host}: {e}: the device does not exist"))
+        })?;
+        let mut nodes = Vec::new();
+        if meta.is_dir() {
+            collect(Path::new(host), 0, &mut nodes);
+        } else {
+            nodes.push(PathBuf::from(host));
+        }
+        for n in nodes {
+            let rel = n.strip_prefix(host).unwrap_or(Path::new(""));
+            out.devices.push(DeviceMapping {
+                path_on_host: n.clone(),
+                path_in_container: if rel.as_os_str().is_empty() {
+                    PathBuf::from(container)
+                } else {
+                    Path::new(container).join(rel)
+                },
+                cgroup_permissions: perms.to_string(),
+            });
+        }
+    }
+    if !cdi_names.is_empty() {
+        let registry = crate::cdi::Registry::load(&crate::cdi::spec_dirs(cdi_dirs))?;
+        let edits = registry.resolve(&cdi_names)?;
+        crate::cdi::check_host_paths(&edits)?;
+        for n in &edits.device_nodes {
+            out.devices.push(DeviceMapping {
+                path_on_host: PathBuf::from(n.host_path()),
+                path_in_container: PathBuf::from(&n.path),
+                cgroup_permissions: n.permissions.clone().unwrap_or_else(|| "rwm".into()),
+            });
+        }
+        out.env = edits.env;
+        out.hooks = edits.hooks;
+        out.mounts = edits
+            .mounts
+            .iter()
+            .map(|m| Mount {
+                kind: "bind".into(),
+                source: PathBuf::from(&m.host_path),
+                destination: PathBuf::from(&m.container_path),
+                options: m
+                    .options
+                    .iter()
+                    .filter(|o| !matches!(o.as_str(), "bind" | "rbind"))
+                    .cloned()
+                    .collect(),
+                ..Mount::default()
+            })
+            .collect();
+    }
+    Ok(out)
+}
+
+fn is_perms(p: &str) -> bool {
+    !p.is_empty() && p.chars().all(|c| matches!(c, 'r' | 'w' | 'm'))
+}
+
+/// The bind mounts that put a container's devices in place.
+pub(crate) fn device_mounts(devices: &[crate::container::DeviceMapping]) -> Vec<Mount> {
+    devices
+        .iter()
+        .map(|d| Mount {
+            kind: "bind".into(),
+            source: d.path_on_host.clone(),
+            destination: d.path_in_container.clone(),
+            options: if d.cgroup_permissions.contains('w') {
+                Vec::new()
+            } else {
+                vec!["ro".into()]
+            },
+            ..Mount::default()
+        })
+        .collect()
+}

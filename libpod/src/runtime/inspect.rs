@@ -203,6 +203,7 @@ impl Runtime {
                 "PidMode": "private",
                 "UTSMode": "private",
                 "Privileged": cfg.privileged,
+                "Devices": cfg.devices,
                 "PublishAllPorts": false,
                 "ReadonlyRootfs": cfg.read_only,
                 "SecurityOpt": security_opts(c),

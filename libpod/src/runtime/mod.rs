@@ -50,6 +50,8 @@ pub struct GlobalOptions {
     pub root: Option<PathBuf>,
     pub runroot: Option<PathBuf>,
     pub storage_driver: Option<String>,
+    /// `--cdi-spec-dir`: where CDI specs are read (podman's defaults when empty).
+    pub cdi_spec_dirs: Vec<PathBuf>,
 }
 
 pub struct Runtime {
@@ -61,6 +63,8 @@ pub struct Runtime {
     conf: crate::config::ContainersConf,
     /// The event log (`burrow events`); opened at the first event.
     events: crate::events::EventLog,
+    /// `--cdi-spec-dir`.
+    cdi_dirs: Vec<PathBuf>,
 }
 
 impl Runtime {
@@ -98,6 +102,7 @@ impl Runtime {
             rootless,
             conf,
             events,
+            cdi_dirs: opts.cdi_spec_dirs.clone(),
         };
         rt.collect_garbage();
         Ok(rt)

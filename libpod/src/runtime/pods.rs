@@ -259,6 +259,8 @@ impl Runtime {
             join_pid: None,
             infra: true,
             privileged: false,
+            hooks: Vec::new(),
+            hook_state: String::new(),
             masked_paths: Vec::new(),
             readonly_paths: Vec::new(),
             process: ProcessPlan {
