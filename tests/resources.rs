@@ -466,3 +466,82 @@ fn root_cgroup_namespace_is_rooted_at_the_container_cgroup() {
         assert!(out.stdout.contains("Read-only file system"), "{out:?}");
     }
 }
+
+// Pins: --cgroupns=host leaves the container in the host's cgroup namespace (its cgroup's
+// real path shows inside); --cgroups=disabled refuses limits; bad modes are refused.
+#[test]
+fn root_cgroupns_and_cgroups_modes() {
+    let Some(env) = root_env() else { return };
+    let out = root_burrow(
+        &env,
+        &[
+            "run",
+            "--rm",
+            "--cgroupns",
+            "host",
+            "--memory",
+            "64m",
+            "busybox",
+            "cat",
+            "/proc/self/cgroup",
+        ],
+    )
+    .ok();
+    assert!(out.stdout.contains("/burrow/"), "{out:?}");
+    let id = root_burrow(&env, &["create", "--cgroupns", "host", "busybox", "true"]).ok();
+    let mode = root_burrow(
+        &env,
+        &[
+            "inspect",
+            "--format",
+            "{{.HostConfig.CgroupnsMode}}",
+            id.stdout.trim(),
+        ],
+    )
+    .ok();
+    assert_eq!(mode.stdout.trim(), "host");
+    root_burrow(
+        &env,
+        &[
+            "run",
+            "--rm",
+            "--cgroups",
+            "disabled",
+            "--memory",
+            "64m",
+            "busybox",
+            "true",
+        ],
+    )
+    .code(125)
+    .stderr_has("--cgroups=disabled");
+    root_burrow(
+        &env,
+        &["run", "--rm", "--cgroups", "bogus", "busybox", "true"],
+    )
+    .code(125)
+    .stderr_has("invalid cgroup mode");
+    root_burrow(
+        &env,
+        &["run", "--rm", "--cgroupns", "bogus", "busybox", "true"],
+    )
+    .code(125)
+    .stderr_has("invalid --cgroupns");
+    let id = root_burrow(
+        &env,
+        &[
+            "run",
+            "-d",
+            "--cgroups",
+            "disabled",
+            "busybox",
+            "sleep",
+            "60",
+        ],
+    )
+    .ok();
+    root_burrow(&env, &["pause", id.stdout.trim()])
+        .code(125)
+        .stderr_has("--cgroups=disabled");
+    root_burrow(&env, &["rm", "-f", "-t", "0", id.stdout.trim()]).ok();
+}

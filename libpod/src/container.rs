@@ -200,6 +200,12 @@ pub struct ContainerConfig {
     /// `--device`, `--gpus` and CDI device nodes, bound from the host.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<DeviceMapping>,
+    /// `--cgroups`: "" (enabled), "disabled", "no-conmon" or "split".
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cgroups: String,
+    /// `--cgroupns`: "" (private) or "host".
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cgroupns: String,
     /// OCI hooks from CDI specs, run by the executor.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hooks: Vec<crate::cdi::Hook>,

@@ -87,6 +87,12 @@ pub struct CreateArgs {
     /// GPU devices to add to the container ('all' to pass all GPUs), through CDI
     #[arg(long, value_name = "GPUS")]
     gpus: Option<String>,
+    /// Control container cgroup configuration ("enabled"|"disabled"|"no-conmon"|"split")
+    #[arg(long, value_name = "MODE")]
+    cgroups: Option<String>,
+    /// Cgroup namespace to use ("private"|"host")
+    #[arg(long, value_name = "MODE")]
+    cgroupns: Option<String>,
     /// Security Options (seccomp=unconfined|PATH, no-new-privileges)
     #[arg(long = "security-opt")]
     security_opt: Vec<String>,
@@ -201,6 +207,8 @@ impl From<CreateArgs> for CreateOptions {
             privileged: a.privileged,
             devices: a.device,
             gpus: a.gpus,
+            cgroups: a.cgroups,
+            cgroupns: a.cgroupns,
             security_opt: a.security_opt,
             stop_signal: a.stop_signal,
             stop_timeout: a.stop_timeout,

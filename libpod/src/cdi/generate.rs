@@ -83,11 +83,24 @@ pub fn discover(dev_root: &Path) -> NvidiaHost {
         }
     }
     host.libraries = ldconfig_libraries();
+    if host.libraries.is_empty() {
+        // A driver outside the loader's cache (e.g. a read-only /usr/local/nvidia).
+        host.libraries = DRIVER_LIB_DIRS
+            .iter()
+            .flat_map(|d| driver_libraries_in(Path::new(d)))
+            .collect();
+    }
     let path = std::env::var("PATH").unwrap_or_default();
     for b in BINARIES {
         let found = path
             .split(':')
-            .chain(["/usr/bin", "/usr/sbin", "/bin", "/sbin"])
+            .chain([
+                "/usr/bin",
+                "/usr/sbin",
+                "/bin",
+                "/sbin",
+                "/usr/local/nvidia/bin",
+            ])
             .map(|d| Path::new(d).join(b))
             .find(|p| p.is_file());
         if let Some(p) = found
@@ -97,6 +110,42 @@ pub fn discover(dev_root: &Path) -> NvidiaHost {
         }
     }
     host
+}
+
+/// Where a driver's libraries are looked for when ldconfig knows none.
+const DRIVER_LIB_DIRS: &[&str] = &[
+    "/usr/local/nvidia/lib64",
+    "/usr/local/nvidia/lib",
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib64",
+];
+
+/// Directories the dynamic loader searches without a cache on common distributions: libraries
+/// elsewhere need LD_LIBRARY_PATH in the container.
+const LOADER_DIRS: &[&str] = &[
+    "/lib/x86_64-linux-gnu",
+    "/usr/lib/x86_64-linux-gnu",
+    "/lib64",
+    "/usr/lib64",
+    "/lib",
+    "/usr/lib",
+];
+
+fn driver_libraries_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = rd
+        .flatten()
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            LIB_PREFIXES.iter().any(|p| n.starts_with(p)) && n.contains(".so")
+        })
+        .map(|e| e.path())
+        .collect();
+    v.sort();
+    v
 }
 
 /// The driver's libraries from `ldconfig -p` (64-bit ones), every name it lists.
@@ -181,12 +230,27 @@ pub fn nvidia_spec(host: &NvidiaHost) -> Result<Spec, CdiError> {
             }
         }
     }
+    let mut env = vec!["NVIDIA_VISIBLE_DEVICES=void".into()];
+    let mut extra_dirs: Vec<String> = Vec::new();
+    for l in &host.libraries {
+        if let Some(d) = l.parent().map(|d| d.display().to_string())
+            && !LOADER_DIRS.contains(&d.as_str())
+            && !extra_dirs.contains(&d)
+        {
+            extra_dirs.push(d);
+        }
+    }
+    if !extra_dirs.is_empty() {
+        // nvidia-ctk updates the container's loader cache with a hook; burrow points the
+        // loader at the mounted directories instead.
+        env.push(format!("LD_LIBRARY_PATH={}", extra_dirs.join(":")));
+    }
     Ok(Spec {
         cdi_version: "0.5.0".into(),
         kind: "nvidia.com/gpu".into(),
         devices,
         container_edits: ContainerEdits {
-            env: vec!["NVIDIA_VISIBLE_DEVICES=void".into()],
+            env,
             device_nodes: host
                 .control_nodes
                 .iter()

@@ -95,6 +95,8 @@ pub struct Plan<'a> {
     pub infra: bool,
     /// `--privileged`: the cgroup file system is mounted writable.
     pub privileged: bool,
+    /// `--cgroupns=host`: the container stays in burrow's cgroup namespace.
+    pub cgroupns_host: bool,
     /// OCI hooks from CDI specs, and the state JSON they get (`{pid}` stands for the
     /// container's pid, which only the child knows at that point).
     pub hooks: Vec<crate::cdi::Hook>,
@@ -489,7 +491,7 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
                 return Err(ChildError::setup("supervisor went away before start"));
             }
         }
-        if plan.join_cgroup.is_none() {
+        if plan.join_cgroup.is_none() && !plan.cgroupns_host {
             // The parent has placed us in our cgroup (if any) before letting us go.
             nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
                 .map_err(|e| ChildError::setup(format!("create the cgroup namespace: {e}")))?;

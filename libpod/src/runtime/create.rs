@@ -47,6 +47,10 @@ pub struct CreateOptions {
     pub stop_timeout: Option<u32>,
     pub restart: Option<String>,
     pub rm: bool,
+    /// `--cgroups`: enabled (default), disabled, no-conmon, split.
+    pub cgroups: Option<String>,
+    /// `--cgroupns`: private (default) or host.
+    pub cgroupns: Option<String>,
     /// `--device`: host paths or CDI names.
     pub devices: Vec<String>,
     /// `--gpus`: NVIDIA GPUs through CDI (`all`, a count, `device=0,1`).
@@ -195,6 +199,12 @@ impl Runtime {
             ulimits.push(u);
         }
         let mut resources = crate::cgroups::Resources::default().merged(&opts.resources)?;
+        let (cgroups, cgroupns) = cgroup_modes(opts)?;
+        if cgroups == "disabled" && resources.needs_cgroup() {
+            return Err(LibpodError::InvalidArgument(
+                "resource limits need a cgroup: they cannot be set with --cgroups=disabled".into(),
+            ));
+        }
         if resources.needs_cgroup()
             && let Some(w) = crate::cgroups::limits_warning(self.rootless)
         {
@@ -431,6 +441,8 @@ impl Runtime {
             resources,
             pod: member.map(|m| m.pod_id).unwrap_or_default(),
             infra: false,
+            cgroups,
+            cgroupns,
             devices: devs.devices,
             hooks: devs.hooks,
             temporary: opts.temporary,
@@ -503,6 +515,30 @@ impl Runtime {
         self.container_event(&c, "create");
         Ok(c)
     }
+}
+
+/// `--cgroups` and `--cgroupns` as stored: "" for the defaults. burrow has no conmon and its
+/// monitor never joins the container's cgroup, so `no-conmon` and `split` behave as enabled.
+fn cgroup_modes(opts: &CreateOptions) -> Result<(String, String)> {
+    let cgroups = match opts.cgroups.as_deref().unwrap_or("enabled") {
+        "enabled" => String::new(),
+        m @ ("disabled" | "no-conmon" | "split") => m.to_string(),
+        other => {
+            return Err(LibpodError::InvalidArgument(format!(
+                "invalid cgroup mode {other:?}: use enabled, disabled, no-conmon or split"
+            )));
+        }
+    };
+    let cgroupns = match opts.cgroupns.as_deref().unwrap_or("private") {
+        "private" => String::new(),
+        "host" => "host".to_string(),
+        other => {
+            return Err(LibpodError::InvalidArgument(format!(
+                "invalid --cgroupns {other:?}: use private or host"
+            )));
+        }
+    };
+    Ok((cgroups, cgroupns))
 }
 
 /// What `ps` shows in its IMAGE column: the image's own name, fully qualified.

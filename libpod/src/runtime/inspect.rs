@@ -187,7 +187,9 @@ impl Runtime {
             "HostConfig": {
                 "Binds": binds,
                 "CgroupManager": "cgroupfs",
-                "CgroupMode": "private",
+                "CgroupMode": if cfg.cgroupns == "host" { "host" } else { "private" },
+                "CgroupnsMode": if cfg.cgroupns == "host" { "host" } else { "private" },
+                "Cgroups": if cfg.cgroups == "disabled" { "disabled" } else { "default" },
                 "ContainerIDFile": "",
                 "LogConfig": {"Type": "k8s-file", "Config": null, "Path": cfg.log_path, "Tag": "", "Size": "0B"},
                 "NetworkMode": cfg.network,

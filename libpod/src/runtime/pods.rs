@@ -259,6 +259,7 @@ impl Runtime {
             join_pid: None,
             infra: true,
             privileged: false,
+            cgroupns_host: false,
             hooks: Vec::new(),
             hook_state: String::new(),
             masked_paths: Vec::new(),

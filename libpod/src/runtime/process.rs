@@ -101,6 +101,7 @@ impl Runtime {
             join_pid: pod_ns.pid,
             infra: false,
             privileged,
+            cgroupns_host: c.config.cgroupns == "host",
             hook_state: serde_json::json!({
                 "ociVersion": "1.0.2",
                 "id": c.id,

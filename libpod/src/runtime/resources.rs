@@ -89,6 +89,12 @@ impl Runtime {
 
     /// The running container's cgroup, made (and its processes moved in) if it has none.
     fn live_cgroup(&self, c: &Container, what: &str) -> Result<Cgroup> {
+        if c.config.cgroups == "disabled" {
+            return Err(LibpodError::InvalidState(format!(
+                "{what}: container {} was created with --cgroups=disabled and has no cgroup",
+                c.name
+            )));
+        }
         if !matches!(c.status(), Status::Running | Status::Paused) {
             return Err(LibpodError::InvalidState(format!(
                 "{what}: container {} is not running: container state improper",
