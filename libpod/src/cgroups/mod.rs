@@ -572,3 +572,100 @@ fn wait_for(mut done: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(2));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The v2 (and v1) file mapping against fake cgroup trees: plain directories with the
+    //! interface files a kernel would show.
+
+    use super::*;
+
+    fn fake_v2(controllers: &str) -> (tempfile::TempDir, Cgroup) {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("burrow").join("ctr");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("cgroup.controllers"), controllers).unwrap();
+        let cg = Cgroup {
+            layout: Layout::Unified,
+            dirs: vec![d],
+        };
+        (t, cg)
+    }
+
+    fn read(cg: &Cgroup, f: &str) -> String {
+        read_trim(&cg.dirs[0].join(f))
+    }
+
+    #[test]
+    fn v2_limits_map_to_their_files() {
+        let (_t, cg) = fake_v2("cpuset cpu io memory pids");
+        let r = Resources {
+            memory: 64 << 20,
+            memory_swap: 128 << 20,
+            memory_reservation: 32 << 20,
+            nano_cpus: 500_000_000,
+            cpu_shares: 512,
+            cpuset_cpus: "0-1".into(),
+            pids_limit: 10,
+            ..Resources::default()
+        };
+        cg.apply(&r).unwrap();
+        assert_eq!(read(&cg, "memory.max"), "67108864");
+        // docker's --memory-swap counts memory too; v2's swap.max does not.
+        assert_eq!(read(&cg, "memory.swap.max"), "67108864");
+        assert_eq!(read(&cg, "memory.low"), "33554432");
+        assert_eq!(read(&cg, "cpu.max"), "50000 100000");
+        // runc's shares -> weight: 512 -> 1 + (510 * 9999) / 262142 = 20.
+        assert_eq!(read(&cg, "cpu.weight"), "20");
+        assert_eq!(read(&cg, "cpuset.cpus"), "0-1");
+        assert_eq!(read(&cg, "pids.max"), "10");
+    }
+
+    #[test]
+    fn v2_update_to_zero_lifts_the_limits() {
+        let (_t, cg) = fake_v2("cpu memory pids");
+        cg.apply(&Resources {
+            memory: 64 << 20,
+            pids_limit: 10,
+            nano_cpus: 1_000_000_000,
+            ..Resources::default()
+        })
+        .unwrap();
+        cg.apply(&Resources::default()).unwrap();
+        assert_eq!(read(&cg, "memory.max"), "max");
+        assert_eq!(read(&cg, "pids.max"), "max");
+        assert_eq!(read(&cg, "cpu.max"), "max 100000");
+        assert_eq!(read(&cg, "cpu.weight"), "100");
+    }
+
+    #[test]
+    fn v2_stats_oom_and_limit_come_from_their_files() {
+        let (_t, cg) = fake_v2("memory pids cpu io");
+        let d = &cg.dirs[0];
+        std::fs::write(d.join("memory.current"), "10485760\n").unwrap();
+        std::fs::write(d.join("memory.stat"), "anon 1\ninactive_file 1048576\n").unwrap();
+        std::fs::write(d.join("memory.max"), "67108864\n").unwrap();
+        std::fs::write(d.join("cpu.stat"), "usage_usec 2500\nuser_usec 2000\n").unwrap();
+        std::fs::write(d.join("pids.current"), "3\n").unwrap();
+        std::fs::write(
+            d.join("io.stat"),
+            "8:0 rbytes=100 wbytes=200 rios=1\n8:16 rbytes=1 wbytes=2\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("memory.events"),
+            "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n",
+        )
+        .unwrap();
+        let s = cg.stats();
+        assert_eq!(s.memory_usage, 10485760 - 1048576);
+        assert_eq!(s.memory_limit, 67108864.min(host_memory()));
+        assert_eq!(s.cpu_nanos, 2_500_000);
+        assert_eq!(s.pids, 3);
+        assert_eq!((s.block_read, s.block_write), (101, 202));
+        assert_eq!(cg.oom_kills(), 1);
+        // Unlimited: the host's memory is the limit, as docker and podman show it.
+        std::fs::write(d.join("memory.max"), "max\n").unwrap();
+        assert_eq!(cg.stats().memory_limit, host_memory());
+    }
+}
