@@ -160,6 +160,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("image", "burrow image ls\n  burrow image rm busybox"),
     ("system", "burrow system info"),
     (
+        "cdi",
+        "burrow cdi generate --output /etc/cdi/nvidia.json\n  burrow cdi list\n  burrow run --rm --device nvidia.com/gpu=all IMAGE nvidia-smi -L",
+    ),
+    (
         "container list",
         "burrow container list -a\n  burrow container ls --format \"{{.Names}}\"",
     ),

@@ -1,6 +1,7 @@
 //! The `burrow` command line: parses flags with clap, calls libpod, prints results. No engine
 //! logic lives here.
 
+mod argv;
 mod commands;
 mod help;
 mod manpages;
@@ -223,6 +224,8 @@ where
     T: Into<std::ffi::OsString> + Clone,
 {
     let mut cmd = lean_command();
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let args = argv::normalize(args, &cmd);
     let parsed = cmd
         .try_get_matches_from_mut(args)
         .and_then(|m| Cli::from_arg_matches(&m));

@@ -252,3 +252,63 @@ fn registries_in_info_and_inspect_size() {
     let plain = env.burrow(&["inspect", "sz"]).ok();
     assert!(!plain.stdout.contains("SizeRw"), "sizes only with --size");
 }
+
+// Pins: arguments after the image belong to the container's command (podman stops parsing
+// flags there): `-c` was read as --cpu-shares, `--help` printed burrow's help.
+#[test]
+fn arguments_after_the_image_belong_to_the_container() {
+    let env = Env::new().with_busybox();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--entrypoint",
+            "sh",
+            "busybox",
+            "-c",
+            "echo hi",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "hi\n");
+    let out = env
+        .burrow(&["run", "--rm", "busybox", "echo", "--help", "-e"])
+        .ok();
+    assert_eq!(out.stdout, "--help -e\n");
+    env.burrow(&["run", "-d", "--name", "ex", "busybox", "sleep", "60"])
+        .ok();
+    let out = env.burrow(&["exec", "ex", "sh", "-c", "echo in-exec"]).ok();
+    assert_eq!(out.stdout, "in-exec\n");
+    let out = env
+        .burrow(&[
+            "container",
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "echo nested",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "nested\n");
+    env.burrow(&["rm", "-f", "-t", "0", "ex"]).ok();
+}
+
+// Pins: boolean flags take =true and =false as podman's do.
+#[test]
+fn boolean_flags_take_true_and_false() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["run", "--rm=true", "busybox", "true"]).ok();
+    env.burrow(&["run", "--rm=false", "--name", "kept", "busybox", "true"])
+        .ok();
+    env.burrow(&["container", "exists", "kept"]).ok();
+    let id = env
+        .burrow(&["run", "-d=true", "busybox", "sleep", "60"])
+        .ok()
+        .out()
+        .trim()
+        .to_string();
+    assert_eq!(id.len(), 64, "-d=true detached: {id}");
+    env.burrow(&["rm", "-f=true", "-t", "0", &id, "kept"]).ok();
+    let ps = env.burrow(&["ps", "-a=true", "-q"]).ok();
+    assert!(ps.stdout.trim().is_empty(), "{ps:?}");
+}

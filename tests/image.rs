@@ -830,7 +830,8 @@ fn rmi_untags_then_deletes() {
     assert!(layer_dirs(&env).is_empty(), "{:?}", layer_dirs(&env));
 }
 
-// Pins: `rmi` of an image a container uses is refused with 125 naming the container;
+// Pins: `rmi` of an image a container uses is refused with 2 (podman's code) naming the
+// container;
 // `rmi -f` removes the container and the image.
 #[test]
 fn rmi_of_image_in_use() {
@@ -840,9 +841,7 @@ fn rmi_of_image_in_use() {
         .ok()
         .out()
         .to_string();
-    env.burrow(&["rmi", BUSYBOX])
-        .code(125)
-        .stderr_has(&cid[..12]);
+    env.burrow(&["rmi", BUSYBOX]).code(2).stderr_has(&cid[..12]);
     env.burrow(&["image", "exists", BUSYBOX]).ok();
     env.burrow(&["container", "exists", "user1"]).ok();
 

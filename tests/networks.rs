@@ -238,8 +238,9 @@ fn network_rm_in_use() {
         "true",
     ])
     .ok();
+    // podman exits 2 for an object in use.
     env.burrow(&["network", "rm", "busy"])
-        .code(125)
+        .code(2)
         .stderr_has("network busy is being used by container(s) c1");
     env.burrow(&["network", "exists", "busy"]).code(0);
     env.burrow(&["container", "exists", "c1"]).code(0);
@@ -611,7 +612,7 @@ fn pod_on_user_network() {
         .ok()
         .stdout_has("hello-other");
     env.burrow(&["network", "rm", "podnet"])
-        .code(125)
+        .code(2)
         .stderr_has("is being used");
     env.burrow(&["network", "rm", "-f", "podnet"]).ok();
     env.burrow(&["pod", "exists", "pp"]).code(1);

@@ -29,6 +29,9 @@ pub enum LibpodError {
     Cgroup(#[from] crate::cgroups::CgroupError),
     #[error("{0}")]
     Cdi(#[from] crate::cdi::CdiError),
+    /// An image, volume or network that a container uses: podman exits 2 for these.
+    #[error("{0}")]
+    InUse(String),
     #[error("no container with name or ID \"{0}\" found: no such container")]
     NoSuchContainer(String),
     #[error(
@@ -57,6 +60,7 @@ impl LibpodError {
     pub fn exit_code(&self) -> i32 {
         match self {
             LibpodError::StartFailed { code, .. } => *code,
+            LibpodError::InUse(_) => 2,
             _ => 125,
         }
     }

@@ -81,7 +81,7 @@ impl Runtime {
         let users = self.state.containers_using_image(&image.id)?;
         if !users.is_empty() {
             if !force {
-                return Err(LibpodError::InvalidState(format!(
+                return Err(LibpodError::InUse(format!(
                     "image used by {}: image is in use by a container: consider listing external containers and force-removing image",
                     users[0].id
                 )));

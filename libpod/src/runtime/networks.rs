@@ -211,7 +211,7 @@ impl Runtime {
         if !users.is_empty() {
             if !force {
                 let names: Vec<&str> = users.iter().map(|c| c.name.as_str()).collect();
-                return Err(invalid(format!(
+                return Err(LibpodError::InUse(format!(
                     "network {} is being used by container(s) {}: remove them first, or use -f to remove them too",
                     n.name,
                     names.join(", ")

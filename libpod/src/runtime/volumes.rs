@@ -177,7 +177,7 @@ impl Runtime {
         if !users.is_empty() {
             if !force {
                 let ids: Vec<&str> = users.iter().map(|c| c.short_id()).collect();
-                return Err(LibpodError::InvalidState(format!(
+                return Err(LibpodError::InUse(format!(
                     "volume {} is being used by the following container(s): {}: volume is being used (remove the containers first, or use --force)",
                     v.name,
                     ids.join(", ")
