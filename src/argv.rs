@@ -173,11 +173,12 @@ fn flag_width(
         };
         if a.get_action().takes_values() {
             let attached = k + 1 < chars.len();
-            if !attached && takes_separate_value(a) {
-                if let Some(v) = rest.get(i + 1) {
-                    out.push(v.clone());
-                    return 2;
-                }
+            if !attached
+                && takes_separate_value(a)
+                && let Some(v) = rest.get(i + 1)
+            {
+                out.push(v.clone());
+                return 2;
             }
             return 1;
         }

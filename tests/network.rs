@@ -280,31 +280,13 @@ fn host_loopback_only_when_allowed() {
 
 /// A static UDP echo server for the container (busybox's nc has no UDP): built with rustc.
 fn udp_echo_binary(env: &Env) -> Option<std::path::PathBuf> {
-    let src = env.path("udp_echo.rs");
-    std::fs::write(
-        &src,
+    common::static_rust_binary(
+        env,
+        "udp_echo",
         "fn main() { let s = std::net::UdpSocket::bind(\"0.0.0.0:53\").unwrap(); \
          let mut b = [0u8; 1500]; loop { let (n, a) = s.recv_from(&mut b).unwrap(); \
          let mut r = b\"echo:\".to_vec(); r.extend_from_slice(&b[..n]); let _ = s.send_to(&r, a); } }",
     )
-    .ok()?;
-    let bin = env.path("udp_echo");
-    let ok = std::process::Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
-        .args(["-O", "-C", "target-feature=+crt-static", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        return None;
-    }
-    // The test user must be able to execute it through the bind mount.
-    let _ = std::process::Command::new("chmod")
-        .args(["0755"])
-        .arg(&bin)
-        .status();
-    Some(bin)
 }
 
 /// The host's own address on its default route (no packet is sent by connect on UDP).

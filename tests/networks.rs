@@ -682,29 +682,13 @@ fn two_networks_at_once() {
 
 /// A static UDP echo server for the container (busybox's nc has no UDP), built with rustc.
 fn udp_echo_binary(env: &Env) -> Option<std::path::PathBuf> {
-    let src = env.path("udp_echo.rs");
-    std::fs::write(
-        &src,
+    common::static_rust_binary(
+        env,
+        "udp_echo",
         "fn main() { let s = std::net::UdpSocket::bind(\"0.0.0.0:53\").unwrap(); \
          let mut b = [0u8; 1500]; loop { let (n, a) = s.recv_from(&mut b).unwrap(); \
          let mut r = b\"echo:\".to_vec(); r.extend_from_slice(&b[..n]); let _ = s.send_to(&r, a); } }",
     )
-    .ok()?;
-    let bin = env.path("udp_echo");
-    let ok = std::process::Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
-        .args(["-O", "-C", "target-feature=+crt-static", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        return None;
-    }
-    let _ = std::process::Command::new("chmod")
-        .arg("0755")
-        .arg(&bin)
-        .status();
-    Some(bin)
 }
 
 // Pins: `-p HOST:53/udp` on a user network forwards datagrams both ways (the rootless

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::Env;
 
 /// cgroup v2 with a subtree delegated to the test user: then limits are enforced rootless.
@@ -170,18 +168,7 @@ fn update_with_bad_value_changes_nothing() {
 
 // ---- as root: limits are enforced through cgroups ----
 
-fn root_burrow(env: &Env, args: &[&str]) -> common::Output {
-    let mut cmd = Command::new(common::burrow_bin());
-    cmd.arg("--root")
-        .arg(env.path("root-data"))
-        .arg("--runroot")
-        .arg(env.path("root-run"))
-        .args(args)
-        .env_clear()
-        .env("PATH", common::PATH)
-        .env("HOME", "/root");
-    env.output(cmd)
-}
+use common::root_burrow;
 
 fn root_env() -> Option<Env> {
     if common::skip_unless_root() {

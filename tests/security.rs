@@ -60,21 +60,10 @@ fn main() {
 }
 "#;
 
-/// Compiles `SCANNER` statically (rustc is there: the tests are built with it).
+/// Compiles `SCANNER` statically.
 fn scanner(env: &Env) -> PathBuf {
-    let src = env.path("scanner.rs");
-    fs::write(&src, SCANNER).expect("write scanner.rs");
-    let bin = env.path("scanner");
-    let ok = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
-        .args(["-O", "-C", "target-feature=+crt-static", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(ok, "could not build the scanner with rustc");
-    fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).expect("chmod scanner");
-    bin
+    common::static_rust_binary(env, "scanner", SCANNER)
+        .expect("could not build the scanner with rustc")
 }
 
 /// A directory the container's root (the test user, rootless) can write.
@@ -260,21 +249,6 @@ fn build_copies_links_inside_the_context_as_links() {
     assert_eq!(out.stdout, "sub/f\ninside\n", "{out:?}");
 }
 
-/// Root mode: burrow as real root, with its own copy of the binary (the attack, were it to
-/// work, must not damage the binary the other tests use), in a private --root/--runroot.
-fn root_burrow(env: &Env, bin: &Path, args: &[&str]) -> common::Output {
-    let mut cmd = Command::new(bin);
-    cmd.arg("--root")
-        .arg(env.path("root-data"))
-        .arg("--runroot")
-        .arg(env.path("root-run"))
-        .args(args)
-        .env_clear()
-        .env("PATH", common::PATH)
-        .env("HOME", "/root");
-    env.output(cmd)
-}
-
 fn sha256(path: &Path) -> String {
     let out = Command::new("sha256sum")
         .arg(path)
@@ -294,7 +268,9 @@ fn root_mode_container_cannot_reach_the_burrow_binary() {
     let bin = env.path("burrow-root-copy");
     fs::copy(common::burrow_bin(), &bin).expect("copy the binary");
     let before = sha256(&bin);
-    let run = |a: &[&str]| root_burrow(&env, &bin, a);
+    // Its own copy of the binary: the attack, were it to work, must not damage the binary the
+    // other tests use.
+    let run = |a: &[&str]| common::root_burrow_bin(&env, &bin, a);
     let tar = common::busybox_tar().display().to_string();
     run(&["import", &tar, "busybox"]).ok();
     let out = run(&[

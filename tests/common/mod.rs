@@ -912,3 +912,45 @@ fn boot_ticks_now() -> u64 {
         .unwrap_or(0.0);
     (uptime * hz) as u64
 }
+
+// ----------------------------------------------------------------------------------------------
+// Helpers shared by several test files.
+
+/// A static program for inside a container (busybox lacks it), compiled from Rust `source`
+/// with the rustc that built the tests, 0755 in the test's directory; None if rustc fails.
+pub fn static_rust_binary(env: &Env, name: &str, source: &str) -> Option<PathBuf> {
+    let src = env.path(format!("{name}.rs"));
+    fs::write(&src, source).ok()?;
+    let bin = env.path(name);
+    let ok = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .args(["-O", "-C", "target-feature=+crt-static", "-o"])
+        .arg(&bin)
+        .arg(&src)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        return None;
+    }
+    fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).ok()?;
+    Some(bin)
+}
+
+/// burrow `bin` run by real root (no user namespace), with the state in the test's own
+/// `root-data` and `root-run` directories.
+pub fn root_burrow_bin(env: &Env, bin: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(bin);
+    cmd.arg("--root")
+        .arg(env.path("root-data"))
+        .arg("--runroot")
+        .arg(env.path("root-run"))
+        .args(args)
+        .env_clear()
+        .env("PATH", PATH)
+        .env("HOME", "/root");
+    env.output(cmd)
+}
+
+/// [`root_burrow_bin`] with the binary under test.
+pub fn root_burrow(env: &Env, args: &[&str]) -> Output {
+    root_burrow_bin(env, burrow_bin(), args)
+}
