@@ -248,9 +248,13 @@ impl Silence {
             return Silence(None);
         };
         use std::os::fd::AsRawFd;
-        // SAFETY: plain descriptor duplication; the saved copies are restored in Drop.
+        // SAFETY: plain descriptor duplication (close-on-exec, like every descriptor of ours);
+        // the saved copies are restored in Drop.
         unsafe {
-            let (o, e) = (libc::dup(1), libc::dup(2));
+            let (o, e) = (
+                libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3),
+                libc::fcntl(2, libc::F_DUPFD_CLOEXEC, 3),
+            );
             libc::dup2(null.as_raw_fd(), 1);
             libc::dup2(null.as_raw_fd(), 2);
             Silence(Some((o, e)))

@@ -167,8 +167,9 @@ pub fn parse_ldconfig(text: &str) -> Vec<PathBuf> {
         .filter_map(|l| {
             let (lhs, path) = l.trim().split_once(" => ")?;
             let name = lhs.split_whitespace().next()?;
+            // 64-bit entries only: `(libc6,x86-64)`; `(libc6)` is i386 on x86-64.
             let wanted = LIB_PREFIXES.iter().any(|p| name.starts_with(p))
-                && (lhs.contains("x86-64") || lhs.contains("AArch64") || !lhs.contains(','));
+                && (lhs.contains("x86-64") || lhs.contains("AArch64"));
             wanted.then(|| PathBuf::from(path.trim()))
         })
         .collect();

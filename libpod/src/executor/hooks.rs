@@ -46,11 +46,13 @@ fn run_one(h: &Hook, state: &str) -> Result<(), ChildError> {
     for e in &h.env {
         envp.push(cstr(e)?);
     }
-    let (r, w) = nix::unistd::pipe().map_err(|e| fail(format!("pipe: {e}")))?;
+    let (r, w) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| fail(format!("pipe: {e}")))?;
     // SAFETY: this process is single-threaded; the child only sets up stdin and execs.
     match unsafe { fork() }.map_err(|e| fail(format!("fork: {e}")))? {
         ForkResult::Child => {
-            // SAFETY: dup2 onto stdin, then every other descriptor of ours closes at exec.
+            // SAFETY: dup2 onto stdin (which clears close-on-exec there), then every other
+            // descriptor of ours closes at exec.
             unsafe {
                 libc::dup2(r.as_raw_fd(), 0);
                 libc::close_range(3, u32::MAX, libc::CLOSE_RANGE_CLOEXEC as libc::c_int);
