@@ -371,16 +371,12 @@ impl Runtime {
     /// `--rm` after the container exited: the row goes at once (the container is gone for
     /// every later command), its files in a short-lived detached child, so `run --rm` returns
     /// without waiting for the file system (rmdir of overlay's work dirs costs milliseconds).
-    /// An interrupted deletion leaves only a directory no row refers to.
     pub(crate) fn remove_exited_in_background(&self, c: &Container) -> Result<()> {
-        self.state.remove(&c.id)?;
-        self.container_event(c, "remove");
-        // `--rm` takes the container's anonymous volumes with it, as podman does.
-        self.remove_anonymous_volumes(c);
-        // Renamed out of sight first (cheap, and done before this returns), so the container
-        // is gone at once for every later command, `system check` included; the slow part,
-        // deleting the files, runs detached. A killed deleter leaves `.removing-ID` dirs,
-        // which `system check --repair` removes.
+        // Renamed out of sight first (cheap, and done before this returns), then the row: a
+        // command killed in between leaves a row (its owner dead: the next command removes
+        // it), never a directory no row names. The slow part, deleting the files, runs
+        // detached; a killed deleter leaves `.removing-ID` dirs, which `system check
+        // --repair` removes.
         let dirs: Vec<std::path::PathBuf> = [
             self.paths.container_dir(&c.id),
             self.paths.container_run_dir(&c.id),
@@ -396,6 +392,10 @@ impl Runtime {
             }
         })
         .collect();
+        self.state.remove(&c.id)?;
+        self.container_event(c, "remove");
+        // `--rm` takes the container's anonymous volumes with it, as podman does.
+        self.remove_anonymous_volumes(c);
         // SAFETY: burrow never starts threads; the child only deletes files and exits.
         match unsafe { nix::unistd::fork() } {
             Ok(nix::unistd::ForkResult::Child) => {
