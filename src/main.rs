@@ -374,7 +374,16 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Image(c) => image::group(rt, c),
         Command::Pull(a) => registry::pull(rt, a),
         Command::Push(a) => registry::push(rt, a),
-        Command::Monitor(a) => rt.monitor(&a.id, a.report_fd),
+        Command::Monitor(a) => {
+            let owner = a.owner.as_deref().and_then(|o| {
+                let (pid, start) = o.split_once(':')?;
+                Some(libpod::state::Owner {
+                    pid: pid.parse().ok()?,
+                    start: start.parse().ok()?,
+                })
+            });
+            rt.monitor(&a.id, a.report_fd, owner)
+        }
         Command::Info(a) => system::info(rt, a),
         Command::System(c) => system::group(rt, c),
         Command::Version(_)

@@ -358,6 +358,21 @@ impl State {
             .map_err(|e| self.err(e))
     }
 
+    /// The process a container belongs to (`Owner::NONE` for most).
+    pub fn owner_of(&self, id: &str) -> Result<Owner> {
+        self.conn
+            .prepare_cached("SELECT owner_pid, owner_start FROM containers WHERE id = ?1")
+            .and_then(|mut st| {
+                st.query_row([id], |r| {
+                    Ok(Owner {
+                        pid: r.get(0)?,
+                        start: r.get::<_, i64>(1)? as u64,
+                    })
+                })
+            })
+            .map_err(|e| self.err(e))
+    }
+
     /// Sets or clears the owner of a container.
     pub fn set_owner(&self, id: &str, owner: Owner) -> Result<()> {
         self.exec(

@@ -153,6 +153,9 @@ pub struct ManpagesArgs {
 pub struct MonitorArgs {
     #[arg(long = "report-fd")]
     pub report_fd: i32,
+    /// PID:START of the process the container belongs to, taken over by the monitor.
+    #[arg(long)]
+    pub owner: Option<String>,
     pub id: String,
 }
 

@@ -188,7 +188,11 @@ impl Runtime {
             &report_r,
             nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
         );
-        let argv = self.monitor_argv(&c.id, report_w.as_raw_fd())?;
+        // A container this process still owns (`run -d`) passes to the monitor, which takes it
+        // over before anything else: if this process is killed first, either the monitor or
+        // the next command's clean-up gets it, never both.
+        let owner = self.state.owner_of(&c.id)?;
+        let argv = self.monitor_argv(&c.id, report_w.as_raw_fd(), owner)?;
         // SAFETY: burrow never starts threads, so the child may run ordinary code.
         match unsafe { fork() }.map_err(|e| LibpodError::sys("fork the monitor", e))? {
             ForkResult::Child => {
@@ -229,8 +233,8 @@ impl Runtime {
         }
     }
 
-    fn monitor_argv(&self, id: &str, report_fd: i32) -> Result<Vec<CString>> {
-        let args = [
+    fn monitor_argv(&self, id: &str, report_fd: i32, owner: Owner) -> Result<Vec<CString>> {
+        let mut args = vec![
             "burrow".to_string(),
             "--root".to_string(),
             self.paths.data.display().to_string(),
@@ -241,8 +245,12 @@ impl Runtime {
             "__monitor".to_string(),
             "--report-fd".to_string(),
             report_fd.to_string(),
-            id.to_string(),
         ];
+        if owner != Owner::NONE {
+            args.push("--owner".into());
+            args.push(format!("{}:{}", owner.pid, owner.start));
+        }
+        args.push(id.to_string());
         args.iter()
             .map(|a| {
                 CString::new(a.as_str())
@@ -253,7 +261,7 @@ impl Runtime {
 
     /// The monitor (`burrow __monitor`): parent of the container for its whole life, in a
     /// fresh process of its own. Never returns.
-    pub fn monitor(&self, id: &str, report_fd: i32) -> ! {
+    pub fn monitor(&self, id: &str, report_fd: i32, owner: Option<Owner>) -> ! {
         let _ = nix::sys::prctl::set_name(c"burrow-monitor");
         // SAFETY: the fd number was passed by our own start_detached, which left it open.
         let mut report = Some(unsafe { File::from_raw_fd(report_fd) });
@@ -263,6 +271,18 @@ impl Runtime {
                 r,
                 nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
             );
+        }
+        if let Some(owner) = owner
+            && !self
+                .state
+                .take_ownership(id, owner, self.me())
+                .unwrap_or(false)
+        {
+            // Its creator died and the clean-up took the container first.
+            if let Some(mut r) = report.take() {
+                let _ = r.write_all(b"125:the container was removed before it could start");
+            }
+            exit(125)
         }
         let c = match self.state.lookup(id) {
             Ok(c) => c,
