@@ -1,7 +1,8 @@
 //! Half-done work of a killed command, finished by the next one: podman's `container
 //! cleanup`, without a conmon to call it. A container that belongs to a process (being made
-//! by `create`/`run`, a `--rm` container under its supervisor, a build's working container)
-//! is removed once that process is dead. Every command looks once, when it opens the
+//! by `create`/`run`/`pod create`, a `--rm` container under its supervisor, a build's working
+//! container) is removed once that process is dead; an unfinished pod's infra container
+//! takes its pod with it. Every command looks once, when it opens the
 //! runtime: one indexed query that finds nothing in the usual case.
 
 use crate::state::Owner;
@@ -47,7 +48,22 @@ impl Runtime {
                 continue;
             }
             if self.state.take_ownership(&id, owner, me).unwrap_or(false) {
-                let _ = self.remove_container(&id, true, true, true);
+                // An infra container still owned means its `pod create` or `pod rm` never
+                // finished: the pod goes, members and all.
+                let pod = self
+                    .state
+                    .lookup(&id)
+                    .ok()
+                    .filter(|c| c.config.infra)
+                    .map(|c| c.config.pod);
+                match pod {
+                    Some(pod) if self.state.lookup_pod(&pod).is_ok() => {
+                        let _ = self.pod_remove(&pod, true);
+                    }
+                    _ => {
+                        let _ = self.remove_container(&id, true, true, true);
+                    }
+                }
             }
         }
     }

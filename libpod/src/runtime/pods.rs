@@ -165,23 +165,22 @@ impl Runtime {
             },
             name,
         };
-        self.state.insert_pod(&pod)?;
+        // The infra container first, owned by this process until the pod row exists too: a
+        // `pod create` killed anywhere in between leaves an infra container the next command
+        // removes with its pod (`Runtime::collect_garbage`), never half a pod.
         if o.infra {
-            let infra = self
-                .create_infra(&pod, o.infra_name.as_deref(), user_nets.as_deref())
-                .and_then(|c| {
-                    pod.config.infra_id = c.id.clone();
-                    self.state.update_pod(&pod).map(|()| c)
-                });
-            if let Err(e) = infra {
-                if let Ok(members) = self.state.pod_members(&pod.id) {
-                    for c in members {
-                        let _ = self.remove_container(&c.id, true, false, true);
-                    }
-                }
-                let _ = self.state.remove_pod(&pod.id);
-                return Err(e);
+            let c = self.create_infra(&pod, o.infra_name.as_deref(), user_nets.as_deref())?;
+            pod.config.infra_id = c.id;
+        }
+        if let Err(e) = self.state.insert_pod(&pod) {
+            if o.infra {
+                let _ = self.remove_container(&pod.config.infra_id, true, false, true);
             }
+            return Err(e);
+        }
+        if o.infra {
+            self.state
+                .set_owner(&pod.config.infra_id, crate::state::Owner::NONE)?;
         }
         self.pod_event(&pod, "create");
         Ok(pod)
@@ -221,19 +220,18 @@ impl Runtime {
             config,
             state: ContainerState::default(),
         };
-        let dir = self.paths.container_dir(&id);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| LibpodError::io(format!("create {}", dir.display()), e))?;
-        let inserted = match user_nets {
+        let me = self.me();
+        match user_nets {
             Some(nets) => self
                 .state
-                .insert_container_on_networks(&c, nets, crate::state::Owner::NONE)
-                .map(|_| ()),
-            None => self.state.insert_container(&c, crate::state::Owner::NONE),
+                .insert_container_on_networks(&c, nets, me)
+                .map(|_| ())?,
+            None => self.state.insert_container(&c, me)?,
         };
-        if let Err(e) = inserted {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
+        let dir = self.paths.container_dir(&id);
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            let _ = self.remove_container(&id, true, false, true);
+            return Err(LibpodError::io(format!("create {}", dir.display()), e));
         }
         self.container_event(&c, "create");
         Ok(c)
@@ -506,18 +504,30 @@ impl Runtime {
                 pod.id, c.id
             )));
         }
+        // The infra container belongs to this process while the pod goes: killed anywhere
+        // below, the next command finishes the removal (`Runtime::collect_garbage`). It goes
+        // last, after the pod's row, so there is never a pod without its infra container.
+        let infra = members.iter().find(|c| c.config.infra);
+        if let Some(i) = infra {
+            self.state.set_owner(&i.id, self.me())?;
+        }
         let mut errors = Vec::new();
-        for c in members
-            .iter()
-            .filter(|c| !c.config.infra)
-            .chain(members.iter().filter(|c| c.config.infra))
-        {
+        for c in members.iter().filter(|c| !c.config.infra) {
             if let Err(e) = self.remove_container(&c.id, true, false, true) {
                 errors.push(format!("{}: {e}", c.name));
             }
         }
-        if errors.is_empty() {
-            self.state.remove_pod(&pod.id)?;
+        if !errors.is_empty() {
+            if let Some(i) = infra {
+                let _ = self.state.set_owner(&i.id, crate::state::Owner::NONE);
+            }
+            return self.pod_result(&pod, "remove", errors);
+        }
+        self.state.remove_pod(&pod.id)?;
+        if let Some(i) = infra
+            && let Err(e) = self.remove_container(&i.id, true, false, true)
+        {
+            errors.push(format!("{}: {e}", i.name));
         }
         self.pod_result(&pod, "remove", errors)
     }

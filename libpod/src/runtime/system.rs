@@ -297,6 +297,16 @@ impl Runtime {
                 });
             }
         }
+        // A pod whose infra container is gone: half a pod, which no command can start.
+        for p in self.state.pods()? {
+            if p.config.infra && !ids.contains(p.config.infra_id.as_str()) {
+                let repaired = repair && self.state.remove_pod(&p.id).is_ok();
+                out.push(CheckFinding {
+                    what: format!("pod {} ({}) has no infra container", p.short_id(), p.name),
+                    repaired,
+                });
+            }
+        }
         // Directories no row refers to: an interrupted `rm` or `--rm`, or a killed `create`.
         for base in [
             self.paths.data.join("containers"),
