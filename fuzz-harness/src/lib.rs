@@ -15,6 +15,12 @@
 //! may be busy with other tests) or, in long runs, when the process's resident memory passes
 //! `BURROW_FUZZ_MAX_RSS_MB` (4096).
 //!
+//! A case's time is what its thread spent hung, not the wall clock: time blocked (waiting on a
+//! FIFO, a pipe, a lock, a child) counts in full, otherwise only the CPU time the thread got
+//! counts, so a loaded or thrashing machine that starves a quick case for seconds is not a
+//! hang. A case still running after `WALL_CAP` (6) times the limit of wall time is one
+//! anyway (stuck in the kernel, say). Without /proc the wall clock counts.
+//!
 //! Replaying: `BURROW_FUZZ_SEED=N` makes a short run use batch seed N (a long run prints the
 //! batch seed of a failure) and makes a long run use master seed N (a long run prints its
 //! master seed first, so a crash can be replayed in the same order); `BURROW_FUZZ_TRACE=1`
@@ -81,11 +87,36 @@ fn config(cases: u32, seed: u64) -> Config {
     }
 }
 
+/// How often the watchdog looks.
+const TICK: Duration = Duration::from_millis(200);
+
+/// A case running longer than this many times the case limit of wall time is a hang whatever
+/// its thread was doing.
+const WALL_CAP: u32 = 6;
+
+/// The unit of a thread's CPU times in /proc (USER_HZ: 100 by the kernel's ABI).
+const USER_HZ: u64 = 100;
+
+/// The running case, and how much of its time counts towards the limit.
+struct Running {
+    start: Instant,
+    /// Its input (Debug).
+    input: String,
+    /// Its thread, observed in /proc.
+    tid: Option<u32>,
+    /// The time that counts towards the limit (see `credit`).
+    counted: Duration,
+    last_look: Instant,
+    /// The thread's CPU time when the case started and at the last look, in USER_HZ ticks.
+    first_cpu: Option<u64>,
+    last_cpu: Option<u64>,
+}
+
 /// What the watchdog watches: the case being run and the run's counters.
 struct Shared {
     target: String,
-    /// Start of the running case and its input (Debug), if one is running.
-    current: Mutex<Option<(Instant, String)>>,
+    /// The running case, if one is running.
+    current: Mutex<Option<Running>>,
     cases: AtomicU64,
     case_limit: Duration,
     max_rss_kib: Option<u64>,
@@ -95,6 +126,47 @@ struct Shared {
 struct Watchdog {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// The id of the calling thread (`/proc/thread-self` links to `PID/task/TID`).
+fn current_tid() -> Option<u32> {
+    std::fs::read_link("/proc/thread-self")
+        .ok()?
+        .file_name()?
+        .to_str()?
+        .parse()
+        .ok()
+}
+
+/// A thread's state letter and CPU time (user + system, in USER_HZ ticks) from its
+/// `/proc/.../stat` line.
+fn parse_stat(line: &str) -> Option<(char, u64)> {
+    // Field 2, the name, is in parentheses and may hold anything, `)` included.
+    let mut fields = line[line.rfind(')')? + 1..].split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    // utime and stime are fields 14 and 15; the state was field 3.
+    let mut times = fields.skip(10);
+    let utime: u64 = times.next()?.parse().ok()?;
+    let stime: u64 = times.next()?.parse().ok()?;
+    Some((state, utime + stime))
+}
+
+fn thread_stat(tid: u32) -> Option<(char, u64)> {
+    parse_stat(&std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?)
+}
+
+/// How much of `wall`, the time since the watchdog's last look, counts towards the limit of a
+/// case whose thread is now in `state` and got `cpu` meanwhile. Blocked (`S`: a FIFO, a pipe,
+/// a lock, a child) is the hang that burns no CPU: the wall time counts, but at most five
+/// looks' worth, as a longer gap means this process was not run at all (the watchdog was
+/// late too). Running, runnable or waiting on the disk or on memory reclaim (`D`), only the
+/// CPU it got counts: a busy loop still adds up, a thread starved by a loaded machine does not.
+fn credit(state: char, wall: Duration, cpu: Duration) -> Duration {
+    if state == 'S' {
+        wall.min(TICK * 5).max(cpu)
+    } else {
+        cpu
+    }
 }
 
 /// Resident memory of this process, from /proc/self/status.
@@ -134,7 +206,18 @@ impl Watchdog {
         if std::env::var_os("BURROW_FUZZ_TRACE").is_some() {
             eprintln!("fuzz {}: case {shown}", self.shared.target);
         }
-        *self.lock() = Some((Instant::now(), shown));
+        let now = Instant::now();
+        let tid = current_tid();
+        let cpu = tid.and_then(thread_stat).map(|(_, cpu)| cpu);
+        *self.lock() = Some(Running {
+            start: now,
+            input: shown,
+            tid,
+            counted: Duration::ZERO,
+            last_look: now,
+            first_cpu: cpu,
+            last_cpu: cpu,
+        });
         // Cleared by the guard even when the check panics (proptest catches the panic).
         struct Done<'a>(&'a Watchdog);
         impl Drop for Done<'_> {
@@ -147,7 +230,7 @@ impl Watchdog {
         check(input);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Instant, String)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Running>> {
         self.shared
             .current
             .lock()
@@ -169,27 +252,65 @@ impl Drop for Watchdog {
     }
 }
 
+/// Adds the time since the last look that counts towards the case's limit (see [`credit`]);
+/// returns the thread's state and CPU time, for the report.
+fn account(run: &mut Running) -> Option<(char, u64)> {
+    let now = Instant::now();
+    let wall = now - run.last_look;
+    run.last_look = now;
+    let seen = run.tid.and_then(thread_stat);
+    run.counted += match (seen, run.last_cpu) {
+        (Some((state, cpu)), Some(before)) => credit(
+            state,
+            wall,
+            Duration::from_millis(cpu.saturating_sub(before) * 1000 / USER_HZ),
+        ),
+        _ => wall,
+    };
+    run.last_cpu = seen.map(|(_, cpu)| cpu);
+    seen
+}
+
 fn watch(shared: &Shared) {
     while !shared.stop.load(Ordering::Relaxed) {
-        thread::park_timeout(Duration::from_millis(200));
+        thread::park_timeout(TICK);
         let problem = {
-            let current = shared
+            let mut current = shared
                 .current
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            let Some((start, input)) = current.as_ref() else {
+            let Some(run) = current.as_mut() else {
                 continue;
             };
+            let seen = account(run);
             let rss = shared
                 .max_rss_kib
                 .and_then(|max| rss_kib().filter(|r| *r > max));
-            if start.elapsed() > shared.case_limit {
+            let wall = run.start.elapsed();
+            if run.counted > shared.case_limit || wall > shared.case_limit * WALL_CAP {
+                let thread = match (seen, run.first_cpu) {
+                    (Some((state, cpu)), Some(first)) => format!(
+                        "thread state {state}, {:.1} s CPU, ",
+                        cpu.saturating_sub(first) as f64 / USER_HZ as f64
+                    ),
+                    _ => String::new(),
+                };
                 Some((
-                    format!("HANG (one case ran over {:?})", shared.case_limit),
-                    input.clone(),
+                    format!(
+                        "HANG (one case ran over {:?}: {thread}{:.1} s counted, {:.1} s wall)",
+                        shared.case_limit,
+                        run.counted.as_secs_f64(),
+                        wall.as_secs_f64()
+                    ),
+                    run.input.clone(),
                 ))
             } else {
-                rss.map(|r| (format!("MEMORY (resident {} MiB)", r / 1024), input.clone()))
+                rss.map(|r| {
+                    (
+                        format!("MEMORY (resident {} MiB)", r / 1024),
+                        run.input.clone(),
+                    )
+                })
             }
         };
         if let Some((what, input)) = problem {
@@ -375,6 +496,57 @@ mod tests {
         });
         let msg = *got.unwrap_err().downcast::<String>().unwrap();
         assert!(msg.contains("minimal failing input: 10"), "{msg}");
+    }
+
+    #[test]
+    fn stat_lines_parse_whatever_the_thread_name() {
+        let line = "4242 (a) S (b) R 1 4242 4242 0 -1 4194560 120 0 0 0 37 5 0 0 20 0 2 0";
+        assert_eq!(parse_stat(line), Some(('R', 42)));
+        assert_eq!(parse_stat("4242 (x) S 1"), None);
+        let own = thread_stat(current_tid().expect("/proc/thread-self"));
+        assert_eq!(own.map(|(state, _)| state), Some('R'));
+    }
+
+    #[test]
+    fn blocked_counts_wall_time_starved_only_cpu_time() {
+        let s = Duration::from_secs;
+        assert_eq!(
+            credit('S', s(3), s(0)),
+            TICK * 5,
+            "a gap means the watchdog was late"
+        );
+        assert_eq!(credit('S', TICK, s(0)), TICK);
+        assert_eq!(credit('R', s(3), TICK), TICK);
+        assert_eq!(credit('D', s(3), s(0)), s(0));
+    }
+
+    #[test]
+    fn a_sleeping_case_thread_is_counted_as_blocked() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            tx.send(current_tid()).unwrap();
+            thread::sleep(Duration::from_secs(2));
+        });
+        let tid = rx.recv().unwrap().expect("/proc/thread-self");
+        thread::sleep(Duration::from_millis(100));
+        let now = Instant::now();
+        let cpu = thread_stat(tid).map(|(_, cpu)| cpu);
+        let mut run = Running {
+            start: now,
+            input: String::new(),
+            tid: Some(tid),
+            counted: Duration::ZERO,
+            last_look: now,
+            first_cpu: cpu,
+            last_cpu: cpu,
+        };
+        thread::sleep(Duration::from_millis(300));
+        assert_eq!(account(&mut run).map(|(state, _)| state), Some('S'));
+        assert!(
+            run.counted >= Duration::from_millis(300),
+            "{:?}",
+            run.counted
+        );
     }
 
     #[test]

@@ -320,3 +320,47 @@ fn deferred_dir_mode_never_applies_through_a_later_symlink() {
     assert_eq!(mode(&outside), 0o755);
     assert_eq!(mode(&outside.join("b")), 0o755);
 }
+
+/// Regression (fuzz layer_extract HANG): rebuilding the tar opened a FIFO that a later entry
+/// had put in place of a recorded file, and waited forever for a writer.
+#[test]
+fn rebuild_refuses_a_fifo_that_replaced_a_recorded_file_without_blocking() {
+    use std::time::{Duration, Instant};
+
+    let (t, dest) = sandbox();
+    let tar = TarBuilder::new()
+        .file("f", b"data")
+        .device("f", EntryType::Fifo, 0, 0)
+        .finish();
+    let record = t.path().join("record");
+    let got = extract(&tar[..], &dest, overlay(), "l1", Some(&record)).unwrap();
+    assert!(
+        fs::symlink_metadata(dest.join("f"))
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    let started = Instant::now();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // On a thread: were the open to block, the test fails on the timeout instead of hanging.
+    std::thread::spawn(move || {
+        let result = crate::tarsplit::LayerTar::open(&record, &dest, &got.diff_id)
+            .map_err(|e| e.to_string())
+            .and_then(|mut rebuilt| {
+                rebuilt
+                    .read_to_end(&mut Vec::new())
+                    .map_err(|e| e.to_string())
+            });
+        let _ = tx.send(result);
+    });
+    let result = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("rebuilding the layer tar blocked on the FIFO");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    let err = result.unwrap_err();
+    assert!(err.contains("regular file"), "{err}");
+}

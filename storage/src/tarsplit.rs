@@ -8,7 +8,8 @@
 //! regular files, which are recorded as (path in the layer, size) references. Reassembly
 //! replays the raw bytes and reads the payloads back from the layer directory, checking the
 //! size of each and the diff ID of the whole. This module must never follow a symlink out of
-//! the layer directory while reading payloads back.
+//! the layer directory while reading payloads back, nor open anything but a regular file (a
+//! FIFO would block the open forever, a device would be read from its driver).
 //!
 //! File format (gzip-compressed): a sequence of records, `R` + u32 BE length + bytes, or
 //! `F` + u64 BE size + u16 BE path length + path bytes (relative to the layer directory).
@@ -203,6 +204,13 @@ impl LayerTar {
         )
     }
 
+    fn not_regular(&self, path: &Path) -> io::Error {
+        self.corrupt(&format!(
+            "expects a regular file at {}, the layer has something else there: a later entry replaced it, or the layer changed after it was stored",
+            path.display()
+        ))
+    }
+
     /// Loads the next record into `current`; false at the end of the record file.
     fn next_record(&mut self) -> io::Result<bool> {
         let mut tag = [0u8; 1];
@@ -230,11 +238,22 @@ impl LayerTar {
                 let mut name = vec![0u8; u16::from_be_bytes(len) as usize];
                 self.records.read_exact(&mut name)?;
                 let path = self.payload_path(OsStr::from_bytes(&name))?;
+                // A later entry of the layer may have put a FIFO or a device where the file
+                // was: opening a FIFO for reading waits for a writer (forever), opening a
+                // device talks to its driver. Only a regular file is opened, and O_NONBLOCK
+                // keeps even a FIFO swapped in after the check from blocking the open.
+                if !fs::symlink_metadata(&path)?.is_file() {
+                    return Err(self.not_regular(&path));
+                }
                 let file = OpenOptions::new()
                     .read(true)
-                    .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                    .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
                     .open(&path)?;
-                let actual = file.metadata()?.len();
+                let meta = file.metadata()?;
+                if !meta.is_file() {
+                    return Err(self.not_regular(&path));
+                }
+                let actual = meta.len();
                 if actual != size {
                     return Err(self.corrupt(&format!(
                         "expects {size} bytes in {}, the layer has {actual}: the layer changed after it was stored",
