@@ -215,3 +215,31 @@ fn cdi_generate_makes_a_spec_that_gpus_all_uses() {
         .code(125)
         .stderr_has("no NVIDIA GPU device nodes");
 }
+
+// Pins: a spec file that does not parse is named in one Error line, exit 125, nothing made.
+#[test]
+fn malformed_cdi_spec_is_named_and_nothing_is_created() {
+    let env = Env::new().with_busybox();
+    let dir = env.path("bad-cdi");
+    open_dir(&dir);
+    fs::write(dir.join("broken.yaml"), "cdiVersion: 0.6.0\nkind: [oops\n").expect("write spec");
+    let d = dir.display().to_string();
+    let out = env
+        .burrow(&[
+            "--cdi-spec-dir",
+            &d,
+            "run",
+            "--gpus",
+            "all",
+            "busybox",
+            "true",
+        ])
+        .code(125)
+        .stderr_has("broken.yaml");
+    assert_eq!(out.stderr.trim().lines().count(), 1, "{out:?}");
+    env.burrow(&["--cdi-spec-dir", &d, "cdi", "list"])
+        .code(125)
+        .stderr_has("broken.yaml");
+    let ps = env.burrow(&["ps", "-aq"]).ok();
+    assert!(ps.stdout.is_empty(), "{ps:?}");
+}

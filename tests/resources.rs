@@ -532,3 +532,62 @@ fn root_cgroupns_and_cgroups_modes() {
         .stderr_has("--cgroups=disabled");
     root_burrow(&env, &["rm", "-f", "-t", "0", id.stdout.trim()]).ok();
 }
+
+// Pins, as the unprivileged user: --cgroupns and --cgroups are stored and shown by inspect,
+// bad modes and limits with --cgroups=disabled are refused before anything is created.
+#[test]
+fn cgroup_mode_flags_rootless() {
+    let env = Env::new().with_busybox();
+    let id = env
+        .burrow(&[
+            "create",
+            "--cgroupns",
+            "host",
+            "--cgroups",
+            "split",
+            "busybox",
+            "true",
+        ])
+        .ok();
+    let out = env
+        .burrow(&[
+            "inspect",
+            "--format",
+            "{{.HostConfig.CgroupnsMode}} {{.HostConfig.Cgroups}}",
+            id.stdout.trim(),
+        ])
+        .ok();
+    assert_eq!(out.stdout.trim(), "host default");
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "cat /proc/self/cgroup",
+        ])
+        .ok();
+    assert!(out.stdout.lines().all(|l| l.ends_with(":/")), "{out:?}");
+    env.burrow(&["rm", id.stdout.trim()]).ok();
+    env.burrow(&[
+        "run",
+        "--rm",
+        "--cgroups",
+        "disabled",
+        "--memory",
+        "64m",
+        "busybox",
+        "true",
+    ])
+    .code(125)
+    .stderr_has("--cgroups=disabled");
+    env.burrow(&["create", "--cgroups", "bogus", "busybox", "true"])
+        .code(125)
+        .stderr_has("invalid cgroup mode \"bogus\"");
+    env.burrow(&["create", "--cgroupns", "bogus", "busybox", "true"])
+        .code(125)
+        .stderr_has("invalid --cgroupns \"bogus\"");
+    let ps = env.burrow(&["ps", "-aq"]).ok();
+    assert!(ps.stdout.is_empty(), "{ps:?}");
+}

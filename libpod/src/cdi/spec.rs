@@ -120,9 +120,15 @@ pub fn read(path: &Path) -> Result<Spec, CdiError> {
         path: path.to_path_buf(),
         source: e,
     })?;
+    // One line: serde-saphyr's messages go on with a snippet of the input.
     let parse_err = |message: String| CdiError::Parse {
         path: path.to_path_buf(),
-        message,
+        message: message
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_string(),
     };
     let spec: Spec = match path.extension().and_then(|e| e.to_str()) {
         Some("json") => serde_json::from_str(&text).map_err(|e| parse_err(e.to_string()))?,

@@ -529,11 +529,16 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
         if plan.infra {
             return exec_infra(tty_sock, stdin, stdout, stderr, gate_r, &err_w);
         }
-        // Our pid as the host sees it, read before /proc is the container's.
-        let host_pid = std::fs::read_link("/proc/self")
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| "0".into());
-        let state = plan.hook_state.replace("{pid}", &host_pid);
+        // The hooks' state carries our pid as the host sees it, read before /proc is the
+        // container's; nothing to do without hooks (the usual run).
+        let state = if plan.hooks.is_empty() {
+            String::new()
+        } else {
+            let host_pid = std::fs::read_link("/proc/self")
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| "0".into());
+            plan.hook_state.replace("{pid}", &host_pid)
+        };
         mounts::setup_rootfs(&plan)?;
         hooks::run(&plan.hooks, hooks::BEFORE_PIVOT, &state)?;
         mounts::pivot(&plan.rootfs)?;

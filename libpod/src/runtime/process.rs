@@ -64,10 +64,13 @@ impl Runtime {
             volatile: c.config.auto_remove,
         };
         let mut mounts = with_shm_size(c, self.plan_mounts(c)?);
-        // `--device` and CDI nodes first: a user's mount on the same path comes later and wins.
-        let mut devs = super::devices::device_mounts(&c.config.devices);
-        devs.append(&mut mounts);
-        mounts = devs;
+        if !c.config.devices.is_empty() {
+            // `--device` and CDI nodes first: a user's mount on the same path comes later and
+            // wins.
+            let mut devs = super::devices::device_mounts(&c.config.devices);
+            devs.append(&mut mounts);
+            mounts = devs;
+        }
         if privileged {
             // The host's devices first, as podman orders them: a user's mount on the same
             // path was left out of them and wins.
@@ -102,16 +105,21 @@ impl Runtime {
             infra: false,
             privileged,
             cgroupns_host: c.config.cgroupns == "host",
-            hook_state: serde_json::json!({
-                "ociVersion": "1.0.2",
-                "id": c.id,
-                "status": "created",
-                "pid": "{pid}",
-                "bundle": self.paths.container_dir(&c.id),
-                "annotations": c.config.annotations,
-            })
-            .to_string()
-            .replace("\"{pid}\"", "{pid}"),
+            // Only containers with CDI hooks pay for their state document.
+            hook_state: if c.config.hooks.is_empty() {
+                String::new()
+            } else {
+                serde_json::json!({
+                    "ociVersion": "1.0.2",
+                    "id": c.id,
+                    "status": "created",
+                    "pid": "{pid}",
+                    "bundle": self.paths.container_dir(&c.id),
+                    "annotations": c.config.annotations,
+                })
+                .to_string()
+                .replace("\"{pid}\"", "{pid}")
+            },
             hooks: c.config.hooks.clone(),
             masked_paths: if privileged {
                 Vec::new()

@@ -33,15 +33,6 @@ impl State {
         }
     }
 
-    pub fn update_pod(&self, p: &Pod) -> Result<()> {
-        let config = serde_json::to_string(&p.config)
-            .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
-        self.exec(
-            "UPDATE pods SET config=?2 WHERE id=?1",
-            params![p.id, config],
-        )
-    }
-
     /// By exact name, full id or unique id prefix, as for containers.
     pub fn lookup_pod(&self, name_or_id: &str) -> Result<Pod> {
         let exact = format!("SELECT {POD_COLUMNS} FROM pods WHERE name = ?1 OR id = ?1");
