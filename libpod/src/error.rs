@@ -47,6 +47,14 @@ pub enum LibpodError {
     #[error("{0}")]
     InvalidArgument(String),
     #[error("{0}")]
+    Spec(#[from] crate::spec::SpecError),
+    /// An operation failed and undoing what it had done failed too: every error is reported.
+    #[error("{error}; cleaning up also failed: {}", join(cleanup))]
+    Cleanup {
+        error: Box<LibpodError>,
+        cleanup: Vec<LibpodError>,
+    },
+    #[error("{0}")]
     Name(#[from] crate::runtime::names::NameError),
     #[error("{0}")]
     InvalidState(String),
@@ -61,7 +69,20 @@ impl LibpodError {
         match self {
             LibpodError::StartFailed { code, .. } => *code,
             LibpodError::InUse(_) => 2,
+            LibpodError::Cleanup { error, .. } => error.exit_code(),
             _ => 125,
+        }
+    }
+
+    /// This error, with the errors of the cleanup that followed it (none: unchanged).
+    pub fn with_cleanup(self, cleanup: Vec<LibpodError>) -> LibpodError {
+        if cleanup.is_empty() {
+            self
+        } else {
+            LibpodError::Cleanup {
+                error: Box::new(self),
+                cleanup,
+            }
         }
     }
 
@@ -78,6 +99,14 @@ impl LibpodError {
             source,
         }
     }
+}
+
+fn join(errors: &[LibpodError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub type Result<T> = std::result::Result<T, LibpodError>;

@@ -23,6 +23,7 @@ pub mod rootless_netns;
 pub mod runtime;
 pub mod sealed_exe;
 pub mod security;
+pub mod spec;
 pub mod state;
 pub mod supervise;
 pub mod userns;

@@ -261,7 +261,7 @@ fn create_container(
     let pod = new_pod(rt, &mut a)?;
     let mut opts: libpod::runtime::CreateOptions = a.into();
     opts.start_next = start_next;
-    match rt.create(&opts) {
+    match libpod::spec::ContainerSpec::try_from(&opts).and_then(|spec| rt.create(&spec)) {
         Ok(c) => Ok(c),
         Err(e) => {
             if let Some(id) = pod {

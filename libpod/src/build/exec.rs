@@ -1012,7 +1012,9 @@ impl Builder<'_> {
             temporary: true,
             ..Default::default()
         };
-        let c = self.rt.create(&opts)?;
+        let c = self
+            .rt
+            .create(&crate::spec::ContainerSpec::try_from(&opts)?)?;
         let res = (|| {
             let code = {
                 let _s = Silence::new(self.opts.quiet);

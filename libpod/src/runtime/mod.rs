@@ -25,10 +25,10 @@ mod volumes;
 
 use std::path::PathBuf;
 
+pub use crate::spec::CreateOptions;
 pub use attach::{AttachClientOptions, AttachEnd};
 pub use commit::{Change, CommitOptions};
 pub use cp::{CopyEnd, CopyOptions};
-pub use create::CreateOptions;
 pub use exec::ExecOptions;
 pub use images::{MountedImage, SaveDest};
 pub use info::version_info;

@@ -16,8 +16,8 @@ use crate::events::Event;
 use crate::executor::{Plan, ProcessPlan, StdioMode};
 use crate::pod::{DEFAULT_SHARE, Pod, PodConfig, PodStatus, parse_share};
 
-use super::create::{CreateOptions, validate_dns_hosts};
 use super::{Runtime, names, now_nanos};
+use crate::spec::{ContainerSpec, parse};
 
 /// Raw options of `pod create`, validated by [`Runtime::pod_create`].
 #[derive(Clone, Debug, Default)]
@@ -128,12 +128,9 @@ impl Runtime {
                 "a pod cannot use --network container:NAME: give the pod its own network",
             ));
         }
-        let ports = self.resolve_ports(&o.publish, &[], &network)?;
-        let (dns, add_hosts) = validate_dns_hosts(&CreateOptions {
-            dns: o.dns.clone(),
-            add_hosts: o.add_hosts.clone(),
-            ..CreateOptions::default()
-        })?;
+        let ports = self.resolve_ports(parse::ports(&o.publish)?, &[], &network)?;
+        parse::dns_and_hosts(&o.dns, &o.add_hosts)?;
+        let (dns, add_hosts) = (o.dns.clone(), o.add_hosts.clone());
         let labels: BTreeMap<String, String> = o
             .labels
             .iter()
@@ -284,7 +281,7 @@ impl Runtime {
     pub(super) fn pod_member_settings(
         &self,
         name: &str,
-        opts: &CreateOptions,
+        spec: &ContainerSpec,
     ) -> Result<MemberSettings> {
         let pod = self.state.lookup_pod(name)?;
         let mut m = MemberSettings {
@@ -293,12 +290,12 @@ impl Runtime {
             hostname: None,
         };
         if pod.config.shares("net") {
-            if !opts.publish.is_empty() || opts.publish_all {
+            if !spec.network.publish.is_empty() || spec.network.publish_all {
                 return Err(invalid(
                     "invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod",
                 ));
             }
-            if opts.network.is_some() {
+            if spec.network.mode.is_some() {
                 return Err(invalid(
                     "invalid config provided: networks must be defined when the pod is created: network cannot be configured when it is shared with a pod",
                 ));
@@ -306,7 +303,7 @@ impl Runtime {
             m.network = Some(format!("container:{}", pod.config.infra_id));
         }
         if pod.config.shares("uts") {
-            if opts.hostname.is_some() {
+            if spec.namespaces.hostname.is_some() {
                 return Err(invalid(
                     "invalid config provided: cannot set hostname when joining the pod UTS namespace: set --hostname on the pod",
                 ));
@@ -449,7 +446,7 @@ impl Runtime {
     /// `pod kill`: the signal to every running container of the pod, the infra last.
     pub fn pod_kill(&self, name: &str, signal: &str) -> Result<Pod> {
         let pod = self.pod(name)?;
-        super::create::parse_signal(signal)?;
+        parse::signal(signal)?;
         let members = self.pod_containers(&pod)?;
         let running: Vec<&Container> = members
             .iter()

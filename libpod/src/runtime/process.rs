@@ -299,70 +299,11 @@ impl Runtime {
 
     /// config.json: the OCI runtime spec of the container, for `inspect` and external tools.
     pub(crate) fn write_spec(&self, c: &Container) -> Result<()> {
-        let cfg = &c.config;
-        let caps = cfg.capabilities()?;
-        let cap_names = security::capabilities::names(&caps);
-        let dir = self.paths.container_dir(&c.id);
-        let mut mounts = vec![
-            serde_json::json!({"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]}),
-            serde_json::json!({"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]}),
-            serde_json::json!({"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]}),
-            serde_json::json!({"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]}),
-            serde_json::json!({"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]}),
-            serde_json::json!({"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]}),
-        ];
-        for (name, dest) in [
-            ("hostname", "/etc/hostname"),
-            ("hosts", "/etc/hosts"),
-            ("resolv.conf", "/etc/resolv.conf"),
-        ] {
-            mounts.push(serde_json::json!({"destination": dest, "type": "bind", "source": self.paths.userdata_dir(&c.id).join(name), "options": ["bind"]}));
-        }
-        for m in &cfg.mounts {
-            let mut options = m.options.clone();
-            if m.kind == "bind" {
-                options.push("rbind".into());
-            }
-            mounts.push(serde_json::json!({"destination": m.destination, "type": m.kind, "source": m.source, "options": options}));
-        }
-        let mut namespaces = vec![
-            serde_json::json!({"type": "pid"}),
-            serde_json::json!({"type": "ipc"}),
-            serde_json::json!({"type": "uts"}),
-            serde_json::json!({"type": "mount"}),
-            serde_json::json!({"type": "cgroup"}),
-        ];
-        if cfg.network != "host" {
-            namespaces.push(serde_json::json!({"type": "network"}));
-        }
-        let privileged = cfg.privileged;
-        let spec = serde_json::json!({
-            "ociVersion": "1.2.0",
-            "process": {
-                "terminal": cfg.tty,
-                "user": {"uid": 0, "gid": 0},
-                "args": cfg.args,
-                "env": cfg.env,
-                "cwd": cfg.workdir,
-                "capabilities": {"bounding": cap_names, "effective": cap_names, "permitted": cap_names},
-                "rlimits": cfg.ulimits.iter().map(|u| serde_json::json!({"type": format!("RLIMIT_{}", u.name.to_uppercase()), "soft": u.soft, "hard": u.hard})).collect::<Vec<_>>(),
-                "noNewPrivileges": cfg.no_new_privileges,
-            },
-            "root": {"path": self.paths.rootfs_mountpoint(), "readonly": cfg.read_only},
-            "hostname": cfg.hostname,
-            "mounts": mounts,
-            "annotations": cfg.annotations,
-            "linux": {
-                "namespaces": namespaces,
-                "maskedPaths": if privileged { Vec::new() } else { security::MASKED_PATHS.to_vec() },
-                "readonlyPaths": if privileged { Vec::new() } else { security::READONLY_PATHS.to_vec() },
-            },
-        });
-        let path = dir.join("config.json");
-        let text =
-            serde_json::to_vec(&spec).map_err(|e| LibpodError::InvalidState(e.to_string()))?;
-        std::fs::write(&path, text)
-            .map_err(|e| LibpodError::io(format!("write {}", path.display()), e))
+        let at = crate::spec::oci::Locations {
+            rootfs: &self.paths.rootfs_mountpoint(),
+            userdata: &self.paths.userdata_dir(&c.id),
+        };
+        crate::spec::oci::write(c, &at, &self.paths.container_dir(&c.id).join("config.json"))
     }
 }
 

@@ -264,7 +264,7 @@ impl Runtime {
     /// new anonymous one for each unnamed. Returns the volumes created, for rollback.
     pub(crate) fn resolve_volume_mounts(&self, mounts: &mut [Mount]) -> Result<Vec<String>> {
         let mut created = Vec::new();
-        let res = (|| {
+        let res: Result<()> = (|| {
             for m in mounts.iter_mut() {
                 match m.kind.as_str() {
                     "volume" => {
@@ -304,19 +304,20 @@ impl Runtime {
         })();
         match res {
             Ok(()) => Ok(created),
-            Err(e) => {
-                self.drop_volumes(&created);
-                Err(e)
-            }
+            Err(e) => Err(e.with_cleanup(self.drop_volumes(&created))),
         }
     }
 
-    pub(crate) fn drop_volumes(&self, names: &[String]) {
+    pub(crate) fn drop_volumes(&self, names: &[String]) -> Vec<LibpodError> {
+        let mut errors = Vec::new();
         for n in names {
-            if let Ok(Some(v)) = self.state.volume(n) {
-                let _ = self.delete_volume(&v);
+            match self.state.volume(n) {
+                Ok(Some(v)) => errors.extend(self.delete_volume(&v).err()),
+                Ok(None) => {}
+                Err(e) => errors.push(e),
             }
         }
+        errors
     }
 
     /// At start: what the executor mounts for each of the container's mounts. A volume

@@ -1,0 +1,62 @@
+//! What can be wrong in a container spec: each variant names the flag and says the fix.
+
+use std::path::PathBuf;
+
+#[derive(thiserror::Error, Debug)]
+pub enum SpecError {
+    #[error("{0}")]
+    Restart(String),
+    #[error(
+        "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\""
+    )]
+    RemoveWithRestart,
+    #[error("invalid signal \"{0}\": use a name like SIGTERM or a number")]
+    Signal(String),
+    #[error("{}: duplicate mount destination: give each mount its own container path", .0.display())]
+    DuplicateMount(PathBuf),
+    #[error("invalid --volumes-from \"{0}\": use CONTAINER[:ro|rw]")]
+    VolumesFrom(String),
+    #[error("invalid ulimit \"{value}\": {why}")]
+    Ulimit { value: String, why: String },
+    #[error("invalid cgroup mode {0:?}: use enabled, disabled, no-conmon or split")]
+    CgroupsMode(String),
+    #[error("invalid --cgroupns {0:?}: use private or host")]
+    Cgroupns(String),
+    #[error("resource limits need a cgroup: they cannot be set with --cgroups=disabled")]
+    LimitsWithoutCgroup,
+    #[error(
+        "--network-alias and --ip need a user-defined network: create one (burrow network create NAME) and use --network NAME"
+    )]
+    NeedsUserNetwork,
+    #[error("seccomp profile \"{0}\" not found: give an existing JSON file or \"unconfined\"")]
+    SeccompProfile(String),
+    #[error("invalid --security-opt \"{0}\": use seccomp=unconfined|PATH or no-new-privileges")]
+    SecurityOpt(String),
+    #[error("invalid --entrypoint \"{value}\": {source}")]
+    Entrypoint {
+        value: String,
+        source: serde_json::Error,
+    },
+    #[error("no command or entrypoint provided, and no CMD or ENTRYPOINT from image {0}")]
+    NoCommand(String),
+    #[error("--dns none cannot be combined with other --dns servers")]
+    DnsNoneWithOthers,
+    #[error("invalid --dns \"{0}\": not an IP address (or \"none\")")]
+    Dns(String),
+    #[error(
+        "looking up container to share net namespace with: no container with name or ID \"{0}\" found: no such container"
+    )]
+    NetnsContainer(String),
+    #[error("network namespace {} does not exist: give the path of an existing one", .0.display())]
+    NetnsPath(PathBuf),
+    #[error("cannot publish ports with --network {network}: {why}")]
+    CannotPublish { network: String, why: &'static str },
+    #[error("host port {0} is published more than once")]
+    PortTwice(String),
+    #[error("read {what} {}: {source}", .path.display())]
+    ReadFile {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}

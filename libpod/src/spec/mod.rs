@@ -1,0 +1,209 @@
+//! The typed description of a container: [`ContainerSpec`], what every entry point (the CLI's
+//! flags, and in time compose and Kubernetes YAML, quadlet files and the REST API) fills in,
+//! and what [`crate::runtime::Runtime::create`] turns into a stored container.
+//!
+//! Modelled on podman's SpecGenerator: each section is a typed field, validated when it is
+//! parsed ([`options`] parses the CLI's strings, once, in one place). What needs the image or
+//! containers.conf is merged in [`defaults`]; what needs the runtime's state (other containers,
+//! pods, networks, free host ports, CDI specs) is resolved by `Runtime::create`. The OCI runtime
+//! config written next to a container is built from the stored result in [`oci`].
+
+pub mod defaults;
+mod error;
+pub mod oci;
+pub mod options;
+pub mod parse;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use error::SpecError;
+pub use options::CreateOptions;
+
+use crate::cgroups::Resources;
+use crate::container::{Mount, RestartPolicy, Ulimit};
+
+/// One container, as asked for: every field validated, nothing yet merged with the image.
+#[derive(Clone, Debug, Default)]
+pub struct ContainerSpec {
+    /// The image reference or id, as given.
+    pub image: String,
+    /// The container's name (checked against the name rule); `None` draws a random one.
+    pub name: Option<String>,
+    pub process: ProcessSpec,
+    pub storage: StorageSpec,
+    pub security: SecuritySpec,
+    pub namespaces: NamespaceSpec,
+    pub network: NetworkSpec,
+    pub resources: ResourceSpec,
+    pub devices: DeviceSpec,
+    pub restart: RestartPolicy,
+    /// `--rm`: removed when it exits.
+    pub auto_remove: bool,
+    /// Labels from `--label-file` then `--label`; the image's labels go under them.
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// `--pod NAME`: an existing pod to join.
+    pub pod: Option<String>,
+    pub lifecycle: LifecycleSpec,
+}
+
+/// The container's process.
+#[derive(Clone, Debug, Default)]
+pub struct ProcessSpec {
+    /// The command after the image name: replaces the image's CMD.
+    pub command: Vec<String>,
+    /// `--entrypoint`: replaces the image's ENTRYPOINT and drops its CMD; `Some(vec![])` for
+    /// `--entrypoint ""`.
+    pub entrypoint: Option<Vec<String>>,
+    /// `KEY=VALUE` entries from `--env-file` then `-e`, in order (a later key wins); `-e KEY`
+    /// has already taken the caller's value.
+    pub env: Vec<String>,
+    pub workdir: Option<String>,
+    /// `--user` as given, resolved at start against the image's /etc/passwd.
+    pub user: Option<String>,
+    pub group_add: Vec<String>,
+    pub tty: bool,
+    pub interactive: bool,
+    /// `--init`: burrow's init stays as pid 1 (containers.conf's `init` also turns it on).
+    pub init: bool,
+    pub preserve_fds: u32,
+    /// `--stop-signal`, checked to be a signal; `None` takes the image's, then SIGTERM.
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<u32>,
+}
+
+/// Mounts and the root filesystem.
+#[derive(Clone, Debug, Default)]
+pub struct StorageSpec {
+    /// `-v`, `--mount` and `--tmpfs`, parsed, each destination once.
+    pub mounts: Vec<Mount>,
+    pub volumes_from: Vec<VolumesFrom>,
+    pub read_only: bool,
+    /// With `read_only`: /tmp, /var/tmp and /run stay writable tmpfs (podman's default).
+    pub read_only_tmpfs: bool,
+}
+
+/// `--volumes-from CTR[:ro|rw]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VolumesFrom {
+    pub container: String,
+    /// `Some(true)` read-only, `Some(false)` read-write, `None` as the other container has it.
+    pub read_only: Option<bool>,
+}
+
+/// Capabilities, seccomp and privileges.
+#[derive(Clone, Debug, Default)]
+pub struct SecuritySpec {
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub privileged: bool,
+    /// `--security-opt seccomp=`: "unconfined" or an existing file; `None` is containers.conf's
+    /// profile (or the built-in one).
+    pub seccomp: Option<String>,
+    pub no_new_privileges: bool,
+}
+
+/// Namespaces and what lives in them.
+#[derive(Clone, Debug, Default)]
+pub struct NamespaceSpec {
+    pub hostname: Option<String>,
+    pub cgroups: CgroupsMode,
+    pub cgroupns: CgroupnsMode,
+}
+
+/// `--cgroups`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CgroupsMode {
+    #[default]
+    Enabled,
+    Disabled,
+    /// burrow has no conmon and its monitor never joins the container's cgroup, so
+    /// `no-conmon` and `split` behave as `enabled`; they are recorded as given.
+    NoConmon,
+    Split,
+}
+
+impl CgroupsMode {
+    /// As stored in the container's config: "" for the default.
+    pub fn stored(self) -> &'static str {
+        match self {
+            CgroupsMode::Enabled => "",
+            CgroupsMode::Disabled => "disabled",
+            CgroupsMode::NoConmon => "no-conmon",
+            CgroupsMode::Split => "split",
+        }
+    }
+}
+
+/// `--cgroupns`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CgroupnsMode {
+    #[default]
+    Private,
+    Host,
+}
+
+impl CgroupnsMode {
+    /// As stored in the container's config: "" for the default.
+    pub fn stored(self) -> &'static str {
+        match self {
+            CgroupnsMode::Private => "",
+            CgroupnsMode::Host => "host",
+        }
+    }
+}
+
+/// The network namespace, ports and name resolution.
+#[derive(Clone, Debug, Default)]
+pub struct NetworkSpec {
+    /// `--network` as given: a mode (`slirp4netns`, `host`, `container:NAME`...) or user
+    /// networks; checked against the state by `Runtime::create`. `None`: the default mode.
+    pub mode: Option<String>,
+    /// `-p`, parsed; a host port of 0 gets a free one at create.
+    pub publish: Vec<network::PortMapping>,
+    /// `-P`: every port the image EXPOSEs, on free host ports.
+    pub publish_all: bool,
+    /// `--dns` addresses, or `["none"]`.
+    pub dns: Vec<String>,
+    pub dns_search: Vec<String>,
+    pub dns_options: Vec<String>,
+    /// `--add-host NAME:IP`, checked.
+    pub add_hosts: Vec<String>,
+    /// `--network-alias`.
+    pub aliases: Vec<String>,
+    /// `--ip`.
+    pub ip: Option<String>,
+}
+
+/// Limits.
+#[derive(Clone, Debug, Default)]
+pub struct ResourceSpec {
+    /// `--memory`, `--cpus`, `--pids-limit`, `--shm-size`...: validated.
+    pub limits: Resources,
+    /// `--ulimit`; containers.conf's `default_ulimits` go under them.
+    pub ulimits: Vec<Ulimit>,
+}
+
+/// Host devices.
+#[derive(Clone, Debug, Default)]
+pub struct DeviceSpec {
+    /// `--device`: host paths (`HOST[:CTR][:PERMS]`) or CDI names.
+    pub devices: Vec<String>,
+    /// `--gpus`: NVIDIA GPUs through CDI.
+    pub gpus: Option<String>,
+}
+
+/// How the new container relates to the command that makes it.
+#[derive(Clone, Debug, Default)]
+pub struct LifecycleSpec {
+    /// `--replace`: a container of the same name is removed first.
+    pub replace: bool,
+    /// `--cidfile`: written with the new id (must not exist).
+    pub cidfile: Option<PathBuf>,
+    /// The caller starts it right after (`run`, a build step): it belongs to this process until
+    /// it runs, so a killed `run` leaves no half-made container behind.
+    pub start_next: bool,
+    /// A build's working container: it belongs to the build process for its whole life.
+    pub temporary: bool,
+}

@@ -1,0 +1,291 @@
+//! [`CreateOptions`]: the `create`/`run` flags as the user typed them, and their one parse into
+//! a [`ContainerSpec`].
+
+use std::path::PathBuf;
+
+use crate::container::{Mount, RestartPolicy};
+use crate::error::{LibpodError, Result};
+use crate::runtime::names;
+
+use super::{
+    ContainerSpec, DeviceSpec, LifecycleSpec, NamespaceSpec, NetworkSpec, ProcessSpec,
+    ResourceSpec, SecuritySpec, SpecError, StorageSpec, parse,
+};
+
+/// The flags of `create`/`run` as strings, as given on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct CreateOptions {
+    pub image: String,
+    pub command: Vec<String>,
+    pub name: Option<String>,
+    pub entrypoint: Option<String>,
+    pub env: Vec<String>,
+    pub env_files: Vec<PathBuf>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub group_add: Vec<String>,
+    pub hostname: Option<String>,
+    pub labels: Vec<String>,
+    pub label_files: Vec<PathBuf>,
+    pub annotations: Vec<String>,
+    pub volumes: Vec<String>,
+    /// `--mount type=...,src=...,dst=...`.
+    pub mounts: Vec<String>,
+    /// `--volumes-from CTR[:ro|rw]`.
+    pub volumes_from: Vec<String>,
+    pub tmpfs: Vec<String>,
+    pub read_only: bool,
+    /// podman's --read-only-tmpfs: with --read-only, /tmp, /var/tmp and /run stay writable.
+    pub read_only_tmpfs: bool,
+    pub init: bool,
+    pub tty: bool,
+    pub interactive: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub privileged: bool,
+    pub security_opt: Vec<String>,
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<u32>,
+    pub restart: Option<String>,
+    pub rm: bool,
+    /// `--cgroups`: enabled (default), disabled, no-conmon, split.
+    pub cgroups: Option<String>,
+    /// `--cgroupns`: private (default) or host.
+    pub cgroupns: Option<String>,
+    /// `--device`: host paths or CDI names.
+    pub devices: Vec<String>,
+    /// `--gpus`: NVIDIA GPUs through CDI (`all`, a count, `device=0,1`).
+    pub gpus: Option<String>,
+    /// See [`LifecycleSpec::start_next`].
+    pub start_next: bool,
+    /// See [`LifecycleSpec::temporary`].
+    pub temporary: bool,
+    pub ulimits: Vec<String>,
+    pub network: Option<String>,
+    /// `-p [ip:][hostPort:]containerPort[/protocol]`.
+    pub publish: Vec<String>,
+    /// `-P`: publish every port the image EXPOSEs on a free host port.
+    pub publish_all: bool,
+    /// `--dns`, `--dns-search`, `--dns-option`, `--add-host`.
+    pub dns: Vec<String>,
+    pub dns_search: Vec<String>,
+    pub dns_options: Vec<String>,
+    pub add_hosts: Vec<String>,
+    pub replace: bool,
+    pub cidfile: Option<PathBuf>,
+    pub preserve_fds: u32,
+    /// --memory, --cpus, ... as given.
+    pub resources: crate::cgroups::ResourceOptions,
+    /// `--pod NAME`: join an existing pod (`new:NAME` is resolved by the caller).
+    pub pod: Option<String>,
+    /// `--network-alias`: more names for the container on each user network.
+    pub network_aliases: Vec<String>,
+    /// `--ip`: a fixed address on the (single) user network.
+    pub ip: Option<String>,
+}
+
+impl TryFrom<&CreateOptions> for ContainerSpec {
+    type Error = LibpodError;
+
+    /// Every flag checked, in one place: nothing is created when this fails.
+    fn try_from(o: &CreateOptions) -> Result<ContainerSpec> {
+        if let Some(n) = &o.name {
+            names::validate(names::NameKind::Container, n)?;
+        }
+        let restart = match &o.restart {
+            Some(r) => RestartPolicy::parse(r).map_err(SpecError::Restart)?,
+            None => RestartPolicy::default(),
+        };
+        if o.rm && !matches!(restart.name.as_str(), "" | "no") {
+            return Err(SpecError::RemoveWithRestart.into());
+        }
+        if let Some(s) = &o.stop_signal {
+            parse::signal(s)?;
+        }
+        let mut mounts: Vec<Mount> = Vec::new();
+        for v in &o.volumes {
+            mounts.push(crate::volume::parse_volume_flag(v)?);
+        }
+        for m in &o.mounts {
+            mounts.push(crate::volume::parse_mount_flag(m)?);
+        }
+        for t in &o.tmpfs {
+            mounts.push(crate::volume::parse_tmpfs_flag(t)?);
+        }
+        for (i, m) in mounts.iter().enumerate() {
+            if mounts[..i].iter().any(|o| o.destination == m.destination) {
+                return Err(SpecError::DuplicateMount(m.destination.clone()).into());
+            }
+        }
+        let volumes_from = o
+            .volumes_from
+            .iter()
+            .map(|f| parse::volumes_from(f))
+            .collect::<std::result::Result<_, _>>()?;
+        let ulimits = o
+            .ulimits
+            .iter()
+            .map(|u| parse::ulimit(u))
+            .collect::<std::result::Result<_, _>>()?;
+        let limits = crate::cgroups::Resources::default().merged(&o.resources)?;
+        let cgroups = parse::cgroups_mode(o.cgroups.as_deref())?;
+        let cgroupns = parse::cgroupns_mode(o.cgroupns.as_deref())?;
+        if cgroups == super::CgroupsMode::Disabled && limits.needs_cgroup() {
+            return Err(SpecError::LimitsWithoutCgroup.into());
+        }
+        let publish = parse::ports(&o.publish)?;
+        parse::dns_and_hosts(&o.dns, &o.add_hosts)?;
+        let (seccomp, no_new_privileges) = parse::security_opts(&o.security_opt)?;
+        let mut env = Vec::new();
+        for f in &o.env_files {
+            for line in parse::read_lines(f, "env file")? {
+                parse::merge_env(&mut env, &line);
+            }
+        }
+        for e in &o.env {
+            parse::merge_env(&mut env, e);
+        }
+        let mut labels = std::collections::BTreeMap::new();
+        for f in &o.label_files {
+            parse::key_values(
+                &mut labels,
+                parse::read_lines(f, "label file")?
+                    .iter()
+                    .map(String::as_str),
+            );
+        }
+        parse::key_values(&mut labels, o.labels.iter().map(String::as_str));
+        let mut annotations = std::collections::BTreeMap::new();
+        parse::key_values(&mut annotations, o.annotations.iter().map(String::as_str));
+        let entrypoint = o.entrypoint.as_deref().map(parse::entrypoint).transpose()?;
+        Ok(ContainerSpec {
+            image: o.image.clone(),
+            name: o.name.clone(),
+            process: ProcessSpec {
+                command: o.command.clone(),
+                entrypoint,
+                env,
+                workdir: o.workdir.clone(),
+                user: o.user.clone(),
+                group_add: o.group_add.clone(),
+                tty: o.tty,
+                interactive: o.interactive,
+                init: o.init,
+                preserve_fds: o.preserve_fds,
+                stop_signal: o.stop_signal.clone(),
+                stop_timeout: o.stop_timeout,
+            },
+            storage: StorageSpec {
+                mounts,
+                volumes_from,
+                read_only: o.read_only,
+                read_only_tmpfs: o.read_only_tmpfs,
+            },
+            security: SecuritySpec {
+                cap_add: o.cap_add.clone(),
+                cap_drop: o.cap_drop.clone(),
+                privileged: o.privileged,
+                seccomp,
+                no_new_privileges,
+            },
+            namespaces: NamespaceSpec {
+                hostname: o.hostname.clone(),
+                cgroups,
+                cgroupns,
+            },
+            network: NetworkSpec {
+                mode: o.network.clone(),
+                publish,
+                publish_all: o.publish_all,
+                dns: o.dns.clone(),
+                dns_search: o.dns_search.clone(),
+                dns_options: o.dns_options.clone(),
+                add_hosts: o.add_hosts.clone(),
+                aliases: o.network_aliases.clone(),
+                ip: o.ip.clone(),
+            },
+            resources: ResourceSpec { limits, ulimits },
+            devices: DeviceSpec {
+                devices: o.devices.clone(),
+                gpus: o.gpus.clone(),
+            },
+            restart,
+            auto_remove: o.rm,
+            labels,
+            annotations,
+            pod: o.pod.clone(),
+            lifecycle: LifecycleSpec {
+                replace: o.replace,
+                cidfile: o.cidfile.clone(),
+                start_next: o.start_next,
+                temporary: o.temporary,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(o: CreateOptions) -> Result<ContainerSpec> {
+        ContainerSpec::try_from(&o)
+    }
+
+    #[test]
+    fn flags_become_typed_fields() {
+        let s = spec(CreateOptions {
+            image: "busybox".into(),
+            entrypoint: Some("[\"sh\",\"-c\"]".into()),
+            env: vec!["A=1".into(), "A=2".into()],
+            labels: vec!["k=v".into(), "flag".into()],
+            ulimits: vec!["nofile=5:6".into()],
+            cgroups: Some("disabled".into()),
+            publish: vec!["8080:80".into()],
+            restart: Some("on-failure:3".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(s.process.entrypoint, Some(vec!["sh".into(), "-c".into()]));
+        assert_eq!(s.process.env, vec!["A=2"]);
+        assert_eq!(s.labels.get("flag").map(String::as_str), Some(""));
+        assert_eq!(s.resources.ulimits[0].hard, 6);
+        assert_eq!(s.namespaces.cgroups, super::super::CgroupsMode::Disabled);
+        assert_eq!(s.network.publish[0].container_port, 80);
+        assert_eq!(s.restart.max_retries, 3);
+    }
+
+    #[test]
+    fn bad_flags_are_refused_before_anything_is_made() {
+        let bad = [
+            CreateOptions {
+                rm: true,
+                restart: Some("always".into()),
+                ..Default::default()
+            },
+            CreateOptions {
+                volumes: vec!["/tmp:/d".into(), "/tmp:/d".into()],
+                ..Default::default()
+            },
+            CreateOptions {
+                cgroups: Some("disabled".into()),
+                resources: crate::cgroups::ResourceOptions {
+                    memory: Some("64m".into()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            CreateOptions {
+                name: Some("bad name".into()),
+                ..Default::default()
+            },
+            CreateOptions {
+                stop_signal: Some("SIGNOPE".into()),
+                ..Default::default()
+            },
+        ];
+        for o in bad {
+            assert!(spec(o.clone()).is_err(), "{o:?}");
+        }
+    }
+}

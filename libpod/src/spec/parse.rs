@@ -1,0 +1,252 @@
+//! Parsers for single flag values of a container spec (`--ulimit`, `--stop-signal`,
+//! `--security-opt`, `--dns`...), each returning the typed value or a [`SpecError`] that names
+//! the flag.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::container::Ulimit;
+use crate::error::Result;
+
+use super::{CgroupnsMode, CgroupsMode, SpecError, VolumesFrom};
+
+/// `--ulimit nofile=1024:2048`, `--ulimit nproc=-1` (unlimited).
+pub fn ulimit(u: &str) -> std::result::Result<Ulimit, SpecError> {
+    let bad = |why: String| SpecError::Ulimit {
+        value: u.to_string(),
+        why,
+    };
+    let usage = || bad("use NAME=SOFT[:HARD], e.g. nofile=1024:2048".into());
+    let (name, vals) = u.split_once('=').ok_or_else(usage)?;
+    crate::executor::rlimit_resource(name)
+        .ok_or_else(|| bad(format!("unknown resource \"{name}\"")))?;
+    let num = |s: &str| -> std::result::Result<u64, SpecError> {
+        if s == "-1" || s == "unlimited" {
+            Ok(libc::RLIM_INFINITY)
+        } else {
+            s.parse().map_err(|_| usage())
+        }
+    };
+    let (soft, hard) = match vals.split_once(':') {
+        Some((s, h)) => (num(s)?, num(h)?),
+        None => (num(vals)?, num(vals)?),
+    };
+    if soft > hard {
+        return Err(bad("the soft limit must not exceed the hard limit".into()));
+    }
+    Ok(Ulimit {
+        name: name.to_string(),
+        soft,
+        hard,
+    })
+}
+
+/// "SIGTERM", "TERM", "15" → the signal.
+pub fn signal(s: &str) -> std::result::Result<nix::sys::signal::Signal, SpecError> {
+    use std::str::FromStr;
+    let bad = || SpecError::Signal(s.to_string());
+    if let Ok(n) = s.parse::<i32>() {
+        return nix::sys::signal::Signal::try_from(n).map_err(|_| bad());
+    }
+    let up = s.to_ascii_uppercase();
+    let full = if up.starts_with("SIG") {
+        up
+    } else {
+        format!("SIG{up}")
+    };
+    nix::sys::signal::Signal::from_str(&full).map_err(|_| bad())
+}
+
+/// `--volumes-from CTR[:ro|rw]` (`z` is accepted and ignored, as podman without SELinux).
+pub fn volumes_from(from: &str) -> std::result::Result<VolumesFrom, SpecError> {
+    let (container, mode) = match from.split_once(':') {
+        Some((c, m)) => (c, Some(m)),
+        None => (from, None),
+    };
+    let read_only = match mode {
+        None | Some("z") => None,
+        Some("ro") => Some(true),
+        Some("rw") => Some(false),
+        Some(_) => return Err(SpecError::VolumesFrom(from.to_string())),
+    };
+    Ok(VolumesFrom {
+        container: container.to_string(),
+        read_only,
+    })
+}
+
+/// `--cgroups enabled|disabled|no-conmon|split`.
+pub fn cgroups_mode(m: Option<&str>) -> std::result::Result<CgroupsMode, SpecError> {
+    Ok(match m.unwrap_or("enabled") {
+        "enabled" => CgroupsMode::Enabled,
+        "disabled" => CgroupsMode::Disabled,
+        "no-conmon" => CgroupsMode::NoConmon,
+        "split" => CgroupsMode::Split,
+        other => return Err(SpecError::CgroupsMode(other.to_string())),
+    })
+}
+
+/// `--cgroupns private|host`.
+pub fn cgroupns_mode(m: Option<&str>) -> std::result::Result<CgroupnsMode, SpecError> {
+    Ok(match m.unwrap_or("private") {
+        "private" => CgroupnsMode::Private,
+        "host" => CgroupnsMode::Host,
+        other => return Err(SpecError::Cgroupns(other.to_string())),
+    })
+}
+
+/// `--security-opt`: the seccomp profile asked for (if any) and no-new-privileges. SELinux and
+/// AppArmor labels and masks are accepted and have no effect here.
+pub fn security_opts(opts: &[String]) -> std::result::Result<(Option<String>, bool), SpecError> {
+    let mut seccomp = None;
+    let mut no_new_privileges = false;
+    for s in opts {
+        match s.split_once(['=', ':']) {
+            Some(("seccomp", v)) => {
+                if v != "unconfined" && !Path::new(v).is_file() {
+                    return Err(SpecError::SeccompProfile(v.to_string()));
+                }
+                seccomp = Some(v.to_string());
+            }
+            Some(("no-new-privileges", v)) => no_new_privileges = v != "false",
+            Some(("label" | "apparmor" | "mask" | "unmask", _)) => {}
+            None if s == "no-new-privileges" => no_new_privileges = true,
+            _ => return Err(SpecError::SecurityOpt(s.clone())),
+        }
+    }
+    Ok((seccomp, no_new_privileges))
+}
+
+/// `--entrypoint`: a JSON array, or one word; "" clears the image's.
+pub fn entrypoint(ep: &str) -> std::result::Result<Vec<String>, SpecError> {
+    if ep.is_empty() {
+        Ok(Vec::new())
+    } else if ep.trim_start().starts_with('[') {
+        serde_json::from_str(ep).map_err(|source| SpecError::Entrypoint {
+            value: ep.to_string(),
+            source,
+        })
+    } else {
+        Ok(vec![ep.to_string()])
+    }
+}
+
+/// The non-empty, non-comment lines of an env or label file.
+pub fn read_lines(path: &Path, what: &'static str) -> std::result::Result<Vec<String>, SpecError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SpecError::ReadFile {
+        what,
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
+}
+
+/// `-e KEY=VALUE` sets, `-e KEY` copies the caller's value (or drops it if unset); a key set
+/// again replaces the earlier entry and moves to the end.
+pub fn merge_env(env: &mut Vec<String>, entry: &str) {
+    let (key, value) = match entry.split_once('=') {
+        Some((k, v)) => (k.to_string(), v.to_string()),
+        None => match std::env::var(entry) {
+            Ok(v) => (entry.to_string(), v),
+            Err(_) => return,
+        },
+    };
+    env.retain(|e| e.split_once('=').map(|(k, _)| k) != Some(key.as_str()));
+    env.push(format!("{key}={value}"));
+}
+
+/// `KEY=VALUE` (or `KEY`, an empty value) entries into a map; a later key wins.
+pub fn key_values<'a>(
+    into: &mut BTreeMap<String, String>,
+    entries: impl IntoIterator<Item = &'a str>,
+) {
+    for e in entries {
+        let (k, v) = e.split_once('=').unwrap_or((e, ""));
+        into.insert(k.to_string(), v.to_string());
+    }
+}
+
+/// `--dns` (IP addresses, or `none` alone) and `--add-host` (NAME:IP).
+pub fn dns_and_hosts(dns: &[String], add_hosts: &[String]) -> Result<()> {
+    if dns.iter().any(|d| d == "none") && dns.len() > 1 {
+        return Err(SpecError::DnsNoneWithOthers.into());
+    }
+    if let Some(d) = dns
+        .iter()
+        .find(|d| *d != "none" && d.parse::<std::net::IpAddr>().is_err())
+    {
+        return Err(SpecError::Dns(d.clone()).into());
+    }
+    for h in add_hosts {
+        network::parse_add_host(h)?;
+    }
+    Ok(())
+}
+
+/// `-p` specs, parsed (host ports are picked and checked at create).
+pub fn ports(publish: &[String]) -> Result<Vec<network::PortMapping>> {
+    let mut ports = Vec::new();
+    for spec in publish {
+        ports.extend(network::parse_port(spec)?);
+    }
+    Ok(ports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ulimits_and_signals() {
+        let u = ulimit("nofile=10:20").unwrap();
+        assert_eq!((u.soft, u.hard), (10, 20));
+        assert_eq!(ulimit("nproc=-1").unwrap().soft, libc::RLIM_INFINITY);
+        assert!(ulimit("nofile=20:10").is_err());
+        assert!(ulimit("bogus=1").is_err());
+        assert!(ulimit("nofile").is_err());
+        assert_eq!(signal("term").unwrap(), nix::sys::signal::Signal::SIGTERM);
+        assert_eq!(signal("9").unwrap(), nix::sys::signal::Signal::SIGKILL);
+        assert!(signal("SIGNOPE").is_err());
+    }
+
+    #[test]
+    fn env_merge_overrides() {
+        let mut env = vec!["PATH=/bin".to_string(), "A=1".to_string()];
+        merge_env(&mut env, "A=2");
+        merge_env(&mut env, "B=x=y");
+        assert_eq!(env, vec!["PATH=/bin", "A=2", "B=x=y"]);
+    }
+
+    #[test]
+    fn modes_and_options() {
+        assert_eq!(cgroups_mode(None).unwrap(), CgroupsMode::Enabled);
+        assert_eq!(cgroups_mode(Some("split")).unwrap().stored(), "split");
+        assert!(cgroups_mode(Some("bogus")).is_err());
+        assert_eq!(cgroupns_mode(Some("host")).unwrap(), CgroupnsMode::Host);
+        assert!(cgroupns_mode(Some("shared")).is_err());
+        assert_eq!(
+            volumes_from("a:ro").unwrap(),
+            VolumesFrom {
+                container: "a".into(),
+                read_only: Some(true)
+            }
+        );
+        assert!(volumes_from("a:x").is_err());
+        let (s, nnp) =
+            security_opts(&["seccomp=unconfined".into(), "no-new-privileges".into()]).unwrap();
+        assert_eq!((s.as_deref(), nnp), (Some("unconfined"), true));
+        assert!(security_opts(&["seccomp=/does/not/exist".into()]).is_err());
+        assert!(security_opts(&["bogus".into()]).is_err());
+        assert_eq!(entrypoint("").unwrap(), Vec::<String>::new());
+        assert_eq!(entrypoint("[\"a\",\"b\"]").unwrap(), vec!["a", "b"]);
+        assert!(entrypoint("[nope").is_err());
+        assert!(dns_and_hosts(&["none".into(), "1.1.1.1".into()], &[]).is_err());
+        assert!(dns_and_hosts(&["nope".into()], &[]).is_err());
+        assert!(dns_and_hosts(&["1.1.1.1".into()], &["h:10.0.0.1".into()]).is_ok());
+    }
+}
