@@ -110,7 +110,7 @@ impl TryFrom<BuildArgs> for BuildOptions {
             )));
         }
         if let Some(p) = &a.platform {
-            libpod::builder::exec::check_platform(p)
+            libpod::builder::check_platform(p)
                 .map_err(|e| Failure::new(format!("--platform {p}: {e}")))?;
         }
         let mut build_args: HashMap<String, String> = HashMap::new();

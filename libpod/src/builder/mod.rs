@@ -1,14 +1,23 @@
-//! `burrow build` (issue "burrow build"): Containerfile parsing, variable substitution, the
-//! build context's ignore rules, COPY/ADD layers, the build cache and the step executor.
+//! `burrow build`: Containerfile parsing, variable substitution, the build context and its
+//! ignore rules, COPY/ADD layers, the build cache and the step executor. Callers use
+//! [`BuildOptions`], [`BuildError`], [`check_platform`] and `Runtime::build`.
 
 pub mod cache;
+mod commit;
+mod context;
 pub mod copy;
-pub mod exec;
+mod copy_step;
+mod error;
+mod executor;
 #[cfg(test)]
 mod fuzz_tests;
 mod heredoc;
 pub mod ignore;
+mod instruction;
+mod options;
 pub mod plan;
+mod run_step;
 pub mod words;
 
-pub use exec::{BuildError, BuildOptions};
+pub use error::BuildError;
+pub use options::{BuildOptions, check_platform};
