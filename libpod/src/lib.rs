@@ -4,7 +4,7 @@
 //! prints to the terminal except a container's own output.
 
 pub mod attach;
-pub mod build;
+pub mod builder;
 pub mod cdi;
 pub mod cgroups;
 pub mod config;

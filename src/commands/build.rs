@@ -1,4 +1,4 @@
-//! `build` (alias `image build`): flags to [`libpod::build::BuildOptions`]; the executor lives
+//! `build` (alias `image build`): flags to [`libpod::builder::BuildOptions`]; the executor lives
 //! in libpod. Prints podman's step lines, then the image ID on stdout.
 
 use std::collections::HashMap;
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use libpod::Runtime;
-use libpod::build::BuildOptions;
+use libpod::builder::BuildOptions;
 
 use super::registry::RegistryArgs;
 use super::{Failure, Outcome};
@@ -110,7 +110,7 @@ impl TryFrom<BuildArgs> for BuildOptions {
             )));
         }
         if let Some(p) = &a.platform {
-            libpod::build::exec::check_platform(p)
+            libpod::builder::check_platform(p)
                 .map_err(|e| Failure::new(format!("--platform {p}: {e}")))?;
         }
         let mut build_args: HashMap<String, String> = HashMap::new();

@@ -1,4 +1,4 @@
-//! The build cache: step key (see `exec::Builder::key`) -> the image that step produced, a
+//! The build cache: step key (see `executor::Builder::key`) -> the image that step produced, a
 //! small JSON map in the user's data directory, rewritten atomically (temp file + rename) so
 //! a crash or a concurrent build never leaves it half written. A missing or unreadable map is
 //! an empty cache, never an error.
