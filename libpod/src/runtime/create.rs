@@ -9,7 +9,8 @@ use crate::container::{Container, ContainerConfig, ContainerState, Mount, Restar
 use crate::error::{LibpodError, Result};
 use crate::state::Owner;
 
-use super::{Runtime, names, now_nanos};
+use super::{Runtime, names};
+use crate::clock::now_nanos;
 
 /// Raw options from `create`/`run`, validated by [`Runtime::create`].
 #[derive(Clone, Debug, Default)]

@@ -15,7 +15,8 @@ use crate::state::ContainerSummary;
 
 use super::create::parse_signal;
 use super::start::pid_start_time;
-use super::{Runtime, now_nanos};
+use super::Runtime;
+use crate::clock::now_nanos;
 
 /// `logs` options.
 #[derive(Clone, Debug, Default)]

@@ -14,7 +14,8 @@ use crate::network_def::{AttachRequest, Attachment, Network, parse_cidr};
 use crate::rootless_netns::{self, RootlessNetns};
 use crate::state::NewNetwork;
 
-use super::{Runtime, names, now_nanos};
+use super::{Runtime, names};
+use crate::clock::now_nanos;
 
 /// Raw options of `network create`, validated by [`Runtime::network_create`].
 #[derive(Clone, Debug, Default)]

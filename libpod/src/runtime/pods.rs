@@ -17,7 +17,8 @@ use crate::executor::{Plan, ProcessPlan, StdioMode};
 use crate::pod::{DEFAULT_SHARE, Pod, PodConfig, PodStatus, parse_share};
 
 use super::create::{CreateOptions, validate_dns_hosts};
-use super::{Runtime, names, now_nanos};
+use super::{Runtime, names};
+use crate::clock::now_nanos;
 
 /// Raw options of `pod create`, validated by [`Runtime::pod_create`].
 #[derive(Clone, Debug, Default)]
