@@ -1,4 +1,5 @@
 use super::*;
+use std::io::Read;
 use crate::digest::sha256_hex;
 use crate::testutil::{TarBuilder, docker_archive, gzip};
 use chrono::{DateTime, Utc};
