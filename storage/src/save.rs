@@ -180,7 +180,8 @@ pub fn save_docker_archive(
             "Layers": layer_names,
         }));
     }
-    let data = serde_json::to_vec(&manifest).map_err(|e| StorageError::invalid_json("manifest.json", e))?;
+    let data = serde_json::to_vec(&manifest)
+        .map_err(|e| StorageError::invalid_json("manifest.json", e))?;
     sink.bytes("manifest.json", &data)?;
     sink.builder.finish().map_err(write_err("archive"))
 }
@@ -221,7 +222,8 @@ fn save_oci(store: &Store, item: &SaveItem, sink: &mut dyn Sink) -> Result<(), S
         desc["annotations"] = json!(annotations);
     }
     let index = json!({"schemaVersion": 2, "manifests": [desc]});
-    let data = serde_json::to_vec(&index).map_err(|e| StorageError::invalid_json("index.json", e))?;
+    let data =
+        serde_json::to_vec(&index).map_err(|e| StorageError::invalid_json("index.json", e))?;
     sink.bytes("index.json", &data)
 }
 

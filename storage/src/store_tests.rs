@@ -1,8 +1,8 @@
 use super::*;
-use std::io::Read;
 use crate::digest::sha256_hex;
 use crate::testutil::{TarBuilder, docker_archive, gzip};
 use chrono::{DateTime, Utc};
+use std::io::Read;
 
 fn store() -> (tempfile::TempDir, Store) {
     let t = tempfile::tempdir().unwrap();

@@ -13,9 +13,9 @@ use crate::error::{LibpodError, Result};
 use crate::logs::{self, Stream};
 use crate::state::ContainerSummary;
 
+use super::Runtime;
 use super::create::parse_signal;
 use super::start::pid_start_time;
-use super::Runtime;
 use crate::clock::now_nanos;
 
 /// `logs` options.

@@ -232,13 +232,7 @@ impl Runtime {
         if let Some(ns) = rootless_netns::current(&self.paths.run) {
             let (_, _lock) = rootless_netns::ensure(&self.paths.run)?;
             network::bridge::remove_bridge(ns.pid, &n.config.interface)?;
-            let all: Vec<_> = self
-                .state
-                .networks()?
-                .iter()
-                .map(Network::bridge_net)
-                .collect();
-            network::bridge::sync_bridges(ns.pid, &all, true)?;
+            network::bridge::sync_bridges(ns.pid, &self.bridge_nets()?, true)?;
         }
         Ok(())
     }
@@ -247,14 +241,18 @@ impl Runtime {
     /// (second) keeps other burrows from changing its links while the caller holds it.
     fn netns_with_bridges(&self) -> Result<(rootless_netns::RootlessNetns, std::fs::File)> {
         let (ns, lock) = rootless_netns::ensure(&self.paths.run)?;
-        let all: Vec<_> = self
+        network::bridge::sync_bridges(ns.pid, &self.bridge_nets()?, false)?;
+        Ok((ns, lock))
+    }
+
+    /// Every network as the bridge code sees it.
+    fn bridge_nets(&self) -> Result<Vec<network::bridge::BridgeNet>> {
+        Ok(self
             .state
             .networks()?
             .iter()
             .map(Network::bridge_net)
-            .collect();
-        network::bridge::sync_bridges(ns.pid, &all, false)?;
-        Ok((ns, lock))
+            .collect())
     }
 
     /// `network prune`: every network no container uses that `keep` does not keep.

@@ -8,8 +8,8 @@ use std::net::Ipv4Addr;
 
 use rusqlite::{Transaction, TransactionBehavior, params};
 
-use super::{State, json_column};
 use super::lookup::Named;
+use super::{State, json_column};
 use crate::container::Container;
 use crate::error::{LibpodError, Result};
 use crate::network_def::{

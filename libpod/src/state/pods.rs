@@ -22,12 +22,10 @@ impl State {
             .and_then(|mut st| st.execute(params![p.id, p.name, p.created, config]));
         match res {
             Ok(_) => Ok(()),
-            Err(e) if is_constraint_violation(&e) => {
-                Err(LibpodError::InvalidArgument(format!(
-                    "adding pod to state: name \"{}\" is in use: pod already exists: remove it first (burrow pod rm {})",
-                    p.name, p.name
-                )))
-            }
+            Err(e) if is_constraint_violation(&e) => Err(LibpodError::InvalidArgument(format!(
+                "adding pod to state: name \"{}\" is in use: pod already exists: remove it first (burrow pod rm {})",
+                p.name, p.name
+            ))),
             Err(e) => Err(self.err(e)),
         }
     }

@@ -18,12 +18,10 @@ impl State {
             .and_then(|mut st| st.execute(params![v.name, v.created, config]));
         match res {
             Ok(_) => Ok(()),
-            Err(e) if is_constraint_violation(&e) => {
-                Err(LibpodError::InvalidArgument(format!(
-                    "volume with name {} already exists: volume already exists",
-                    v.name
-                )))
-            }
+            Err(e) if is_constraint_violation(&e) => Err(LibpodError::InvalidArgument(format!(
+                "volume with name {} already exists: volume already exists",
+                v.name
+            ))),
             Err(e) => Err(self.err(e)),
         }
     }
