@@ -59,7 +59,7 @@ impl Event {
             id: id.to_string(),
             status: status.to_string(),
             kind: kind.to_string(),
-            time: crate::runtime::now_nanos(),
+            time: crate::clock::now_nanos(),
             ..Event::default()
         }
     }

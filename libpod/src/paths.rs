@@ -18,7 +18,7 @@ pub struct Paths {
 impl Paths {
     /// Resolves the roots from the global `--root`/`--runroot` options, then XDG, then HOME.
     pub fn resolve(root: Option<&Path>, runroot: Option<&Path>) -> Paths {
-        let rootless = crate::userns::is_rootless();
+        let rootless = crate::rootless::is_rootless();
         let data = root.map(Path::to_path_buf).unwrap_or_else(|| {
             if !rootless {
                 return PathBuf::from("/var/lib/burrow");

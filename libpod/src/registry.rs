@@ -95,7 +95,7 @@ pub fn login(
 ) -> Result<PathBuf> {
     let key = login_key(registry)?;
     let host = key.split('/').next().unwrap_or(&key).to_string();
-    let rootless = crate::userns::is_rootless();
+    let rootless = crate::rootless::is_rootless();
     let mut opts = options(
         &RegistryFlags {
             authfile: None,
@@ -118,7 +118,7 @@ pub fn login(
 /// `login --get-login`: the user name stored for the registry.
 pub fn stored_login(registry: &str, flags: &RegistryFlags) -> Result<Option<String>> {
     let key = login_key(registry)?;
-    let rootless = crate::userns::is_rootless();
+    let rootless = crate::rootless::is_rootless();
     let files = auth_files(flags.authfile.as_deref(), rootless);
     let (host, repo) = key.split_once('/').unwrap_or((&key, ""));
     Ok(auth::lookup(&files, host, repo)?.map(|c| c.username))
@@ -126,7 +126,7 @@ pub fn stored_login(registry: &str, flags: &RegistryFlags) -> Result<Option<Stri
 
 /// `logout REGISTRY` (false: not logged in there) or, with `None`, `logout -a`.
 pub fn logout(registry: Option<&str>, authfile: Option<&Path>) -> Result<bool> {
-    let file = auth_file(authfile, crate::userns::is_rootless());
+    let file = auth_file(authfile, crate::rootless::is_rootless());
     match registry {
         Some(r) => Ok(auth::remove(&file, &login_key(r)?)?),
         None => {

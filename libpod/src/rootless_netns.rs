@@ -74,15 +74,7 @@ pub fn current(run: &Path) -> Option<RootlessNetns> {
 /// rules): hold the returned file until they are made. Two burrows racing wait for each
 /// other here, and the second finds the first one's namespace.
 pub fn ensure(run: &Path) -> Result<(RootlessNetns, File)> {
-    let lock_path = run.join("netns.lock");
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| LibpodError::io(format!("open {}", lock_path.display()), e))?;
-    lock.lock()
-        .map_err(|e| LibpodError::io(format!("lock {}", lock_path.display()), e))?;
+    let lock = crate::lockfile::lock_exclusive(&run.join("netns.lock"))?;
     if let Some(ns) = current(run) {
         return Ok((ns, lock));
     }

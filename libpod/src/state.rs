@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::container::{Container, ContainerConfig, ContainerState, Status};
 use crate::error::{LibpodError, Result};
 
+mod lookup;
 mod networks;
 mod pods;
 mod summary;
@@ -229,9 +230,7 @@ impl State {
         });
         match res {
             Ok(_) => Ok(()),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
+            Err(e) if is_constraint_violation(&e) => {
                 let holder = self.container_id_by_name(&c.name)?.unwrap_or_default();
                 Err(LibpodError::NameInUse(c.name.clone(), holder))
             }
@@ -248,36 +247,14 @@ impl State {
 
     /// By exact name, full id or unique id prefix, as podman resolves them.
     pub fn lookup(&self, name_or_id: &str) -> Result<Container> {
-        let by_name = format!("SELECT {COLUMNS} FROM containers WHERE name = ?1 OR id = ?1");
-        if let Some(c) = self
-            .conn
-            .prepare_cached(&by_name)
-            .and_then(|mut st| st.query_row([name_or_id], row_to_container).optional())
-            .map_err(|e| self.err(e))?
-        {
-            return Ok(c);
-        }
-        if name_or_id.is_empty() || !name_or_id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(LibpodError::NoSuchContainer(name_or_id.to_string()));
-        }
-        let by_prefix =
-            format!("SELECT {COLUMNS} FROM containers WHERE id >= ?1 AND id < ?2 LIMIT 2");
-        let upper = format!("{name_or_id}g");
-        let found: Vec<Container> = self
-            .conn
-            .prepare_cached(&by_prefix)
-            .and_then(|mut st| {
-                st.query_map(params![name_or_id, upper], row_to_container)?
-                    .collect::<std::result::Result<Vec<_>, _>>()
-            })
-            .map_err(|e| self.err(e))?;
-        match found.len() {
-            1 => Ok(found.into_iter().next().expect("one element")),
-            0 => Err(LibpodError::NoSuchContainer(name_or_id.to_string())),
-            _ => Err(LibpodError::InvalidArgument(format!(
-                "more than one result for container ID prefix \"{name_or_id}\": use a longer prefix"
-            ))),
-        }
+        let containers = lookup::Named {
+            table: "containers",
+            columns: COLUMNS,
+            kind: "container",
+            row: row_to_container,
+            not_found: LibpodError::NoSuchContainer,
+        };
+        self.lookup_named(&containers, name_or_id)
     }
 
     /// Every container, newest first (podman's `ps` order).
@@ -427,10 +404,7 @@ impl State {
             "UPDATE containers SET name=?2 WHERE id=?1",
             params![id, new_name],
         ) {
-            Err(LibpodError::State {
-                source: rusqlite::Error::SqliteFailure(e, _),
-                ..
-            }) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Err(LibpodError::State { source, .. }) if is_constraint_violation(&source) => {
                 let holder = self.container_id_by_name(new_name)?.unwrap_or_default();
                 Err(LibpodError::NameInUse(new_name.to_string(), holder))
             }
@@ -490,16 +464,29 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         .create(dir)
 }
 
+/// A UNIQUE (or other constraint) refusal: a name or address already taken.
+pub(super) fn is_constraint_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
+}
+
+/// The JSON text in column `i` (a row's `config`), parsed; bad JSON is a conversion error
+/// naming the column.
+pub(super) fn json_column<T: serde::de::DeserializeOwned>(
+    r: &rusqlite::Row<'_>,
+    i: usize,
+) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 pub(super) fn row_to_container(r: &rusqlite::Row<'_>) -> rusqlite::Result<Container> {
-    let config: String = r.get(3)?;
-    let config: ContainerConfig = serde_json::from_str(&config).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
-    })?;
     Ok(Container {
         id: r.get(0)?,
         name: r.get(1)?,
         created: r.get(2)?,
-        config,
+        config: json_column(r, 3)?,
         state: row_to_state(r, 4)?,
     })
 }

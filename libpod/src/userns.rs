@@ -41,25 +41,6 @@ const GO_FD: RawFd = 4;
 /// user's own id.
 const MAX_SUBID_RANGES: usize = 339;
 
-/// True when burrow runs as a normal user and so needs the user namespace; stays true after
-/// joining it, where the effective uid reads 0 (a regression: overlay xattrs were chosen as
-/// if running as real root).
-pub fn is_rootless() -> bool {
-    !Uid::effective().is_root() || in_user_namespace()
-}
-
-/// Whether this process is in a user namespace other than the initial one, whose uid_map
-/// is the identity over the whole range.
-fn in_user_namespace() -> bool {
-    match fs::read_to_string("/proc/self/uid_map") {
-        Ok(map) => {
-            let fields: Vec<&str> = map.split_whitespace().collect();
-            fields != ["0", "0", "4294967295"]
-        }
-        Err(_) => false,
-    }
-}
-
 /// A contiguous range of subordinate ids from /etc/subuid or /etc/subgid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IdRange {
@@ -70,7 +51,7 @@ pub struct IdRange {
 /// Makes sure this process is inside the user's user and mount namespaces, creating them (and
 /// the pause process that holds them) the first time. No-op for root.
 pub fn ensure(paths: &Paths) -> Result<()> {
-    if !is_rootless() {
+    if !crate::rootless::is_rootless() {
         return Ok(());
     }
     // setns into the pause's mount namespace resets the working directory to its root; keep
@@ -96,15 +77,7 @@ fn join_or_create(paths: &Paths) -> Result<()> {
     let _ = fs::set_permissions(&paths.run, fs::Permissions::from_mode(0o700));
     // Two invocations racing to create the namespace: the lock makes one of them wait and then
     // join the namespace the other made.
-    let lock_path = paths.run.join("pause.lock");
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| LibpodError::io(format!("open {}", lock_path.display()), e))?;
-    lock.lock()
-        .map_err(|e| LibpodError::io(format!("lock {}", lock_path.display()), e))?;
+    let _lock = crate::lockfile::lock_exclusive(&paths.run.join("pause.lock"))?;
     if let Some(pid) = read_pause_pid(paths) {
         match try_join(pid) {
             Ok(()) => return Ok(()),

@@ -174,16 +174,7 @@ impl Slirp {
 
     /// Forwards a host port into the namespace (slirp4netns's `add_hostfwd`).
     pub fn add_hostfwd(&self, m: &PortMapping) -> Result<(), NetworkError> {
-        let req = serde_json::json!({
-            "execute": "add_hostfwd",
-            "arguments": {
-                "proto": m.protocol.as_str(),
-                "host_addr": m.host_addr().to_string(),
-                "host_port": m.host_port,
-                "guest_port": m.container_port,
-            }
-        });
-        let v = self.call(&req).map_err(|why| {
+        let v = self.call(&hostfwd_request(m, None)).map_err(|why| {
             self.api_error(format!(
                 "add_hostfwd {}:{} -> {}/{}: {why}",
                 m.host_addr(),
@@ -219,25 +210,17 @@ pub fn api_add_hostfwd(
     m: &PortMapping,
     guest_addr: std::net::Ipv4Addr,
 ) -> Result<u64, NetworkError> {
-    let req = serde_json::json!({
-        "execute": "add_hostfwd",
-        "arguments": {
-            "proto": m.protocol.as_str(),
-            "host_addr": m.host_addr().to_string(),
-            "host_port": m.host_port,
-            "guest_addr": guest_addr.to_string(),
-            "guest_port": m.container_port,
+    let v = api_call(api_socket, &hostfwd_request(m, Some(guest_addr))).map_err(|why| {
+        NetworkError::Api {
+            path: api_socket.to_path_buf(),
+            why: format!(
+                "add_hostfwd {}:{} -> {guest_addr}:{}/{}: {why}",
+                m.host_addr(),
+                m.host_port,
+                m.container_port,
+                m.protocol
+            ),
         }
-    });
-    let v = api_call(api_socket, &req).map_err(|why| NetworkError::Api {
-        path: api_socket.to_path_buf(),
-        why: format!(
-            "add_hostfwd {}:{} -> {guest_addr}:{}/{}: {why}",
-            m.host_addr(),
-            m.host_port,
-            m.container_port,
-            m.protocol
-        ),
     })?;
     v.pointer("/return/id")
         .and_then(|i| i.as_u64())
@@ -245,6 +228,21 @@ pub fn api_add_hostfwd(
             path: api_socket.to_path_buf(),
             why: format!("add_hostfwd returned no id: {v}"),
         })
+}
+
+/// slirp4netns's `add_hostfwd` request for `m`; without `guest_addr` slirp4netns forwards to
+/// its own guest's address.
+fn hostfwd_request(m: &PortMapping, guest_addr: Option<std::net::Ipv4Addr>) -> serde_json::Value {
+    let mut arguments = serde_json::json!({
+        "proto": m.protocol.as_str(),
+        "host_addr": m.host_addr().to_string(),
+        "host_port": m.host_port,
+        "guest_port": m.container_port,
+    });
+    if let Some(addr) = guest_addr {
+        arguments["guest_addr"] = serde_json::json!(addr.to_string());
+    }
+    serde_json::json!({"execute": "add_hostfwd", "arguments": arguments})
 }
 
 /// Removes a forward [`api_add_hostfwd`] made.

@@ -14,16 +14,16 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use oci_spec::image::{
-    Descriptor, ImageConfiguration, ImageIndex, ImageManifest, ImageManifestBuilder, MediaType,
-};
+use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest, MediaType};
 use serde::Deserialize;
 
 use crate::compression::decompress;
 use crate::digest::{HashingReader, chain_ids, is_hex64, parse_sha256, sha256_digest, sha256_hex};
 use crate::error::{IoContext, StorageError};
 use crate::index::Image;
+use crate::manifest::{descriptor, image_manifest};
 use crate::reference;
+use crate::registry::manifest::goarch;
 use crate::stage::{PendingImage, Staging};
 use crate::store::Store;
 
@@ -143,18 +143,21 @@ impl Spool {
     }
 }
 
-/// Loads every image of a docker-archive or oci-archive.
-pub fn load(store: &Store, reader: impl Read) -> Result<Vec<Image>, StorageError> {
-    let mut staging = Staging::new(store)?;
-    let spool = Spool::read(reader, &staging)?;
-    if spool.has("manifest.json") {
-        load_docker(&spool, &mut staging)?;
-    } else if spool.has("index.json") {
-        load_oci(&spool, &mut staging)?;
-    } else {
-        return Err(StorageError::MissingManifest);
+impl Store {
+    /// `load`: every image of a docker-archive or oci-archive, plain or gzip. Returns the
+    /// images loaded.
+    pub fn load(&self, reader: impl Read) -> Result<Vec<Image>, StorageError> {
+        let mut staging = Staging::new(self)?;
+        let spool = Spool::read(reader, &staging)?;
+        if spool.has("manifest.json") {
+            load_docker(&spool, &mut staging)?;
+        } else if spool.has("index.json") {
+            load_oci(&spool, &mut staging)?;
+        } else {
+            return Err(StorageError::MissingManifest);
+        }
+        staging.commit()
     }
-    staging.commit()
 }
 
 fn json<T: for<'de> Deserialize<'de>>(data: &[u8], what: &str) -> Result<T, StorageError> {
@@ -250,25 +253,11 @@ fn load_docker(spool: &Spool, staging: &mut Staging<'_>) -> Result<(), StorageEr
             let size = staging.layer_record(chain).map_or(0, |r| r.size);
             layers.push(descriptor(MediaType::ImageLayer, size, diff_id)?);
         }
-        let manifest = ImageManifestBuilder::default()
-            .schema_version(2u32)
-            .media_type(MediaType::ImageManifest)
-            .config(descriptor(
-                MediaType::ImageConfig,
-                config_bytes.len() as u64,
-                &format!("sha256:{id}"),
-            )?)
-            .layers(layers)
-            .build()
-            .map_err(|e| StorageError::InvalidJson {
-                what: format!("manifest for {}", entry.config),
-                reason: e.to_string(),
-            })?;
-        let manifest_bytes =
-            serde_json::to_vec(&manifest).map_err(|e| StorageError::InvalidJson {
-                what: format!("manifest for {}", entry.config),
-                reason: e.to_string(),
-            })?;
+        let manifest_bytes = image_manifest(
+            &config_bytes,
+            layers,
+            &format!("manifest for {}", entry.config),
+        )?;
         let names = entry
             .repo_tags
             .unwrap_or_default()
@@ -284,16 +273,6 @@ fn load_docker(spool: &Spool, staging: &mut Staging<'_>) -> Result<(), StorageEr
         });
     }
     Ok(())
-}
-
-pub(crate) fn descriptor(
-    media_type: MediaType,
-    size: u64,
-    digest: &str,
-) -> Result<Descriptor, StorageError> {
-    let d = oci_spec::image::Digest::try_from(digest)
-        .map_err(|_| StorageError::InvalidDigest(digest.to_string()))?;
-    Ok(Descriptor::new(media_type, size, d))
 }
 
 const INDEX_MEDIA_TYPES: [&str; 2] = [
@@ -408,17 +387,6 @@ fn load_oci_descriptor(
         layers: chains,
     });
     Ok(())
-}
-
-/// GOARCH name of the machine we run on.
-pub(crate) fn goarch() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        "powerpc64" => "ppc64le",
-        other => other,
-    }
 }
 
 fn pick_platform(manifests: &[Descriptor]) -> Option<&Descriptor> {

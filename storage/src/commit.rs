@@ -7,13 +7,12 @@
 use std::io::Read;
 
 use chrono::Utc;
-use oci_spec::image::{HistoryBuilder, ImageManifestBuilder, MediaType};
+use oci_spec::image::{HistoryBuilder, MediaType};
 
-use crate::archive::descriptor;
 use crate::changes;
-use crate::digest::sha256_digest;
 use crate::error::StorageError;
 use crate::index::Image;
+use crate::manifest::{descriptor, image_manifest};
 use crate::reference;
 use crate::stage::{PendingImage, Staging};
 use crate::store::Store;
@@ -29,13 +28,6 @@ pub struct CommitSpec {
     pub squash: bool,
     /// The config's `created_by` for the new history entry.
     pub created_by: String,
-}
-
-fn build_err(what: &str, e: impl std::fmt::Display) -> StorageError {
-    StorageError::InvalidJson {
-        what: what.to_string(),
-        reason: e.to_string(),
-    }
 }
 
 /// What a build step records besides [`CommitSpec`]: a fixed creation time
@@ -135,7 +127,9 @@ pub fn commit_image(
     if added.is_none() {
         entry = entry.empty_layer(true);
     }
-    let entry = entry.build().map_err(|e| build_err("image history", e))?;
+    let entry = entry
+        .build()
+        .map_err(|e| StorageError::invalid_json("image history", e))?;
     if let Some((chain, record)) = added {
         layer_descs.push(descriptor(
             MediaType::ImageLayer,
@@ -156,31 +150,17 @@ pub fn commit_image(
             .get_or_insert_with(Vec::new)
             .push(entry);
     }
-    let config_bytes = serde_json::to_vec(&config).map_err(|e| build_err("image config", e))?;
-    let manifest = ImageManifestBuilder::default()
-        .schema_version(2u32)
-        .media_type(MediaType::ImageManifest)
-        .config(descriptor(
-            MediaType::ImageConfig,
-            config_bytes.len() as u64,
-            &sha256_digest(&config_bytes),
-        )?)
-        .layers(layer_descs)
-        .build()
-        .map_err(|e| build_err("image manifest", e))?;
-
-    let manifest_bytes =
-        serde_json::to_vec(&manifest).map_err(|e| build_err("image manifest", e))?;
-    staging.add_image(PendingImage {
-        config: config_bytes,
-        manifest: manifest_bytes,
-        names: name.into_iter().collect(),
-        layers,
-        created: now,
-    });
-    staging
-        .commit()?
-        .into_iter()
-        .next()
-        .ok_or_else(|| StorageError::ImageNotFound("committed image".to_string()))
+    let config_bytes =
+        serde_json::to_vec(&config).map_err(|e| StorageError::invalid_json("image config", e))?;
+    let manifest_bytes = image_manifest(&config_bytes, layer_descs, "image manifest")?;
+    staging.commit_one(
+        PendingImage {
+            config: config_bytes,
+            manifest: manifest_bytes,
+            names: name.into_iter().collect(),
+            layers,
+            created: now,
+        },
+        "committed image",
+    )
 }

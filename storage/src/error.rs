@@ -187,6 +187,14 @@ pub enum StorageError {
 }
 
 impl StorageError {
+    /// JSON that could not be built or read: `what` names the document.
+    pub(crate) fn invalid_json(what: &str, e: impl std::fmt::Display) -> Self {
+        StorageError::InvalidJson {
+            what: what.to_string(),
+            reason: e.to_string(),
+        }
+    }
+
     /// An I/O error about `path` while doing `op` ("creating", "reading", ...).
     pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
         StorageError::Io {

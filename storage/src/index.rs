@@ -79,6 +79,14 @@ impl Index {
         }
     }
 
+    /// The record of image `id`, to change before the index is written back.
+    pub fn image_mut(&mut self, id: &str) -> Result<&mut Image, StorageError> {
+        self.images
+            .iter_mut()
+            .find(|i| i.id == id)
+            .ok_or_else(|| StorageError::ImageNotFound(id.to_string()))
+    }
+
     /// True if any image other than `except` uses layer `chain_id`.
     pub fn layer_in_use(&self, chain_id: &str, except: &str) -> bool {
         self.images

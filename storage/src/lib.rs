@@ -17,6 +17,7 @@ pub mod history;
 pub mod import;
 pub mod index;
 pub mod layer;
+mod manifest;
 pub mod reference;
 pub mod registry;
 pub mod rootfs;

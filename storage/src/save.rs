@@ -11,13 +11,13 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use oci_spec::image::{ImageManifestBuilder, MediaType};
+use oci_spec::image::MediaType;
 use serde_json::json;
 
-use crate::archive::descriptor;
 use crate::digest::{HashingReader, parse_sha256, sha256_digest, sha256_hex};
 use crate::error::{IoContext, StorageError};
 use crate::index::Image;
+use crate::manifest::{descriptor, image_manifest};
 use crate::store::Store;
 
 /// The formats `save` writes.
@@ -45,13 +45,6 @@ impl std::str::FromStr for SaveFormat {
 pub struct SaveItem {
     pub image: Image,
     pub names: Vec<String>,
-}
-
-fn json_err(what: &str, e: impl std::fmt::Display) -> StorageError {
-    StorageError::InvalidJson {
-        what: what.to_string(),
-        reason: e.to_string(),
-    }
 }
 
 fn write_err(what: &str) -> impl Fn(io::Error) -> StorageError + '_ {
@@ -187,7 +180,8 @@ pub fn save_docker_archive(
             "Layers": layer_names,
         }));
     }
-    let data = serde_json::to_vec(&manifest).map_err(|e| json_err("manifest.json", e))?;
+    let data = serde_json::to_vec(&manifest)
+        .map_err(|e| StorageError::invalid_json("manifest.json", e))?;
     sink.bytes("manifest.json", &data)?;
     sink.builder.finish().map_err(write_err("archive"))
 }
@@ -201,18 +195,7 @@ fn save_oci(store: &Store, item: &SaveItem, sink: &mut dyn Sink) -> Result<(), S
     for layer in &layers {
         descriptors.push(descriptor(MediaType::ImageLayer, layer.2, &layer.1)?);
     }
-    let manifest = ImageManifestBuilder::default()
-        .schema_version(2u32)
-        .media_type(MediaType::ImageManifest)
-        .config(descriptor(
-            MediaType::ImageConfig,
-            config.len() as u64,
-            &config_digest,
-        )?)
-        .layers(descriptors)
-        .build()
-        .map_err(|e| json_err("manifest", e))?;
-    let manifest = serde_json::to_vec(&manifest).map_err(|e| json_err("manifest", e))?;
+    let manifest = image_manifest(&config, descriptors, "manifest")?;
     let manifest_digest = sha256_digest(&manifest);
 
     sink.bytes("oci-layout", br#"{"imageLayoutVersion": "1.0.0"}"#)?;
@@ -239,7 +222,8 @@ fn save_oci(store: &Store, item: &SaveItem, sink: &mut dyn Sink) -> Result<(), S
         desc["annotations"] = json!(annotations);
     }
     let index = json!({"schemaVersion": 2, "manifests": [desc]});
-    let data = serde_json::to_vec(&index).map_err(|e| json_err("index.json", e))?;
+    let data =
+        serde_json::to_vec(&index).map_err(|e| StorageError::invalid_json("index.json", e))?;
     sink.bytes("index.json", &data)
 }
 

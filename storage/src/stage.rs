@@ -162,6 +162,16 @@ impl<'s> Staging<'s> {
         self.images.push(image);
     }
 
+    /// Adds `image` and commits: the one new image of a commit or an import. `what` names it
+    /// should the index not list it afterwards.
+    pub fn commit_one(mut self, image: PendingImage, what: &str) -> Result<Image, StorageError> {
+        self.add_image(image);
+        self.commit()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StorageError::ImageNotFound(what.to_string()))
+    }
+
     /// Renames staged layers and image files into place and records them in the index, all
     /// under the index lock. Returns the committed images (with their final names).
     pub fn commit(self) -> Result<Vec<Image>, StorageError> {

@@ -14,7 +14,7 @@
 
 use std::fmt;
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -199,22 +199,6 @@ impl Store {
         self.root.join("images").join(id)
     }
 
-    /// docker-archive or oci-archive, plain or gzip. Returns the images loaded.
-    pub fn load(&self, reader: impl Read) -> Result<Vec<Image>, StorageError> {
-        crate::archive::load(self, reader)
-    }
-
-    /// A rootfs tarball (plain or gzip) → a one-layer image; see [`crate::import`].
-    pub fn import(
-        &self,
-        reader: impl Read,
-        reference: Option<&str>,
-        changes: &[String],
-        message: Option<&str>,
-    ) -> Result<Image, StorageError> {
-        crate::import::import(self, reader, reference, changes, message)
-    }
-
     /// All images, in the order they were added. Reads only the index.
     pub fn images(&self) -> Result<Vec<Image>, StorageError> {
         Ok(self.read_index()?.images)
@@ -228,30 +212,26 @@ impl Store {
         lookup_in(&index.images, name_or_id)
     }
 
-    pub fn config_bytes(&self, image: &Image) -> Result<Vec<u8>, StorageError> {
-        let path = self.image_dir(&image.id).join("config.json");
+    /// One of the files in `ROOT/images/ID/`, as stored.
+    fn image_file(&self, image: &Image, file: &str) -> Result<Vec<u8>, StorageError> {
+        let path = self.image_dir(&image.id).join(file);
         fs::read(&path).ctx("reading", &path)
+    }
+
+    pub fn config_bytes(&self, image: &Image) -> Result<Vec<u8>, StorageError> {
+        self.image_file(image, "config.json")
     }
 
     pub fn config(&self, image: &Image) -> Result<ImageConfiguration, StorageError> {
-        let data = self.config_bytes(image)?;
-        serde_json::from_slice(&data).map_err(|e| StorageError::InvalidJson {
-            what: format!("config of image {}", image.id),
-            reason: e.to_string(),
-        })
+        parse_image_json(&self.config_bytes(image)?, "config", image)
     }
 
     pub fn manifest_bytes(&self, image: &Image) -> Result<Vec<u8>, StorageError> {
-        let path = self.image_dir(&image.id).join("manifest.json");
-        fs::read(&path).ctx("reading", &path)
+        self.image_file(image, "manifest.json")
     }
 
     pub fn manifest(&self, image: &Image) -> Result<ImageManifest, StorageError> {
-        let data = self.manifest_bytes(image)?;
-        serde_json::from_slice(&data).map_err(|e| StorageError::InvalidJson {
-            what: format!("manifest of image {}", image.id),
-            reason: e.to_string(),
-        })
+        parse_image_json(&self.manifest_bytes(image)?, "manifest", image)
     }
 
     /// Sets annotations on the image's manifest (`build --annotation`). The image ID (the
@@ -265,17 +245,12 @@ impl Store {
         let mut all = manifest.annotations().clone().unwrap_or_default();
         all.extend(annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
         manifest.set_annotations(Some(all));
-        let bytes = serde_json::to_vec(&manifest).map_err(|e| StorageError::InvalidJson {
-            what: format!("manifest of image {}", image.id),
-            reason: e.to_string(),
+        let bytes = serde_json::to_vec(&manifest).map_err(|e| {
+            StorageError::invalid_json(&format!("manifest of image {}", image.id), e)
         })?;
         let lock = self.lock()?;
         let mut index = lock.read()?;
-        let record = index
-            .images
-            .iter_mut()
-            .find(|i| i.id == image.id)
-            .ok_or_else(|| StorageError::ImageNotFound(image.id.clone()))?;
+        let record = index.image_mut(&image.id)?;
         let path = self.image_dir(&image.id).join("manifest.json");
         let tmp = path.with_extension("json.tmp");
         fs::write(&tmp, &bytes).ctx("writing", &tmp)?;
@@ -303,11 +278,7 @@ impl Store {
     pub fn untag(&self, image: &Image, name: &str) -> Result<(), StorageError> {
         let lock = self.lock()?;
         let mut index = lock.read()?;
-        let record = index
-            .images
-            .iter_mut()
-            .find(|i| i.id == image.id)
-            .ok_or_else(|| StorageError::ImageNotFound(image.id.clone()))?;
+        let record = index.image_mut(&image.id)?;
         let wanted = reference::candidates(name)?;
         let pos = wanted
             .iter()
@@ -372,6 +343,16 @@ impl Store {
             .map(|c| self.layer_path(c))
             .collect()
     }
+}
+
+/// `what` ("config", "manifest") of `image`, parsed from its stored bytes.
+fn parse_image_json<T: serde::de::DeserializeOwned>(
+    data: &[u8],
+    what: &str,
+    image: &Image,
+) -> Result<T, StorageError> {
+    serde_json::from_slice(data)
+        .map_err(|e| StorageError::invalid_json(&format!("{what} of image {}", image.id), e))
 }
 
 /// The lookup rules of [`Store::lookup`] over a list of images.

@@ -2,6 +2,7 @@ use super::*;
 use crate::digest::sha256_hex;
 use crate::testutil::{TarBuilder, docker_archive, gzip};
 use chrono::{DateTime, Utc};
+use std::io::Read;
 
 fn store() -> (tempfile::TempDir, Store) {
     let t = tempfile::tempdir().unwrap();

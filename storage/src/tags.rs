@@ -12,11 +12,7 @@ impl Store {
     pub fn remove_names(&self, image: &Image, names: &[String]) -> Result<(), StorageError> {
         let lock = self.lock()?;
         let mut index = lock.read()?;
-        let record = index
-            .images
-            .iter_mut()
-            .find(|i| i.id == image.id)
-            .ok_or_else(|| StorageError::ImageNotFound(image.id.clone()))?;
+        let record = index.image_mut(&image.id)?;
         if names.is_empty() {
             record.names.clear();
         } else {

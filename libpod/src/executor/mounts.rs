@@ -228,10 +228,9 @@ fn copy_up(root: &Path, m: &Mount) -> Res {
 fn setup_dev(root: &Path) -> Res {
     let dev = root.join("dev");
     mount_point(root, &dev, true)?;
-    mount(
-        Some("tmpfs"),
+    mount_tmpfs(
+        "tmpfs",
         &dev,
-        Some("tmpfs"),
         MsFlags::MS_NOSUID | MsFlags::MS_STRICTATIME,
         Some("mode=755,size=65536k"),
     )
@@ -277,10 +276,9 @@ fn setup_dev(root: &Path) -> Res {
         .map_err(|e| ChildError::setup(format!("symlink /dev/ptmx: {e}")))?;
     let shm = dev.join("shm");
     fs::create_dir(&shm).map_err(|e| ChildError::setup(format!("mkdir /dev/shm: {e}")))?;
-    mount(
-        Some("shm"),
+    mount_tmpfs(
+        "shm",
         &shm,
-        Some("tmpfs"),
         MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV,
         Some("mode=1777,size=65536k"),
     )
@@ -306,6 +304,12 @@ fn setup_dev(root: &Path) -> Res {
             .map_err(|e| ChildError::setup(format!("symlink /dev/{link}: {e}")))?;
     }
     Ok(())
+}
+
+/// Mounts a new tmpfs at `target`; `source` is only the name `/proc/mounts` shows for it,
+/// `data` its size and mode options.
+fn mount_tmpfs(source: &str, target: &Path, flags: MsFlags, data: Option<&str>) -> nix::Result<()> {
+    mount(Some(source), target, Some("tmpfs"), flags, data)
 }
 
 fn user_mount(root: &Path, m: &Mount) -> Res {
@@ -339,14 +343,8 @@ fn user_mount(root: &Path, m: &Mount) -> Res {
             } else {
                 data.join(",")
             };
-            mount(
-                Some("tmpfs"),
-                &target,
-                Some("tmpfs"),
-                flags,
-                Some(data.as_str()),
-            )
-            .map_err(ctx(format!("mount tmpfs on {}", m.destination.display())))
+            mount_tmpfs("tmpfs", &target, flags, Some(data.as_str()))
+                .map_err(ctx(format!("mount tmpfs on {}", m.destination.display())))
         }
         _ => {
             let is_dir = fs::metadata(&m.source)
@@ -451,14 +449,8 @@ pub fn mask_and_protect(masked: &[&str], readonly: &[&str]) -> Res {
     for p in masked {
         match fs::metadata(p) {
             Ok(m) if m.is_dir() => {
-                mount(
-                    Some("tmpfs"),
-                    *p,
-                    Some("tmpfs"),
-                    MsFlags::MS_RDONLY,
-                    None::<&str>,
-                )
-                .map_err(ctx(format!("mask {p}")))?;
+                mount_tmpfs("tmpfs", Path::new(p), MsFlags::MS_RDONLY, None)
+                    .map_err(ctx(format!("mask {p}")))?;
             }
             Ok(_) => {
                 // MS_RDONLY is ignored with a plain MS_BIND: the bind is made, then remounted.

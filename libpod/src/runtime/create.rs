@@ -13,7 +13,8 @@ use crate::network_def::AttachRequest;
 use crate::spec::{ContainerSpec, SpecError, VolumesFrom, defaults, parse};
 use crate::state::Owner;
 
-use super::{Runtime, names, now_nanos};
+use super::{Runtime, names};
+use crate::clock::now_nanos;
 
 impl Runtime {
     /// Creates the container `spec` describes (see [`crate::spec`] for how to fill one) and

@@ -13,8 +13,9 @@ use crate::error::{LibpodError, Result};
 use crate::logs::{self, Stream};
 use crate::state::ContainerSummary;
 
+use super::Runtime;
 use super::start::pid_start_time;
-use super::{Runtime, now_nanos};
+use crate::clock::now_nanos;
 use crate::spec::parse::signal as parse_signal;
 
 /// `logs` options.

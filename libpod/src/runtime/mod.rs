@@ -70,7 +70,7 @@ pub struct Runtime {
 impl Runtime {
     pub fn open(opts: &GlobalOptions) -> Result<Runtime> {
         // Decided before joining the namespace, where every user reads as uid 0.
-        let rootless = crate::userns::is_rootless();
+        let rootless = crate::rootless::is_rootless();
         let storage_conf = crate::config::storage_conf(rootless)?.storage;
         let root = opts.root.as_deref().or(storage_conf.data_root(rootless));
         let runroot = opts.runroot.as_deref().or(storage_conf.runroot.as_deref());
@@ -131,11 +131,6 @@ fn choose_driver(paths: &Paths, rootless: bool) -> storage::Driver {
     } else {
         storage::Driver::Vfs
     }
-}
-
-/// Nanoseconds since the epoch, the unit of every time in the state database.
-pub(crate) fn now_nanos() -> i64 {
-    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
 }
 
 impl Runtime {

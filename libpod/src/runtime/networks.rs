@@ -14,7 +14,8 @@ use crate::network_def::{AttachRequest, Attachment, Network, parse_cidr};
 use crate::rootless_netns::{self, RootlessNetns};
 use crate::state::NewNetwork;
 
-use super::{Runtime, names, now_nanos};
+use super::{Runtime, names};
+use crate::clock::now_nanos;
 
 /// Raw options of `network create`, validated by [`Runtime::network_create`].
 #[derive(Clone, Debug, Default)]
@@ -231,13 +232,7 @@ impl Runtime {
         if let Some(ns) = rootless_netns::current(&self.paths.run) {
             let (_, _lock) = rootless_netns::ensure(&self.paths.run)?;
             network::bridge::remove_bridge(ns.pid, &n.config.interface)?;
-            let all: Vec<_> = self
-                .state
-                .networks()?
-                .iter()
-                .map(Network::bridge_net)
-                .collect();
-            network::bridge::sync_bridges(ns.pid, &all, true)?;
+            network::bridge::sync_bridges(ns.pid, &self.bridge_nets()?, true)?;
         }
         Ok(())
     }
@@ -246,14 +241,18 @@ impl Runtime {
     /// (second) keeps other burrows from changing its links while the caller holds it.
     fn netns_with_bridges(&self) -> Result<(rootless_netns::RootlessNetns, std::fs::File)> {
         let (ns, lock) = rootless_netns::ensure(&self.paths.run)?;
-        let all: Vec<_> = self
+        network::bridge::sync_bridges(ns.pid, &self.bridge_nets()?, false)?;
+        Ok((ns, lock))
+    }
+
+    /// Every network as the bridge code sees it.
+    fn bridge_nets(&self) -> Result<Vec<network::bridge::BridgeNet>> {
+        Ok(self
             .state
             .networks()?
             .iter()
             .map(Network::bridge_net)
-            .collect();
-        network::bridge::sync_bridges(ns.pid, &all, false)?;
-        Ok((ns, lock))
+            .collect())
     }
 
     /// `network prune`: every network no container uses that `keep` does not keep.

@@ -16,7 +16,8 @@ use crate::events::Event;
 use crate::executor::{Plan, ProcessPlan, StdioMode};
 use crate::pod::{DEFAULT_SHARE, Pod, PodConfig, PodStatus, parse_share};
 
-use super::{Runtime, names, now_nanos};
+use super::{Runtime, names};
+use crate::clock::now_nanos;
 use crate::spec::{ContainerSpec, parse};
 
 /// Raw options of `pod create`, validated by [`Runtime::pod_create`].

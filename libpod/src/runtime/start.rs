@@ -17,7 +17,8 @@ use crate::logs::LogWriter;
 use crate::state::Owner;
 use crate::supervise::{self, Options};
 
-use super::{Runtime, now_nanos};
+use super::Runtime;
+use crate::clock::now_nanos;
 
 /// How a foreground start is attached to the user's terminal.
 #[derive(Clone, Copy, Debug, Default)]

@@ -272,7 +272,7 @@ impl Runtime {
             {
                 if repair {
                     self.state
-                        .set_exited(&c.id, -1, super::now_nanos(), false)?;
+                        .set_exited(&c.id, -1, crate::clock::now_nanos(), false)?;
                 }
                 out.push(CheckFinding {
                     what: format!(

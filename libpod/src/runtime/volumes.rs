@@ -12,7 +12,8 @@ use crate::container::{Container, Mount};
 use crate::error::{LibpodError, Result};
 use crate::volume::{self, Volume, VolumeConfig};
 
-use super::{Runtime, names, now_nanos};
+use super::{Runtime, names};
+use crate::clock::now_nanos;
 
 /// `volume create`'s flags.
 #[derive(Clone, Debug, Default)]

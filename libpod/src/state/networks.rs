@@ -6,9 +6,10 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Transaction, TransactionBehavior, params};
 
-use super::State;
+use super::lookup::Named;
+use super::{State, json_column};
 use crate::container::Container;
 use crate::error::{LibpodError, Result};
 use crate::network_def::{
@@ -111,31 +112,14 @@ impl State {
 
     /// By exact name, full id or unique id prefix.
     pub fn lookup_network(&self, name_or_id: &str) -> Result<Network> {
-        let not_found = || LibpodError::NoSuchNetwork(name_or_id.to_string());
-        let exact = format!("SELECT {NET_COLUMNS} FROM networks WHERE name = ?1 OR id = ?1");
-        if let Some(n) = self
-            .conn
-            .prepare_cached(&exact)
-            .and_then(|mut st| st.query_row([name_or_id], row_to_network).optional())
-            .map_err(|e| self.err(e))?
-        {
-            return Ok(n);
-        }
-        if name_or_id.is_empty() || !name_or_id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(not_found());
-        }
-        let found: Vec<Network> = self
-            .networks()?
-            .into_iter()
-            .filter(|n| n.id.starts_with(name_or_id))
-            .collect();
-        match found.len() {
-            1 => Ok(found.into_iter().next().expect("one element")),
-            0 => Err(not_found()),
-            _ => Err(LibpodError::InvalidArgument(format!(
-                "more than one result for network ID prefix \"{name_or_id}\": use a longer prefix"
-            ))),
-        }
+        let networks = Named {
+            table: "networks",
+            columns: NET_COLUMNS,
+            kind: "network",
+            row: row_to_network,
+            not_found: LibpodError::NoSuchNetwork,
+        };
+        self.lookup_named(&networks, name_or_id)
     }
 
     /// Every network, by name (`network ls` order, as podman sorts it).
@@ -299,15 +283,11 @@ impl State {
 }
 
 fn row_to_network(r: &rusqlite::Row<'_>) -> rusqlite::Result<Network> {
-    let config: String = r.get(3)?;
-    let config: NetworkConfig = serde_json::from_str(&config).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
-    })?;
     Ok(Network {
         id: r.get(0)?,
         name: r.get(1)?,
         created: r.get(2)?,
-        config,
+        config: json_column(r, 3)?,
     })
 }
 
@@ -315,8 +295,7 @@ fn row_to_attachment(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
     let bad = |i: usize, e: Box<dyn std::error::Error + Send + Sync>| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e)
     };
-    let config: String = r.get(3)?;
-    let config: NetworkConfig = serde_json::from_str(&config).map_err(|e| bad(3, Box::new(e)))?;
+    let config: NetworkConfig = json_column(r, 3)?;
     let ip: String = r.get(4)?;
     let ip: Ipv4Addr = ip.parse().map_err(|e| bad(4, Box::new(e)))?;
     let aliases: String = r.get(6)?;

@@ -1,12 +1,13 @@
 //! The pods table: one row per pod, its creation options as JSON. Members point at their pod
 //! through `containers.pod_id`; a pod's status is derived from its members, never stored.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
-use super::{COLUMNS, State, row_to_container};
+use super::lookup::Named;
+use super::{COLUMNS, State, is_constraint_violation, json_column, row_to_container};
 use crate::container::Container;
 use crate::error::{LibpodError, Result};
-use crate::pod::{Pod, PodConfig};
+use crate::pod::Pod;
 
 const POD_COLUMNS: &str = "id, name, created, config";
 
@@ -21,50 +22,24 @@ impl State {
             .and_then(|mut st| st.execute(params![p.id, p.name, p.created, config]));
         match res {
             Ok(_) => Ok(()),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Err(LibpodError::InvalidArgument(format!(
-                    "adding pod to state: name \"{}\" is in use: pod already exists: remove it first (burrow pod rm {})",
-                    p.name, p.name
-                )))
-            }
+            Err(e) if is_constraint_violation(&e) => Err(LibpodError::InvalidArgument(format!(
+                "adding pod to state: name \"{}\" is in use: pod already exists: remove it first (burrow pod rm {})",
+                p.name, p.name
+            ))),
             Err(e) => Err(self.err(e)),
         }
     }
 
     /// By exact name, full id or unique id prefix, as for containers.
     pub fn lookup_pod(&self, name_or_id: &str) -> Result<Pod> {
-        let exact = format!("SELECT {POD_COLUMNS} FROM pods WHERE name = ?1 OR id = ?1");
-        if let Some(p) = self
-            .conn
-            .prepare_cached(&exact)
-            .and_then(|mut st| st.query_row([name_or_id], row_to_pod).optional())
-            .map_err(|e| self.err(e))?
-        {
-            return Ok(p);
-        }
-        if name_or_id.is_empty() || !name_or_id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(LibpodError::NoSuchPod(name_or_id.to_string()));
-        }
-        let by_prefix =
-            format!("SELECT {POD_COLUMNS} FROM pods WHERE id >= ?1 AND id < ?2 LIMIT 2");
-        let upper = format!("{name_or_id}g");
-        let found: Vec<Pod> = self
-            .conn
-            .prepare_cached(&by_prefix)
-            .and_then(|mut st| {
-                st.query_map(params![name_or_id, upper], row_to_pod)?
-                    .collect::<std::result::Result<Vec<_>, _>>()
-            })
-            .map_err(|e| self.err(e))?;
-        match found.len() {
-            1 => Ok(found.into_iter().next().expect("one element")),
-            0 => Err(LibpodError::NoSuchPod(name_or_id.to_string())),
-            _ => Err(LibpodError::InvalidArgument(format!(
-                "more than one result for pod ID prefix \"{name_or_id}\": use a longer prefix"
-            ))),
-        }
+        let pods = Named {
+            table: "pods",
+            columns: POD_COLUMNS,
+            kind: "pod",
+            row: row_to_pod,
+            not_found: LibpodError::NoSuchPod,
+        };
+        self.lookup_named(&pods, name_or_id)
     }
 
     /// Every pod, newest first (`pod ps` order).
@@ -91,14 +66,10 @@ impl State {
 }
 
 fn row_to_pod(r: &rusqlite::Row<'_>) -> rusqlite::Result<Pod> {
-    let config: String = r.get(3)?;
-    let config: PodConfig = serde_json::from_str(&config).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
-    })?;
     Ok(Pod {
         id: r.get(0)?,
         name: r.get(1)?,
         created: r.get(2)?,
-        config,
+        config: json_column(r, 3)?,
     })
 }

@@ -3,9 +3,9 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::State;
+use super::{State, is_constraint_violation, json_column};
 use crate::error::{LibpodError, Result};
-use crate::volume::{Volume, VolumeConfig};
+use crate::volume::Volume;
 
 impl State {
     /// Records a new volume; a name already taken is an error naming it.
@@ -18,14 +18,10 @@ impl State {
             .and_then(|mut st| st.execute(params![v.name, v.created, config]));
         match res {
             Ok(_) => Ok(()),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Err(LibpodError::InvalidArgument(format!(
-                    "volume with name {} already exists: volume already exists",
-                    v.name
-                )))
-            }
+            Err(e) if is_constraint_violation(&e) => Err(LibpodError::InvalidArgument(format!(
+                "volume with name {} already exists: volume already exists",
+                v.name
+            ))),
             Err(e) => Err(self.err(e)),
         }
     }
@@ -60,13 +56,9 @@ impl State {
 }
 
 fn row_to_volume(r: &rusqlite::Row<'_>) -> rusqlite::Result<Volume> {
-    let config: String = r.get(2)?;
-    let config: VolumeConfig = serde_json::from_str(&config).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
-    })?;
     Ok(Volume {
         name: r.get(0)?,
         created: r.get(1)?,
-        config,
+        config: json_column(r, 2)?,
     })
 }

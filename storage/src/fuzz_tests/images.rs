@@ -549,7 +549,7 @@ fn oci_archive() -> impl Strategy<Value = Vec<Member>> {
             }
             if seed % 3 == 0 {
                 // Through a nested index, as multi-platform archives are.
-                desc["platform"] = json!({"os": "linux", "architecture": crate::archive::goarch()});
+                desc["platform"] = json!({"os": "linux", "architecture": crate::registry::manifest::goarch()});
                 let nested = json!({"schemaVersion": 2, "manifests": [desc]});
                 let (d, size) = blob(serde_json::to_vec(&nested).expect("serialise"));
                 desc = json!({"mediaType": manifest::OCI_INDEX, "digest": d, "size": size});

@@ -17,6 +17,17 @@ pub const OCI_LAYER_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
 /// The Accept header of a manifest request: every kind burrow reads.
 pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
 
+/// GOARCH name of the machine we run on.
+pub(crate) fn goarch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64le",
+        other => other,
+    }
+}
+
 /// A platform to select from an index (`--platform`, `--os`, `--arch`, `--variant`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Platform {
@@ -28,16 +39,9 @@ pub struct Platform {
 impl Default for Platform {
     /// The host's platform, in Go's names as images use them.
     fn default() -> Platform {
-        let arch = match std::env::consts::ARCH {
-            "x86_64" => "amd64",
-            "aarch64" => "arm64",
-            "x86" => "386",
-            "powerpc64" => "ppc64le",
-            other => other,
-        };
         Platform {
             os: "linux".to_string(),
-            architecture: arch.to_string(),
+            architecture: goarch().to_string(),
             variant: None,
         }
     }
