@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod error;
 pub mod events;
 pub mod executor;
+pub mod filter;
 pub mod in_root;
 pub mod logs;
 pub mod network_def;

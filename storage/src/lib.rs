@@ -17,6 +17,7 @@ pub mod history;
 pub mod import;
 pub mod index;
 pub mod layer;
+pub mod matchers;
 pub mod reference;
 pub mod registry;
 pub mod rootfs;
