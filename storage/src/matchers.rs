@@ -196,7 +196,10 @@ mod tests {
             timestamp("2024-04-01T10", now()),
             Ok(at("2024-04-01T08:00:00Z"))
         );
-        assert_eq!(timestamp("2024-04-01", now()), Ok(at("2024-03-31T22:00:00Z")));
+        assert_eq!(
+            timestamp("2024-04-01", now()),
+            Ok(at("2024-03-31T22:00:00Z"))
+        );
         assert_eq!(
             timestamp("1714550400", now()),
             Ok(at("2024-05-01T08:00:00Z"))

@@ -12,7 +12,10 @@ enum Check {
     Name(NamePattern),
     Id(String),
     Status(Status),
-    Label { spec: String, negate: bool },
+    Label {
+        spec: String,
+        negate: bool,
+    },
     Exited(i32),
     Ancestor(String),
     /// The pod's full id.
@@ -128,7 +131,10 @@ mod tests {
     #[test]
     fn each_key_tests_what_podman_tests() {
         let c = summary("web-1", 100, &[("tier", "front")]);
-        assert!(passes(vec![Check::Name(NamePattern::new("^web-[0-9]$"))], &c));
+        assert!(passes(
+            vec![Check::Name(NamePattern::new("^web-[0-9]$"))],
+            &c
+        ));
         assert!(!passes(vec![Check::Name(NamePattern::new("^eb"))], &c));
         assert!(passes(vec![Check::Id("web".into())], &c));
         assert!(passes(vec![Check::Status(Status::Created)], &c));

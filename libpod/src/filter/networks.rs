@@ -45,7 +45,11 @@ impl NetworkFilters {
                     )));
                 }
             };
-            let key = KEYS.iter().find(|key| **key == k).copied().unwrap_or("name");
+            let key = KEYS
+                .iter()
+                .find(|key| **key == k)
+                .copied()
+                .unwrap_or("name");
             out.values.push((key, value));
         }
         Ok(out)

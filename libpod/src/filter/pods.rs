@@ -16,7 +16,10 @@ enum Check {
     Id(String),
     /// Lower case, one of [`STATUSES`].
     Status(String),
-    Label { spec: String, negate: bool },
+    Label {
+        spec: String,
+        negate: bool,
+    },
     Until(i64),
 }
 

@@ -56,7 +56,11 @@ impl VolumeFilters {
                     )));
                 }
             };
-            let key = KEYS.iter().find(|key| **key == k).copied().unwrap_or("name");
+            let key = KEYS
+                .iter()
+                .find(|key| **key == k)
+                .copied()
+                .unwrap_or("name");
             out.values.push((key, value));
         }
         Ok(out)
@@ -64,11 +68,7 @@ impl VolumeFilters {
 
     /// True when `v` passes; `dangling` answers whether no container uses it, and is only
     /// asked for by `dangling=`.
-    pub fn matches(
-        &self,
-        v: &Volume,
-        dangling: impl Fn() -> Result<bool>,
-    ) -> Result<bool> {
+    pub fn matches(&self, v: &Volume, dangling: impl Fn() -> Result<bool>) -> Result<bool> {
         if self
             .not_labels
             .iter()

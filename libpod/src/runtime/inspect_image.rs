@@ -146,7 +146,10 @@ mod tests {
             Some(InspectType::Image)
         );
         let e = "volume".parse::<InspectType>().unwrap_err().to_string();
-        assert_eq!(e, "invalid type \"volume\": must be container, image or all");
+        assert_eq!(
+            e,
+            "invalid type \"volume\": must be container, image or all"
+        );
     }
 
     #[test]
