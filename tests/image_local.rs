@@ -164,7 +164,10 @@ fn images_filters_follow_podman() {
         q(&["until=2024-02-15T00:00:00Z", "dangling=false"]),
         sorted(vec![old.clone(), labelled.clone()])
     );
-    assert_eq!(q(&["until=1706745600", "dangling=false"]), vec![old.clone()]);
+    assert_eq!(
+        q(&["until=1706745600", "dangling=false"]),
+        vec![old.clone()]
+    );
     assert_eq!(q(&["until=1h"]).len(), 3);
     assert_eq!(q(&["label!=tier", "dangling=false"]), vec![old.clone()]);
 
