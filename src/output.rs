@@ -1,7 +1,12 @@
 //! Output helpers shared by the commands: podman-style tables, human durations and sizes,
-//! and JSON printed the way podman indents it.
+//! JSON printed the way podman indents it, and `--format` (json, `table ...`, templates).
 
 use std::io::Write;
+
+use serde_json::Value;
+
+use crate::commands::{Failure, Outcome};
+use crate::template;
 
 /// Columns separated by at least two spaces, as podman's tabwriter prints them.
 pub fn print_table<S: AsRef<str>>(rows: &[Vec<S>]) {
@@ -215,4 +220,77 @@ mod yaml_tests {
             "host:\n  arch: amd64\n  cpus: 2\n  empty: []\n  ids:\n    - a: 1\n      b: 2\nlist:\n  - x\n  - y\nnum: \"1.5\"\nodd: \"a: b\"\n"
         );
     }
+}
+
+/// podman's table templates separate columns with spaces as well as tabs: blanks outside
+/// `{{...}}` become one tab, so `table {{.ID}} {{.Names}}` gives two aligned columns.
+fn table_columns(body: &str) -> String {
+    let body = body.replace("\\t", "\t");
+    let mut out = String::new();
+    let mut rest = body.as_str();
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start..].find("}}") else {
+            break;
+        };
+        push_blanks_as_tabs(&mut out, &rest[..start]);
+        out.push_str(&rest[start..start + len + 2]);
+        rest = &rest[start + len + 2..];
+    }
+    push_blanks_as_tabs(&mut out, rest);
+    out
+}
+
+fn push_blanks_as_tabs(out: &mut String, text: &str) {
+    let mut in_blank = false;
+    for ch in text.chars() {
+        if ch == ' ' || ch == '\t' {
+            if !in_blank {
+                out.push('\t');
+            }
+            in_blank = true;
+        } else {
+            out.push(ch);
+            in_blank = false;
+        }
+    }
+}
+
+/// `--format`: `json`, `table ...` (with a header row) or a template per item.
+pub fn print_formatted(fmt: &str, items: Vec<Value>, header: &dyn Fn(&str) -> String) -> Outcome {
+    if fmt == "json" {
+        print_json(&Value::Array(items));
+        return Ok(0);
+    }
+    let (table, body) = match fmt.strip_prefix("table") {
+        Some(rest) => (true, table_columns(rest.trim_start())),
+        None => (false, fmt.to_string()),
+    };
+    let body = body.as_str();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    if table {
+        let head = body
+            .split("{{")
+            .skip(1)
+            .filter_map(|p| {
+                p.split_once("}}")
+                    .map(|(a, _)| a.trim().trim_start_matches('.').to_string())
+            })
+            .map(|f| header(&f))
+            .collect();
+        rows.push(head);
+    }
+    // Parsed once, executed per row.
+    let tmpl = template::Template::parse(body).map_err(Failure::new)?;
+    for item in &items {
+        let line = tmpl.execute(item).map_err(Failure::new)?;
+        if table {
+            rows.push(line.split('\t').map(str::to_string).collect());
+        } else {
+            println!("{line}");
+        }
+    }
+    if table {
+        print_table(&rows);
+    }
+    Ok(0)
 }

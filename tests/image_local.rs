@@ -158,6 +158,18 @@ fn images_filters_follow_podman() {
         vec![labelled.clone()]
     );
     assert_eq!(q(&["before=webapp:2"]), vec![old.clone()]);
+    // until= takes podman's timestamps (a date, RFC3339, unix seconds) and Go durations.
+    assert_eq!(q(&["until=2024-01-15"]), vec![old.clone()]);
+    assert_eq!(
+        q(&["until=2024-02-15T00:00:00Z", "dangling=false"]),
+        sorted(vec![old.clone(), labelled.clone()])
+    );
+    assert_eq!(
+        q(&["until=1706745600", "dangling=false"]),
+        vec![old.clone()]
+    );
+    assert_eq!(q(&["until=1h"]).len(), 3);
+    assert_eq!(q(&["label!=tier", "dangling=false"]), vec![old.clone()]);
 
     let out = env.burrow(&["images"]).ok();
     let none_row = out

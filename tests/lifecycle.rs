@@ -281,6 +281,13 @@ fn ps_filters() {
     assert_eq!(names("label=tier"), ["alpha", "beta"]);
     assert_eq!(names("exited=3"), ["beta"]);
     assert_eq!(names("exited=0"), ["gamma"]);
+    // podman's semantics: name= is an unanchored regex, label!= negates, until= takes a Go
+    // duration or a timestamp (these containers are seconds old).
+    assert_eq!(names("name=^(alpha|gamma)$"), ["alpha", "gamma"]);
+    assert_eq!(names("name=ph"), ["alpha"]);
+    assert_eq!(names("label!=tier"), ["gamma"]);
+    assert!(names("until=1h").is_empty());
+    assert_eq!(names("until=2999-01-01"), ["alpha", "beta", "gamma"]);
     // before/since: created before or after the named container (alpha, beta, gamma in order).
     assert_eq!(names("before=beta"), ["alpha"]);
     assert_eq!(names("since=beta"), ["gamma"]);

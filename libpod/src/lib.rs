@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod error;
 pub mod events;
 pub mod executor;
+pub mod filter;
 pub mod in_root;
 mod lockfile;
 pub mod logs;

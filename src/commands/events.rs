@@ -76,10 +76,10 @@ impl Filters {
                 }
                 "event" => e.status == *v || (v == "die" && e.status == "died"),
                 "type" => e.kind == *v,
-                "label" => match v.split_once('=') {
-                    Some((lk, lv)) => e.attributes.get(lk).is_some_and(|x| x == lv),
-                    None => e.attributes.contains_key(v.as_str()),
-                },
+                "label" => libpod::filter::label_matches(
+                    e.attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    v,
+                ),
                 _ => false,
             })
         })

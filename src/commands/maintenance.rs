@@ -99,7 +99,7 @@ pub fn df(rt: &Runtime, a: DfArgs) -> Outcome {
     let fmt = a.format.unwrap_or_else(|| {
         "table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}".to_string()
     });
-    super::container::print_formatted(&fmt, rows, &|f| f.to_uppercase())
+    crate::output::print_formatted(&fmt, rows, &|f| f.to_uppercase())
 }
 
 fn df_verbose(du: &libpod::runtime::DiskUsage) -> Outcome {

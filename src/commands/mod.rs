@@ -30,6 +30,12 @@ impl From<libpod::LibpodError> for Failure {
     }
 }
 
+impl From<libpod::filter::FilterError> for Failure {
+    fn from(e: libpod::filter::FilterError) -> Failure {
+        libpod::LibpodError::from(e).into()
+    }
+}
+
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Failure {
         Failure {
@@ -110,21 +116,6 @@ pub fn clap_error(e: clap::Error) -> i32 {
             125
         }
     }
-}
-
-/// `prune --filter label=KEY[=VALUE]` / `label!=...` (volume and network prune): each as
-/// (must match, spec).
-pub(crate) fn prune_label_filters(filters: &[String]) -> Result<Vec<(bool, String)>, Failure> {
-    filters
-        .iter()
-        .map(|f| match f.split_once('=') {
-            Some(("label", v)) => Ok((true, v.to_string())),
-            Some(("label!", v)) => Ok((false, v.to_string())),
-            _ => Err(Failure::new(format!(
-                "invalid filter \"{f}\": use label=KEY[=VALUE] or label!=KEY[=VALUE]"
-            ))),
-        })
-        .collect()
 }
 
 /// Runs `f` on every name, printing each failure and carrying on, as podman does.

@@ -3,12 +3,13 @@
 
 use clap::{Args, Subcommand};
 use libpod::Runtime;
+use libpod::filter::prune::PruneFilters;
 use libpod::network_def::Network;
 use libpod::runtime::NetworkCreateOptions;
 use serde_json::{Value, json};
 
-use super::container::print_formatted;
 use super::{Failure, Outcome};
+use crate::output::print_formatted;
 use crate::output::{print_json, print_table};
 
 #[derive(Args, Debug)]
@@ -175,14 +176,6 @@ fn create(rt: &Runtime, a: CreateArgs) -> Outcome {
 }
 
 /// `label=KEY` or `label=KEY=VALUE` against a network's labels.
-fn label_matches(n: &Network, spec: &str) -> bool {
-    match spec.split_once('=') {
-        Some((k, v)) => n.config.labels.get(k).is_some_and(|x| x == v),
-        None => n.config.labels.contains_key(spec),
-    }
-}
-
-/// One row of `network ls --format`, with the Go field names podman's templates use.
 fn ls_json(n: &Network, no_trunc: bool) -> Value {
     json!({
         "Name": n.name,
@@ -200,39 +193,7 @@ fn ls_json(n: &Network, no_trunc: bool) -> Value {
 }
 
 fn ls(rt: &Runtime, a: LsArgs) -> Outcome {
-    let mut filters = Vec::new();
-    for f in &a.filter {
-        let (k, v) = f
-            .split_once('=')
-            .ok_or_else(|| Failure::new(format!("invalid filter \"{f}\": use KEY=VALUE")))?;
-        if !matches!(k, "name" | "id" | "driver" | "label") {
-            return Err(Failure::new(format!(
-                "invalid filter \"{k}\": use name, id, driver or label"
-            )));
-        }
-        filters.push((k.to_string(), v.to_string()));
-    }
-    let nets: Vec<Network> = rt
-        .networks()?
-        .into_iter()
-        .filter(|n| {
-            // Filters of one key are ORed, different keys ANDed, as podman does.
-            ["name", "id", "driver", "label"].iter().all(|key| {
-                let vals: Vec<&String> = filters
-                    .iter()
-                    .filter(|(k, _)| k == key)
-                    .map(|(_, v)| v)
-                    .collect();
-                vals.is_empty()
-                    || vals.iter().any(|v| match *key {
-                        "name" => n.name.contains(v.as_str()),
-                        "id" => n.id.starts_with(v.as_str()),
-                        "driver" => n.config.driver == **v,
-                        _ => label_matches(n, v),
-                    })
-            })
-        })
-        .collect();
+    let nets = rt.networks_filtered(&a.filter)?;
     if a.quiet {
         for n in &nets {
             println!("{}", if a.no_trunc { &n.id } else { n.short_id() });
@@ -300,7 +261,7 @@ fn rm(rt: &Runtime, a: RmArgs) -> Outcome {
 }
 
 fn prune(rt: &Runtime, a: PruneArgs) -> Outcome {
-    let labels = super::prune_label_filters(&a.filter)?;
+    let filters = PruneFilters::parse(&a.filter)?;
     if !a.force
         && !super::confirm(
             "WARNING! This will remove all networks not used by at least one container.",
@@ -308,11 +269,7 @@ fn prune(rt: &Runtime, a: PruneArgs) -> Outcome {
     {
         return Ok(0);
     }
-    let removed = rt.network_prune(|n| {
-        !labels
-            .iter()
-            .all(|(want, spec)| label_matches(n, spec) == *want)
-    })?;
+    let removed = rt.network_prune(|n| !filters.matches(&n.config.labels))?;
     for n in removed {
         println!("{n}");
     }

@@ -7,8 +7,8 @@ use libpod::pod::Pod;
 use libpod::runtime::{LogsOptions, PodCreateOptions};
 use serde_json::{Value, json};
 
-use super::container::print_formatted;
 use super::{Failure, Outcome};
+use crate::output::print_formatted;
 use crate::output::{ago, print_json, print_table};
 
 #[derive(Args, Debug)]
@@ -348,48 +348,10 @@ fn created_at(nanos: i64) -> String {
 #[derive(Args, Debug)]
 pub struct InfraArgs {}
 
-fn matches_filter(v: &Value, p: &Pod, f: &str) -> Result<bool, Failure> {
-    let (k, val) = f
-        .split_once('=')
-        .ok_or_else(|| Failure::new(format!("invalid filter \"{f}\": use KEY=VALUE")))?;
-    Ok(match k {
-        "name" => p.name.contains(val),
-        "id" => p.id.starts_with(val),
-        "status" => {
-            let known = [
-                "created", "running", "degraded", "paused", "exited", "stopped",
-            ];
-            if !known.contains(&val) {
-                return Err(Failure::new(format!(
-                    "invalid status filter \"{val}\": use one of {}",
-                    known.join(", ")
-                )));
-            }
-            v["Status"]
-                .as_str()
-                .is_some_and(|s| s.eq_ignore_ascii_case(val))
-        }
-        "label" => match val.split_once('=') {
-            Some((lk, lv)) => p.config.labels.get(lk).is_some_and(|x| x == lv),
-            None => p.config.labels.contains_key(val),
-        },
-        _ => {
-            return Err(Failure::new(format!(
-                "invalid filter \"{k}\": use name, id, status or label"
-            )));
-        }
-    })
-}
-
 fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
     let mut rows: Vec<(Pod, Value)> = Vec::new();
-    'pods: for p in rt.pods()? {
+    for p in rt.pods_filtered(&a.filter)? {
         let v = ps_json(rt, &p, a.no_trunc)?;
-        for f in &a.filter {
-            if !matches_filter(&v, &p, f)? {
-                continue 'pods;
-            }
-        }
         rows.push((p, v));
     }
     if a.quiet {

@@ -258,7 +258,7 @@ pub fn stats(rt: &Runtime, a: StatsArgs) -> Outcome {
             crate::output::print_json(&Value::Array(items));
         } else {
             let fmt = a.format.clone().unwrap_or_else(|| STATS_TABLE.to_string());
-            super::container::print_formatted(&fmt, rows, &stats_header)?;
+            crate::output::print_formatted(&fmt, rows, &stats_header)?;
         }
         if a.no_stream {
             return Ok(0);

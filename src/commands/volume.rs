@@ -6,12 +6,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use libpod::Runtime;
+use libpod::filter::prune::PruneFilters;
 use libpod::runtime::VolumeCreateOptions;
-use libpod::volume::Volume;
 use serde_json::Value;
 
-use super::container::print_formatted;
 use super::{Failure, Outcome};
+use crate::output::print_formatted;
 use crate::output::{print_json, print_table};
 
 #[derive(Args, Debug)]
@@ -155,61 +155,8 @@ fn create(rt: &Runtime, a: CreateArgs) -> Outcome {
 }
 
 /// `label=KEY` or `label=KEY=VALUE` against a volume's labels.
-fn label_matches(v: &Volume, spec: &str) -> bool {
-    match spec.split_once('=') {
-        Some((k, val)) => v.config.labels.get(k).is_some_and(|x| x == val),
-        None => v.config.labels.contains_key(spec),
-    }
-}
-
 fn ls(rt: &Runtime, a: LsArgs) -> Outcome {
-    let mut filters = Vec::new();
-    for f in &a.filter {
-        let (k, v) = f
-            .split_once('=')
-            .ok_or_else(|| Failure::new(format!("invalid filter \"{f}\": use KEY=VALUE")))?;
-        if !matches!(k, "name" | "label" | "driver" | "dangling" | "scope") {
-            return Err(Failure::new(format!(
-                "invalid filter \"{k}\": use name, label, driver, dangling or scope"
-            )));
-        }
-        if k == "dangling" && !matches!(v, "true" | "false" | "1" | "0") {
-            return Err(Failure::new(format!(
-                "invalid dangling filter value \"{v}\": use true or false"
-            )));
-        }
-        filters.push((k.to_string(), v.to_string()));
-    }
-    let mut vols = Vec::new();
-    for v in rt.volumes()? {
-        let mut keep = true;
-        // Filters of one key are ORed, different keys ANDed, as podman does.
-        for key in ["name", "label", "driver", "dangling", "scope"] {
-            let vals: Vec<&String> = filters
-                .iter()
-                .filter(|(k, _)| k == key)
-                .map(|(_, v)| v)
-                .collect();
-            if vals.is_empty() {
-                continue;
-            }
-            let any = vals.iter().try_fold(false, |acc, val| {
-                Ok::<bool, Failure>(
-                    acc || match key {
-                        "name" => v.name.contains(val.as_str()),
-                        "label" => label_matches(&v, val),
-                        "driver" => v.config.driver == **val,
-                        "scope" => *val == "local",
-                        _ => rt.volume_dangling(&v.name)? == matches!(val.as_str(), "true" | "1"),
-                    },
-                )
-            })?;
-            keep &= any;
-        }
-        if keep {
-            vols.push(v);
-        }
-    }
+    let vols = rt.volumes_filtered(&a.filter)?;
     if a.quiet {
         for v in &vols {
             println!("{}", v.name);
@@ -281,7 +228,7 @@ fn rm(rt: &Runtime, a: RmArgs) -> Outcome {
 }
 
 fn prune(rt: &Runtime, a: PruneArgs) -> Outcome {
-    let labels = super::prune_label_filters(&a.filter)?;
+    let filters = PruneFilters::parse(&a.filter)?;
     if !a.force
         && !super::confirm(
             "WARNING! This will remove all volumes not used by at least one container.",
@@ -289,11 +236,7 @@ fn prune(rt: &Runtime, a: PruneArgs) -> Outcome {
     {
         return Ok(0);
     }
-    let removed = rt.volume_prune(|v| {
-        !labels
-            .iter()
-            .all(|(want, spec)| label_matches(v, spec) == *want)
-    })?;
+    let removed = rt.volume_prune(|v| !filters.matches(&v.config.labels))?;
     for n in removed {
         println!("{n}");
     }

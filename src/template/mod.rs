@@ -31,6 +31,7 @@ mod funcs;
 mod fuzz_tests;
 mod lex;
 mod parse;
+mod printf;
 #[cfg(test)]
 mod tests;
 

@@ -10,16 +10,18 @@ use chrono::{DateTime, Utc};
 
 use crate::error::StorageError;
 use crate::index::Image;
+use crate::matchers::{label_matches, until_timestamp};
 use crate::store::{Store, lookup_in};
 
 /// One compiled filter (other than `reference`, which is kept apart to be OR-ed).
 #[derive(Clone, Debug)]
 enum Check {
     Since(DateTime<Utc>),
+    /// `before=IMAGE`, or `until=TIME`.
     Before(DateTime<Utc>),
     Dangling(bool),
     Intermediate(bool),
-    /// `KEY` or `KEY=VALUE`.
+    /// `KEY` or `KEY=VALUE` (see [`label_matches`]).
     Label(String),
     Id(String),
     Digest(String),
@@ -104,6 +106,7 @@ impl Store {
                         Check::Since(img.created)
                     }
                 }
+                "until" => Check::Before(until_timestamp(value).map_err(|e| bad(f, e))?),
                 "dangling" => Check::Dangling(boolean(key)?),
                 "intermediate" => Check::Intermediate(boolean(key)?),
                 "label" => Check::Label(value.to_string()),
@@ -181,10 +184,7 @@ impl Store {
                 }
                 Check::Label(spec) => {
                     let labels = self.labels(img)?;
-                    match spec.split_once('=') {
-                        Some((k, v)) => labels.iter().any(|(lk, lv)| lk == k && lv == v),
-                        None => labels.iter().any(|(lk, _)| lk == spec),
-                    }
+                    label_matches(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())), spec)
                 }
                 Check::Id(prefix) => img.id.starts_with(prefix.as_str()),
                 Check::Digest(d) => img.digest.starts_with(d.as_str()),

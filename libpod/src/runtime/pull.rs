@@ -139,6 +139,31 @@ impl Runtime {
         }
     }
 
+    /// `run`/`create --pull POLICY IMAGE`: applies the policy (the flag's word) and returns
+    /// the name to create the container from. `platform` is only asked for when a pull may
+    /// happen: the fast path of every `run` (`missing`, image present) reads no
+    /// registries.conf and touches no network.
+    pub fn image_name_for_run(
+        &self,
+        name: &str,
+        pull: &str,
+        flags: &RegistryFlags,
+        platform: impl FnOnce() -> Result<Option<Platform>>,
+        report: &dyn Reporter,
+    ) -> Result<String> {
+        let policy: PullPolicy = pull.parse()?;
+        if policy == PullPolicy::Missing && self.image(name).is_ok() {
+            return Ok(name.to_string());
+        }
+        let img = self.image_for_run(name, policy, flags, platform()?, report)?;
+        // A pull under another name (a short name resolved to a registry's) is created from
+        // what the store now holds.
+        if self.image(name).ok().map(|i| i.id) != Some(img.id.clone()) {
+            return Ok(img.names.first().cloned().unwrap_or(img.id));
+        }
+        Ok(name.to_string())
+    }
+
     /// `push IMAGE [DEST]`: returns the manifest digest for registries, `None` for archives.
     pub fn push(
         &self,

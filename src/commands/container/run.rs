@@ -1,0 +1,291 @@
+//! `run` and `create`: their flags, and the `CreateOptions` they fill.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use libpod::Runtime;
+use libpod::runtime::{AttachOptions, CreateOptions};
+
+use crate::commands::{Failure, Outcome};
+
+#[derive(Args, Debug, Clone)]
+pub struct CreateArgs {
+    /// Assign a name to the container
+    #[arg(long)]
+    name: Option<String>,
+    /// Set environment variables in container
+    #[arg(short = 'e', long = "env")]
+    env: Vec<String>,
+    /// Read in a file of environment variables
+    #[arg(long = "env-file")]
+    env_file: Vec<PathBuf>,
+    /// Working directory inside the container
+    #[arg(short = 'w', long)]
+    workdir: Option<String>,
+    /// Username or UID (format: <name|uid>[:<group|gid>])
+    #[arg(short = 'u', long)]
+    user: Option<String>,
+    /// Add additional groups to the primary container process
+    #[arg(long = "group-add")]
+    group_add: Vec<String>,
+    /// Set container hostname
+    #[arg(long)]
+    hostname: Option<String>,
+    /// Set metadata on container
+    #[arg(short = 'l', long = "label")]
+    label: Vec<String>,
+    /// Read in a line delimited file of labels
+    #[arg(long = "label-file")]
+    label_file: Vec<PathBuf>,
+    /// Add annotations to container (key=value)
+    #[arg(long)]
+    annotation: Vec<String>,
+    /// Bind mount a volume into the container (HOST-DIR|VOLUME-NAME:CONTAINER-DIR[:OPTIONS])
+    #[arg(short = 'v', long = "volume")]
+    volume: Vec<String>,
+    /// Attach a filesystem mount to the container (type=bind|volume|tmpfs|image,src=,dst=,...)
+    #[arg(long)]
+    mount: Vec<String>,
+    /// Mount volumes from the specified container(s) (CONTAINER[:ro|rw])
+    #[arg(long = "volumes-from")]
+    volumes_from: Vec<String>,
+    /// Mount a temporary filesystem (tmpfs) into a container
+    #[arg(long)]
+    tmpfs: Vec<String>,
+    /// Make containers root filesystem read-only
+    #[arg(long = "read-only")]
+    read_only: bool,
+    /// When running --read-only containers mount read-write tmpfs on /run, /tmp and /var/tmp
+    #[arg(long = "read-only-tmpfs", default_value_t = true, action = clap::ArgAction::Set)]
+    read_only_tmpfs: bool,
+    /// Run an init inside the container that forwards signals and reaps processes
+    #[arg(long)]
+    init: bool,
+    /// Allocate a pseudo-TTY for container
+    #[arg(short = 't', long)]
+    tty: bool,
+    /// Make STDIN available to the contained process
+    #[arg(short = 'i', long)]
+    interactive: bool,
+    /// Add capabilities to the container
+    #[arg(long = "cap-add")]
+    cap_add: Vec<String>,
+    /// Drop capabilities from the container
+    #[arg(long = "cap-drop")]
+    cap_drop: Vec<String>,
+    /// Give extended privileges to container
+    #[arg(long)]
+    privileged: bool,
+    /// Add a host device (HOST[:CONTAINER][:PERMISSIONS]) or a CDI device (vendor.com/class=name)
+    #[arg(long = "device", value_name = "DEVICE")]
+    device: Vec<String>,
+    /// GPU devices to add to the container ('all' to pass all GPUs), through CDI
+    #[arg(long, value_name = "GPUS")]
+    gpus: Option<String>,
+    /// Control container cgroup configuration ("enabled"|"disabled"|"no-conmon"|"split")
+    #[arg(long, value_name = "MODE")]
+    cgroups: Option<String>,
+    /// Cgroup namespace to use ("private"|"host")
+    #[arg(long, value_name = "MODE")]
+    cgroupns: Option<String>,
+    /// Security Options (seccomp=unconfined|PATH, no-new-privileges)
+    #[arg(long = "security-opt")]
+    security_opt: Vec<String>,
+    /// Signal to stop a container. Default is SIGTERM
+    #[arg(long = "stop-signal")]
+    stop_signal: Option<String>,
+    /// Timeout (in seconds) that containers stopped by user command have to exit
+    #[arg(long = "stop-timeout")]
+    stop_timeout: Option<u32>,
+    /// Restart policy to apply when a container exits ("always"|"no"|"on-failure"|"unless-stopped")
+    #[arg(long)]
+    restart: Option<String>,
+    /// Remove container and any anonymous unnamed volume associated with the container after exit
+    #[arg(long)]
+    rm: bool,
+    /// Ulimit options
+    #[arg(long)]
+    ulimit: Vec<String>,
+    /// Connect a container to a network (NAME[,NAME2] of user networks, slirp4netns[:OPTIONS], pasta[:OPTIONS], none, host, container:NAME, ns:PATH)
+    #[arg(long, alias = "net")]
+    network: Option<String>,
+    /// Add a network-scoped alias for the container (user networks)
+    #[arg(long = "network-alias")]
+    network_alias: Vec<String>,
+    /// Specify a static IPv4 address for the container on its user network
+    #[arg(long)]
+    ip: Option<String>,
+    /// Run container in an existing pod, or in a new one (new:NAME) that gets -p and --network
+    #[arg(long)]
+    pod: Option<String>,
+    /// Publish a container's port, or a range of ports, to the host
+    #[arg(short = 'p', long)]
+    publish: Vec<String>,
+    /// Publish all exposed ports to random ports on the host interfaces
+    #[arg(short = 'P', long = "publish-all")]
+    publish_all: bool,
+    /// Set custom DNS servers ("none": keep the image's /etc/resolv.conf)
+    #[arg(long)]
+    dns: Vec<String>,
+    /// Set custom DNS search domains
+    #[arg(long = "dns-search")]
+    dns_search: Vec<String>,
+    /// Set custom DNS options
+    #[arg(long = "dns-option", alias = "dns-opt")]
+    dns_option: Vec<String>,
+    /// Add a custom host-to-IP mapping (host:ip)
+    #[arg(long = "add-host")]
+    add_host: Vec<String>,
+    /// If a container with the same name exists, replace it
+    #[arg(long)]
+    replace: bool,
+    /// Write the container ID to the file
+    #[arg(long)]
+    cidfile: Option<PathBuf>,
+    /// Overwrite the default ENTRYPOINT of the image
+    #[arg(long)]
+    entrypoint: Option<String>,
+    /// Pass a number of additional file descriptors into the container
+    #[arg(long = "preserve-fds", default_value_t = 0)]
+    preserve_fds: u32,
+    /// Pull image policy (always, missing, never, newer)
+    #[arg(long, default_value = "missing", num_args = 0..=1, default_missing_value = "always")]
+    pull: String,
+    /// Suppress output information when pulling images
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    #[command(flatten)]
+    registry: crate::commands::registry::RegistryArgs,
+    #[command(flatten)]
+    platform: crate::commands::registry::PlatformArgs,
+    #[command(flatten)]
+    limits: crate::commands::resources::LimitArgs,
+    #[command(flatten)]
+    process_limits: crate::commands::resources::ProcessLimitArgs,
+    /// Image to run
+    image: String,
+    /// Command and arguments
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
+}
+
+impl From<CreateArgs> for CreateOptions {
+    fn from(a: CreateArgs) -> CreateOptions {
+        CreateOptions {
+            start_next: false,
+            temporary: false,
+            resources: crate::commands::resources::options(&a.limits, Some(&a.process_limits)),
+            image: a.image,
+            command: a.command,
+            name: a.name,
+            entrypoint: a.entrypoint,
+            env: a.env,
+            env_files: a.env_file,
+            workdir: a.workdir,
+            user: a.user,
+            group_add: a.group_add,
+            hostname: a.hostname,
+            labels: a.label,
+            label_files: a.label_file,
+            annotations: a.annotation,
+            volumes: a.volume,
+            mounts: a.mount,
+            volumes_from: a.volumes_from,
+            tmpfs: a.tmpfs,
+            read_only: a.read_only,
+            read_only_tmpfs: a.read_only_tmpfs,
+            init: a.init,
+            tty: a.tty,
+            interactive: a.interactive,
+            cap_add: a.cap_add,
+            cap_drop: a.cap_drop,
+            privileged: a.privileged,
+            devices: a.device,
+            gpus: a.gpus,
+            cgroups: a.cgroups,
+            cgroupns: a.cgroupns,
+            security_opt: a.security_opt,
+            stop_signal: a.stop_signal,
+            stop_timeout: a.stop_timeout,
+            restart: a.restart,
+            rm: a.rm,
+            ulimits: a.ulimit,
+            network: a.network,
+            publish: a.publish,
+            publish_all: a.publish_all,
+            dns: a.dns,
+            dns_search: a.dns_search,
+            dns_options: a.dns_option,
+            add_hosts: a.add_host,
+            replace: a.replace,
+            cidfile: a.cidfile,
+            preserve_fds: a.preserve_fds,
+            pod: a.pod,
+            network_aliases: a.network_alias,
+            ip: a.ip,
+        }
+    }
+}
+
+/// `create` with `--pod new:NAME` handled by libpod (nothing is left behind when the create
+/// fails). `start_next`: `run` starts the container at once; until it has, the container
+/// belongs to this process and goes with it if it is killed.
+fn create_container(
+    rt: &Runtime,
+    a: CreateArgs,
+    start_next: bool,
+) -> Result<libpod::Container, Failure> {
+    let mut opts: CreateOptions = a.into();
+    opts.start_next = start_next;
+    Ok(rt.create_with_pod(opts)?)
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Run container in background and print container ID
+    #[arg(short = 'd', long)]
+    detach: bool,
+    /// Proxy received signals to the process
+    #[arg(long = "sig-proxy", default_value_t = true, action = clap::ArgAction::Set)]
+    sig_proxy: bool,
+    #[command(flatten)]
+    create: CreateArgs,
+}
+
+/// Applies `--pull`: libpod pulls when the policy says so, and the container is created
+/// from what is then in the store.
+fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
+    let progress = crate::commands::registry::Progress::new(a.quiet);
+    let platform = || {
+        a.platform
+            .platform()
+            .map_err(|f| libpod::LibpodError::InvalidArgument(f.message))
+    };
+    a.image = rt.image_name_for_run(&a.image, &a.pull, &a.registry.flags(), platform, &progress)?;
+    Ok(())
+}
+
+pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
+    let interactive = a.create.interactive;
+    ensure_image(rt, &mut a.create)?;
+    let c = create_container(rt, a.create, true)?;
+    if a.detach {
+        rt.start_detached(&c)?;
+        println!("{}", c.id);
+        return Ok(0);
+    }
+    Ok(rt.start_attached(
+        &c,
+        AttachOptions {
+            stdin: interactive,
+            sig_proxy: a.sig_proxy,
+        },
+    )?)
+}
+
+pub fn create(rt: &Runtime, mut a: CreateArgs) -> Outcome {
+    ensure_image(rt, &mut a)?;
+    let c = create_container(rt, a, false)?;
+    println!("{}", c.id);
+    Ok(0)
+}
