@@ -187,7 +187,7 @@ pub fn e2e_root() -> &'static Path {
     })
 }
 
-fn make_dir(dir: &Path, mode: u32) {
+pub fn make_dir(dir: &Path, mode: u32) {
     fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     fs::set_permissions(dir, fs::Permissions::from_mode(mode))
         .unwrap_or_else(|e| panic!("cannot chmod {}: {e}", dir.display()));
@@ -197,7 +197,12 @@ fn make_dir(dir: &Path, mode: u32) {
 /// read, so a root runner copies it (once per test process) to `<e2e root>/bin/`, 0755.
 pub fn burrow_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
+    BIN.get_or_init(|| copy_burrow_bin(e2e_root()))
+}
+
+/// The binary the tests run, readable by the test user: a root runner's copy in `root/bin`.
+pub fn copy_burrow_bin(root: &Path) -> PathBuf {
+    {
         let src = std::env::var_os("BURROW_TEST_BIN").map_or_else(
             || PathBuf::from(env!("CARGO_BIN_EXE_burrow")),
             PathBuf::from,
@@ -212,7 +217,7 @@ pub fn burrow_bin() -> &'static Path {
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos());
-        let dir = e2e_root().join("bin");
+        let dir = root.join("bin");
         make_dir(&dir, 0o755);
         let name = format!("burrow-{mtime:x}-{:x}", meta.len());
         let dst = dir.join(&name);
@@ -227,7 +232,7 @@ pub fn burrow_bin() -> &'static Path {
         }
         remove_stale_copies(&dir, &name);
         dst
-    })
+    }
 }
 
 /// Copies of older builds, untouched for an hour, are removed so /tmp does not fill up.
@@ -385,12 +390,17 @@ impl Default for Env {
 
 impl Env {
     pub fn new() -> Env {
+        Env::new_under(e2e_root())
+    }
+
+    /// An Env whose directories live under `root` (e.g. a directory a systemd machine shares).
+    pub fn new_under(root: &Path) -> Env {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let user = test_user();
         let created_ticks = boot_ticks_now().saturating_sub(1);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         // Short on purpose: socket paths under XDG_RUNTIME_DIR must stay below 108 bytes.
-        let base = e2e_root().join(format!("{}-{n}", std::process::id()));
+        let base = root.join(format!("{}-{n}", std::process::id()));
         if base.exists() {
             let _ = fs::remove_dir_all(&base); // left by an earlier process with the same pid
         }
