@@ -22,7 +22,7 @@ pub enum LibpodError {
     #[error("{context}: {source}")]
     Sys { context: String, source: nix::Error },
     #[error("{0}")]
-    UserNamespace(String),
+    UserNamespace(#[from] crate::userns::UserNsError),
     #[error("{0}")]
     Network(#[from] network::NetworkError),
     #[error("{0}")]
