@@ -22,7 +22,7 @@ pub enum LibpodError {
     #[error("{context}: {source}")]
     Sys { context: String, source: nix::Error },
     #[error("{0}")]
-    UserNamespace(String),
+    UserNamespace(#[from] crate::userns::UserNsError),
     #[error("{0}")]
     Network(#[from] network::NetworkError),
     #[error("{0}")]
@@ -46,6 +46,9 @@ pub enum LibpodError {
     NoSuchNetwork(String),
     #[error("{0}")]
     InvalidArgument(String),
+    /// What the state database refuses: a name or address taken, an ambiguous prefix.
+    #[error("{0}")]
+    StateRecord(#[from] crate::state::StateError),
     #[error("{0}")]
     Spec(#[from] crate::spec::SpecError),
     /// An operation failed and undoing what it had done failed too: every error is reported.

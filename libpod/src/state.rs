@@ -11,12 +11,14 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::container::{Container, ContainerConfig, ContainerState, Status};
 use crate::error::{LibpodError, Result};
 
+mod error;
 mod lookup;
 mod networks;
 mod pods;
 mod summary;
 mod volumes;
 
+pub use error::StateError;
 pub use networks::NewNetwork;
 pub use summary::{ContainerSummary, MountSummary};
 
@@ -204,8 +206,8 @@ impl State {
     }
 
     pub fn insert_container(&self, c: &Container, owner: Owner) -> Result<()> {
-        let config = serde_json::to_string(&c.config)
-            .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
+        let config =
+            serde_json::to_string(&c.config).map_err(StateError::encode("container config"))?;
         let s = summary::SummaryColumns::of(&c.config)?;
         let res = self.conn.prepare_cached(
             "INSERT INTO containers (id, name, created, config, status, pod_id, image_name, image_id, command, labels, ports, mounts, auto_remove, owner_pid, owner_start) VALUES (?1, ?2, ?3, ?4, 'created', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -424,8 +426,8 @@ impl State {
     /// Replaces a container's stored config (`update`), and the summary columns taken from it.
     pub fn update_config(&self, id: &str, config: &ContainerConfig) -> Result<()> {
         let s = summary::SummaryColumns::of(config)?;
-        let config = serde_json::to_string(config)
-            .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
+        let config =
+            serde_json::to_string(config).map_err(StateError::encode("container config"))?;
         self.exec(
             "UPDATE containers SET config=?2, image_name=?3, image_id=?4, command=?5, labels=?6, ports=?7, mounts=?8, auto_remove=?9 WHERE id=?1",
             params![

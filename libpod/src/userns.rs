@@ -27,6 +27,10 @@ use nix::unistd::{ForkResult, Pid, Uid, User, fork, getpid, pipe, setsid};
 use crate::error::{LibpodError, Result};
 use crate::paths::Paths;
 
+mod error;
+
+pub use error::UserNsError;
+
 /// The name the pause process shows in `ps`, as its comm and its whole command line; the
 /// comm also tells that a recorded pid is still ours.
 const PAUSE_NAME: &str = "burrow-pause";
@@ -88,9 +92,7 @@ fn join_or_create(paths: &Paths) -> Result<()> {
     let pid = create_pause(paths)?;
     match try_join(pid) {
         Ok(()) => Ok(()),
-        Err(JoinError::Gone) => Err(LibpodError::UserNamespace(
-            "the user namespace holder process exited right after it was created".into(),
-        )),
+        Err(JoinError::Gone) => Err(UserNsError::HolderExitedAfterCreate.into()),
         Err(JoinError::Failed(e)) => Err(e),
     }
 }
@@ -121,19 +123,13 @@ fn try_join(pid: i32) -> std::result::Result<(), JoinError> {
     if ours.is_none() || ours != theirs {
         // The user namespace first: it grants the capabilities needed to join the mount
         // namespace it owns.
-        setns(user.as_fd(), CloneFlags::CLONE_NEWUSER).map_err(|e| {
-            JoinError::Failed(LibpodError::UserNamespace(format!(
-                "cannot join the user namespace of pause process {pid}: {e} (burrow must join it before starting any thread)"
-            )))
-        })?;
+        setns(user.as_fd(), CloneFlags::CLONE_NEWUSER)
+            .map_err(|source| JoinError::Failed(UserNsError::JoinUser { pid, source }.into()))?;
     }
     let our_mnt = fs::metadata("/proc/self/ns/mnt").map(|m| m.ino()).ok();
     if our_mnt != mnt.metadata().map(|m| m.ino()).ok() {
-        setns(mnt.as_fd(), CloneFlags::CLONE_NEWNS).map_err(|e| {
-            JoinError::Failed(LibpodError::UserNamespace(format!(
-                "cannot join the mount namespace of pause process {pid}: {e}"
-            )))
-        })?;
+        setns(mnt.as_fd(), CloneFlags::CLONE_NEWNS)
+            .map_err(|source| JoinError::Failed(UserNsError::JoinMount { pid, source }.into()))?;
     }
     Ok(())
 }
@@ -186,20 +182,12 @@ pub(crate) fn find_setuid_helper(name: &str) -> Result<PathBuf> {
         .iter()
         .map(|d| Path::new(d).join(name))
         .find(|p| p.exists())
-        .ok_or_else(|| {
-            LibpodError::UserNamespace(format!(
-                "{name} not found: rootless burrow needs it to map subordinate ids; install it with `sudo apt-get install uidmap`"
-            ))
-        })?;
+        .ok_or_else(|| UserNsError::HelperMissing(name.to_string()))?;
     let meta =
         fs::metadata(&path).map_err(|e| LibpodError::io(format!("stat {}", path.display()), e))?;
     let has_caps = xattr_present(&path, "security.capability");
     if meta.uid() != 0 || (meta.mode() & 0o4000 == 0 && !has_caps) {
-        return Err(LibpodError::UserNamespace(format!(
-            "{} is neither setuid root nor has file capabilities: fix it with `sudo chmod u+s {}`",
-            path.display(),
-            path.display()
-        )));
+        return Err(UserNsError::HelperNotPrivileged(path).into());
     }
     Ok(path)
 }
@@ -228,15 +216,11 @@ fn create_pause(paths: &Paths) -> Result<i32> {
         .unwrap_or_else(|| uid.to_string());
     let uids = subid_ranges(Path::new("/etc/subuid"), &user, uid.as_raw())?;
     if uids.is_empty() {
-        return Err(LibpodError::UserNamespace(format!(
-            "no subordinate uids for user \"{user}\" in /etc/subuid: add a range with `sudo usermod --add-subuids 100000-165535 {user}`"
-        )));
+        return Err(UserNsError::NoSubuids(user).into());
     }
     let gids = subid_ranges(Path::new("/etc/subgid"), &user, uid.as_raw())?;
     if gids.is_empty() {
-        return Err(LibpodError::UserNamespace(format!(
-            "no subordinate gids for user \"{user}\" in /etc/subgid: add a range with `sudo usermod --add-subgids 100000-165535 {user}`"
-        )));
+        return Err(UserNsError::NoSubgids(user).into());
     }
     let newuidmap = find_setuid_helper("newuidmap")?;
     let newgidmap = find_setuid_helper("newgidmap")?;
@@ -272,8 +256,14 @@ fn create_pause(paths: &Paths) -> Result<i32> {
                 Some(p) => p,
                 None => return Err(pause_start_error(&msg)),
             };
-            let kill_pause = || {
-                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+            // Undoes the namespace when a later step fails; what it could not do is reported
+            // with that step's error.
+            let kill_pause = || -> Vec<LibpodError> {
+                kill(Pid::from_raw(pid), Signal::SIGKILL)
+                    .map_err(|e| LibpodError::sys(format!("kill pause process {pid}"), e))
+                    .err()
+                    .into_iter()
+                    .collect()
             };
             for (helper, own, ranges) in [
                 (&newuidmap, uid.as_raw(), &uids),
@@ -286,16 +276,16 @@ fn create_pause(paths: &Paths) -> Result<i32> {
                 match out {
                     Ok(o) if o.status.success() => {}
                     Ok(o) => {
-                        kill_pause();
-                        return Err(LibpodError::UserNamespace(format!(
-                            "{} failed: {}: check /etc/subuid and /etc/subgid for user \"{user}\"",
-                            helper.display(),
-                            String::from_utf8_lossy(&o.stderr).trim()
-                        )));
+                        let failed = UserNsError::IdMap {
+                            helper: helper.clone(),
+                            stderr: String::from_utf8_lossy(&o.stderr).trim().to_string(),
+                            user: user.clone(),
+                        };
+                        return Err(LibpodError::from(failed).with_cleanup(kill_pause()));
                     }
                     Err(e) => {
-                        kill_pause();
-                        return Err(LibpodError::io(format!("run {}", helper.display()), e));
+                        return Err(LibpodError::io(format!("run {}", helper.display()), e)
+                            .with_cleanup(kill_pause()));
                     }
                 }
             }
@@ -305,10 +295,9 @@ fn create_pause(paths: &Paths) -> Result<i32> {
             let _ = go.write_all(&go_msg);
             drop(go);
             if read_token(&mut ready) != "P" {
-                kill_pause();
-                return Err(LibpodError::UserNamespace(
-                    "the user namespace holder failed to set up its mount namespace".into(),
-                ));
+                return Err(
+                    LibpodError::from(UserNsError::HolderMountNamespace).with_cleanup(kill_pause())
+                );
             }
             write_pid_file(&paths.pause_pid(), pid)?;
             Ok(pid)
@@ -319,28 +308,21 @@ fn create_pause(paths: &Paths) -> Result<i32> {
 /// What the pause process failed with before it said "R<pid>".
 fn pause_start_error(msg: &str) -> LibpodError {
     let errno = |m: &str| nix::Error::from_raw(m.parse().unwrap_or(0));
-    if let Some(e) = msg.strip_prefix('E') {
-        LibpodError::UserNamespace(format!(
-            "cannot create a user namespace: {}: check that unprivileged user namespaces are enabled (`sudo sysctl -w user.max_user_namespaces=28633`)",
-            errno(e)
-        ))
+    let e = if let Some(e) = msg.strip_prefix('E') {
+        UserNsError::Create(errno(e))
     } else if let Some(e) = msg.strip_prefix('X') {
-        LibpodError::UserNamespace(format!(
-            "cannot start the user namespace holder (exec /proc/self/exe): {}",
-            errno(e)
-        ))
+        UserNsError::ExecHolder(errno(e))
     } else {
-        LibpodError::UserNamespace(
-            "the user namespace holder exited before it created the namespace".into(),
-        )
-    }
+        UserNsError::HolderExitedBeforeCreate
+    };
+    e.into()
 }
 
 /// argv and environment of the pause process, made before the fork: argv is the name alone,
 /// the environment the caller's (so the pause process is found as this user's, with this
 /// XDG_RUNTIME_DIR) plus the marker [`PAUSE_ENV`].
 fn pause_exec_args() -> Result<(Vec<CString>, Vec<CString>)> {
-    let nul = |what: &str| LibpodError::InvalidArgument(format!("NUL byte in {what}"));
+    let nul = |what: &'static str| UserNsError::NulByte(what);
     let argv = vec![CString::new(PAUSE_NAME).map_err(|_| nul("the pause name"))?];
     let mut envp = Vec::new();
     for (k, v) in std::env::vars_os() {

@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::State;
+use super::{State, StateError};
 use crate::error::{LibpodError, Result};
 
 /// A table whose rows have a unique `name` and a hex `id`.
@@ -56,10 +56,11 @@ impl State {
         match (found.next(), found.next()) {
             (Some(one), None) => Ok(one),
             (None, _) => Err((t.not_found)(name_or_id.to_string())),
-            (Some(_), Some(_)) => Err(LibpodError::InvalidArgument(format!(
-                "more than one result for {} ID prefix \"{name_or_id}\": use a longer prefix",
-                t.kind
-            ))),
+            (Some(_), Some(_)) => Err(StateError::AmbiguousPrefix {
+                kind: t.kind,
+                prefix: name_or_id.to_string(),
+            }
+            .into()),
         }
     }
 }

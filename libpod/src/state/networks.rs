@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 use rusqlite::{Transaction, TransactionBehavior, params};
 
 use super::lookup::Named;
-use super::{State, json_column};
+use super::{State, StateError, json_column};
 use crate::container::Container;
 use crate::error::{LibpodError, Result};
 use crate::network_def::{
@@ -44,38 +44,35 @@ impl State {
         let tx = self.immediate()?;
         let existing = self.networks()?;
         if existing.iter().any(|e| e.name == n.name) {
-            return Err(LibpodError::InvalidArgument(format!(
-                "network {} already exists: remove it first (burrow network rm {})",
-                n.name, n.name
-            )));
+            return Err(StateError::NetworkExists(n.name).into());
         }
         let taken: Vec<(Ipv4Addr, u8)> = existing.iter().map(|e| e.subnet()).collect();
         let subnet = match n.subnet {
             Some(s) => {
                 if let Some(o) = existing.iter().find(|e| overlaps(e.subnet(), s)) {
-                    return Err(LibpodError::InvalidArgument(format!(
-                        "subnet {}/{} is already used on the host or by another config: network {} has {}",
-                        s.0, s.1, o.name, o.config.subnet
-                    )));
+                    return Err(StateError::SubnetInUse {
+                        subnet: s.0,
+                        prefix: s.1,
+                        network: o.name.clone(),
+                        network_subnet: o.config.subnet.clone(),
+                    }
+                    .into());
                 }
                 s
             }
             None => (0..=255u32)
                 .map(|i| (nth(DEFAULT_SUBNET_BASE, i << 8), 24))
                 .find(|s| !taken.iter().any(|t| overlaps(*t, *s)))
-                .ok_or_else(|| {
-                    LibpodError::InvalidArgument(
-                        "could not find a free subnet in 10.89.0.0/16: give one with --subnet"
-                            .into(),
-                    )
-                })?,
+                .ok_or(StateError::NoFreeSubnet)?,
         };
         let gateway = n.gateway.unwrap_or_else(|| nth(subnet.0, 1));
         if !contains(subnet, gateway) || gateway == subnet.0 {
-            return Err(LibpodError::InvalidArgument(format!(
-                "gateway {gateway} is not a host address of subnet {}/{}",
-                subnet.0, subnet.1
-            )));
+            return Err(StateError::GatewayOutsideSubnet {
+                gateway,
+                subnet: subnet.0,
+                prefix: subnet.1,
+            }
+            .into());
         }
         let used: Vec<&str> = existing
             .iter()
@@ -99,8 +96,8 @@ impl State {
                 options: n.options,
             },
         };
-        let config = serde_json::to_string(&net.config)
-            .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
+        let config =
+            serde_json::to_string(&net.config).map_err(StateError::encode("network config"))?;
         tx.execute(
             "INSERT INTO networks (id, name, created, config) VALUES (?1, ?2, ?3, ?4)",
             params![net.id, net.name, net.created, config],
@@ -182,10 +179,11 @@ impl State {
         let net = self.lookup_network(&r.network_id)?;
         let mine = self.container_attachments(container_id)?;
         if mine.iter().any(|a| a.network_id == net.id) {
-            return Err(LibpodError::InvalidArgument(format!(
-                "container {container_id} is already connected to network {}",
-                net.name
-            )));
+            return Err(StateError::AlreadyConnected {
+                container: container_id.to_string(),
+                network: net.name,
+            }
+            .into());
         }
         let subnet = net.subnet();
         let gateway = net.gateway();
@@ -197,25 +195,28 @@ impl State {
         let ip = match r.ip {
             Some(ip) => {
                 if !contains(subnet, ip) || ip == gateway || ip == subnet.0 {
-                    return Err(LibpodError::InvalidArgument(format!(
-                        "requested IP address {ip} is not a free host address of network {} ({})",
-                        net.name, net.config.subnet
-                    )));
+                    return Err(StateError::IpOutsideNetwork {
+                        ip,
+                        network: net.name,
+                        subnet: net.config.subnet,
+                    }
+                    .into());
                 }
                 if used.contains(&ip) {
-                    return Err(LibpodError::InvalidArgument(format!(
-                        "requested IP address {ip} is already allocated on network {}: choose another one",
-                        net.name
-                    )));
+                    return Err(StateError::IpTaken {
+                        ip,
+                        network: net.name,
+                    }
+                    .into());
                 }
                 ip
             }
-            None => next_free_ip(subnet, gateway, &used).ok_or_else(|| {
-                LibpodError::InvalidArgument(format!(
-                    "IPAM error: failed to find free IP in range {}: network {} is full",
-                    net.config.subnet, net.name
-                ))
-            })?,
+            None => {
+                next_free_ip(subnet, gateway, &used).ok_or_else(|| StateError::NetworkFull {
+                    network: net.name.clone(),
+                    subnet: net.config.subnet.clone(),
+                })?
+            }
         };
         let ifname = (0..)
             .map(|i| format!("eth{i}"))
@@ -233,8 +234,8 @@ impl State {
             ifname,
             bridge: net.config.interface.clone(),
         };
-        let aliases = serde_json::to_string(&a.aliases)
-            .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
+        let aliases =
+            serde_json::to_string(&a.aliases).map_err(StateError::encode("network aliases"))?;
         self.exec(
             "INSERT INTO container_networks (container_id, network_id, ip, mac, aliases, ifname) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![a.container_id, a.network_id, a.ip.to_string(), a.mac, aliases, a.ifname],
@@ -351,9 +352,21 @@ mod tests {
         assert_eq!(a.config.subnet, "10.89.0.0/24");
         assert_eq!(b.config.subnet, "10.89.1.0/24");
         assert_ne!(a.config.interface, b.config.interface);
-        assert!(net(&st, "cc", "a", None).is_err(), "duplicate name");
+        assert!(
+            matches!(
+                net(&st, "cc", "a", None),
+                Err(LibpodError::StateRecord(StateError::NetworkExists(_)))
+            ),
+            "duplicate name"
+        );
         let clash = net(&st, "dd", "d", parse_cidr("10.89.0.0/16"));
-        assert!(clash.is_err(), "overlapping subnet");
+        assert!(
+            matches!(
+                clash,
+                Err(LibpodError::StateRecord(StateError::SubnetInUse { .. }))
+            ),
+            "overlapping subnet"
+        );
         let req = |id: &str| AttachRequest {
             network_id: id.into(),
             ..Default::default()

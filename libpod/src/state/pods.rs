@@ -4,7 +4,7 @@
 use rusqlite::params;
 
 use super::lookup::Named;
-use super::{COLUMNS, State, is_constraint_violation, json_column, row_to_container};
+use super::{COLUMNS, State, StateError, is_constraint_violation, json_column, row_to_container};
 use crate::container::Container;
 use crate::error::{LibpodError, Result};
 use crate::pod::Pod;
@@ -14,18 +14,16 @@ const POD_COLUMNS: &str = "id, name, created, config";
 impl State {
     /// Records a new pod; a name already taken is podman's "pod already exists" error.
     pub fn insert_pod(&self, p: &Pod) -> Result<()> {
-        let config = serde_json::to_string(&p.config)
-            .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
+        let config = serde_json::to_string(&p.config).map_err(StateError::encode("pod config"))?;
         let res = self
             .conn
             .prepare_cached("INSERT INTO pods (id, name, created, config) VALUES (?1, ?2, ?3, ?4)")
             .and_then(|mut st| st.execute(params![p.id, p.name, p.created, config]));
         match res {
             Ok(_) => Ok(()),
-            Err(e) if is_constraint_violation(&e) => Err(LibpodError::InvalidArgument(format!(
-                "adding pod to state: name \"{}\" is in use: pod already exists: remove it first (burrow pod rm {})",
-                p.name, p.name
-            ))),
+            Err(e) if is_constraint_violation(&e) => {
+                Err(StateError::PodExists(p.name.clone()).into())
+            }
             Err(e) => Err(self.err(e)),
         }
     }

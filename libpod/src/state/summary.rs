@@ -10,9 +10,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{State, row_to_state};
+use super::{State, StateError, row_to_state};
 use crate::container::{ContainerConfig, ContainerState, Status};
-use crate::error::{LibpodError, Result};
+use crate::error::Result;
 
 /// What `ps` and `system df` show of a container.
 #[derive(Clone, Debug, Default)]
@@ -67,7 +67,7 @@ pub(super) struct SummaryColumns {
 impl SummaryColumns {
     pub(super) fn of(config: &ContainerConfig) -> Result<SummaryColumns> {
         let json = |v: std::result::Result<String, serde_json::Error>| {
-            v.map_err(|e| LibpodError::InvalidArgument(e.to_string()))
+            v.map_err(StateError::encode("container summary"))
         };
         let mounts: Vec<MountSummary> = config
             .mounts

@@ -3,32 +3,31 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{State, is_constraint_violation, json_column};
-use crate::error::{LibpodError, Result};
+use super::{State, StateError, is_constraint_violation, json_column};
+use crate::error::Result;
 use crate::volume::Volume;
 
 impl State {
     /// Records a new volume; a name already taken is an error naming it.
     pub fn insert_volume(&self, v: &Volume) -> Result<()> {
-        let config = serde_json::to_string(&v.config)
-            .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
+        let config =
+            serde_json::to_string(&v.config).map_err(StateError::encode("volume config"))?;
         let res = self
             .conn
             .prepare_cached("INSERT INTO volumes (name, created, config) VALUES (?1, ?2, ?3)")
             .and_then(|mut st| st.execute(params![v.name, v.created, config]));
         match res {
             Ok(_) => Ok(()),
-            Err(e) if is_constraint_violation(&e) => Err(LibpodError::InvalidArgument(format!(
-                "volume with name {} already exists: volume already exists",
-                v.name
-            ))),
+            Err(e) if is_constraint_violation(&e) => {
+                Err(StateError::VolumeExists(v.name.clone()).into())
+            }
             Err(e) => Err(self.err(e)),
         }
     }
 
     pub fn update_volume(&self, v: &Volume) -> Result<()> {
-        let config = serde_json::to_string(&v.config)
-            .map_err(|e| LibpodError::InvalidArgument(e.to_string()))?;
+        let config =
+            serde_json::to_string(&v.config).map_err(StateError::encode("volume config"))?;
         self.exec(
             "UPDATE volumes SET config=?2 WHERE name=?1",
             params![v.name, config],
