@@ -11,6 +11,22 @@ use serde::Deserialize;
 
 use crate::error::{LibpodError, Result};
 
+/// A configuration file that cannot be used.
+#[derive(thiserror::Error, Debug)]
+pub enum ConfigError {
+    /// Only the first line of the parser's message: the rest quotes the file.
+    #[error("{}: {}", .path.display(), first_line(.error))]
+    Toml {
+        path: PathBuf,
+        error: toml::de::Error,
+    },
+}
+
+fn first_line(e: &toml::de::Error) -> String {
+    let text = e.to_string();
+    text.lines().next().unwrap_or("invalid TOML").to_string()
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ContainersConf {
@@ -88,13 +104,8 @@ fn parse<T: for<'de> Deserialize<'de> + Default>(path: Option<PathBuf>) -> Resul
         // An explicitly named file that is missing is the user's mistake; say so.
         Err(e) => return Err(LibpodError::io(format!("read {}", path.display()), e)),
     };
-    toml::from_str(&blank_comment_lines(&text)).map_err(|e| {
-        LibpodError::InvalidArgument(format!(
-            "{}: {}",
-            path.display(),
-            e.to_string().lines().next().unwrap_or("invalid TOML")
-        ))
-    })
+    toml::from_str(&blank_comment_lines(&text))
+        .map_err(|error| ConfigError::Toml { path, error }.into())
 }
 
 /// The text with every comment-only line emptied (line numbers, and so error messages, stay

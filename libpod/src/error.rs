@@ -29,7 +29,9 @@ pub enum LibpodError {
     Cgroup(#[from] crate::cgroups::CgroupError),
     #[error("{0}")]
     Cdi(#[from] crate::cdi::CdiError),
-    /// An image, volume or network that a container uses: podman exits 2 for these.
+    /// An image that a container uses: podman exits 2 for it (as for a volume or network in
+    /// use, [`crate::volume::VolumeError::InUse`] and
+    /// [`crate::network_def::NetworkConfigError::InUse`]).
     #[error("{0}")]
     InUse(String),
     #[error("no container with name or ID \"{0}\" found: no such container")]
@@ -59,6 +61,26 @@ pub enum LibpodError {
     },
     #[error("{0}")]
     Name(#[from] crate::runtime::names::NameError),
+    #[error(transparent)]
+    Volume(#[from] crate::volume::VolumeError),
+    #[error(transparent)]
+    Copy(#[from] crate::runtime::CopyError),
+    #[error(transparent)]
+    NetworkConfig(#[from] crate::network_def::NetworkConfigError),
+    #[error(transparent)]
+    Exec(#[from] crate::runtime::ExecError),
+    #[error(transparent)]
+    Top(#[from] crate::runtime::TopError),
+    #[error(transparent)]
+    Commit(#[from] crate::runtime::CommitError),
+    #[error(transparent)]
+    Resources(#[from] crate::runtime::ResourcesError),
+    #[error(transparent)]
+    Device(#[from] crate::runtime::DeviceError),
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("{0}")]
     InvalidState(String),
     #[error("{message}")]
@@ -67,11 +89,16 @@ pub enum LibpodError {
 }
 
 impl LibpodError {
-    /// podman's convention: 126 cannot invoke, 127 not found, 125 everything else of ours.
+    /// podman's convention: 126 cannot invoke, 127 not found, 2 for something in use, 125
+    /// everything else of ours.
     pub fn exit_code(&self) -> i32 {
         match self {
             LibpodError::StartFailed { code, .. } => *code,
-            LibpodError::InUse(_) => 2,
+            LibpodError::InUse(_)
+            | LibpodError::Volume(crate::volume::VolumeError::InUse { .. })
+            | LibpodError::NetworkConfig(crate::network_def::NetworkConfigError::InUse {
+                ..
+            }) => 2,
             LibpodError::Cleanup { error, .. } => error.exit_code(),
             _ => 125,
         }
@@ -113,3 +140,38 @@ fn join(errors: &[LibpodError]) -> String {
 }
 
 pub type Result<T> = std::result::Result<T, LibpodError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network_def::NetworkConfigError;
+    use crate::volume::VolumeError;
+
+    #[test]
+    fn in_use_exits_2_whatever_the_area() {
+        let volume = LibpodError::from(VolumeError::InUse {
+            name: "v".into(),
+            containers: vec!["0123456789ab".into()],
+        });
+        assert_eq!(volume.exit_code(), 2);
+        assert_eq!(
+            volume.to_string(),
+            "volume v is being used by the following container(s): 0123456789ab: volume is being used (remove the containers first, or use --force)"
+        );
+        let network = LibpodError::from(NetworkConfigError::InUse {
+            network: "n".into(),
+            containers: vec!["a".into(), "b".into()],
+        });
+        assert_eq!(network.exit_code(), 2);
+        assert_eq!(
+            network.to_string(),
+            "network n is being used by container(s) a, b: remove them first, or use -f to remove them too"
+        );
+        let cleanup = network.with_cleanup(vec![VolumeError::Exists("v".into()).into()]);
+        assert_eq!(cleanup.exit_code(), 2);
+        assert_eq!(
+            LibpodError::from(VolumeError::Exists("v".into())).exit_code(),
+            125
+        );
+    }
+}

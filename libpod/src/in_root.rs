@@ -8,6 +8,7 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{LibpodError, Result};
+use crate::runtime::CopyError;
 
 const MAX_SYMLINK_HOPS: usize = 40;
 
@@ -43,9 +44,7 @@ pub fn resolve_in_root(root: &Path, path: &str, follow_last: bool) -> Result<Pat
             Ok(m) if m.file_type().is_symlink() && (!last || follow_last) => {
                 hops += 1;
                 if hops > MAX_SYMLINK_HOPS {
-                    return Err(LibpodError::InvalidArgument(format!(
-                        "{path}: too many levels of symbolic links in the container"
-                    )));
+                    return Err(CopyError::SymlinkLoop(path.to_string()).into());
                 }
                 let target = fs::read_link(&next)
                     .map_err(|e| LibpodError::io(format!("read link {}", next.display()), e))?;

@@ -9,7 +9,60 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{LibpodError, Result};
+use crate::error::Result;
+
+/// What `network create`, `connect`, `disconnect`, `rm` and `--network`/`--ip` at create can
+/// refuse (the plumbing in the rootless netns has its own [`network::NetworkError`]).
+#[derive(thiserror::Error, Debug)]
+pub enum NetworkConfigError {
+    #[error(
+        "cannot create network with name \"{0}\" because it conflicts with a valid network mode: choose another name"
+    )]
+    ReservedName(String),
+    #[error("unsupported driver {0}: only the bridge driver is available here")]
+    Driver(String),
+    #[error("network {0} already exists: remove it first (burrow network rm {0}) or pass --ignore")]
+    Exists(String),
+    #[error("invalid subnet \"{0}\": use an IPv4 CIDR with a prefix of 8 to 30, e.g. 10.90.0.0/24")]
+    Subnet(String),
+    #[error(
+        "subnet {subnet}/{prefix} overlaps 10.0.2.0/24, which the rootless network namespace uses to reach the host: choose another subnet"
+    )]
+    OverlapsSlirp { subnet: Ipv4Addr, prefix: u8 },
+    #[error("--gateway needs --subnet: give the subnet it belongs to")]
+    GatewayWithoutSubnet,
+    #[error("invalid gateway \"{0}\": not an IPv4 address")]
+    Gateway(String),
+    #[error(
+        "--network bridge: there is no default bridge network here: create one (burrow network create NAME) and use --network NAME"
+    )]
+    NoDefaultBridge,
+    #[error("invalid --ip \"{0}\": not an IPv4 address")]
+    Ip(String),
+    #[error(
+        "--ip can only be used with a single network: connect the others with burrow network connect --ip"
+    )]
+    IpWithSeveralNetworks,
+    #[error(
+        "container {container} uses --network {mode}: only a container on user networks can connect to another one"
+    )]
+    NotOnUserNetworks { container: String, mode: String },
+    #[error("container {container} is not connected to network {network}")]
+    NotConnected { container: String, network: String },
+    #[error("container {0} is on no network: connect it to one (burrow network connect NET {0})")]
+    NoNetwork(String),
+    /// podman exits 2 for this one (see [`crate::LibpodError::exit_code`]).
+    #[error(
+        "network {network} is being used by container(s) {}: remove them first, or use -f to remove them too",
+        .containers.join(", ")
+    )]
+    InUse {
+        network: String,
+        containers: Vec<String>,
+    },
+    #[error("random MAC: {0}")]
+    RandomMac(getrandom::Error),
+}
 
 /// podman's rootless default subnets start at 10.89.0.0/24 and go up one /24 at a time.
 pub const DEFAULT_SUBNET_BASE: Ipv4Addr = Ipv4Addr::new(10, 89, 0, 0);
@@ -161,7 +214,7 @@ pub fn next_free_ip(
 /// A random MAC address, locally administered and unicast (as netavark makes them).
 pub fn random_mac() -> Result<String> {
     let mut b = [0u8; 6];
-    getrandom::fill(&mut b).map_err(|e| LibpodError::InvalidState(format!("random MAC: {e}")))?;
+    getrandom::fill(&mut b).map_err(NetworkConfigError::RandomMac)?;
     b[0] = (b[0] & 0xfe) | 0x02;
     Ok(b.iter()
         .map(|x| format!("{x:02x}"))

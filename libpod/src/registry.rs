@@ -6,7 +6,19 @@ use std::path::{Path, PathBuf};
 
 use storage::registry::{Credentials, RegistryOptions, auth};
 
-use crate::error::{LibpodError, Result};
+use crate::error::Result;
+
+/// A registry flag or name that cannot be used.
+#[derive(thiserror::Error, Debug)]
+pub enum RegistryError {
+    #[error(
+        "credential file is not accessible: {}: no such file (check --authfile)",
+        .0.display()
+    )]
+    AuthfileMissing(PathBuf),
+    #[error("invalid registry {0:?}: expected REGISTRY[:PORT][/NAMESPACE]")]
+    Name(String),
+}
 
 /// Flags shared by pull, push, login (`--tls-verify`, `--cert-dir`, `--creds`, `--authfile`).
 #[derive(Clone, Debug, Default)]
@@ -58,10 +70,7 @@ pub fn options(flags: &RegistryFlags, rootless: bool) -> Result<RegistryOptions>
     if let Some(f) = &flags.authfile
         && !f.exists()
     {
-        return Err(LibpodError::InvalidArgument(format!(
-            "credential file is not accessible: {}: no such file (check --authfile)",
-            f.display()
-        )));
+        return Err(RegistryError::AuthfileMissing(f.clone()).into());
     }
     Ok(RegistryOptions {
         conf: crate::config::registries_conf(rootless)?,
@@ -79,9 +88,7 @@ fn login_key(registry: &str) -> Result<String> {
         .trim_start_matches("http://")
         .trim_end_matches('/');
     if key.is_empty() || key.contains(['@', ' ']) {
-        return Err(LibpodError::InvalidArgument(format!(
-            "invalid registry {registry:?}: expected REGISTRY[:PORT][/NAMESPACE]"
-        )));
+        return Err(RegistryError::Name(registry.to_string()).into());
     }
     Ok(key.to_string())
 }

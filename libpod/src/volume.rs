@@ -47,8 +47,91 @@ fn validate_name(name: &str) -> Result<()> {
     Ok(names::validate(NameKind::Volume, name)?)
 }
 
-fn invalid(what: &str, spec: &str, why: impl std::fmt::Display) -> LibpodError {
-    LibpodError::InvalidArgument(format!("invalid {what} \"{spec}\": {why}"))
+/// What can go wrong with a volume: a `-v`, `--tmpfs`, `--mount` or `volume create --opt`
+/// value that cannot be used, or a volume that cannot be created or removed.
+#[derive(thiserror::Error, Debug)]
+pub enum VolumeError {
+    /// `what` names the flag (`volume`, `tmpfs`, `--mount`, `volume option`), `spec` its value.
+    #[error("invalid {what} \"{spec}\": {problem}")]
+    Invalid {
+        what: &'static str,
+        spec: String,
+        problem: SpecProblem,
+    },
+    #[error("host directory cannot be empty")]
+    EmptySource,
+    #[error("host directory cannot be empty: must provide an argument for option")]
+    EmptyMountSource,
+    #[error("container directory cannot be empty")]
+    EmptyDestination,
+    #[error("volume driver \"{0}\" is not available: burrow has only the \"local\" driver")]
+    Driver(String),
+    #[error(
+        "volume type \"{0}\" cannot be mounted without root: use type=tmpfs, or o=bind with device=HOST-DIR"
+    )]
+    NeedsRoot(String),
+    #[error("volume option o=bind needs device=HOST-DIR, an existing directory (got \"{0}\")")]
+    BindDevice(String),
+    #[error("volume with name {0} already exists: volume already exists")]
+    Exists(String),
+    /// podman exits 2 for this one (see [`LibpodError::exit_code`]).
+    #[error(
+        "volume {name} is being used by the following container(s): {}: volume is being used (remove the containers first, or use --force)",
+        .containers.join(", ")
+    )]
+    InUse {
+        name: String,
+        /// Short ids of the containers using it.
+        containers: Vec<String>,
+    },
+}
+
+/// Why one `-v`, `--tmpfs`, `--mount` or `--opt` value is refused, and how to write it.
+#[derive(thiserror::Error, Debug)]
+pub enum SpecProblem {
+    #[error("use SOURCE:CONTAINER-DIR[:OPTIONS] (SOURCE a host path or a volume name)")]
+    VolumeSyntax,
+    #[error("the container path \"{0}\" must be absolute")]
+    RelativeDestination(String),
+    #[error("unknown option \"{0}\"")]
+    UnknownOption(String),
+    #[error("ro and rw conflict")]
+    ReadOnlyAndReadWrite,
+    #[error("O and U conflict: drop one")]
+    OverlayAndChown,
+    #[error("an overlay (O) needs a directory as its source")]
+    OverlayNotDirectory,
+    #[error(
+        "an overlay (O) source path cannot contain ',' or ':': use a symlink-free path without them"
+    )]
+    OverlaySeparators,
+    #[error("{option} takes true or false, not \"{value}\"")]
+    NotABool { option: String, value: String },
+    #[error("bind-propagation must be one of private, rprivate, shared, rshared, slave, rslave")]
+    Propagation,
+    #[error("type must be given: bind, volume, tmpfs or image")]
+    NoType,
+    #[error("an absolute dst (destination, target) must be given")]
+    NoDestination,
+    #[error("a bind mount needs src")]
+    BindWithoutSource,
+    #[error("an image mount needs src (the image)")]
+    ImageWithoutSource,
+    #[error("unknown type \"{0}\": use bind, volume, tmpfs or image")]
+    UnknownType(String),
+    #[error("use KEY=VALUE")]
+    OptionSyntax,
+    #[error("unknown option \"{0}\" for the local driver: use type, device or o")]
+    UnknownDriverOption(String),
+}
+
+fn invalid(what: &'static str, spec: &str, problem: SpecProblem) -> LibpodError {
+    VolumeError::Invalid {
+        what,
+        spec: spec.to_string(),
+        problem,
+    }
+    .into()
 }
 
 /// `-v SRC:DST[:OPTS]`, `-v NAME:DST[:OPTS]` or `-v DST` (an anonymous volume). A named or
@@ -60,64 +143,52 @@ pub fn parse_volume_flag(v: &str) -> Result<Mount> {
         [s, d] => (*s, *d, ""),
         [s, d, o] => (*s, *d, *o),
         _ => {
-            return Err(invalid(
-                "volume",
-                v,
-                "use SOURCE:CONTAINER-DIR[:OPTIONS] (SOURCE a host path or a volume name)",
-            ));
+            return Err(invalid("volume", v, SpecProblem::VolumeSyntax));
         }
     };
     // `-v :/x` is not an anonymous volume (that is `-v /x`): an empty source is a mistake,
     // refused as podman refuses it, before anything is created.
     if parts.len() > 1 && src.is_empty() {
-        return Err(LibpodError::InvalidArgument(
-            "host directory cannot be empty".into(),
-        ));
+        return Err(VolumeError::EmptySource.into());
     }
     if dst.is_empty() {
-        return Err(LibpodError::InvalidArgument(
-            "container directory cannot be empty".into(),
-        ));
+        return Err(VolumeError::EmptyDestination.into());
     }
     if !dst.starts_with('/') {
         return Err(invalid(
             "volume",
             v,
-            format!("the container path \"{dst}\" must be absolute"),
+            SpecProblem::RelativeDestination(dst.to_string()),
         ));
     }
     let mut options = Vec::new();
     for o in opts.split(',').filter(|o| !o.is_empty()) {
         if !VOLUME_OPTS.contains(&o) {
-            return Err(invalid("volume", v, format!("unknown option \"{o}\"")));
+            return Err(invalid(
+                "volume",
+                v,
+                SpecProblem::UnknownOption(o.to_string()),
+            ));
         }
         options.push(o.to_string());
     }
     if options.iter().any(|o| o == "ro") && options.iter().any(|o| o == "rw") {
-        return Err(invalid("volume", v, "ro and rw conflict"));
+        return Err(invalid("volume", v, SpecProblem::ReadOnlyAndReadWrite));
     }
     let overlay = options.iter().any(|o| o == "O");
     if overlay && options.iter().any(|o| o == "U") {
-        return Err(invalid("volume", v, "O and U conflict: drop one"));
+        return Err(invalid("volume", v, SpecProblem::OverlayAndChown));
     }
     let destination = PathBuf::from(dst);
     if src.starts_with('/') || src.starts_with('.') {
         let source = std::fs::canonicalize(src)
             .map_err(|e| LibpodError::io(format!("invalid volume \"{v}\": host path {src}"), e))?;
         if overlay && !source.is_dir() {
-            return Err(invalid(
-                "volume",
-                v,
-                "an overlay (O) needs a directory as its source",
-            ));
+            return Err(invalid("volume", v, SpecProblem::OverlayNotDirectory));
         }
         // overlayfs splits its lowerdir option on ',' and ':'.
         if overlay && source.to_string_lossy().contains([',', ':']) {
-            return Err(invalid(
-                "volume",
-                v,
-                "an overlay (O) source path cannot contain ',' or ':': use a symlink-free path without them",
-            ));
+            return Err(invalid("volume", v, SpecProblem::OverlaySeparators));
         }
         return Ok(Mount {
             kind: "bind".into(),
@@ -146,7 +217,7 @@ pub fn parse_tmpfs_flag(t: &str) -> Result<Mount> {
         return Err(invalid(
             "tmpfs",
             t,
-            format!("the container path \"{dst}\" must be absolute"),
+            SpecProblem::RelativeDestination(dst.to_string()),
         ));
     }
     Ok(Mount {
@@ -164,7 +235,7 @@ pub fn parse_tmpfs_flag(t: &str) -> Result<Mount> {
 
 /// `--mount type=bind|volume|tmpfs|image,src=...,dst=...[,ro][,...]` as podman parses it.
 pub fn parse_mount_flag(spec: &str) -> Result<Mount> {
-    let bad = |why: String| invalid("--mount", spec, why);
+    let bad = |problem: SpecProblem| invalid("--mount", spec, problem);
     let mut kind = None;
     let mut src = None;
     let mut dst = None;
@@ -179,16 +250,17 @@ pub fn parse_mount_flag(spec: &str) -> Result<Mount> {
             match val {
                 None | Some("true") => Ok(true),
                 Some("false") => Ok(false),
-                Some(x) => Err(bad(format!("{k} takes true or false, not \"{x}\""))),
+                Some(x) => Err(bad(SpecProblem::NotABool {
+                    option: k.to_string(),
+                    value: x.to_string(),
+                })),
             }
         };
         match k {
             "type" => kind = val.map(str::to_string),
             // podman: `src=` with nothing after it is an error, not "no source".
             "src" | "source" if val == Some("") => {
-                return Err(LibpodError::InvalidArgument(
-                    "host directory cannot be empty: must provide an argument for option".into(),
-                ));
+                return Err(VolumeError::EmptyMountSource.into());
             }
             "src" | "source" => src = val.map(str::to_string),
             "dst" | "destination" | "target" => dst = val.map(str::to_string),
@@ -216,31 +288,27 @@ pub fn parse_mount_flag(spec: &str) -> Result<Mount> {
                 Some(p @ ("private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave")) => {
                     options.push(p.to_string())
                 }
-                _ => return Err(bad("bind-propagation must be one of private, rprivate, shared, rshared, slave, rslave".into())),
+                _ => return Err(bad(SpecProblem::Propagation)),
             },
             "relabel" | "z" | "Z" | "consistency" | "bind-nonrecursive" | "volume-label"
             | "volume-driver" | "volume-opt" => {}
             "tmpfs-size" => tmpfs_opts.push(format!("size={}", val.unwrap_or_default())),
             "tmpfs-mode" => tmpfs_opts.push(format!("mode={}", val.unwrap_or_default())),
             "nosuid" | "nodev" | "noexec" | "suid" | "dev" | "exec" => options.push(k.to_string()),
-            _ => return Err(bad(format!("unknown option \"{k}\""))),
+            _ => return Err(bad(SpecProblem::UnknownOption(k.to_string()))),
         }
     }
     let Some(kind) = kind else {
-        return Err(bad(
-            "type must be given: bind, volume, tmpfs or image".into()
-        ));
+        return Err(bad(SpecProblem::NoType));
     };
     let Some(dst) = dst.filter(|d| d.starts_with('/')) else {
-        return Err(bad(
-            "an absolute dst (destination, target) must be given".into()
-        ));
+        return Err(bad(SpecProblem::NoDestination));
     };
     let destination = PathBuf::from(&dst);
     match kind.as_str() {
         "bind" => {
             let Some(src) = src else {
-                return Err(bad("a bind mount needs src".into()));
+                return Err(bad(SpecProblem::BindWithoutSource));
             };
             let source = std::fs::canonicalize(&src).map_err(|e| {
                 LibpodError::io(format!("invalid --mount \"{spec}\": host path {src}"), e)
@@ -278,7 +346,7 @@ pub fn parse_mount_flag(spec: &str) -> Result<Mount> {
         }
         "image" => {
             let Some(src) = src else {
-                return Err(bad("an image mount needs src (the image)".into()));
+                return Err(bad(SpecProblem::ImageWithoutSource));
             };
             // Images are mounted read-only unless rw=true was asked for.
             if !spec.split(',').any(|f| f == "rw" || f == "rw=true") {
@@ -293,9 +361,7 @@ pub fn parse_mount_flag(spec: &str) -> Result<Mount> {
                 ..Mount::default()
             })
         }
-        other => Err(bad(format!(
-            "unknown type \"{other}\": use bind, volume, tmpfs or image"
-        ))),
+        other => Err(bad(SpecProblem::UnknownType(other.to_string()))),
     }
 }
 
@@ -304,7 +370,7 @@ pub fn parse_mount_flag(spec: &str) -> Result<Mount> {
 pub fn parse_volume_opt(o: &str) -> Result<(String, String)> {
     let (k, v) = o
         .split_once('=')
-        .ok_or_else(|| invalid("volume option", o, "use KEY=VALUE"))?;
+        .ok_or_else(|| invalid("volume option", o, SpecProblem::OptionSyntax))?;
     if !matches!(
         k,
         "type" | "device" | "o" | "size" | "inodes" | "uid" | "gid" | "copy" | "nocopy"
@@ -312,7 +378,7 @@ pub fn parse_volume_opt(o: &str) -> Result<(String, String)> {
         return Err(invalid(
             "volume option",
             o,
-            format!("unknown option \"{k}\" for the local driver: use type, device or o"),
+            SpecProblem::UnknownDriverOption(k.to_string()),
         ));
     }
     Ok((k.to_string(), v.to_string()))
@@ -334,6 +400,12 @@ mod tests {
         assert!(parse_volume_flag("v:rel").is_err());
         assert!(parse_volume_flag("v:/x:bogus").is_err());
         assert!(parse_volume_flag("v:/x:ro,rw").is_err());
+        let err = |v: &str| parse_volume_flag(v).unwrap_err().to_string();
+        assert_eq!(err(":/x"), "host directory cannot be empty");
+        assert_eq!(
+            err("v:/x:bogus"),
+            "invalid volume \"v:/x:bogus\": unknown option \"bogus\""
+        );
     }
 
     #[test]
@@ -350,5 +422,11 @@ mod tests {
         assert!(parse_mount_flag("src=v,dst=/x").is_err());
         assert!(parse_mount_flag("type=volume,src=v").is_err());
         assert!(parse_mount_flag("type=volume,dst=/x,bogus=1").is_err());
+        assert_eq!(
+            parse_mount_flag("type=volume,dst=/x,ro=maybe")
+                .unwrap_err()
+                .to_string(),
+            "invalid --mount \"type=volume,dst=/x,ro=maybe\": ro takes true or false, not \"maybe\""
+        );
     }
 }

@@ -15,6 +15,13 @@ use crate::error::{LibpodError, Result};
 
 use super::Runtime;
 
+/// What `diff` and `commit` cannot find.
+#[derive(thiserror::Error, Debug)]
+pub enum CommitError {
+    #[error("{0} not found: no container or image of that name or ID")]
+    NoContainerOrImage(String),
+}
+
 /// One changed path: 'A' added, 'C' changed, 'D' deleted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
@@ -327,11 +334,10 @@ impl Runtime {
                 ch
             }
             Err(LibpodError::NoSuchContainer(_)) => {
-                let image = self.store.lookup(name).map_err(|_| {
-                    LibpodError::InvalidArgument(format!(
-                        "{name} not found: no container or image of that name or ID"
-                    ))
-                })?;
+                let image = self
+                    .store
+                    .lookup(name)
+                    .map_err(|_| CommitError::NoContainerOrImage(name.to_string()))?;
                 self.image_changes(&image)?
             }
             Err(e) => return Err(e),
@@ -376,9 +382,12 @@ impl Runtime {
         if paused {
             self.pause(&c.id)?;
         }
-        let res = self.commit_paused(&c, &image, opts);
+        let mut res = self.commit_paused(&c, &image, opts);
         if paused {
-            let _ = self.unpause(&c.id);
+            // Once the image is written, a container left paused is what `unpause` is for,
+            // not a failed commit: the unpause is reported only with a failed commit.
+            let unpaused = self.unpause(&c.id);
+            res = res.map_err(|e| e.with_cleanup(unpaused.err().into_iter().collect()));
         }
         if res.is_ok() {
             self.container_event(&c, "commit");
@@ -402,10 +411,18 @@ impl Runtime {
                 let was_mounted = super::is_mountpoint(&merged);
                 let root = self.mount(&c.id)?;
                 let r = storage::dirtar::tar_dir(&root, &mut w);
-                if !was_mounted {
-                    let _ = self.unmount(&c.id);
+                let unmounted = if was_mounted {
+                    Ok(())
+                } else {
+                    self.unmount(&c.id)
+                };
+                // A tarred root left mounted does not spoil the tar: only a failed tar
+                // reports the unmount too.
+                if let Err(e) = r {
+                    return Err(
+                        LibpodError::from(e).with_cleanup(unmounted.err().into_iter().collect())
+                    );
                 }
-                r?;
             } else {
                 let (changes, root) = self.container_changes(c)?;
                 layer_tar(&root, &changes, &mut w)?;
@@ -430,7 +447,10 @@ impl Runtime {
                 &spec,
             )?)
         })();
-        let _ = fs::remove_file(&tmp);
-        res
+        let removed = fs::remove_file(&tmp)
+            .map_err(|e| LibpodError::io(format!("remove {}", tmp.display()), e));
+        // Once the image is committed, a tar left in the container's directory is only
+        // litter (the next commit overwrites it, `rm` removes it): reported with a failure.
+        res.map_err(|e| e.with_cleanup(removed.err().into_iter().collect()))
     }
 }

@@ -126,6 +126,17 @@ mod tests {
     }
 }
 
+/// A `--device` that cannot be given to a container.
+#[derive(thiserror::Error, Debug)]
+pub enum DeviceError {
+    #[error(
+        "invalid device {0:?}: use HOST[:CONTAINER][:PERMISSIONS] with absolute paths and permissions from rwm, or a CDI name vendor.com/class=name"
+    )]
+    Syntax(String),
+    #[error("stat {host}: {error}: the device does not exist")]
+    Missing { host: String, error: std::io::Error },
+}
+
 /// `--device` and `--gpus`, resolved at create: host paths (`HOST[:CONTAINER][:PERMS]`, a
 /// directory meaning every device under it) and CDI names (`vendor.com/class=name`).
 #[derive(Debug, Default)]
@@ -143,7 +154,6 @@ pub(crate) fn resolve(
     cdi_dirs: &[PathBuf],
 ) -> crate::error::Result<ResolvedDevices> {
     use crate::container::DeviceMapping;
-    use crate::error::LibpodError;
     let mut out = ResolvedDevices::default();
     let mut cdi_names = Vec::new();
     if let Some(g) = gpus {
@@ -163,12 +173,11 @@ pub(crate) fn resolve(
             (Some(c), Some(p)) => (c, p),
         };
         if !host.starts_with('/') || !container.starts_with('/') || !is_perms(perms) {
-            return Err(LibpodError::InvalidArgument(format!(
-                "invalid device {spec:?}: use HOST[:CONTAINER][:PERMISSIONS] with absolute paths and permissions from rwm, or a CDI name vendor.com/class=name"
-            )));
+            return Err(DeviceError::Syntax(spec.clone()).into());
         }
-        let meta = fs::metadata(host).map_err(|e| {
-            LibpodError::InvalidArgument(format!("stat {host}: {e}: the device does not exist"))
+        let meta = fs::metadata(host).map_err(|error| DeviceError::Missing {
+            host: host.to_string(),
+            error,
         })?;
         let mut nodes = Vec::new();
         if meta.is_dir() {

@@ -15,6 +15,20 @@ use crate::supervise::{self, Options};
 
 use super::Runtime;
 
+/// What keeps a process from being run: an `exec` session, or the monitor `start` execs.
+#[derive(thiserror::Error, Debug)]
+pub enum ExecError {
+    #[error(
+        "container {0} is a pod's infra container and has no image to run commands from: exec into a member of the pod"
+    )]
+    InfraContainer(String),
+    #[error("must provide a non-empty command to start an exec session")]
+    EmptyCommand,
+    /// An argument of a command burrow runs itself cannot hold a NUL byte (execv's strings).
+    #[error("NUL byte in path {0}")]
+    NulByte(String),
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct ExecOptions {
     pub command: Vec<String>,
@@ -41,15 +55,10 @@ impl Runtime {
         // The infra container has no image: its mount namespace is the host's view, and a
         // command there would run host binaries, not a container's.
         if c.config.infra {
-            return Err(LibpodError::InvalidArgument(format!(
-                "container {} is a pod's infra container and has no image to run commands from: exec into a member of the pod",
-                c.name
-            )));
+            return Err(ExecError::InfraContainer(c.name).into());
         }
         if opts.command.is_empty() {
-            return Err(LibpodError::InvalidArgument(
-                "must provide a non-empty command to start an exec session".into(),
-            ));
+            return Err(ExecError::EmptyCommand.into());
         }
         self.container_event(&c, "exec");
         let mut plan_c = c.clone();
@@ -146,8 +155,9 @@ impl Runtime {
         let sp = match sp {
             Ok(s) => s,
             Err(e) => {
-                let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
-                return Err(e);
+                let restored = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old), None)
+                    .map_err(|err| LibpodError::sys("restore the signal mask", err));
+                return Err(e.with_cleanup(restored.err().into_iter().collect()));
             }
         };
         let raw = if opts.tty && opts.interactive {

@@ -365,6 +365,8 @@ impl Runtime {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(LibpodError::io(format!("remove {}", dir.display()), e)),
         }
+        // Runtime files only: a directory left behind is an orphan `system check --repair`
+        // removes, not a reason to keep the container's row.
         let _ = std::fs::remove_dir_all(self.paths.container_run_dir(&c.id));
         self.state.remove(&c.id)
     }

@@ -29,9 +29,10 @@ use std::path::PathBuf;
 
 pub use crate::spec::CreateOptions;
 pub use attach::{AttachClientOptions, AttachEnd};
-pub use commit::{Change, CommitOptions};
-pub use cp::{CopyEnd, CopyOptions};
-pub use exec::ExecOptions;
+pub use commit::{Change, CommitError, CommitOptions};
+pub use cp::{CopyEnd, CopyError, CopyOptions};
+pub use devices::DeviceError;
+pub use exec::{ExecError, ExecOptions};
 pub use images::{MountedImage, SaveDest};
 pub use info::version_info;
 pub use inspect_image::InspectType;
@@ -39,8 +40,10 @@ pub use lifecycle::LogsOptions;
 pub use networks::NetworkCreateOptions;
 pub use pods::PodCreateOptions;
 pub use pull::PullPolicy;
+pub use resources::ResourcesError;
 pub use start::AttachOptions;
 pub use system::{CheckFinding, ContainerUsage, DiskUsage, PruneReport};
+pub use top::TopError;
 pub use volumes::VolumeCreateOptions;
 
 use crate::error::Result;

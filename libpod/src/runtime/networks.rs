@@ -9,8 +9,8 @@ use std::net::Ipv4Addr;
 use serde_json::{Value, json};
 
 use crate::container::{Container, Status};
-use crate::error::{LibpodError, Result};
-use crate::network_def::{AttachRequest, Attachment, Network, parse_cidr};
+use crate::error::Result;
+use crate::network_def::{AttachRequest, Attachment, Network, NetworkConfigError, parse_cidr};
 use crate::rootless_netns::{self, RootlessNetns};
 use crate::state::NewNetwork;
 
@@ -29,10 +29,6 @@ pub struct NetworkCreateOptions {
     pub options: Vec<String>,
     /// `--ignore`: an existing network of that name is returned as is.
     pub ignore: bool,
-}
-
-fn invalid(msg: impl Into<String>) -> LibpodError {
-    LibpodError::InvalidArgument(msg.into())
 }
 
 fn key_values(items: &[String]) -> std::collections::BTreeMap<String, String> {
@@ -82,16 +78,12 @@ impl Runtime {
                 | "ns"
                 | "default"
         ) {
-            return Err(invalid(format!(
-                "cannot create network with name \"{name}\" because it conflicts with a valid network mode: choose another name"
-            )));
+            return Err(NetworkConfigError::ReservedName(name).into());
         }
         if let Some(d) = o.driver.as_deref()
             && d != "bridge"
         {
-            return Err(invalid(format!(
-                "unsupported driver {d}: only the bridge driver is available here"
-            )));
+            return Err(NetworkConfigError::Driver(d.to_string()).into());
         }
         if let Ok(existing) = self.state.lookup_network(&name)
             && existing.name == name
@@ -99,37 +91,33 @@ impl Runtime {
             if o.ignore {
                 return Ok(existing);
             }
-            return Err(invalid(format!(
-                "network {name} already exists: remove it first (burrow network rm {name}) or pass --ignore"
-            )));
+            return Err(NetworkConfigError::Exists(name).into());
         }
         let subnet = match o.subnet.as_deref() {
-            Some(s) => Some(parse_cidr(s).ok_or_else(|| {
-                invalid(format!(
-                    "invalid subnet \"{s}\": use an IPv4 CIDR with a prefix of 8 to 30, e.g. 10.90.0.0/24"
-                ))
-            })?),
+            Some(s) => {
+                Some(parse_cidr(s).ok_or_else(|| NetworkConfigError::Subnet(s.to_string()))?)
+            }
             None => None,
         };
         // The rootless netns reaches out through slirp4netns's own 10.0.2.0/24 on tap0.
         if let Some(sn) = subnet
             && crate::network_def::overlaps(sn, (Ipv4Addr::new(10, 0, 2, 0), 24))
         {
-            return Err(invalid(format!(
-                "subnet {}/{} overlaps 10.0.2.0/24, which the rootless network namespace uses to reach the host: choose another subnet",
-                sn.0, sn.1
-            )));
+            return Err(NetworkConfigError::OverlapsSlirp {
+                subnet: sn.0,
+                prefix: sn.1,
+            }
+            .into());
         }
         let gateway = match o.gateway.as_deref() {
             Some(g) => {
                 if subnet.is_none() {
-                    return Err(invalid(
-                        "--gateway needs --subnet: give the subnet it belongs to",
-                    ));
+                    return Err(NetworkConfigError::GatewayWithoutSubnet.into());
                 }
-                Some(g.parse::<Ipv4Addr>().map_err(|_| {
-                    invalid(format!("invalid gateway \"{g}\": not an IPv4 address"))
-                })?)
+                Some(
+                    g.parse::<Ipv4Addr>()
+                        .map_err(|_| NetworkConfigError::Gateway(g.to_string()))?,
+                )
             }
             None => None,
         };
@@ -211,12 +199,11 @@ impl Runtime {
         let users = self.network_containers(&n)?;
         if !users.is_empty() {
             if !force {
-                let names: Vec<&str> = users.iter().map(|c| c.name.as_str()).collect();
-                return Err(LibpodError::InUse(format!(
-                    "network {} is being used by container(s) {}: remove them first, or use -f to remove them too",
-                    n.name,
-                    names.join(", ")
-                )));
+                return Err(NetworkConfigError::InUse {
+                    network: n.name,
+                    containers: users.iter().map(|c| c.name.clone()).collect(),
+                }
+                .into());
             }
             for c in &users {
                 // An infra container goes only with its pod, as podman removes it.
@@ -280,9 +267,7 @@ impl Runtime {
             return Ok(None);
         };
         if asked == "bridge" {
-            return Err(invalid(
-                "--network bridge: there is no default bridge network here: create one (burrow network create NAME) and use --network NAME",
-            ));
+            return Err(NetworkConfigError::NoDefaultBridge.into());
         }
         let kind = asked.split(':').next().unwrap_or(asked);
         if matches!(
@@ -294,7 +279,7 @@ impl Runtime {
         let ip = match ip {
             Some(s) => Some(
                 s.parse::<Ipv4Addr>()
-                    .map_err(|_| invalid(format!("invalid --ip \"{s}\": not an IPv4 address")))?,
+                    .map_err(|_| NetworkConfigError::Ip(s.to_string()))?,
             ),
             None => None,
         };
@@ -312,9 +297,7 @@ impl Runtime {
             });
         }
         if ip.is_some() && out.len() > 1 {
-            return Err(invalid(
-                "--ip can only be used with a single network: connect the others with burrow network connect --ip",
-            ));
+            return Err(NetworkConfigError::IpWithSeveralNetworks.into());
         }
         Ok(Some(out))
     }
@@ -327,10 +310,7 @@ impl Runtime {
     ) -> Result<(RootlessNetns, Vec<Attachment>)> {
         let attachments = self.state.container_attachments(&c.id)?;
         if attachments.is_empty() {
-            return Err(LibpodError::InvalidState(format!(
-                "container {} is on no network: connect it to one (burrow network connect NET {})",
-                c.name, c.name
-            )));
+            return Err(NetworkConfigError::NoNetwork(c.name.clone()).into());
         }
         let (ns, _lock) = self.netns_with_bridges()?;
         Ok((ns, attachments))
@@ -373,15 +353,16 @@ impl Runtime {
         let n = self.state.lookup_network(net)?;
         let c = self.refresh(self.lookup(ctr)?)?;
         if c.config.network != "bridge" {
-            return Err(invalid(format!(
-                "container {} uses --network {}: only a container on user networks can connect to another one",
-                c.name, c.config.network
-            )));
+            return Err(NetworkConfigError::NotOnUserNetworks {
+                container: c.name,
+                mode: c.config.network,
+            }
+            .into());
         }
         let ip = match ip {
             Some(s) => Some(
                 s.parse::<Ipv4Addr>()
-                    .map_err(|_| invalid(format!("invalid --ip \"{s}\": not an IPv4 address")))?,
+                    .map_err(|_| NetworkConfigError::Ip(s.to_string()))?,
             ),
             None => None,
         };
@@ -400,8 +381,8 @@ impl Runtime {
                 Ok(())
             };
             if let Err(e) = attach() {
-                let _ = self.state.disconnect_network(&c.id, &n.id);
-                return Err(e);
+                let undo = self.state.disconnect_network(&c.id, &n.id);
+                return Err(e.with_cleanup(undo.err().into_iter().collect()));
             }
             self.refresh_network_hosts(&c, std::slice::from_ref(&n.id));
         }
@@ -414,10 +395,11 @@ impl Runtime {
         let c = self.refresh(self.lookup(ctr)?)?;
         let mine = self.state.container_attachments(&c.id)?;
         let Some(a) = mine.iter().find(|a| a.network_id == n.id) else {
-            return Err(invalid(format!(
-                "container {} is not connected to network {}",
-                c.name, n.name
-            )));
+            return Err(NetworkConfigError::NotConnected {
+                container: c.name,
+                network: n.name,
+            }
+            .into());
         };
         if c.status() == Status::Running
             && let Some(ns) = rootless_netns::current(&self.paths.run)

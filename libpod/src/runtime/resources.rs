@@ -9,6 +9,20 @@ use crate::error::{LibpodError, Result};
 
 use super::Runtime;
 
+/// What keeps a container's resources from being changed or read.
+#[derive(thiserror::Error, Debug)]
+pub enum ResourcesError {
+    /// `what` is the operation (pause, unpause, update, stats).
+    #[error(
+        "{what} of container {container} needs cgroups, which this user cannot use: {why} (see `burrow system doctor`)"
+    )]
+    NeedsCgroups {
+        what: String,
+        container: String,
+        why: String,
+    },
+}
+
 /// `--shm-size`: a /dev/shm of that size mounted over the default one, unless the user
 /// mounts something at /dev/shm already.
 pub(crate) fn with_shm_size(
@@ -102,10 +116,11 @@ impl Runtime {
             )));
         }
         let cg = Cgroup::for_container(&c.id, self.rootless).map_err(|e| match e {
-            CgroupError::Unavailable(why) => LibpodError::InvalidArgument(format!(
-                "{what} of container {} needs cgroups, which this user cannot use: {why} (see `burrow system doctor`)",
-                c.name
-            )),
+            CgroupError::Unavailable(why) => LibpodError::from(ResourcesError::NeedsCgroups {
+                what: what.to_string(),
+                container: c.name.clone(),
+                why,
+            }),
             e => e.into(),
         })?;
         if !cg.exists() {
@@ -174,10 +189,12 @@ impl Runtime {
         if resources.needs_cgroup()
             && let Err(CgroupError::Unavailable(why)) = crate::cgroups::base(self.rootless)
         {
-            return Err(LibpodError::InvalidArgument(format!(
-                "update of container {} needs cgroups, which this user cannot use: {why} (see `burrow system doctor`)",
-                c.name
-            )));
+            return Err(ResourcesError::NeedsCgroups {
+                what: "update".into(),
+                container: c.name,
+                why,
+            }
+            .into());
         }
         if matches!(c.status(), Status::Running | Status::Paused) && resources.needs_cgroup() {
             let cg = self.live_cgroup(&c, "update")?;

@@ -61,12 +61,15 @@ impl Runtime {
         let (sp, slirp) = match self.spawn_container(c, plan) {
             Ok(x) => x,
             Err(e) => {
-                let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
-                self.state
-                    .set_exited(&c.id, e.exit_code(), now_nanos(), false)?;
-                self.keep_failed(c);
-                self.auto_remove(c);
-                return Err(e);
+                let cleanup = [
+                    sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None)
+                        .map_err(|err| LibpodError::sys("restore the signal mask", err)),
+                    self.state
+                        .set_exited(&c.id, e.exit_code(), now_nanos(), false),
+                    self.keep_failed(c),
+                    self.auto_remove(c),
+                ];
+                return Err(e.with_cleanup(cleanup.into_iter().filter_map(Result::err).collect()));
             }
         };
         self.state.set_running(
@@ -105,7 +108,9 @@ impl Runtime {
         self.state.set_exited(&c.id, code, now_nanos(), oom)?;
         self.refresh_network_hosts(c, &[]);
         self.container_event_ext(c, "died", Some(code), None);
-        self.auto_remove(c);
+        // The container ran: its exit code is the answer, and one that could not be
+        // removed stays listed for `rm`.
+        let _ = self.auto_remove(c);
         Ok(code)
     }
 
@@ -168,16 +173,18 @@ impl Runtime {
 
     /// A container whose command could not start stays, as in podman (its exit code says
     /// why), unless it is a `--rm` or build one: it no longer goes with this process.
-    fn keep_failed(&self, c: &Container) {
+    fn keep_failed(&self, c: &Container) -> Result<()> {
         if !c.config.auto_remove && !c.config.temporary {
-            let _ = self.state.set_owner(&c.id, Owner::NONE);
+            self.state.set_owner(&c.id, Owner::NONE)?;
         }
+        Ok(())
     }
 
-    fn auto_remove(&self, c: &Container) {
+    fn auto_remove(&self, c: &Container) -> Result<()> {
         if c.config.auto_remove {
-            let _ = self.remove_exited_in_background(c);
+            self.remove_exited_in_background(c)?;
         }
+        Ok(())
     }
 
     /// Starts the container under a new monitor process; returns once it runs (or failed).
@@ -254,8 +261,7 @@ impl Runtime {
         args.push(id.to_string());
         args.iter()
             .map(|a| {
-                CString::new(a.as_str())
-                    .map_err(|_| LibpodError::InvalidArgument(format!("NUL byte in path {a}")))
+                CString::new(a.as_str()).map_err(|_| super::ExecError::NulByte(a.clone()).into())
             })
             .collect()
     }
@@ -314,12 +320,17 @@ impl Runtime {
             let (sp, slirp) = match started {
                 Ok(x) => x,
                 Err(e) => {
-                    let _ = state.set_exited(&c.id, e.exit_code(), now_nanos(), false);
-                    self.keep_failed(&c);
+                    let cleanup = [
+                        state.set_exited(&c.id, e.exit_code(), now_nanos(), false),
+                        self.keep_failed(&c),
+                    ];
+                    let e = e.with_cleanup(cleanup.into_iter().filter_map(Result::err).collect());
                     if let Some(mut r) = report.take() {
                         let _ = r.write_all(format!("{}:{e}", e.exit_code()).as_bytes());
                     }
-                    self.auto_remove(&c);
+                    // After the report nothing is left to carry this error to the user: a
+                    // container that could not be removed stays listed for `rm`.
+                    let _ = self.auto_remove(&c);
                     exit(125)
                 }
             };
@@ -371,7 +382,9 @@ impl Runtime {
             }
             break;
         }
-        self.auto_remove(&c);
+        // The monitor has no one to report to any more: a container that could not be
+        // removed stays listed for `rm`.
+        let _ = self.auto_remove(&c);
         exit(0)
     }
 }

@@ -8,6 +8,15 @@ use crate::error::{LibpodError, Result};
 
 use super::Runtime;
 
+/// What `top` cannot show.
+#[derive(thiserror::Error, Debug)]
+pub enum TopError {
+    #[error(
+        "unknown descriptor: {0}: use one of user, pid, ppid, pcpu, etime, tty, time, args, comm, uid, gid, group"
+    )]
+    UnknownDescriptor(String),
+}
+
 const DEFAULT: &[&str] = &[
     "user", "pid", "ppid", "pcpu", "etime", "tty", "time", "args",
 ];
@@ -35,9 +44,7 @@ impl Runtime {
         };
         for d in &descs {
             if header(d).is_none() {
-                return Err(LibpodError::InvalidArgument(format!(
-                    "unknown descriptor: {d}: use one of user, pid, ppid, pcpu, etime, tty, time, args, comm, uid, gid, group"
-                )));
+                return Err(TopError::UnknownDescriptor(d.clone()).into());
             }
         }
         let ns = std::fs::metadata(format!("/proc/{}/ns/pid", c.state.pid))

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::container::{Container, Mount};
 use crate::error::{LibpodError, Result};
-use crate::volume::{self, Volume, VolumeConfig};
+use crate::volume::{self, Volume, VolumeConfig, VolumeError};
 
 use super::{Runtime, names};
 use crate::clock::now_nanos;
@@ -30,9 +30,7 @@ impl Runtime {
     pub fn volume_create(&self, o: &VolumeCreateOptions) -> Result<Volume> {
         let driver = o.driver.clone().unwrap_or_else(|| "local".to_string());
         if driver != "local" {
-            return Err(LibpodError::InvalidArgument(format!(
-                "volume driver \"{driver}\" is not available: burrow has only the \"local\" driver"
-            )));
+            return Err(VolumeError::Driver(driver).into());
         }
         let mut options = BTreeMap::new();
         for opt in &o.opts {
@@ -45,9 +43,7 @@ impl Runtime {
                 .get("o")
                 .is_some_and(|o| o.split(',').any(|x| x == "bind"))
         {
-            return Err(LibpodError::InvalidArgument(format!(
-                "volume type \"{t}\" cannot be mounted without root: use type=tmpfs, or o=bind with device=HOST-DIR"
-            )));
+            return Err(VolumeError::NeedsRoot(t.clone()).into());
         }
         if options
             .get("o")
@@ -55,9 +51,7 @@ impl Runtime {
         {
             let dev = options.get("device").cloned().unwrap_or_default();
             if !PathBuf::from(&dev).is_absolute() || !PathBuf::from(&dev).is_dir() {
-                return Err(LibpodError::InvalidArgument(format!(
-                    "volume option o=bind needs device=HOST-DIR, an existing directory (got \"{dev}\")"
-                )));
+                return Err(VolumeError::BindDevice(dev).into());
             }
         }
         let labels = o
@@ -96,9 +90,7 @@ impl Runtime {
     fn new_volume(&self, name: String, config: VolumeConfig) -> Result<Volume> {
         let dir = self.paths.volume_dir(&name);
         if self.state.volume(&name)?.is_some() {
-            return Err(LibpodError::InvalidArgument(format!(
-                "volume with name {name} already exists: volume already exists"
-            )));
+            return Err(VolumeError::Exists(name).into());
         }
         let data = dir.join("_data");
         std::fs::create_dir_all(&data)
@@ -109,8 +101,9 @@ impl Runtime {
             config,
         };
         if let Err(e) = self.state.insert_volume(&v) {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
+            let cleanup = std::fs::remove_dir_all(&dir)
+                .map_err(|err| LibpodError::io(format!("remove {}", dir.display()), err));
+            return Err(e.with_cleanup(cleanup.err().into_iter().collect()));
         }
         self.volume_event(&v.name, "create");
         Ok(v)
@@ -177,12 +170,11 @@ impl Runtime {
         let users = self.volume_users(&v.name)?;
         if !users.is_empty() {
             if !force {
-                let ids: Vec<&str> = users.iter().map(|c| c.short_id()).collect();
-                return Err(LibpodError::InUse(format!(
-                    "volume {} is being used by the following container(s): {}: volume is being used (remove the containers first, or use --force)",
-                    v.name,
-                    ids.join(", ")
-                )));
+                return Err(VolumeError::InUse {
+                    name: v.name,
+                    containers: users.iter().map(|c| c.short_id().to_string()).collect(),
+                }
+                .into());
             }
             for c in users {
                 self.remove(&c.id, true, false)?;
@@ -398,6 +390,8 @@ impl Runtime {
                     .map(|u| u.iter().all(|x| x.id == c.id))
                     .unwrap_or(false)
             {
+                // Best effort: the container is gone already, and a volume left behind stays
+                // listed by `volume ls` for the user to remove.
                 let _ = self.delete_volume(&v);
             }
         }

@@ -31,6 +31,10 @@ use crate::error::{LibpodError, Result};
 use super::Runtime;
 use crate::in_root::resolve_in_root;
 
+mod error;
+
+pub use error::CopyError;
+
 /// One side of a copy.
 #[derive(Clone, Debug)]
 pub enum CopyEnd {
@@ -121,18 +125,17 @@ impl Runtime {
             (CopyEnd::Container { name, .. }, _) | (_, CopyEnd::Container { name, .. }) => {
                 self.lookup(name)?
             }
-            _ => {
-                return Err(LibpodError::InvalidArgument(
-                    "one of the source and the destination must be CONTAINER:PATH".into(),
-                ));
-            }
+            _ => return Err(CopyError::NoContainer.into()),
         };
         let root = self.container_root(&ctr)?;
         let res = self.copy_in(&ctr, &root.path, src, dest, opts);
-        if let Some(id) = root.mounted_here {
-            let _ = self.unmount(&id);
-        }
-        res
+        let Some(id) = root.mounted_here else {
+            return res;
+        };
+        // A root file system left mounted does not undo a copy that was done, so a failed
+        // unmount is reported only with a failed copy.
+        let unmounted = self.unmount(&id);
+        res.map_err(|e| e.with_cleanup(unmounted.err().into_iter().collect()))
     }
 
     fn copy_in(
@@ -163,10 +166,10 @@ impl Runtime {
             (CopyEnd::Stream, CopyEnd::Container { path, .. }) => {
                 let to = resolve_in_root(root, path, true)?;
                 if !fs::metadata(&to).map(|m| m.is_dir()).unwrap_or(false) {
-                    return Err(LibpodError::InvalidArgument(format!(
-                        "{}:{path}: a tar stream can only be copied into an existing directory",
-                        ctr.name
-                    )));
+                    return Err(CopyError::StreamNeedsDirectory {
+                        dest: format!("{}:{path}", ctr.name),
+                    }
+                    .into());
                 }
                 // Unpacked first where nothing else writes (the store's secure extraction
                 // assumes that), then copied in like a directory's contents.
@@ -195,8 +198,11 @@ impl Runtime {
                     }
                     .run(&scratch, root, &plan)
                 })();
-                let _ = fs::remove_dir_all(&scratch);
-                res
+                let removed = fs::remove_dir_all(&scratch)
+                    .map_err(|e| LibpodError::io(format!("remove {}", scratch.display()), e));
+                // Once the files are in, a scratch directory left in the data root is only
+                // litter: reported with a failed copy, not as one.
+                res.map_err(|e| e.with_cleanup(removed.err().into_iter().collect()))
             }
             (CopyEnd::Container { path, .. }, CopyEnd::Host(host)) => {
                 let from = resolve_in_root(root, path, true)?;
@@ -230,9 +236,7 @@ impl Runtime {
                 }
                 .run(&from, root, &plan)
             }
-            _ => Err(LibpodError::InvalidArgument(
-                "one of the source and the destination must be CONTAINER:PATH".into(),
-            )),
+            _ => Err(CopyError::NoContainer.into()),
         }
     }
 }
@@ -270,9 +274,7 @@ fn plan_copy(from: &Path, src_arg: &str, to: &Path, dest_arg: &str) -> Result<Co
         if fs::metadata(parent).map(|m| m.is_dir()).unwrap_or(false) {
             Ok(())
         } else {
-            Err(LibpodError::InvalidArgument(format!(
-                "copy to \"{dest_arg}\": the parent directory does not exist: no such file or directory"
-            )))
+            Err(CopyError::MissingParent(dest_arg.to_string()))
         }
     };
     match (src_dir, dest_meta) {
@@ -286,9 +288,7 @@ fn plan_copy(from: &Path, src_arg: &str, to: &Path, dest_arg: &str) -> Result<Co
         }),
         (false, None) => {
             if dest_slash {
-                return Err(LibpodError::InvalidArgument(format!(
-                    "copy to \"{dest_arg}\": the directory does not exist: no such file or directory"
-                )));
+                return Err(CopyError::MissingDirectory(dest_arg.to_string()).into());
             }
             missing_parent()?;
             Ok(CopyPlan {
@@ -296,9 +296,9 @@ fn plan_copy(from: &Path, src_arg: &str, to: &Path, dest_arg: &str) -> Result<Co
                 contents_only: false,
             })
         }
-        (true, Some(m)) if !m.is_dir() => Err(LibpodError::InvalidArgument(format!(
-            "copy to \"{dest_arg}\": cannot copy a directory onto a file"
-        ))),
+        (true, Some(m)) if !m.is_dir() => {
+            Err(CopyError::DirectoryOntoFile(dest_arg.to_string()).into())
+        }
         (true, Some(_)) if contents => Ok(CopyPlan {
             target: to.to_path_buf(),
             contents_only: true,
@@ -414,10 +414,7 @@ impl Copier {
             return Ok(());
         }
         let Some(name) = rel.file_name() else {
-            return Err(LibpodError::InvalidArgument(format!(
-                "cannot copy onto {}: give a file or directory name",
-                plan.target.display()
-            )));
+            return Err(CopyError::NoTargetName(plan.target.clone()).into());
         };
         let dir = open_dir_in_root(&root_fd, rel.parent().unwrap_or(Path::new("")))?;
         self.entry_at(from, &dir, name)
@@ -441,19 +438,11 @@ impl Copier {
         if let Some(kind) = existing {
             let link = kind == SFlag::S_IFLNK;
             if have_dir != ft.is_dir() && !link && !self.overwrite {
-                return Err(LibpodError::InvalidArgument(format!(
-                    "cannot overwrite {} \"{shown}\" with {}: use --overwrite",
-                    if have_dir {
-                        "directory"
-                    } else {
-                        "non-directory"
-                    },
-                    if ft.is_dir() {
-                        "a directory"
-                    } else {
-                        "a non-directory"
-                    },
-                )));
+                return Err(CopyError::WouldReplace {
+                    name: shown.into_owned(),
+                    existing_is_dir: have_dir,
+                }
+                .into());
             }
             if link || have_dir != ft.is_dir() || ft.is_symlink() {
                 remove_at(dir, name)?;
