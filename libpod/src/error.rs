@@ -46,13 +46,18 @@ pub enum LibpodError {
     NoSuchVolume(String),
     #[error("unable to find network with name or ID {0}: network not found")]
     NoSuchNetwork(String),
-    #[error("{0}")]
-    InvalidArgument(String),
     /// What the state database refuses: a name or address taken, an ambiguous prefix.
     #[error("{0}")]
     StateRecord(#[from] crate::state::StateError),
     #[error("{0}")]
     Spec(#[from] crate::spec::SpecError),
+    #[error(transparent)]
+    Image(#[from] crate::runtime::ImageError),
+    #[error(transparent)]
+    Pod(#[from] crate::pod::PodError),
+    /// A `--filter` that cannot be used (libpod::filter).
+    #[error("{0}")]
+    Filter(String),
     /// An operation failed and undoing what it had done failed too: every error is reported.
     #[error("{error}; cleaning up also failed: {}", join(cleanup))]
     Cleanup {

@@ -9,6 +9,45 @@ use serde::{Deserialize, Serialize};
 
 use crate::container::Status;
 
+/// What `pod create` refuses, and what a pod refuses of a container joining it.
+#[derive(thiserror::Error, Debug)]
+pub enum PodError {
+    #[error(
+        "adding pod to state: name \"{0}\" is in use: pod already exists: remove it first (burrow pod rm {0})"
+    )]
+    NameInUse(String),
+    #[error(
+        "you must have an infra container to publish port bindings to the host: drop --infra=false"
+    )]
+    PortsWithoutInfra,
+    #[error("cannot set a network for a pod without an infra container: drop --infra=false")]
+    NetworkWithoutInfra,
+    #[error(
+        "you cannot share kernel namespaces on the pod level without an infra container: drop --share or --infra=false"
+    )]
+    ShareWithoutInfra,
+    #[error("cannot publish ports on a pod that does not share its network: add net to --share")]
+    PortsWithoutSharedNetwork,
+    #[error("a pod cannot use --network container:NAME: give the pod its own network")]
+    ContainerNetwork,
+    #[error(
+        "invalid --share \"{share}\": a pod can share cgroup, ipc, net, pid and uts (or none), not \"{namespace}\""
+    )]
+    Share { share: String, namespace: String },
+    #[error(
+        "invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod"
+    )]
+    MemberPorts,
+    #[error(
+        "invalid config provided: networks must be defined when the pod is created: network cannot be configured when it is shared with a pod"
+    )]
+    MemberNetwork,
+    #[error(
+        "invalid config provided: cannot set hostname when joining the pod UTS namespace: set --hostname on the pod"
+    )]
+    MemberHostname,
+}
+
 /// Namespaces a pod can share with its members (podman's `--share`), in podman's spelling.
 pub const SHAREABLE: &[&str] = &["cgroup", "ipc", "net", "pid", "uts"];
 
@@ -107,7 +146,7 @@ impl PodStatus {
 }
 
 /// `--share ipc,net,uts` (or `none`): validated, in podman's order.
-pub fn parse_share(s: &str) -> Result<Vec<String>, String> {
+pub fn parse_share(s: &str) -> Result<Vec<String>, PodError> {
     let mut out = Vec::new();
     for ns in s.split(',').map(str::trim).filter(|x| !x.is_empty()) {
         if ns == "none" {
@@ -115,9 +154,10 @@ pub fn parse_share(s: &str) -> Result<Vec<String>, String> {
         }
         let ns = ns.trim_start_matches('+');
         if !SHAREABLE.contains(&ns) {
-            return Err(format!(
-                "invalid --share \"{s}\": a pod can share cgroup, ipc, net, pid and uts (or none), not \"{ns}\""
-            ));
+            return Err(PodError::Share {
+                share: s.to_string(),
+                namespace: ns.to_string(),
+            });
         }
         if !out.iter().any(|o| o == ns) {
             out.push(ns.to_string());

@@ -31,7 +31,7 @@ pub enum FilterError {
 impl From<FilterError> for LibpodError {
     fn from(e: FilterError) -> LibpodError {
         match e {
-            FilterError::Invalid(m) => LibpodError::InvalidArgument(m),
+            FilterError::Invalid(m) => LibpodError::Filter(m),
             FilterError::Lookup(e) => e,
         }
     }

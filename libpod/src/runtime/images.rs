@@ -1,6 +1,7 @@
 //! Image commands as the engine offers them: the store does the work; libpod adds what
 //! only it knows (which containers use an image).
 
+use super::ImageError;
 use std::io::Read;
 
 use crate::error::{LibpodError, Result};
@@ -238,9 +239,7 @@ impl Runtime {
             Ok((image, name))
         };
         let Some(first) = names.first() else {
-            return Err(LibpodError::InvalidArgument(
-                "need at least 1 argument".to_string(),
-            ));
+            return Err(ImageError::NothingToSave.into());
         };
         if !multi {
             let (image, name) = resolve(first)?;
@@ -276,9 +275,7 @@ impl Runtime {
     ) -> Result<()> {
         use storage::save::SaveFormat;
         if items.len() > 1 && format != SaveFormat::DockerArchive {
-            return Err(LibpodError::InvalidArgument(
-                "unsupported format for saving multiple images (only docker-archive)".to_string(),
-            ));
+            return Err(ImageError::MultiImageFormat.into());
         }
         match (format, dest) {
             (SaveFormat::DockerArchive, SaveDest::Stream(w)) => {
@@ -291,10 +288,7 @@ impl Runtime {
                 storage::save::save_oci_dir(&self.store, &items[0], d)?
             }
             _ => {
-                return Err(LibpodError::InvalidArgument(
-                    "oci-dir is written to a directory and archives to a file: use --output"
-                        .to_string(),
-                ));
+                return Err(ImageError::OutputKind.into());
             }
         }
         for i in items {

@@ -1,6 +1,7 @@
 //! `image inspect` (and `inspect --type image`) in podman's JSON shape, and `inspect`'s
 //! choice between a container and an image.
 
+use super::ImageError;
 use serde_json::{Value, json};
 
 use super::Runtime;
@@ -22,9 +23,7 @@ impl std::str::FromStr for InspectType {
             "container" => Ok(InspectType::Container),
             "image" => Ok(InspectType::Image),
             "all" => Ok(InspectType::All),
-            _ => Err(LibpodError::InvalidArgument(format!(
-                "invalid type \"{s}\": must be container, image or all"
-            ))),
+            _ => Err(ImageError::InspectType(s.to_string()).into()),
         }
     }
 }
@@ -45,9 +44,9 @@ impl Runtime {
             InspectType::Image => self.inspect_image(name),
             InspectType::All => match self.lookup(name) {
                 Ok(c) => container(&c),
-                Err(_) => self.inspect_image(name).map_err(|_| {
-                    LibpodError::InvalidArgument(format!("no such object: \"{name}\""))
-                }),
+                Err(_) => self
+                    .inspect_image(name)
+                    .map_err(|_| LibpodError::from(ImageError::NoSuchObject(name.to_string()))),
             },
         }
     }

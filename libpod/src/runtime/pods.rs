@@ -4,6 +4,7 @@
 //! the monitor, stop and kill treat it like any other; it has no image and runs burrow's own
 //! pause program (see `crate::pod::infra_main`).
 
+use crate::pod::PodError;
 use std::collections::BTreeMap;
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
@@ -48,10 +49,6 @@ pub(super) struct MemberSettings {
 /// The longest hostname sethostname(2) accepts.
 const HOST_NAME_MAX: usize = 64;
 
-fn invalid(msg: impl Into<String>) -> LibpodError {
-    LibpodError::InvalidArgument(msg.into())
-}
-
 impl Runtime {
     /// `pod create`: validates everything, then records the pod and its infra container. Nothing
     /// is left behind when a step fails.
@@ -66,49 +63,39 @@ impl Runtime {
         if let Ok(p) = self.state.lookup_pod(&name)
             && p.name == name
         {
-            return Err(invalid(format!(
-                "adding pod to state: name \"{name}\" is in use: pod already exists: remove it first (burrow pod rm {name})"
-            )));
+            return Err(PodError::NameInUse(name.to_string()).into());
         }
         let mut share = match &o.share {
             // podman: `+ns` adds to the default set instead of replacing it.
             Some(s) if s.starts_with('+') => {
                 let mut all: Vec<String> = DEFAULT_SHARE.iter().map(|s| s.to_string()).collect();
-                for ns in parse_share(s).map_err(invalid)? {
+                for ns in parse_share(s)? {
                     if !all.contains(&ns) {
                         all.push(ns);
                     }
                 }
                 all
             }
-            Some(s) => parse_share(s).map_err(invalid)?,
+            Some(s) => parse_share(s)?,
             None => DEFAULT_SHARE.iter().map(|s| s.to_string()).collect(),
         };
         if !o.infra {
             if !o.publish.is_empty() {
-                return Err(invalid(
-                    "you must have an infra container to publish port bindings to the host: drop --infra=false",
-                ));
+                return Err(PodError::PortsWithoutInfra.into());
             }
             if o.network.is_some() {
-                return Err(invalid(
-                    "cannot set a network for a pod without an infra container: drop --infra=false",
-                ));
+                return Err(PodError::NetworkWithoutInfra.into());
             }
             if o.share
                 .as_deref()
                 .is_some_and(|s| !share.is_empty() && s != "none")
             {
-                return Err(invalid(
-                    "you cannot share kernel namespaces on the pod level without an infra container: drop --share or --infra=false",
-                ));
+                return Err(PodError::ShareWithoutInfra.into());
             }
             share.clear();
         }
         if !o.publish.is_empty() && !share.iter().any(|s| s == "net") {
-            return Err(invalid(
-                "cannot publish ports on a pod that does not share its network: add net to --share",
-            ));
+            return Err(PodError::PortsWithoutSharedNetwork.into());
         }
         if let Some(n) = &o.infra_name {
             names::validate(names::NameKind::Container, n)?;
@@ -125,9 +112,7 @@ impl Runtime {
             network::NetworkMode::parse(&network)?,
             network::NetworkMode::Container(_)
         ) {
-            return Err(invalid(
-                "a pod cannot use --network container:NAME: give the pod its own network",
-            ));
+            return Err(PodError::ContainerNetwork.into());
         }
         let ports = self.resolve_ports(parse::ports(&o.publish)?, &[], &network)?;
         parse::dns_and_hosts(&o.dns, &o.add_hosts)?;
@@ -292,22 +277,16 @@ impl Runtime {
         };
         if pod.config.shares("net") {
             if !spec.network.publish.is_empty() || spec.network.publish_all {
-                return Err(invalid(
-                    "invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod",
-                ));
+                return Err(PodError::MemberPorts.into());
             }
             if spec.network.mode.is_some() {
-                return Err(invalid(
-                    "invalid config provided: networks must be defined when the pod is created: network cannot be configured when it is shared with a pod",
-                ));
+                return Err(PodError::MemberNetwork.into());
             }
             m.network = Some(format!("container:{}", pod.config.infra_id));
         }
         if pod.config.shares("uts") {
             if spec.namespaces.hostname.is_some() {
-                return Err(invalid(
-                    "invalid config provided: cannot set hostname when joining the pod UTS namespace: set --hostname on the pod",
-                ));
+                return Err(PodError::MemberHostname.into());
             }
             m.hostname = Some(pod.config.hostname.clone());
         }

@@ -1,6 +1,7 @@
 //! pull, push and the `--pull` policy of run/create: the engine side of storage's registry
 //! client (which store, which flags, which files).
 
+use super::ImageError;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
@@ -31,9 +32,7 @@ impl std::str::FromStr for PullPolicy {
             "missing" | "ifmissing" | "ifnotpresent" | "" => Ok(PullPolicy::Missing),
             "never" | "false" => Ok(PullPolicy::Never),
             "newer" | "ifnewer" => Ok(PullPolicy::Newer),
-            _ => Err(LibpodError::InvalidArgument(format!(
-                "invalid pull policy {s:?}: use always, missing, never or newer"
-            ))),
+            _ => Err(ImageError::PullPolicy(s.to_string()).into()),
         }
     }
 }
@@ -49,9 +48,11 @@ enum Destination<'a> {
 fn destination(dest: &str) -> Result<Destination<'_>> {
     let split = |rest: &'static str, s: &str| -> Result<()> {
         if s.is_empty() {
-            return Err(LibpodError::InvalidArgument(format!(
-                "invalid destination {dest:?}: {rest} needs a path"
-            )));
+            return Err(ImageError::DestinationNeedsPath {
+                dest: dest.to_string(),
+                transport: rest.to_string(),
+            }
+            .into());
         }
         Ok(())
     };
@@ -77,9 +78,7 @@ fn destination(dest: &str) -> Result<Destination<'_>> {
             "dir" | "oci" | "containers-storage" | "docker-daemon"
         )
     {
-        Err(LibpodError::InvalidArgument(format!(
-            "push to {transport}: is not supported: use docker://, oci-archive: or docker-archive:"
-        )))
+        Err(ImageError::PushTransport(transport.to_string()).into())
     } else {
         Ok(Destination::Registry(dest))
     }
@@ -140,22 +139,21 @@ impl Runtime {
     }
 
     /// `run`/`create --pull POLICY IMAGE`: applies the policy (the flag's word) and returns
-    /// the name to create the container from. `platform` is only asked for when a pull may
-    /// happen: the fast path of every `run` (`missing`, image present) reads no
-    /// registries.conf and touches no network.
+    /// the name to create the container from. The fast path of every `run` (`missing`, image
+    /// present) reads no registries.conf and touches no network.
     pub fn image_name_for_run(
         &self,
         name: &str,
         pull: &str,
         flags: &RegistryFlags,
-        platform: impl FnOnce() -> Result<Option<Platform>>,
+        platform: Option<Platform>,
         report: &dyn Reporter,
     ) -> Result<String> {
         let policy: PullPolicy = pull.parse()?;
         if policy == PullPolicy::Missing && self.image(name).is_ok() {
             return Ok(name.to_string());
         }
-        let img = self.image_for_run(name, policy, flags, platform()?, report)?;
+        let img = self.image_for_run(name, policy, flags, platform, report)?;
         // A pull under another name (a short name resolved to a registry's) is created from
         // what the store now holds.
         if self.image(name).ok().map(|i| i.id) != Some(img.id.clone()) {

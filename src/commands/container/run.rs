@@ -256,11 +256,7 @@ pub struct RunArgs {
 /// from what is then in the store.
 fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
     let progress = crate::commands::registry::Progress::new(a.quiet);
-    let platform = || {
-        a.platform
-            .platform()
-            .map_err(|f| libpod::LibpodError::InvalidArgument(f.message))
-    };
+    let platform = a.platform.platform()?;
     a.image = rt.image_name_for_run(&a.image, &a.pull, &a.registry.flags(), platform, &progress)?;
     Ok(())
 }
