@@ -63,6 +63,57 @@ fn labels_pass(labels: &BTreeMap<String, String>, spec: &str, negate: bool) -> b
     label_matches(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())), spec) != negate
 }
 
+/// Filter values grouped by key, podman's rule for volumes and networks: the values of one key
+/// are alternatives, different keys must all pass, and every `label!=` spec must pass.
+#[derive(Clone, Debug)]
+struct KeyGroups<V> {
+    /// The keys, in the order they are tested.
+    keys: &'static [&'static str],
+    values: Vec<(&'static str, V)>,
+    not_labels: Vec<String>,
+}
+
+impl<V> KeyGroups<V> {
+    fn new(keys: &'static [&'static str]) -> Self {
+        KeyGroups {
+            keys,
+            values: Vec::new(),
+            not_labels: Vec::new(),
+        }
+    }
+
+    /// Adds a value of `key` (one of `keys`).
+    fn push(&mut self, key: &str, value: V) {
+        let key = self.keys.iter().find(|k| **k == key).copied().unwrap_or("");
+        self.values.push((key, value));
+    }
+
+    /// True when the object with `labels` passes; `hit` tests one value.
+    fn passes<E>(
+        &self,
+        labels: &BTreeMap<String, String>,
+        mut hit: impl FnMut(&V) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<bool, E> {
+        if self
+            .not_labels
+            .iter()
+            .any(|spec| !labels_pass(labels, spec, true))
+        {
+            return Ok(false);
+        }
+        for key in self.keys {
+            let mut any = None;
+            for (_, value) in self.values.iter().filter(|(k, _)| k == key) {
+                any = Some(any.unwrap_or(false) || hit(value)?);
+            }
+            if any == Some(false) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
 /// `until=TIME` as nanoseconds since the epoch: objects created before it pass.
 fn until_nanos(f: &str, value: &str) -> Result<i64, FilterError> {
     let t = until_timestamp(value)

@@ -1,12 +1,12 @@
 //! `network ls --filter`: values of one key are alternatives, different keys must all pass
 //! (podman's rule for networks); `label!=` values must all pass.
 
-use super::{FilterError, NamePattern, labels_pass, split, until_nanos};
+use super::{FilterError, KeyGroups, NamePattern, labels_pass, split, until_nanos};
 use crate::error::Result;
 use crate::network_def::Network;
 use crate::runtime::Runtime;
 
-const KEYS: [&str; 5] = ["name", "id", "driver", "label", "until"];
+const KEYS: &[&str] = &["name", "id", "driver", "label", "until"];
 
 #[derive(Clone, Debug)]
 enum Value {
@@ -18,15 +18,12 @@ enum Value {
 }
 
 /// Parsed `network ls --filter` values.
-#[derive(Clone, Debug, Default)]
-pub struct NetworkFilters {
-    values: Vec<(&'static str, Value)>,
-    not_labels: Vec<String>,
-}
+#[derive(Clone, Debug)]
+pub struct NetworkFilters(KeyGroups<Value>);
 
 impl NetworkFilters {
     pub fn parse(filters: &[String]) -> std::result::Result<Self, FilterError> {
-        let mut out = NetworkFilters::default();
+        let mut out = KeyGroups::new(KEYS);
         for f in filters {
             let (k, v) = split(f)?;
             let value = match k {
@@ -45,36 +42,23 @@ impl NetworkFilters {
                     )));
                 }
             };
-            let key = KEYS
-                .iter()
-                .find(|key| **key == k)
-                .copied()
-                .unwrap_or("name");
-            out.values.push((key, value));
+            out.push(k, value);
         }
-        Ok(out)
+        Ok(NetworkFilters(out))
     }
 
     /// True when `n` passes.
     pub fn matches(&self, n: &Network) -> bool {
-        if self
-            .not_labels
-            .iter()
-            .any(|spec| !labels_pass(&n.config.labels, spec, true))
-        {
-            return false;
-        }
-        KEYS.iter().all(|key| {
-            let mut vals = self.values.iter().filter(|(k, _)| k == key).peekable();
-            vals.peek().is_none()
-                || vals.any(|(_, v)| match v {
-                    Value::Name(p) => p.matches(&n.name),
-                    Value::Id(prefix) => n.id.starts_with(prefix.as_str()),
-                    Value::Driver(d) => n.config.driver == *d,
-                    Value::Label(spec) => labels_pass(&n.config.labels, spec, false),
-                    Value::Until(t) => n.created < *t,
-                })
-        })
+        let hit = |v: &Value| -> std::result::Result<bool, std::convert::Infallible> {
+            Ok(match v {
+                Value::Name(p) => p.matches(&n.name),
+                Value::Id(prefix) => n.id.starts_with(prefix.as_str()),
+                Value::Driver(d) => n.config.driver == *d,
+                Value::Label(spec) => labels_pass(&n.config.labels, spec, false),
+                Value::Until(t) => n.created < *t,
+            })
+        };
+        self.0.passes(&n.config.labels, hit).unwrap_or(false)
     }
 }
 

@@ -1,20 +1,16 @@
 //! `volume ls --filter`: values of one key are alternatives, different keys must all pass
 //! (podman's rule for volumes); `label!=` values must all pass.
 
-use super::{FilterError, NamePattern, labels_pass, split, until_nanos};
+use super::{FilterError, KeyGroups, NamePattern, labels_pass, split, until_nanos};
 use crate::error::Result;
 use crate::runtime::Runtime;
 use crate::volume::Volume;
 
-const KEYS: [&str; 6] = ["name", "label", "driver", "dangling", "scope", "until"];
+const KEYS: &[&str] = &["name", "label", "driver", "dangling", "scope", "until"];
 
-/// Parsed `volume ls --filter` values: (key, value) in the order given.
-#[derive(Clone, Debug, Default)]
-pub struct VolumeFilters {
-    values: Vec<(&'static str, Value)>,
-    /// `label!=` specs: none may match.
-    not_labels: Vec<String>,
-}
+/// Parsed `volume ls --filter` values.
+#[derive(Clone, Debug)]
+pub struct VolumeFilters(KeyGroups<Value>);
 
 #[derive(Clone, Debug)]
 enum Value {
@@ -28,7 +24,7 @@ enum Value {
 
 impl VolumeFilters {
     pub fn parse(filters: &[String]) -> std::result::Result<Self, FilterError> {
-        let mut out = VolumeFilters::default();
+        let mut out = KeyGroups::new(KEYS);
         for f in filters {
             let (k, v) = split(f)?;
             let value = match k {
@@ -56,44 +52,24 @@ impl VolumeFilters {
                     )));
                 }
             };
-            let key = KEYS
-                .iter()
-                .find(|key| **key == k)
-                .copied()
-                .unwrap_or("name");
-            out.values.push((key, value));
+            out.push(k, value);
         }
-        Ok(out)
+        Ok(VolumeFilters(out))
     }
 
     /// True when `v` passes; `dangling` answers whether no container uses it, and is only
     /// asked for by `dangling=`.
     pub fn matches(&self, v: &Volume, dangling: impl Fn() -> Result<bool>) -> Result<bool> {
-        if self
-            .not_labels
-            .iter()
-            .any(|spec| !labels_pass(&v.config.labels, spec, true))
-        {
-            return Ok(false);
-        }
-        for key in KEYS {
-            let mut any = None;
-            for (_, value) in self.values.iter().filter(|(k, _)| *k == key) {
-                let hit = match value {
-                    Value::Name(p) => p.matches(&v.name),
-                    Value::Label(spec) => labels_pass(&v.config.labels, spec, false),
-                    Value::Driver(d) => v.config.driver == *d,
-                    Value::Scope(s) => s == "local",
-                    Value::Dangling(want) => dangling()? == *want,
-                    Value::Until(t) => v.created < *t,
-                };
-                any = Some(any.unwrap_or(false) || hit);
-            }
-            if any == Some(false) {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+        self.0.passes(&v.config.labels, |value| {
+            Ok(match value {
+                Value::Name(p) => p.matches(&v.name),
+                Value::Label(spec) => labels_pass(&v.config.labels, spec, false),
+                Value::Driver(d) => v.config.driver == *d,
+                Value::Scope(s) => s == "local",
+                Value::Dangling(want) => dangling()? == *want,
+                Value::Until(t) => v.created < *t,
+            })
+        })
     }
 }
 
