@@ -46,11 +46,11 @@ fn split(f: &str) -> Result<(&str, &str), FilterError> {
 /// `name=`: podman's `regexp.MatchString`, unanchored. A value that is no valid expression
 /// matches nothing, as in podman (which drops the compile error).
 #[derive(Clone, Debug)]
-pub struct NamePattern(Option<regex::Regex>);
+pub struct NamePattern(Option<regex_lite::Regex>);
 
 impl NamePattern {
     pub fn new(pattern: &str) -> NamePattern {
-        NamePattern(regex::Regex::new(pattern).ok())
+        NamePattern(regex_lite::Regex::new(pattern).ok())
     }
 
     pub fn matches(&self, name: &str) -> bool {
