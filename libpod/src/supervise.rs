@@ -296,7 +296,10 @@ pub fn sleep_unless_stopped(delay: Duration) -> bool {
         }
         let ms = left.as_millis().min(i32::MAX as u128) as i32;
         let mut p = [PollFd::new(sfd.as_fd(), PollFlags::POLLIN)];
-        match poll(&mut p, PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)) {
+        match poll(
+            &mut p,
+            PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+        ) {
             Ok(0) => return false,
             Ok(_) => {
                 while let Ok(Some(info)) = sfd.read_signal() {
