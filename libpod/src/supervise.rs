@@ -93,9 +93,24 @@ enum Slot {
     Client(usize),
 }
 
+/// How a supervised process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ended {
+    /// podman's exit code: the process's own, or 128+signal.
+    pub code: i32,
+    /// The supervisor itself was told to stop (SIGINT, SIGTERM or SIGHUP): a restart
+    /// policy must not bring the container back.
+    pub stop_requested: bool,
+}
+
 /// Runs until the process exits and its output is drained; returns podman's exit code
 /// (the process's own, or 128+signal).
-pub fn supervise(sp: Spawned, mut opts: Options) -> i32 {
+pub fn supervise(sp: Spawned, opts: Options) -> i32 {
+    supervise_until_end(sp, opts).code
+}
+
+/// [`supervise`], also saying whether this process was asked to stop meanwhile.
+pub fn supervise_until_end(sp: Spawned, mut opts: Options) -> Ended {
     let mask = handled_signals();
     let sfd = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK).ok();
     if let Some(pty) = &sp.pty {
@@ -108,6 +123,7 @@ pub fn supervise(sp: Spawned, mut opts: Options) -> i32 {
     let mut clients: Vec<Client> = Vec::new();
     let listener = opts.attach.take();
     let mut exit: Option<i32> = None;
+    let mut stop_requested = false;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let outputs_open = stdout.is_some() || stderr.is_some() || pty.is_some();
@@ -179,6 +195,7 @@ pub fn supervise(sp: Spawned, mut opts: Options) -> i32 {
                         let Ok(sig) = Signal::try_from(info.ssi_signo as i32) else {
                             continue;
                         };
+                        stop_requested |= is_stop_signal(sig);
                         match sig {
                             Signal::SIGCHLD if exit.is_none() => exit = reap(sp.pid),
                             Signal::SIGWINCH => {
@@ -242,14 +259,62 @@ pub fn supervise(sp: Spawned, mut opts: Options) -> i32 {
             clients.remove(i);
         }
     }
-    exit.unwrap_or_else(|| {
+    let code = exit.unwrap_or_else(|| {
         // Output closed first: wait for the status now.
         match waitpid(sp.pid, None) {
             Ok(WaitStatus::Exited(_, c)) => c,
             Ok(WaitStatus::Signaled(_, s, _)) => 128 + s as i32,
             _ => 125,
         }
-    })
+    });
+    Ended {
+        code,
+        stop_requested,
+    }
+}
+
+/// The signals that tell a supervisor to stop for good (Ctrl-C, `kill`, a closed terminal).
+pub fn is_stop_signal(sig: Signal) -> bool {
+    matches!(sig, Signal::SIGINT | Signal::SIGTERM | Signal::SIGHUP)
+}
+
+/// Waits `delay` with the handled signals blocked (as they are while supervising); true when
+/// a stop signal came meanwhile. Other signals that come are dropped.
+pub fn sleep_unless_stopped(delay: Duration) -> bool {
+    let Ok(sfd) = SignalFd::with_flags(
+        &handled_signals(),
+        SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK,
+    ) else {
+        std::thread::sleep(delay);
+        return false;
+    };
+    let deadline = std::time::Instant::now() + delay;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        let ms = left.as_millis().min(i32::MAX as u128) as i32;
+        let mut p = [PollFd::new(sfd.as_fd(), PollFlags::POLLIN)];
+        match poll(
+            &mut p,
+            PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+        ) {
+            Ok(0) => return false,
+            Ok(_) => {
+                while let Ok(Some(info)) = sfd.read_signal() {
+                    if Signal::try_from(info.ssi_signo as i32).is_ok_and(is_stop_signal) {
+                        return true;
+                    }
+                }
+            }
+            Err(nix::Error::EINTR) => continue,
+            Err(_) => {
+                std::thread::sleep(left);
+                return false;
+            }
+        }
+    }
 }
 
 /// Handles frames from an attached client; false when it went away.

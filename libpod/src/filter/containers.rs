@@ -1,8 +1,11 @@
-//! `ps --filter`: every filter must pass (podman ANDs them). `pod=`, `before=` and `since=`
-//! name another object, looked up once when the filters are parsed.
+//! `ps --filter` (and `start`/`stop --filter`): every filter must pass (podman ANDs them),
+//! except that repeated `restart-policy=` values pass on any one of them, as in podman.
+//! `pod=`, `before=` and `since=` name another object, looked up once when the filters are
+//! parsed. `restart-policy=` and `should-start-on-boot=` test the container's config, read
+//! only for the listings that use them.
 
 use super::{FilterError, NamePattern, labels_pass, split, until_nanos};
-use crate::container::Status;
+use crate::container::{RestartPolicy, Status};
 use crate::error::Result;
 use crate::runtime::Runtime;
 use crate::state::ContainerSummary;
@@ -24,6 +27,10 @@ enum Check {
     Before(i64),
     /// Created after that container: `since=CTR`.
     Since(i64),
+    /// One of these policy names (`restart-policy=`, repeated): "" for none given.
+    RestartPolicy(Vec<String>),
+    /// Whether `burrow-restart.service` starts it at boot (`should-start-on-boot=`).
+    StartsOnBoot(bool),
 }
 
 /// Parsed `ps --filter` values.
@@ -36,6 +43,14 @@ impl ContainerFilters {
         let mut checks = Vec::new();
         for f in filters {
             let (k, v) = split(f)?;
+            if k == "restart-policy"
+                && let Some(Check::RestartPolicy(names)) = checks
+                    .iter_mut()
+                    .find(|c| matches!(c, Check::RestartPolicy(_)))
+            {
+                names.push(restart_policy_name(v)?);
+                continue;
+            }
             checks.push(match k {
                 "name" => Check::Name(NamePattern::new(v)),
                 "id" => Check::Id(v.to_string()),
@@ -56,9 +71,15 @@ impl ContainerFilters {
                 "before" => Check::Before(rt.lookup(v)?.created),
                 "since" => Check::Since(rt.lookup(v)?.created),
                 "until" => Check::Before(until_nanos(f, v)?),
+                "restart-policy" => Check::RestartPolicy(vec![restart_policy_name(v)?]),
+                "should-start-on-boot" => Check::StartsOnBoot(v.parse().map_err(|_| {
+                    FilterError::Invalid(format!(
+                        "invalid should-start-on-boot filter \"{v}\": use true or false"
+                    ))
+                })?),
                 _ => {
                     return Err(FilterError::Invalid(format!(
-                        "invalid filter \"{k}\": use name, id, status, label, exited, ancestor, pod, before, since or until"
+                        "invalid filter \"{k}\": use name, id, status, label, exited, ancestor, pod, before, since, until, restart-policy or should-start-on-boot"
                     )));
                 }
             });
@@ -66,13 +87,21 @@ impl ContainerFilters {
         Ok(ContainerFilters(checks))
     }
 
+    /// True when a filter tests the restart policy: the caller reads each config for it.
+    pub fn needs_restart_policy(&self) -> bool {
+        self.0
+            .iter()
+            .any(|c| matches!(c, Check::RestartPolicy(_) | Check::StartsOnBoot(_)))
+    }
+
     /// True when no filter was given.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    /// True when `c` passes every filter.
-    pub fn matches(&self, c: &ContainerSummary) -> bool {
+    /// True when `c` passes every filter. `restart`: its policy, when
+    /// [`ContainerFilters::needs_restart_policy`] (a policy filter fails without it).
+    pub fn matches(&self, c: &ContainerSummary, restart: Option<&RestartPolicy>) -> bool {
         self.0.iter().all(|check| match check {
             Check::Name(p) => p.matches(&c.name),
             Check::Id(prefix) => c.id.starts_with(prefix.as_str()),
@@ -83,7 +112,42 @@ impl ContainerFilters {
             Check::Pod(id) => &c.pod == id,
             Check::Before(t) => c.created < *t,
             Check::Since(t) => c.created > *t,
+            Check::RestartPolicy(names) => {
+                restart.is_some_and(|r| names.iter().any(|n| *n == policy_name(r)))
+            }
+            Check::StartsOnBoot(want) => {
+                restart.is_some_and(|r| starts_on_boot(r, c.state.stopped_by_user) == *want)
+            }
         })
+    }
+}
+
+/// A `restart-policy=` value as stored: podman's names, "none" (and "no") for no policy.
+fn restart_policy_name(v: &str) -> std::result::Result<String, FilterError> {
+    match v {
+        "none" | "no" => Ok(String::new()),
+        "always" | "on-failure" | "unless-stopped" => Ok(v.to_string()),
+        _ => Err(FilterError::Invalid(format!(
+            "invalid restart policy filter \"{v}\": use always, on-failure, unless-stopped, no or none"
+        ))),
+    }
+}
+
+/// A stored policy's name, "no" folded into "" (both mean none).
+fn policy_name(r: &RestartPolicy) -> &str {
+    match r.name.as_str() {
+        "no" => "",
+        n => n,
+    }
+}
+
+/// podman 5's `should-start-on-boot`: `always`, and `unless-stopped` unless the user
+/// stopped it.
+pub fn starts_on_boot(r: &RestartPolicy, stopped_by_user: bool) -> bool {
+    match r.name.as_str() {
+        "always" => true,
+        "unless-stopped" => !stopped_by_user,
+        _ => false,
     }
 }
 
@@ -97,8 +161,20 @@ impl Runtime {
         if running_only {
             list.retain(|c| c.status() == Status::Running);
         }
-        if !filters.is_empty() {
-            list.retain(|c| filters.matches(c));
+        if filters.needs_restart_policy() {
+            let mut kept = Vec::with_capacity(list.len());
+            for c in list {
+                // A container removed since the listing was read is not listed.
+                let Ok(full) = self.lookup(&c.id) else {
+                    continue;
+                };
+                if filters.matches(&c, Some(&full.config.restart)) {
+                    kept.push(c);
+                }
+            }
+            list = kept;
+        } else if !filters.is_empty() {
+            list.retain(|c| filters.matches(c, None));
         }
         Ok(list)
     }
@@ -125,7 +201,7 @@ mod tests {
     }
 
     fn passes(checks: Vec<Check>, c: &ContainerSummary) -> bool {
-        ContainerFilters(checks).matches(c)
+        ContainerFilters(checks).matches(c, None)
     }
 
     #[test]
@@ -154,5 +230,33 @@ mod tests {
         assert!(passes(vec![Check::Since(99)], &c));
         // Every filter must pass.
         assert!(!passes(vec![Check::Since(99), Check::Before(50)], &c));
+    }
+
+    #[test]
+    fn restart_policy_values_pass_on_any_and_boot_skips_stopped_unless_stopped() {
+        let policy = |n: &str| RestartPolicy {
+            name: n.into(),
+            max_retries: 0,
+        };
+        let c = summary("web", 1, &[]);
+        let f = ContainerFilters(vec![Check::RestartPolicy(vec![
+            restart_policy_name("always").unwrap(),
+            restart_policy_name("none").unwrap(),
+        ])]);
+        assert!(f.needs_restart_policy());
+        assert!(f.matches(&c, Some(&policy("always"))));
+        assert!(f.matches(&c, Some(&policy(""))));
+        assert!(f.matches(&c, Some(&policy("no"))));
+        assert!(!f.matches(&c, Some(&policy("unless-stopped"))));
+        assert!(!f.matches(&c, None));
+        assert!(restart_policy_name("sometimes").is_err());
+        let boot = ContainerFilters(vec![Check::StartsOnBoot(true)]);
+        assert!(boot.matches(&c, Some(&policy("always"))));
+        assert!(boot.matches(&c, Some(&policy("unless-stopped"))));
+        assert!(!boot.matches(&c, Some(&policy("on-failure"))));
+        let mut stopped = c.clone();
+        stopped.state.stopped_by_user = true;
+        assert!(!boot.matches(&stopped, Some(&policy("unless-stopped"))));
+        assert!(boot.matches(&stopped, Some(&policy("always"))));
     }
 }

@@ -47,7 +47,7 @@ fn is_stale(state: &ContainerState) -> bool {
 }
 
 /// An exit code we cannot know: the supervisor died with the container (podman shows -1 too).
-const UNKNOWN_EXIT: i32 = -1;
+pub(super) const UNKNOWN_EXIT: i32 = -1;
 
 impl Runtime {
     pub fn lookup(&self, name_or_id: &str) -> Result<Container> {
@@ -119,9 +119,26 @@ impl Runtime {
     /// Sends the stop signal, waits up to `timeout` seconds, then SIGKILL. Returns once the
     /// exit is recorded.
     pub fn stop(&self, name: &str, timeout: Option<u32>) -> Result<Container> {
+        self.stop_as(name, timeout, true)
+    }
+
+    /// [`Runtime::stop`]; `by_user` false (`stop --not-stopped-by-user`, what the restart
+    /// unit does at shutdown): the restart policy still does not start it again, but the
+    /// container is not marked stopped by the user afterwards, so an `unless-stopped` one
+    /// starts at the next boot.
+    pub fn stop_as(&self, name: &str, timeout: Option<u32>, by_user: bool) -> Result<Container> {
         let c = self.lookup(name)?;
         self.thaw_if_paused(&c)?;
         if !matches!(c.status(), Status::Running | Status::Paused) {
+            // Exited, its supervisor waiting to restart it: the stop cancels the restart.
+            if by_user
+                && c.status() == Status::Exited
+                && c.state.monitor_pid > 0
+                && !matches!(c.config.restart.name.as_str(), "" | "no")
+                && alive(c.state.monitor_pid, 0)
+            {
+                self.state.set_stopped_by_user(&c.id, true)?;
+            }
             return Ok(c);
         }
         self.state.set_stopped_by_user(&c.id, true)?;
@@ -143,7 +160,12 @@ impl Runtime {
             }
             wait_gone(&pidfd, c.state.pid, Duration::from_secs(5));
         }
-        let done = self.wait_recorded(&c.id)?;
+        let mut done = self.wait_recorded(&c.id)?;
+        if !by_user {
+            // The supervisor read the flag before it recorded the exit `wait_recorded` saw.
+            self.state.set_stopped_by_user(&c.id, false)?;
+            done.state.stopped_by_user = false;
+        }
         self.container_event(&done, "stop");
         Ok(done)
     }

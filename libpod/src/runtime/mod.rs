@@ -2,6 +2,7 @@
 //! (before anything could start a thread), opens the SQLite state once and the image store.
 
 mod attach;
+mod boot;
 pub(crate) mod commit;
 mod cp;
 mod create;
@@ -21,6 +22,7 @@ mod pods;
 mod process;
 mod pull;
 mod resources;
+mod restart;
 mod start;
 mod system;
 mod top;
@@ -112,6 +114,9 @@ impl Runtime {
             events,
             cdi_dirs: opts.cdi_spec_dirs.clone(),
         };
+        // Not fatal: a root this process cannot write still serves reads, and each record
+        // is still checked by its pid.
+        let _ = rt.forget_previous_boot();
         rt.collect_garbage();
         Ok(rt)
     }

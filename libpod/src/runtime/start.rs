@@ -6,6 +6,7 @@ use std::ffi::CString;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::Instant;
 
 use nix::sys::signal::{SigmaskHow, sigprocmask};
 use nix::unistd::{ForkResult, fork, setsid};
@@ -18,6 +19,7 @@ use crate::state::Owner;
 use crate::supervise::{self, Options};
 
 use super::Runtime;
+use super::restart::Backoff;
 use crate::clock::now_nanos;
 
 /// How a foreground start is attached to the user's terminal.
@@ -42,32 +44,101 @@ impl Runtime {
         self.ensure_pod_infra(&c)
     }
 
-    /// Runs the container attached to this process; returns its exit code.
+    /// Runs the container attached to this process; returns its exit code. Its restart
+    /// policy is honoured here, as conmon does for an attached podman container: the output
+    /// of every run comes to the terminal, until the policy is done or this process is told
+    /// to stop (SIGINT, SIGTERM, SIGHUP: the container then counts as stopped by the user).
     pub fn start_attached(&self, c: &Container, attach: AttachOptions) -> Result<i32> {
         self.check_startable(c)?;
-        let stdio = if c.config.tty {
-            StdioMode::Tty
-        } else if attach.stdin {
-            let stdin: OwnedFd = std::io::stdin()
-                .lock()
-                .try_clone_fd()
-                .map_err(|e| LibpodError::io("duplicate stdin", e))?;
-            StdioMode::Pipes { stdin: Some(stdin) }
-        } else {
-            StdioMode::Pipes { stdin: None }
-        };
-        let plan = self.launch_plan(c, stdio)?;
         let old_mask = supervise::block_signals();
-        let (sp, slirp) = match self.spawn_container(c, plan) {
+        let raw = if c.config.tty && attach.stdin {
+            executor::tty::RawMode::enter()
+        } else {
+            None
+        };
+        let outcome = self.supervise_attached(c, attach);
+        drop(raw);
+        let mask = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None)
+            .map_err(|err| LibpodError::sys("restore the signal mask", err));
+        let removed = self.auto_remove(c);
+        match outcome {
+            // The container ran: its exit code is the answer, and one that could not be
+            // removed stays listed for `rm`.
+            Ok(code) => Ok(code),
+            Err(e) => Err(e.with_cleanup(
+                [mask, removed]
+                    .into_iter()
+                    .filter_map(Result::err)
+                    .collect(),
+            )),
+        }
+    }
+
+    /// The runs of an attached container, restarts included; the last run's exit code.
+    fn supervise_attached(&self, c: &Container, attach: AttachOptions) -> Result<i32> {
+        let mut restarts = c.state.restart_count;
+        let mut backoff = Backoff::default();
+        let mut first = true;
+        loop {
+            let (sp, slirp) = self.spawn_attached(c, attach)?;
+            let started = Instant::now();
+            if first {
+                self.container_event(c, "attach");
+                first = false;
+            }
+            let log = LogWriter::open(&c.config.log_path).ok();
+            let ended = supervise::supervise_until_end(
+                sp,
+                Options::foreground(log, attach.stdin && c.config.tty, attach.sig_proxy),
+            );
+            if let Some(s) = slirp {
+                s.stop();
+            }
+            if ended.stop_requested {
+                // Recorded before the exit, so nothing else takes the exit for a restart.
+                let _ = self.state.set_stopped_by_user(&c.id, true);
+            }
+            let stopped = self.state.lookup(&c.id).map(|x| x.state.stopped_by_user)?;
+            let code = ended.code;
+            let oom = self.finish_resources(c);
+            self.state.set_exited(&c.id, code, now_nanos(), oom)?;
+            self.refresh_network_hosts(c, &[]);
+            self.container_event_ext(c, "died", Some(code), None);
+            if !c.config.restart.should_restart(code, restarts, stopped) {
+                return Ok(code);
+            }
+            let delay = backoff.delay_after(started.elapsed());
+            if supervise::sleep_unless_stopped(delay) {
+                let _ = self.state.set_stopped_by_user(&c.id, true);
+                return Ok(code);
+            }
+            if !self.restart_still_wanted(&c.id) {
+                return Ok(code);
+            }
+            restarts += 1;
+            self.state.bump_restart_count(&c.id)?;
+            self.container_event(c, "restart");
+        }
+    }
+
+    /// Forks one run of an attached container and records it running. A failure is recorded
+    /// as the container's exit.
+    fn spawn_attached(
+        &self,
+        c: &Container,
+        attach: AttachOptions,
+    ) -> Result<(executor::Spawned, Option<network::NetService>)> {
+        let spawned = self.attached_stdio(c, attach).and_then(|stdio| {
+            let plan = self.launch_plan(c, stdio)?;
+            self.spawn_container(c, plan)
+        });
+        let (sp, slirp) = match spawned {
             Ok(x) => x,
             Err(e) => {
                 let cleanup = [
-                    sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None)
-                        .map_err(|err| LibpodError::sys("restore the signal mask", err)),
                     self.state
                         .set_exited(&c.id, e.exit_code(), now_nanos(), false),
                     self.keep_failed(c),
-                    self.auto_remove(c),
                 ];
                 return Err(e.with_cleanup(cleanup.into_iter().filter_map(Result::err).collect()));
             }
@@ -88,30 +159,23 @@ impl Runtime {
         self.refresh_network_hosts(c, &[]);
         self.container_event(c, "init");
         self.container_event(c, "start");
-        self.container_event(c, "attach");
-        let raw = if c.config.tty && attach.stdin {
-            executor::tty::RawMode::enter()
-        } else {
-            None
-        };
-        let log = LogWriter::open(&c.config.log_path).ok();
-        let code = supervise::supervise(
-            sp,
-            Options::foreground(log, attach.stdin && c.config.tty, attach.sig_proxy),
-        );
-        if let Some(s) = slirp {
-            s.stop();
+        Ok((sp, slirp))
+    }
+
+    /// The container's end of our terminal: a pty for `-t`, else pipes (with our stdin for
+    /// `-i`, duplicated for each run).
+    fn attached_stdio(&self, c: &Container, attach: AttachOptions) -> Result<StdioMode> {
+        if c.config.tty {
+            return Ok(StdioMode::Tty);
         }
-        drop(raw);
-        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
-        let oom = self.finish_resources(c);
-        self.state.set_exited(&c.id, code, now_nanos(), oom)?;
-        self.refresh_network_hosts(c, &[]);
-        self.container_event_ext(c, "died", Some(code), None);
-        // The container ran: its exit code is the answer, and one that could not be
-        // removed stays listed for `rm`.
-        let _ = self.auto_remove(c);
-        Ok(code)
+        if !attach.stdin {
+            return Ok(StdioMode::Pipes { stdin: None });
+        }
+        let stdin: OwnedFd = std::io::stdin()
+            .lock()
+            .try_clone_fd()
+            .map_err(|e| LibpodError::io("duplicate stdin", e))?;
+        Ok(StdioMode::Pipes { stdin: Some(stdin) })
     }
 
     /// Forks the container. With slirp4netns or pasta, the helper is started as soon as the
@@ -302,6 +366,7 @@ impl Runtime {
         };
         let state = &self.state;
         let mut restarts = c.state.restart_count;
+        let mut backoff = Backoff::default();
         let listener = self.attach_listener(&c.id);
         loop {
             let (stdio, container_stdin) = match monitor_stdio(&c) {
@@ -352,6 +417,7 @@ impl Runtime {
             if let Some(mut r) = report.take() {
                 let _ = r.write_all(b"OK");
             }
+            let started = Instant::now();
             let log = LogWriter::open(&c.config.log_path).ok();
             let code = supervise::supervise(
                 sp,
@@ -367,20 +433,26 @@ impl Runtime {
             if let Some(s) = slirp {
                 s.stop();
             }
-            let oom = self.finish_resources(&c);
-            let _ = state.set_exited(&c.id, code, now_nanos(), oom);
-            self.refresh_network_hosts(&c, &[]);
-            self.container_event_ext(&c, "died", Some(code), None);
+            // Read before the exit is recorded: `stop` returns once it is, and whatever it
+            // changes afterwards (`--not-stopped-by-user`) must not start the container again.
             let stopped = state
                 .lookup(&c.id)
                 .map(|x| x.state.stopped_by_user)
                 .unwrap_or(true);
-            if c.config.restart.should_restart(code, restarts, stopped) {
-                restarts += 1;
-                let _ = state.bump_restart_count(&c.id);
-                continue;
+            let oom = self.finish_resources(&c);
+            let _ = state.set_exited(&c.id, code, now_nanos(), oom);
+            self.refresh_network_hosts(&c, &[]);
+            self.container_event_ext(&c, "died", Some(code), None);
+            if !c.config.restart.should_restart(code, restarts, stopped) {
+                break;
             }
-            break;
+            std::thread::sleep(backoff.delay_after(started.elapsed()));
+            if !self.restart_still_wanted(&c.id) {
+                break;
+            }
+            restarts += 1;
+            let _ = state.bump_restart_count(&c.id);
+            self.container_event(&c, "restart");
         }
         // The monitor has no one to report to any more: a container that could not be
         // removed stays listed for `rm`.

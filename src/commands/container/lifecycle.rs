@@ -18,13 +18,19 @@ pub struct StartArgs {
     /// Proxy received signals to the process
     #[arg(long = "sig-proxy", default_value_t = true, action = clap::ArgAction::Set)]
     sig_proxy: bool,
-    #[arg(required = true)]
+    /// Start all containers regardless of their state or configuration
+    #[arg(long)]
+    all: bool,
+    /// Filter what containers are going to be started from the given arguments
+    #[arg(short = 'f', long)]
+    filter: Vec<String>,
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
     names: Vec<String>,
 }
 
 pub fn start(rt: &Runtime, a: StartArgs) -> Outcome {
     if a.attach || a.interactive {
-        if a.names.len() > 1 {
+        if a.names.len() > 1 || a.all {
             return Err(Failure::new(
                 "you cannot start and attach multiple containers at once",
             ));
@@ -38,7 +44,9 @@ pub fn start(rt: &Runtime, a: StartArgs) -> Outcome {
             },
         )?);
     }
-    each(&a.names, |n| {
+    // `--all` starts those not running, and prints their ids (podman's raw input for them).
+    let names = filtered(rt, a.all, a.names, &a.filter, |s| s != Status::Running)?;
+    each(&names, |n| {
         let c = rt.lookup(n)?;
         if c.status() != Status::Running {
             rt.start_detached(&c)?;
@@ -46,6 +54,37 @@ pub fn start(rt: &Runtime, a: StartArgs) -> Outcome {
         println!("{n}");
         Ok(())
     })
+}
+
+/// `all_or_names` with `--filter`: with `--all`, the containers the filters pass (and
+/// `wanted` takes by status); else the named containers that pass them, in the given order.
+fn filtered(
+    rt: &Runtime,
+    all: bool,
+    names: Vec<String>,
+    filters: &[String],
+    wanted: impl Fn(Status) -> bool,
+) -> Result<Vec<String>, Failure> {
+    if filters.is_empty() {
+        return all_or_names(rt, all, names, |c| wanted(c.status()));
+    }
+    let passing = rt.ps(filters, false)?;
+    if all {
+        return Ok(passing
+            .into_iter()
+            .filter(|s| wanted(s.status()))
+            .map(|s| s.id)
+            .collect());
+    }
+    let names = all_or_names(rt, false, names, |_| true)?;
+    let mut kept = Vec::with_capacity(names.len());
+    for n in names {
+        let c = rt.lookup(&n)?;
+        if passing.iter().any(|s| s.id == c.id) {
+            kept.push(n);
+        }
+    }
+    Ok(kept)
 }
 
 #[derive(Args, Debug)]
@@ -56,20 +95,26 @@ pub struct StopArgs {
     /// Seconds to wait for stop before killing the container
     #[arg(short = 't', long = "time")]
     time: Option<u32>,
+    /// Filter what containers are going to be stopped or restarted from the given arguments
+    #[arg(short = 'f', long)]
+    filter: Vec<String>,
+    /// Do not mark the containers stopped by the user (burrow-restart.service at shutdown)
+    #[arg(long = "not-stopped-by-user", hide = true)]
+    not_stopped_by_user: bool,
     names: Vec<String>,
 }
 
 pub fn stop(rt: &Runtime, a: StopArgs) -> Outcome {
-    let names = all_or_names(rt, a.all, a.names, |c| c.status() == Status::Running)?;
+    let names = filtered(rt, a.all, a.names, &a.filter, |s| s == Status::Running)?;
     each(&names, |n| {
-        rt.stop(n, a.time)?;
+        rt.stop_as(n, a.time, !a.not_stopped_by_user)?;
         println!("{n}");
         Ok(())
     })
 }
 
 pub fn restart(rt: &Runtime, a: StopArgs) -> Outcome {
-    let names = all_or_names(rt, a.all, a.names, |c| c.status() == Status::Running)?;
+    let names = filtered(rt, a.all, a.names, &a.filter, |s| s == Status::Running)?;
     each(&names, |n| {
         let c = rt.stop(n, a.time)?;
         rt.start_detached(&c)?;
