@@ -24,6 +24,8 @@ enum Check {
     Before(i64),
     /// Created after that container: `since=CTR`.
     Since(i64),
+    /// `health=starting|healthy|unhealthy|none`: the recorded health (none: no healthcheck).
+    Health(String, crate::paths::Paths),
 }
 
 /// Parsed `ps --filter` values.
@@ -56,9 +58,19 @@ impl ContainerFilters {
                 "before" => Check::Before(rt.lookup(v)?.created),
                 "since" => Check::Since(rt.lookup(v)?.created),
                 "until" => Check::Before(until_nanos(f, v)?),
+                "health" => match v {
+                    "starting" | "healthy" | "unhealthy" | "none" => {
+                        Check::Health(v.to_string(), rt.paths.clone())
+                    }
+                    _ => {
+                        return Err(FilterError::Invalid(format!(
+                            "invalid health filter \"{v}\": use starting, healthy, unhealthy or none"
+                        )));
+                    }
+                },
                 _ => {
                     return Err(FilterError::Invalid(format!(
-                        "invalid filter \"{k}\": use name, id, status, label, exited, ancestor, pod, before, since or until"
+                        "invalid filter \"{k}\": use name, id, status, label, exited, ancestor, pod, before, since, until or health"
                     )));
                 }
             });
@@ -83,6 +95,12 @@ impl ContainerFilters {
             Check::Pod(id) => &c.pod == id,
             Check::Before(t) => c.created < *t,
             Check::Since(t) => c.created > *t,
+            Check::Health(want, paths) => {
+                let path = crate::health::state::state_path(paths, &c.id);
+                let have =
+                    crate::health::HealthState::load(&path).map_or("none", |h| h.status.as_str());
+                have == want
+            }
         })
     }
 }

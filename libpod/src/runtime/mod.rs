@@ -8,6 +8,7 @@ mod create;
 mod devices;
 mod exec;
 mod garbage;
+mod health;
 mod images;
 mod info;
 mod inspect;

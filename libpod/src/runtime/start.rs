@@ -92,10 +92,15 @@ impl Runtime {
             None
         };
         let log = LogWriter::open(&c.config.log_path).ok();
+        let health = self.health_started(c);
         let code = supervise::supervise(
             sp,
-            Options::foreground(log, attach.stdin && c.config.tty, attach.sig_proxy),
+            Options {
+                health,
+                ..Options::foreground(log, attach.stdin && c.config.tty, attach.sig_proxy)
+            },
         );
+        self.health_stopped(c);
         if let Some(s) = slirp {
             s.stop();
         }
@@ -342,6 +347,7 @@ impl Runtime {
                 let _ = r.write_all(b"OK");
             }
             let log = LogWriter::open(&c.config.log_path).ok();
+            let health = self.health_started(&c);
             let code = supervise::supervise(
                 sp,
                 Options {
@@ -351,8 +357,10 @@ impl Runtime {
                     proxy_signals: true,
                     attach: listener.as_ref().and_then(|l| l.try_clone().ok()),
                     container_stdin,
+                    health,
                 },
             );
+            self.health_stopped(&c);
             if let Some(s) = slirp {
                 s.stop();
             }
