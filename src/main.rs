@@ -196,6 +196,8 @@ command_table! {
     ["system"] System(system::SystemCmd),
     /// Generate and list Container Device Interface specs (GPUs)
     ["cdi"] Cdi(cdi::CdiCmd),
+    /// Manage health checks on containers
+    ["healthcheck"] Healthcheck(container::HealthcheckCmd),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
@@ -326,6 +328,7 @@ fn may_run_in_a_container(cmd: &Command) -> bool {
             | Command::Build(_)
             | Command::Image(_)
             | Command::Monitor(_)
+            | Command::Healthcheck(_)
     )
 }
 
@@ -385,6 +388,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
             rt.monitor(&a.id, a.report_fd, owner)
         }
         Command::Info(a) => system::info(rt, a),
+        Command::Healthcheck(c) => container::healthcheck(rt, c),
         Command::System(c) => system::group(rt, c),
         Command::Version(_)
         | Command::Unshare(_)

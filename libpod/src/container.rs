@@ -212,6 +212,9 @@ pub struct ContainerConfig {
     /// A build's working container: owned by the build process, removed with it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub temporary: bool,
+    /// The healthcheck (`--health-*` over the image's HEALTHCHECK); `None` for none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<crate::health::HealthConfig>,
 }
 
 /// One row of the containers table.

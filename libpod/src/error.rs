@@ -55,6 +55,8 @@ pub enum LibpodError {
     Image(#[from] crate::runtime::ImageError),
     #[error(transparent)]
     Pod(#[from] crate::pod::PodError),
+    #[error(transparent)]
+    Health(#[from] crate::health::HealthError),
     /// A `--filter` that cannot be used (libpod::filter).
     #[error("{0}")]
     Filter(String),

@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod executor;
 pub mod filter;
+pub mod health;
 pub mod in_root;
 mod lockfile;
 pub mod logs;

@@ -18,6 +18,7 @@ use nix::unistd::Pid;
 use crate::attach::{self, FrameReader};
 use crate::executor::Spawned;
 use crate::executor::tty::copy_winsize;
+use crate::health::schedule::HealthTicker;
 use crate::logs::{LogWriter, Stream};
 
 /// Signals the supervisor handles itself; blocked before the child is forked so none is lost.
@@ -62,6 +63,8 @@ pub struct Options {
     pub attach: Option<UnixListener>,
     /// Write end of the container's stdin pipe (`-d -i`), fed by attached clients.
     pub container_stdin: Option<OwnedFd>,
+    /// The container's healthchecks, when this supervisor runs them (no systemd timer).
+    pub health: Option<HealthTicker>,
 }
 
 impl Options {
@@ -73,6 +76,7 @@ impl Options {
             proxy_signals,
             attach: None,
             container_stdin: None,
+            health: None,
         }
     }
 }
@@ -162,13 +166,23 @@ pub fn supervise_until_end(sp: Spawned, mut opts: Options) -> Ended {
         let timeout = match (exit.is_some(), sfd.is_none()) {
             (true, _) => PollTimeout::from(500u16),
             (false, true) => PollTimeout::from(100u16),
-            _ => PollTimeout::NONE,
+            // Asleep until the next healthcheck is due, if this supervisor runs them.
+            _ => match opts.health.as_ref().and_then(HealthTicker::wait) {
+                Some(d) => PollTimeout::try_from(d.as_millis().min(i32::MAX as u128) as i32 + 1)
+                    .unwrap_or(PollTimeout::MAX),
+                None => PollTimeout::NONE,
+            },
         };
         let n = match poll(&mut pfds, timeout) {
             Ok(n) => n,
             Err(nix::Error::EINTR) => continue,
             Err(_) => 0,
         };
+        if exit.is_none()
+            && let Some(h) = &mut opts.health
+        {
+            h.tick();
+        }
         if n == 0 {
             if exit.is_some() {
                 break;
@@ -197,7 +211,14 @@ pub fn supervise_until_end(sp: Spawned, mut opts: Options) -> Ended {
                         };
                         stop_requested |= is_stop_signal(sig);
                         match sig {
-                            Signal::SIGCHLD if exit.is_none() => exit = reap(sp.pid),
+                            Signal::SIGCHLD => {
+                                if let Some(h) = &mut opts.health {
+                                    h.reap();
+                                }
+                                if exit.is_none() {
+                                    exit = reap(sp.pid);
+                                }
+                            }
                             Signal::SIGWINCH => {
                                 if let Some(p) = &pty {
                                     copy_winsize(0, p.as_raw_fd());

@@ -180,6 +180,11 @@ pub fn apply(config: &mut Config, line: &str) -> Result<(), StorageError> {
             }
             config.set_volumes(Some(volumes));
         }
+        // Docker's Healthcheck object: not part of the OCI config, so the commit writes it
+        // into the config's JSON itself (`healthcheck`).
+        "HEALTHCHECK" => {
+            healthcheck_object(rest).map_err(|e| bad(line, e))?;
+        }
         other => {
             return Err(bad(
                 line,
@@ -188,6 +193,26 @@ pub fn apply(config: &mut Config, line: &str) -> Result<(), StorageError> {
         }
     }
     Ok(())
+}
+
+fn healthcheck_object(rest: &str) -> Result<serde_json::Value, String> {
+    match serde_json::from_str::<serde_json::Value>(rest) {
+        Ok(v) if v.get("Test").is_some_and(serde_json::Value::is_array) => Ok(v),
+        Ok(_) => Err("HEALTHCHECK needs a JSON object with a Test array".into()),
+        Err(e) => Err(format!("invalid JSON: {e}")),
+    }
+}
+
+/// The Healthcheck the last `HEALTHCHECK {json}` line of `lines` sets, if any.
+pub fn healthcheck(lines: &[String]) -> Option<serde_json::Value> {
+    lines.iter().rev().find_map(|l| {
+        let t = l.trim();
+        let kw = t.get(..11)?;
+        if !kw.eq_ignore_ascii_case("HEALTHCHECK") {
+            return None;
+        }
+        healthcheck_object(t[11..].trim()).ok()
+    })
 }
 
 /// Applies all lines in order; the first bad line is the error.

@@ -79,6 +79,14 @@ pub fn commit_image(
     if let Some(src) = &extras.config_from {
         config.set_config(store.config(src)?.config().clone());
     }
+    // Docker's Healthcheck is not in the OCI config type: taken from the JSON of the image
+    // the run config comes from, unless a change line sets it.
+    let healthcheck = changes::healthcheck(&spec.changes).or_else(|| {
+        let from = extras.config_from.as_ref().or(base)?;
+        let raw: serde_json::Value =
+            serde_json::from_slice(&store.config_bytes(from).ok()?).ok()?;
+        raw.get("config")?.get("Healthcheck").cloned()
+    });
     let mut run = config.config().clone().unwrap_or_default();
     changes::apply_all(&mut run, &spec.changes)?;
     config.set_config(Some(run));
@@ -150,8 +158,16 @@ pub fn commit_image(
             .get_or_insert_with(Vec::new)
             .push(entry);
     }
-    let config_bytes =
-        serde_json::to_vec(&config).map_err(|e| StorageError::invalid_json("image config", e))?;
+    let config_bytes = match healthcheck {
+        None => serde_json::to_vec(&config),
+        Some(hc) => serde_json::to_value(&config).and_then(|mut v| {
+            if let Some(run) = v.get_mut("config").and_then(|c| c.as_object_mut()) {
+                run.insert("Healthcheck".into(), hc);
+            }
+            serde_json::to_vec(&v)
+        }),
+    }
+    .map_err(|e| StorageError::invalid_json("image config", e))?;
     let manifest_bytes = image_manifest(&config_bytes, layer_descs, "image manifest")?;
     staging.commit_one(
         PendingImage {

@@ -11,6 +11,7 @@ mod error;
 mod executor;
 #[cfg(test)]
 mod fuzz_tests;
+mod healthcheck;
 mod heredoc;
 pub mod ignore;
 mod instruction;

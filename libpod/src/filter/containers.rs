@@ -31,6 +31,8 @@ enum Check {
     RestartPolicy(Vec<String>),
     /// Whether `burrow-restart.service` starts it at boot (`should-start-on-boot=`).
     StartsOnBoot(bool),
+    /// `health=starting|healthy|unhealthy|none`: the recorded health (none: no healthcheck).
+    Health(String, crate::paths::Paths),
 }
 
 /// Parsed `ps --filter` values.
@@ -77,9 +79,19 @@ impl ContainerFilters {
                         "invalid should-start-on-boot filter \"{v}\": use true or false"
                     ))
                 })?),
+                "health" => match v {
+                    "starting" | "healthy" | "unhealthy" | "none" => {
+                        Check::Health(v.to_string(), rt.paths.clone())
+                    }
+                    _ => {
+                        return Err(FilterError::Invalid(format!(
+                            "invalid health filter \"{v}\": use starting, healthy, unhealthy or none"
+                        )));
+                    }
+                },
                 _ => {
                     return Err(FilterError::Invalid(format!(
-                        "invalid filter \"{k}\": use name, id, status, label, exited, ancestor, pod, before, since, until, restart-policy or should-start-on-boot"
+                        "invalid filter \"{k}\": use name, id, status, label, exited, ancestor, pod, before, since, until, restart-policy, should-start-on-boot or health"
                     )));
                 }
             });
@@ -117,6 +129,12 @@ impl ContainerFilters {
             }
             Check::StartsOnBoot(want) => {
                 restart.is_some_and(|r| starts_on_boot(r, c.state.stopped_by_user) == *want)
+            }
+            Check::Health(want, paths) => {
+                let path = crate::health::state::state_path(paths, &c.id);
+                let have =
+                    crate::health::HealthState::load(&path).map_or("none", |h| h.status.as_str());
+                have == want
             }
         })
     }

@@ -21,8 +21,20 @@ impl Runtime {
     /// returns it as stored, in the created state.
     pub fn create(&self, spec: &ContainerSpec) -> Result<Container> {
         let image = self.store.lookup(&spec.image)?;
-        let image_config = self.store.config(&image)?;
+        // The raw JSON too: the image's docker Healthcheck is not in oci_spec's config.
+        let config_json = self.store.config_bytes(&image)?;
+        let image_config: oci_spec::image::ImageConfiguration =
+            serde_json::from_slice(&config_json).map_err(|e| {
+                storage::StorageError::InvalidJson {
+                    what: format!("config of image {}", image.id),
+                    reason: e.to_string(),
+                }
+            })?;
         let ic = image_config.config().clone().unwrap_or_default();
+        let health = defaults::health(
+            spec,
+            crate::spec::health::image_healthcheck(&config_json).as_ref(),
+        );
 
         // Resolve everything before the first write.
         let mut mounts = spec.storage.mounts.clone();
@@ -114,6 +126,7 @@ impl Runtime {
             devices: devs.devices,
             hooks: devs.hooks,
             temporary: spec.lifecycle.temporary,
+            health,
         };
         let mut c = Container {
             id: id.clone(),

@@ -8,7 +8,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use nix::sched::{CloneFlags, setns};
 use nix::sys::signal::{SigmaskHow, sigprocmask};
 
-use crate::container::Status;
+use crate::container::{Container, Status};
 use crate::error::{LibpodError, Result};
 use crate::executor::{self, StdioMode};
 use crate::supervise::{self, Options};
@@ -46,74 +46,9 @@ impl Runtime {
     /// Runs a command in the container; returns its exit code (or 0 once started, detached).
     pub fn exec(&self, name: &str, opts: &ExecOptions) -> Result<i32> {
         let c = self.lookup(name)?;
-        if c.status() != Status::Running {
-            return Err(LibpodError::InvalidState(
-                "can only create exec sessions on running containers: container state improper"
-                    .into(),
-            ));
-        }
-        // The infra container has no image: its mount namespace is the host's view, and a
-        // command there would run host binaries, not a container's.
-        if c.config.infra {
-            return Err(ExecError::InfraContainer(c.name).into());
-        }
-        if opts.command.is_empty() {
-            return Err(ExecError::EmptyCommand.into());
-        }
+        self.check_exec(&c, &opts.command)?;
         self.container_event(&c, "exec");
-        let mut plan_c = c.clone();
-        plan_c.config.init = false;
-        plan_c.config.privileged = plan_c.config.privileged || opts.privileged;
-        plan_c.config.preserve_fds = opts.preserve_fds;
-        let mut process = self.process_plan(&plan_c)?;
-        process.args = opts.command.clone();
-        for e in &opts.env {
-            let key = e.split_once('=').map(|(k, _)| k).unwrap_or(e);
-            process
-                .env
-                .retain(|x| x.split_once('=').map(|(k, _)| k) != Some(key));
-            match e.split_once('=') {
-                Some(_) => process.env.push(e.clone()),
-                None => {
-                    if let Ok(v) = std::env::var(e) {
-                        process.env.push(format!("{e}={v}"));
-                    }
-                }
-            }
-        }
-        if let Some(w) = &opts.workdir {
-            process.cwd = w.clone();
-        }
-        if let Some(u) = &opts.user {
-            process.user = u.clone();
-        }
-        if opts.tty && !process.env.iter().any(|e| e.starts_with("TERM=")) {
-            process.env.push("TERM=xterm".into());
-        }
-        // An exec'd process belongs to the container's cgroup (its limits, pause, stats), as
-        // with podman: this process joins it first (while /sys/fs/cgroup is still the host's
-        // view), so the child is born inside. Containers without limits have no cgroup.
-        if let Ok(cg) = crate::cgroups::Cgroup::for_container(&c.id, self.rootless)
-            && cg.exists()
-        {
-            cg.add(nix::unistd::getpid().as_raw())?;
-        }
-        // Open every namespace before joining any: after the mount namespace, /proc/PID of
-        // the host view is gone.
-        let pid = c.state.pid;
-        let mut ns: Vec<(File, CloneFlags)> = Vec::new();
-        for (name, flag) in [
-            ("ipc", CloneFlags::CLONE_NEWIPC),
-            ("uts", CloneFlags::CLONE_NEWUTS),
-            ("net", CloneFlags::CLONE_NEWNET),
-            ("cgroup", CloneFlags::CLONE_NEWCGROUP),
-            ("pid", CloneFlags::CLONE_NEWPID),
-            ("mnt", CloneFlags::CLONE_NEWNS),
-        ] {
-            let path = format!("/proc/{pid}/ns/{name}");
-            let f = File::open(&path).map_err(|e| LibpodError::io(format!("open {path}"), e))?;
-            ns.push((f, flag));
-        }
+        let process = self.exec_process(&c, opts)?;
         let stdin: Option<OwnedFd> = if opts.interactive && !opts.tty && !opts.detach {
             Some(
                 std::io::stdin()
@@ -124,24 +59,7 @@ impl Runtime {
         } else {
             None
         };
-        for (f, flag) in &ns {
-            let own = std::fs::metadata(format!("/proc/self/ns/{}", ns_name(*flag)))
-                .ok()
-                .map(|m| std::os::unix::fs::MetadataExt::ino(&m));
-            let theirs = f
-                .metadata()
-                .ok()
-                .map(|m| std::os::unix::fs::MetadataExt::ino(&m));
-            if own.is_some() && own == theirs {
-                continue; // --network host shares ours; setns to it would be a no-op anyway
-            }
-            setns(f.as_fd(), *flag).map_err(|e| {
-                LibpodError::sys(
-                    format!("join the {} namespace of {}", ns_name(*flag), c.name),
-                    e,
-                )
-            })?;
-        }
+        self.enter_container(&c)?;
         let stdio = if opts.tty {
             StdioMode::Tty
         } else {
@@ -172,6 +90,114 @@ impl Runtime {
         drop(raw);
         let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
         Ok(code)
+    }
+
+    /// Refuses an exec into a container that is not running, into an infra container, or of
+    /// no command.
+    pub(crate) fn check_exec(&self, c: &Container, command: &[String]) -> Result<()> {
+        if c.status() != Status::Running {
+            return Err(LibpodError::InvalidState(
+                "can only create exec sessions on running containers: container state improper"
+                    .into(),
+            ));
+        }
+        // The infra container has no image: its mount namespace is the host's view, and a
+        // command there would run host binaries, not a container's.
+        if c.config.infra {
+            return Err(ExecError::InfraContainer(c.name.clone()).into());
+        }
+        if command.is_empty() {
+            return Err(ExecError::EmptyCommand.into());
+        }
+        Ok(())
+    }
+
+    /// The exec'd process: the container's own process settings (user, caps, seccomp) with
+    /// the exec's command, environment, working directory and user.
+    pub(crate) fn exec_process(
+        &self,
+        c: &Container,
+        opts: &ExecOptions,
+    ) -> Result<executor::ProcessPlan> {
+        let mut plan_c = c.clone();
+        plan_c.config.init = false;
+        plan_c.config.privileged = plan_c.config.privileged || opts.privileged;
+        plan_c.config.preserve_fds = opts.preserve_fds;
+        let mut process = self.process_plan(&plan_c)?;
+        process.args = opts.command.clone();
+        for e in &opts.env {
+            let key = e.split_once('=').map(|(k, _)| k).unwrap_or(e);
+            process
+                .env
+                .retain(|x| x.split_once('=').map(|(k, _)| k) != Some(key));
+            match e.split_once('=') {
+                Some(_) => process.env.push(e.clone()),
+                None => {
+                    if let Ok(v) = std::env::var(e) {
+                        process.env.push(format!("{e}={v}"));
+                    }
+                }
+            }
+        }
+        if let Some(w) = &opts.workdir {
+            process.cwd = w.clone();
+        }
+        if let Some(u) = &opts.user {
+            process.user = u.clone();
+        }
+        if opts.tty && !process.env.iter().any(|e| e.starts_with("TERM=")) {
+            process.env.push("TERM=xterm".into());
+        }
+        Ok(process)
+    }
+
+    /// Moves this process into the container's cgroup and namespaces, so what it forks next
+    /// is born inside. There is no way back: only a process that has nothing left to do
+    /// outside calls this.
+    pub(crate) fn enter_container(&self, c: &Container) -> Result<()> {
+        // An exec'd process belongs to the container's cgroup (its limits, pause, stats), as
+        // with podman: this process joins it first (while /sys/fs/cgroup is still the host's
+        // view), so the child is born inside. Containers without limits have no cgroup.
+        if let Ok(cg) = crate::cgroups::Cgroup::for_container(&c.id, self.rootless)
+            && cg.exists()
+        {
+            cg.add(nix::unistd::getpid().as_raw())?;
+        }
+        // Open every namespace before joining any: after the mount namespace, /proc/PID of
+        // the host view is gone.
+        let pid = c.state.pid;
+        let mut ns: Vec<(File, CloneFlags)> = Vec::new();
+        for (name, flag) in [
+            ("ipc", CloneFlags::CLONE_NEWIPC),
+            ("uts", CloneFlags::CLONE_NEWUTS),
+            ("net", CloneFlags::CLONE_NEWNET),
+            ("cgroup", CloneFlags::CLONE_NEWCGROUP),
+            ("pid", CloneFlags::CLONE_NEWPID),
+            ("mnt", CloneFlags::CLONE_NEWNS),
+        ] {
+            let path = format!("/proc/{pid}/ns/{name}");
+            let f = File::open(&path).map_err(|e| LibpodError::io(format!("open {path}"), e))?;
+            ns.push((f, flag));
+        }
+        for (f, flag) in &ns {
+            let own = std::fs::metadata(format!("/proc/self/ns/{}", ns_name(*flag)))
+                .ok()
+                .map(|m| std::os::unix::fs::MetadataExt::ino(&m));
+            let theirs = f
+                .metadata()
+                .ok()
+                .map(|m| std::os::unix::fs::MetadataExt::ino(&m));
+            if own.is_some() && own == theirs {
+                continue; // --network host shares ours; setns to it would be a no-op anyway
+            }
+            setns(f.as_fd(), *flag).map_err(|e| {
+                LibpodError::sys(
+                    format!("join the {} namespace of {}", ns_name(*flag), c.name),
+                    e,
+                )
+            })?;
+        }
+        Ok(())
     }
 
     fn exec_detached(&self, process: executor::ProcessPlan, stdio: StdioMode) -> Result<i32> {

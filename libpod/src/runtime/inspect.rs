@@ -103,7 +103,7 @@ impl Runtime {
             })
             .collect();
         let dir = self.paths.container_dir(&c.id);
-        Ok(json!({
+        let mut v = json!({
             "Id": c.id,
             "Created": time_string(c.created),
             "Path": cfg.args.first().cloned().unwrap_or_default(),
@@ -225,7 +225,11 @@ impl Runtime {
                 "OomScoreAdj": cfg.resources.oom_score_adj.unwrap_or(0),
                 "ShmSize": if cfg.resources.shm_size > 0 { cfg.resources.shm_size } else { crate::cgroups::limits::DEFAULT_SHM },
             },
-        }))
+        });
+        if let Some(h) = &cfg.health {
+            self.add_health_json(&mut v, c, h);
+        }
+        Ok(v)
     }
 }
 

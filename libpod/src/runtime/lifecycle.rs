@@ -267,6 +267,7 @@ impl Runtime {
             self.wait_recorded(&c.id)?;
         }
         let networks = self.container_network_ids(&c);
+        self.health_stopped(&c);
         self.remove_files_and_row(&c)?;
         // The others on its user networks stop listing it (its monitor may have found the
         // rows gone already).

@@ -9,6 +9,7 @@ mod create;
 mod devices;
 mod exec;
 mod garbage;
+mod health;
 mod image_error;
 mod images;
 mod info;

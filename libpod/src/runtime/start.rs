@@ -87,10 +87,15 @@ impl Runtime {
                 first = false;
             }
             let log = LogWriter::open(&c.config.log_path).ok();
+            let health = self.health_started(c);
             let ended = supervise::supervise_until_end(
                 sp,
-                Options::foreground(log, attach.stdin && c.config.tty, attach.sig_proxy),
+                Options {
+                    health,
+                    ..Options::foreground(log, attach.stdin && c.config.tty, attach.sig_proxy)
+                },
             );
+            self.health_stopped(c);
             if let Some(s) = slirp {
                 s.stop();
             }
@@ -419,6 +424,7 @@ impl Runtime {
             }
             let started = Instant::now();
             let log = LogWriter::open(&c.config.log_path).ok();
+            let health = self.health_started(&c);
             let code = supervise::supervise(
                 sp,
                 Options {
@@ -428,8 +434,10 @@ impl Runtime {
                     proxy_signals: true,
                     attach: listener.as_ref().and_then(|l| l.try_clone().ok()),
                     container_stdin,
+                    health,
                 },
             );
+            self.health_stopped(&c);
             if let Some(s) = slirp {
                 s.stop();
             }

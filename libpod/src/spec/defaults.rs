@@ -171,6 +171,15 @@ pub fn merge(
     })
 }
 
+/// The container's healthcheck: the spec's `--health-*` over the image's HEALTHCHECK (read
+/// from the image config's JSON, `image`), as [`super::health::merge`] does it.
+pub fn health(
+    spec: &ContainerSpec,
+    image: Option<&super::health::ImageHealthcheck>,
+) -> Option<crate::health::HealthConfig> {
+    super::health::merge(&spec.health, image)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

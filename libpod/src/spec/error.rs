@@ -53,6 +53,12 @@ pub enum SpecError {
     CannotPublish { network: String, why: &'static str },
     #[error("host port {0} is published more than once")]
     PortTwice(String),
+    #[error("invalid value \"{value}\" for {flag}: {why}")]
+    Health {
+        flag: &'static str,
+        value: String,
+        why: String,
+    },
     #[error("read {what} {}: {source}", .path.display())]
     ReadFile {
         what: &'static str,

@@ -10,6 +10,7 @@
 
 pub mod defaults;
 mod error;
+pub mod health;
 pub mod oci;
 pub mod options;
 pub mod parse;
@@ -18,6 +19,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use error::SpecError;
+pub use health::{HealthOptions, HealthSpec};
 pub use options::CreateOptions;
 
 use crate::cgroups::Resources;
@@ -46,6 +48,8 @@ pub struct ContainerSpec {
     /// `--pod NAME`: an existing pod to join.
     pub pod: Option<String>,
     pub lifecycle: LifecycleSpec,
+    /// `--health-*`: the container's healthcheck, over the image's HEALTHCHECK.
+    pub health: HealthSpec,
 }
 
 /// The container's process.

@@ -38,13 +38,17 @@ pub struct PsArgs {
     pod: bool,
 }
 
-fn status_text(c: &ContainerSummary) -> String {
+fn status_text(rt: &Runtime, c: &ContainerSummary) -> String {
     let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
     match c.status() {
-        Status::Running => format!(
-            "Up {}",
-            human_duration((now - c.state.started) / 1_000_000_000)
-        ),
+        Status::Running => {
+            let up = human_duration((now - c.state.started) / 1_000_000_000);
+            // podman's "Up 5 seconds (healthy)"; one failed open for a container without.
+            match rt.health_status(&c.id) {
+                Some(h) => format!("Up {up} ({})", h.status.as_str()),
+                None => format!("Up {up}"),
+            }
+        }
         Status::Exited => format!("Exited ({}) {}", c.state.exit_code, ago(c.state.finished)),
         Status::Paused => "Paused".into(),
         Status::Stopping => "Stopping".into(),
@@ -54,7 +58,7 @@ fn status_text(c: &ContainerSummary) -> String {
 
 /// One row of `ps --format`: like podman, `.ID` is the short id unless `--no-trunc`; `.Id`
 /// (and `--format json`) keeps the full one.
-fn ps_json(c: &ContainerSummary, no_trunc: bool) -> Value {
+fn ps_json(rt: &Runtime, c: &ContainerSummary, no_trunc: bool) -> Value {
     json!({
         "ID": if no_trunc { c.id.as_str() } else { c.short_id() },
         "Id": c.id,
@@ -65,7 +69,7 @@ fn ps_json(c: &ContainerSummary, no_trunc: bool) -> Value {
         "CreatedAt": libpod_time(c.created),
         "CreatedHuman": ago(c.created),
         "RunningFor": ago(c.created),
-        "Status": status_text(c),
+        "Status": status_text(rt, c),
         "State": c.status().as_str(),
         "Names": c.name,
         "Labels": c.labels,
@@ -124,7 +128,7 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
             fmt,
             list.iter()
                 .map(|c| {
-                    let mut v = ps_json(c, a.no_trunc);
+                    let mut v = ps_json(rt, c, a.no_trunc);
                     v["PodName"] = Value::String(pod_name(c));
                     if let Some(n) = networks.get(&c.id) {
                         v["Networks"] = json!(n);
@@ -171,7 +175,7 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
             Cow::Borrowed(c.image_name.as_str()),
             cmd,
             Cow::Owned(ago(c.created)),
-            Cow::Owned(status_text(c)),
+            Cow::Owned(status_text(rt, c)),
             if c.ports.is_empty() {
                 Cow::Borrowed("")
             } else {

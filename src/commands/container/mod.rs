@@ -2,6 +2,7 @@
 //! exec, inspect, top, mount, umount, and the `container` group.
 
 mod exec;
+mod health;
 mod inspect;
 mod lifecycle;
 mod list;
@@ -13,6 +14,7 @@ use clap::{Args, Subcommand};
 use libpod::{Container, Runtime};
 
 pub use exec::{AttachArgs, ExecArgs, TopArgs, attach, exec, top};
+pub use health::{HealthcheckCmd, healthcheck};
 pub use inspect::{InspectArgs, inspect};
 pub use lifecycle::{
     KillArgs, RenameArgs, RmArgs, StartArgs, StopArgs, kill, mount, rename, restart, rm, start,

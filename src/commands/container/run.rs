@@ -162,6 +162,8 @@ pub struct CreateArgs {
     limits: crate::commands::resources::LimitArgs,
     #[command(flatten)]
     process_limits: crate::commands::resources::ProcessLimitArgs,
+    #[command(flatten)]
+    health: super::health::HealthArgs,
     /// Image to run
     image: String,
     /// Command and arguments
@@ -223,6 +225,7 @@ impl From<CreateArgs> for CreateOptions {
             pod: a.pod,
             network_aliases: a.network_alias,
             ip: a.ip,
+            health: a.health.into(),
         }
     }
 }
