@@ -359,5 +359,12 @@ pub fn dryrun_text(units: &[Generated]) -> String {
     out
 }
 
+/// `quadlet list --filter KEY=PATTERN`: podman matches the pattern as a regular expression.
+pub fn filter_matches(pattern: &str, value: &str) -> Result<bool, String> {
+    regex::Regex::new(pattern)
+        .map(|re| re.is_match(value))
+        .map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests;

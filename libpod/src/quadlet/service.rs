@@ -62,6 +62,21 @@ pub(super) fn init(q: &Quadlet, ctx: &Ctx) -> Result<UnitFile, QuadletError> {
             );
         }
     }
+    // [Service] before [Install], where systemd's own units have it.
+    if service.section("Service").is_none() {
+        let at = service
+            .sections
+            .iter()
+            .position(|s| s.name == "Install")
+            .unwrap_or(service.sections.len());
+        service.sections.insert(
+            at,
+            systemd_units::Section {
+                name: "Service".to_string(),
+                entries: Vec::new(),
+            },
+        );
+    }
     service.add("Unit", "SourcePath", q.path.display().to_string());
     service.add("Unit", "RequiresMountsFor", "%t/containers");
     for s in service.sections.iter_mut() {
