@@ -11,8 +11,8 @@ mod template;
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use commands::{
-    build, cdi, container, events, files, image, network, pod, quadlet, registry, resources, system,
-    volume,
+    build, cdi, container, events, files, image, network, pod, quadlet, registry, resources,
+    system, volume,
 };
 
 #[derive(Parser, Debug)]
