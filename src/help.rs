@@ -323,6 +323,23 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("info", "burrow info\n  burrow info --format json"),
     (
+        "quadlet",
+        "burrow quadlet --dryrun\n  burrow quadlet install web.container\n  burrow quadlet list",
+    ),
+    (
+        "quadlet install",
+        "burrow quadlet install web.container\n  burrow quadlet install --replace ./myapp/",
+    ),
+    (
+        "quadlet list",
+        "burrow quadlet list\n  burrow quadlet list --format \"{{.UnitName}}\"",
+    ),
+    ("quadlet print", "burrow quadlet print web.container"),
+    (
+        "quadlet rm",
+        "burrow quadlet rm web.container\n  burrow quadlet rm --force --all",
+    ),
+    (
         "completion",
         "burrow completion bash > /etc/bash_completion.d/burrow\n  burrow completion fish -f ~/.config/fish/completions/burrow.fish",
     ),

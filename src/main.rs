@@ -11,7 +11,8 @@ mod template;
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use commands::{
-    build, cdi, container, events, files, image, network, pod, registry, resources, system, volume,
+    build, cdi, container, events, files, image, network, pod, quadlet, registry, resources,
+    system, volume,
 };
 
 #[derive(Parser, Debug)]
@@ -198,6 +199,8 @@ command_table! {
     ["cdi"] Cdi(cdi::CdiCmd),
     /// Manage health checks on containers
     ["healthcheck"] Healthcheck(container::HealthcheckCmd),
+    /// Turn quadlet files into systemd units; install, list, print and remove them
+    ["quadlet"] Quadlet(quadlet::QuadletCmd),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
@@ -241,6 +244,13 @@ fn main() {
     // (libpod::userns): it must not parse arguments, open anything or start a thread.
     if libpod::userns::is_pause_process() {
         libpod::userns::pause_main();
+    }
+    // systemd runs this binary as a generator through a symlink of that name.
+    if let Some(user) = std::env::args_os()
+        .next()
+        .and_then(|a| quadlet::generator_mode(&a))
+    {
+        std::process::exit(quadlet::generator_main(user));
     }
     // Rust ignores SIGPIPE, which turns `burrow inspect x | head` into a panic on the next
     // print; a command-line tool should end quietly like podman.
@@ -294,6 +304,7 @@ fn main() {
         // Already inside the pod's namespaces: must not join or open anything.
         Command::Infra(_) => libpod::pod::infra_main(),
         Command::Cdi(c) => cdi::group(c, &globals.cdi_spec_dirs),
+        Command::Quadlet(c) => quadlet::group(c),
         Command::Login(a) => registry::login(a),
         Command::Logout(a) => registry::logout(a),
         Command::System(c) if c.doctor().is_some() => match c.doctor() {
@@ -397,7 +408,8 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         | Command::Login(_)
         | Command::Logout(_)
         | Command::Completion(_)
-        | Command::Cdi(_) => Ok(0),
+        | Command::Cdi(_)
+        | Command::Quadlet(_) => Ok(0),
     }
 }
 

@@ -22,6 +22,7 @@ pub mod logs;
 pub mod network_def;
 pub mod paths;
 pub mod pod;
+pub mod quadlet;
 pub mod registry;
 pub mod rootless;
 pub mod rootless_netns;

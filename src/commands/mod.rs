@@ -9,6 +9,7 @@ pub mod image;
 pub mod maintenance;
 pub mod network;
 pub mod pod;
+pub mod quadlet;
 pub mod registry;
 pub mod resources;
 pub mod system;
