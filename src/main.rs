@@ -10,6 +10,7 @@ mod template;
 
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
+use commands::auto_update;
 use commands::{
     build, cdi, container, events, files, image, network, pod, registry, resources, system, volume,
 };
@@ -196,6 +197,8 @@ command_table! {
     ["system"] System(system::SystemCmd),
     /// Generate and list Container Device Interface specs (GPUs)
     ["cdi"] Cdi(cdi::CdiCmd),
+    /// Auto update containers according to their auto-update policy
+    ["auto-update"] AutoUpdate(auto_update::AutoUpdateArgs),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
@@ -374,6 +377,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Image(c) => image::group(rt, c),
         Command::Pull(a) => registry::pull(rt, a),
         Command::Push(a) => registry::push(rt, a),
+        Command::AutoUpdate(a) => auto_update::auto_update(rt, a),
         Command::Monitor(a) => {
             let owner = a.owner.as_deref().and_then(|o| {
                 let (pid, start) = o.split_once(':')?;

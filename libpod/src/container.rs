@@ -212,6 +212,10 @@ pub struct ContainerConfig {
     /// A build's working container: owned by the build process, removed with it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub temporary: bool,
+    /// The image reference as given to create (`busybox`, `quay.io/a/b:1`), podman's
+    /// RawImageName: what auto-update checks. Empty in rows older than the field.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub raw_image_name: String,
 }
 
 /// One row of the containers table.

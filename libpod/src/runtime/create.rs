@@ -114,6 +114,7 @@ impl Runtime {
             devices: devs.devices,
             hooks: devs.hooks,
             temporary: spec.lifecycle.temporary,
+            raw_image_name: spec.image.clone(),
         };
         let mut c = Container {
             id: id.clone(),
