@@ -4,11 +4,9 @@
 //! systemd in tests/auto_update_systemd.rs.
 
 #[path = "common/archives.rs"]
-#[allow(dead_code)]
 mod archives;
 mod common;
 #[path = "common/registry.rs"]
-#[allow(dead_code)]
 mod registry;
 
 use common::{BUSYBOX, Env};

@@ -4,13 +4,11 @@
 //! without --private-network), so 127.0.0.1:PORT reaches it from inside.
 
 #[path = "common/archives.rs"]
-#[allow(dead_code)]
 mod archives;
 mod common;
 #[path = "common/machine.rs"]
 mod machine;
 #[path = "common/registry.rs"]
-#[allow(dead_code)]
 mod registry;
 
 use common::{BUSYBOX, Env};
