@@ -343,6 +343,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "completion",
         "burrow completion bash > /etc/bash_completion.d/burrow\n  burrow completion fish -f ~/.config/fish/completions/burrow.fish",
     ),
+    (
+        "auto-update",
+        "burrow auto-update --dry-run\n  burrow auto-update\n  burrow auto-update --rollback=false --format \"{{.Unit}} {{.Updated}}\"",
+    ),
 ];
 
 /// The command tree with podman's help layout and the examples attached.

@@ -10,6 +10,7 @@ mod template;
 
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
+use commands::auto_update;
 use commands::{
     build, cdi, container, events, files, image, network, pod, quadlet, registry, resources,
     system, volume,
@@ -201,6 +202,8 @@ command_table! {
     ["healthcheck"] Healthcheck(container::HealthcheckCmd),
     /// Turn quadlet files into systemd units; install, list, print and remove them
     ["quadlet"] Quadlet(quadlet::QuadletCmd),
+    /// Auto update containers according to their auto-update policy
+    ["auto-update"] AutoUpdate(auto_update::AutoUpdateArgs),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
@@ -388,6 +391,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Image(c) => image::group(rt, c),
         Command::Pull(a) => registry::pull(rt, a),
         Command::Push(a) => registry::push(rt, a),
+        Command::AutoUpdate(a) => auto_update::auto_update(rt, a),
         Command::Monitor(a) => {
             let owner = a.owner.as_deref().and_then(|o| {
                 let (pid, start) = o.split_once(':')?;

@@ -215,6 +215,10 @@ pub struct ContainerConfig {
     /// The healthcheck (`--health-*` over the image's HEALTHCHECK); `None` for none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<crate::health::HealthConfig>,
+    /// The image reference as given to create (`busybox`, `quay.io/a/b:1`), podman's
+    /// RawImageName: what auto-update checks. Empty in rows older than the field.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub raw_image_name: String,
 }
 
 /// One row of the containers table.

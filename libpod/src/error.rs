@@ -93,6 +93,8 @@ pub enum LibpodError {
     #[error("{message}")]
     /// The container's process could not be started; carries podman's exit code (125/126/127).
     StartFailed { message: String, code: i32 },
+    #[error(transparent)]
+    AutoUpdate(#[from] crate::auto_update::AutoUpdateError),
 }
 
 impl LibpodError {

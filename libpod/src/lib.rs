@@ -4,6 +4,7 @@
 //! prints to the terminal except a container's own output.
 
 pub mod attach;
+pub mod auto_update;
 pub mod builder;
 pub mod cdi;
 pub mod cgroups;

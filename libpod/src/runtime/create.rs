@@ -127,6 +127,7 @@ impl Runtime {
             hooks: devs.hooks,
             temporary: spec.lifecycle.temporary,
             health,
+            raw_image_name: spec.image.clone(),
         };
         let mut c = Container {
             id: id.clone(),
