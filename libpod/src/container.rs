@@ -212,6 +212,12 @@ pub struct ContainerConfig {
     /// A build's working container: owned by the build process, removed with it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub temporary: bool,
+    /// The command line that created it (podman's CreateCommand), for `generate systemd --new`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub create_command: Vec<String>,
+    /// `--sdnotify` as stored: "" (conmon), "container", "healthy" or "ignore".
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub sdnotify: String,
 }
 
 /// One row of the containers table.

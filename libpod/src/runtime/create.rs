@@ -114,6 +114,8 @@ impl Runtime {
             devices: devs.devices,
             hooks: devs.hooks,
             temporary: spec.lifecycle.temporary,
+            create_command: spec.lifecycle.create_command.clone(),
+            sdnotify: spec.lifecycle.sdnotify.stored().to_string(),
         };
         let mut c = Container {
             id: id.clone(),

@@ -300,8 +300,12 @@ impl Runtime {
                 exit(125)
             }
         };
+        // Under a `Type=notify` unit the monitor is the unit's main process: it says so itself
+        // (the `run -d` that started it exits). A pod's infra container never speaks for a unit.
+        let notify = crate::sdnotify::socket_from_env().filter(|_| !c.config.infra);
         let state = &self.state;
         let mut restarts = c.state.restart_count;
+        let status;
         let listener = self.attach_listener(&c.id);
         loop {
             let (stdio, container_stdin) = match monitor_stdio(&c) {
@@ -350,6 +354,11 @@ impl Runtime {
             self.container_event(&c, "init");
             self.container_event(&c, "start");
             if let Some(mut r) = report.take() {
+                // Before the report: `run -d` exits on it, and systemd must know the main pid
+                // by then.
+                if let Some(socket) = &notify {
+                    notify_started(socket, &c);
+                }
                 let _ = r.write_all(b"OK");
             }
             let log = LogWriter::open(&c.config.log_path).ok();
@@ -380,13 +389,31 @@ impl Runtime {
                 let _ = state.bump_restart_count(&c.id);
                 continue;
             }
+            // The container's exit status is the monitor's (as conmon's is), so a unit's
+            // Restart=on-failure sees a crash; a stop the user asked for is a clean end.
+            status = if stopped { 0 } else { code };
             break;
         }
         // The monitor has no one to report to any more: a container that could not be
         // removed stays listed for `rm`.
         let _ = self.auto_remove(&c);
-        exit(0)
+        exit(status)
     }
+}
+
+/// Tells the unit's manager that this monitor is its main process and, unless the container
+/// speaks for itself (`--sdnotify=container`) or nobody should (`ignore`), that it is ready.
+/// `healthy` is ready at start while no healthcheck exists to wait for.
+fn notify_started(socket: &std::ffi::OsStr, c: &Container) {
+    use crate::sdnotify::SdNotifyMode;
+    let pid = std::process::id();
+    let message = match SdNotifyMode::parse(&c.config.sdnotify).unwrap_or_default() {
+        SdNotifyMode::Conmon | SdNotifyMode::Healthy => format!("MAINPID={pid}\nREADY=1"),
+        SdNotifyMode::Container => format!("MAINPID={pid}"),
+        SdNotifyMode::Ignore => return,
+    };
+    // Nobody is left to hear about a failure: systemd's start timeout reports it.
+    let _ = crate::sdnotify::notify(socket, &message);
 }
 
 /// The monitor's end of the container's stdio: a terminal for `-t`, a stdin pipe it keeps

@@ -82,6 +82,11 @@ pub struct CreateOptions {
     pub network_aliases: Vec<String>,
     /// `--ip`: a fixed address on the (single) user network.
     pub ip: Option<String>,
+    /// The command line that created the container (podman's CreateCommand), for
+    /// `generate systemd --new`; empty when not created from a command line.
+    pub create_command: Vec<String>,
+    /// `--sdnotify`: conmon (default), container, healthy, ignore.
+    pub sdnotify: Option<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -158,6 +163,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         let mut annotations = std::collections::BTreeMap::new();
         parse::key_values(&mut annotations, o.annotations.iter().map(String::as_str));
         let entrypoint = o.entrypoint.as_deref().map(parse::entrypoint).transpose()?;
+        let sdnotify = match o.sdnotify.as_deref() {
+            None => crate::sdnotify::SdNotifyMode::default(),
+            Some(m) => crate::sdnotify::SdNotifyMode::parse(m)
+                .ok_or_else(|| SpecError::SdNotify(m.to_string()))?,
+        };
         Ok(ContainerSpec {
             image: o.image.clone(),
             name: o.name.clone(),
@@ -219,6 +229,8 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 cidfile: o.cidfile.clone(),
                 start_next: o.start_next,
                 temporary: o.temporary,
+                create_command: o.create_command.clone(),
+                sdnotify,
             },
         })
     }

@@ -142,6 +142,9 @@ pub struct CreateArgs {
     /// Write the container ID to the file
     #[arg(long)]
     cidfile: Option<PathBuf>,
+    /// Control sd-notify behavior (conmon, container, healthy, ignore)
+    #[arg(long, value_name = "MODE")]
+    sdnotify: Option<String>,
     /// Overwrite the default ENTRYPOINT of the image
     #[arg(long)]
     entrypoint: Option<String>,
@@ -223,6 +226,8 @@ impl From<CreateArgs> for CreateOptions {
             pod: a.pod,
             network_aliases: a.network_alias,
             ip: a.ip,
+            sdnotify: a.sdnotify,
+            create_command: Vec::new(),
         }
     }
 }
@@ -237,6 +242,8 @@ fn create_container(
 ) -> Result<libpod::Container, Failure> {
     let mut opts: CreateOptions = a.into();
     opts.start_next = start_next;
+    // podman's CreateCommand: what `generate systemd --new` runs again.
+    opts.create_command = std::env::args().collect();
     Ok(rt.create_with_pod(opts)?)
 }
 
