@@ -224,6 +224,11 @@ const EXAMPLES: &[(&str, &str)] = &[
         "diff",
         "burrow diff box\n  burrow diff --format json busybox",
     ),
+    ("generate", "burrow generate systemd --new --name web"),
+    (
+        "generate systemd",
+        "burrow generate systemd --name web\n  burrow generate systemd --new --files --name web\n  burrow generate systemd --name --restart-policy always mypod",
+    ),
     (
         "volume",
         "burrow volume create data\n  burrow run -v data:/data busybox ls /data",

@@ -11,7 +11,8 @@ mod template;
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use commands::{
-    build, cdi, container, events, files, image, network, pod, registry, resources, system, volume,
+    build, cdi, container, events, files, generate, image, network, pod, registry, resources,
+    system, volume,
 };
 
 #[derive(Parser, Debug)]
@@ -196,6 +197,8 @@ command_table! {
     ["system"] System(system::SystemCmd),
     /// Generate and list Container Device Interface specs (GPUs)
     ["cdi"] Cdi(cdi::CdiCmd),
+    /// Generate structured data based on containers and pods
+    ["generate"] Generate(generate::GenerateCmd),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
@@ -373,6 +376,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Build(a) => build::build(rt, a),
         Command::Image(c) => image::group(rt, c),
         Command::Pull(a) => registry::pull(rt, a),
+        Command::Generate(c) => generate::group(rt, c),
         Command::Push(a) => registry::push(rt, a),
         Command::Monitor(a) => {
             let owner = a.owner.as_deref().and_then(|o| {

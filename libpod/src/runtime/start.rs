@@ -359,6 +359,11 @@ impl Runtime {
                 if let Some(socket) = &notify {
                     notify_started(socket, &c);
                 }
+                // systemd sets INVOCATION_ID in every unit's processes: a `Type=forking` unit
+                // (`generate systemd` without --new) reads its main pid from this file.
+                if std::env::var_os("INVOCATION_ID").is_some() {
+                    write_pid_file(&self.paths.monitor_pid_file(&c.id));
+                }
                 let _ = r.write_all(b"OK");
             }
             let log = LogWriter::open(&c.config.log_path).ok();
@@ -414,6 +419,16 @@ fn notify_started(socket: &std::ffi::OsStr, c: &Container) {
     };
     // Nobody is left to hear about a failure: systemd's start timeout reports it.
     let _ = crate::sdnotify::notify(socket, &message);
+}
+
+fn write_pid_file(path: &std::path::Path) {
+    let pid = std::process::id().to_string();
+    if std::fs::write(path, &pid).is_err()
+        && let Some(dir) = path.parent()
+    {
+        let _ = std::fs::create_dir_all(dir);
+        let _ = std::fs::write(path, &pid);
+    }
 }
 
 /// The monitor's end of the container's stdio: a terminal for `-t`, a stdin pipe it keeps
