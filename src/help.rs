@@ -355,7 +355,11 @@ fn decorate(cmd: Command, parent: &str) -> Command {
     let examples = EXAMPLES
         .iter()
         .find(|(k, _)| *k == path)
-        .or_else(|| EXAMPLES.iter().find(|(k, _)| *k == key))
+        // Only the groups that repeat top-level commands: `cdi generate` is not `generate`.
+        .or_else(|| {
+            let alias_group = path.starts_with("container ") || path.starts_with("image ");
+            EXAMPLES.iter().find(|(k, _)| alias_group && *k == key)
+        })
         .map(|(_, e)| format!("Examples:\n  {e}\n\n"));
     let group = cmd.has_subcommands();
     let mut cmd = match (group, examples) {
