@@ -209,7 +209,7 @@ impl Command {
 pub fn time_span(d: Duration) -> String {
     if d.subsec_nanos() == 0 {
         d.as_secs().to_string()
-    } else if d.subsec_nanos() % 1_000_000 == 0 {
+    } else if d.subsec_nanos().is_multiple_of(1_000_000) {
         format!("{}ms", d.as_millis())
     } else {
         format!("{}us", d.as_micros().max(1))
