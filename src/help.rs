@@ -224,6 +224,11 @@ const EXAMPLES: &[(&str, &str)] = &[
         "diff",
         "burrow diff box\n  burrow diff --format json busybox",
     ),
+    ("generate", "burrow generate systemd --new --name web"),
+    (
+        "generate systemd",
+        "burrow generate systemd --name web\n  burrow generate systemd --new --files --name web\n  burrow generate systemd --name --restart-policy always mypod",
+    ),
     (
         "volume",
         "burrow volume create data\n  burrow run -v data:/data busybox ls /data",
@@ -371,7 +376,11 @@ fn decorate(cmd: Command, parent: &str) -> Command {
     let examples = EXAMPLES
         .iter()
         .find(|(k, _)| *k == path)
-        .or_else(|| EXAMPLES.iter().find(|(k, _)| *k == key))
+        // Only the groups that repeat top-level commands: `cdi generate` is not `generate`.
+        .or_else(|| {
+            let alias_group = path.starts_with("container ") || path.starts_with("image ");
+            EXAMPLES.iter().find(|(k, _)| alias_group && *k == key)
+        })
         .map(|(_, e)| format!("Examples:\n  {e}\n\n"));
     let group = cmd.has_subcommands();
     let mut cmd = match (group, examples) {

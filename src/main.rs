@@ -12,8 +12,8 @@ use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use commands::auto_update;
 use commands::{
-    build, cdi, container, events, files, image, network, pod, quadlet, registry, resources,
-    system, volume,
+    build, cdi, container, events, files, generate, image, network, pod, quadlet, registry,
+    resources, system, volume,
 };
 
 #[derive(Parser, Debug)]
@@ -204,6 +204,8 @@ command_table! {
     ["quadlet"] Quadlet(quadlet::QuadletCmd),
     /// Auto update containers according to their auto-update policy
     ["auto-update"] AutoUpdate(auto_update::AutoUpdateArgs),
+    /// Generate structured data based on containers and pods
+    ["generate"] Generate(generate::GenerateCmd),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
@@ -390,6 +392,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Build(a) => build::build(rt, a),
         Command::Image(c) => image::group(rt, c),
         Command::Pull(a) => registry::pull(rt, a),
+        Command::Generate(c) => generate::group(rt, c),
         Command::Push(a) => registry::push(rt, a),
         Command::AutoUpdate(a) => auto_update::auto_update(rt, a),
         Command::Monitor(a) => {

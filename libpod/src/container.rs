@@ -219,6 +219,12 @@ pub struct ContainerConfig {
     /// RawImageName: what auto-update checks. Empty in rows older than the field.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub raw_image_name: String,
+    /// The command line that created it (podman's CreateCommand), for `generate systemd --new`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub create_command: Vec<String>,
+    /// `--sdnotify` as stored: "" (conmon), "container", "healthy" or "ignore".
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub sdnotify: String,
 }
 
 /// One row of the containers table.

@@ -88,6 +88,8 @@ pub enum LibpodError {
     Registry(#[from] crate::registry::RegistryError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Generate(#[from] crate::generate::GenerateError),
     #[error("{0}")]
     InvalidState(String),
     #[error("{message}")]

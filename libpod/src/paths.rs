@@ -65,6 +65,11 @@ impl Paths {
     pub fn userdata_dir(&self, id: &str) -> PathBuf {
         self.container_run_dir(id).join("userdata")
     }
+    /// The pid file of a container's monitor (podman's conmon.pid), read by a generated
+    /// unit's `PIDFile=`.
+    pub fn monitor_pid_file(&self, id: &str) -> PathBuf {
+        self.userdata_dir(id).join("conmon.pid")
+    }
     /// A volume's directory; its contents are in `_data` beneath it, as in podman.
     pub fn volume_dir(&self, name: &str) -> PathBuf {
         self.data.join("volumes").join(name)

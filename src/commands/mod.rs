@@ -6,6 +6,7 @@ pub mod cdi;
 pub mod container;
 pub mod events;
 pub mod files;
+pub mod generate;
 pub mod image;
 pub mod maintenance;
 pub mod network;

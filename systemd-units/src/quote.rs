@@ -8,13 +8,22 @@ use crate::UnitError;
 /// variables neutralised (`%%`, `$$`), and quoted with C escapes when it holds whitespace,
 /// quotes, backslashes or control characters, is empty, or is a lone `;` (a command separator).
 pub fn word(w: &str) -> String {
-    let w = w.replace('%', "%%").replace('$', "$$");
+    quoted(&w.replace('%', "%%").replace('$', "$$"))
+}
+
+/// A command-line word in which `%` specifiers stay live (`%t/%n.ctr-id`), for words the
+/// caller writes itself; `$` is still neutralised and the word quoted like [`word`].
+pub fn word_with_specifiers(w: &str) -> String {
+    quoted(&w.replace('$', "$$"))
+}
+
+fn quoted(w: &str) -> String {
     let needs_quotes = w.is_empty()
         || w == ";"
         || w.chars()
             .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\'));
     if !needs_quotes {
-        return w;
+        return w.to_string();
     }
     let mut out = String::with_capacity(w.len() + 2);
     out.push('"');
@@ -46,9 +55,15 @@ pub fn command<S: AsRef<str>>(args: &[S]) -> String {
         .join(" ")
 }
 
-/// An `Environment=` value setting `key` to `value`.
+/// An `Environment=` value setting `key` to `value`. systemd expands `%` specifiers there but
+/// no `$` variables (systemd.exec(5)), so only `%` is doubled.
 pub fn environment(key: &str, value: &str) -> String {
-    word(&format!("{key}={value}"))
+    quoted(&format!("{key}={value}").replace('%', "%%"))
+}
+
+/// An `Environment=` assignment whose `%` specifiers stay live (`PODMAN_SYSTEMD_UNIT=%n`).
+pub fn environment_with_specifiers(key: &str, value: &str) -> String {
+    quoted(&format!("{key}={value}"))
 }
 
 /// Splits a command line (or any whitespace-separated value) into words as systemd does:
@@ -177,6 +192,12 @@ mod tests {
         assert_eq!(path_name("/home/u/"), "home-u");
         assert_eq!(path_name("/"), "-");
         assert_eq!(environment("A", "b c"), "\"A=b c\"");
+        assert_eq!(environment("A", "$x 5%"), "\"A=$x 5%%\"");
+        assert_eq!(environment_with_specifiers("U", "%n"), "U=%n");
+        assert_eq!(
+            word_with_specifiers("--cidfile=%t/%n.ctr-id"),
+            "--cidfile=%t/%n.ctr-id"
+        );
     }
 }
 

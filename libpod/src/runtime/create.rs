@@ -128,6 +128,8 @@ impl Runtime {
             temporary: spec.lifecycle.temporary,
             health,
             raw_image_name: spec.image.clone(),
+            create_command: spec.lifecycle.create_command.clone(),
+            sdnotify: spec.lifecycle.sdnotify.stored().to_string(),
         };
         let mut c = Container {
             id: id.clone(),

@@ -179,7 +179,7 @@ impl Runtime {
                 "Annotations": cfg.annotations,
                 "StopSignal": cfg.stop_signal,
                 "StopTimeout": cfg.stop_timeout,
-                "CreateCommand": [],
+                "CreateCommand": cfg.create_command,
                 "Umask": "0022",
                 "Timeout": 0,
                 "Passwd": true,

@@ -31,6 +31,13 @@ impl Runtime {
         if !env.iter().any(|e| e.starts_with("HOSTNAME=")) {
             env.push(format!("HOSTNAME={}", cfg.hostname));
         }
+        if notify_socket_for(c).is_some() {
+            env.push(format!(
+                "{}={}",
+                crate::sdnotify::ENV,
+                crate::sdnotify::CONTAINER_SOCKET
+            ));
+        }
         Ok(ProcessPlan {
             args: cfg.args.clone(),
             env,
@@ -64,6 +71,14 @@ impl Runtime {
             volatile: c.config.auto_remove,
         };
         let mut mounts = with_shm_size(c, self.plan_mounts(c)?);
+        if let Some(socket) = notify_socket_for(c) {
+            mounts.push(crate::container::Mount {
+                kind: "bind".into(),
+                source: socket,
+                destination: crate::sdnotify::CONTAINER_SOCKET.into(),
+                ..Default::default()
+            });
+        }
         if !c.config.devices.is_empty() {
             // `--device` and CDI nodes first: a user's mount on the same path comes later and
             // wins.
@@ -315,4 +330,16 @@ pub(super) fn local_ip() -> Option<String> {
     s.connect("8.8.8.8:53").ok()?;
     let ip = s.local_addr().ok()?.ip();
     (!ip.is_loopback() && !ip.is_unspecified()).then(|| ip.to_string())
+}
+
+/// `--sdnotify=container` under a `Type=notify` unit: the unit's notify socket, which the
+/// container gets at podman's path. An abstract socket lives in the host's network namespace,
+/// out of the container's reach, so only a path socket is passed.
+fn notify_socket_for(c: &Container) -> Option<std::path::PathBuf> {
+    if c.config.sdnotify != crate::sdnotify::SdNotifyMode::Container.stored() {
+        return None;
+    }
+    crate::sdnotify::socket_from_env()
+        .filter(|s| !s.as_encoded_bytes().starts_with(b"@"))
+        .map(std::path::PathBuf::from)
 }

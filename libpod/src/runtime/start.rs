@@ -369,9 +369,13 @@ impl Runtime {
                 exit(125)
             }
         };
+        // Under a `Type=notify` unit the monitor is the unit's main process: it says so itself
+        // (the `run -d` that started it exits). A pod's infra container never speaks for a unit.
+        let notify = crate::sdnotify::socket_from_env().filter(|_| !c.config.infra);
         let state = &self.state;
         let mut restarts = c.state.restart_count;
         let mut backoff = Backoff::default();
+        let status;
         let listener = self.attach_listener(&c.id);
         loop {
             let (stdio, container_stdin) = match monitor_stdio(&c) {
@@ -420,6 +424,16 @@ impl Runtime {
             self.container_event(&c, "init");
             self.container_event(&c, "start");
             if let Some(mut r) = report.take() {
+                // Before the report: `run -d` exits on it, and systemd must know the main pid
+                // by then.
+                if let Some(socket) = &notify {
+                    notify_started(socket, &c);
+                }
+                // systemd sets INVOCATION_ID in every unit's processes: a `Type=forking` unit
+                // (`generate systemd` without --new) reads its main pid from this file.
+                if std::env::var_os("INVOCATION_ID").is_some() {
+                    write_pid_file(&self.paths.monitor_pid_file(&c.id));
+                }
                 let _ = r.write_all(b"OK");
             }
             let started = Instant::now();
@@ -452,10 +466,14 @@ impl Runtime {
             self.refresh_network_hosts(&c, &[]);
             self.container_event_ext(&c, "died", Some(code), None);
             if !c.config.restart.should_restart(code, restarts, stopped) {
+                // The container's exit status is the monitor's (as conmon's is), so a unit's
+                // Restart=on-failure sees a crash; a stop the user asked for is a clean end.
+                status = if stopped { 0 } else { code };
                 break;
             }
             std::thread::sleep(backoff.delay_after(started.elapsed()));
             if !self.restart_still_wanted(&c.id) {
+                status = if stopped { 0 } else { code };
                 break;
             }
             restarts += 1;
@@ -465,7 +483,32 @@ impl Runtime {
         // The monitor has no one to report to any more: a container that could not be
         // removed stays listed for `rm`.
         let _ = self.auto_remove(&c);
-        exit(0)
+        exit(status)
+    }
+}
+
+/// Tells the unit's manager that this monitor is its main process and, unless the container
+/// speaks for itself (`--sdnotify=container`) or nobody should (`ignore`), that it is ready.
+/// `healthy` is ready at start while no healthcheck exists to wait for.
+fn notify_started(socket: &std::ffi::OsStr, c: &Container) {
+    use crate::sdnotify::SdNotifyMode;
+    let pid = std::process::id();
+    let message = match SdNotifyMode::parse(&c.config.sdnotify).unwrap_or_default() {
+        SdNotifyMode::Conmon | SdNotifyMode::Healthy => format!("MAINPID={pid}\nREADY=1"),
+        SdNotifyMode::Container => format!("MAINPID={pid}"),
+        SdNotifyMode::Ignore => return,
+    };
+    // Nobody is left to hear about a failure: systemd's start timeout reports it.
+    let _ = crate::sdnotify::notify(socket, &message);
+}
+
+fn write_pid_file(path: &std::path::Path) {
+    let pid = std::process::id().to_string();
+    if std::fs::write(path, &pid).is_err()
+        && let Some(dir) = path.parent()
+    {
+        let _ = std::fs::create_dir_all(dir);
+        let _ = std::fs::write(path, &pid);
     }
 }
 

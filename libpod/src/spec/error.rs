@@ -6,6 +6,8 @@ use std::path::PathBuf;
 pub enum SpecError {
     #[error("{0}")]
     Restart(String),
+    #[error("invalid sdnotify value {0:?}: must be conmon, container, healthy or ignore")]
+    SdNotify(String),
     #[error(
         "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\""
     )]

@@ -210,4 +210,8 @@ pub struct LifecycleSpec {
     pub start_next: bool,
     /// A build's working container: it belongs to the build process for its whole life.
     pub temporary: bool,
+    /// The command line that created it (podman's CreateCommand), for `generate systemd --new`.
+    pub create_command: Vec<String>,
+    /// `--sdnotify`: who tells systemd the container is ready.
+    pub sdnotify: crate::sdnotify::SdNotifyMode,
 }

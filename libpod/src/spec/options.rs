@@ -84,6 +84,11 @@ pub struct CreateOptions {
     pub ip: Option<String>,
     /// `--health-*` and `--no-healthcheck`.
     pub health: super::HealthOptions,
+    /// The command line that created the container (podman's CreateCommand), for
+    /// `generate systemd --new`; empty when not created from a command line.
+    pub create_command: Vec<String>,
+    /// `--sdnotify`: conmon (default), container, healthy, ignore.
+    pub sdnotify: Option<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -161,6 +166,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         parse::key_values(&mut annotations, o.annotations.iter().map(String::as_str));
         let entrypoint = o.entrypoint.as_deref().map(parse::entrypoint).transpose()?;
         let health = super::HealthSpec::try_from(&o.health)?;
+        let sdnotify = match o.sdnotify.as_deref() {
+            None => crate::sdnotify::SdNotifyMode::default(),
+            Some(m) => crate::sdnotify::SdNotifyMode::parse(m)
+                .ok_or_else(|| SpecError::SdNotify(m.to_string()))?,
+        };
         Ok(ContainerSpec {
             image: o.image.clone(),
             name: o.name.clone(),
@@ -222,6 +232,8 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 cidfile: o.cidfile.clone(),
                 start_next: o.start_next,
                 temporary: o.temporary,
+                create_command: o.create_command.clone(),
+                sdnotify,
             },
             health,
         })

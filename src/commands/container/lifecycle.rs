@@ -101,15 +101,55 @@ pub struct StopArgs {
     /// Do not mark the containers stopped by the user (burrow-restart.service at shutdown)
     #[arg(long = "not-stopped-by-user", hide = true)]
     not_stopped_by_user: bool,
+    /// Read the container ID from the file
+    #[arg(long)]
+    cidfile: Vec<std::path::PathBuf>,
+    /// Ignore errors when a specified container is missing
+    #[arg(short = 'i', long)]
+    ignore: bool,
     names: Vec<String>,
 }
 
+/// The ids in `--cidfile` files (podman: the first line of each); with `ignore`, a missing
+/// file names no container.
+fn ids_from_cidfiles(files: &[std::path::PathBuf], ignore: bool) -> Result<Vec<String>, Failure> {
+    let mut ids = Vec::new();
+    for f in files {
+        match std::fs::read_to_string(f) {
+            Ok(s) => ids.push(s.lines().next().unwrap_or("").to_string()),
+            Err(e) if ignore && e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                // Go's wording of an errno: lower-case, no "(os error N)".
+                let reason = match e.raw_os_error() {
+                    Some(n) => nix::errno::Errno::from_raw(n).desc().to_lowercase(),
+                    None => e.to_string(),
+                };
+                return Err(Failure::new(format!(
+                    "reading CIDFile: open {}: {reason}",
+                    f.display()
+                )));
+            }
+        }
+    }
+    Ok(ids)
+}
+
 pub fn stop(rt: &Runtime, a: StopArgs) -> Outcome {
-    let names = filtered(rt, a.all, a.names, &a.filter, |s| s == Status::Running)?;
+    let mut given = a.names;
+    given.extend(ids_from_cidfiles(&a.cidfile, a.ignore)?);
+    if !a.all && given.is_empty() && !a.cidfile.is_empty() {
+        return Ok(0);
+    }
+    let names = filtered(rt, a.all, given, &a.filter, |s| s == Status::Running)?;
     each(&names, |n| {
-        rt.stop_as(n, a.time, !a.not_stopped_by_user)?;
-        println!("{n}");
-        Ok(())
+        match rt.stop_as(n, a.time, !a.not_stopped_by_user) {
+            Ok(_) => {
+                println!("{n}");
+                Ok(())
+            }
+            Err(libpod::LibpodError::NoSuchContainer(_)) if a.ignore => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     })
 }
 
@@ -160,6 +200,9 @@ pub struct RmArgs {
     /// With --force, seconds to wait for a running container to stop before killing it
     #[arg(short = 't', long = "time")]
     time: Option<u32>,
+    /// Read the container ID from the file (removed with the container)
+    #[arg(long)]
+    cidfile: Vec<std::path::PathBuf>,
     names: Vec<String>,
 }
 
@@ -175,19 +218,36 @@ fn rm_one(rt: &Runtime, a: &RmArgs, name: &str) -> libpod::Result<Container> {
 }
 
 pub fn rm(rt: &Runtime, a: RmArgs) -> Outcome {
+    let from_files = ids_from_cidfiles(&a.cidfile, a.ignore || a.force)?;
+    if !a.all && a.names.is_empty() && from_files.is_empty() && !a.cidfile.is_empty() {
+        return Ok(0);
+    }
     let names = if a.all {
         all_or_names(rt, true, vec![], |_| true)?
     } else {
-        all_or_names(rt, false, a.names.clone(), |_| true)?
+        let mut given = a.names.clone();
+        given.extend(from_files);
+        all_or_names(rt, false, given, |_| true)?
     };
-    each(&names, |n| match rm_one(rt, &a, n) {
+    // A unit's `run --cidfile` must find the path free when it starts again: the file goes
+    // with its container.
+    let remove_cidfiles = || {
+        for f in &a.cidfile {
+            let _ = std::fs::remove_file(f);
+        }
+    };
+    let outcome = each(&names, |n| match rm_one(rt, &a, n) {
         Ok(c) => {
             println!("{}", if a.all { c.id } else { n.to_string() });
             Ok(())
         }
         Err(libpod::LibpodError::NoSuchContainer(_)) if a.ignore => Ok(()),
         Err(e) => Err(e.into()),
-    })
+    });
+    if matches!(outcome, Ok(0)) {
+        remove_cidfiles();
+    }
+    outcome
 }
 
 pub fn wait(rt: &Runtime, a: NamesArgs) -> Outcome {

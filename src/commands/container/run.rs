@@ -142,6 +142,9 @@ pub struct CreateArgs {
     /// Write the container ID to the file
     #[arg(long)]
     cidfile: Option<PathBuf>,
+    /// Control sd-notify behavior (conmon, container, healthy, ignore)
+    #[arg(long, value_name = "MODE")]
+    sdnotify: Option<String>,
     /// Overwrite the default ENTRYPOINT of the image
     #[arg(long)]
     entrypoint: Option<String>,
@@ -226,6 +229,8 @@ impl From<CreateArgs> for CreateOptions {
             network_aliases: a.network_alias,
             ip: a.ip,
             health: a.health.into(),
+            sdnotify: a.sdnotify,
+            create_command: Vec::new(),
         }
     }
 }
@@ -240,6 +245,12 @@ fn create_container(
 ) -> Result<libpod::Container, Failure> {
     let mut opts: CreateOptions = a.into();
     opts.start_next = start_next;
+    // podman's CreateCommand: what `generate systemd --new` runs again.
+    opts.create_command = std::env::args().collect();
+    // Under a generated unit podman labels the container with its unit (auto-update's key).
+    if let Ok(unit) = std::env::var("PODMAN_SYSTEMD_UNIT") {
+        opts.labels.push(format!("PODMAN_SYSTEMD_UNIT={unit}"));
+    }
     Ok(rt.create_with_pod(opts)?)
 }
 

@@ -1,0 +1,181 @@
+//! A container's create command rewritten for a `--new` unit, by podman's rules: the global
+//! flags before `run`/`create` kept, flags the unit sets itself (`--rm`, `--cgroups`,
+//! `--cidfile`, `--restart`, `--sdnotify=ignore`, `-d=false`, `--replace=false`) dropped, and
+//! only the flags before the image looked at (the container's own command is never touched).
+
+/// A create command that cannot be turned into a unit's `run`.
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum CreateCommandError {
+    #[error("container's create command is too short or invalid: {0:?}")]
+    Invalid(Vec<String>),
+}
+
+/// The parts of a create command a unit needs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunCommand {
+    /// Global flags given before `run` (`--root DIR`).
+    pub root_flags: Vec<String>,
+    /// The flags after `run`, without those the unit sets itself, then the image and command.
+    pub rest: Vec<String>,
+    pub detach: bool,
+    pub name: bool,
+    pub replace: bool,
+    /// `--sdnotify` as given (None: not given).
+    pub sdnotify: Option<String>,
+    /// `--restart` as given.
+    pub restart: Option<String>,
+    /// `-e NAME` without `=`: taken from the environment of `run`, so the unit must set it.
+    pub env_from_host: Vec<String>,
+}
+
+/// Splits `argv` (the stored create command) as podman's `--new` does. `value_flags` lists
+/// the flags of `run` that take a separate value (`--name`, `-e`).
+pub fn parse(argv: &[String], value_flags: &[String]) -> Result<RunCommand, CreateCommandError> {
+    let invalid = || CreateCommandError::Invalid(argv.to_vec());
+    let index = argv
+        .iter()
+        .position(|a| a == "run" || a == "create")
+        .filter(|&i| i > 0)
+        .ok_or_else(invalid)?;
+    let mut out = RunCommand {
+        root_flags: argv[1..index].to_vec(),
+        ..RunCommand::default()
+    };
+    let args = &argv[index + 1..];
+    let takes_value = |flag: &str| value_flags.iter().any(|f| f == flag);
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--" || !a.starts_with('-') || a == "-" {
+            break;
+        }
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) => (f, Some(v.to_string())),
+            None => (a.as_str(), None),
+        };
+        let separate = inline.is_none() && takes_value(flag);
+        let value = match (&inline, separate) {
+            (Some(v), _) => Some(v.clone()),
+            (None, true) => args.get(i + 1).cloned(),
+            (None, false) => None,
+        };
+        let width = if separate { 2 } else { 1 };
+        let is_true = |v: &Option<String>| v.as_deref().is_none_or(|v| v == "true");
+        let keep = match flag {
+            "--rm" | "--cgroups" | "--cidfile" => false,
+            "--restart" => {
+                out.restart = value.clone();
+                false
+            }
+            "-d" | "--detach" => {
+                out.detach = is_true(&inline);
+                out.detach
+            }
+            // A cluster of short booleans (`-dit`).
+            f if !f.starts_with("--") && f.len() > 2 && inline.is_none() => {
+                out.detach |= f.contains('d');
+                true
+            }
+            "--replace" => {
+                out.replace = is_true(&inline);
+                out.replace
+            }
+            "--name" => {
+                out.name = true;
+                true
+            }
+            "--sdnotify" => {
+                out.sdnotify = value.clone();
+                // A unit of Type=notify needs someone to say READY.
+                value.as_deref() != Some("ignore")
+            }
+            "-e" | "--env" => {
+                if let Some(v) = &value
+                    && !v.contains('=')
+                {
+                    out.env_from_host.push(v.clone());
+                }
+                true
+            }
+            _ => true,
+        };
+        if keep {
+            out.rest
+                .extend(args[i..(i + width).min(args.len())].iter().cloned());
+        }
+        i += width;
+    }
+    out.rest.extend(args[i.min(args.len())..].iter().cloned());
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn flags() -> Vec<String> {
+        v(&[
+            "--name",
+            "-e",
+            "--env",
+            "--restart",
+            "--cgroups",
+            "--cidfile",
+            "-p",
+            "--sdnotify",
+        ])
+    }
+
+    #[test]
+    fn unit_flags_are_dropped_and_the_command_kept() {
+        let argv = v(&[
+            "burrow",
+            "--root",
+            "/r",
+            "run",
+            "--rm",
+            "--name",
+            "web",
+            "-p",
+            "8080:80",
+            "--restart=always",
+            "--cgroups",
+            "split",
+            "-e",
+            "HOME",
+            "--replace=false",
+            "busybox",
+            "sh",
+            "-c",
+            "--rm -d",
+        ]);
+        let r = parse(&argv, &flags()).unwrap();
+        assert_eq!(r.root_flags, v(&["--root", "/r"]));
+        assert_eq!(
+            r.rest,
+            v(&[
+                "--name", "web", "-p", "8080:80", "-e", "HOME", "busybox", "sh", "-c", "--rm -d"
+            ])
+        );
+        assert!(r.name && !r.replace && !r.detach);
+        assert_eq!(r.restart.as_deref(), Some("always"));
+        assert_eq!(r.env_from_host, v(&["HOME"]));
+    }
+
+    #[test]
+    fn detach_and_sdnotify() {
+        let r = parse(
+            &v(&["burrow", "run", "-d", "--sdnotify=ignore", "busybox"]),
+            &flags(),
+        )
+        .unwrap();
+        assert!(r.detach);
+        assert_eq!(r.rest, v(&["-d", "busybox"]));
+        assert_eq!(r.sdnotify.as_deref(), Some("ignore"));
+        assert!(parse(&v(&["burrow", "ps"]), &flags()).is_err());
+    }
+}
