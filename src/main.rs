@@ -277,8 +277,9 @@ fn main() {
             std::process::exit(commands::clap_error(e))
         }
     };
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 && may_run_in_a_container(&cli.command) {
+    // Root mode is the host's root: a rootless burrow re-executed inside its user namespace
+    // (the monitor, `unshare`) reads uid 0 there but needs no copy.
+    if !libpod::rootless::is_rootless() && may_run_in_a_container(&cli.command) {
         // Root mode: a container's root is the host's, so the processes of ours it can see
         // must run from a sealed copy of this binary (libpod::sealed_exe).
         if let Err(e) = libpod::sealed_exe::ensure() {

@@ -13,7 +13,6 @@ use machine::Machine;
 // Pins: the timer exists while the container runs, drives the status to unhealthy, and is
 // gone after `rm -f`.
 #[test]
-#[ignore = "a detached container's monitor does not get its timer yet (a foreground run does): the monitor falls back to running the checks itself"]
 fn transient_timer_runs_the_checks() {
     let m = Machine::boot();
     let mut env = m.env();

@@ -86,9 +86,9 @@ fn foreground_always_restarts_until_the_cli_is_terminated() {
         .expect("spawn burrow run");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let n: u32 = inspect_field(&env, "loop", "{{.RestartCount}}")
-            .parse()
-            .unwrap_or(0);
+        // The container may not exist yet right after the spawn.
+        let out = env.burrow(&["inspect", "-f", "{{.RestartCount}}", "loop"]);
+        let n: u32 = out.stdout.trim().parse().unwrap_or(0);
         if n >= 2 {
             break;
         }

@@ -19,6 +19,22 @@ const SEALS: libc::c_int =
 /// otherwise refuse it; older kernels reject the flag, and then it is not needed.
 const MFD_EXEC: libc::c_uint = 0x10;
 
+/// Where the sealed copy's original binary is, for the commands burrow writes for others to
+/// run (timers, units): they must name the binary, not a memfd of this process.
+const PROGRAM_VAR: &str = "_BURROW_PROGRAM";
+
+/// The path of the burrow binary this process runs: the original of the sealed copy in root
+/// mode, else /proc/self/exe's target.
+pub fn program() -> std::path::PathBuf {
+    let current = std::env::current_exe().unwrap_or_else(|_| "burrow".into());
+    if current.to_string_lossy().starts_with("/memfd:")
+        && let Some(p) = std::env::var_os(PROGRAM_VAR)
+    {
+        return p.into();
+    }
+    current
+}
+
 /// Returns when this process already runs from the sealed copy; otherwise makes the copy and
 /// re-executes itself from it with the same arguments and environment (and only returns an
 /// error).
@@ -31,11 +47,17 @@ pub fn ensure() -> io::Result<()> {
         return Ok(());
     }
     let copy = sealed_copy(exe)?;
+    let original = std::env::current_exe()?;
     let args: Vec<std::ffi::CString> = std::env::args_os()
         .map(|a| std::ffi::CString::new(a.into_encoded_bytes()))
         .collect::<Result<_, _>>()
         .map_err(io::Error::other)?;
     let env: Vec<std::ffi::CString> = std::env::vars_os()
+        .filter(|(k, _)| k != PROGRAM_VAR)
+        .chain(std::iter::once((
+            PROGRAM_VAR.into(),
+            original.into_os_string(),
+        )))
         .map(|(k, v)| {
             let mut kv = k.into_encoded_bytes();
             kv.push(b'=');

@@ -110,8 +110,7 @@ pub fn systemd(rt: &Runtime, a: SystemdArgs) -> Outcome {
     if a.template {
         return Err(libpod::LibpodError::from(libpod::generate::GenerateError::Template).into());
     }
-    let executable = std::env::current_exe()
-        .map_err(|e| Failure::new(format!("finding the burrow executable: {e}")))?;
+    let executable = libpod::sealed_exe::program();
     let o = SystemdOptions {
         new: a.new,
         use_name: a.name,

@@ -123,9 +123,7 @@ fn options(user: bool) -> Options {
     let accepts =
         |cmd: clap::Command, flag: &str| cmd.get_arguments().any(|a| a.get_long() == Some(flag));
     use clap::Args as _;
-    let burrow = std::env::current_exe()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| "burrow".to_string());
+    let burrow = libpod::sealed_exe::program().display().to_string();
     Options {
         burrow,
         user,

@@ -272,9 +272,7 @@ impl Runtime {
         }
         let argv = self.healthcheck_argv(&c.id);
         if timer::user_manager_reachable() {
-            let exe = std::env::current_exe()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|_| "burrow".into());
+            let exe = crate::sealed_exe::program().display().to_string();
             let mut check = argv.clone();
             check[0] = exe;
             match timer::create(&c.id, startup.is_some(), interval, &check) {
@@ -313,9 +311,7 @@ impl Runtime {
         }
         timer::stop_startup(&c.id);
         let mut check = self.healthcheck_argv(&c.id);
-        if let Ok(exe) = std::env::current_exe() {
-            check[0] = exe.display().to_string();
-        }
+        check[0] = crate::sealed_exe::program().display().to_string();
         if let Err(e) = timer::create(&c.id, false, cfg.interval, &check) {
             eprintln!("WARN[0000] create the healthcheck timer of {}: {e}", c.id);
         }

@@ -107,7 +107,7 @@ impl Runtime {
                 "buildahVersion": "",
                 "cgroupManager": "cgroupfs",
                 "cgroupVersion": if cgroup_v2 { "v2" } else { "v1" },
-                "conmon": {"package": "burrow (built-in monitor)", "path": std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(), "version": env!("CARGO_PKG_VERSION")},
+                "conmon": {"package": "burrow (built-in monitor)", "path": crate::sealed_exe::program().display().to_string(), "version": env!("CARGO_PKG_VERSION")},
                 "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
                 "distribution": {"distribution": os_release("ID"), "version": os_release("VERSION_ID"), "codename": os_release("VERSION_CODENAME")},
                 "eventLogger": "none",
@@ -116,7 +116,7 @@ impl Runtime {
                 "kernel": read_trim("/proc/sys/kernel/osrelease"),
                 "memFree": meminfo("MemAvailable:"),
                 "memTotal": meminfo("MemTotal:"),
-                "ociRuntime": {"name": "burrow", "package": "burrow (built-in executor)", "path": std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(), "version": env!("CARGO_PKG_VERSION")},
+                "ociRuntime": {"name": "burrow", "package": "burrow (built-in executor)", "path": crate::sealed_exe::program().display().to_string(), "version": env!("CARGO_PKG_VERSION")},
                 "os": "linux",
                 "remoteSocket": {"exists": false, "path": ""},
                 "security": {

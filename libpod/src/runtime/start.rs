@@ -423,6 +423,8 @@ impl Runtime {
             self.refresh_network_hosts(&c, &[]);
             self.container_event(&c, "init");
             self.container_event(&c, "start");
+            // The healthcheck timer exists before `run -d` returns, as with podman.
+            let health = self.health_started(&c);
             if let Some(mut r) = report.take() {
                 // Before the report: `run -d` exits on it, and systemd must know the main pid
                 // by then.
@@ -438,7 +440,6 @@ impl Runtime {
             }
             let started = Instant::now();
             let log = LogWriter::open(&c.config.log_path).ok();
-            let health = self.health_started(&c);
             let code = supervise::supervise(
                 sp,
                 Options {
