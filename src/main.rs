@@ -11,7 +11,8 @@ mod template;
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use commands::{
-    build, cdi, container, events, files, image, network, pod, registry, resources, system, volume,
+    build, cdi, container, events, files, image, network, pod, registry, resources, secret, system,
+    volume,
 };
 
 #[derive(Parser, Debug)]
@@ -168,6 +169,8 @@ command_table! {
     ["diff"] Diff(files::DiffArgs),
     /// Manage volumes
     ["volume"] Volume(volume::VolumeCmd),
+    /// Manage secrets
+    ["secret"] Secret(secret::SecretCmd),
     /// Manage networks
     ["network"] Network(network::NetworkCmd),
     /// Manage pods
@@ -368,6 +371,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Commit(a) => files::commit(rt, a),
         Command::Diff(a) => files::diff(rt, a),
         Command::Volume(c) => volume::group(rt, c),
+        Command::Secret(c) => secret::group(rt, c),
         Command::Network(c) => network::group(rt, c),
         Command::Pod(c) => pod::group(rt, c),
         Command::Build(a) => build::build(rt, a),

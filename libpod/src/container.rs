@@ -212,6 +212,9 @@ pub struct ContainerConfig {
     /// A build's working container: owned by the build process, removed with it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub temporary: bool,
+    /// `--secret`: by id and how each is exposed; never the data (read at each start).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<crate::secrets::ContainerSecret>,
 }
 
 /// One row of the containers table.

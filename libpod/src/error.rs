@@ -86,6 +86,8 @@ pub enum LibpodError {
     Registry(#[from] crate::registry::RegistryError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
     #[error("{0}")]
     InvalidState(String),
     #[error("{message}")]

@@ -26,6 +26,7 @@ pub mod rootless;
 pub mod rootless_netns;
 pub mod runtime;
 pub mod sealed_exe;
+pub mod secrets;
 pub mod security;
 pub mod spec;
 pub mod state;

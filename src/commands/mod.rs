@@ -11,6 +11,7 @@ pub mod network;
 pub mod pod;
 pub mod registry;
 pub mod resources;
+pub mod secret;
 pub mod system;
 pub mod volume;
 

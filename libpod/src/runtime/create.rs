@@ -42,6 +42,7 @@ impl Runtime {
             };
         }
         let place = self.resolve_placement(spec, &ic)?;
+        let secrets = self.resolve_secrets(&spec.secrets)?;
         if spec.lifecycle.replace
             && let Some(n) = &spec.name
             && let Ok(old) = self.state.lookup(n)
@@ -114,6 +115,7 @@ impl Runtime {
             devices: devs.devices,
             hooks: devs.hooks,
             temporary: spec.lifecycle.temporary,
+            secrets,
         };
         let mut c = Container {
             id: id.clone(),

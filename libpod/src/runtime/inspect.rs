@@ -103,7 +103,7 @@ impl Runtime {
             })
             .collect();
         let dir = self.paths.container_dir(&c.id);
-        Ok(json!({
+        let mut v = json!({
             "Id": c.id,
             "Created": time_string(c.created),
             "Path": cfg.args.first().cloned().unwrap_or_default(),
@@ -225,7 +225,16 @@ impl Runtime {
                 "OomScoreAdj": cfg.resources.oom_score_adj.unwrap_or(0),
                 "ShmSize": if cfg.resources.shm_size > 0 { cfg.resources.shm_size } else { crate::cgroups::limits::DEFAULT_SHM },
             },
-        }))
+        });
+        // podman lists the secrets by id and name (never their data), only when there are any.
+        if !cfg.secrets.is_empty() {
+            v["Config"]["Secrets"] = cfg
+                .secrets
+                .iter()
+                .map(|s| json!({"ID": s.id, "Name": s.name, "UID": s.uid, "GID": s.gid, "Mode": s.mode}))
+                .collect();
+        }
+        Ok(v)
     }
 }
 

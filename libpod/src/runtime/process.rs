@@ -31,6 +31,10 @@ impl Runtime {
         if !env.iter().any(|e| e.starts_with("HOSTNAME=")) {
             env.push(format!("HOSTNAME={}", cfg.hostname));
         }
+        // `env` secrets: read now, for this process only, never stored.
+        for e in self.secret_env(c)? {
+            crate::spec::parse::merge_env(&mut env, &e);
+        }
         Ok(ProcessPlan {
             args: cfg.args.clone(),
             env,
@@ -78,6 +82,8 @@ impl Runtime {
             devices.append(&mut mounts);
             mounts = devices;
         }
+        // `mount` secrets last: over any user mount on /run.
+        mounts.extend(self.secret_mounts(c)?);
         let rootfs = self.paths.rootfs_mountpoint();
         if !rootfs.is_dir() {
             std::fs::create_dir_all(&rootfs)

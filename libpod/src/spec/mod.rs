@@ -46,6 +46,8 @@ pub struct ContainerSpec {
     /// `--pod NAME`: an existing pod to join.
     pub pod: Option<String>,
     pub lifecycle: LifecycleSpec,
+    /// `--secret`: secrets by name, looked up at create.
+    pub secrets: Vec<SecretUse>,
 }
 
 /// The container's process.
@@ -206,4 +208,19 @@ pub struct LifecycleSpec {
     pub start_next: bool,
     /// A build's working container: it belongs to the build process for its whole life.
     pub temporary: bool,
+}
+
+/// `--secret NAME[,type=mount|env][,target=...][,uid=N][,gid=N][,mode=OCTAL]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretUse {
+    /// The secret's name or id.
+    pub name: String,
+    pub kind: crate::secrets::SecretKind,
+    /// `mount`: a path (relative ones under /run/secrets); `env`: the variable. `None`: the
+    /// secret's name.
+    pub target: Option<String>,
+    pub uid: u32,
+    pub gid: u32,
+    /// The file's mode (podman's default 0444).
+    pub mode: u32,
 }

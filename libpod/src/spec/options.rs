@@ -82,6 +82,8 @@ pub struct CreateOptions {
     pub network_aliases: Vec<String>,
     /// `--ip`: a fixed address on the (single) user network.
     pub ip: Option<String>,
+    /// `--secret NAME[,type=mount|env][,target=...][,uid=][,gid=][,mode=]`.
+    pub secrets: Vec<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -158,6 +160,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         let mut annotations = std::collections::BTreeMap::new();
         parse::key_values(&mut annotations, o.annotations.iter().map(String::as_str));
         let entrypoint = o.entrypoint.as_deref().map(parse::entrypoint).transpose()?;
+        let secrets = o
+            .secrets
+            .iter()
+            .map(|s| parse::secret(s))
+            .collect::<std::result::Result<_, _>>()?;
         Ok(ContainerSpec {
             image: o.image.clone(),
             name: o.name.clone(),
@@ -220,6 +227,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 start_next: o.start_next,
                 temporary: o.temporary,
             },
+            secrets,
         })
     }
 }
