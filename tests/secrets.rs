@@ -347,4 +347,12 @@ fn bad_secret_flags() {
         );
     }
     assert_eq!(env.burrow(&["ps", "-aq"]).ok().out(), "");
+    // Removing a secret a container uses is allowed (as in podman); the data is read at each
+    // start, so the next start says what is missing.
+    env.burrow(&["create", "--name", "c", "--secret", "s", BUSYBOX, "true"])
+        .ok();
+    env.burrow(&["secret", "rm", "s"]).ok();
+    env.burrow(&["start", "c"])
+        .fails()
+        .stderr_has("no secret with name or id \"s\": no such secret");
 }
