@@ -257,6 +257,27 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("volume export", "burrow volume export data -o backup.tar"),
     (
+        "secret",
+        "printf s3cret | burrow secret create dbpass -\n  burrow run --rm --secret dbpass busybox cat /run/secrets/dbpass",
+    ),
+    (
+        "secret create",
+        "burrow secret create dbpass ./password.txt\n  printf s3cret | burrow secret create --label app=web dbpass -\n  burrow secret create --env dbpass DB_PASSWORD",
+    ),
+    (
+        "secret ls",
+        "burrow secret ls\n  burrow secret ls --filter label=app=web -q",
+    ),
+    (
+        "secret inspect",
+        "burrow secret inspect dbpass\n  burrow secret inspect --showsecret --format \"{{.SecretData}}\" dbpass",
+    ),
+    (
+        "secret rm",
+        "burrow secret rm dbpass\n  burrow secret rm --all",
+    ),
+    ("secret exists", "burrow secret exists dbpass && echo there"),
+    (
         "network",
         "burrow network create app\n  burrow run -d --name db --network app busybox httpd -f -p 80\n  burrow run --rm --network app busybox wget -qO- http://db",
     ),

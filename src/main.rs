@@ -13,7 +13,7 @@ use clap::{Args, FromArgMatches, Parser, Subcommand};
 use commands::auto_update;
 use commands::{
     build, cdi, container, events, files, generate, image, network, pod, quadlet, registry,
-    resources, system, volume,
+    resources, secret, system, volume,
 };
 
 #[derive(Parser, Debug)]
@@ -170,6 +170,8 @@ command_table! {
     ["diff"] Diff(files::DiffArgs),
     /// Manage volumes
     ["volume"] Volume(volume::VolumeCmd),
+    /// Manage secrets
+    ["secret"] Secret(secret::SecretCmd),
     /// Manage networks
     ["network"] Network(network::NetworkCmd),
     /// Manage pods
@@ -388,6 +390,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Commit(a) => files::commit(rt, a),
         Command::Diff(a) => files::diff(rt, a),
         Command::Volume(c) => volume::group(rt, c),
+        Command::Secret(c) => secret::group(rt, c),
         Command::Network(c) => network::group(rt, c),
         Command::Pod(c) => pod::group(rt, c),
         Command::Build(a) => build::build(rt, a),

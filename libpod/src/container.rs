@@ -225,6 +225,9 @@ pub struct ContainerConfig {
     /// `--sdnotify` as stored: "" (conmon), "container", "healthy" or "ignore".
     #[serde(skip_serializing_if = "String::is_empty")]
     pub sdnotify: String,
+    /// `--secret`: by id and how each is exposed; never the data (read at each start).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<crate::secrets::ContainerSecret>,
 }
 
 /// One row of the containers table.

@@ -90,6 +90,8 @@ pub enum LibpodError {
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Generate(#[from] crate::generate::GenerateError),
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
     #[error("{0}")]
     InvalidState(String),
     #[error("{message}")]

@@ -31,6 +31,7 @@ pub mod rootless_netns;
 pub mod runtime;
 pub mod sdnotify;
 pub mod sealed_exe;
+pub mod secrets;
 pub mod security;
 pub mod spec;
 pub mod state;

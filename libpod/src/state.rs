@@ -15,6 +15,7 @@ mod error;
 mod lookup;
 mod networks;
 mod pods;
+mod secrets;
 mod summary;
 mod volumes;
 
@@ -85,6 +86,8 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE containers ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE containers ADD COLUMN owner_start INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX containers_owner ON containers(owner_pid) WHERE owner_pid != 0;",
+    // 7: secrets (their metadata; the data is with the secret's driver, never here)
+    secrets::MIGRATION,
 ];
 
 /// The process a container row belongs to (pid and start time, so a reused pid is never

@@ -14,6 +14,7 @@ pub mod pod;
 pub mod quadlet;
 pub mod registry;
 pub mod resources;
+pub mod secret;
 pub mod system;
 pub mod volume;
 

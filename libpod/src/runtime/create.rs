@@ -54,6 +54,7 @@ impl Runtime {
             };
         }
         let place = self.resolve_placement(spec, &ic)?;
+        let secrets = self.resolve_secrets(&spec.secrets)?;
         if spec.lifecycle.replace
             && let Some(n) = &spec.name
             && let Ok(old) = self.state.lookup(n)
@@ -130,6 +131,7 @@ impl Runtime {
             raw_image_name: spec.image.clone(),
             create_command: spec.lifecycle.create_command.clone(),
             sdnotify: spec.lifecycle.sdnotify.stored().to_string(),
+            secrets,
         };
         let mut c = Container {
             id: id.clone(),

@@ -229,6 +229,14 @@ impl Runtime {
         if let Some(h) = &cfg.health {
             self.add_health_json(&mut v, c, h);
         }
+        // podman lists the secrets by id and name (never their data), only when there are any.
+        if !cfg.secrets.is_empty() {
+            v["Config"]["Secrets"] = cfg
+                .secrets
+                .iter()
+                .map(|s| json!({"ID": s.id, "Name": s.name, "UID": s.uid, "GID": s.gid, "Mode": s.mode}))
+                .collect();
+        }
         Ok(v)
     }
 }

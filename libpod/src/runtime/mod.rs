@@ -126,6 +126,11 @@ impl Runtime {
         self.rootless
     }
 
+    /// The state database, for the engine's modules outside `runtime` (secrets).
+    pub(crate) fn state(&self) -> &State {
+        &self.state
+    }
+
     pub fn store(&self) -> &storage::Store {
         &self.store
     }

@@ -38,6 +38,10 @@ impl Runtime {
                 crate::sdnotify::CONTAINER_SOCKET
             ));
         }
+        // `env` secrets: read now, for this process only, never stored.
+        for e in self.secret_env(c)? {
+            crate::spec::parse::merge_env(&mut env, &e);
+        }
         Ok(ProcessPlan {
             args: cfg.args.clone(),
             env,
@@ -93,6 +97,8 @@ impl Runtime {
             devices.append(&mut mounts);
             mounts = devices;
         }
+        // `mount` secrets last: over any user mount on /run.
+        mounts.extend(self.secret_mounts(c)?);
         let rootfs = self.paths.rootfs_mountpoint();
         if !rootfs.is_dir() {
             std::fs::create_dir_all(&rootfs)

@@ -67,4 +67,7 @@ pub enum SpecError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// `--secret`: the text is podman's, which ends every such error with "parsing secret".
+    #[error("{0}: parsing secret")]
+    Secret(String),
 }

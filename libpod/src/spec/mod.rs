@@ -50,6 +50,8 @@ pub struct ContainerSpec {
     pub lifecycle: LifecycleSpec,
     /// `--health-*`: the container's healthcheck, over the image's HEALTHCHECK.
     pub health: HealthSpec,
+    /// `--secret`: secrets by name, looked up at create.
+    pub secrets: Vec<SecretUse>,
 }
 
 /// The container's process.
@@ -214,4 +216,19 @@ pub struct LifecycleSpec {
     pub create_command: Vec<String>,
     /// `--sdnotify`: who tells systemd the container is ready.
     pub sdnotify: crate::sdnotify::SdNotifyMode,
+}
+
+/// `--secret NAME[,type=mount|env][,target=...][,uid=N][,gid=N][,mode=OCTAL]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretUse {
+    /// The secret's name or id.
+    pub name: String,
+    pub kind: crate::secrets::SecretKind,
+    /// `mount`: a path (relative ones under /run/secrets); `env`: the variable. `None`: the
+    /// secret's name.
+    pub target: Option<String>,
+    pub uid: u32,
+    pub gid: u32,
+    /// The file's mode (podman's default 0444).
+    pub mode: u32,
 }

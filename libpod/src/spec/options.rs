@@ -89,6 +89,8 @@ pub struct CreateOptions {
     pub create_command: Vec<String>,
     /// `--sdnotify`: conmon (default), container, healthy, ignore.
     pub sdnotify: Option<String>,
+    /// `--secret NAME[,type=mount|env][,target=...][,uid=][,gid=][,mode=]`.
+    pub secrets: Vec<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -171,6 +173,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
             Some(m) => crate::sdnotify::SdNotifyMode::parse(m)
                 .ok_or_else(|| SpecError::SdNotify(m.to_string()))?,
         };
+        let secrets = o
+            .secrets
+            .iter()
+            .map(|s| parse::secret(s))
+            .collect::<std::result::Result<_, _>>()?;
         Ok(ContainerSpec {
             image: o.image.clone(),
             name: o.name.clone(),
@@ -236,6 +243,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 sdnotify,
             },
             health,
+            secrets,
         })
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::container::Ulimit;
 use crate::error::Result;
 
-use super::{CgroupnsMode, CgroupsMode, SpecError, VolumesFrom};
+use super::{CgroupnsMode, CgroupsMode, SecretUse, SpecError, VolumesFrom};
 
 /// `--ulimit nofile=1024:2048`, `--ulimit nproc=-1` (unlimited).
 pub fn ulimit(u: &str) -> std::result::Result<Ulimit, SpecError> {
@@ -197,6 +197,82 @@ pub fn ports(publish: &[String]) -> Result<Vec<network::PortMapping>> {
     Ok(ports)
 }
 
+/// `--secret NAME[,type=mount|env][,target=T][,uid=N][,gid=N][,mode=OCTAL]` as podman parses
+/// it (its messages too): `source=NAME` may stand anywhere instead of the leading name; uid,
+/// gid and mode belong to `mount` secrets only.
+pub fn secret(value: &str) -> std::result::Result<SecretUse, SpecError> {
+    use crate::secrets::SecretKind;
+    let bad = |why: String| SpecError::Secret(why);
+    let mut parts: Vec<&str> = value.split(',').collect();
+    let mut name = "";
+    if !parts[0].contains('=') {
+        name = parts.remove(0);
+    }
+    let (mut kind, mut target, mut mount_only) = (None, None, false);
+    let (mut uid, mut gid, mut mode) = (0, 0, 0o444);
+    for p in parts {
+        let (key, v) = p
+            .split_once('=')
+            .ok_or_else(|| bad(format!("option {p} must be in form option=value")))?;
+        match key {
+            "source" => name = v,
+            "type" => {
+                if kind.is_some() {
+                    return Err(bad("cannot set more than one secret type".into()));
+                }
+                kind = Some(match v {
+                    "mount" => SecretKind::Mount,
+                    "env" => SecretKind::Env,
+                    _ => return Err(bad(format!("type {v} is invalid"))),
+                });
+            }
+            "target" => target = Some(v.to_string()),
+            "mode" => {
+                mount_only = true;
+                mode = u32::from_str_radix(v, 8)
+                    .ok()
+                    .filter(|m| *m <= 0o7777)
+                    .ok_or_else(|| bad(format!("mode {v} invalid")))?;
+            }
+            "uid" | "UID" => {
+                mount_only = true;
+                uid = v.parse().map_err(|_| bad(format!("UID {v} invalid")))?;
+            }
+            "gid" | "GID" => {
+                mount_only = true;
+                gid = v.parse().map_err(|_| bad(format!("GID {v} invalid")))?;
+            }
+            _ => return Err(bad(format!("option {p} invalid"))),
+        }
+    }
+    if name.is_empty() {
+        return Err(bad(format!("no source found {value}")));
+    }
+    let kind = kind.unwrap_or_default();
+    if let Some(t) = &target {
+        let ok = match kind {
+            SecretKind::Mount => crate::secrets::target_is_plain(t),
+            SecretKind::Env => !t.is_empty() && !t.contains('=') && !t.contains('\0'),
+        };
+        if !ok {
+            return Err(bad(format!("target {t} invalid")));
+        }
+    }
+    if kind == SecretKind::Env && mount_only {
+        return Err(bad(
+            "UID, GID, Mode options cannot be set with secret type env".into(),
+        ));
+    }
+    Ok(SecretUse {
+        name: name.to_string(),
+        kind,
+        target,
+        uid,
+        gid,
+        mode,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +324,56 @@ mod tests {
         assert!(dns_and_hosts(&["none".into(), "1.1.1.1".into()], &[]).is_err());
         assert!(dns_and_hosts(&["nope".into()], &[]).is_err());
         assert!(dns_and_hosts(&["1.1.1.1".into()], &["h:10.0.0.1".into()]).is_ok());
+    }
+
+    #[test]
+    fn secrets_as_podman_parses_them() {
+        use crate::secrets::SecretKind;
+        let s = secret("db").unwrap();
+        assert_eq!(
+            (s.name.as_str(), s.kind, s.mode),
+            ("db", SecretKind::Mount, 0o444)
+        );
+        let s = secret("db,type=env,target=PASS").unwrap();
+        assert_eq!(
+            (s.kind, s.target.as_deref()),
+            (SecretKind::Env, Some("PASS"))
+        );
+        let s = secret("type=mount,source=db,target=x/y,uid=1000,gid=100,mode=0400").unwrap();
+        assert_eq!(
+            (s.name.as_str(), s.uid, s.gid, s.mode),
+            ("db", 1000, 100, 0o400)
+        );
+        for (bad, msg) in [
+            ("db,type=file", "type file is invalid: parsing secret"),
+            (
+                "db,type=env,type=env",
+                "cannot set more than one secret type: parsing secret",
+            ),
+            ("db,mode=999", "mode 999 invalid: parsing secret"),
+            ("db,uid=-1", "UID -1 invalid: parsing secret"),
+            ("db,gid=x", "GID x invalid: parsing secret"),
+            ("db,bogus=1", "option bogus=1 invalid: parsing secret"),
+            (
+                "db,target",
+                "option target must be in form option=value: parsing secret",
+            ),
+            ("type=env", "no source found type=env: parsing secret"),
+            ("", "no source found : parsing secret"),
+            (
+                "db,type=env,uid=1",
+                "UID, GID, Mode options cannot be set with secret type env: parsing secret",
+            ),
+            (
+                "db,target=../../etc/passwd",
+                "target ../../etc/passwd invalid: parsing secret",
+            ),
+            (
+                "db,type=env,target=A=B",
+                "target A=B invalid: parsing secret",
+            ),
+        ] {
+            assert_eq!(secret(bad).unwrap_err().to_string(), msg, "{bad}");
+        }
     }
 }

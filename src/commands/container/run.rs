@@ -118,6 +118,9 @@ pub struct CreateArgs {
     /// Run container in an existing pod, or in a new one (new:NAME) that gets -p and --network
     #[arg(long)]
     pod: Option<String>,
+    /// Add secret to container (NAME[,type=mount|env][,target=PATH_OR_VAR][,uid=N][,gid=N][,mode=OCTAL])
+    #[arg(long)]
+    secret: Vec<String>,
     /// Publish a container's port, or a range of ports, to the host
     #[arg(short = 'p', long)]
     publish: Vec<String>,
@@ -231,6 +234,7 @@ impl From<CreateArgs> for CreateOptions {
             health: a.health.into(),
             sdnotify: a.sdnotify,
             create_command: Vec::new(),
+            secrets: a.secret,
         }
     }
 }
