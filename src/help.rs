@@ -225,6 +225,11 @@ const EXAMPLES: &[(&str, &str)] = &[
         "burrow diff box\n  burrow diff --format json busybox",
     ),
     ("generate", "burrow generate systemd --new --name web"),
+    ("healthcheck", "burrow healthcheck run web"),
+    (
+        "healthcheck run",
+        "burrow healthcheck run web\n  burrow run -d --name web --health-cmd 'wget -q -O- localhost' --health-interval 10s busybox httpd -f",
+    ),
     (
         "generate systemd",
         "burrow generate systemd --name web\n  burrow generate systemd --new --files --name web\n  burrow generate systemd --name --restart-policy always mypod",
