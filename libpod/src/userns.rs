@@ -300,9 +300,47 @@ fn create_pause(paths: &Paths) -> Result<i32> {
                 );
             }
             write_pid_file(&paths.pause_pid(), pid)?;
+            move_to_own_scope(pid);
             Ok(pid)
         }
     }
+}
+
+/// Under a systemd unit (systemd sets INVOCATION_ID in a unit's processes), the pause process
+/// would belong to the unit's cgroup and die when the unit stops, taking the user namespace
+/// every other container of the user shares. As podman does, it moves into a transient scope
+/// of the user's manager of its own. Best effort: without a manager it stays where it is, as
+/// outside units. `busctl`, not a D-Bus crate: one call, once per user namespace.
+fn move_to_own_scope(pid: i32) {
+    if std::env::var_os("INVOCATION_ID").is_none() {
+        return;
+    }
+    let _ = Command::new("busctl")
+        .args([
+            "--user",
+            "--quiet",
+            "call",
+            "org.freedesktop.systemd1",
+            "/org/freedesktop/systemd1",
+            "org.freedesktop.systemd1.Manager",
+            "StartTransientUnit",
+            "ssa(sv)a(sa(sv))",
+            &format!("burrow-pause-{pid}.scope"),
+            "fail",
+            "2",
+            "PIDs",
+            "au",
+            "1",
+            &pid.to_string(),
+            "Description",
+            "s",
+            "burrow user namespace holder",
+            "0",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
 }
 
 /// What the pause process failed with before it said "R<pid>".
