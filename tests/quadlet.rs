@@ -83,8 +83,9 @@ fn dryrun_prints_the_unit_of_each_file_type() {
     }
     for line in [
         format!(
-            "ExecStart={bin} run --name systemd-%N --replace --rm --cgroups=split"
+            "ExecStart={bin} run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split"
         ),
+        "--sdnotify=conmon -d".to_string(),
         "-v systemd-data:/data --publish 8080:80 --env GREETING=hi localhost/busybox httpd -f -p 80\n"
             .to_string(),
         format!("ExecStop={bin} rm -v -f -i"),

@@ -96,16 +96,24 @@ fn unix_seconds(value: &str) -> Option<DateTime<Utc>> {
 /// Go's `time.ParseDuration` in nanoseconds: `[-+]` then one or more `NUMBER UNIT` (units
 /// ns, us, µs, ms, s, m, h; fractions allowed), or a bare `0`.
 pub fn go_duration(s: &str) -> Option<i64> {
-    let (sign, mut rest) = match s.as_bytes().first()? {
-        b'-' => (-1.0, &s[1..]),
-        b'+' => (1.0, &s[1..]),
-        _ => (1.0, s),
+    parse_go_duration(s).ok()
+}
+
+/// [`go_duration`] with Go's error text (`time: invalid duration "x"`, `time: missing unit in
+/// duration "5"`, `time: unknown unit "d" in duration "5d"`).
+pub fn parse_go_duration(s: &str) -> Result<i64, String> {
+    let invalid = || format!("time: invalid duration {s:?}");
+    let (sign, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (-1.0, &s[1..]),
+        Some(b'+') => (1.0, &s[1..]),
+        Some(_) => (1.0, s),
+        None => return Err(invalid()),
     };
     if rest == "0" {
-        return Some(0);
+        return Ok(0);
     }
     if rest.is_empty() {
-        return None;
+        return Err(invalid());
     }
     let mut total = 0f64;
     while !rest.is_empty() {
@@ -114,9 +122,9 @@ pub fn go_duration(s: &str) -> Option<i64> {
             .unwrap_or(rest.len());
         let num = &rest[..num_len];
         if num.is_empty() || num == "." || num.matches('.').count() > 1 {
-            return None;
+            return Err(invalid());
         }
-        let n: f64 = num.parse().ok()?;
+        let n: f64 = num.parse().map_err(|_| invalid())?;
         rest = &rest[num_len..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
@@ -128,13 +136,18 @@ pub fn go_duration(s: &str) -> Option<i64> {
             "s" => 1e9,
             "m" => 60e9,
             "h" => 3600e9,
-            _ => return None,
+            "" => return Err(format!("time: missing unit in duration {s:?}")),
+            unit => return Err(format!("time: unknown unit {unit:?} in duration {s:?}")),
         };
         rest = &rest[unit_len..];
         total += n * per;
     }
     let total = sign * total;
-    (total.abs() < i64::MAX as f64).then_some(total as i64)
+    if total.abs() < i64::MAX as f64 {
+        Ok(total.round() as i64)
+    } else {
+        Err(invalid())
+    }
 }
 
 #[cfg(test)]

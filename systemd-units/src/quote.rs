@@ -17,6 +17,12 @@ pub fn word_with_specifiers(w: &str) -> String {
     quoted(&w.replace('$', "$$"))
 }
 
+/// A word copied from a unit file (a quadlet `Exec=`): quoted where it must be, its `%`
+/// specifiers and `$` variables left for systemd to expand.
+pub fn word_as_written(w: &str) -> String {
+    quoted(w)
+}
+
 fn quoted(w: &str) -> String {
     let needs_quotes = w.is_empty()
         || w == ";"
@@ -69,6 +75,16 @@ pub fn environment_with_specifiers(key: &str, value: &str) -> String {
 /// Splits a command line (or any whitespace-separated value) into words as systemd does:
 /// double or single quotes group, C escapes are decoded, `%%` and `$$` become `%` and `$`.
 pub fn split(line: &str) -> Result<Vec<String>, UnitError> {
+    split_words(line, true)
+}
+
+/// [`split`] for values copied on into another unit (quadlet): quotes and escapes decoded,
+/// `%` specifiers and `$` variables kept as written.
+pub fn split_as_written(line: &str) -> Result<Vec<String>, UnitError> {
+    split_words(line, false)
+}
+
+fn split_words(line: &str, decode_specifiers: bool) -> Result<Vec<String>, UnitError> {
     let mut words = Vec::new();
     let mut chars = line.chars().peekable();
     loop {
@@ -103,11 +119,11 @@ pub fn split(line: &str) -> Result<Vec<String>, UnitError> {
                         other => w.push(other),
                     }
                 }
-                (_, '%') if chars.peek() == Some(&'%') => {
+                (_, '%') if decode_specifiers && chars.peek() == Some(&'%') => {
                     chars.next();
                     w.push('%');
                 }
-                (_, '$') if chars.peek() == Some(&'$') => {
+                (_, '$') if decode_specifiers && chars.peek() == Some(&'$') => {
                     chars.next();
                     w.push('$');
                 }

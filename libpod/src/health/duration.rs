@@ -1,47 +1,14 @@
 //! Go's `time.ParseDuration` syntax, as podman's duration flags take it: `30s`, `1m30s`,
-//! `1.5h`, `500ms`, a bare `0`. Nanoseconds out; never negative.
+//! `1.5h`, `500ms`, a bare `0` (parsed by storage's one Go duration parser), and Go's way of
+//! printing one.
 
-/// Parses a Go duration into nanoseconds; the error says what is wrong, as Go's does.
+/// Parses a Go duration into nanoseconds; the error says what is wrong, as Go's does. A
+/// negative duration is refused (no check runs before it was started).
 pub fn parse(s: &str) -> Result<u64, String> {
-    let invalid = || format!("time: invalid duration {s:?}");
-    if s == "0" {
-        return Ok(0);
+    if s.starts_with('-') {
+        return Err(format!("time: invalid duration {s:?}"));
     }
-    if s.is_empty() || s.starts_with('-') {
-        return Err(invalid());
-    }
-    let mut rest = s.strip_prefix('+').unwrap_or(s);
-    let mut total: f64 = 0.0;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let (num, tail) = rest.split_at(num_len);
-        if num.is_empty() || num == "." {
-            return Err(invalid());
-        }
-        let value: f64 = num.parse().map_err(|_| invalid())?;
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_len);
-        let scale: f64 = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            "" => return Err(format!("time: missing unit in duration {s:?}")),
-            _ => return Err(format!("time: unknown unit {unit:?} in duration {s:?}")),
-        };
-        total += value * scale;
-        rest = tail;
-    }
-    if total > u64::MAX as f64 / 2.0 {
-        return Err(invalid());
-    }
-    Ok(total.round() as u64)
+    storage::matchers::parse_go_duration(s).map(|n| n as u64)
 }
 
 /// Go's `Duration.String()`: `30s`, `1m30s`, `1h0m0s`, `500ms`, `0s`.

@@ -125,76 +125,16 @@ pub(super) fn boolean(q: &Quadlet, key: &str) -> Result<Option<bool>, QuadletErr
 /// Splits a value into words as systemd does (quotes group, backslash escapes), keeping
 /// `%` and `$` for systemd to expand.
 pub(super) fn split(q: &Quadlet, value: &str) -> Result<Vec<String>, QuadletError> {
-    let mut words = Vec::new();
-    let mut chars = value.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        if chars.peek().is_none() {
-            return Ok(words);
-        }
-        let mut word = String::new();
-        while let Some(&c) = chars.peek() {
-            if c.is_whitespace() {
-                break;
-            }
-            chars.next();
-            match c {
-                '"' | '\'' => loop {
-                    match chars.next() {
-                        None => return Err(q.error(format!("unterminated quote in {value:?}"))),
-                        Some(e) if e == c => break,
-                        Some('\\') => word.push(unescape(chars.next())),
-                        Some(o) => word.push(o),
-                    }
-                },
-                '\\' => word.push(unescape(chars.next())),
-                _ => word.push(c),
-            }
-        }
-        words.push(word);
-    }
-}
-
-fn unescape(c: Option<char>) -> char {
-    match c {
-        Some('n') => '\n',
-        Some('t') => '\t',
-        Some(c) => c,
-        None => '\\',
-    }
+    systemd_units::quote::split_as_written(value).map_err(|e| q.error(e.to_string()))
 }
 
 /// Joins words into a command line systemd splits back into the same words.
 pub(super) fn join<S: AsRef<str>>(words: &[S]) -> String {
     words
         .iter()
-        .map(|w| quote(w.as_ref()))
+        .map(|w| systemd_units::quote::word_as_written(w.as_ref()))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn quote(w: &str) -> String {
-    let plain = !w.is_empty()
-        && !w
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\'));
-    if plain {
-        return w.to_string();
-    }
-    let mut out = String::from("\"");
-    for c in w.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// A relative path made absolute against the quadlet file's directory; paths that start

@@ -317,21 +317,9 @@ impl Runtime {
         }
     }
 
-    /// `burrow healthcheck run ID` with this runtime's roots (a process in the user
-    /// namespace would otherwise take root's defaults).
+    /// `burrow healthcheck run ID` with this runtime's roots.
     fn healthcheck_argv(&self, id: &str) -> Vec<String> {
-        vec![
-            "burrow".to_string(),
-            "--root".to_string(),
-            self.paths.data.display().to_string(),
-            "--runroot".to_string(),
-            self.paths.run.display().to_string(),
-            "--storage-driver".to_string(),
-            self.store.driver().as_str().to_string(),
-            "healthcheck".to_string(),
-            "run".to_string(),
-            id.to_string(),
-        ]
+        self.self_command(&["healthcheck", "run", id])
     }
 }
 

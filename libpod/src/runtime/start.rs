@@ -310,8 +310,10 @@ impl Runtime {
         }
     }
 
-    fn monitor_argv(&self, id: &str, report_fd: i32, owner: Owner) -> Result<Vec<CString>> {
-        let mut args = vec![
+    /// A burrow command line (argv[0] "burrow") with this runtime's roots and storage driver:
+    /// a process re-executed inside the user namespace would otherwise take root's defaults.
+    pub(super) fn self_command(&self, args: &[&str]) -> Vec<String> {
+        let mut argv = vec![
             "burrow".to_string(),
             "--root".to_string(),
             self.paths.data.display().to_string(),
@@ -319,10 +321,13 @@ impl Runtime {
             self.paths.run.display().to_string(),
             "--storage-driver".to_string(),
             self.store.driver().as_str().to_string(),
-            "__monitor".to_string(),
-            "--report-fd".to_string(),
-            report_fd.to_string(),
         ];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        argv
+    }
+
+    fn monitor_argv(&self, id: &str, report_fd: i32, owner: Owner) -> Result<Vec<CString>> {
+        let mut args = self.self_command(&["__monitor", "--report-fd", &report_fd.to_string()]);
         if owner != Owner::NONE {
             args.push("--owner".into());
             args.push(format!("{}:{}", owner.pid, owner.start));
