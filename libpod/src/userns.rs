@@ -52,26 +52,38 @@ pub struct IdRange {
     pub count: u32,
 }
 
+/// What [`ensure`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Joined {
+    /// Root: no user namespace.
+    Root,
+    /// Joined the namespace of a running pause process.
+    Existing,
+    /// Made the namespace (and its pause process): the first command since the last one
+    /// ended, e.g. after a reboot.
+    Created,
+}
+
 /// Makes sure this process is inside the user's user and mount namespaces, creating them (and
 /// the pause process that holds them) the first time. No-op for root.
-pub fn ensure(paths: &Paths) -> Result<()> {
+pub fn ensure(paths: &Paths) -> Result<Joined> {
     if !crate::rootless::is_rootless() {
-        return Ok(());
+        return Ok(Joined::Root);
     }
     // setns into the pause's mount namespace resets the working directory to its root; keep
     // the user's cwd so relative paths on the command line (`-v ./x:/x`, `-i ./img.tar`) work.
     let cwd = std::env::current_dir().ok();
-    join_or_create(paths)?;
+    let joined = join_or_create(paths)?;
     if let Some(cwd) = cwd {
         let _ = std::env::set_current_dir(cwd);
     }
-    Ok(())
+    Ok(joined)
 }
 
-fn join_or_create(paths: &Paths) -> Result<()> {
+fn join_or_create(paths: &Paths) -> Result<Joined> {
     if let Some(pid) = read_pause_pid(paths) {
         match try_join(pid) {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(Joined::Existing),
             Err(JoinError::Gone) => {}
             Err(JoinError::Failed(e)) => return Err(e),
         }
@@ -84,14 +96,14 @@ fn join_or_create(paths: &Paths) -> Result<()> {
     let _lock = crate::lockfile::lock_exclusive(&paths.run.join("pause.lock"))?;
     if let Some(pid) = read_pause_pid(paths) {
         match try_join(pid) {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(Joined::Existing),
             Err(JoinError::Gone) => {}
             Err(JoinError::Failed(e)) => return Err(e),
         }
     }
     let pid = create_pause(paths)?;
     match try_join(pid) {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(Joined::Created),
         Err(JoinError::Gone) => Err(UserNsError::HolderExitedAfterCreate.into()),
         Err(JoinError::Failed(e)) => Err(e),
     }

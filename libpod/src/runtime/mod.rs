@@ -86,7 +86,7 @@ impl Runtime {
         let root = opts.root.as_deref().or(storage_conf.data_root(rootless));
         let runroot = opts.runroot.as_deref().or(storage_conf.runroot.as_deref());
         let paths = Paths::resolve(root, runroot);
-        crate::userns::ensure(&paths)?;
+        let joined = crate::userns::ensure(&paths)?;
         crate::state::create_private_dir(&paths.data)
             .map_err(|e| crate::LibpodError::io(format!("create {}", paths.data.display()), e))?;
         let asked = opts
@@ -115,9 +115,13 @@ impl Runtime {
             events,
             cdi_dirs: opts.cdi_spec_dirs.clone(),
         };
-        // Not fatal: a root this process cannot write still serves reads, and each record
-        // is still checked by its pid.
-        let _ = rt.forget_previous_boot();
+        // A reboot ends the pause process, so rootless the check is due only when this
+        // command made a new one (every other command of this boot joined it and skips two
+        // file reads). Not fatal: a root this process cannot write still serves reads, and
+        // each record is still checked by its pid.
+        if joined != crate::userns::Joined::Existing {
+            let _ = rt.forget_previous_boot();
+        }
         rt.collect_garbage();
         Ok(rt)
     }
