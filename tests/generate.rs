@@ -313,9 +313,11 @@ fn bad_input_is_one_error_line() {
         &env.burrow(&["generate", "systemd", "--template", "web"]),
         "--template is not supported",
     );
+    env.burrow(&["create", "--pod", "new:np", "busybox", "true"])
+        .ok();
     one_error_line(
-        &env.burrow(&["generate", "systemd", "--new", "pd"]),
-        "--new is not supported for pods",
+        &env.burrow(&["generate", "systemd", "--new", "np"]),
+        "no create command found",
     );
     one_error_line(
         &env.burrow(&["run", "--sdnotify", "loud", "busybox", "true"]),
@@ -325,5 +327,142 @@ fn bad_input_is_one_error_line() {
     one_error_line(
         &env.burrow(&["generate", "systemd", "empty"]),
         "Pod \"empty\" has no containers",
+    );
+}
+
+#[test]
+fn new_pod_units_create_the_pod_and_its_members_by_the_pod_id_file() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["pod", "create", "--name", "pd", "--label", "a=b"])
+        .ok();
+    env.burrow(&[
+        "create", "--pod", "pd", "--name", "m1", "busybox", "sleep", "1000",
+    ])
+    .ok();
+    let dir = env.path("units");
+    common::make_dir(&dir, 0o777);
+    let mut cmd = env.burrow_cmd(&["generate", "systemd", "--new", "--files", "--name", "pd"]);
+    cmd.current_dir(&dir);
+    let out = env.output(cmd).ok();
+    let names: Vec<String> = ["pod-pd", "container-m1"]
+        .iter()
+        .map(|n| dir.join(format!("{n}.service")).display().to_string())
+        .collect();
+    assert_eq!(out.lines(), names);
+    let exe = burrow_bin().display().to_string();
+    let pod = std::fs::read_to_string(&names[0]).unwrap();
+    for line in [
+        "ExecStartPre=/bin/rm -f %t/pod-pd.pid %t/pod-pd.pod-id".to_string(),
+        format!(
+            "ExecStartPre={exe} pod create --infra-conmon-pidfile %t/pod-pd.pid --pod-id-file %t/pod-pd.pod-id --exit-policy=stop --name pd --label a=b --replace"
+        ),
+        format!("ExecStart={exe} pod start --pod-id-file %t/pod-pd.pod-id"),
+        format!("ExecStop={exe} pod stop --ignore --pod-id-file %t/pod-pd.pod-id -t 10"),
+        format!("ExecStopPost={exe} pod rm --ignore -f --pod-id-file %t/pod-pd.pod-id"),
+        "PIDFile=%t/pod-pd.pid".to_string(),
+        "Type=forking".to_string(),
+        "Wants=container-m1.service".to_string(),
+    ] {
+        assert!(pod.lines().any(|l| l == line), "{line} not in\n{pod}");
+    }
+    let m1 = std::fs::read_to_string(&names[1]).unwrap();
+    assert_eq!(
+        value(&m1, "ExecStart"),
+        format!(
+            "{exe} run --cidfile=%t/%n.ctr-id --cgroups=no-conmon --rm --pod-id-file %t/pod-pd.pod-id --sdnotify=conmon -d --replace --name m1 busybox sleep 1000"
+        )
+    );
+    assert_eq!(value(&m1, "BindsTo"), "pod-pd.service");
+    assert_eq!(value(&m1, "Type"), "notify");
+    let paths: Vec<&Path> = names.iter().map(Path::new).collect();
+    verify(&paths);
+}
+
+#[test]
+fn pod_id_files_replace_and_ignore() {
+    let env = Env::new().with_busybox();
+    let file = env.path("pod-id");
+    let f = file.display().to_string();
+    let pidfile = env.path("infra.pid");
+    let pf = pidfile.display().to_string();
+    let first = env
+        .burrow(&["pod", "create", "--pod-id-file", &f, "--name", "p"])
+        .ok()
+        .out()
+        .to_string();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), first);
+    one_error_line(
+        &env.burrow(&["pod", "create", "--name", "p"]),
+        "name \"p\" is in use",
+    );
+    one_error_line(
+        &env.burrow(&["pod", "create", "--exit-policy", "sometimes", "--name", "q"]),
+        "invalid pod exit policy",
+    );
+    let second = env
+        .burrow(&[
+            "pod",
+            "create",
+            "--replace",
+            "--pod-id-file",
+            &f,
+            "--infra-conmon-pidfile",
+            &pf,
+            "--exit-policy=stop",
+            "--name",
+            "p",
+        ])
+        .ok()
+        .out()
+        .to_string();
+    assert_ne!(first, second);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), second);
+    assert!(env.burrow(&["pod", "exists", &first]).status != 0);
+    let inspect = env
+        .burrow(&["pod", "inspect", "--format", "{{.ExitPolicy}}", "p"])
+        .ok();
+    assert_eq!(inspect.out(), "stop");
+    env.burrow(&["pod", "start", "--pod-id-file", &f]).ok();
+    // The infra container's monitor wrote its pid: a live process.
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    assert!(
+        Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        "{pid:?}"
+    );
+    let member = env
+        .burrow(&[
+            "run",
+            "-d",
+            "--pod-id-file",
+            &f,
+            "--name",
+            "m",
+            "busybox",
+            "sleep",
+            "1000",
+        ])
+        .ok()
+        .out()
+        .to_string();
+    let pod_of = env
+        .burrow(&["inspect", "--format", "{{.Pod}}", &member])
+        .ok();
+    assert_eq!(pod_of.out(), second);
+    env.burrow(&["pod", "stop", "--pod-id-file", &f, "-t", "1"])
+        .ok();
+    env.burrow(&["pod", "rm", "-f", "--pod-id-file", &f]).ok();
+    assert!(env.burrow(&["pod", "exists", "p"]).status != 0);
+    // The pod is gone: --ignore makes stop and rm by its (stale) id file succeed.
+    env.burrow(&["pod", "stop", "--ignore", "--pod-id-file", &f])
+        .ok();
+    env.burrow(&["pod", "rm", "--ignore", "-f", "--pod-id-file", &f])
+        .ok();
+    let missing = env.path("missing").display().to_string();
+    env.burrow(&["pod", "rm", "--ignore", "-f", "--pod-id-file", &missing])
+        .ok();
+    assert!(
+        env.burrow(&["pod", "start", "--pod-id-file", &missing])
+            .status
+            != 0
     );
 }

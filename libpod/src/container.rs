@@ -228,6 +228,10 @@ pub struct ContainerConfig {
     /// `--secret`: by id and how each is exposed; never the data (read at each start).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<crate::secrets::ContainerSecret>,
+    /// Where the monitor writes its pid at each start (podman's ConmonPidFile; set on a pod's
+    /// infra container by `pod create --infra-conmon-pidfile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conmon_pidfile: Option<PathBuf>,
 }
 
 /// One row of the containers table.

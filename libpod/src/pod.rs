@@ -46,7 +46,14 @@ pub enum PodError {
         "invalid config provided: cannot set hostname when joining the pod UTS namespace: set --hostname on the pod"
     )]
     MemberHostname,
+    #[error("invalid pod exit policy: {0:?}: use continue or stop")]
+    ExitPolicy(String),
 }
+
+/// `pod create --exit-policy`: what happens to the pod when its last member exits (podman's
+/// `continue` keeps the infra running, `stop` stops the pod). Burrow stores `stop` and shows
+/// it in `pod inspect`, but does not enforce it yet: the pod keeps running either way.
+pub const EXIT_POLICIES: &[&str] = &["continue", "stop"];
 
 /// Namespaces a pod can share with its members (podman's `--share`), in podman's spelling.
 pub const SHAREABLE: &[&str] = &["cgroup", "ipc", "net", "pid", "uts"];
@@ -72,6 +79,12 @@ pub struct PodConfig {
     pub ports: Vec<network::PortMapping>,
     pub add_hosts: Vec<String>,
     pub dns: Vec<String>,
+    /// The command line that created it (podman's CreateCommand), for `generate systemd --new`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub create_command: Vec<String>,
+    /// `--exit-policy` (empty: podman's default, continue). See [`EXIT_POLICIES`].
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub exit_policy: String,
 }
 
 impl PodConfig {

@@ -1,6 +1,8 @@
 //! `pod create/start/stop/restart/kill/pause/unpause/rm/prune/ps/inspect/top/exists/logs`:
 //! thin adapters over libpod's pod calls, printing what podman prints.
 
+use std::path::{Path, PathBuf};
+
 use clap::{Args, Subcommand};
 use libpod::Runtime;
 use libpod::pod::Pod;
@@ -85,6 +87,18 @@ pub struct CreateArgs {
     /// The pod's network (slirp4netns[:OPTIONS], pasta[:OPTIONS], a user network NAME, none, host, ns:PATH)
     #[arg(long, alias = "net")]
     network: Option<String>,
+    /// If a pod with the same name exists, replace it
+    #[arg(long)]
+    replace: bool,
+    /// Write the pod ID to the file
+    #[arg(long = "pod-id-file", value_name = "PATH")]
+    pod_id_file: Option<PathBuf>,
+    /// Write the pid of the infra container's monitor to the file
+    #[arg(long = "infra-conmon-pidfile", value_name = "PATH")]
+    infra_conmon_pidfile: Option<PathBuf>,
+    /// Behaviour when the last container exits (continue, stop; stop is stored but not enforced yet)
+    #[arg(long = "exit-policy", value_name = "POLICY")]
+    exit_policy: Option<String>,
     /// Name of the pod (same as --name)
     #[arg(value_name = "NAME")]
     pod_name: Option<String>,
@@ -96,6 +110,9 @@ pub struct NamesArgs {
     /// Act on all pods
     #[arg(short = 'a', long)]
     all: bool,
+    /// Read the pod ID from the file
+    #[arg(long = "pod-id-file", value_name = "PATH")]
+    pod_id_file: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -104,6 +121,12 @@ pub struct StopArgs {
     /// Stop all pods
     #[arg(short = 'a', long)]
     all: bool,
+    /// Read the pod ID from the file
+    #[arg(long = "pod-id-file", value_name = "PATH")]
+    pod_id_file: Vec<PathBuf>,
+    /// Do not fail when a pod does not exist
+    #[arg(short = 'i', long)]
+    ignore: bool,
     /// Seconds to wait for the pod's containers to stop before killing them
     #[arg(short = 't', long = "time")]
     time: Option<u32>,
@@ -132,6 +155,9 @@ pub struct RmArgs {
     /// Do not fail when a pod does not exist
     #[arg(short = 'i', long)]
     ignore: bool,
+    /// Read the pod ID from the file
+    #[arg(long = "pod-id-file", value_name = "PATH")]
+    pod_id_file: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -207,19 +233,45 @@ pub struct LogsArgs {
 pub fn group(rt: &Runtime, c: PodCmd) -> Outcome {
     match c.sub {
         PodSub::Create(a) => create(rt, a),
-        PodSub::Start(a) => for_each(rt, a.names, a.all, |n| rt.pod_start(n)),
-        PodSub::Stop(a) => for_each(rt, a.names, a.all, |n| rt.pod_stop(n, a.time)),
-        PodSub::Restart(a) => for_each(rt, a.names, a.all, |n| {
-            rt.pod_stop(n, None)?;
-            rt.pod_start(n)
-        }),
+        PodSub::Start(a) => {
+            let names = with_id_files(a.names, &a.pod_id_file, false)?;
+            for_each(rt, names, a.all, |n| rt.pod_start(n))
+        }
+        PodSub::Stop(a) => {
+            let names = with_id_files(a.names, &a.pod_id_file, a.ignore)?;
+            if names.is_empty() && a.ignore && !a.all && !a.pod_id_file.is_empty() {
+                return Ok(0);
+            }
+            let ignore = a.ignore;
+            for_each(rt, names, a.all, |n| match rt.pod_stop(n, a.time) {
+                Err(libpod::LibpodError::NoSuchPod(_)) if ignore => Ok(None),
+                other => other.map(Some),
+            })
+        }
+        PodSub::Restart(a) => {
+            let names = with_id_files(a.names, &a.pod_id_file, false)?;
+            for_each(rt, names, a.all, |n| {
+                rt.pod_stop(n, None)?;
+                rt.pod_start(n)
+            })
+        }
         PodSub::Kill(a) => for_each(rt, a.names, a.all, |n| rt.pod_kill(n, &a.signal)),
-        PodSub::Pause(a) => for_each(rt, a.names, a.all, |n| rt.pod_pause(n, true)),
-        PodSub::Unpause(a) => for_each(rt, a.names, a.all, |n| rt.pod_pause(n, false)),
+        PodSub::Pause(a) => {
+            let names = with_id_files(a.names, &a.pod_id_file, false)?;
+            for_each(rt, names, a.all, |n| rt.pod_pause(n, true))
+        }
+        PodSub::Unpause(a) => {
+            let names = with_id_files(a.names, &a.pod_id_file, false)?;
+            for_each(rt, names, a.all, |n| rt.pod_pause(n, false))
+        }
         PodSub::Rm(a) => {
             let force = a.force;
             let ignore = a.ignore;
-            for_each(rt, a.names, a.all, |n| match rt.pod_remove(n, force) {
+            let names = with_id_files(a.names, &a.pod_id_file, ignore)?;
+            if names.is_empty() && ignore && !a.all && !a.pod_id_file.is_empty() {
+                return Ok(0);
+            }
+            for_each(rt, names, a.all, |n| match rt.pod_remove(n, force) {
                 Err(libpod::LibpodError::NoSuchPod(_)) if ignore => Ok(None),
                 other => other.map(Some),
             })
@@ -254,13 +306,54 @@ pub fn create_options(a: CreateArgs) -> Result<PodCreateOptions, Failure> {
         add_hosts: a.add_host,
         dns: a.dns,
         network: a.network,
+        replace: a.replace,
+        infra_conmon_pidfile: a.infra_conmon_pidfile,
+        exit_policy: a.exit_policy,
+        // podman's CreateCommand: what `generate systemd --new` runs again.
+        create_command: std::env::args().collect(),
     })
 }
 
 fn create(rt: &Runtime, a: CreateArgs) -> Outcome {
+    let id_file = a.pod_id_file.clone();
     let pod = rt.pod_create(&create_options(a)?)?;
+    if let Some(path) = id_file {
+        std::fs::write(&path, &pod.id).map_err(|e| {
+            Failure::new(format!(
+                "failed to write pod ID to file {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
     println!("{}", pod.id);
     Ok(0)
+}
+
+/// The pod named in a `--pod-id-file` (its id, whitespace trimmed).
+pub fn read_pod_id_file(path: &Path) -> Result<String, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::new(format!(
+            "reading pod ID file {}: {e}: check the path given to --pod-id-file",
+            path.display()
+        ))
+    })?;
+    Ok(text.trim().to_string())
+}
+
+/// The pod names given, then those read from `--pod-id-file`s; with `ignore`, a missing file
+/// names no pod (the pod it named is gone already).
+fn with_id_files(
+    mut names: Vec<String>,
+    files: &[PathBuf],
+    ignore: bool,
+) -> Result<Vec<String>, Failure> {
+    for f in files {
+        if ignore && !f.exists() {
+            continue;
+        }
+        names.push(read_pod_id_file(f)?);
+    }
+    Ok(names)
 }
 
 /// Acts on each named pod (or all), printing each pod's id as podman does; failures are

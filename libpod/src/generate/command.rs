@@ -8,6 +8,10 @@
 pub enum CreateCommandError {
     #[error("container's create command is too short or invalid: {0:?}")]
     Invalid(Vec<String>),
+    #[error(
+        "pod does not appear to be created via `burrow pod create`: {0:?}: only pods made by `pod create` can be generated with --new"
+    )]
+    NotPodCreate(Vec<String>),
 }
 
 /// The parts of a create command a unit needs.
@@ -29,8 +33,14 @@ pub struct RunCommand {
 }
 
 /// Splits `argv` (the stored create command) as podman's `--new` does. `value_flags` lists
-/// the flags of `run` that take a separate value (`--name`, `-e`).
-pub fn parse(argv: &[String], value_flags: &[String]) -> Result<RunCommand, CreateCommandError> {
+/// the flags of `run` that take a separate value (`--name`, `-e`). `in_pod_unit`: the unit is
+/// one of a pod's `--new` units, which names the pod by its `--pod-id-file` instead, so the
+/// command's own `--pod`/`--pod-id-file` go.
+pub fn parse(
+    argv: &[String],
+    value_flags: &[String],
+    in_pod_unit: bool,
+) -> Result<RunCommand, CreateCommandError> {
     let invalid = || CreateCommandError::Invalid(argv.to_vec());
     let index = argv
         .iter()
@@ -63,6 +73,7 @@ pub fn parse(argv: &[String], value_flags: &[String]) -> Result<RunCommand, Crea
         let is_true = |v: &Option<String>| v.as_deref().is_none_or(|v| v == "true");
         let keep = match flag {
             "--rm" | "--cgroups" | "--cidfile" => false,
+            "--pod" | "--pod-id-file" => !in_pod_unit,
             "--restart" => {
                 out.restart = value.clone();
                 false
@@ -109,6 +120,54 @@ pub fn parse(argv: &[String], value_flags: &[String]) -> Result<RunCommand, Crea
     Ok(out)
 }
 
+/// A pod's create command rewritten for its `--new` unit (podman's rules).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodCreateCommand {
+    /// Global flags given before `pod create`.
+    pub root_flags: Vec<String>,
+    /// The flags and name after `pod create`, without the pid and id files (the unit sets
+    /// its own) and `--replace=false`.
+    pub args: Vec<String>,
+    /// `--replace` was given (the unit adds it otherwise, so a restart replaces the pod).
+    pub replace: bool,
+    /// `--exit-policy` was given (the unit's default is stop).
+    pub exit_policy: bool,
+}
+
+/// Splits a pod's stored create command; refuses one that is not `pod create` (a pod made by
+/// `run --pod new:NAME`).
+pub fn parse_pod_create(argv: &[String]) -> Result<PodCreateCommand, CreateCommandError> {
+    let index = (2..argv.len())
+        .find(|&i| argv[i - 1] == "pod" && argv[i] == "create")
+        .ok_or_else(|| CreateCommandError::NotPodCreate(argv.to_vec()))?;
+    let mut out = PodCreateCommand {
+        root_flags: argv[1..index - 1].to_vec(),
+        ..PodCreateCommand::default()
+    };
+    let mut args = argv[index + 1..].iter();
+    while let Some(a) = args.next() {
+        let flag = a.split_once('=').map_or(a.as_str(), |(f, _)| f);
+        match flag {
+            "--pod-id-file" | "--infra-conmon-pidfile" => {
+                if !a.contains('=') {
+                    args.next();
+                }
+                continue;
+            }
+            "--replace" => {
+                out.replace = matches!(a.as_str(), "--replace" | "--replace=true");
+                if !out.replace {
+                    continue;
+                }
+            }
+            "--exit-policy" => out.exit_policy = true,
+            _ => {}
+        }
+        out.args.push(a.clone());
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +186,8 @@ mod tests {
             "--cidfile",
             "-p",
             "--sdnotify",
+            "--pod",
+            "--pod-id-file",
         ])
     }
 
@@ -153,7 +214,7 @@ mod tests {
             "-c",
             "--rm -d",
         ]);
-        let r = parse(&argv, &flags()).unwrap();
+        let r = parse(&argv, &flags(), false).unwrap();
         assert_eq!(r.root_flags, v(&["--root", "/r"]));
         assert_eq!(
             r.rest,
@@ -171,11 +232,55 @@ mod tests {
         let r = parse(
             &v(&["burrow", "run", "-d", "--sdnotify=ignore", "busybox"]),
             &flags(),
+            false,
         )
         .unwrap();
         assert!(r.detach);
         assert_eq!(r.rest, v(&["-d", "busybox"]));
         assert_eq!(r.sdnotify.as_deref(), Some("ignore"));
-        assert!(parse(&v(&["burrow", "ps"]), &flags()).is_err());
+        assert!(parse(&v(&["burrow", "ps"]), &flags(), false).is_err());
+    }
+
+    #[test]
+    fn a_pod_member_loses_its_pod_flags_in_a_pod_unit() {
+        let argv = v(&["burrow", "run", "--pod", "p", "--pod-id-file=/f", "busybox"]);
+        assert_eq!(parse(&argv, &flags(), true).unwrap().rest, v(&["busybox"]));
+        assert_eq!(
+            parse(&argv, &flags(), false).unwrap().rest,
+            v(&["--pod", "p", "--pod-id-file=/f", "busybox"])
+        );
+    }
+
+    #[test]
+    fn pod_create_command() {
+        let r = parse_pod_create(&v(&[
+            "burrow",
+            "--root",
+            "/r",
+            "pod",
+            "create",
+            "--pod-id-file",
+            "/x",
+            "--infra-conmon-pidfile=/y",
+            "--replace=false",
+            "-p",
+            "80:80",
+            "--name",
+            "web",
+        ]))
+        .unwrap();
+        assert_eq!(r.root_flags, v(&["--root", "/r"]));
+        assert_eq!(r.args, v(&["-p", "80:80", "--name", "web"]));
+        assert!(!r.replace && !r.exit_policy);
+        let r = parse_pod_create(&v(&[
+            "burrow",
+            "pod",
+            "create",
+            "--replace",
+            "--exit-policy=continue",
+        ]))
+        .unwrap();
+        assert!(r.replace && r.exit_policy);
+        assert!(parse_pod_create(&v(&["burrow", "run", "--pod", "new:p", "busybox"])).is_err());
     }
 }

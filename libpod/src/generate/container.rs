@@ -35,6 +35,13 @@ pub(super) struct ContainerInfo {
     /// `PIDFile=` of a unit without `--new`: the monitor's pid file.
     pub pid_file: String,
     pub run_root: String,
+    /// `--new` in a pod's units: the pod unit's `--pod-id-file`, which names the pod to join.
+    pub pod_id_file: Option<String>,
+}
+
+/// Where a pod's `--new` unit keeps the id of the pod it created.
+pub(super) fn pod_id_file(pod_service: &str) -> String {
+    format!("%t/{pod_service}.pod-id")
 }
 
 impl Runtime {
@@ -49,7 +56,7 @@ impl Runtime {
                 return Err(GenerateError::NoCreateCommand(c.id.clone()).into());
             }
             Some(
-                command::parse(&c.config.create_command, &o.value_flags)
+                command::parse(&c.config.create_command, &o.value_flags, bound_to.is_some())
                     .map_err(GenerateError::from)?,
             )
         } else {
@@ -75,6 +82,9 @@ impl Runtime {
             bound_to: bound_to.map(str::to_string).into_iter().collect(),
             pid_file: self.paths.monitor_pid_file(&c.id).display().to_string(),
             run_root: self.paths.run.display().to_string(),
+            pod_id_file: bound_to
+                .filter(|_| o.new)
+                .map(|pod_service| pod_id_file(pod_service)),
         })
     }
 }
@@ -184,6 +194,9 @@ impl ContainerInfo {
             .arg_with_specifiers(format!("--cidfile={CIDFILE}"))
             .arg("--cgroups=no-conmon")
             .arg("--rm");
+        if let Some(f) = &self.pod_id_file {
+            start = start.arg("--pod-id-file").arg_with_specifiers(f.clone());
+        }
         if run.sdnotify.is_none() || run.sdnotify.as_deref() == Some("ignore") {
             start = start.arg("--sdnotify=conmon");
         }

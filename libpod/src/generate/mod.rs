@@ -23,9 +23,9 @@ pub enum GenerateError {
     )]
     NoCreateCommand(String),
     #[error(
-        "cannot use --new on pod {0:?}: --new is not supported for pods: generate the pod's units without it"
+        "cannot use --new on pod {0:?}: no create command found: only works on pods created directly with burrow pod create"
     )]
-    NewPod(String),
+    NoPodCreateCommand(String),
     #[error(transparent)]
     CreateCommand(#[from] CreateCommandError),
     #[error(transparent)]

@@ -132,6 +132,7 @@ impl Runtime {
             create_command: spec.lifecycle.create_command.clone(),
             sdnotify: spec.lifecycle.sdnotify.stored().to_string(),
             secrets,
+            conmon_pidfile: None,
         };
         let mut c = Container {
             id: id.clone(),

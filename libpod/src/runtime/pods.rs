@@ -35,6 +35,14 @@ pub struct PodCreateOptions {
     pub add_hosts: Vec<String>,
     pub dns: Vec<String>,
     pub network: Option<String>,
+    /// `--replace`: remove an existing pod of the same name (and its containers) first.
+    pub replace: bool,
+    /// `--infra-conmon-pidfile`: where the infra container's monitor writes its pid.
+    pub infra_conmon_pidfile: Option<PathBuf>,
+    /// `--exit-policy` (continue or stop).
+    pub exit_policy: Option<String>,
+    /// The command line of `pod create`, kept for `generate systemd --new`.
+    pub create_command: Vec<String>,
 }
 
 /// What a new member container takes from its pod.
@@ -60,11 +68,18 @@ impl Runtime {
             }
             None => names::random_name()?,
         };
-        if let Ok(p) = self.state.lookup_pod(&name)
-            && p.name == name
+        if let Some(p) = &o.exit_policy
+            && !crate::pod::EXIT_POLICIES.contains(&p.as_str())
         {
-            return Err(PodError::NameInUse(name.to_string()).into());
+            return Err(PodError::ExitPolicy(p.clone()).into());
         }
+        let replaced = match self.state.lookup_pod(&name) {
+            Ok(p) if p.name == name && !o.replace => {
+                return Err(PodError::NameInUse(name.to_string()).into());
+            }
+            Ok(p) if p.name == name => Some(p.id),
+            _ => None,
+        };
         let mut share = match &o.share {
             // podman: `+ns` adds to the default set instead of replacing it.
             Some(s) if s.starts_with('+') => {
@@ -99,6 +114,10 @@ impl Runtime {
         }
         if let Some(n) = &o.infra_name {
             names::validate(names::NameKind::Container, n)?;
+        }
+        // `--replace`: the old pod goes once the new one's flags are known to be valid.
+        if let Some(id) = replaced {
+            self.pod_remove(&id, true)?;
         }
         // `--network NAME`: the infra container joins user networks, the pod's name an alias
         // of it there.
@@ -145,6 +164,8 @@ impl Runtime {
                 ports,
                 add_hosts,
                 dns,
+                create_command: o.create_command.clone(),
+                exit_policy: o.exit_policy.clone().unwrap_or_default(),
             },
             name,
         };
@@ -152,7 +173,12 @@ impl Runtime {
         // `pod create` killed anywhere in between leaves an infra container the next command
         // removes with its pod (`Runtime::collect_garbage`), never half a pod.
         if o.infra {
-            let c = self.create_infra(&pod, o.infra_name.as_deref(), user_nets.as_deref())?;
+            let c = self.create_infra(
+                &pod,
+                o.infra_name.as_deref(),
+                user_nets.as_deref(),
+                o.infra_conmon_pidfile.as_deref(),
+            )?;
             pod.config.infra_id = c.id;
         }
         if let Err(e) = self.state.insert_pod(&pod) {
@@ -176,6 +202,7 @@ impl Runtime {
         pod: &Pod,
         name: Option<&str>,
         user_nets: Option<&[crate::network_def::AttachRequest]>,
+        conmon_pidfile: Option<&std::path::Path>,
     ) -> Result<Container> {
         let id = names::new_id()?;
         let config = ContainerConfig {
@@ -192,6 +219,7 @@ impl Runtime {
             log_path: self.paths.container_dir(&id).join("ctr.log"),
             pod: pod.id.clone(),
             infra: true,
+            conmon_pidfile: conmon_pidfile.map(PathBuf::from),
             ..ContainerConfig::default()
         };
         let c = Container {
@@ -567,7 +595,8 @@ impl Runtime {
             "Id": pod.id,
             "Name": pod.name,
             "Created": super::inspect::time_string(pod.created),
-            "ExitPolicy": "continue",
+            "ExitPolicy": if pod.config.exit_policy.is_empty() { "continue" } else { pod.config.exit_policy.as_str() },
+            "CreateCommand": pod.config.create_command,
             "State": PodStatus::from_members(&statuses).as_str(),
             "Hostname": pod.config.hostname,
             "Labels": pod.config.labels,

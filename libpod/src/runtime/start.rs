@@ -441,6 +441,9 @@ impl Runtime {
                 if std::env::var_os("INVOCATION_ID").is_some() {
                     write_pid_file(&self.paths.monitor_pid_file(&c.id));
                 }
+                if let Some(p) = &c.config.conmon_pidfile {
+                    write_pid_file(p);
+                }
                 let _ = r.write_all(b"OK");
             }
             let started = Instant::now();

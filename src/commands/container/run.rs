@@ -118,6 +118,9 @@ pub struct CreateArgs {
     /// Run container in an existing pod, or in a new one (new:NAME) that gets -p and --network
     #[arg(long)]
     pod: Option<String>,
+    /// Run container in the pod whose ID is in the file
+    #[arg(long = "pod-id-file", value_name = "PATH")]
+    pod_id_file: Option<PathBuf>,
     /// Add secret to container (NAME[,type=mount|env][,target=PATH_OR_VAR][,uid=N][,gid=N][,mode=OCTAL])
     #[arg(long)]
     secret: Vec<String>,
@@ -247,7 +250,16 @@ fn create_container(
     a: CreateArgs,
     start_next: bool,
 ) -> Result<libpod::Container, Failure> {
+    let pod_id_file = a.pod_id_file.clone();
     let mut opts: CreateOptions = a.into();
+    if let Some(path) = pod_id_file {
+        if opts.pod.is_some() {
+            return Err(Failure::new(
+                "cannot specify both --pod and --pod-id-file: use one of them",
+            ));
+        }
+        opts.pod = Some(crate::commands::pod::read_pod_id_file(&path)?);
+    }
     opts.start_next = start_next;
     // podman's CreateCommand: what `generate systemd --new` runs again.
     opts.create_command = std::env::args().collect();
