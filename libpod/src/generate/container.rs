@@ -82,9 +82,7 @@ impl Runtime {
             bound_to: bound_to.map(str::to_string).into_iter().collect(),
             pid_file: self.paths.monitor_pid_file(&c.id).display().to_string(),
             run_root: self.paths.run.display().to_string(),
-            pod_id_file: bound_to
-                .filter(|_| o.new)
-                .map(|pod_service| pod_id_file(pod_service)),
+            pod_id_file: bound_to.filter(|_| o.new).map(pod_id_file),
         })
     }
 }
