@@ -152,3 +152,75 @@ fn new_unit_runs_restarts_stops_and_comes_back_after_a_reboot() {
     );
     m.systemctl(&env, &["disable", "--now", &unit]).ok();
 }
+
+/// `--new` for a pod: the pod unit creates the pod (its main process the infra container's
+/// monitor), the member's unit joins it by the pod id file, and stopping the pod unit stops
+/// and removes both.
+#[test]
+fn new_pod_units_create_run_and_remove_the_pod() {
+    let m = Machine::boot();
+    let env = m.env();
+    m.import_busybox(&env);
+    let pod = format!("gp{}", std::process::id());
+    let member = format!("gm{}", std::process::id());
+    let pod_unit = format!("pod-{pod}.service");
+    let member_unit = format!("container-{member}.service");
+    let dir = env.path("units");
+    common::make_dir(&dir, 0o777);
+    m.burrow(&env, &["pod", "create", "--name", &pod]).ok();
+    m.burrow(
+        &env,
+        &[
+            "create", "--pod", &pod, "--name", &member, "busybox", "sleep", "1000",
+        ],
+    )
+    .ok();
+    m.sh(
+        &env,
+        &format!(
+            "cd {} && $BURROW generate systemd --new --files --name {pod}",
+            dir.display()
+        ),
+    )
+    .ok();
+    let files = [dir.join(&pod_unit), dir.join(&member_unit)];
+    let _links: Vec<Links> = files.iter().map(|f| Links(f.clone())).collect();
+    m.burrow(&env, &["pod", "rm", "-f", &pod]).ok();
+    for f in &files {
+        m.systemctl(&env, &["link", &f.display().to_string()]).ok();
+    }
+    let started = m.systemctl(&env, &["start", &pod_unit]);
+    assert!(started.status == 0, "{started:?}\n{}", m.journal(&env));
+    wait_for("the member's unit", || {
+        show(&m, &env, &member_unit, "ActiveState") == "active"
+    });
+    assert_eq!(show(&m, &env, &pod_unit, "ActiveState"), "active");
+    let running = m
+        .burrow(&env, &["ps", "--format", "{{.Names}}"])
+        .ok()
+        .stdout;
+    assert!(running.lines().any(|l| l == member), "{running}");
+    let infra = m
+        .burrow(
+            &env,
+            &["pod", "inspect", "-f", "{{.InfraContainerId}}", &pod],
+        )
+        .ok()
+        .out()
+        .to_string();
+    let monitor = m
+        .burrow(&env, &["inspect", "-f", "{{.State.ConmonPid}}", &infra])
+        .ok()
+        .out()
+        .to_string();
+    assert_eq!(show(&m, &env, &pod_unit, "MainPID"), monitor);
+
+    m.systemctl(&env, &["stop", &pod_unit]).ok();
+    assert_eq!(show(&m, &env, &member_unit, "ActiveState"), "inactive");
+    assert!(m.burrow(&env, &["pod", "exists", &pod]).status != 0);
+    let all = m
+        .burrow(&env, &["ps", "-a", "--format", "{{.Names}}"])
+        .ok()
+        .stdout;
+    assert!(!all.lines().any(|l| l == member), "{all}");
+}
