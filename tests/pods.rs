@@ -225,6 +225,52 @@ fn pod_ps_statuses() {
     assert!(env.burrow(&["ps", "-aq"]).ok().stdout.is_empty());
 }
 
+// Pins: `--exit-policy=stop` stops the pod (its infra container) once the last member has
+// exited, while the default `continue` keeps the infra running with no member left.
+#[test]
+fn pod_exit_policy_stop_ends_the_pod_with_its_last_member() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["pod", "create", "--name", "es", "--exit-policy=stop"])
+        .ok();
+    env.burrow(&["pod", "create", "--name", "ec"]).ok();
+    for pod in ["es", "ec"] {
+        for (name, secs) in [("a", "1"), ("b", "2")] {
+            env.burrow(&[
+                "run",
+                "-d",
+                "--pod",
+                pod,
+                "--name",
+                &format!("{pod}-{name}"),
+                "busybox",
+                "sleep",
+                secs,
+            ])
+            .ok();
+        }
+    }
+    assert_eq!(wait_status(&env, "es", "Exited"), "Exited");
+    let infra = |pod: &str| {
+        env.burrow(&["pod", "inspect", pod, "--format", "{{.InfraContainerID}}"])
+            .ok()
+            .stdout
+            .trim()
+            .to_string()
+    };
+    env.burrow(&["inspect", &infra("es"), "--format", "{{.State.Status}}"])
+        .ok()
+        .stdout_has("exited");
+    env.burrow(&["pod", "inspect", "es", "--format", "{{.ExitPolicy}}"])
+        .ok()
+        .stdout_has("stop");
+    env.burrow(&["wait", "ec-b"]).ok();
+    thread::sleep(Duration::from_millis(500));
+    env.burrow(&["inspect", &infra("ec"), "--format", "{{.State.Status}}"])
+        .ok()
+        .stdout_has("running");
+    env.burrow(&["pod", "rm", "-f", "ec", "es"]).ok();
+}
+
 // Pins: `pod rm` refuses a running pod (125, nothing removed); `pod rm -f` stops and removes
 // every member and the infra container; the infra cannot be removed on its own.
 #[test]

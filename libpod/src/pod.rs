@@ -51,8 +51,8 @@ pub enum PodError {
 }
 
 /// `pod create --exit-policy`: what happens to the pod when its last member exits (podman's
-/// `continue` keeps the infra running, `stop` stops the pod). Burrow stores `stop` and shows
-/// it in `pod inspect`, but does not enforce it yet: the pod keeps running either way.
+/// `continue` keeps the infra running, `stop` stops the pod: the monitor of the last member to
+/// exit stops the infra container, see `Runtime::apply_pod_exit_policy`).
 pub const EXIT_POLICIES: &[&str] = &["continue", "stop"];
 
 /// Namespaces a pod can share with its members (podman's `--share`), in podman's spelling.

@@ -451,6 +451,36 @@ impl Runtime {
         self.pod_result(&pod, "stop", errors)
     }
 
+    /// `--exit-policy=stop`: called by a member's monitor once that member has exited for
+    /// good; stops the infra container when no other member is still running. Every monitor
+    /// records its own exit before it looks at the others, so of two members ending together
+    /// at least the later one sees both gone.
+    pub(crate) fn apply_pod_exit_policy(&self, c: &Container) {
+        if c.config.pod.is_empty() || c.config.infra {
+            return;
+        }
+        let Ok(pod) = self.pod(&c.config.pod) else {
+            return;
+        };
+        if pod.config.exit_policy != "stop" || pod.config.infra_id.is_empty() {
+            return;
+        }
+        let Ok(members) = self.pod_containers(&pod) else {
+            return;
+        };
+        let busy = members.iter().any(|m| {
+            !m.config.infra
+                && matches!(
+                    m.status(),
+                    Status::Running | Status::Paused | Status::Stopping
+                )
+        });
+        if !busy {
+            // Nobody is left to report a failure to; the pod shows as exited either way.
+            let _ = self.stop(&pod.config.infra_id, None);
+        }
+    }
+
     /// `pod kill`: the signal to every running container of the pod, the infra last.
     pub fn pod_kill(&self, name: &str, signal: &str) -> Result<Pod> {
         let pod = self.pod(name)?;

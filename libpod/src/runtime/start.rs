@@ -489,6 +489,7 @@ impl Runtime {
             let _ = state.bump_restart_count(&c.id);
             self.container_event(&c, "restart");
         }
+        self.apply_pod_exit_policy(&c);
         // The monitor has no one to report to any more: a container that could not be
         // removed stays listed for `rm`.
         let _ = self.auto_remove(&c);
