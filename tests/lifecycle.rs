@@ -724,6 +724,25 @@ fn stop_timeout_falls_back_to_sigkill() {
     );
 }
 
+// Pins: `stop` of several containers stops them together, as podman does: two that ignore
+// SIGTERM share one timeout (a one-by-one stop would take two), and both end killed.
+#[test]
+fn stop_of_several_containers_shares_one_timeout() {
+    let env = Env::new().with_busybox();
+    for name in ["st1", "st2"] {
+        run_detached(&env, &["--name", name, BUSYBOX, "sleep", "100"]);
+    }
+    let out = env.burrow(&["stop", "-t", "3", "st1", "st2"]).ok();
+    assert_eq!(out.lines(), ["st1", "st2"], "{out:?}");
+    assert!(
+        out.elapsed < Duration::from_millis(5500),
+        "two stops did not share their timeout: {out:?}"
+    );
+    for name in ["st1", "st2"] {
+        assert_eq!(inspect_field(&env, name, "{{.State.ExitCode}}"), "137");
+    }
+}
+
 // Pins: `--stop-signal` chooses the signal `stop` sends.
 #[test]
 fn stop_signal_option_is_honoured() {

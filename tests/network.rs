@@ -106,6 +106,29 @@ fn taken_host_port_fails_before_create() {
     drop(taken);
 }
 
+// Pins: a privileged host port refused to the unprivileged user names the sysctl to change
+// (as podman's rootlessport does), and leaves no container behind.
+#[test]
+fn privileged_host_port_names_the_sysctl() {
+    let start: u16 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    if start <= 80 {
+        eprintln!("skipped: unprivileged ports start at {start} on this host");
+        return;
+    }
+    let env = Env::new().with_busybox();
+    env.burrow(&["run", "--rm", "-p", "80:80", "busybox", "true"])
+        .code(125)
+        .stderr_has("cannot expose privileged port 80")
+        .stderr_has(&format!(
+            "net.ipv4.ip_unprivileged_port_start=80' to /etc/sysctl.conf (currently {start})"
+        ));
+    let ps = env.burrow(&["ps", "-a", "-q"]).ok();
+    assert_eq!(ps.stdout, "", "a container was left behind");
+}
+
 // Pins: malformed -p values are rejected with 125 and a message naming the value.
 #[test]
 fn malformed_publish_fails() {

@@ -45,15 +45,7 @@ struct Route {
 
 fn bind(m: &PortMapping) -> Result<TcpListener, NetworkError> {
     let addr = SocketAddr::new(m.host_addr(), m.host_port);
-    TcpListener::bind(addr).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AddrInUse => NetworkError::PortInUse {
-            addr: addr.to_string(),
-        },
-        _ => NetworkError::Bind {
-            addr: addr.to_string(),
-            source: e,
-        },
-    })
+    TcpListener::bind(addr).map_err(|e| crate::ports::bind_error(addr, e))
 }
 
 impl Forwarder {

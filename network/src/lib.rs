@@ -42,6 +42,10 @@ pub enum NetworkError {
     InvalidHost { spec: String, why: String },
     #[error("cannot publish host port {addr}: bind: address already in use")]
     PortInUse { addr: String },
+    #[error(
+        "rootlessport cannot expose privileged port {port}, you can add 'net.ipv4.ip_unprivileged_port_start={port}' to /etc/sysctl.conf (currently {start}), or choose a larger port number (>= {start}): listen {addr}: bind: permission denied"
+    )]
+    PrivilegedPort { port: u16, start: u16, addr: String },
     #[error("cannot bind host port {addr}: {source}")]
     Bind {
         addr: String,

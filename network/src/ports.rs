@@ -163,15 +163,40 @@ pub fn check_host_port_free(m: &PortMapping) -> Result<(), NetworkError> {
         Protocol::Tcp => TcpListener::bind(addr).map(drop),
         Protocol::Udp => UdpSocket::bind(addr).map(drop),
     };
-    res.map_err(|e| match e.kind() {
+    res.map_err(|e| bind_error(addr, e))
+}
+
+/// What a failed bind of a host port means for the user: a port in use, or (rootless) a port
+/// below `net.ipv4.ip_unprivileged_port_start`, named with the sysctl to change as podman does.
+pub(crate) fn bind_error(addr: SocketAddr, e: std::io::Error) -> NetworkError {
+    match e.kind() {
         std::io::ErrorKind::AddrInUse => NetworkError::PortInUse {
             addr: addr.to_string(),
+        },
+        std::io::ErrorKind::PermissionDenied => match unprivileged_port_start() {
+            Some(start) if addr.port() < start => NetworkError::PrivilegedPort {
+                port: addr.port(),
+                start,
+                addr: addr.to_string(),
+            },
+            _ => NetworkError::Bind {
+                addr: addr.to_string(),
+                source: e,
+            },
         },
         _ => NetworkError::Bind {
             addr: addr.to_string(),
             source: e,
         },
-    })
+    }
+}
+
+fn unprivileged_port_start() -> Option<u16> {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// A free host port for a mapping given without one (`-p 80`), as podman picks one.
@@ -181,10 +206,7 @@ pub fn pick_free_port(m: &PortMapping) -> Result<u16, NetworkError> {
         Protocol::Tcp => TcpListener::bind(addr).and_then(|l| l.local_addr()),
         Protocol::Udp => UdpSocket::bind(addr).and_then(|s| s.local_addr()),
     };
-    port.map(|a| a.port()).map_err(|e| NetworkError::Bind {
-        addr: addr.to_string(),
-        source: e,
-    })
+    port.map(|a| a.port()).map_err(|e| bind_error(addr, e))
 }
 
 #[cfg(test)]

@@ -28,6 +28,18 @@ pub struct LogsOptions {
     pub tail: Option<usize>,
 }
 
+/// A container between its stop signal and its recorded exit (see [`Runtime::stop_many`]).
+enum Stopping {
+    /// Nothing was running: the container as it is.
+    Done(Container),
+    Signalled {
+        c: Container,
+        pidfd: Option<OwnedFd>,
+        timeout: u32,
+        deadline: Instant,
+    },
+}
+
 fn alive(pid: i32, start: u64) -> bool {
     pid > 0
         && kill(Pid::from_raw(pid), None).is_ok()
@@ -127,6 +139,31 @@ impl Runtime {
     /// container is not marked stopped by the user afterwards, so an `unless-stopped` one
     /// starts at the next boot.
     pub fn stop_as(&self, name: &str, timeout: Option<u32>, by_user: bool) -> Result<Container> {
+        let stopping = self.begin_stop(name, timeout, by_user)?;
+        self.finish_stop(stopping, by_user)
+    }
+
+    /// Stops several containers at once, as podman does: every one gets its stop signal
+    /// first, then all share one deadline before SIGKILL, so two containers that ignore
+    /// SIGTERM take one timeout, not two. One result per name, in the order given.
+    pub fn stop_many(
+        &self,
+        names: &[String],
+        timeout: Option<u32>,
+        by_user: bool,
+    ) -> Vec<Result<Container>> {
+        let begun: Vec<Result<Stopping>> = names
+            .iter()
+            .map(|n| self.begin_stop(n, timeout, by_user))
+            .collect();
+        begun
+            .into_iter()
+            .map(|b| b.and_then(|s| self.finish_stop(s, by_user)))
+            .collect()
+    }
+
+    /// Sends the stop signal (or finds nothing to stop).
+    fn begin_stop(&self, name: &str, timeout: Option<u32>, by_user: bool) -> Result<Stopping> {
         let c = self.lookup(name)?;
         self.thaw_if_paused(&c)?;
         if !matches!(c.status(), Status::Running | Status::Paused) {
@@ -139,7 +176,7 @@ impl Runtime {
             {
                 self.state.set_stopped_by_user(&c.id, true)?;
             }
-            return Ok(c);
+            return Ok(Stopping::Done(c));
         }
         self.state.set_stopped_by_user(&c.id, true)?;
         let sig = parse_signal(&c.config.stop_signal)?;
@@ -148,7 +185,29 @@ impl Runtime {
         if alive(c.state.pid, c.state.pid_start) {
             let _ = kill(Pid::from_raw(c.state.pid), sig);
         }
-        if !wait_gone(&pidfd, c.state.pid, Duration::from_secs(timeout.into())) {
+        let deadline = Instant::now() + Duration::from_secs(timeout.into());
+        Ok(Stopping::Signalled {
+            c,
+            pidfd,
+            timeout,
+            deadline,
+        })
+    }
+
+    /// Waits for a signalled container until its deadline, kills it after, and waits for
+    /// its supervisor to record the exit.
+    fn finish_stop(&self, stopping: Stopping, by_user: bool) -> Result<Container> {
+        let (c, pidfd, timeout, deadline) = match stopping {
+            Stopping::Done(c) => return Ok(c),
+            Stopping::Signalled {
+                c,
+                pidfd,
+                timeout,
+                deadline,
+            } => (c, pidfd, timeout, deadline),
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if !wait_gone(&pidfd, c.state.pid, left) {
             if timeout > 0 {
                 eprintln!(
                     "WARN[{timeout:04}] StopSignal {} failed to stop container {} in {timeout} seconds, resorting to SIGKILL",

@@ -439,13 +439,19 @@ impl Runtime {
         let pod = self.pod(name)?;
         let members = self.pod_containers(&pod)?;
         let mut errors = Vec::new();
-        for c in members
-            .iter()
-            .filter(|c| !c.config.infra)
-            .chain(members.iter().filter(|c| c.config.infra))
-        {
-            if let Err(e) = self.stop(&c.id, timeout) {
-                errors.push(format!("{}: {e}", c.name));
+        // Members together (one shared timeout), then the infra that holds their namespaces.
+        for group in [
+            members
+                .iter()
+                .filter(|c| !c.config.infra)
+                .collect::<Vec<_>>(),
+            members.iter().filter(|c| c.config.infra).collect(),
+        ] {
+            let ids: Vec<String> = group.iter().map(|c| c.id.clone()).collect();
+            for (c, res) in group.iter().zip(self.stop_many(&ids, timeout, true)) {
+                if let Err(e) = res {
+                    errors.push(format!("{}: {e}", c.name));
+                }
             }
         }
         self.pod_result(&pod, "stop", errors)

@@ -141,24 +141,28 @@ pub fn stop(rt: &Runtime, a: StopArgs) -> Outcome {
         return Ok(0);
     }
     let names = filtered(rt, a.all, given, &a.filter, |s| s == Status::Running)?;
-    each(&names, |n| {
-        match rt.stop_as(n, a.time, !a.not_stopped_by_user) {
-            Ok(_) => {
-                println!("{n}");
-                Ok(())
-            }
-            Err(libpod::LibpodError::NoSuchContainer(_)) if a.ignore => Ok(()),
-            Err(e) => Err(e.into()),
+    let mut results = rt
+        .stop_many(&names, a.time, !a.not_stopped_by_user)
+        .into_iter();
+    each(&names, |n| match results.next() {
+        Some(Ok(_)) => {
+            println!("{n}");
+            Ok(())
         }
+        Some(Err(libpod::LibpodError::NoSuchContainer(_))) if a.ignore => Ok(()),
+        Some(Err(e)) => Err(e.into()),
+        None => Ok(()),
     })
 }
 
 pub fn restart(rt: &Runtime, a: StopArgs) -> Outcome {
     let names = filtered(rt, a.all, a.names, &a.filter, |s| s == Status::Running)?;
+    let mut stopped = rt.stop_many(&names, a.time, true).into_iter();
     each(&names, |n| {
-        let c = rt.stop(n, a.time)?;
-        rt.start_detached(&c)?;
-        println!("{n}");
+        if let Some(c) = stopped.next() {
+            rt.start_detached(&c?)?;
+            println!("{n}");
+        }
         Ok(())
     })
 }
