@@ -122,6 +122,51 @@ fn cache_hit_on_rebuild_and_miss_after_a_context_change() {
     assert!(!nocache.out().contains("Using cache"), "{}", nocache.out());
 }
 
+// Pins: a build whose last steps only change the config (EXPOSE, ENTRYPOINT) still gives the
+// same image ID when nothing changed, and `history` has one row per instruction (LABEL and
+// WORKDIR included, EXPOSE and ENTRYPOINT apart) as podman's does.
+#[test]
+fn metadata_steps_are_cached_and_each_has_a_history_row() {
+    let env = Env::new().with_busybox();
+    let ctx = context(
+        &env,
+        "meta",
+        &[(
+            "Containerfile",
+            "FROM localhost/busybox\nLABEL a=b\nWORKDIR /app\nRUN echo hi > f\nEXPOSE 80\nENTRYPOINT [\"sh\"]\n",
+        )],
+    );
+    let first = build(&env, &ctx, &["-t", "meta"]).ok();
+    let second = build(&env, &ctx, &["-t", "meta"]).ok();
+    assert_eq!(id_of(&first), id_of(&second), "{}", second.out());
+    let rows = env
+        .burrow(&[
+            "history",
+            "--format",
+            "{{.CreatedBy}}",
+            "--no-trunc",
+            "meta",
+        ])
+        .ok();
+    let rows: Vec<&str> = rows.lines().into_iter().take(5).collect();
+    assert_eq!(
+        rows,
+        [
+            "/bin/sh -c #(nop) ENTRYPOINT [\"sh\"]",
+            "/bin/sh -c #(nop) EXPOSE 80",
+            "/bin/sh -c echo hi > f",
+            "/bin/sh -c #(nop) WORKDIR /app",
+            "/bin/sh -c #(nop) LABEL a=b",
+        ]
+    );
+    let images = env.burrow(&["images", "-q"]).ok();
+    assert_eq!(
+        images.lines().len(),
+        2,
+        "a rebuild left images behind: {images:?}"
+    );
+}
+
 // Pins: .dockerignore keeps files out of COPY, `!` re-includes.
 #[test]
 fn dockerignore_excludes_and_reincludes() {

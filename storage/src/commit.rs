@@ -28,6 +28,9 @@ pub struct CommitSpec {
     pub squash: bool,
     /// The config's `created_by` for the new history entry.
     pub created_by: String,
+    /// Metadata-only steps folded into this commit, each an `empty_layer` history entry of
+    /// its own before the main one (a build's LABEL, EXPOSE, ... rows in `history`).
+    pub empty_before: Vec<String>,
 }
 
 /// What a build step records besides [`CommitSpec`]: a fixed creation time
@@ -124,7 +127,7 @@ pub fn commit_image(
         config.set_author(Some(a.clone()));
     }
     let mut entry = HistoryBuilder::default()
-        .created(created)
+        .created(created.clone())
         .created_by(spec.created_by.clone());
     if let Some(a) = &spec.author {
         entry = entry.author(a.clone());
@@ -153,10 +156,25 @@ pub fn commit_image(
     if extras.omit_history {
         config.set_history(None);
     } else {
+        let mut entries = Vec::with_capacity(spec.empty_before.len() + 1);
+        for by in &spec.empty_before {
+            let mut e = HistoryBuilder::default()
+                .created(created.clone())
+                .created_by(by.clone())
+                .empty_layer(true);
+            if let Some(a) = &spec.author {
+                e = e.author(a.clone());
+            }
+            entries.push(
+                e.build()
+                    .map_err(|e| StorageError::invalid_json("image history", e))?,
+            );
+        }
+        entries.push(entry);
         config
             .history_mut()
             .get_or_insert_with(Vec::new)
-            .push(entry);
+            .extend(entries);
     }
     let config_bytes = match healthcheck {
         None => serde_json::to_vec(&config),

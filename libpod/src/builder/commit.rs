@@ -72,6 +72,7 @@ impl Builder<'_> {
             comment: None,
             squash: false,
             created_by,
+            empty_before: std::mem::take(&mut st.pending_history),
         };
         let mut reader = match layer {
             Some(p) => {
@@ -92,6 +93,7 @@ impl Builder<'_> {
         self.cache.insert(key, &img.id);
         st.image = Some(img);
         st.pending.clear();
+        st.pending_history.clear();
         Ok(())
     }
 

@@ -31,6 +31,9 @@ pub(super) struct Stage {
     /// The config as the next step sees it (committed plus pending changes).
     pub(super) config: oci_spec::image::Config,
     pub(super) pending: Vec<String>,
+    /// The `created_by` of each metadata instruction folded into the next commit: one
+    /// history row each, as podman's `history` shows them.
+    pub(super) pending_history: Vec<String>,
     pub(super) args: HashMap<String, String>,
     pub(super) shell: Vec<String>,
     pub(super) author: Option<String>,
@@ -205,6 +208,7 @@ impl Builder<'_> {
             image,
             config,
             pending: Vec::new(),
+            pending_history: Vec::new(),
             args: HashMap::new(),
             shell: vec!["/bin/sh".to_string(), "-c".to_string()],
             author: None,
@@ -246,8 +250,15 @@ impl Builder<'_> {
         if !st.pending.is_empty() || (is_final && unchanged) {
             self.final_line(is_final);
             let key = self.key(&st, "(metadata)", "");
-            let created_by = format!("/bin/sh -c #(nop) {}", st.pending.join(" "));
-            self.commit_step(&mut st, &key, created_by, None)?;
+            // An unchanged context and Containerfile give the same image ID again (podman
+            // reuses its cached last step too).
+            if !self.cached(&mut st, &key) {
+                let created_by = st
+                    .pending_history
+                    .pop()
+                    .unwrap_or_else(|| format!("/bin/sh -c #(nop) {}", st.pending.join(" ")));
+                self.commit_step(&mut st, &key, created_by, None)?;
+            }
         }
         Ok(st.image)
     }
@@ -320,6 +331,7 @@ impl Builder<'_> {
         self.say(&format!("--> {}", &img.id[..12.min(img.id.len())]));
         st.image = Some(img);
         st.pending.clear();
+        st.pending_history.clear();
         true
     }
 

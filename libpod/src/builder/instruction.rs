@@ -107,6 +107,26 @@ pub(super) fn keyword_start(inst: &Instruction<'_>) -> usize {
     }
 }
 
+/// Whether an instruction is a metadata step with a history row of its own (`empty_layer`):
+/// the ones that change the image config. ARG and the layer steps (RUN, COPY, ADD) are not.
+fn records_history(inst: &Instruction<'_>) -> bool {
+    matches!(
+        inst,
+        Instruction::Env(_)
+            | Instruction::Label(_)
+            | Instruction::User(_)
+            | Instruction::Stopsignal(_)
+            | Instruction::Expose(_)
+            | Instruction::Volume(_)
+            | Instruction::Cmd(_)
+            | Instruction::Entrypoint(_)
+            | Instruction::Shell(_)
+            | Instruction::Maintainer(_)
+            | Instruction::Healthcheck(_)
+            | Instruction::Workdir(_)
+    )
+}
+
 impl Builder<'_> {
     /// Runs one instruction of the stage; `src` is its text, `shown` its STEP line and `last`
     /// whether it is the build's last step.
@@ -118,6 +138,10 @@ impl Builder<'_> {
         shown: &str,
         last: bool,
     ) -> BResult<()> {
+        if records_history(inst) {
+            st.pending_history
+                .push(format!("/bin/sh -c #(nop) {shown}"));
+        }
         match inst {
             Instruction::Env(i) => self.set_config_text(st, "ENV", &i.arguments)?,
             Instruction::Label(i) => self.set_config_text(st, "LABEL", &i.arguments)?,
@@ -260,6 +284,8 @@ impl Builder<'_> {
         if self.cached(st, &key) {
             return Ok(());
         }
+        // The layer's own history row names this WORKDIR.
+        st.pending_history.pop();
         let tmp = self.write_temp_tar(|f| {
             let mut w = LayerWriter::new(f, Attrs::default());
             let exists = |p: &str| self.image_has(st, p);

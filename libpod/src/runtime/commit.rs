@@ -439,6 +439,7 @@ impl Runtime {
                 comment: opts.message.clone(),
                 squash: opts.squash,
                 created_by: format!("/bin/sh -c #(nop) {}", c.config.args.join(" ")),
+                empty_before: Vec::new(),
             };
             Ok(storage::commit::commit(
                 &self.store,
