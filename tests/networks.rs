@@ -74,6 +74,22 @@ fn same_network_reaches_by_name_and_alias() {
     env.burrow(&["rm", "-f", "db"]).ok();
 }
 
+// Pins: user networks work for a user whose PATH lacks /usr/sbin (where Debian keeps nft):
+// burrow finds `ip` and `nft` by absolute path, and `system doctor` names them.
+#[test]
+fn user_network_works_without_sbin_on_path() {
+    let env = Env::new().with_busybox().with_env("PATH", "/usr/bin:/bin");
+    env.burrow(&["network", "create", "nosbin"]).ok();
+    web(&env, "nosbin-web", "nosbin", "sbin-free", &[]);
+    fetch_from(&env, "nosbin", "nosbin-web")
+        .ok()
+        .stdout_has("sbin-free");
+    env.burrow(&["system", "doctor"])
+        .stdout_has("ip and nft present (user networks)");
+    env.burrow(&["rm", "-f", "nosbin-web"]).ok();
+    env.burrow(&["network", "rm", "nosbin"]).ok();
+}
+
 /// The container's address on `net`, from `inspect`.
 fn ip_on(env: &Env, ctr: &str, net: &str) -> String {
     let fmt = format!("{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}");

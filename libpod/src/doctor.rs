@@ -118,6 +118,7 @@ pub fn run() -> Vec<Check> {
     ));
     out.push(overlay_in_userns(root));
     out.push(network_helper());
+    out.push(user_network_helpers());
     out.push(cgroups(root));
     out.push(runtime_dir(root, uid.as_raw()));
     out.push(shared_root());
@@ -221,6 +222,30 @@ fn on_path(prog: &str) -> Option<std::path::PathBuf> {
             .map(|d| d.join(prog))
             .find(|p| p.is_file())
     })
+}
+
+/// `ip` and `nft`, which user networks run (found outside PATH too, as burrow does).
+fn user_network_helpers() -> Check {
+    let name = "ip and nft present (user networks)";
+    let missing: Vec<&str> = network::helpers::USER_NETWORK_HELPERS
+        .iter()
+        .filter(|(prog, _)| network::helpers::helper_path(prog).is_none())
+        .map(|(_, pkg)| *pkg)
+        .collect();
+    if missing.is_empty() {
+        let found: Vec<String> = network::helpers::USER_NETWORK_HELPERS
+            .iter()
+            .filter_map(|(prog, _)| network::helpers::helper_path(prog))
+            .map(|p| p.display().to_string())
+            .collect();
+        pass(name, found.join(", "))
+    } else {
+        fail(
+            name,
+            "missing: burrow network create and --network NAME cannot work",
+            format!("sudo apt-get install {}", missing.join(" ")),
+        )
+    }
 }
 
 fn network_helper() -> Check {

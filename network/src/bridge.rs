@@ -75,7 +75,15 @@ pub fn run_in_netns(
         .map_err(|e| fail(&what, format!("open its namespace: {e}")))?
         .into();
     let raw = ns.as_raw_fd();
-    let mut cmd = Command::new(prog);
+    let path = crate::helpers::helper_path(prog).ok_or_else(|| {
+        fail(
+            &what,
+            format!(
+                "{prog} not found on PATH nor in /usr/sbin or /sbin: install iproute2 and nftables"
+            ),
+        )
+    })?;
+    let mut cmd = Command::new(path);
     cmd.args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

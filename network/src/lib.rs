@@ -13,6 +13,7 @@
 pub mod bridge;
 mod etc;
 mod forward;
+pub mod helpers;
 mod mode;
 mod pasta;
 mod ports;
