@@ -169,6 +169,7 @@ fn doctor_reports_each_prerequisite_with_a_fix() {
         "/dev/fuse",
         "overlay",
         "slirp4netns",
+        "ip and nft",
         "cgroup v2 delegation",
         "XDG_RUNTIME_DIR",
         "/ mounted shared",
@@ -198,5 +199,5 @@ fn doctor_reports_each_prerequisite_with_a_fix() {
     }
     let json = env.burrow(&["system", "doctor", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
-    assert_eq!(v.as_array().map(Vec::len), Some(12), "{json}");
+    assert_eq!(v.as_array().map(Vec::len), Some(13), "{json}");
 }
