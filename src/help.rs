@@ -111,6 +111,14 @@ const EXAMPLES: &[(&str, &str)] = &[
         "burrow push localhost/app 127.0.0.1:5000/team/app:1\n  burrow push --compression-format zstd --digestfile app.digest app docker://registry.example/team/app:1\n  burrow push app oci-archive:/tmp/app.tar",
     ),
     (
+        "search",
+        "burrow search 127.0.0.1:5000/busy\n  burrow search --list-tags 127.0.0.1:5000/busybox\n  burrow search --format \"{{.Name}}\" quay.io/podman",
+    ),
+    (
+        "container prune",
+        "burrow container prune -f\n  burrow container prune -f --filter label=tmp=1",
+    ),
+    (
         "login",
         "burrow login -u alice registry.example\n  echo \"$TOKEN\" | burrow login -u alice --password-stdin registry.example\n  burrow login --get-login registry.example",
     ),

@@ -180,6 +180,8 @@ command_table! {
     ["pull"] Pull(registry::PullArgs),
     /// Push an image to a specified destination
     ["push"] Push(registry::PushArgs),
+    /// Search a registry for an image
+    ["search"] Search(registry::SearchArgs),
     /// Log in to a container registry
     ["login"] Login(registry::LoginArgs),
     /// Log out of a container registry
@@ -314,6 +316,7 @@ fn main() {
         Command::Cdi(c) => cdi::group(c, &globals.cdi_spec_dirs),
         Command::Quadlet(c) => quadlet::group(c),
         Command::Login(a) => registry::login(a),
+        Command::Search(a) => registry::search(a),
         Command::Logout(a) => registry::logout(a),
         Command::System(c) if c.doctor().is_some() => match c.doctor() {
             Some(a) => commands::maintenance::doctor(a),
@@ -417,6 +420,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         | Command::Manpages(_)
         | Command::Infra(_)
         | Command::Login(_)
+        | Command::Search(_)
         | Command::Logout(_)
         | Command::Completion(_)
         | Command::Cdi(_)

@@ -1342,3 +1342,47 @@ fn nothing_keeps_running_after_detached_container_exits() {
     let ps = env.burrow(&["ps", "-a"]).ok();
     assert!(ps.stdout.contains("Exited (0)"), "{ps:?}");
 }
+
+// Pins: `container prune` asks first (nothing removed on "no"), with -f removes every stopped
+// container matching --filter and keeps running ones; the `container` group has podman's
+// pause/unpause/export forms.
+#[test]
+fn container_prune_and_container_forms() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["create", "--name", "keepme", "--label", "k=1", BUSYBOX, "true"])
+        .ok();
+    env.burrow(&["create", "--name", "tmp1", "--label", "tmp=1", BUSYBOX, "true"])
+        .ok();
+    run_detached(&env, &["--name", "alive", "--label", "tmp=1", BUSYBOX, "sleep", "100"]);
+    let asked = env.burrow_stdin(&["container", "prune"], "n\n").ok();
+    assert!(asked.stdout.contains("Are you sure"), "{asked:?}");
+    assert_eq!(env.burrow(&["ps", "-aq"]).ok().lines().len(), 3);
+    let tmp1 = inspect_field(&env, "tmp1", "{{.Id}}");
+    let pruned = env
+        .burrow(&["container", "prune", "-f", "--filter", "label=tmp=1"])
+        .ok();
+    assert_eq!(pruned.lines(), [tmp1.as_str()], "{pruned:?}");
+    let left = env.burrow(&["ps", "-a", "--format", "{{.Names}}"]).ok();
+    let mut left = left.lines();
+    left.sort();
+    assert_eq!(left, ["alive", "keepme"]);
+    // Pausing needs cgroup v2 delegation: where the host has none, the group form must
+    // refuse exactly as `pause` does.
+    let paused = env.burrow(&["container", "pause", "alive"]);
+    if paused.status == 0 {
+        assert_eq!(status(&env, "alive"), "paused");
+        env.burrow(&["container", "unpause", "alive"]).ok();
+        assert_eq!(status(&env, "alive"), "running");
+    } else {
+        let top = env.burrow(&["pause", "alive"]);
+        assert_eq!((paused.status, &paused.stderr), (top.status, &top.stderr));
+    }
+    let tar = env.path("alive.tar");
+    env.burrow(&["container", "export", "-o", tar.to_str().unwrap(), "alive"])
+        .ok();
+    let listing = env.sh(&format!("tar tf {} | grep -c bin/busybox", tar.display()));
+    assert_eq!(listing.out(), "1", "{listing:?}");
+    env.burrow(&["rm", "-f", "alive"]).ok();
+    env.burrow(&["container", "prune", "-f"]).ok();
+    assert!(env.burrow(&["ps", "-aq"]).ok().stdout.is_empty());
+}

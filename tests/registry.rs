@@ -1466,3 +1466,63 @@ fn pull_quiet_prints_only_the_id() {
     assert_eq!(out.stdout, format!("{id}\n"));
     assert_eq!(out.stderr, "", "{out:?}");
 }
+
+// Pins: `search` of a plain registry (no /v1/search) lists its catalog filtered by the term,
+// `--list-tags` lists a repository's tags, `--format` and `image search` work, and a bare
+// term with no unqualified-search-registries is refused with 125 naming the fix.
+#[test]
+fn search_lists_catalog_and_tags() {
+    let env = Env::new().with_busybox();
+    let reg = Registry::start();
+    push(&env, BUSYBOX, &reg.image("team/busybox:1"));
+    push(&env, BUSYBOX, &reg.image("team/busybox:2"));
+    push(&env, BUSYBOX, &reg.image("other/app:1"));
+    let host = reg.host();
+    let out = burrow(&env, &["search", TLS_OFF, &format!("{host}/busy")]).ok();
+    assert_eq!(out.lines().len(), 2, "{out:?}");
+    assert!(out.lines()[0].starts_with("NAME") && out.lines()[0].contains("DESCRIPTION"));
+    assert_eq!(out.lines()[1].trim_end(), format!("{host}/team/busybox"));
+    let all = burrow(
+        &env,
+        &[
+            "image",
+            "search",
+            TLS_OFF,
+            "--format",
+            "{{.Name}}",
+            &format!("{host}/"),
+        ],
+    )
+    .ok();
+    let mut names = all.lines();
+    names.sort();
+    assert_eq!(
+        names,
+        [format!("{host}/other/app"), format!("{host}/team/busybox")]
+    );
+    let tags = burrow(
+        &env,
+        &[
+            "search",
+            TLS_OFF,
+            "--list-tags",
+            &format!("{host}/team/busybox"),
+        ],
+    )
+    .ok();
+    let rows: Vec<Vec<&str>> = tags
+        .lines()
+        .iter()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows[0], ["NAME", "TAG"], "{tags:?}");
+    let mut tag_names: Vec<&str> = rows[1..].iter().map(|r| r[1]).collect();
+    tag_names.sort();
+    assert_eq!(tag_names, ["1", "2"], "{tags:?}");
+    burrow(&env, &["search", "busybox"])
+        .code(125)
+        .stderr_has("no unqualified-search-registries");
+    burrow(&env, &["search", "--list-tags", "busybox"])
+        .code(125)
+        .stderr_has("--list-tags needs a fully-qualified repository name");
+}

@@ -52,6 +52,7 @@ pub use storage::save::SaveFormat;
 pub mod storage_registry {
     pub use storage::StorageError;
     pub use storage::registry::push::LayerCompression;
+    pub use storage::registry::search::SearchResult;
     pub use storage::registry::{Platform, PullEvent, Reporter};
 }
 pub mod reference {

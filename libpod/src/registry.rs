@@ -18,6 +18,12 @@ pub enum RegistryError {
     AuthfileMissing(PathBuf),
     #[error("invalid registry {0:?}: expected REGISTRY[:PORT][/NAMESPACE]")]
     Name(String),
+    #[error(
+        "no registry to search for {0:?}: no unqualified-search-registries are defined in registries.conf: search REGISTRY/TERM"
+    )]
+    NoSearchRegistries(String),
+    #[error("--list-tags needs a fully-qualified repository name (REGISTRY/NAME), not {0:?}")]
+    ListTagsName(String),
 }
 
 /// Flags shared by pull, push, login (`--tls-verify`, `--cert-dir`, `--creds`, `--authfile`).
@@ -140,5 +146,68 @@ pub fn logout(registry: Option<&str>, authfile: Option<&Path>) -> Result<bool> {
             auth::remove_all(&file)?;
             Ok(true)
         }
+    }
+}
+
+/// `search TERM`: a term naming a registry (`REGISTRY/TERM`, `REGISTRY/`) searches there;
+/// a bare term every `unqualified-search-registries` entry, in order. `limit` per registry.
+pub fn search(
+    term: &str,
+    flags: &RegistryFlags,
+    limit: usize,
+) -> Result<Vec<storage::registry::search::SearchResult>> {
+    let opts = options(flags, crate::rootless::is_rootless())?;
+    let (registries, term) = match split_registry(term) {
+        Some((registry, rest)) => (vec![registry.to_string()], rest),
+        None if opts.conf.unqualified_search_registries.is_empty() => {
+            return Err(RegistryError::NoSearchRegistries(term.to_string()).into());
+        }
+        None => (opts.conf.unqualified_search_registries.clone(), term),
+    };
+    let mut out = Vec::new();
+    for r in &registries {
+        out.extend(storage::registry::search::search(&opts, r, term, limit)?);
+    }
+    Ok(out)
+}
+
+/// `search --list-tags REGISTRY/NAME`: (name, tag) pairs, at most `limit`.
+pub fn list_tags(name: &str, flags: &RegistryFlags, limit: usize) -> Result<Vec<(String, String)>> {
+    let opts = options(flags, crate::rootless::is_rootless())?;
+    let (registry, repo) = split_registry(name)
+        .filter(|(_, repo)| !repo.is_empty())
+        .ok_or_else(|| RegistryError::ListTagsName(name.to_string()))?;
+    // docker.io's one-word names are library images, as for pull.
+    let repo = if matches!(registry, "docker.io" | "index.docker.io") && !repo.contains('/') {
+        format!("library/{repo}")
+    } else {
+        repo.to_string()
+    };
+    let tags = storage::registry::search::list_tags(&opts, registry, &repo, limit)?;
+    let shown = format!("{registry}/{repo}");
+    Ok(tags.into_iter().map(|t| (shown.clone(), t)).collect())
+}
+
+/// `REGISTRY/REST` when the first component names a registry (a dot, a port or
+/// `localhost`, as image references tell them apart); `None` for a bare term.
+fn split_registry(term: &str) -> Option<(&str, &str)> {
+    let (first, rest) = term.split_once('/')?;
+    (first.contains(['.', ':']) || first == "localhost").then_some((first, rest))
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::split_registry;
+
+    #[test]
+    fn a_registry_is_told_from_a_term() {
+        assert_eq!(
+            split_registry("127.0.0.1:5000/busy"),
+            Some(("127.0.0.1:5000", "busy"))
+        );
+        assert_eq!(split_registry("quay.io/"), Some(("quay.io", "")));
+        assert_eq!(split_registry("localhost/x"), Some(("localhost", "x")));
+        assert_eq!(split_registry("library/busybox"), None);
+        assert_eq!(split_registry("busybox"), None);
     }
 }

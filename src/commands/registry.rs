@@ -378,3 +378,106 @@ pub fn logout(a: LogoutArgs) -> Outcome {
         Err(Failure::new(format!("not logged into {registry}")))
     }
 }
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// Change the output format to JSON or a Go template
+    #[arg(long)]
+    format: Option<String>,
+    /// Limit the number of results
+    #[arg(long, default_value_t = 25)]
+    limit: usize,
+    /// List the tags of the named repository
+    #[arg(long = "list-tags")]
+    list_tags: bool,
+    /// Do not truncate the output
+    #[arg(long = "no-trunc")]
+    no_trunc: bool,
+    /// Filter output based on conditions provided (stars=N, is-official, is-automated)
+    #[arg(short = 'f', long)]
+    filter: Vec<String>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    /// Search term: TERM, or REGISTRY/TERM to search one registry
+    term: String,
+}
+
+/// podman cuts descriptions to this many characters unless --no-trunc.
+const DESCRIPTION_WIDTH: usize = 44;
+
+/// `search` (and `image search`): podman's NAME/DESCRIPTION table, or NAME/TAG with
+/// `--list-tags`; `--format` over Index, Name, Description, Stars, Official, Automated, Tag.
+pub fn search(a: SearchArgs) -> Outcome {
+    let flags = a.registry.flags();
+    let items: Vec<serde_json::Value> = if a.list_tags {
+        libpod::registry::list_tags(&a.term, &flags, a.limit)?
+            .into_iter()
+            .map(|(name, tag)| serde_json::json!({"Name": name, "Tag": tag}))
+            .collect()
+    } else {
+        let wanted = SearchFilter::parse(&a.filter)?;
+        libpod::registry::search(&a.term, &flags, a.limit)?
+            .into_iter()
+            .filter(|r| wanted.keeps(r))
+            .map(|r| {
+                let mut description = r.description.replace('\n', " ");
+                if !a.no_trunc && description.chars().count() > DESCRIPTION_WIDTH {
+                    description = description.chars().take(DESCRIPTION_WIDTH).collect();
+                    description.push_str("...");
+                }
+                serde_json::json!({
+                    "Index": r.index,
+                    "Name": r.name,
+                    "Description": description,
+                    "Stars": r.stars,
+                    "Official": if r.official { "[OK]" } else { "" },
+                    "Automated": if r.automated { "[OK]" } else { "" },
+                    "Tag": "",
+                })
+            })
+            .collect()
+    };
+    let format = a.format.unwrap_or_else(|| {
+        if a.list_tags {
+            "table {{.Name}}\t{{.Tag}}".to_string()
+        } else {
+            "table {{.Name}}\t{{.Description}}".to_string()
+        }
+    });
+    crate::output::print_formatted(&format, items, &|h| h.to_uppercase())
+}
+
+/// `search --filter`: docker's `stars=N`, `is-official[=BOOL]`, `is-automated[=BOOL]`.
+#[derive(Default)]
+struct SearchFilter {
+    stars: u64,
+    official: Option<bool>,
+    automated: Option<bool>,
+}
+
+impl SearchFilter {
+    fn parse(filters: &[String]) -> Result<SearchFilter, Failure> {
+        let mut f = SearchFilter::default();
+        for spec in filters {
+            let (key, value) = spec.split_once('=').unwrap_or((spec, "true"));
+            let bad = || {
+                Failure::new(format!(
+                    "invalid filter {spec:?}: use stars=N, is-official=true|false or is-automated=true|false"
+                ))
+            };
+            match key {
+                "stars" => f.stars = value.parse().map_err(|_| bad())?,
+                "is-official" => f.official = Some(value.parse().map_err(|_| bad())?),
+                "is-automated" => f.automated = Some(value.parse().map_err(|_| bad())?),
+                _ => return Err(bad()),
+            }
+        }
+        Ok(f)
+    }
+
+    fn keeps(&self, r: &libpod::storage_registry::SearchResult) -> bool {
+        r.stars >= self.stars
+            && self.official.is_none_or(|o| o == r.official)
+            && self.automated.is_none_or(|o| o == r.automated)
+    }
+}

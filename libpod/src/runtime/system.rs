@@ -130,6 +130,32 @@ impl Runtime {
         })
     }
 
+    /// `container prune`: every stopped (exited or created) container that passes `filters`
+    /// (ps's: `label=`, `label!=`, `until=`, ...), with its anonymous volumes; the IDs removed
+    /// and the bytes their writable layers held.
+    pub fn container_prune(&self, filters: &[String]) -> Result<(Vec<String>, u64)> {
+        let passing: Option<Vec<String>> = if filters.is_empty() {
+            None
+        } else {
+            Some(self.ps(filters, false)?.into_iter().map(|s| s.id).collect())
+        };
+        let mut removed = Vec::new();
+        let mut reclaimed = 0;
+        for c in self.list()? {
+            // An infra container belongs to a pod that still runs: it goes with that pod.
+            if c.config.infra || !matches!(c.status(), Status::Exited | Status::Created) {
+                continue;
+            }
+            if passing.as_ref().is_some_and(|p| !p.contains(&c.id)) {
+                continue;
+            }
+            reclaimed += tree_size(&self.paths.container_dir(&c.id).join("upper"));
+            self.remove(&c.id, false, true)?;
+            removed.push(c.id);
+        }
+        Ok((removed, reclaimed))
+    }
+
     /// `system prune`: stopped containers, then unused images (dangling only unless `all`),
     /// then, with `volumes`, volumes no container uses.
     pub fn system_prune(&self, all: bool, volumes: bool) -> Result<PruneReport> {
@@ -143,17 +169,9 @@ impl Runtime {
                 .filter(|c| pods.iter().any(|p| p.id == c.config.pod))
                 .map(|c| c.id.clone()),
         );
-        for c in self.list()? {
-            // An infra container belongs to a pod that still runs: it goes with that pod.
-            if c.config.infra {
-                continue;
-            }
-            if matches!(c.status(), Status::Exited | Status::Created) {
-                report.reclaimed += tree_size(&self.paths.container_dir(&c.id).join("upper"));
-                self.remove(&c.id, false, true)?;
-                report.containers.push(c.id);
-            }
-        }
+        let (removed, reclaimed) = self.container_prune(&[])?;
+        report.containers.extend(removed);
+        report.reclaimed += reclaimed;
         let before: u64 = self.store.images()?.iter().map(|i| i.size).sum();
         report.images = self.prune_images(all)?;
         let after: u64 = self.store.images()?.iter().map(|i| i.size).sum();

@@ -110,6 +110,40 @@ enum ContainerSub {
     Commit(super::files::CommitArgs),
     /// Inspect changes to the container's file systems
     Diff(super::files::DiffArgs),
+    /// Pause all the processes in one or more containers
+    Pause(super::resources::PauseArgs),
+    /// Unpause the processes in one or more containers
+    Unpause(super::resources::PauseArgs),
+    /// Update resource limits of a container
+    Update(super::resources::UpdateArgs),
+    /// Display a live stream of container resource usage statistics
+    Stats(super::resources::StatsArgs),
+    /// Export a container's filesystem contents as a tar archive
+    Export(super::image::ExportArgs),
+    /// Remove all stopped containers
+    Prune(PruneArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PruneArgs {
+    /// Do not prompt for confirmation
+    #[arg(short = 'f', long)]
+    force: bool,
+    /// Only prune containers matching the filter (label=, label!=, until=)
+    #[arg(long)]
+    filter: Vec<String>,
+}
+
+/// `container prune`: podman's prompt, then the IDs of the containers removed.
+fn prune(rt: &Runtime, a: PruneArgs) -> Outcome {
+    if !a.force && !super::confirm("WARNING! This will remove all non running containers.") {
+        return Ok(0);
+    }
+    let (removed, _) = rt.container_prune(&a.filter)?;
+    for id in removed {
+        println!("{id}");
+    }
+    Ok(0)
 }
 
 #[derive(Args, Debug)]
@@ -144,5 +178,11 @@ pub fn group(rt: &Runtime, c: ContainerCmd) -> Outcome {
         ContainerSub::Cp(a) => super::files::cp(rt, a),
         ContainerSub::Commit(a) => super::files::commit(rt, a),
         ContainerSub::Diff(a) => super::files::diff(rt, a),
+        ContainerSub::Pause(a) => super::resources::pause(rt, a),
+        ContainerSub::Unpause(a) => super::resources::unpause(rt, a),
+        ContainerSub::Update(a) => super::resources::update(rt, a),
+        ContainerSub::Stats(a) => super::resources::stats(rt, a),
+        ContainerSub::Export(a) => super::image::export(rt, a),
+        ContainerSub::Prune(a) => prune(rt, a),
     }
 }

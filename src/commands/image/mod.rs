@@ -63,6 +63,12 @@ enum ImageSub {
     Diff(super::files::DiffArgs),
     /// Build an image using instructions from Containerfiles
     Build(Box<super::build::BuildArgs>),
+    /// Pull an image from a registry
+    Pull(super::registry::PullArgs),
+    /// Push an image to a specified destination
+    Push(super::registry::PushArgs),
+    /// Search a registry for an image
+    Search(super::registry::SearchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -107,6 +113,9 @@ pub fn group(rt: &Runtime, c: ImageCmd) -> Outcome {
         ImageSub::Exists(a) => Ok(if rt.image(&a.name).is_ok() { 0 } else { 1 }),
         ImageSub::Diff(a) => super::files::diff(rt, a),
         ImageSub::Build(a) => super::build::build(rt, *a),
+        ImageSub::Pull(a) => super::registry::pull(rt, a),
+        ImageSub::Push(a) => super::registry::push(rt, a),
+        ImageSub::Search(a) => super::registry::search(a),
         ImageSub::Untag(a) => untag(rt, a),
         ImageSub::Prune(a) => prune(rt, a),
         ImageSub::History(a) => history(rt, a),

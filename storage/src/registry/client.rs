@@ -414,6 +414,35 @@ impl Client {
         Ok((bytes, ctype))
     }
 
+    /// GET of a small JSON document (`/v2/_catalog`, tags, docker's `/v1/search`); `None`
+    /// when the registry does not have the endpoint (404, 405, 501).
+    pub fn get_json(
+        &self,
+        path: &str,
+        scope: &str,
+        what: &str,
+    ) -> Result<Option<serde_json::Value>, StorageError> {
+        let mut resp = self.send("GET", path, scope, &[], Payload::Empty)?;
+        match resp.status() {
+            s if s.is_success() => {}
+            StatusCode::NOT_FOUND
+            | StatusCode::METHOD_NOT_ALLOWED
+            | StatusCode::NOT_IMPLEMENTED => {
+                return Ok(None);
+            }
+            s => return Err(self.status_error(what, s, &mut resp)),
+        }
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_MANIFEST)
+            .read_to_vec()
+            .map_err(|e| self.http_error(e))?;
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StorageError::invalid_json(what, e))
+    }
+
     /// A blob's body as a stream (verified by the caller while it reads).
     pub fn blob(&self, repo: &str, digest: &str) -> Result<BodyReader, StorageError> {
         let scope = format!("repository:{repo}:pull");
