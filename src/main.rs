@@ -410,7 +410,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
                     start: start.parse().ok()?,
                 })
             });
-            rt.monitor(&a.id, a.report_fd, owner)
+            rt.monitor(&a.id, a.report_fd, owner, a.attach_first)
         }
         Command::Info(a) => system::info(rt, a),
         Command::Healthcheck(c) => container::healthcheck(rt, c),

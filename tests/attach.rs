@@ -98,3 +98,76 @@ fn attach_errors() {
         .code(125)
         .stderr_has("no such container");
 }
+
+// Pins: a foreground `run -it` detaches on ctrl-p ctrl-q (exit 0) and the container keeps
+// running with its shell, reachable again through `attach`.
+#[test]
+fn foreground_run_it_detaches_with_the_detach_keys() {
+    let env = Env::new().with_busybox();
+    let script = format!(
+        "(sleep 1; printf 'echo typed-$((6*7))\\n'; sleep 1; printf '\\020\\021'; sleep 3) | script -qec '{} run -it --name fg busybox sh' /dev/null; echo rc=$?",
+        bin()
+    );
+    let out = env.sh(&script).ok();
+    assert!(out.stdout.contains("typed-42"), "{out:?}");
+    assert!(out.stdout.contains("rc=0"), "{out:?}");
+    let state = env
+        .burrow(&["inspect", "-f", "{{.State.Status}}", "fg"])
+        .ok();
+    assert_eq!(state.out(), "running");
+    let again = format!(
+        "(sleep 1; printf 'exit 3\\n'; sleep 3) | script -qec '{} attach fg' /dev/null; echo rc=$?",
+        bin()
+    );
+    env.sh(&again).ok().stdout_has("rc=3");
+}
+
+// Pins: `run -it --rm` returns the container's exit code and the container is gone when it
+// returns; `--detach-keys` is checked before anything is created.
+#[test]
+fn foreground_run_it_rm_exit_code_and_bad_detach_keys() {
+    let env = Env::new().with_busybox();
+    let script = format!(
+        "(sleep 1; printf 'exit 7\\n'; sleep 3) | script -qec '{} run -it --rm busybox sh' /dev/null; echo rc=$?; {} ps -aq | wc -l",
+        bin(),
+        bin()
+    );
+    let out = env.sh(&script).ok();
+    assert!(out.stdout.contains("rc=7"), "{out:?}");
+    assert_eq!(out.lines().last().map(|l| l.trim()), Some("0"), "{out:?}");
+    env.burrow(&[
+        "run",
+        "-it",
+        "--detach-keys",
+        "ctrl-nope",
+        "busybox",
+        "true",
+    ])
+    .code(125)
+    .stderr_has("detach keys");
+    assert!(env.burrow(&["ps", "-aq"]).ok().stdout.is_empty());
+}
+
+// Pins: a container running in the foreground of one terminal can be attached to from
+// another, which sees its later output and ends with it.
+#[test]
+fn foreground_container_accepts_attach_from_another_terminal() {
+    let env = Env::new().with_busybox();
+    let mut fg = env.burrow_cmd(&[
+        "run",
+        "--name",
+        "fgout",
+        "busybox",
+        "sh",
+        "-c",
+        "sleep 2; echo late-line; sleep 1",
+    ]);
+    let mut child = fg
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn the foreground run");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let attached = env.burrow(&["attach", "--no-stdin", "fgout"]).ok();
+    assert!(attached.stdout.contains("late-line"), "{attached:?}");
+    assert!(child.wait().expect("wait").success());
+}

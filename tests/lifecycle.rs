@@ -1349,11 +1349,20 @@ fn nothing_keeps_running_after_detached_container_exits() {
 #[test]
 fn container_prune_and_container_forms() {
     let env = Env::new().with_busybox();
-    env.burrow(&["create", "--name", "keepme", "--label", "k=1", BUSYBOX, "true"])
-        .ok();
-    env.burrow(&["create", "--name", "tmp1", "--label", "tmp=1", BUSYBOX, "true"])
-        .ok();
-    run_detached(&env, &["--name", "alive", "--label", "tmp=1", BUSYBOX, "sleep", "100"]);
+    env.burrow(&[
+        "create", "--name", "keepme", "--label", "k=1", BUSYBOX, "true",
+    ])
+    .ok();
+    env.burrow(&[
+        "create", "--name", "tmp1", "--label", "tmp=1", BUSYBOX, "true",
+    ])
+    .ok();
+    run_detached(
+        &env,
+        &[
+            "--name", "alive", "--label", "tmp=1", BUSYBOX, "sleep", "100",
+        ],
+    );
     let asked = env.burrow_stdin(&["container", "prune"], "n\n").ok();
     assert!(asked.stdout.contains("Are you sure"), "{asked:?}");
     assert_eq!(env.burrow(&["ps", "-aq"]).ok().lines().len(), 3);

@@ -1,6 +1,7 @@
 //! The attach protocol between a container's monitor and `burrow attach`: a unix socket in the
 //! runtime dir, carrying frames `[kind u8][len u32 LE][data]`. Monitor to client: stdout and
-//! stderr chunks. Client to monitor: stdin chunks, stdin EOF, terminal resizes.
+//! stderr chunks, then the exit code once the process ended. Client to monitor: stdin chunks,
+//! stdin EOF, terminal resizes.
 //! Also podman's detach keys (`ctrl-p,ctrl-q` by default).
 
 use std::io::{Read, Write};
@@ -10,6 +11,9 @@ pub const STDOUT: u8 = 1;
 pub const STDERR: u8 = 2;
 pub const RESIZE: u8 = 3;
 pub const STDIN_EOF: u8 = 4;
+/// The process's exit code (i32, big-endian), sent before the monitor hangs up: a client of
+/// a `--rm` container cannot ask for it afterwards.
+pub const EXIT: u8 = 5;
 
 /// Largest frame payload accepted; a larger length means a confused peer.
 const MAX_FRAME: usize = 1 << 20;

@@ -61,6 +61,9 @@ pub struct Options {
     pub proxy_signals: bool,
     /// Accept `burrow attach` clients here (the monitor of a detached container).
     pub attach: Option<UnixListener>,
+    /// Clients already accepted before the process started (a foreground `run -it`, which
+    /// must see the container's first output).
+    pub clients: Vec<UnixStream>,
     /// Write end of the container's stdin pipe (`-d -i`), fed by attached clients.
     pub container_stdin: Option<OwnedFd>,
     /// The container's healthchecks, when this supervisor runs them (no systemd timer).
@@ -75,6 +78,7 @@ impl Options {
             stdin_to_pty,
             proxy_signals,
             attach: None,
+            clients: Vec::new(),
             container_stdin: None,
             health: None,
         }
@@ -124,7 +128,16 @@ pub fn supervise_until_end(sp: Spawned, mut opts: Options) -> Ended {
     let mut stderr = sp.stderr;
     let mut pty = sp.pty;
     let mut stdin_open = opts.stdin_to_pty && pty.is_some();
-    let mut clients: Vec<Client> = Vec::new();
+    let mut clients: Vec<Client> = std::mem::take(&mut opts.clients)
+        .into_iter()
+        .map(|stream| {
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+            Client {
+                stream,
+                frames: FrameReader::default(),
+            }
+        })
+        .collect();
     let listener = opts.attach.take();
     let mut exit: Option<i32> = None;
     let mut stop_requested = false;
@@ -192,12 +205,18 @@ pub fn supervise_until_end(sp: Spawned, mut opts: Options) -> Ended {
             }
             continue;
         }
-        let ready: Vec<Slot> = slots
+        let mut ready: Vec<Slot> = slots
             .iter()
             .zip(pfds.iter())
             .filter(|(_, p)| p.revents().is_some_and(|r| !r.is_empty()))
             .map(|((slot, _), _)| *slot)
             .collect();
+        // New clients and their input (a resize) before the output they should see.
+        ready.sort_by_key(|s| match s {
+            Slot::Listener => 0,
+            Slot::Client(_) => 1,
+            _ => 2,
+        });
         drop(pfds);
         drop(slots);
         let mut dead_clients: Vec<usize> = Vec::new();
@@ -288,6 +307,9 @@ pub fn supervise_until_end(sp: Spawned, mut opts: Options) -> Ended {
             _ => 125,
         }
     });
+    for c in &mut clients {
+        let _ = attach::write_frame(&mut c.stream, attach::EXIT, &code.to_be_bytes());
+    }
     Ended {
         code,
         stop_requested,

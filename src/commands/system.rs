@@ -156,6 +156,9 @@ pub struct MonitorArgs {
     /// PID:START of the process the container belongs to, taken over by the monitor.
     #[arg(long)]
     pub owner: Option<String>,
+    /// Wait for the first attach client before starting the container (foreground run -it).
+    #[arg(long = "attach-first")]
+    pub attach_first: bool,
     pub id: String,
 }
 

@@ -59,6 +59,9 @@ pub struct ProcessPlan {
 pub enum StdioMode {
     /// A pseudo-terminal from the container's own devpts; the master comes back to the parent.
     Tty,
+    /// [`StdioMode::Tty`] sized `rows` x `cols` instead of like the parent's own terminal
+    /// (a monitor, whose user's terminal is at the end of an attach socket).
+    TtySized { rows: u16, cols: u16 },
     /// stdout/stderr pipes read by the parent; stdin from the given fd or /dev/null.
     Pipes { stdin: Option<OwnedFd> },
 }
@@ -156,6 +159,8 @@ struct ParentFds {
     err_r: OwnedFd,
     go_w: Option<OwnedFd>,
     tty_sock: Option<OwnedFd>,
+    /// The size for the pty; `None`: the parent's stdin terminal's.
+    tty_size: Option<(u16, u16)>,
     stdout: Option<OwnedFd>,
     stderr: Option<OwnedFd>,
 }
@@ -176,6 +181,7 @@ fn make_fds(stdio: StdioMode, with_go: bool) -> Result<(ParentFds, ChildFds)> {
         err_r,
         go_w,
         tty_sock: None,
+        tty_size: None,
         stdout: None,
         stderr: None,
     };
@@ -189,7 +195,10 @@ fn make_fds(stdio: StdioMode, with_go: bool) -> Result<(ParentFds, ChildFds)> {
         stderr: None,
     };
     match stdio {
-        StdioMode::Tty => {
+        StdioMode::Tty | StdioMode::TtySized { .. } => {
+            if let StdioMode::TtySized { rows, cols } = stdio {
+                p.tty_size = Some((rows, cols));
+            }
             let (a, b) = tty::socketpair()?;
             p.tty_sock = Some(a);
             c.tty_sock = Some(b);
@@ -406,6 +415,7 @@ fn finish_spawn(pid: Pid, parent: ParentFds) -> Result<Spawned> {
         err_r,
         go_w,
         tty_sock,
+        tty_size,
         stdout,
         stderr,
     } = parent;
@@ -417,7 +427,10 @@ fn finish_spawn(pid: Pid, parent: ParentFds) -> Result<Spawned> {
         Some(sock) => {
             let pty = tty::recv_fd(&sock).ok();
             if let Some(p) = &pty {
-                tty::copy_winsize(0, p.as_raw_fd());
+                match tty_size {
+                    Some((rows, cols)) => tty::set_winsize(p.as_raw_fd(), rows, cols),
+                    None => tty::copy_winsize(0, p.as_raw_fd()),
+                }
             }
             let _ = nix::unistd::write(&sock, b"A");
             pty

@@ -94,6 +94,18 @@ pub fn copy_winsize(from: RawFd, to: RawFd) {
     }
 }
 
+/// Sets the window size of `to` (a container's pty).
+pub fn set_winsize(to: RawFd, rows: u16, cols: u16) {
+    let ws = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads a winsize struct we own.
+    unsafe { libc::ioctl(to, libc::TIOCSWINSZ, &ws) };
+}
+
 fn unsafe_zeroed() -> libc::winsize {
     libc::winsize {
         ws_row: 0,

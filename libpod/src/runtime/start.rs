@@ -6,7 +6,8 @@ use std::ffi::CString;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::time::Instant;
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::{SigmaskHow, sigprocmask};
 use nix::unistd::{ForkResult, fork, setsid};
@@ -88,13 +89,17 @@ impl Runtime {
             }
             let log = LogWriter::open(&c.config.log_path).ok();
             let health = self.health_started(c);
+            // Another terminal may attach to a foreground container too, as with podman.
+            let listener = self.attach_listener(&c.id);
             let ended = supervise::supervise_until_end(
                 sp,
                 Options {
                     health,
+                    attach: listener,
                     ..Options::foreground(log, attach.stdin && c.config.tty, attach.sig_proxy)
                 },
             );
+            self.remove_attach_socket(&c.id);
             self.health_stopped(c);
             if let Some(s) = slirp {
                 s.stop();
@@ -258,6 +263,16 @@ impl Runtime {
 
     /// Starts the container under a new monitor process; returns once it runs (or failed).
     pub fn start_detached(&self, c: &Container) -> Result<()> {
+        self.start_monitored(c, false).map(drop)
+    }
+
+    /// [`Self::start_detached`]; with `attach_first`, also connected to the monitor's attach
+    /// socket before the container starts (its first output included), the stream returned.
+    pub(super) fn start_monitored(
+        &self,
+        c: &Container,
+        attach_first: bool,
+    ) -> Result<Option<UnixStream>> {
         self.check_startable(c)?;
         // The report pipe stays open across the monitor's exec (no O_CLOEXEC on the write end).
         let (report_r, report_w) = nix::unistd::pipe().map_err(|e| LibpodError::sys("pipe", e))?;
@@ -269,7 +284,7 @@ impl Runtime {
         // over before anything else: if this process is killed first, either the monitor or
         // the next command's clean-up gets it, never both.
         let owner = self.state.owner_of(&c.id)?;
-        let argv = self.monitor_argv(&c.id, report_w.as_raw_fd(), owner)?;
+        let argv = self.monitor_argv(&c.id, report_w.as_raw_fd(), owner, attach_first)?;
         // SAFETY: burrow never starts threads, so the child may run ordinary code.
         match unsafe { fork() }.map_err(|e| LibpodError::sys("fork the monitor", e))? {
             ForkResult::Child => {
@@ -289,10 +304,15 @@ impl Runtime {
             ForkResult::Parent { child } => {
                 drop(report_w);
                 let _ = nix::sys::wait::waitpid(child, None);
+                let stream = if attach_first {
+                    self.connect_before_start(&c.id, &report_r)
+                } else {
+                    None
+                };
                 let mut msg = String::new();
                 let _ = File::from(report_r).read_to_string(&mut msg);
                 match msg.strip_prefix("OK") {
-                    Some(_) => Ok(()),
+                    Some(_) => Ok(stream),
                     None => {
                         let (code, message) = match msg.split_once(':') {
                             Some((c, m)) => (c.parse().unwrap_or(125), m.to_string()),
@@ -326,8 +346,17 @@ impl Runtime {
         argv
     }
 
-    fn monitor_argv(&self, id: &str, report_fd: i32, owner: Owner) -> Result<Vec<CString>> {
+    fn monitor_argv(
+        &self,
+        id: &str,
+        report_fd: i32,
+        owner: Owner,
+        attach_first: bool,
+    ) -> Result<Vec<CString>> {
         let mut args = self.self_command(&["__monitor", "--report-fd", &report_fd.to_string()]);
+        if attach_first {
+            args.push("--attach-first".into());
+        }
         if owner != Owner::NONE {
             args.push("--owner".into());
             args.push(format!("{}:{}", owner.pid, owner.start));
@@ -342,7 +371,7 @@ impl Runtime {
 
     /// The monitor (`burrow __monitor`): parent of the container for its whole life, in a
     /// fresh process of its own. Never returns.
-    pub fn monitor(&self, id: &str, report_fd: i32, owner: Option<Owner>) -> ! {
+    pub fn monitor(&self, id: &str, report_fd: i32, owner: Option<Owner>, attach_first: bool) -> ! {
         let _ = nix::sys::prctl::set_name(c"burrow-monitor");
         // SAFETY: the fd number was passed by our own start_detached, which left it open.
         let mut report = Some(unsafe { File::from_raw_fd(report_fd) });
@@ -382,8 +411,22 @@ impl Runtime {
         let mut backoff = Backoff::default();
         let status;
         let listener = self.attach_listener(&c.id);
+        // A foreground `run -it` connects before the container starts, so that it sees the
+        // first output; a client that never comes only costs the wait.
+        let mut first_client = match (&listener, attach_first) {
+            (Some(l), true) => super::attach::accept_within(l, ATTACH_FIRST_WAIT),
+            _ => None,
+        };
+        // Its terminal's size, which the container's pty gets before the command starts.
+        let mut first_size = first_client
+            .as_mut()
+            .and_then(super::attach::read_initial_size);
         loop {
-            let (stdio, container_stdin) = match monitor_stdio(&c) {
+            let mut sized = |mode| match (mode, first_size.take()) {
+                (StdioMode::Tty, Some((rows, cols))) => StdioMode::TtySized { rows, cols },
+                (mode, _) => mode,
+            };
+            let (stdio, container_stdin) = match monitor_stdio(&c).map(|(m, s)| (sized(m), s)) {
                 Ok(s) => s,
                 Err(e) => {
                     if let Some(mut r) = report.take() {
@@ -456,6 +499,7 @@ impl Runtime {
                     stdin_to_pty: false,
                     proxy_signals: true,
                     attach: listener.as_ref().and_then(|l| l.try_clone().ok()),
+                    clients: first_client.take().into_iter().collect(),
                     container_stdin,
                     health,
                 },
@@ -490,12 +534,16 @@ impl Runtime {
             self.container_event(&c, "restart");
         }
         self.apply_pod_exit_policy(&c);
+        self.remove_attach_socket(&c.id);
         // The monitor has no one to report to any more: a container that could not be
         // removed stays listed for `rm`.
         let _ = self.auto_remove(&c);
         exit(status)
     }
 }
+
+/// How long a monitor started for a foreground `run -it` waits for its CLI to connect.
+const ATTACH_FIRST_WAIT: Duration = Duration::from_secs(10);
 
 /// Tells the unit's manager that this monitor is its main process and, unless the container
 /// speaks for itself (`--sdnotify=container`) or nobody should (`ignore`), that it is ready.

@@ -278,6 +278,9 @@ pub struct RunArgs {
     /// Proxy received signals to the process
     #[arg(long = "sig-proxy", default_value_t = true, action = clap::ArgAction::Set)]
     sig_proxy: bool,
+    /// Override the key sequence for detaching a container
+    #[arg(long = "detach-keys", default_value = "ctrl-p,ctrl-q")]
+    detach_keys: String,
     #[command(flatten)]
     create: CreateArgs,
 }
@@ -293,12 +296,21 @@ fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
 
 pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
     let interactive = a.create.interactive;
+    let keys = libpod::attach::parse_detach_keys(&a.detach_keys).map_err(Failure::new)?;
     ensure_image(rt, &mut a.create)?;
     let c = create_container(rt, a.create, true)?;
     if a.detach {
         rt.start_detached(&c)?;
         println!("{}", c.id);
         return Ok(0);
+    }
+    // `run -it`: under a monitor with this terminal attached, so that the detach keys can
+    // leave it running (as podman's conmon does); other foreground runs stay in this process.
+    if interactive && c.config.tty {
+        return Ok(match rt.run_interactive(&c, keys)? {
+            libpod::runtime::AttachEnd::Exited(code) => code,
+            libpod::runtime::AttachEnd::Detached => 0,
+        });
     }
     Ok(rt.start_attached(
         &c,
