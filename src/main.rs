@@ -3,6 +3,7 @@
 
 mod argv;
 mod commands;
+mod complete;
 mod help;
 mod manpages;
 mod output;
@@ -261,6 +262,8 @@ fn main() {
     {
         std::process::exit(quadlet::generator_main(user));
     }
+    // A shell asking for completions (the script `burrow completion SHELL` prints).
+    complete::complete_if_asked();
     // Rust ignores SIGPIPE, which turns `burrow inspect x | head` into a panic on the next
     // print; a command-line tool should end quietly like podman.
     // SAFETY: setting a signal disposition before anything else runs.

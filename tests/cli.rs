@@ -55,6 +55,63 @@ fn info_sections_and_formats() {
 #[test]
 fn completion_scripts() {
     let env = Env::new();
+    completion_scripts_in(&env);
+}
+
+/// Runs bash's completion function for `words` (the last one is the word being completed)
+/// with the script `burrow completion bash` printed; the candidates.
+fn bash_complete(env: &Env, words: &[&str]) -> Vec<String> {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let script = format!(
+        "source <({bin} completion bash) && COMP_WORDS=({words}) && COMP_CWORD={cword} && COMP_TYPE=9 && _clap_complete_burrow burrow '{cur}' '{prev}' && printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        bin = burrow_bin().display(),
+        words = quoted.join(" "),
+        cword = words.len() - 1,
+        cur = words[words.len() - 1],
+        prev = words[words.len() - 2],
+    );
+    let out = env.output(env.command("bash", &["-c", &script])).ok();
+    out.lines().iter().map(|s| s.to_string()).collect()
+}
+
+// Pins: completion is dynamic, as podman's: container, image, volume and pod names complete
+// for the commands that take them (and `--pod` for run), next to subcommands.
+#[test]
+fn completion_offers_names() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["create", "--name", "webby", "busybox", "true"])
+        .ok();
+    env.burrow(&["create", "--name", "other", "busybox", "true"])
+        .ok();
+    env.burrow(&["volume", "create", "vol-one"]).ok();
+    env.burrow(&["pod", "create", "--name", "pod-one"]).ok();
+    assert_eq!(bash_complete(&env, &["burrow", "start", "we"]), ["webby"]);
+    let rm = bash_complete(&env, &["burrow", "rm", ""]);
+    assert!(
+        rm.contains(&"webby".to_string()) && rm.contains(&"other".to_string()),
+        "{rm:?}"
+    );
+    assert_eq!(
+        bash_complete(&env, &["burrow", "volume", "inspect", "vol"]),
+        ["vol-one"]
+    );
+    assert_eq!(
+        bash_complete(&env, &["burrow", "pod", "rm", "pod-"]),
+        ["pod-one"]
+    );
+    assert_eq!(
+        bash_complete(&env, &["burrow", "run", "localhost/bu"]),
+        ["localhost/busybox"]
+    );
+    assert_eq!(
+        bash_complete(&env, &["burrow", "run", "--pod", "po"]),
+        ["pod-one"]
+    );
+    let subs = bash_complete(&env, &["burrow", "vol"]);
+    assert_eq!(subs, ["volume"], "{subs:?}");
+}
+
+fn completion_scripts_in(env: &Env) {
     let script = format!(
         "source <({} completion bash) && complete -p burrow",
         burrow_bin().display()
@@ -71,7 +128,7 @@ fn completion_scripts() {
         env.burrow(&["completion", "fish"])
             .ok()
             .stdout
-            .contains("complete -c burrow")
+            .contains("complete --keep-order --exclusive --command burrow")
     );
     env.burrow(&["completion", "tcsh"])
         .code(125)

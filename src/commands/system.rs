@@ -173,7 +173,6 @@ pub struct CompletionArgs {
 }
 
 pub fn completion(a: CompletionArgs) -> Outcome {
-    let mut cmd = crate::help::command();
     let mut out: Box<dyn std::io::Write> = match &a.file {
         Some(p) => Box::new(
             std::fs::File::create(p)
@@ -181,6 +180,12 @@ pub fn completion(a: CompletionArgs) -> Outcome {
         ),
         None => Box::new(std::io::stdout()),
     };
-    clap_complete::generate(a.shell, &mut cmd, "burrow", &mut out);
+    // The script calls this very binary back for names, commands and flags.
+    let me = std::env::current_exe()
+        .ok()
+        .filter(|p| !p.starts_with("/proc") && !p.to_string_lossy().contains("(deleted)"))
+        .map_or_else(|| "burrow".to_string(), |p| p.display().to_string());
+    crate::complete::write_script(a.shell, &me, &mut out)
+        .map_err(|e| Failure::new(format!("write the completion script: {e}")))?;
     Ok(0)
 }
