@@ -1526,3 +1526,44 @@ fn search_lists_catalog_and_tags() {
         .code(125)
         .stderr_has("--list-tags needs a fully-qualified repository name");
 }
+
+// Pins: on a terminal, pull draws a bar per blob that ends as `Copying blob ID done   | SIZE`;
+// without one, plain lines (no bar characters); -q prints only the image ID.
+#[test]
+fn pull_progress_bars_on_a_terminal_only() {
+    let env = Env::new().with_busybox();
+    let reg = Registry::start();
+    let image = reg.image("prog/busybox:1");
+    push(&env, BUSYBOX, &image);
+    // A store without busybox's layer, so that the pull downloads it.
+    let env = Env::new();
+    // A terminal indicatif draws on (the harness sets TERM=dumb, where it draws nothing).
+    let script = format!(
+        "TERM=xterm {} pull {TLS_OFF} {image}",
+        common::burrow_bin().display()
+    );
+    let tty = env
+        .output(env.command("script", &["-qec", &script, "/dev/null"]))
+        .ok();
+    let text = tty.stdout.replace('\r', "\n");
+    assert!(text.contains("Getting image source signatures"), "{tty:?}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("Copying blob ") && l.contains(" done   | ")),
+        "{tty:?}"
+    );
+    burrow(&env, &["rmi", &image]).ok();
+    let plain = pull(&env, &image).ok();
+    assert!(
+        plain
+            .stderr
+            .lines()
+            .any(|l| l.starts_with("Copying blob ") && l.ends_with(" done")),
+        "{plain:?}"
+    );
+    assert!(!plain.stderr.contains("[="), "{plain:?}");
+    burrow(&env, &["rmi", &image]).ok();
+    let quiet = burrow(&env, &["pull", "-q", TLS_OFF, &image]).ok();
+    assert!(quiet.stderr.is_empty(), "{quiet:?}");
+    assert_eq!(quiet.lines().len(), 1, "{quiet:?}");
+}

@@ -11,6 +11,7 @@ pub mod image;
 pub mod maintenance;
 pub mod network;
 pub mod pod;
+pub mod progress;
 pub mod quadlet;
 pub mod registry;
 pub mod resources;

@@ -1,16 +1,14 @@
 //! pull, push, login, logout, and the registry flags run/create share with them.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use clap::Args;
 use libpod::Runtime;
 use libpod::registry::RegistryFlags;
-use libpod::storage_registry::{Platform, PullEvent, Reporter};
+use libpod::storage_registry::Platform;
 
 use super::{Failure, Outcome};
-use crate::output::human_size;
 
 /// `--tls-verify`, `--cert-dir`, `--creds`, `--authfile`.
 #[derive(Args, Debug, Clone, Default)]
@@ -85,102 +83,7 @@ impl PlatformArgs {
     }
 }
 
-/// podman's progress output on stderr: a line per step; on a terminal, a live byte count.
-pub struct Progress {
-    quiet: bool,
-    tty: bool,
-    state: Mutex<ProgressState>,
-}
-
-#[derive(Default)]
-struct ProgressState {
-    announced: bool,
-    blobs: Vec<(String, u64, u64)>,
-    live_line: bool,
-}
-
-fn short(digest: &str) -> &str {
-    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
-    &hex[..hex.len().min(12)]
-}
-
-impl Progress {
-    pub fn new(quiet: bool) -> Progress {
-        Progress {
-            quiet,
-            tty: std::io::stderr().is_terminal(),
-            state: Mutex::new(ProgressState::default()),
-        }
-    }
-
-    fn line(&self, st: &mut ProgressState, text: &str) {
-        let mut err = std::io::stderr().lock();
-        if st.live_line {
-            let _ = write!(err, "\r\x1b[K");
-            st.live_line = false;
-        }
-        let _ = writeln!(err, "{text}");
-    }
-}
-
-impl Reporter for Progress {
-    fn event(&self, e: PullEvent<'_>) {
-        if self.quiet {
-            return;
-        }
-        let Ok(mut st) = self.state.lock() else {
-            return;
-        };
-        let st = &mut *st;
-        let announce = |this: &Self, st: &mut ProgressState| {
-            if !st.announced {
-                st.announced = true;
-                this.line(st, "Getting image source signatures");
-            }
-        };
-        match e {
-            PullEvent::Trying(name) => self.line(st, &format!("Trying to pull {name}...")),
-            PullEvent::BlobExists(d) => {
-                announce(self, st);
-                self.line(
-                    st,
-                    &format!("Copying blob {} skipped: already exists", short(d)),
-                );
-            }
-            PullEvent::BlobStart { digest, size } => {
-                announce(self, st);
-                st.blobs.push((digest.to_string(), 0, size));
-            }
-            PullEvent::BlobBytes { digest, done } => {
-                if let Some(b) = st.blobs.iter_mut().find(|b| b.0 == digest) {
-                    b.1 = done;
-                }
-                if self.tty {
-                    let done: u64 = st.blobs.iter().map(|b| b.1).sum();
-                    let total: u64 = st.blobs.iter().map(|b| b.2).sum();
-                    let pct = (done * 100).checked_div(total).unwrap_or(100);
-                    let bar = "=".repeat((pct / 4) as usize);
-                    let mut err = std::io::stderr().lock();
-                    let _ = write!(
-                        err,
-                        "\r\x1b[KCopying {} blob(s) [{bar:<25}] {} / {}",
-                        st.blobs.len(),
-                        human_size(done),
-                        human_size(total)
-                    );
-                    let _ = err.flush();
-                    st.live_line = true;
-                }
-            }
-            PullEvent::BlobDone(d) => self.line(st, &format!("Copying blob {} done", short(d))),
-            PullEvent::Config(d) => {
-                announce(self, st);
-                self.line(st, &format!("Copying config {} done", short(d)));
-            }
-            PullEvent::Writing => self.line(st, "Writing manifest to image destination"),
-        }
-    }
-}
+pub use super::progress::Progress;
 
 #[derive(Args, Debug)]
 pub struct PullArgs {
