@@ -87,3 +87,47 @@ fn storage_conf_and_broken_files() {
     let out = env.burrow(&["ps"]).code(125);
     assert!(out.stderr.starts_with(&format!("Error: {bad}")), "{out:?}");
 }
+
+// Pins: containers.conf layers as podman's do: the user's file, then its containers.conf.d
+// drop-ins in name order (a later key wins, other keys stay), then
+// $CONTAINERS_CONF_OVERRIDE on top of all.
+#[test]
+fn containers_conf_drop_ins_and_override() {
+    let mut env = Env::new();
+    write(
+        &env,
+        "config/containers/containers.conf",
+        "[containers]\nenv = [\"LAYER=user\"]\ndefault_ulimits = [\"nofile=321:654\"]\n",
+    );
+    write(
+        &env,
+        "config/containers/containers.conf.d/20-late.conf",
+        "[containers]\nenv = [\"LAYER=dropin20\"]\n",
+    );
+    write(
+        &env,
+        "config/containers/containers.conf.d/10-early.conf",
+        "[containers]\nenv = [\"LAYER=dropin10\"]\n",
+    );
+    write(
+        &env,
+        "config/containers/containers.conf.d/README",
+        "not a conf [",
+    );
+    env.import_busybox();
+    let script = "echo $LAYER; ulimit -n";
+    let out = env
+        .burrow(&["run", "--rm", "busybox", "sh", "-c", script])
+        .ok();
+    assert_eq!(out.lines(), ["dropin20", "321"], "{out:?}");
+    let over = write(
+        &env,
+        "conf/override.conf",
+        "[containers]\nenv = [\"LAYER=override\"]\n",
+    );
+    env.set_env("CONTAINERS_CONF_OVERRIDE", &over);
+    let out = env
+        .burrow(&["run", "--rm", "busybox", "sh", "-c", script])
+        .ok();
+    assert_eq!(out.lines(), ["override", "321"], "{out:?}");
+}

@@ -1567,3 +1567,33 @@ fn pull_progress_bars_on_a_terminal_only() {
     assert!(quiet.stderr.is_empty(), "{quiet:?}");
     assert_eq!(quiet.lines().len(), 1, "{quiet:?}");
 }
+
+// Pins: registries.conf.d drop-ins (the user's) add short-name aliases on top of the main
+// file, as podman reads them: a pull of the alias fetches what it names.
+#[test]
+fn registries_conf_drop_in_alias() {
+    let env = Env::new().with_busybox();
+    let reg = Registry::start();
+    let image = reg.image("aliased/busybox:1");
+    push(&env, BUSYBOX, &image);
+    let dir = env.config_dir().join("containers/registries.conf.d");
+    env.sh(&format!("mkdir -p {}", dir.display())).ok();
+    let host = reg.host();
+    let conf = format!(
+        "[aliases]\n\"mybox\" = \"{host}/aliased/busybox\"\n{}",
+        insecure(&host)
+    );
+    env.sh(&format!(
+        "printf '%s' '{}' > {}/50-mine.conf",
+        conf.replace('\'', "'\\''"),
+        dir.display()
+    ))
+    .ok();
+    let out = burrow(&env, &["pull", "mybox:1"]).ok();
+    assert!(
+        out.stderr
+            .contains(&format!("Trying to pull {host}/aliased/busybox:1")),
+        "{out:?}"
+    );
+    burrow(&env, &["image", "exists", &image]).ok();
+}

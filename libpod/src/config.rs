@@ -1,7 +1,7 @@
-//! containers.conf and storage.conf, read from podman's places for the settings burrow has:
-//! `$CONTAINERS_CONF` or the first of ~/.config/containers/containers.conf (rootless),
-//! /etc/containers/containers.conf, /usr/share/containers/containers.conf; and
-//! `$CONTAINERS_STORAGE_CONF` or ~/.config/containers/storage.conf (rootless),
+//! containers.conf, registries.conf and storage.conf, for the settings burrow has.
+//! containers.conf and registries.conf are layered as podman layers them (files and drop-ins
+//! in order, later keys winning: see config_layers.rs); storage.conf is
+//! `$CONTAINERS_STORAGE_CONF` or the first of ~/.config/containers/storage.conf (rootless),
 //! /etc/containers/storage.conf. Unknown keys are ignored (they belong to podman); a file
 //! that does not parse is an error naming it.
 
@@ -20,6 +20,16 @@ pub enum ConfigError {
         path: PathBuf,
         error: toml::de::Error,
     },
+    #[error("{}: {}", paths(.files), first_line(.error))]
+    Merged {
+        files: Vec<PathBuf>,
+        error: toml::de::Error,
+    },
+}
+
+fn paths(files: &[PathBuf]) -> String {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    names.join(", ")
 }
 
 fn first_line(e: &toml::de::Error) -> String {
@@ -67,12 +77,30 @@ pub struct StorageTable {
 pub use storage::registry::RegistriesConf;
 
 pub fn registries_conf(rootless: bool) -> Result<RegistriesConf> {
-    parse(locate(
-        "CONTAINERS_REGISTRIES_CONF",
-        "registries.conf",
-        &["/etc/containers/registries.conf"],
-        rootless,
-    ))
+    let files = crate::config_layers::registries_conf_files(rootless, &config_home());
+    typed(&files)
+}
+
+/// The layers of `files` merged, as `T`. A value of the wrong type is reported against the
+/// file that set it (each is tried alone once the merged table failed).
+fn typed<T: for<'de> Deserialize<'de> + Default>(files: &[PathBuf]) -> Result<T> {
+    if files.is_empty() {
+        return Ok(T::default());
+    }
+    let merged = crate::config_layers::load(files)?;
+    match T::deserialize(toml::Value::Table(merged)) {
+        Ok(t) => Ok(t),
+        Err(error) => {
+            for f in files {
+                parse::<T>(Some(f.clone()))?;
+            }
+            Err(ConfigError::Merged {
+                files: files.to_vec(),
+                error,
+            }
+            .into())
+        }
+    }
 }
 
 fn config_home() -> PathBuf {
@@ -112,7 +140,7 @@ fn parse<T: for<'de> Deserialize<'de> + Default>(path: Option<PathBuf>) -> Resul
 /// the same). The containers.conf that podman's packages install is 700 lines of which 24 are
 /// settings, and the toml parser spends ~0.2 ms of every command tokenizing the comments.
 /// A `#` line inside a multi-line string is content, so a file with one is left alone.
-fn blank_comment_lines(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn blank_comment_lines(text: &str) -> std::borrow::Cow<'_, str> {
     if text.contains("\"\"\"") || text.contains("'''") {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -127,15 +155,8 @@ fn blank_comment_lines(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 pub fn containers_conf(rootless: bool) -> Result<ContainersConf> {
-    parse(locate(
-        "CONTAINERS_CONF",
-        "containers.conf",
-        &[
-            "/etc/containers/containers.conf",
-            "/usr/share/containers/containers.conf",
-        ],
-        rootless,
-    ))
+    let files = crate::config_layers::containers_conf_files(rootless, &config_home());
+    typed(&files)
 }
 
 pub fn storage_conf(rootless: bool) -> Result<StorageConf> {

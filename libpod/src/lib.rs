@@ -10,6 +10,7 @@ pub mod cdi;
 pub mod cgroups;
 mod clock;
 pub mod config;
+mod config_layers;
 pub mod container;
 pub mod doctor;
 pub mod error;
