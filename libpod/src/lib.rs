@@ -9,6 +9,7 @@ pub mod builder;
 pub mod cdi;
 pub mod cgroups;
 mod clock;
+pub mod compose;
 pub mod config;
 pub mod container;
 pub mod doctor;
