@@ -221,3 +221,311 @@ fn counter_app_counts_across_down_and_up() {
     );
     env.burrow(&["volume", "exists", "counterapp_data"]).code(1);
 }
+
+const ORDERED: &str = "services:
+  db:
+    image: localhost/busybox
+    init: true
+    command: sh -c 'echo db up; sleep 2; touch /tmp/ready; exec sleep 300'
+    healthcheck:
+      test: [\"CMD\", \"test\", \"-e\", \"/tmp/ready\"]
+      interval: 1s
+      retries: 30
+  migrate:
+    image: localhost/busybox
+    command: [\"sh\", \"-c\", \"echo migrated\"]
+    depends_on:
+      db:
+        condition: service_healthy
+  app:
+    image: localhost/busybox
+    init: true
+    command: sh -c 'echo app $$GREETING; exec sleep 300'
+    environment:
+      GREETING: ${GREETING:-hello}
+      FROM_DOTENV: ${DOTENV_VAR}
+      UNSET_DASH: ${NOPE-dash}
+    depends_on:
+      db:
+        condition: service_healthy
+      migrate:
+        condition: service_completed_successfully
+";
+
+#[test]
+fn depends_on_conditions_scale_exec_run_logs() {
+    let env = Env::new().with_busybox();
+    let dir = project(
+        &env,
+        "ordered",
+        &[
+            ("compose.yaml", ORDERED),
+            (".env", "DOTENV_VAR=fromdotenv\nGREETING=overridden\n"),
+        ],
+    );
+    let mut env = env;
+    // The process environment wins over .env.
+    env.set_env("GREETING", "hello");
+    let up = compose(&env, &dir, &["up", "-d"]).ok();
+    let at = |s: &str| {
+        up.stderr
+            .find(s)
+            .unwrap_or_else(|| panic!("no {s:?} in {}", up.stderr))
+    };
+    assert!(at("ordered-db-1  Healthy") < at("ordered-migrate-1  Started"));
+    assert!(at("ordered-migrate-1  Exited") < at("ordered-app-1  Started"));
+
+    // Interpolation: the caller's variable over .env, .env alone, `-` default for unset.
+    compose(
+        &env,
+        &dir,
+        &[
+            "exec",
+            "-T",
+            "app",
+            "sh",
+            "-c",
+            "echo $GREETING $FROM_DOTENV $UNSET_DASH",
+        ],
+    )
+    .ok()
+    .stdout_has("hello fromdotenv dash");
+    // Services find each other by name on the project network.
+    compose(
+        &env,
+        &dir,
+        &["exec", "-T", "app", "grep", "-w", "db", "/etc/hosts"],
+    )
+    .ok();
+
+    // A one-off container: its own name, its env, gone afterwards with --rm.
+    compose(
+        &env,
+        &dir,
+        &[
+            "run",
+            "--rm",
+            "-T",
+            "-e",
+            "X=1",
+            "app",
+            "sh",
+            "-c",
+            "echo run $X $GREETING $HOSTNAME",
+        ],
+    )
+    .ok()
+    .stdout_has("run 1 hello");
+    let all = compose(&env, &dir, &["ps", "-a", "--format", "json"]).ok();
+    assert!(!all.stdout.contains("-run-"), "{}", all.stdout);
+    let rows: Vec<serde_json::Value> = all
+        .lines()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3, "{}", all.stdout);
+    let migrate = rows.iter().find(|r| r["Service"] == "migrate").unwrap();
+    assert_eq!(migrate["State"], "exited");
+    assert_eq!(migrate["ExitCode"], 0);
+
+    // Scale out and back in.
+    compose(&env, &dir, &["up", "-d", "--scale", "app=3"]).ok();
+    let ps = compose(&env, &dir, &["ps", "-q", "app"]).ok();
+    assert_eq!(ps.lines().len(), 3, "{}", ps.stdout);
+    compose(
+        &env,
+        &dir,
+        &["exec", "-T", "--index", "3", "app", "hostname"],
+    )
+    .ok();
+    let down_scale = compose(&env, &dir, &["up", "-d", "--scale", "app=1"]).ok();
+    assert!(
+        down_scale.stderr.contains("ordered-app-3  Removed"),
+        "{}",
+        down_scale.stderr
+    );
+
+    // Logs with compose's prefixes.
+    let logs = compose(&env, &dir, &["logs", "app", "db"]).ok();
+    assert!(
+        logs.stdout.contains("app-1  | app hello"),
+        "{}",
+        logs.stdout
+    );
+    assert!(logs.stdout.contains("db-1   | db up"), "{}", logs.stdout);
+    compose(&env, &dir, &["logs", "--no-log-prefix", "migrate"])
+        .ok()
+        .stdout_has("migrated");
+
+    let services = compose(&env, &dir, &["config", "--services"]).ok();
+    assert_eq!(services.lines(), vec!["db", "migrate", "app"]);
+    compose(&env, &dir, &["config"])
+        .ok()
+        .stdout_has("name: ordered")
+        .stdout_has("FROM_DOTENV: fromdotenv")
+        .stdout_has("condition: service_healthy");
+
+    compose(&env, &dir, &["stop", "app"])
+        .ok()
+        .stderr_has("ordered-app-1  Stopped");
+    compose(&env, &dir, &["start", "app"])
+        .ok()
+        .stderr_has("ordered-app-1  Started");
+    compose(&env, &dir, &["down", "-t", "1"]).ok();
+    assert_eq!(
+        compose(&env, &dir, &["ps", "-a", "-q"]).ok().stdout.trim(),
+        ""
+    );
+}
+
+const BASE: &str = "services:
+  web:
+    image: localhost/busybox
+    init: true
+    command: sleep 300
+    environment: [A=1]
+    labels:
+      tier: front
+  debug:
+    image: localhost/busybox
+    init: true
+    command: sleep 300
+    profiles: [debug]
+";
+
+const OVERRIDE: &str = "services:
+  web:
+    environment:
+      B: '2'
+    command: [\"sh\", \"-c\", \"echo A=$$A B=$$B; exec sleep 300\"]
+  extra:
+    extends: web
+    environment:
+      C: '3'
+";
+
+#[test]
+fn merged_files_profiles_extends_and_bad_input() {
+    let env = Env::new().with_busybox();
+    let dir = project(
+        &env,
+        "Merge.App",
+        &[
+            ("base.yaml", BASE),
+            ("override.yaml", OVERRIDE),
+            (
+                "bad.yaml",
+                "services:\n  web:\n    image: localhost/busybox\n    imagee: x\n",
+            ),
+            (
+                "badtype.yaml",
+                "services:\n  web:\n    image: localhost/busybox\n    ports: {a: b}\n",
+            ),
+            (
+                "required.yaml",
+                "services:\n  web:\n    image: ${IMG:?set IMG to an image}\n",
+            ),
+        ],
+    );
+    let f = ["-f", "base.yaml", "-f", "override.yaml"];
+    let with = |args: &[&str]| -> Vec<String> {
+        f.iter().chain(args.iter()).map(|s| s.to_string()).collect()
+    };
+    let cfg = compose(
+        &env,
+        &dir,
+        &with(&["config"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    )
+    .ok();
+    // The project name is the directory's, normalised; env lists merged; command replaced.
+    assert!(cfg.stdout.contains("name: mergeapp"), "{}", cfg.stdout);
+    assert!(
+        cfg.stdout.contains("A: \"1\"") || cfg.stdout.contains("A: '1'"),
+        "{}",
+        cfg.stdout
+    );
+    assert!(
+        cfg.stdout.contains("B: \"2\"") || cfg.stdout.contains("B: '2'"),
+        "{}",
+        cfg.stdout
+    );
+    assert!(!cfg.stdout.contains("debug"), "{}", cfg.stdout);
+
+    let args = with(&["up", "-d"]);
+    compose(
+        &env,
+        &dir,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .ok();
+    let ps = compose(
+        &env,
+        &dir,
+        &with(&["ps", "--format", "json"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    )
+    .ok();
+    assert!(ps.stdout.contains("mergeapp-web-1"), "{}", ps.stdout);
+    assert!(ps.stdout.contains("mergeapp-extra-1"), "{}", ps.stdout);
+    assert!(!ps.stdout.contains("debug"), "{}", ps.stdout);
+    let exec = with(&["exec", "-T", "extra", "sh", "-c", "echo $A $B $C"]);
+    compose(
+        &env,
+        &dir,
+        &exec.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .ok()
+    .stdout_has("1 2 3");
+    env.burrow(&[
+        "inspect",
+        "--format",
+        "{{index .Config.Labels \"tier\"}}",
+        "mergeapp-web-1",
+    ])
+    .ok()
+    .stdout_has("front");
+
+    // A profile enables its services.
+    let mut pargs = vec!["--profile", "debug"];
+    pargs.extend_from_slice(&f);
+    pargs.extend_from_slice(&["up", "-d"]);
+    compose(&env, &dir, &pargs)
+        .ok()
+        .stderr_has("mergeapp-debug-1  Started");
+
+    // Bad files: one Error line naming file, service and key; nothing created.
+    for (file, want) in [
+        (
+            "bad.yaml",
+            "bad.yaml: services.web.imagee: unknown field `imagee`",
+        ),
+        ("badtype.yaml", "badtype.yaml: services.web.ports:"),
+        (
+            "required.yaml",
+            "services.web.image: required variable IMG is missing a value: set IMG to an image",
+        ),
+    ] {
+        let out = compose(&env, &dir, &["-f", file, "-p", "badproj", "up", "-d"]).code(125);
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{}", out.stderr);
+        assert!(
+            lines[0].starts_with("Error: ") && lines[0].contains(want),
+            "{}",
+            out.stderr
+        );
+    }
+    env.burrow(&["network", "exists", "badproj_default"])
+        .code(1);
+
+    let mut dargs = vec!["--profile", "debug"];
+    dargs.extend_from_slice(&f);
+    dargs.extend_from_slice(&["down", "-t", "1"]);
+    compose(&env, &dir, &dargs)
+        .ok()
+        .stderr_has("mergeapp-debug-1  Removed");
+}
