@@ -529,3 +529,194 @@ fn merged_files_profiles_extends_and_bad_input() {
         .ok()
         .stderr_has("mergeapp-debug-1  Removed");
 }
+
+const LIFECYCLE: &str = "services:
+  web:
+    build:
+      context: .
+      dockerfile: Containerfile.web
+      args:
+        GREETING: built-arg
+    init: true
+    environment:
+      VERSION: '1'
+    ports:
+      - target: 80
+        published: \"${PORT}\"
+        host_ip: 127.0.0.1
+    secrets:
+      - dbpass
+    configs:
+      - source: motd
+        target: /etc/motd
+    volumes:
+      - type: tmpfs
+        target: /scratch
+      - type: bind
+        source: ./share
+        target: /share
+        read_only: true
+    healthcheck:
+      test: wget -q -O- http://127.0.0.1/ || exit 1
+      interval: 1s
+  side:
+    image: localhost/busybox
+    init: true
+    command: sleep 300
+secrets:
+  dbpass:
+    file: ./pass.txt
+configs:
+  motd:
+    file: ./motd.txt
+";
+
+const CONTAINERFILE: &str = "FROM localhost/busybox
+ARG GREETING
+RUN mkdir /www && echo \"$GREETING\" > /www/index.html
+CMD [\"httpd\", \"-f\", \"-p\", \"80\", \"-h\", \"/www\"]
+";
+
+#[test]
+fn build_secrets_configs_lifecycle_and_recreate() {
+    let mut env = Env::new().with_busybox();
+    let port = free_port();
+    env.set_env("PORT", &port.to_string());
+    let dir = project(
+        &env,
+        "life",
+        &[
+            ("compose.yaml", LIFECYCLE),
+            ("Containerfile.web", CONTAINERFILE),
+            ("pass.txt", "s3cret\n"),
+            ("motd.txt", "welcome\n"),
+            ("share/file", "shared\n"),
+        ],
+    );
+    compose(&env, &dir, &["build"])
+        .ok()
+        .stderr_has("Service web  Built");
+    compose(&env, &dir, &["up", "-d", "--wait"])
+        .ok()
+        .stderr_has("life-web-1  Healthy");
+    assert!(wait_http(port, "built-arg").contains("built-arg"));
+    compose(
+        &env,
+        &dir,
+        &[
+            "exec", "-T", "web", "sh", "-c",
+            "cat /run/secrets/dbpass /etc/motd /share/file; grep -c ' /scratch tmpfs' /proc/mounts; echo $VERSION",
+        ],
+    )
+    .ok()
+    .stdout_has("s3cret\nwelcome\nshared\n1\n1");
+    // The secret never reaches the container's config.
+    let inspect = env.burrow(&["inspect", "life-web-1"]).ok();
+    assert!(!inspect.stdout.contains("s3cret"));
+
+    compose(&env, &dir, &["port", "web", "80"])
+        .ok()
+        .stdout_has(&format!("127.0.0.1:{port}"));
+    compose(&env, &dir, &["images"]).ok().stdout_has("life-web");
+    compose(&env, &dir, &["top", "web"])
+        .ok()
+        .stdout_has("httpd");
+    // pause needs a cgroup (v2 delegated to the user); where there is none, libpod's error.
+    let pause = compose(&env, &dir, &["pause", "side"]);
+    if pause.status == 0 {
+        assert!(
+            pause.stderr.contains("life-side-1  Paused"),
+            "{}",
+            pause.stderr
+        );
+        compose(&env, &dir, &["ps", "side"])
+            .ok()
+            .stdout_has("Paused");
+        compose(&env, &dir, &["unpause", "side"]).ok();
+    } else {
+        assert!(pause.stderr.contains("needs cgroups"), "{}", pause.stderr);
+    }
+    compose(&env, &dir, &["kill", "side"])
+        .ok()
+        .stderr_has("life-side-1  Killed");
+    compose(&env, &dir, &["ps", "-a", "side"])
+        .ok()
+        .stdout_has("Exited (137)");
+    compose(&env, &dir, &["restart", "side"])
+        .ok()
+        .stderr_has("life-side-1  Started");
+    compose(&env, &dir, &["rm", "-s", "-f", "side"])
+        .ok()
+        .stderr_has("life-side-1  Removed");
+
+    // A changed service is recreated; an unchanged one is left alone.
+    compose(&env, &dir, &["up", "-d"]).ok();
+    fs::write(
+        dir.join("compose.yaml"),
+        LIFECYCLE.replace("VERSION: '1'", "VERSION: '2'"),
+    )
+    .unwrap();
+    let up = compose(&env, &dir, &["up", "-d"]).ok();
+    assert!(up.stderr.contains("life-web-1  Recreated"), "{}", up.stderr);
+    assert!(up.stderr.contains("life-side-1  Running"), "{}", up.stderr);
+    compose(
+        &env,
+        &dir,
+        &["exec", "-T", "web", "sh", "-c", "echo $VERSION"],
+    )
+    .ok()
+    .stdout_has("2");
+    compose(&env, &dir, &["up", "-d", "--force-recreate", "side"])
+        .ok()
+        .stderr_has("life-side-1  Recreated");
+
+    // A service dropped from the file leaves an orphan until --remove-orphans.
+    let without_side = LIFECYCLE.replace("VERSION: '1'", "VERSION: '2'");
+    let without_side = without_side.split("  side:").next().unwrap().to_string()
+        + "secrets:\n  dbpass:\n    file: ./pass.txt\nconfigs:\n  motd:\n    file: ./motd.txt\n";
+    fs::write(dir.join("compose.yaml"), without_side).unwrap();
+    compose(&env, &dir, &["up", "-d"])
+        .ok()
+        .stderr_has("Found orphan containers ([life-side-1])");
+    compose(&env, &dir, &["up", "-d", "--remove-orphans"])
+        .ok()
+        .stderr_has("life-side-1  Removed");
+
+    let down = compose(&env, &dir, &["down", "--rmi", "local", "-t", "1"]).ok();
+    assert!(
+        down.stderr.contains("Image life-web  Removed"),
+        "{}",
+        down.stderr
+    );
+    env.burrow(&["image", "exists", "life-web"]).code(1);
+    env.burrow(&["secret", "exists", "life_dbpass"]).code(1);
+}
+
+#[test]
+fn foreground_up_streams_logs_and_stops_on_interrupt() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let env = Env::new().with_busybox();
+    let dir = project(
+        &env,
+        "fg",
+        &[(
+            "compose.yaml",
+            "services:\n  hello:\n    image: localhost/busybox\n    init: true\n    command: sh -c 'echo hello from fg; exec sleep 300'\n",
+        )],
+    );
+    let mut cmd = env.command(burrow_bin(), &["compose", "up"]);
+    cmd.current_dir(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert_eq!(first, "hello-1  | hello from fg");
+    // SAFETY: signals our own child process, still unreaped.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    compose(&env, &dir, &["ps", "-a"]).ok().stdout_has("Exited");
+    compose(&env, &dir, &["down"]).ok();
+}

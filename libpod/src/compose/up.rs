@@ -335,6 +335,7 @@ fn create_one(
     service: &str,
     number: u32,
     start: bool,
+    created: &str,
     report: Report,
 ) -> Result<()> {
     let mut spec = plan::spec(
@@ -352,7 +353,7 @@ fn create_one(
             .map_err(|e| crate::LibpodError::io(format!("create {}", dir.display()), e))?;
     }
     let c = rt.create(&spec)?;
-    report("Container", &name, "Created");
+    report("Container", &name, created);
     if start {
         rt.start_detached(&c)?;
         report("Container", &name, "Started");
@@ -396,7 +397,7 @@ fn converge(rt: &Runtime, p: &Project, service: &str, o: &UpOptions, report: Rep
                     {
                         return Err(e);
                     }
-                    create_one(rt, p, service, n, !o.no_start, report)?;
+                    create_one(rt, p, service, n, !o.no_start, "Recreated", report)?;
                 } else if o.no_start || c.running() {
                     report("Container", c.name(), "Running");
                 } else {
@@ -404,7 +405,7 @@ fn converge(rt: &Runtime, p: &Project, service: &str, o: &UpOptions, report: Rep
                     report("Container", c.name(), "Started");
                 }
             }
-            None => create_one(rt, p, service, n, !o.no_start, report)?,
+            None => create_one(rt, p, service, n, !o.no_start, "Created", report)?,
         }
     }
     Ok(())
