@@ -720,3 +720,76 @@ fn foreground_up_streams_logs_and_stops_on_interrupt() {
     compose(&env, &dir, &["ps", "-a"]).ok().stdout_has("Exited");
     compose(&env, &dir, &["down"]).ok();
 }
+
+const NETWORKS: &str = "name: netapp
+services:
+  db:
+    image: localhost/busybox
+    init: true
+    command: sleep 300
+    networks:
+      back:
+        aliases: [database]
+        ipv4_address: 10.89.77.10
+  app:
+    image: localhost/busybox
+    init: true
+    command: sleep 300
+    networks: [back, front]
+  lone:
+    image: localhost/busybox
+    init: true
+    command: sleep 300
+networks:
+  back:
+    ipam:
+      config:
+        - subnet: 10.89.77.0/24
+  front: {}
+";
+
+#[test]
+fn declared_networks_aliases_and_fixed_address() {
+    let env = Env::new().with_busybox();
+    let dir = project(&env, "nets", &[("compose.yaml", NETWORKS)]);
+    let up = compose(&env, &dir, &["up", "-d"]).ok();
+    for n in ["netapp_back", "netapp_front", "netapp_default"] {
+        assert!(
+            up.stderr.contains(&format!("Network {n}  Created")),
+            "{}",
+            up.stderr
+        );
+    }
+    compose(&env, &dir, &["exec", "-T", "db", "ip", "-4", "addr"])
+        .ok()
+        .stdout_has("10.89.77.10/24");
+    // The service name and its alias resolve on the shared network; `lone` is elsewhere.
+    compose(
+        &env,
+        &dir,
+        &[
+            "exec",
+            "-T",
+            "app",
+            "sh",
+            "-c",
+            "grep -w database /etc/hosts && grep -w db /etc/hosts",
+        ],
+    )
+    .ok()
+    .stdout_has("10.89.77.10");
+    compose(
+        &env,
+        &dir,
+        &["exec", "-T", "lone", "grep", "-w", "db", "/etc/hosts"],
+    )
+    .code(1);
+    let down = compose(&env, &dir, &["down", "-t", "1"]).ok();
+    for n in ["netapp_back", "netapp_front", "netapp_default"] {
+        assert!(
+            down.stderr.contains(&format!("Network {n}  Removed")),
+            "{}",
+            down.stderr
+        );
+    }
+}
