@@ -113,10 +113,16 @@ fn parse_file(path: &Path, vars: &Vars, unset: &mut Vec<String>) -> CResult<Valu
 /// the key (serde's messages name only the type).
 fn check_keys(file: &str, v: &Value) -> CResult<()> {
     let Value::Object(top) = v else { return Ok(()) };
+    // serde lists every known field after an unknown one: the key is what the user needs.
     let bad = |at: String, e: serde_json::Error| ComposeError::Key {
         file: file.to_string(),
         at,
-        message: e.to_string(),
+        message: e
+            .to_string()
+            .split(", expected one of")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     };
     for (k, val) in top {
         if k == "services" {
@@ -327,8 +333,7 @@ impl Project {
             .project_name
             .clone()
             .or_else(|| {
-                o.env
-                    .get("COMPOSE_PROJECT_NAME")
+                vars.get("COMPOSE_PROJECT_NAME")
                     .cloned()
                     .filter(|s| !s.is_empty())
             })
@@ -347,7 +352,7 @@ impl Project {
         }
         let mut profiles: BTreeSet<String> = o.profiles.iter().cloned().collect();
         if profiles.is_empty()
-            && let Some(p) = o.env.get("COMPOSE_PROFILES")
+            && let Some(p) = vars.get("COMPOSE_PROFILES")
         {
             profiles.extend(p.split(',').filter(|s| !s.is_empty()).map(str::to_string));
         }
@@ -592,6 +597,23 @@ mod tests {
             vec!["echo", "fallback", "$HOME"]
         );
         assert!(w.environment.contains_key("B"));
+    }
+
+    #[test]
+    fn project_name_and_profiles_from_dotenv() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), ".env", "COMPOSE_PROJECT_NAME=FromEnv\nCOMPOSE_PROFILES=dev\n");
+        write(
+            d.path(),
+            "compose.yaml",
+            "name: fromfile\nservices:\n  a:\n    image: b\n    profiles: [dev]\n",
+        );
+        let p = Project::load(&opts(d.path())).unwrap();
+        assert_eq!(p.name, "fromenv");
+        assert!(p.model.services.contains_key("a"));
+        let mut o = opts(d.path());
+        o.project_name = Some("flag".into());
+        assert_eq!(Project::load(&o).unwrap().name, "flag");
     }
 
     #[test]
