@@ -639,9 +639,16 @@ fn build_secrets_configs_lifecycle_and_recreate() {
     compose(&env, &dir, &["kill", "side"])
         .ok()
         .stderr_has("life-side-1  Killed");
-    compose(&env, &dir, &["ps", "-a", "side"])
-        .ok()
-        .stdout_has("Exited (137)");
+    // kill returns once the signal is sent; the monitor records the exit just after.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let ps = compose(&env, &dir, &["ps", "-a", "side"]).ok();
+        if ps.stdout.contains("Exited (137)") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", ps.stdout);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     compose(&env, &dir, &["restart", "side"])
         .ok()
         .stderr_has("life-side-1  Started");
