@@ -4,9 +4,13 @@
 //! merged files, profiles, and ps/logs/exec/run/config output, with real containers as the
 //! unprivileged test user.
 
+#[path = "common/archives.rs"]
+mod archives;
 mod common;
 #[path = "common/net.rs"]
 mod net;
+#[path = "common/registry.rs"]
+mod registry;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -799,4 +803,56 @@ fn declared_networks_aliases_and_fixed_address() {
             down.stderr
         );
     }
+}
+
+#[test]
+fn build_push_and_pull_through_a_registry() {
+    let reg = registry::Registry::start();
+    let mut env = Env::new().with_busybox();
+    let image = reg.image("compose/app:1");
+    let dir = project(
+        &env,
+        "pushapp",
+        &[
+            (
+                "compose.yaml",
+                &format!(
+                    "services:\n  app:\n    build: .\n    image: {image}\n    command: cat /hi\n"
+                ),
+            ),
+            (
+                "Containerfile",
+                "FROM localhost/busybox\nRUN echo built > /hi\n",
+            ),
+            (
+                "registries.conf",
+                &format!(
+                    "[[registry]]\nlocation = \"{}\"\ninsecure = true\n",
+                    reg.host()
+                ),
+            ),
+        ],
+    );
+    env.set_env(
+        "CONTAINERS_REGISTRIES_CONF",
+        &dir.join("registries.conf").display().to_string(),
+    );
+    compose(&env, &dir, &["build", "-q"])
+        .ok()
+        .stderr_has("Service app  Built");
+    compose(&env, &dir, &["push"])
+        .ok()
+        .stderr_has(&format!("Image {image}  Pushed"));
+    assert_eq!(reg.tags("compose/app"), vec!["1"]);
+    env.burrow(&["rmi", &image]).ok();
+    compose(&env, &dir, &["pull"])
+        .ok()
+        .stderr_has(&format!("Image {image}  Pulled"));
+    // `run` of the pulled image (no build: it is there).
+    compose(&env, &dir, &["run", "--rm", "-T", "app"])
+        .ok()
+        .stdout_has("built");
+    compose(&env, &dir, &["down", "--rmi", "all"])
+        .ok()
+        .stderr_has(&format!("Image {image}  Removed"));
 }
