@@ -6,6 +6,8 @@
 //! by libpod's ordinary API, labelled `com.docker.compose.*` as docker compose labels them.
 
 pub mod down;
+mod extends;
+mod file;
 pub mod interpolate;
 pub mod labels;
 pub mod logs;

@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::interpolate::{Vars, interpolate_value, parse_env_file};
-use super::merge::{merge_files, merge_service, normalise_file, normalise_service};
+use super::extends::resolve_extends;
+use super::file::{absolute, parse_file, variables};
+use super::interpolate::Vars;
+use super::merge::merge_files;
 use super::model::{ComposeFile, Service};
 use super::{CResult, ComposeError};
 
@@ -66,212 +68,6 @@ pub fn normalise_name(s: &str) -> String {
     lower
         .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
         .to_string()
-}
-
-fn read(path: &Path) -> CResult<String> {
-    std::fs::read_to_string(path).map_err(|source| ComposeError::Read {
-        path: path.display().to_string(),
-        source,
-    })
-}
-
-/// Parses one file into a tree: `x-` extension keys dropped, interpolated, normalised.
-fn parse_file(path: &Path, vars: &Vars, unset: &mut Vec<String>) -> CResult<Value> {
-    let file = path.display().to_string();
-    let text = read(path)?;
-    let mut v: Value = serde_saphyr::from_str(&text).map_err(|e| ComposeError::Yaml {
-        file: file.clone(),
-        message: e.to_string(),
-    })?;
-    let Value::Object(top) = &mut v else {
-        return Err(ComposeError::Yaml {
-            file,
-            message: "the file must be a mapping of top-level keys (services, networks...)".into(),
-        });
-    };
-    top.retain(|k, _| !k.starts_with("x-"));
-    if let Some(Value::Object(services)) = top.get_mut("services") {
-        for svc in services.values_mut() {
-            if let Value::Object(s) = svc {
-                s.retain(|k, _| !k.starts_with("x-"));
-            }
-        }
-    }
-    interpolate_value(&mut v, &mut Vec::new(), vars, unset).map_err(|(at, e)| {
-        ComposeError::Interpolate {
-            file: file.clone(),
-            at,
-            message: e.to_string(),
-        }
-    })?;
-    normalise_file(&mut v);
-    check_keys(&file, &v)?;
-    Ok(v)
-}
-
-/// Checks each top-level key, and each key of each service, on its own: the error then names
-/// the key (serde's messages name only the type).
-fn check_keys(file: &str, v: &Value) -> CResult<()> {
-    let Value::Object(top) = v else { return Ok(()) };
-    // serde lists every known field after an unknown one: the key is what the user needs.
-    let bad = |at: String, e: serde_json::Error| ComposeError::Key {
-        file: file.to_string(),
-        at,
-        message: e
-            .to_string()
-            .split(", expected one of")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-    };
-    for (k, val) in top {
-        if k == "services" {
-            let Value::Object(services) = val else {
-                return Err(ComposeError::Key {
-                    file: file.into(),
-                    at: "services".into(),
-                    message: "must be a mapping of service names to services".into(),
-                });
-            };
-            for (name, svc) in services {
-                let Value::Object(keys) = svc else {
-                    return Err(ComposeError::Key {
-                        file: file.into(),
-                        at: format!("services.{name}"),
-                        message: "must be a mapping".into(),
-                    });
-                };
-                for (sk, sv) in keys {
-                    let one = Value::Object(Map::from_iter([(sk.clone(), sv.clone())]));
-                    serde_json::from_value::<Service>(one)
-                        .map_err(|e| bad(format!("services.{name}.{sk}"), e))?;
-                }
-            }
-            continue;
-        }
-        let one = Value::Object(Map::from_iter([(k.clone(), val.clone())]));
-        serde_json::from_value::<ComposeFile>(one).map_err(|e| bad(k.clone(), e))?;
-    }
-    Ok(())
-}
-
-/// The variables: `.env` in the project directory (or `--env-file`), under the process's.
-fn variables(dir: &Path, env: &Vars) -> CResult<Vars> {
-    let mut vars = Vars::new();
-    let path = dir.join(".env");
-    if path.is_file() {
-        for (k, v) in parse_env_file(&read(&path)?) {
-            if let Some(v) = v {
-                vars.insert(k, v);
-            }
-        }
-    }
-    vars.extend(env.iter().map(|(k, v)| (k.clone(), v.clone())));
-    Ok(vars)
-}
-
-fn absolute(cwd: &Path, p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        cwd.join(p)
-    }
-}
-
-/// Resolves `extends` of `name` within `services` (whose relative `file:` paths are relative
-/// to `dir`), recursively; `seen` catches cycles.
-fn resolve_extends(
-    name: &str,
-    services: &mut Map<String, Value>,
-    dir: &Path,
-    vars: &Vars,
-    unset: &mut Vec<String>,
-    seen: &mut Vec<String>,
-) -> CResult<()> {
-    let Some(ext) = services
-        .get_mut(name)
-        .and_then(Value::as_object_mut)
-        .and_then(|o| o.remove("extends"))
-    else {
-        return Ok(());
-    };
-    let err = |message: String| ComposeError::Service {
-        service: name.to_string(),
-        message,
-    };
-    if seen.iter().any(|s| s == name) {
-        return Err(err(format!(
-            "extends loops back through {}",
-            seen.join(" -> ")
-        )));
-    }
-    seen.push(name.to_string());
-    let (base_name, file) = match &ext {
-        Value::String(s) => (s.clone(), None),
-        Value::Object(o) => (
-            o.get("service")
-                .and_then(Value::as_str)
-                .ok_or_else(|| err("extends needs a service".into()))?
-                .to_string(),
-            o.get("file").and_then(Value::as_str).map(PathBuf::from),
-        ),
-        _ => {
-            return Err(err(
-                "extends must be a service name or {service, file}".into()
-            ));
-        }
-    };
-    let mut base = match file {
-        None => {
-            resolve_extends(&base_name, services, dir, vars, unset, seen)?;
-            services
-                .get(&base_name)
-                .cloned()
-                .ok_or_else(|| err(format!("extends an undefined service {base_name:?}")))?
-        }
-        Some(f) => {
-            let path = absolute(dir, &f);
-            let other = parse_file(&path, vars, unset)?;
-            let mut others = match other.get("services") {
-                Some(Value::Object(s)) => s.clone(),
-                _ => Map::new(),
-            };
-            let other_dir = path.parent().unwrap_or(dir).to_path_buf();
-            resolve_extends(&base_name, &mut others, &other_dir, vars, unset, seen)?;
-            let mut b = others.remove(&base_name).ok_or_else(|| {
-                err(format!(
-                    "extends {base_name:?}, which {} does not define",
-                    path.display()
-                ))
-            })?;
-            rebase_build(&mut b, &other_dir);
-            b
-        }
-    };
-    seen.pop();
-    let own = services.remove(name).unwrap_or(Value::Null);
-    merge_service(&mut base, own);
-    normalise_service(&mut base);
-    services.insert(name.to_string(), base);
-    Ok(())
-}
-
-/// A build context of a service from another file is relative to that file.
-fn rebase_build(svc: &mut Value, dir: &Path) {
-    let Some(b) = svc.get_mut("build") else {
-        return;
-    };
-    let ctx = match b {
-        Value::String(s) => s,
-        Value::Object(o) => match o.get_mut("context") {
-            Some(Value::String(s)) => s,
-            _ => return,
-        },
-        _ => return,
-    };
-    if !Path::new(ctx.as_str()).is_absolute() {
-        *ctx = dir.join(&*ctx).display().to_string();
-    }
 }
 
 impl Project {
@@ -602,7 +398,11 @@ mod tests {
     #[test]
     fn project_name_and_profiles_from_dotenv() {
         let d = tempfile::tempdir().unwrap();
-        write(d.path(), ".env", "COMPOSE_PROJECT_NAME=FromEnv\nCOMPOSE_PROFILES=dev\n");
+        write(
+            d.path(),
+            ".env",
+            "COMPOSE_PROJECT_NAME=FromEnv\nCOMPOSE_PROFILES=dev\n",
+        );
         write(
             d.path(),
             "compose.yaml",
