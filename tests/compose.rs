@@ -681,6 +681,62 @@ fn build_secrets_configs_lifecycle_and_recreate() {
         .ok()
         .stderr_has("life-side-1  Recreated");
 
+    // --no-recreate keeps a changed container; --build rebuilds, and a new image recreates.
+    fs::write(
+        dir.join("compose.yaml"),
+        LIFECYCLE.replace("VERSION: '1'", "VERSION: '3'"),
+    )
+    .unwrap();
+    let keep = compose(&env, &dir, &["up", "-d", "--no-recreate"]).ok();
+    assert!(
+        keep.stderr.contains("life-web-1  Running"),
+        "{}",
+        keep.stderr
+    );
+    fs::write(
+        dir.join("compose.yaml"),
+        LIFECYCLE.replace("VERSION: '1'", "VERSION: '2'"),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("Containerfile.web"),
+        CONTAINERFILE.replace(
+            "> /www/index.html",
+            "> /www/index.html && echo v2 >> /www/index.html",
+        ),
+    )
+    .unwrap();
+    let rebuilt = compose(&env, &dir, &["up", "-d", "--build", "web"]).ok();
+    assert!(
+        rebuilt.stderr.contains("Service web  Built"),
+        "{}",
+        rebuilt.stderr
+    );
+    assert!(
+        rebuilt.stderr.contains("life-web-1  Recreated"),
+        "{}",
+        rebuilt.stderr
+    );
+    assert!(wait_http(port, "v2").contains("v2"));
+    compose(
+        &env,
+        &dir,
+        &[
+            "exec",
+            "-T",
+            "-u",
+            "nobody",
+            "-w",
+            "/tmp",
+            "web",
+            "sh",
+            "-c",
+            "id -un; pwd",
+        ],
+    )
+    .ok()
+    .stdout_has("nobody\n/tmp");
+
     // A service dropped from the file leaves an orphan until --remove-orphans.
     let without_side = LIFECYCLE.replace("VERSION: '1'", "VERSION: '2'");
     let without_side = without_side.split("  side:").next().unwrap().to_string()
