@@ -322,6 +322,9 @@ fn wait_condition(
                 ))
                 .into());
             }
+            if super::logs::interrupted() {
+                return Err(ComposeError::Other("interrupted while waiting".into()).into());
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -557,6 +560,9 @@ fn wait_all(
                 return Err(
                     ComposeError::Other(format!("timed out waiting for {}", c.name())).into(),
                 );
+            }
+            if super::logs::interrupted() {
+                return Err(ComposeError::Other("interrupted while waiting".into()).into());
             }
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -80,11 +80,22 @@ pub fn up(rt: &Runtime, ctx: &Ctx, a: &UpArgs) -> Outcome {
         // Caught before anything starts, so a Ctrl-C during `up` still stops what it made.
         libpod::compose::logs::catch_interrupt();
     }
-    libpod::compose::up::up(rt, p, &o, &mut report)?;
+    let order = p.ordered(&a.services).map_err(libpod::LibpodError::from)?;
+    if let Err(e) = libpod::compose::up::up(rt, p, &o, &mut report) {
+        if foreground && libpod::compose::logs::interrupted() {
+            // Ctrl-C while `up` waited: what it started stops, as after the logs.
+            let all = containers(rt, &p.name)?;
+            let ours: Vec<&ProjectContainer> = all
+                .iter()
+                .filter(|c| !c.oneoff && order.contains(&c.service))
+                .collect();
+            let _ = stop_all(rt, &ours, a.timeout, &mut report);
+        }
+        return Err(e.into());
+    }
     if !foreground {
         return Ok(0);
     }
-    let order = p.ordered(&a.services).map_err(libpod::LibpodError::from)?;
     let list: Vec<libpod::Container> = containers(rt, &p.name)?
         .iter()
         .filter(|c| !c.oneoff && order.contains(&c.service))

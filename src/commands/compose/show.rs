@@ -191,7 +191,7 @@ pub fn logs(rt: &Runtime, ctx: &Ctx, a: &LogsArgs) -> Outcome {
     }
     let list: Vec<libpod::Container> = containers(rt, &ctx.project.name)?
         .iter()
-        .filter(|c| a.services.is_empty() || a.services.contains(&c.service))
+        .filter(|c| !c.oneoff && (a.services.is_empty() || a.services.contains(&c.service)))
         .filter_map(|c| rt.lookup(&c.summary.id).ok())
         .collect();
     if a.follow {
