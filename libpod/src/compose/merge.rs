@@ -48,6 +48,18 @@ pub fn normalise_service(svc: &mut Value) {
     {
         list_to_map(a);
     }
+    if let Some(Value::Object(hosts)) = o.get("extra_hosts") {
+        let list = hosts
+            .iter()
+            .map(|(h, ip)| Value::String(format!("{h}={}", ip.as_str().unwrap_or_default())))
+            .collect();
+        o.insert("extra_hosts".into(), Value::Array(list));
+    }
+    for key in ["annotations"] {
+        if let Some(v) = o.get_mut(key) {
+            list_to_map(v);
+        }
+    }
     if let Some(v) = o.get_mut("depends_on") {
         names_to_map(v, || serde_json::json!({"condition": "service_started"}));
     }

@@ -16,6 +16,7 @@ pub mod model;
 pub mod ops;
 pub mod plan;
 pub mod project;
+mod toplevel;
 pub mod up;
 
 pub use project::{LoadOptions, Project};

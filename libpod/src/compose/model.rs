@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::toplevel::{FileObject, Ipam, IpamConfig, NetworkDef, VolumeDef};
+
 /// A whole compose file (or several, merged).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -119,6 +121,80 @@ pub struct Service {
     pub cpus: Option<Scalar>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pids_limit: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shm_size: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mem_reservation: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memswap_limit: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_shares: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpuset: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oom_score_adj: Option<Scalar>,
+    /// `nofile: 1024` or `nofile: {soft: 1024, hard: 2048}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ulimits: BTreeMap<String, Ulimit>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_add: Vec<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_search: Option<StringOrList>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_opt: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, Scalar>,
+    /// Keys compose knows that burrow accepts and does not apply (each named in a warning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_links: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sysctls: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domainname: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac_address: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipc: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup_parent: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userns_mode: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volumes_from: Option<Value>,
+}
+
+/// Keys of [`Service`] that are accepted and not applied.
+pub const IGNORED_SERVICE_KEYS: &[&str] = &[
+    "logging",
+    "links",
+    "external_links",
+    "sysctls",
+    "domainname",
+    "mac_address",
+    "ipc",
+    "pid",
+    "cgroup_parent",
+    "runtime",
+    "userns_mode",
+    "volumes_from",
+];
+
+/// A `ulimits` entry.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Ulimit {
+    Single(i64),
+    Pair { soft: i64, hard: i64 },
 }
 
 /// A YAML scalar where compose takes any of string, number or bool (`"8080"`, `8080`).
@@ -493,79 +569,6 @@ pub struct Limits {
     pub memory: Option<Scalar>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pids: Option<Scalar>,
-}
-
-/// A top-level network.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct NetworkDef {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub driver: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub internal: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ipam: Option<Ipam>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, Scalar>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub driver_opts: Option<BTreeMap<String, Scalar>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enable_ipv6: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachable: Option<bool>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-pub struct Ipam {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub driver: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub config: Vec<IpamConfig>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-pub struct IpamConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subnet: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gateway: Option<String>,
-}
-
-/// A top-level volume.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct VolumeDef {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub driver: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external: Option<bool>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, Scalar>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub driver_opts: Option<BTreeMap<String, Scalar>>,
-}
-
-/// A top-level secret or config: a file (relative to the project directory), or the
-/// environment variable or inline content compose also allows.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileObject {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub environment: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
 }
 
 #[cfg(test)]

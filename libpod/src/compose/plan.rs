@@ -435,6 +435,29 @@ pub fn spec(p: &Project, service: &str, inst: &Instance) -> crate::Result<Contai
     o.resources.cpus = limits
         .and_then(|l| scalar(&l.cpus))
         .or_else(|| scalar(&s.cpus));
+    o.resources.shm_size = scalar(&s.shm_size);
+    o.resources.memory_reservation = scalar(&s.mem_reservation);
+    o.resources.memory_swap = scalar(&s.memswap_limit);
+    o.resources.cpu_shares = scalar(&s.cpu_shares);
+    o.resources.cpuset_cpus = scalar(&s.cpuset);
+    o.resources.oom_score_adj = scalar(&s.oom_score_adj);
+    o.ulimits = s
+        .ulimits
+        .iter()
+        .map(|(k, u)| match u {
+            super::model::Ulimit::Single(n) => format!("{k}={n}:{n}"),
+            super::model::Ulimit::Pair { soft, hard } => format!("{k}={soft}:{hard}"),
+        })
+        .collect();
+    o.devices.clone_from(&s.devices);
+    o.group_add = s.group_add.iter().map(Scalar::to_string).collect();
+    o.dns_search = s.dns_search.as_ref().map(|d| d.items()).unwrap_or_default();
+    o.dns_options.clone_from(&s.dns_opt);
+    o.annotations = s
+        .annotations
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     o.resources.pids_limit = limits
         .and_then(|l| scalar(&l.pids))
         .or_else(|| scalar(&s.pids_limit));

@@ -55,6 +55,8 @@ pub struct Project {
     pub vars: Vars,
     /// Variables used but not set (compose warns about each).
     pub unset: Vec<String>,
+    /// Keys accepted and not applied, as `service.key`.
+    pub ignored: Vec<String>,
 }
 
 /// docker compose's project name rule: lower case, `[a-z0-9_-]`, starting with a letter or
@@ -159,6 +161,17 @@ impl Project {
         }
         let active = active_services(&model.services, &profiles, &o.enable);
         model.services.retain(|n, _| active.contains(n));
+        let ignored = model
+            .services
+            .iter()
+            .flat_map(|(n, s)| {
+                let v = serde_json::to_value(s).unwrap_or_default();
+                super::model::IGNORED_SERVICE_KEYS
+                    .iter()
+                    .filter(move |k| v.get(**k).is_some())
+                    .map(move |k| format!("{n}.{k}"))
+            })
+            .collect();
         let project = Project {
             name,
             working_dir,
@@ -166,6 +179,7 @@ impl Project {
             model,
             vars,
             unset,
+            ignored,
         };
         project.check_references()?;
         Ok(project)
@@ -414,6 +428,21 @@ mod tests {
         let mut o = opts(d.path());
         o.project_name = Some("flag".into());
         assert_eq!(Project::load(&o).unwrap().name, "flag");
+    }
+
+    #[test]
+    fn known_but_unapplied_keys_are_listed() {
+        let d = tempfile::tempdir().unwrap();
+        write(
+            d.path(),
+            "compose.yaml",
+            "services:\n  a:\n    image: b\n    logging: {driver: json-file}\n    ulimits: {nofile: {soft: 10, hard: 20}, nproc: 5}\n    extra_hosts: {gw: 10.0.0.1}\n",
+        );
+        let p = Project::load(&opts(d.path())).unwrap();
+        assert_eq!(p.ignored, vec!["a.logging"]);
+        let a = &p.model.services["a"];
+        assert_eq!(a.ulimits.len(), 2);
+        assert_eq!(a.extra_hosts, vec!["gw=10.0.0.1"]);
     }
 
     #[test]

@@ -223,16 +223,25 @@ fn ensure_images(
         let s = &p.model.services[name];
         let image = image_name(p, name, s);
         let present = rt.image(&image).is_ok();
-        if s.build.is_some() && (o.build || !present) {
+        let policy = s.pull_policy.as_deref().unwrap_or("missing");
+        let always_build = policy == "build";
+        if s.build.is_some() && (o.build || !present || always_build) {
             let mut sink = std::io::sink();
             let mut err = std::io::stderr();
             let out: &mut dyn std::io::Write = if o.quiet_build { &mut sink } else { &mut err };
             build_service(rt, p, name, s, false, out)?;
             report("Service", name, "Built");
-        } else if !present {
+        } else if !present || policy == "always" {
+            if policy == "never" {
+                return Err(ComposeError::Service {
+                    service: name.clone(),
+                    message: format!("image {image} is not here and pull_policy is never"),
+                }
+                .into());
+            }
             rt.image_for_run(
                 &image,
-                crate::runtime::PullPolicy::Missing,
+                crate::runtime::PullPolicy::Always,
                 &crate::registry::RegistryFlags::default(),
                 None,
                 &storage::registry::Quiet,

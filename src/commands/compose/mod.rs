@@ -98,6 +98,9 @@ impl ComposeCmd {
             cwd,
         })
         .map_err(libpod::LibpodError::from)?;
+        for k in &project.ignored {
+            eprintln!("WARN[0000] {k} is not supported by burrow compose and is ignored");
+        }
         for v in &project.unset {
             eprintln!("WARN[0000] The \"{v}\" variable is not set. Defaulting to a blank string.");
         }
