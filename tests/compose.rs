@@ -367,7 +367,9 @@ fn depends_on_conditions_scale_exec_run_logs() {
         .ok()
         .stdout_has("name: ordered")
         .stdout_has("FROM_DOTENV: fromdotenv")
-        .stdout_has("condition: service_healthy");
+        .stdout_has("condition: service_healthy")
+        .stdout_has("name: ordered_default")
+        .stdout_has("    command:\n      - sh\n      - \"-c\"\n");
 
     compose(&env, &dir, &["stop", "app"])
         .ok()

@@ -257,17 +257,34 @@ pub fn config(ctx: &Ctx, a: &ConfigArgs) -> Outcome {
         model.networks.entry("default".into()).or_insert(None);
     }
     let mut v = serde_json::to_value(&model).map_err(|e| Failure::new(e.to_string()))?;
+    // As docker compose prints them: a command string as its words.
+    if let Some(services) = v.get_mut("services").and_then(Value::as_object_mut) {
+        for svc in services.values_mut() {
+            for key in ["command", "entrypoint"] {
+                if let Some(Value::String(cmd)) = svc.get(key) {
+                    let words = libpod::compose::model::split_words(cmd);
+                    svc[key] = json!(words);
+                }
+            }
+        }
+    }
     if let Some(nets) = v.get_mut("networks").and_then(Value::as_object_mut) {
         for (k, n) in nets.iter_mut() {
             if n.is_null() {
-                *n = json!({ "name": p.network_name(k) });
+                *n = json!({});
+            }
+            if let Some(o) = n.as_object_mut() {
+                o.entry("name").or_insert_with(|| json!(p.network_name(k)));
             }
         }
     }
     if let Some(vols) = v.get_mut("volumes").and_then(Value::as_object_mut) {
         for (k, n) in vols.iter_mut() {
             if n.is_null() {
-                *n = json!({ "name": p.volume_name(k) });
+                *n = json!({});
+            }
+            if let Some(o) = n.as_object_mut() {
+                o.entry("name").or_insert_with(|| json!(p.volume_name(k)));
             }
         }
     }
