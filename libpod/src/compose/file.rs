@@ -100,10 +100,11 @@ fn check_keys(file: &str, v: &Value) -> CResult<()> {
 }
 
 /// The variables: `.env` in the project directory (or `--env-file`), under the process's.
-pub(super) fn variables(dir: &Path, env: &Vars) -> CResult<Vars> {
+pub(super) fn variables(dir: &Path, env_file: Option<&Path>, env: &Vars) -> CResult<Vars> {
     let mut vars = Vars::new();
-    let path = dir.join(".env");
-    if path.is_file() {
+    let path = env_file.map_or_else(|| dir.join(".env"), Path::to_path_buf);
+    // A named `--env-file` must exist; the default `.env` is optional.
+    if env_file.is_some() || path.is_file() {
         for (k, v) in parse_env_file(&read(&path)?) {
             if let Some(v) = v {
                 vars.insert(k, v);

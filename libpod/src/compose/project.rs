@@ -36,6 +36,8 @@ pub struct LoadOptions {
     pub project_directory: Option<PathBuf>,
     /// `--profile`; empty: `COMPOSE_PROFILES`.
     pub profiles: Vec<String>,
+    /// `--env-file`: instead of `.env` in the project directory.
+    pub env_file: Option<PathBuf>,
     /// Services named on the command line: enabled whatever their profiles.
     pub enable: Vec<String>,
     /// The process environment.
@@ -95,7 +97,8 @@ impl Project {
             Some(d) => absolute(&o.cwd, d),
             None => files[0].parent().unwrap_or(&o.cwd).to_path_buf(),
         };
-        let vars = variables(&working_dir, &o.env)?;
+        let env_file = o.env_file.as_ref().map(|f| absolute(&o.cwd, f));
+        let vars = variables(&working_dir, env_file.as_deref(), &o.env)?;
         let mut unset = Vec::new();
         let mut merged = Value::Object(Map::new());
         for f in &files {
@@ -428,6 +431,39 @@ mod tests {
         let mut o = opts(d.path());
         o.project_name = Some("flag".into());
         assert_eq!(Project::load(&o).unwrap().name, "flag");
+    }
+
+    #[test]
+    fn env_file_flag_replaces_dotenv() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), ".env", "TAG=dot\n");
+        write(d.path(), "other.env", "TAG=other\n");
+        write(
+            d.path(),
+            "compose.yaml",
+            "services:\n  a:\n    image: b:${TAG}\n",
+        );
+        let mut o = opts(d.path());
+        assert_eq!(
+            Project::load(&o).unwrap().model.services["a"]
+                .image
+                .as_deref(),
+            Some("b:dot")
+        );
+        o.env_file = Some("other.env".into());
+        assert_eq!(
+            Project::load(&o).unwrap().model.services["a"]
+                .image
+                .as_deref(),
+            Some("b:other")
+        );
+        o.env_file = Some("missing.env".into());
+        assert!(
+            Project::load(&o)
+                .unwrap_err()
+                .to_string()
+                .contains("missing.env")
+        );
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct ComposeCmd {
     /// Specify an alternate working directory (default: the first file's directory)
     #[arg(long = "project-directory", value_name = "DIR")]
     project_directory: Option<PathBuf>,
+    /// An alternate environment file (default: .env in the project directory)
+    #[arg(long = "env-file", value_name = "PATH")]
+    env_file: Option<PathBuf>,
     #[command(subcommand)]
     sub: ComposeSub,
 }
@@ -93,6 +96,7 @@ impl ComposeCmd {
             project_name: self.project_name.clone(),
             project_directory: self.project_directory.clone(),
             profiles: self.profile.clone(),
+            env_file: self.env_file.clone(),
             enable: enable.to_vec(),
             env: std::env::vars().collect(),
             cwd,
