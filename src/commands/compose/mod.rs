@@ -98,7 +98,10 @@ impl ComposeCmd {
             profiles: self.profile.clone(),
             env_file: self.env_file.clone(),
             enable: enable.to_vec(),
-            env: std::env::vars().collect(),
+            // vars() would panic on a variable that is not UTF-8; such ones are left out.
+            env: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
             cwd,
         })
         .map_err(libpod::LibpodError::from)?;
