@@ -332,10 +332,44 @@ fn depends_on_conditions_scale_exec_run_logs() {
     assert_eq!(migrate["State"], "exited");
     assert_eq!(migrate["ExitCode"], 0);
 
+    // A detached one-off with its own entrypoint, labelled as a one-off; `down` removes it.
+    let run = compose(
+        &env,
+        &dir,
+        &[
+            "run",
+            "-d",
+            "--entrypoint",
+            "sh",
+            "app",
+            "-c",
+            "echo detached; sleep 30",
+        ],
+    )
+    .ok();
+    let oneoff = run.stdout.trim().to_string();
+    assert!(oneoff.starts_with("ordered-app-run-"), "{}", run.stdout);
+    env.burrow(&[
+        "inspect",
+        "--format",
+        "{{index .Config.Labels \"com.docker.compose.oneoff\"}}",
+        &oneoff,
+    ])
+    .ok()
+    .stdout_has("True");
+
     // Scale out and back in.
     compose(&env, &dir, &["up", "-d", "--scale", "app=3"]).ok();
-    let ps = compose(&env, &dir, &["ps", "-q", "app"]).ok();
-    assert_eq!(ps.lines().len(), 3, "{}", ps.stdout);
+    // The one-off is listed too, as docker compose lists it; the replicas are 1..3.
+    let ps = compose(&env, &dir, &["ps", "app"]).ok();
+    for n in 1..=3 {
+        assert!(
+            ps.stdout.contains(&format!("ordered-app-{n} ")),
+            "{}",
+            ps.stdout
+        );
+    }
+    assert_eq!(ps.lines().len(), 5, "{}", ps.stdout);
     compose(
         &env,
         &dir,
@@ -377,7 +411,9 @@ fn depends_on_conditions_scale_exec_run_logs() {
     compose(&env, &dir, &["start", "app"])
         .ok()
         .stderr_has("ordered-app-1  Started");
-    compose(&env, &dir, &["down", "-t", "1"]).ok();
+    compose(&env, &dir, &["down", "-t", "1"])
+        .ok()
+        .stderr_has(&format!("{oneoff}  Removed"));
     assert_eq!(
         compose(&env, &dir, &["ps", "-a", "-q"]).ok().stdout.trim(),
         ""
