@@ -233,6 +233,82 @@ const EXAMPLES: &[(&str, &str)] = &[
         "burrow diff box\n  burrow diff --format json busybox",
     ),
     ("generate", "burrow generate systemd --new --name web"),
+    (
+        "compose",
+        "burrow compose up -d\n  burrow compose -f compose.yaml -f compose.prod.yaml -p shop up -d --build\n  burrow compose ps\n  burrow compose down -v",
+    ),
+    (
+        "compose up",
+        "burrow compose up -d\n  burrow compose up -d --build --scale web=3\n  burrow compose --profile debug up -d --wait\n  burrow compose up",
+    ),
+    (
+        "compose down",
+        "burrow compose down\n  burrow compose down -v --rmi local --remove-orphans",
+    ),
+    (
+        "compose ps",
+        "burrow compose ps\n  burrow compose ps -a --format json\n  burrow compose ps -q web",
+    ),
+    (
+        "compose logs",
+        "burrow compose logs\n  burrow compose logs -f --tail 10 web",
+    ),
+    (
+        "compose build",
+        "burrow compose build\n  burrow compose build --no-cache web",
+    ),
+    (
+        "compose pull",
+        "burrow compose pull\n  burrow compose pull --ignore-buildable",
+    ),
+    ("compose push", "burrow compose push web"),
+    (
+        "compose exec",
+        "burrow compose exec web sh\n  burrow compose exec -T -e DEBUG=1 -w /tmp --index 2 web ls",
+    ),
+    (
+        "compose run",
+        "burrow compose run --rm web sh -c 'env'\n  burrow compose run -d --entrypoint sh -e X=1 web -c 'sleep 60'",
+    ),
+    (
+        "compose start",
+        "burrow compose start\n  burrow compose start web",
+    ),
+    (
+        "compose stop",
+        "burrow compose stop\n  burrow compose stop -t 2 web",
+    ),
+    (
+        "compose restart",
+        "burrow compose restart\n  burrow compose restart web",
+    ),
+    (
+        "compose kill",
+        "burrow compose kill\n  burrow compose kill -s SIGHUP web",
+    ),
+    (
+        "compose rm",
+        "burrow compose rm -f\n  burrow compose rm -s -f -v web",
+    ),
+    (
+        "compose config",
+        "burrow compose config\n  burrow compose -f a.yaml -f b.yaml config --services\n  burrow compose config --volumes",
+    ),
+    ("compose images", "burrow compose images"),
+    (
+        "compose port",
+        "burrow compose port web 80\n  burrow compose port --index 2 web 80",
+    ),
+    (
+        "compose top",
+        "burrow compose top\n  burrow compose top web",
+    ),
+    ("compose pause", "burrow compose pause web"),
+    ("compose unpause", "burrow compose unpause web"),
+    (
+        "compose version",
+        "burrow compose version\n  burrow compose version --short",
+    ),
     ("healthcheck", "burrow healthcheck run web"),
     (
         "healthcheck run",

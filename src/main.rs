@@ -13,8 +13,8 @@ use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use commands::auto_update;
 use commands::{
-    build, cdi, container, events, files, generate, image, network, pod, quadlet, registry,
-    resources, secret, system, volume,
+    build, cdi, compose, container, events, files, generate, image, network, pod, quadlet,
+    registry, resources, secret, system, volume,
 };
 
 #[derive(Parser, Debug)]
@@ -211,6 +211,8 @@ command_table! {
     ["auto-update"] AutoUpdate(auto_update::AutoUpdateArgs),
     /// Generate structured data based on containers and pods
     ["generate"] Generate(generate::GenerateCmd),
+    /// Define and run multi-container applications (the Compose Specification)
+    ["compose"] Compose(compose::ComposeCmd),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
@@ -354,6 +356,7 @@ fn may_run_in_a_container(cmd: &Command) -> bool {
             | Command::Image(_)
             | Command::Monitor(_)
             | Command::Healthcheck(_)
+            | Command::Compose(_)
     )
 }
 
@@ -403,6 +406,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Image(c) => image::group(rt, c),
         Command::Pull(a) => registry::pull(rt, a),
         Command::Generate(c) => generate::group(rt, c),
+        Command::Compose(c) => compose::group(rt, c),
         Command::Push(a) => registry::push(rt, a),
         Command::AutoUpdate(a) => auto_update::auto_update(rt, a),
         Command::Monitor(a) => {

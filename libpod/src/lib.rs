@@ -9,6 +9,7 @@ pub mod builder;
 pub mod cdi;
 pub mod cgroups;
 mod clock;
+pub mod compose;
 pub mod config;
 mod config_layers;
 pub mod container;

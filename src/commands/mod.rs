@@ -3,6 +3,7 @@
 pub mod auto_update;
 pub mod build;
 pub mod cdi;
+pub mod compose;
 pub mod container;
 pub mod events;
 pub mod files;
