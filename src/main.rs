@@ -11,6 +11,7 @@ mod template;
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use commands::auto_update;
+use commands::kube;
 use commands::{
     build, cdi, container, events, files, generate, image, network, pod, quadlet, registry,
     resources, secret, system, volume,
@@ -208,6 +209,10 @@ command_table! {
     ["auto-update"] AutoUpdate(auto_update::AutoUpdateArgs),
     /// Generate structured data based on containers and pods
     ["generate"] Generate(generate::GenerateCmd),
+    /// Play containers, pods or volumes from a structured file
+    ["kube"] Kube(kube::KubeCmd),
+    /// Play containers, pods or volumes from a structured file
+    ["play"] Play(kube::PlayCmd),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
@@ -348,6 +353,8 @@ fn may_run_in_a_container(cmd: &Command) -> bool {
             | Command::Image(_)
             | Command::Monitor(_)
             | Command::Healthcheck(_)
+            | Command::Kube(_)
+            | Command::Play(_)
     )
 }
 
@@ -397,6 +404,8 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Image(c) => image::group(rt, c),
         Command::Pull(a) => registry::pull(rt, a),
         Command::Generate(c) => generate::group(rt, c),
+        Command::Kube(c) => kube::group(rt, c),
+        Command::Play(c) => kube::play_group(rt, c),
         Command::Push(a) => registry::push(rt, a),
         Command::AutoUpdate(a) => auto_update::auto_update(rt, a),
         Command::Monitor(a) => {

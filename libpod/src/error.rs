@@ -99,6 +99,8 @@ pub enum LibpodError {
     StartFailed { message: String, code: i32 },
     #[error(transparent)]
     AutoUpdate(#[from] crate::auto_update::AutoUpdateError),
+    #[error(transparent)]
+    Kube(#[from] crate::kube::KubeError),
 }
 
 impl LibpodError {
