@@ -19,9 +19,6 @@ use super::types::{
     ResourceRequirements, SecurityContext, ServicePort, ServiceSpec, Volume, VolumeMount,
 };
 
-/// The PATH every container gets when its image has none: not worth writing.
-const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
 /// `kube generate`'s flags.
 #[derive(Clone, Debug, Default)]
 pub struct GenerateKubeOptions {
@@ -211,10 +208,10 @@ fn container(c: &BurrowContainer, pod_name: &str, ic: &oci_spec::image::Config) 
         .iter()
         .filter(|e| !image_env.contains(e))
         .filter_map(|e| e.split_once('='))
-        .filter(|(k, v)| {
-            let noise = matches!(*k, "container" | "HOSTNAME" | "HOME" | "TERM")
-                || (*k == "PATH" && *v == DEFAULT_PATH);
-            !noise
+        .filter(|(k, _)| {
+            // PATH stays even when it is the default: without it in the image, podman's
+            // runtime would find no command.
+            !matches!(*k, "container" | "HOSTNAME" | "HOME" | "TERM")
         })
         .map(|(k, v)| EnvVar {
             name: k.to_string(),
