@@ -337,3 +337,46 @@ fn generate_deployment_and_service_then_play_without_start() {
     env.burrow(&["kube", "down", &file]).ok();
     assert_eq!(names(&env), "");
 }
+
+// Pins: --build makes the image from `<yaml dir>/<image name>/Containerfile`; a Job runs to
+// completion under --wait (its output lands in a hostPath volume, and an init container ran
+// first), then everything the YAML made is gone; a YAML from standard input plays too.
+#[test]
+fn job_with_build_wait_and_init_container() {
+    let env = Env::new().with_busybox();
+    let ctx = env.path("kbuilt");
+    std::fs::create_dir_all(&ctx).expect("context dir");
+    std::fs::write(
+        ctx.join("Containerfile"),
+        "FROM localhost/busybox\nRUN echo built > /built\n",
+    )
+    .expect("Containerfile");
+    let out_dir = env.path("out");
+    std::fs::create_dir_all(&out_dir).expect("out dir");
+    for p in [&ctx, &ctx.join("Containerfile"), &out_dir] {
+        let _ = std::process::Command::new("chown")
+            .arg(format!("{}:{}", env.uid(), env.gid()))
+            .arg(p)
+            .status();
+    }
+    let yaml = format!(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: once\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      initContainers:\n      - name: first\n        image: localhost/busybox\n        command: [sh, -c, \"echo init > /out/init\"]\n        volumeMounts:\n        - name: out\n          mountPath: /out\n      containers:\n      - name: work\n        image: localhost/kbuilt:latest\n        command: [sh, -c, \"cat /out/init /built > /out/result\"]\n        volumeMounts:\n        - name: out\n          mountPath: /out\n      volumes:\n      - name: out\n        hostPath:\n          path: {}\n",
+        out_dir.display()
+    );
+    let file = write(&env, "job.yaml", &yaml);
+    env.burrow(&["kube", "play", "--build", "--wait", &file])
+        .ok();
+    let result = std::fs::read_to_string(out_dir.join("result")).unwrap_or_default();
+    assert_eq!(result, "init\nbuilt\n");
+    assert_eq!(names(&env), "");
+    assert_eq!(pods(&env), "");
+    env.burrow(&["image", "exists", "localhost/kbuilt:latest"])
+        .ok();
+
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: fromstdin\nspec:\n  containers:\n  - name: c\n    image: localhost/busybox\n    command: [sleep, \"100\"]\n";
+    let out = env.burrow_stdin(&["kube", "play", "-"], pod).ok();
+    assert!(out.stdout.starts_with("Pod:\n"), "{out:?}");
+    assert!(names(&env).contains("fromstdin-c"), "{}", names(&env));
+    env.burrow_stdin(&["kube", "down", "-"], pod).ok();
+    assert_eq!(names(&env), "");
+}

@@ -313,10 +313,7 @@ impl Runtime {
             }
             specs.push((init, c, spec, prepare));
         }
-        let mut publish = ports(w, services);
-        for p in &o.publish {
-            publish.push(p.clone());
-        }
+        let publish = merge_publish(ports(w, services), &o.publish);
         let pod = self.pod_create(&PodCreateOptions {
             name: Some(w.pod_name.clone()),
             publish,
@@ -519,6 +516,24 @@ pub fn build_dir_name(image: &str) -> &str {
     last.split(':').next().unwrap_or(last)
 }
 
+/// The container port and protocol of a `-p` value (`[[IP:]HOST:]CTR[/PROTO]`).
+fn container_side(p: &str) -> (String, String) {
+    let (ports, proto) = p.split_once('/').unwrap_or((p, "tcp"));
+    let ctr = ports.rsplit(':').next().unwrap_or(ports);
+    (ctr.to_string(), proto.to_ascii_lowercase())
+}
+
+/// podman's `--publish` for `kube play`: merged with the YAML's ports, and over a YAML port of
+/// the same container port.
+fn merge_publish(yaml: Vec<String>, flags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = yaml
+        .into_iter()
+        .filter(|y| !flags.iter().any(|f| container_side(f) == container_side(y)))
+        .collect();
+    out.extend(flags.iter().cloned());
+    out
+}
+
 /// The pod's published ports: each container port with a hostPort, and each NodePort of a
 /// Service selecting the pod (podman publishes the nodePort on the host).
 fn ports(w: &Workload, services: &[&types::Service]) -> Vec<String> {
@@ -574,6 +589,15 @@ fn ports(w: &Workload, services: &[&types::Service]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn publish_flags_override_yaml_ports() {
+        let merged = merge_publish(
+            vec!["8080:80/tcp".to_string(), "5353:53/udp".to_string()],
+            &["127.0.0.1:9090:80".to_string()],
+        );
+        assert_eq!(merged, ["5353:53/udp", "127.0.0.1:9090:80"]);
+    }
 
     #[test]
     fn build_directory_is_the_image_base_name() {
