@@ -229,6 +229,28 @@ pub fn settings(c: &Container, spec: &mut ContainerSpec) -> std::result::Result<
     Ok(())
 }
 
+/// The annotations podman reads back from its own YAML: `io.podman.annotations.autoremove/CTR`
+/// and `init/CTR` (TRUE), and `io.containers.autoupdate[/CTR]`, which becomes the label
+/// auto-update looks for.
+pub fn podman_annotations(container: &str, spec: &mut ContainerSpec) {
+    let get = |key: &str| spec.annotations.get(&format!("{key}/{container}")).cloned();
+    if get(AUTOREMOVE).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        spec.auto_remove = true;
+    }
+    if get(INIT).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        spec.process.init = true;
+    }
+    let update = get(AUTOUPDATE).or_else(|| spec.annotations.get(AUTOUPDATE).cloned());
+    if let Some(policy) = update {
+        spec.labels.insert(AUTOUPDATE.to_string(), policy);
+    }
+}
+
+/// podman's annotation keys (each followed by `/CONTAINER`).
+pub const AUTOREMOVE: &str = "io.podman.annotations.autoremove";
+pub const INIT: &str = "io.podman.annotations.init";
+pub const AUTOUPDATE: &str = "io.containers.autoupdate";
+
 /// Kubernetes writes capabilities without `CAP_`; `ALL` stays as is.
 fn cap_name(c: &str) -> String {
     let up = c.to_ascii_uppercase();
@@ -318,6 +340,21 @@ mod tests {
             env(&c, &missing),
             Err(KubeError::MissingConfigMap { .. })
         ));
+    }
+
+    #[test]
+    fn podman_annotations_apply_per_container() {
+        let mut s = ContainerSpec::default();
+        s.annotations
+            .insert(format!("{AUTOREMOVE}/web"), "TRUE".to_string());
+        s.annotations
+            .insert(format!("{INIT}/other"), "TRUE".to_string());
+        s.annotations
+            .insert(AUTOUPDATE.to_string(), "registry".to_string());
+        podman_annotations("web", &mut s);
+        assert!(s.auto_remove);
+        assert!(!s.process.init);
+        assert_eq!(s.labels[AUTOUPDATE], "registry");
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! its Secrets made; the volumes of its PersistentVolumeClaims stay unless forced (podman's
 //! `kube down --force`).
 
+use std::time::{Duration, Instant};
+
+use crate::container::Status;
 use crate::error::Result;
 use crate::runtime::Runtime;
 
@@ -18,6 +21,36 @@ pub struct DownReport {
 }
 
 impl Runtime {
+    /// Sends every running member its stop signal at once and waits up to the longest stop
+    /// timeout for them all (podman stops a pod's containers in parallel); what is still
+    /// running afterwards gets SIGKILL from the `pod_stop` with timeout 0 that follows.
+    fn signal_members(&self, pod: &crate::pod::Pod) {
+        let Ok(members) = self.pod_containers(pod) else {
+            return;
+        };
+        let running: Vec<_> = members
+            .iter()
+            .filter(|c| !c.config.infra && c.status() == Status::Running)
+            .collect();
+        let mut timeout = 0;
+        for c in &running {
+            if self.kill(&c.id, &c.config.stop_signal).is_ok() {
+                timeout = timeout.max(c.config.stop_timeout);
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(timeout.into());
+        while Instant::now() < deadline {
+            let busy = running.iter().any(|c| {
+                self.lookup(&c.id)
+                    .is_ok_and(|c| c.status() == Status::Running)
+            });
+            if !busy {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// `kube down FILE...`: what is not there is skipped; every failure is collected and the
     /// rest still goes.
     pub fn kube_down(&self, inputs: &[PlayInput], force: bool) -> Result<DownReport> {
@@ -32,7 +65,8 @@ impl Runtime {
             let Ok(pod) = self.pod(&w.pod_name) else {
                 continue;
             };
-            match self.pod_stop(&pod.id, None) {
+            self.signal_members(&pod);
+            match self.pod_stop(&pod.id, Some(0)) {
                 Ok(_) => report.pods_stopped.push(pod.id.clone()),
                 Err(e) => errors.push(e),
             }

@@ -79,8 +79,8 @@ impl Runtime {
             groups.push((name, containers, ports));
         }
         for (pod_name, members, ports) in groups {
-            let spec = self.pod_spec(&pod_name, &members, &ports)?;
-            let (workload, service) = workload(&pod_name, spec, kind, o)?;
+            let (spec, annotations) = self.pod_spec(&pod_name, &members, &ports)?;
+            let (workload, service) = workload(&pod_name, spec, annotations, kind, o)?;
             docs.push(workload);
             if o.service {
                 docs.push(yaml(&service)?);
@@ -99,8 +99,9 @@ impl Runtime {
         pod_name: &str,
         members: &[BurrowContainer],
         ports: &[network::PortMapping],
-    ) -> Result<PodSpec> {
+    ) -> Result<(PodSpec, BTreeMap<String, String>)> {
         let mut spec = PodSpec::default();
+        let mut spec_annotations = BTreeMap::new();
         for (i, c) in members.iter().enumerate() {
             let image = self.image(&c.config.image_id).ok();
             let ic = match &image {
@@ -112,6 +113,7 @@ impl Runtime {
                 None => Default::default(),
             };
             let mut k = container(c, pod_name, &ic);
+            annotate(c, &k.name, &mut spec_annotations);
             // The image's full name, as podman writes it (a short name may resolve elsewhere).
             if let Some(full) = image.as_ref().and_then(|i| i.names.first()) {
                 k.image = full.clone();
@@ -134,7 +136,27 @@ impl Runtime {
                 );
             }
         }
-        Ok(spec)
+        Ok((spec, spec_annotations))
+    }
+}
+
+/// What podman writes into the pod's annotations for a container: its own annotations, and
+/// `autoremove`/`init` per container name.
+fn annotate(c: &BurrowContainer, name: &str, out: &mut BTreeMap<String, String>) {
+    for (k, v) in &c.config.annotations {
+        out.insert(k.clone(), v.clone());
+    }
+    if c.config.auto_remove {
+        out.insert(
+            format!("{}/{name}", super::convert::AUTOREMOVE),
+            "TRUE".to_string(),
+        );
+    }
+    if c.config.init {
+        out.insert(
+            format!("{}/{name}", super::convert::INIT),
+            "TRUE".to_string(),
+        );
     }
 }
 
@@ -354,6 +376,7 @@ fn volume_mounts(c: &BurrowContainer, volumes: &mut Vec<Volume>) -> Vec<VolumeMo
 fn workload(
     pod_name: &str,
     mut spec: PodSpec,
+    annotations: BTreeMap<String, String>,
     kind: &str,
     o: &GenerateKubeOptions,
 ) -> Result<(String, Object<ServiceSpec>)> {
@@ -388,6 +411,13 @@ fn workload(
         labels: labels.clone(),
         ..Default::default()
     };
+    // The pod's own metadata (a template's for controllers) carries the annotations.
+    let pod_meta = |name: String| ObjectMeta {
+        name,
+        labels: labels.clone(),
+        annotations: annotations.clone(),
+        ..Default::default()
+    };
     let selector = LabelSelector {
         match_labels: labels.clone(),
     };
@@ -395,7 +425,7 @@ fn workload(
         "deployment" | "daemonset" => {
             spec.restart_policy = Some("Always".to_string());
             let template = PodTemplate {
-                metadata: meta(""),
+                metadata: pod_meta(dns_name(pod_name)),
                 spec,
             };
             if kind == "deployment" {
@@ -428,7 +458,7 @@ fn workload(
                 metadata: meta("-job"),
                 spec: JobSpec {
                     template: PodTemplate {
-                        metadata: meta(""),
+                        metadata: pod_meta(dns_name(pod_name)),
                         spec,
                     },
                 },
@@ -437,11 +467,7 @@ fn workload(
         _ => yaml(&Object {
             api_version: "v1".to_string(),
             kind: "Pod".to_string(),
-            metadata: ObjectMeta {
-                name: pod_name.to_string(),
-                labels,
-                ..Default::default()
-            },
+            metadata: pod_meta(pod_name.to_string()),
             spec,
         })?,
     };
@@ -486,7 +512,7 @@ mod tests {
             replicas: Some(2),
             ..Default::default()
         };
-        let (text, _) = workload("web", spec, "deployment", &o).unwrap();
+        let (text, _) = workload("web", spec, BTreeMap::new(), "deployment", &o).unwrap();
         let docs = super::super::parse_documents(&text, "g.yaml").unwrap();
         let w = docs[0].workload().unwrap();
         assert_eq!(w.pod_name, "web-deployment-pod");

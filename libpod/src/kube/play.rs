@@ -307,6 +307,11 @@ impl Runtime {
                     spec.annotations.insert(k.to_string(), v.to_string());
                 }
             }
+            convert::podman_annotations(&c.name, &mut spec);
+            // Under a generated unit podman labels the containers with it (auto-update's key).
+            if let Ok(unit) = std::env::var("PODMAN_SYSTEMD_UNIT") {
+                spec.labels.insert("PODMAN_SYSTEMD_UNIT".to_string(), unit);
+            }
             spec.lifecycle.replace = o.replace;
             if o.service_container {
                 spec.lifecycle.sdnotify = crate::sdnotify::SdNotifyMode::Ignore;
