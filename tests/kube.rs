@@ -219,7 +219,10 @@ fn deployment_with_configmaps_secret_pvc_and_service() {
     let out = env
         .burrow(&["kube", "play", "--configmap", &extra, &file])
         .ok();
-    assert!(out.stdout.contains("Volume:\nweb-data\n"), "{out:?}");
+    assert!(
+        out.stdout.starts_with("Volumes:\nweb-data\nSecrets:\n"),
+        "{out:?}"
+    );
     assert!(out.stdout.contains("Pod:\n"), "{out:?}");
     assert!(pods(&env).contains("web-pod"), "{}", pods(&env));
     assert!(wait_http(port, "hello-fromconfigmap-s3cret").contains("hello-fromconfigmap-s3cret"));
@@ -228,9 +231,12 @@ fn deployment_with_configmaps_secret_pvc_and_service() {
         .ok()
         .stdout;
     assert_eq!(cfg, "fromconfigmap");
-    env.burrow(&["kube", "down", &file])
-        .ok()
-        .stdout_has("Secrets removed:");
+    let down = env.burrow(&["kube", "down", &file]).ok();
+    assert!(down.stdout.contains("Secrets removed:\n"), "{down:?}");
+    assert!(
+        down.stdout.ends_with("Volumes removed:\n"),
+        "volumes stay: {down:?}"
+    );
     assert_eq!(names(&env), "");
     env.burrow(&["volume", "exists", "web-data"]).ok();
 
@@ -379,4 +385,30 @@ fn job_with_build_wait_and_init_container() {
     assert!(names(&env).contains("fromstdin-c"), "{}", names(&env));
     env.burrow_stdin(&["kube", "down", "-"], pod).ok();
     assert_eq!(names(&env), "");
+}
+
+// Pins: `kube play --wait` tears everything down (PVC volumes too, as podman) when it gets
+// SIGTERM while the pod runs.
+#[test]
+fn wait_cleans_up_on_sigterm() {
+    let env = Env::new().with_busybox();
+    let yaml = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: wvol\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: waiter\nspec:\n  containers:\n  - name: c\n    image: localhost/busybox\n    command: [sleep, \"1000\"]\n    volumeMounts:\n    - name: v\n      mountPath: /v\n  volumes:\n  - name: v\n    persistentVolumeClaim:\n      claimName: wvol\n";
+    let file = write(&env, "wait.yaml", yaml);
+    let mut cmd = env.burrow_cmd(&["kube", "play", "--wait", &file]);
+    cmd.stdout(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("spawn kube play --wait");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !names(&env).contains("waiter-c") {
+        assert!(std::time::Instant::now() < deadline, "the pod never ran");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // SAFETY: signals the child this test spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().expect("wait for kube play");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("Volumes removed:\nwvol\n"), "{stdout}");
+    assert_eq!(names(&env), "");
+    assert_eq!(pods(&env), "");
+    env.burrow(&["volume", "exists", "wvol"]).code(1);
 }

@@ -3,10 +3,11 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Subcommand};
 use libpod::Runtime;
-use libpod::kube::{GenerateKubeOptions, PlayInput, PlayOptions, PlayReport};
+use libpod::kube::{DownReport, GenerateKubeOptions, PlayInput, PlayOptions, PlayReport};
 
 use super::registry::RegistryArgs;
 use super::{Failure, Outcome};
@@ -82,8 +83,8 @@ pub struct PlayArgs {
     /// Build images from directories named after them next to the YAML (default: when missing)
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
     build: Option<bool>,
-    /// Wait until the pods' containers exit, then remove everything the YAML made
-    #[arg(long)]
+    /// Clean up all objects created when a SIGTERM is received or pods exit
+    #[arg(short = 'w', long)]
     wait: bool,
     /// Under a Type=notify systemd unit, report the pod ready and track its infra container
     #[arg(long = "service-container", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
@@ -91,9 +92,21 @@ pub struct PlayArgs {
     /// Add an annotation to every container (key=value)
     #[arg(long, value_name = "KEY=VALUE")]
     annotation: Vec<String>,
-    /// With --down: also remove the volumes of the YAML's PersistentVolumeClaims
+    /// Remove volumes as part of --down
     #[arg(long)]
     force: bool,
+    /// Add labels to the pods and containers kube play creates (key=value)
+    #[arg(short = 'l', long, value_name = "KEY=VALUE")]
+    label: Vec<String>,
+    /// Do not prefix container names with the pod's name
+    #[arg(long = "no-pod-prefix")]
+    no_pod_prefix: bool,
+    /// Publish every containerPort of the YAML (on its own number when it has no hostPort)
+    #[arg(long = "publish-all")]
+    publish_all: bool,
+    /// Path to the directory holding the build directories (with --build)
+    #[arg(long = "context-dir", value_name = "PATH")]
+    context_dir: Option<PathBuf>,
     /// Suppress output information when pulling images
     #[arg(short = 'q', long)]
     quiet: bool,
@@ -171,9 +184,34 @@ fn read_input(path: &str) -> Result<PlayInput, Failure> {
     })
 }
 
+/// Set by SIGINT/SIGTERM while `kube play --wait` waits.
+static CANCELLED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    CANCELLED.store(true, Ordering::SeqCst);
+}
+
 pub fn play(rt: &Runtime, a: PlayArgs) -> Outcome {
     if a.down {
         return down(rt, &a.files, a.force);
+    }
+    if a.force {
+        return Err(Failure::new("--force may be specified only with --down"));
+    }
+    if a.service_container && !a.start {
+        return Err(Failure::new(
+            "--service-container does not work with --start=false: drop one of them",
+        ));
+    }
+    if a.context_dir.is_some() && a.build != Some(true) {
+        return Err(Failure::new(
+            "--build must be specified when using --context-dir option",
+        ));
+    }
+    for l in a.annotation.iter().chain(&a.label) {
+        if !l.contains('=') {
+            return Err(Failure::new(format!("{l:?} must include an '=' sign")));
+        }
     }
     let inputs = a
         .files
@@ -195,28 +233,46 @@ pub fn play(rt: &Runtime, a: PlayArgs) -> Outcome {
         build: a.build,
         service_container: a.service_container,
         annotations: a.annotation,
+        labels: a.label,
+        no_pod_prefix: a.no_pod_prefix,
+        publish_all: a.publish_all,
+        context_dir: a.context_dir,
         registry: a.registry.flags(),
     };
+    if a.wait {
+        // SAFETY: installs a handler that only stores to an atomic, before any thread starts.
+        unsafe {
+            libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+            libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+        }
+        println!("Use ctrl+c to clean up or wait for pods to exit");
+    }
     let progress = super::registry::Progress::new(a.quiet);
     let report = rt.kube_play(&o, &progress)?;
     if !a.quiet {
         print_play(&report);
     }
     if a.wait && a.start {
-        rt.kube_wait(&report)?;
-        rt.kube_down(&inputs, false)?;
+        rt.kube_wait(&report, &|| CANCELLED.load(Ordering::SeqCst))?;
+        // podman: everything goes, the PVCs' volumes too.
+        println!("Cleaning up containers, pods, and volumes...");
+        print_down(&rt.kube_down(&inputs, true)?);
     }
     Ok(0)
 }
 
 fn print_play(r: &PlayReport) {
-    match r.volumes.len() {
-        0 => {}
-        1 => println!("Volume:"),
-        _ => println!("Volumes:"),
-    }
-    for v in &r.volumes {
+    for (i, v) in r.volumes.iter().enumerate() {
+        if i == 0 {
+            println!("Volumes:");
+        }
         println!("{v}");
+    }
+    for (i, s) in r.secrets.iter().enumerate() {
+        if i == 0 {
+            println!("Secrets:");
+        }
+        println!("{s}");
     }
     for p in &r.pods {
         println!("Pod:");
@@ -238,21 +294,21 @@ fn down(rt: &Runtime, files: &[String], force: bool) -> Outcome {
         .iter()
         .map(|f| read_input(f))
         .collect::<Result<Vec<_>, _>>()?;
-    let r = rt.kube_down(&inputs, force)?;
-    // podman always lists the pods, and secrets and volumes only when there were some.
-    for (title, items, always) in [
-        ("Pods stopped:", &r.pods_stopped, true),
-        ("Pods removed:", &r.pods_removed, true),
-        ("Secrets removed:", &r.secrets_removed, false),
-        ("Volumes removed:", &r.volumes_removed, false),
+    print_down(&rt.kube_down(&inputs, force)?);
+    Ok(0)
+}
+
+/// podman's teardown report: every heading, even when nothing is under it.
+fn print_down(r: &DownReport) {
+    for (title, items) in [
+        ("Pods stopped:", &r.pods_stopped),
+        ("Pods removed:", &r.pods_removed),
+        ("Secrets removed:", &r.secrets_removed),
+        ("Volumes removed:", &r.volumes_removed),
     ] {
-        if items.is_empty() && !always {
-            continue;
-        }
         println!("{title}");
         for i in items {
             println!("{i}");
         }
     }
-    Ok(0)
 }

@@ -44,6 +44,15 @@ pub struct PlayOptions {
     pub service_container: bool,
     /// `--annotation KEY=VALUE` for every container.
     pub annotations: Vec<String>,
+    /// `--label KEY=VALUE` for every pod and container.
+    pub labels: Vec<String>,
+    /// `--no-pod-prefix`: containers are named as in the YAML, without `<pod>-`.
+    pub no_pod_prefix: bool,
+    /// `--publish-all`: every containerPort is published (on its own number when it has no
+    /// hostPort), not only those with a hostPort.
+    pub publish_all: bool,
+    /// `--context-dir`: where the build directories are, instead of the YAML's directory.
+    pub context_dir: Option<PathBuf>,
     pub registry: RegistryFlags,
 }
 
@@ -288,7 +297,11 @@ impl Runtime {
                 .into());
             }
             let mut spec = ContainerSpec {
-                name: Some(format!("{}-{}", w.pod_name, c.name)),
+                name: Some(if o.no_pod_prefix {
+                    c.name.clone()
+                } else {
+                    format!("{}-{}", w.pod_name, c.name)
+                }),
                 ..Default::default()
             };
             convert::process(c, &mut spec);
@@ -308,6 +321,10 @@ impl Runtime {
                 }
             }
             convert::podman_annotations(&c.name, &mut spec);
+            for l in &o.labels {
+                let (k, v) = l.split_once('=').unwrap_or((l, ""));
+                spec.labels.insert(k.to_string(), v.to_string());
+            }
             // Under a generated unit podman labels the containers with it (auto-update's key).
             if let Ok(unit) = std::env::var("PODMAN_SYSTEMD_UNIT") {
                 spec.labels.insert("PODMAN_SYSTEMD_UNIT".to_string(), unit);
@@ -318,12 +335,14 @@ impl Runtime {
             }
             specs.push((init, c, spec, prepare));
         }
-        let publish = merge_publish(ports(w, services), &o.publish);
+        let publish = merge_publish(ports(w, services, o.publish_all), &o.publish);
+        let mut labels: Vec<String> = w.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        labels.extend(o.labels.iter().cloned());
         let pod = self.pod_create(&PodCreateOptions {
             name: Some(w.pod_name.clone()),
             publish,
             hostname: w.spec.hostname.clone(),
-            labels: w.labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            labels,
             infra: true,
             network: if w.spec.host_network {
                 Some("host".to_string())
@@ -397,7 +416,7 @@ impl Runtime {
         report: &dyn Reporter,
     ) -> Result<String> {
         let base = build_dir_name(&c.image);
-        let context = dir.join(base);
+        let context = o.context_dir.as_deref().unwrap_or(dir).join(base);
         let has_file = ["Containerfile", "Dockerfile"]
             .iter()
             .any(|f| context.join(f).is_file());
@@ -470,14 +489,29 @@ impl Runtime {
         let _ = crate::sdnotify::notify(&socket, &message);
     }
 
-    /// `--wait`: until every container of the pods has exited.
-    pub fn kube_wait(&self, report: &PlayReport) -> Result<()> {
-        for p in &report.pods {
-            for id in &p.containers {
-                self.wait(id)?;
+    /// `--wait`: until every container of the pods is gone for good (exited, and its monitor
+    /// gone too, so no restart is pending) or `cancelled()` says to stop waiting.
+    pub fn kube_wait(&self, report: &PlayReport, cancelled: &dyn Fn() -> bool) -> Result<()> {
+        use crate::container::Status;
+        loop {
+            if cancelled() {
+                return Ok(());
             }
+            let busy = report.pods.iter().flat_map(|p| &p.containers).any(|id| {
+                let Ok(c) = self.lookup(id) else {
+                    return false;
+                };
+                let pid = c.state.monitor_pid;
+                let monitor = pid > 0
+                    && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+                matches!(c.status(), Status::Running | Status::Paused)
+                    || (c.status() == Status::Exited && monitor)
+            });
+            if !busy {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        Ok(())
     }
 
     fn undo(&self, made: &Made) -> Vec<LibpodError> {
@@ -541,7 +575,7 @@ fn merge_publish(yaml: Vec<String>, flags: &[String]) -> Vec<String> {
 
 /// The pod's published ports: each container port with a hostPort, and each NodePort of a
 /// Service selecting the pod (podman publishes the nodePort on the host).
-fn ports(w: &Workload, services: &[&types::Service]) -> Vec<String> {
+fn ports(w: &Workload, services: &[&types::Service], all: bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut named: BTreeMap<String, u16> = BTreeMap::new();
     for c in &w.spec.containers {
@@ -549,8 +583,10 @@ fn ports(w: &Workload, services: &[&types::Service]) -> Vec<String> {
             if let Some(n) = &p.name {
                 named.insert(n.clone(), p.container_port);
             }
-            let Some(host) = p.host_port.filter(|h| *h != 0) else {
-                continue;
+            let host = match p.host_port.filter(|h| *h != 0) {
+                Some(h) => h,
+                None if all => p.container_port,
+                None => continue,
             };
             let proto = p.protocol.as_deref().unwrap_or("TCP").to_ascii_lowercase();
             let ip = p
