@@ -25,9 +25,9 @@ fn both() -> Option<Env> {
     Some(env)
 }
 
-// Pins: burrow's `kube generate` of a running container plays in podman (`podman kube play`):
-// podman's container runs with the env and answers on the published port; `podman kube down`
-// removes it.
+// Pins: burrow's `kube generate --service` of a running container and its named volume plays
+// in podman (`podman kube play`): podman's container runs with the env, answers on the
+// published port and has the PVC's volume; `podman kube down` removes it.
 #[test]
 fn burrow_yaml_plays_in_podman() {
     let Some(env) = both() else { return };
@@ -41,6 +41,8 @@ fn burrow_yaml_plays_in_podman() {
         &format!("{port}:80"),
         "-e",
         "MSG=burrow2podman",
+        "-v",
+        "kvol:/data",
         "busybox",
         "sh",
         "-c",
@@ -49,7 +51,8 @@ fn burrow_yaml_plays_in_podman() {
     .ok();
     let yaml = env.path("web.yaml");
     let yaml = yaml.to_str().expect("utf-8 path");
-    env.burrow(&["kube", "generate", "-f", yaml, "web"]).ok();
+    env.burrow(&["kube", "generate", "--service", "-f", yaml, "web", "kvol"])
+        .ok();
     env.burrow(&["rm", "-f", "web"]).ok();
 
     let play = podman(&env, &["kube", "play", yaml]);
@@ -65,13 +68,27 @@ fn burrow_yaml_plays_in_podman() {
         wait_http(port, "hello-burrow2podman").contains("hello-burrow2podman"),
         "podman's container does not answer on {port}"
     );
+    let mounted = podman(
+        &env,
+        &[
+            "exec",
+            "web-pod-web",
+            "sh",
+            "-c",
+            "echo $MSG > /data/x && cat /data/x",
+        ],
+    )
+    .ok();
+    assert_eq!(mounted.stdout, "burrow2podman\n");
+    podman(&env, &["volume", "exists", "kvol"]).ok();
     podman(&env, &["kube", "down", yaml]).ok();
     let left = podman(&env, &["ps", "-a", "--format", "{{.Names}}"]).ok();
     assert!(!left.stdout.contains("web-pod"), "{left:?}");
 }
 
-// Pins: podman's `kube generate` of a podman container plays in burrow: same env, same port,
-// container `<pod>-<name>`; burrow's kube down removes it.
+// Pins: podman's `kube generate -s` of a podman container and its volume plays in burrow: same
+// env, same port, the PVC as a named volume, container `<pod>-<name>`; burrow's kube down
+// removes it.
 #[test]
 fn podman_yaml_plays_in_burrow() {
     let Some(env) = both() else { return };
@@ -87,6 +104,8 @@ fn podman_yaml_plays_in_burrow() {
             &format!("{port}:80"),
             "-e",
             "MSG=podman2burrow",
+            "-v",
+            "pvol:/data",
             "localhost/busybox:latest",
             "sh",
             "-c",
@@ -94,7 +113,10 @@ fn podman_yaml_plays_in_burrow() {
         ],
     )
     .ok();
-    let yaml = podman(&env, &["kube", "generate", "pweb"]).ok().stdout;
+    podman(&env, &["exec", "pweb", "sh", "-c", "echo kept > /data/f"]).ok();
+    let yaml = podman(&env, &["kube", "generate", "-s", "pweb", "pvol"])
+        .ok()
+        .stdout;
     podman(&env, &["rm", "-f", "-t", "0", "pweb"]).ok();
     let file = env.path("pweb.yaml");
     std::fs::write(&file, &yaml).expect("write yaml");
@@ -108,6 +130,18 @@ fn podman_yaml_plays_in_burrow() {
         wait_http(port, "hello-podman2burrow").contains("hello-podman2burrow"),
         "burrow's container does not answer on {port}\n{yaml}"
     );
+    // The PVC is a burrow volume of the same name, mounted where podman had it.
+    let data = env
+        .burrow(&[
+            "exec",
+            "pweb-pod-pweb",
+            "sh",
+            "-c",
+            "echo $MSG > /data/f && cat /data/f",
+        ])
+        .ok();
+    assert_eq!(data.stdout, "podman2burrow\n");
+    env.burrow(&["volume", "exists", "pvol"]).ok();
     env.burrow(&["kube", "down", file]).ok();
     assert_eq!(
         env.burrow(&["ps", "-a", "--format", "{{.Names}}"])

@@ -81,16 +81,20 @@ impl Runtime {
         for (pod_name, members, ports) in groups {
             let (spec, annotations) = self.pod_spec(&pod_name, &members, &ports)?;
             let (workload, service) = workload(&pod_name, spec, annotations, kind, o)?;
-            docs.push(workload);
+            // podman writes the Service before its workload.
             if o.service {
                 docs.push(yaml(&service)?);
             }
+            docs.push(workload);
         }
         let mut out = format!(
             "# Save the output of this file and use kubectl create -f to import it into Kubernetes.\n#\n# Created with burrow-{}\n",
             o.version
         );
-        out.push_str(&docs.join("---\n"));
+        for d in docs {
+            out.push_str("---\n");
+            out.push_str(&d);
+        }
         Ok(out)
     }
 
@@ -100,7 +104,11 @@ impl Runtime {
         members: &[BurrowContainer],
         ports: &[network::PortMapping],
     ) -> Result<(PodSpec, BTreeMap<String, String>)> {
-        let mut spec = PodSpec::default();
+        let mut spec = PodSpec {
+            automount_service_account_token: Some(false),
+            enable_service_links: Some(false),
+            ..Default::default()
+        };
         let mut spec_annotations = BTreeMap::new();
         for (i, c) in members.iter().enumerate() {
             let image = self.image(&c.config.image_id).ok();
@@ -381,12 +389,14 @@ fn workload(
     o: &GenerateKubeOptions,
 ) -> Result<(String, Object<ServiceSpec>)> {
     let labels = BTreeMap::from([("app".to_string(), dns_name(pod_name))]);
+    let created = Some(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
     let service = Object {
         api_version: "v1".to_string(),
         kind: "Service".to_string(),
         metadata: ObjectMeta {
             name: dns_name(pod_name),
             labels: labels.clone(),
+            creation_timestamp: created.clone(),
             ..Default::default()
         },
         spec: ServiceSpec {
@@ -400,7 +410,7 @@ fn workload(
                     port: p.container_port,
                     target_port: Some(p.container_port.into()),
                     node_port: Some(node_port()),
-                    protocol: Some(p.protocol.clone().unwrap_or_else(|| "TCP".to_string())),
+                    protocol: p.protocol.clone(),
                 })
                 .collect(),
             kind: Some("NodePort".to_string()),
@@ -409,6 +419,7 @@ fn workload(
     let meta = |suffix: &str| ObjectMeta {
         name: format!("{}{suffix}", dns_name(pod_name)),
         labels: labels.clone(),
+        creation_timestamp: created.clone(),
         ..Default::default()
     };
     // The pod's own metadata (a template's for controllers) carries the annotations.
@@ -416,7 +427,7 @@ fn workload(
         name,
         labels: labels.clone(),
         annotations: annotations.clone(),
-        ..Default::default()
+        creation_timestamp: created.clone(),
     };
     let selector = LabelSelector {
         match_labels: labels.clone(),

@@ -57,6 +57,11 @@ pub struct PodSpec {
     pub hostname: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub host_network: bool,
+    /// podman writes both as false; Kubernetes reads them, burrow has no service accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automount_service_account_token: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_service_links: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
