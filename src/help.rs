@@ -292,7 +292,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "kube play",
-        "burrow kube play web.yaml\n  burrow kube play --replace --configmap env.yaml --publish 8080:80 app.yaml\n  burrow kube play --start=false --build app.yaml",
+        "burrow kube play web.yaml\n  burrow kube play --replace --configmap env.yaml --publish 8080:80 app.yaml\n  burrow kube play --start=false --build app.yaml\n  cat job.yaml | burrow kube play --wait -",
     ),
     (
         "kube down",
