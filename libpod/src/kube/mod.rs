@@ -8,7 +8,9 @@ mod convert;
 mod document;
 mod down;
 mod generate;
+mod image;
 mod play;
+mod ports;
 mod quantity;
 pub mod types;
 

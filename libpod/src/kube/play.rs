@@ -1,7 +1,6 @@
 //! `kube play`: the objects of YAML files made into secrets, volumes, pods and containers, then
 //! started. A failure removes everything this play made, so nothing half-made stays behind.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{LibpodError, Result};
@@ -15,6 +14,7 @@ use storage::registry::Reporter;
 
 use super::convert::{self, Prepare, Sources};
 use super::document::{self, Document, Workload};
+use super::ports;
 use super::{KubeError, types};
 
 /// One YAML file: its text and the directory `--build` and relative host paths start from.
@@ -335,7 +335,7 @@ impl Runtime {
             }
             specs.push((init, c, spec, prepare));
         }
-        let publish = merge_publish(ports(w, services, o.publish_all), &o.publish);
+        let publish = ports::merge_publish(ports::of(w, services, o.publish_all), &o.publish);
         let mut labels: Vec<String> = w.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
         labels.extend(o.labels.iter().cloned());
         let pod = self.pod_create(&PodCreateOptions {
@@ -404,50 +404,6 @@ impl Runtime {
             }
         }
         Ok(())
-    }
-
-    /// The image of a container: built from `<yaml dir>/<image name>/` when `--build` says so
-    /// (podman's rule), else pulled under `imagePullPolicy`.
-    fn kube_image(
-        &self,
-        c: &types::Container,
-        dir: &Path,
-        o: &PlayOptions,
-        report: &dyn Reporter,
-    ) -> Result<String> {
-        let base = build_dir_name(&c.image);
-        let context = o.context_dir.as_deref().unwrap_or(dir).join(base);
-        let has_file = ["Containerfile", "Dockerfile"]
-            .iter()
-            .any(|f| context.join(f).is_file());
-        let present = self.image(&c.image).is_ok();
-        let build = match o.build {
-            Some(true) => has_file,
-            Some(false) => false,
-            None => has_file && !present,
-        };
-        if build {
-            let opts = crate::builder::BuildOptions {
-                context: context.clone(),
-                tags: vec![c.image.clone()],
-                quiet: true,
-                registry: o.registry.clone(),
-                ..Default::default()
-            };
-            self.build(&opts, &mut std::io::sink())
-                .map_err(|e| KubeError::Build {
-                    image: c.image.clone(),
-                    dir: context.display().to_string(),
-                    reason: e.message,
-                })?;
-            return Ok(c.image.clone());
-        }
-        let policy = match c.image_pull_policy.as_deref() {
-            Some("Always") => "always",
-            Some("Never") => "never",
-            _ => "missing",
-        };
-        self.image_name_for_run(&c.image, policy, &o.registry, None, report)
     }
 
     /// Init containers run to completion, one after the other (and go, as podman's `once`
@@ -545,105 +501,5 @@ fn kind_of(d: &Document) -> &'static str {
         Document::ConfigMap(_) => "ConfigMap",
         Document::Secret(_) => "Secret",
         Document::Service(_) => "Service",
-    }
-}
-
-/// podman's `--build` directory: the image name without registry, path and tag.
-pub fn build_dir_name(image: &str) -> &str {
-    let last = image.rsplit('/').next().unwrap_or(image);
-    let last = last.split('@').next().unwrap_or(last);
-    last.split(':').next().unwrap_or(last)
-}
-
-/// The container port and protocol of a `-p` value (`[[IP:]HOST:]CTR[/PROTO]`).
-fn container_side(p: &str) -> (String, String) {
-    let (ports, proto) = p.split_once('/').unwrap_or((p, "tcp"));
-    let ctr = ports.rsplit(':').next().unwrap_or(ports);
-    (ctr.to_string(), proto.to_ascii_lowercase())
-}
-
-/// podman's `--publish` for `kube play`: merged with the YAML's ports, and over a YAML port of
-/// the same container port.
-fn merge_publish(yaml: Vec<String>, flags: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = yaml
-        .into_iter()
-        .filter(|y| !flags.iter().any(|f| container_side(f) == container_side(y)))
-        .collect();
-    out.extend(flags.iter().cloned());
-    out
-}
-
-/// The pod's published ports: each container port with a hostPort, and each NodePort of a
-/// Service selecting the pod (podman publishes the nodePort on the host).
-fn ports(w: &Workload, services: &[&types::Service], all: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut named: BTreeMap<String, u16> = BTreeMap::new();
-    for c in &w.spec.containers {
-        for p in &c.ports {
-            if let Some(n) = &p.name {
-                named.insert(n.clone(), p.container_port);
-            }
-            let host = match p.host_port.filter(|h| *h != 0) {
-                Some(h) => h,
-                None if all => p.container_port,
-                None => continue,
-            };
-            let proto = p.protocol.as_deref().unwrap_or("TCP").to_ascii_lowercase();
-            let ip = p
-                .host_ip
-                .as_deref()
-                .filter(|i| !i.is_empty())
-                .map(|i| format!("{i}:"))
-                .unwrap_or_default();
-            out.push(format!("{ip}{host}:{}/{proto}", p.container_port));
-        }
-    }
-    for s in services {
-        let selects = !s.spec.selector.is_empty()
-            && s.spec
-                .selector
-                .iter()
-                .all(|(k, v)| w.labels.get(k) == Some(v));
-        if !selects {
-            continue;
-        }
-        for p in &s.spec.ports {
-            let Some(node) = p.node_port.filter(|n| *n != 0) else {
-                continue;
-            };
-            let target = match &p.target_port {
-                Some(serde_json::Value::String(name)) => named.get(name).copied(),
-                Some(v) => v.as_u64().and_then(|n| u16::try_from(n).ok()),
-                None => Some(p.port),
-            }
-            .unwrap_or(p.port);
-            let proto = p.protocol.as_deref().unwrap_or("TCP").to_ascii_lowercase();
-            let mapping = format!("{node}:{target}/{proto}");
-            if !out.contains(&mapping) {
-                out.push(mapping);
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn publish_flags_override_yaml_ports() {
-        let merged = merge_publish(
-            vec!["8080:80/tcp".to_string(), "5353:53/udp".to_string()],
-            &["127.0.0.1:9090:80".to_string()],
-        );
-        assert_eq!(merged, ["5353:53/udp", "127.0.0.1:9090:80"]);
-    }
-
-    #[test]
-    fn build_directory_is_the_image_base_name() {
-        assert_eq!(build_dir_name("localhost/web:latest"), "web");
-        assert_eq!(build_dir_name("web"), "web");
-        assert_eq!(build_dir_name("quay.io/a/b@sha256:00"), "b");
     }
 }
