@@ -367,6 +367,34 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("secret exists", "burrow secret exists dbpass && echo there"),
     (
+        "kube",
+        "burrow kube generate --service web > web.yaml\n  burrow kube play web.yaml\n  burrow kube down web.yaml",
+    ),
+    (
+        "kube generate",
+        "burrow kube generate web > web.yaml\n  burrow kube generate --type deployment --replicas 1 -f app.yaml mypod data\n  burrow kube generate --service web",
+    ),
+    (
+        "kube play",
+        "burrow kube play web.yaml\n  burrow kube play --replace --configmap env.yaml --publish 8080:80 app.yaml\n  burrow kube play --start=false --build app.yaml\n  cat job.yaml | burrow kube play --wait -",
+    ),
+    (
+        "kube down",
+        "burrow kube down web.yaml\n  burrow kube down --force app.yaml",
+    ),
+    (
+        "play",
+        "burrow play kube web.yaml\n  burrow play kube --down web.yaml",
+    ),
+    (
+        "play kube",
+        "burrow play kube web.yaml\n  burrow play kube --replace app.yaml",
+    ),
+    (
+        "generate kube",
+        "burrow generate kube web > web.yaml\n  burrow generate kube --service --type deployment mypod",
+    ),
+    (
         "network",
         "burrow network create app\n  burrow run -d --name db --network app busybox httpd -f -p 80\n  burrow run --rm --network app busybox wget -qO- http://db",
     ),

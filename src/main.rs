@@ -12,6 +12,7 @@ mod template;
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use commands::auto_update;
+use commands::kube;
 use commands::{
     build, cdi, compose, container, events, files, generate, image, network, pod, quadlet,
     registry, resources, secret, system, volume,
@@ -213,6 +214,10 @@ command_table! {
     ["generate"] Generate(generate::GenerateCmd),
     /// Define and run multi-container applications (the Compose Specification)
     ["compose"] Compose(compose::ComposeCmd),
+    /// Play containers, pods or volumes from a structured file
+    ["kube"] Kube(kube::KubeCmd),
+    /// Play containers, pods or volumes from a structured file
+    ["play"] Play(kube::PlayCmd),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
@@ -357,6 +362,8 @@ fn may_run_in_a_container(cmd: &Command) -> bool {
             | Command::Monitor(_)
             | Command::Healthcheck(_)
             | Command::Compose(_)
+            | Command::Kube(_)
+            | Command::Play(_)
     )
 }
 
@@ -407,6 +414,8 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Pull(a) => registry::pull(rt, a),
         Command::Generate(c) => generate::group(rt, c),
         Command::Compose(c) => compose::group(rt, c),
+        Command::Kube(c) => kube::group(rt, c),
+        Command::Play(c) => kube::play_group(rt, c),
         Command::Push(a) => registry::push(rt, a),
         Command::AutoUpdate(a) => auto_update::auto_update(rt, a),
         Command::Monitor(a) => {

@@ -104,9 +104,11 @@ fn attach_errors() {
 #[test]
 fn foreground_run_it_detaches_with_the_detach_keys() {
     let env = Env::new().with_busybox();
+    // Typed once the shell runs (a loaded machine may take seconds to start it), then the
+    // detach keys once its answer could be shown.
     let script = format!(
-        "(sleep 1; printf 'echo typed-$((6*7))\\n'; sleep 1; printf '\\020\\021'; sleep 3) | script -qec '{} run -it --name fg busybox sh' /dev/null; echo rc=$?",
-        bin()
+        "(until [ \"$({b} inspect -f '{{{{.State.Status}}}}' fg 2>/dev/null)\" = running ]; do sleep 0.1; done; sleep 1; printf 'echo typed-$((6*7))\\n'; sleep 2; printf '\\020\\021'; sleep 3) | script -qec '{b} run -it --name fg busybox sh' /dev/null; echo rc=$?",
+        b = bin()
     );
     let out = env.sh(&script).ok();
     assert!(out.stdout.contains("typed-42"), "{out:?}");
@@ -160,14 +162,27 @@ fn foreground_container_accepts_attach_from_another_terminal() {
         "busybox",
         "sh",
         "-c",
-        "sleep 2; echo late-line; sleep 1",
+        "while [ ! -e /go ]; do sleep 0.1; done; echo late-line; sleep 1",
     ]);
     let mut child = fg
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("spawn the foreground run");
-    std::thread::sleep(std::time::Duration::from_millis(800));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while env
+        .burrow(&["inspect", "-f", "{{.State.Status}}", "fgout"])
+        .stdout
+        .trim()
+        != "running"
+    {
+        assert!(std::time::Instant::now() < deadline, "fgout never ran");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The line is printed only once the attach is under way.
+    let mut go = env.burrow_cmd(&["exec", "fgout", "sh", "-c", "sleep 1; touch /go"]);
+    let mut go = go.spawn().expect("spawn exec");
     let attached = env.burrow(&["attach", "--no-stdin", "fgout"]).ok();
     assert!(attached.stdout.contains("late-line"), "{attached:?}");
+    let _ = go.wait();
     assert!(child.wait().expect("wait").success());
 }

@@ -101,6 +101,8 @@ pub enum LibpodError {
     AutoUpdate(#[from] crate::auto_update::AutoUpdateError),
     #[error(transparent)]
     Compose(#[from] crate::compose::ComposeError),
+    #[error(transparent)]
+    Kube(#[from] crate::kube::KubeError),
 }
 
 impl LibpodError {

@@ -19,6 +19,8 @@ pub struct GenerateCmd {
 enum GenerateSub {
     /// Generate systemd units
     Systemd(SystemdArgs),
+    /// Generate Kubernetes YAML based on containers, pods or volumes
+    Kube(super::kube::GenerateArgs),
 }
 
 #[derive(Args, Debug)]
@@ -79,6 +81,7 @@ pub struct SystemdArgs {
 pub fn group(rt: &Runtime, c: GenerateCmd) -> Outcome {
     match c.sub {
         GenerateSub::Systemd(a) => systemd(rt, a),
+        GenerateSub::Kube(a) => super::kube::generate(rt, a),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod events;
 pub mod files;
 pub mod generate;
 pub mod image;
+pub mod kube;
 pub mod maintenance;
 pub mod network;
 pub mod pod;

@@ -75,6 +75,13 @@ impl Runtime {
     /// and other terminals can attach too. A `--rm` container is gone when this returns
     /// with its exit.
     pub fn run_interactive(&self, c: &Container, detach_keys: Vec<u8>) -> Result<AttachEnd> {
+        // Raw from the start: what the user types while the container starts (the detach
+        // keys included) must reach it, not be echoed or eaten by the terminal's line rules.
+        let _raw = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            RawMode::enter()
+        } else {
+            None
+        };
         let stream = self.start_monitored(c, true)?;
         let opts = AttachClientOptions {
             stdin: true,

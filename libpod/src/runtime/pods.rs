@@ -418,17 +418,29 @@ impl Runtime {
         let (infra, rest): (Vec<Container>, Vec<Container>) =
             members.into_iter().partition(|c| c.config.infra);
         let mut errors = Vec::new();
-        for c in infra.iter().chain(rest.iter()) {
-            if matches!(c.status(), Status::Running | Status::Paused) {
-                continue;
+        // The infra first (the members join its namespaces), then every member at once: their
+        // monitors start side by side and their reports are read after (podman starts a
+        // pod's containers in parallel too).
+        for group in [infra, rest] {
+            let mut pending = Vec::new();
+            for c in &group {
+                if matches!(c.status(), Status::Running | Status::Paused) {
+                    continue;
+                }
+                // The infra may have been started by the first member already.
+                let c = self.refresh(self.state.lookup(&c.id)?)?;
+                if c.status() == Status::Running {
+                    continue;
+                }
+                match self.spawn_monitor(&c, false) {
+                    Ok(p) => pending.push((c.name.clone(), p)),
+                    Err(e) => errors.push(format!("{}: {e}", c.name)),
+                }
             }
-            // The infra may have been started by the first member already.
-            let c = self.refresh(self.state.lookup(&c.id)?)?;
-            if c.status() == Status::Running {
-                continue;
-            }
-            if let Err(e) = self.start_detached(&c) {
-                errors.push(format!("{}: {e}", c.name));
+            for (name, p) in pending {
+                if let Err(e) = p.finish() {
+                    errors.push(format!("{name}: {e}"));
+                }
             }
         }
         self.pod_result(&pod, "start", errors)

@@ -23,6 +23,34 @@ use super::Runtime;
 use super::restart::Backoff;
 use crate::clock::now_nanos;
 
+/// A monitor started by [`Runtime::spawn_monitor`] whose report is still to be read.
+pub(crate) struct PendingStart {
+    report: OwnedFd,
+}
+
+impl PendingStart {
+    /// Waits for the monitor's report: `OK` once the container runs, else podman's exit code
+    /// and message.
+    pub(crate) fn finish(self) -> Result<()> {
+        let mut msg = String::new();
+        let _ = File::from(self.report).read_to_string(&mut msg);
+        match msg.strip_prefix("OK") {
+            Some(_) => Ok(()),
+            None => {
+                let (code, message) = match msg.split_once(':') {
+                    Some((c, m)) => (c.parse().unwrap_or(125), m.to_string()),
+                    None if msg.is_empty() => (
+                        125,
+                        "the container monitor exited before the container started".to_string(),
+                    ),
+                    None => (125, msg),
+                };
+                Err(LibpodError::StartFailed { message, code })
+            }
+        }
+    }
+}
+
 /// How a foreground start is attached to the user's terminal.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AttachOptions {
@@ -263,7 +291,7 @@ impl Runtime {
 
     /// Starts the container under a new monitor process; returns once it runs (or failed).
     pub fn start_detached(&self, c: &Container) -> Result<()> {
-        self.start_monitored(c, false).map(drop)
+        self.spawn_monitor(c, false)?.finish()
     }
 
     /// [`Self::start_detached`]; with `attach_first`, also connected to the monitor's attach
@@ -273,6 +301,20 @@ impl Runtime {
         c: &Container,
         attach_first: bool,
     ) -> Result<Option<UnixStream>> {
+        let pending = self.spawn_monitor(c, attach_first)?;
+        let stream = if attach_first {
+            self.connect_before_start(&c.id, &pending.report)
+        } else {
+            None
+        };
+        pending.finish()?;
+        Ok(stream)
+    }
+
+    /// The first half of [`Runtime::start_detached`]: the monitor is on its way; its report is
+    /// read by [`PendingStart::finish`]. Several can be under way at once (a pod's members
+    /// start together, as podman starts them in parallel).
+    pub(crate) fn spawn_monitor(&self, c: &Container, attach_first: bool) -> Result<PendingStart> {
         self.check_startable(c)?;
         // The report pipe stays open across the monitor's exec (no O_CLOEXEC on the write end).
         let (report_r, report_w) = nix::unistd::pipe().map_err(|e| LibpodError::sys("pipe", e))?;
@@ -304,28 +346,7 @@ impl Runtime {
             ForkResult::Parent { child } => {
                 drop(report_w);
                 let _ = nix::sys::wait::waitpid(child, None);
-                let stream = if attach_first {
-                    self.connect_before_start(&c.id, &report_r)
-                } else {
-                    None
-                };
-                let mut msg = String::new();
-                let _ = File::from(report_r).read_to_string(&mut msg);
-                match msg.strip_prefix("OK") {
-                    Some(_) => Ok(stream),
-                    None => {
-                        let (code, message) = match msg.split_once(':') {
-                            Some((c, m)) => (c.parse().unwrap_or(125), m.to_string()),
-                            None if msg.is_empty() => (
-                                125,
-                                "the container monitor exited before the container started"
-                                    .to_string(),
-                            ),
-                            None => (125, msg),
-                        };
-                        Err(LibpodError::StartFailed { message, code })
-                    }
-                }
+                Ok(PendingStart { report: report_r })
             }
         }
     }
