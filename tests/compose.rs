@@ -950,3 +950,54 @@ fn build_push_and_pull_through_a_registry() {
         .ok()
         .stderr_has(&format!("Image {image}  Removed"));
 }
+
+// Pins: a compose project moves to Kubernetes YAML unchanged: `kube generate` of the
+// project's containers gives one pod (with a Service for the published port) that
+// `kube play` runs after `compose down`, answering on the same port with the same env.
+#[test]
+fn compose_project_exports_to_kubernetes_yaml() {
+    let env = Env::new().with_busybox();
+    let port = free_port();
+    let yml = format!(
+        "services:
+  web:
+    image: localhost/busybox
+    environment:
+      MSG: exported
+    command: [\"sh\", \"-c\", \"mkdir -p /www; echo from-compose-$$MSG > /www/index.html; exec httpd -f -p 8080 -h /www\"]
+    ports:
+      - \"{port}:8080\"
+  side:
+    image: localhost/busybox
+    command: [\"sleep\", \"1000\"]
+"
+    );
+    let dir = project(&env, "exportapp", &[("compose.yaml", &yml)]);
+    compose(&env, &dir, &["up", "-d"]).ok();
+    wait_http(port, "from-compose-exported");
+    let ids = compose(&env, &dir, &["ps", "-q"]).ok();
+    let ids: Vec<&str> = ids.lines();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let yaml_path = env.path("exportapp.yaml");
+    let mut args = vec!["kube", "generate", "-s", "-f", yaml_path.to_str().unwrap()];
+    args.extend(ids.iter().copied());
+    env.burrow(&args).ok();
+    compose(&env, &dir, &["down"]).ok();
+    let yaml = fs::read_to_string(&yaml_path).unwrap();
+    assert!(
+        yaml.contains("kind: Pod") && yaml.contains("kind: Service"),
+        "{yaml}"
+    );
+    let played = env
+        .burrow(&["kube", "play", yaml_path.to_str().unwrap()])
+        .ok();
+    assert!(played.stdout.contains("Pod:"), "{played:?}");
+    wait_http(port, "from-compose-exported");
+    let running = env
+        .burrow(&["ps", "--filter", "status=running", "--format", "{{.Names}}"])
+        .ok();
+    assert!(running.lines().len() >= 2, "{running:?}");
+    env.burrow(&["kube", "down", yaml_path.to_str().unwrap()])
+        .ok();
+    assert!(env.burrow(&["ps", "-aq"]).ok().stdout.is_empty());
+}
