@@ -74,8 +74,20 @@ pub fn create_args(name: Option<&str>, b: &Value) -> std::result::Result<Vec<Str
     if let Some(t) = b["StopTimeout"].as_i64() {
         push(&mut a, "--stop-timeout", t.to_string());
     }
+    // Anonymous volumes, unless a bind or mount already covers the path (compose sends both).
+    let mut covered: Vec<String> = strs(&hc["Binds"])
+        .iter()
+        .filter_map(|b| b.split(':').nth(1).map(str::to_string))
+        .collect();
+    if let Some(m) = hc["Mounts"].as_array() {
+        covered.extend(
+            m.iter()
+                .filter_map(|m| m["Target"].as_str())
+                .map(str::to_string),
+        );
+    }
     if let Some(vols) = b["Volumes"].as_object() {
-        for path in vols.keys() {
+        for path in vols.keys().filter(|p| !covered.contains(p)) {
             push(&mut a, "--volume", path.clone());
         }
     }
