@@ -193,6 +193,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("image exists", "burrow image exists busybox && echo there"),
     ("system info", "burrow system info --format json"),
+    (
+        "system service",
+        "burrow system service --time 0 unix:///tmp/burrow.sock\n  DOCKER_HOST=unix://$XDG_RUNTIME_DIR/burrow/burrow.sock docker ps",
+    ),
     ("system df", "burrow system df\n  burrow system df -v"),
     (
         "system prune",

@@ -67,6 +67,30 @@ pub(crate) struct Globals {
     cdi_spec_dir: Vec<std::path::PathBuf>,
 }
 
+impl Globals {
+    /// The options a child burrow must get to act on the same store (`system service`).
+    fn forwarded(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut add = |flag: &str, v: String| {
+            out.push(flag.to_string());
+            out.push(v);
+        };
+        if let Some(r) = &self.root {
+            add("--root", r.display().to_string());
+        }
+        if let Some(r) = &self.runroot {
+            add("--runroot", r.display().to_string());
+        }
+        if let Some(d) = &self.storage_driver {
+            add("--storage-driver", d.clone());
+        }
+        for d in &self.cdi_spec_dir {
+            add("--cdi-spec-dir", d.display().to_string());
+        }
+        out
+    }
+}
+
 /// The subcommands, listed once: the macro derives clap's enum from this table and also the
 /// lean parse tree (see `lean_command`), so the two cannot drift apart.
 macro_rules! command_table {
@@ -328,6 +352,10 @@ fn main() {
         Command::Login(a) => registry::login(a),
         Command::Search(a) => registry::search(a),
         Command::Logout(a) => registry::logout(a),
+        Command::System(c) if c.service().is_some() => match c.service() {
+            Some(a) => commands::service::service(&g.forwarded(), a),
+            None => Ok(0),
+        },
         Command::System(c) if c.doctor().is_some() => match c.doctor() {
             Some(a) => commands::maintenance::doctor(a),
             None => Ok(0),

@@ -18,6 +18,7 @@ pub mod quadlet;
 pub mod registry;
 pub mod resources;
 pub mod secret;
+pub mod service;
 pub mod system;
 pub mod volume;
 

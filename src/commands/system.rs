@@ -117,9 +117,20 @@ enum SystemSub {
     Doctor(super::maintenance::DoctorArgs),
     /// Monitor burrow events
     Events(super::events::EventsArgs),
+    /// Run the Docker-compatible API service on a socket
+    Service(super::service::ServiceArgs),
 }
 
 impl SystemCmd {
+    /// `system service` execs the API service without opening the runtime: the service
+    /// never joins burrow's user namespace (its children do).
+    pub fn service(&self) -> Option<&super::service::ServiceArgs> {
+        match &self.cmd {
+            SystemSub::Service(a) => Some(a),
+            _ => None,
+        }
+    }
+
     /// `system doctor` runs without opening the runtime: what it checks is what opening needs.
     pub fn doctor(&self) -> Option<&super::maintenance::DoctorArgs> {
         match &self.cmd {
@@ -140,6 +151,7 @@ pub fn group(rt: &libpod::Runtime, c: SystemCmd) -> Outcome {
         SystemSub::Check(a) => m::check(rt, a),
         SystemSub::Doctor(a) => m::doctor(&a),
         SystemSub::Events(a) => super::events::events(rt, a),
+        SystemSub::Service(a) => super::service::service(&[], &a),
     }
 }
 

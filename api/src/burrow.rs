@@ -1,0 +1,125 @@
+//! Running the burrow CLI for a request: the child does the namespace and fork work this
+//! multi-threaded process must not do. Its `Error: ...` line becomes docker's error shape.
+
+use std::process::Stdio;
+
+use bytes::Bytes;
+use hyper::StatusCode;
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
+
+use crate::body::{ApiError, Result};
+
+pub struct Cli {
+    program: String,
+    globals: Vec<String>,
+}
+
+impl Cli {
+    pub fn new(program: String, globals: Vec<String>) -> Cli {
+        Cli { program, globals }
+    }
+
+    /// `burrow <globals> <args>`, stdin from /dev/null, killed if the request goes away.
+    pub fn command<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
+        let mut c = Command::new(&self.program);
+        c.args(&self.globals)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        c
+    }
+
+    /// Runs burrow; its standard output on success.
+    pub async fn run<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Result<Vec<u8>> {
+        self.run_input(args, None).await
+    }
+
+    pub async fn run_input<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        args: &[S],
+        input: Option<Bytes>,
+    ) -> Result<Vec<u8>> {
+        let mut c = self.command(args);
+        if input.is_some() {
+            c.stdin(Stdio::piped());
+        }
+        let mut child = c
+            .spawn()
+            .map_err(|e| ApiError::internal(format!("run {}: {e}", self.program)))?;
+        if let (Some(data), Some(mut stdin)) = (input, child.stdin.take()) {
+            tokio::spawn(async move {
+                let _ = stdin.write_all(&data).await;
+            });
+        }
+        let out = child
+            .wait_with_output()
+            .await
+            .map_err(|e| ApiError::internal(format!("run {}: {e}", self.program)))?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            Err(failure(&out.stderr))
+        }
+    }
+
+    /// Runs burrow and parses its standard output as JSON.
+    pub async fn json<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Result<serde_json::Value> {
+        let out = self.run(args).await?;
+        serde_json::from_slice(&out)
+            .map_err(|e| ApiError::internal(format!("burrow printed no JSON: {e}")))
+    }
+}
+
+/// The message of burrow's `Error: ...` lines, with the HTTP status docker uses for it.
+pub fn failure(stderr: &[u8]) -> ApiError {
+    let text = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("Error: "))
+        .collect();
+    let message = if lines.is_empty() {
+        text.trim().to_string()
+    } else {
+        lines.join("; ")
+    };
+    ApiError::new(status_for(&message), message)
+}
+
+pub fn status_for(message: &str) -> StatusCode {
+    let m = message.to_ascii_lowercase();
+    if m.contains("no such") || m.contains("not found") || m.contains("does not exist") {
+        StatusCode::NOT_FOUND
+    } else if m.contains("already")
+        || m.contains("in use")
+        || m.contains("improper")
+        || m.contains("is running")
+        || m.contains("is paused")
+        || m.contains("can only")
+        || m.contains("cannot remove")
+        || m.contains("is not running")
+    {
+        StatusCode::CONFLICT
+    } else if m.contains("invalid") || m.contains("unknown") || m.contains("bad ") {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_map_to_docker_statuses() {
+        let e = failure(b"Error: no such container: x\n");
+        assert_eq!(e.status, StatusCode::NOT_FOUND);
+        assert_eq!(e.message, "no such container: x");
+        let e = failure(b"Error: the name \"a\" is already in use by 1234\n");
+        assert_eq!(e.status, StatusCode::CONFLICT);
+        assert_eq!(failure(b"boom").status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

@@ -1,0 +1,224 @@
+//! The Docker API service (`burrow system service`) driven by the real clients as the test
+//! user: the docker CLI, docker-compose and docker-py.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use common::Env;
+
+/// A running service on a socket in the Env's runtime dir; killed when dropped.
+struct Service {
+    child: Child,
+    sock: PathBuf,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// burrow-api is built next to burrow; the test user gets its own readable copy.
+fn api_bin(env: &Env) -> PathBuf {
+    let src = PathBuf::from(env!("CARGO_BIN_EXE_burrow")).with_file_name("burrow-api");
+    assert!(
+        src.is_file(),
+        "{} missing: cargo build -p burrow-api",
+        src.display()
+    );
+    let dst = env.base().join("burrow-api");
+    fs::copy(&src, &dst).expect("copy burrow-api");
+    fs::set_permissions(&dst, fs::Permissions::from_mode(0o755)).expect("chmod burrow-api");
+    dst
+}
+
+fn start(env: &mut Env) -> Service {
+    let bin = api_bin(env);
+    env.set_env("BURROW_API_BIN", &bin.display().to_string());
+    let sock = env.runtime_dir().join("api.sock");
+    let uri = format!("unix://{}", sock.display());
+    let child = env
+        .burrow_cmd(&["system", "service", "--time", "0", &uri])
+        .spawn()
+        .expect("start the service");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !sock.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(sock.exists(), "service did not create {}", sock.display());
+    let mode = fs::metadata(&sock).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "socket mode");
+    env.set_env("DOCKER_HOST", &uri);
+    env.set_env("DOCKER_BUILDKIT", "0");
+    Service { child, sock }
+}
+
+fn docker(env: &Env, args: &[&str]) -> common::Output {
+    env.output(env.command("docker", args))
+}
+
+// Pins: docker run (attached, -d, -it through a pty, exit codes), ps, logs -f, exec, inspect,
+// cp, rm -f, images, build, network and volume commands and events, all through the socket.
+#[test]
+fn docker_cli_runs_containers_through_the_socket() {
+    let mut env = Env::new().with_busybox();
+    let svc = start(&mut env);
+    assert!(svc.sock.exists());
+
+    let out = docker(&env, &["run", "--rm", "busybox", "echo", "hi"]).ok();
+    assert_eq!(out.stdout, "hi\n");
+    docker(
+        &env,
+        &[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "echo oops >&2; exit 3",
+        ],
+    )
+    .code(3)
+    .stderr_has("oops");
+    // -it through a pseudo-terminal: input reaches the shell, its exit code comes back.
+    let out = env.output_stdin(
+        env.command(
+            "script",
+            &["-qec", "docker run -it --rm busybox sh", "/dev/null"],
+        ),
+        "echo typed-$((6*7))\nexit 7\n",
+    );
+    assert_eq!(out.status, 7, "{out:?}");
+    assert!(out.stdout.contains("typed-42"), "{out:?}");
+
+    let id = docker(
+        &env,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "d1",
+            "busybox",
+            "sh",
+            "-c",
+            "echo start; sleep 300",
+        ],
+    )
+    .ok()
+    .stdout
+    .trim()
+    .to_string();
+    assert_eq!(id.len(), 64, "{id}");
+    docker(&env, &["ps"]).ok().stdout_has("d1");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !docker(&env, &["logs", "d1"]).stdout.contains("start") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    docker(&env, &["logs", "d1"]).ok().stdout_has("start");
+    // logs -f follows until the container exits.
+    docker(&env, &["exec", "d1", "echo", "fromexec"])
+        .ok()
+        .stdout_has("fromexec");
+    docker(&env, &["exec", "d1", "sh", "-c", "exit 4"]).code(4);
+    let out = docker(
+        &env,
+        &["inspect", "-f", "{{.State.Status}} {{.Name}}", "d1"],
+    )
+    .ok();
+    assert_eq!(out.stdout.trim(), "running /d1");
+    env.sh("echo hello > f.txt").ok();
+    docker(&env, &["cp", "f.txt", "d1:/tmp/f.txt"]).ok();
+    docker(&env, &["exec", "d1", "cat", "/tmp/f.txt"])
+        .ok()
+        .stdout_has("hello");
+    docker(&env, &["cp", "d1:/tmp/f.txt", "back.txt"]).ok();
+    assert_eq!(
+        fs::read_to_string(env.home().join("back.txt")).unwrap(),
+        "hello\n"
+    );
+    docker(&env, &["rm", "-f", "d1"]).ok();
+    assert!(!docker(&env, &["ps", "-a"]).ok().stdout.contains("d1"));
+    docker(&env, &["inspect", "d1"]).fails();
+
+    let out = docker(
+        &env,
+        &[
+            "run",
+            "--name",
+            "f1",
+            "busybox",
+            "sh",
+            "-c",
+            "for i in 1 2 3; do echo n$i; sleep 0.2; done",
+        ],
+    )
+    .ok();
+    assert_eq!(out.stdout, "n1\nn2\nn3\n");
+    let out = docker(&env, &["logs", "-f", "f1"]).ok();
+    assert_eq!(out.stdout, "n1\nn2\nn3\n");
+    docker(&env, &["rm", "f1"]).ok();
+
+    docker(&env, &["images"])
+        .ok()
+        .stdout_has("localhost/busybox");
+    env.sh("mkdir ctx && printf 'FROM localhost/busybox\\nRUN echo built > /b\\nCMD [\"cat\", \"/b\"]\\n' > ctx/Dockerfile").ok();
+    docker(&env, &["build", "-t", "localhost/built", "ctx"])
+        .ok()
+        .stdout_has("Successfully built");
+    let out = docker(&env, &["run", "--rm", "localhost/built"]).ok();
+    assert_eq!(out.stdout, "built\n");
+
+    docker(&env, &["network", "create", "nn"]).ok();
+    docker(&env, &["network", "ls"]).ok().stdout_has("nn");
+    docker(&env, &["volume", "create", "vv"]).ok();
+    docker(&env, &["volume", "ls"]).ok().stdout_has("vv");
+    docker(&env, &["volume", "inspect", "vv"])
+        .ok()
+        .stdout_has("\"Name\": \"vv\"");
+    docker(&env, &["network", "rm", "nn"]).ok();
+    docker(&env, &["volume", "rm", "vv"]).ok();
+    docker(&env, &["network", "inspect", "nn"]).fails();
+    let out = docker(&env, &["events", "--since", "5m", "--until", "0s"]).ok();
+    assert!(out.stdout.contains("container create"), "{}", out.stdout);
+    assert!(out.stdout.contains("image import"), "{}", out.stdout);
+}
+
+// Pins: docker-compose 1.29 brings a two-service project (a named volume, the default
+// network) up and down; docker-py runs, waits for and removes a container.
+#[test]
+fn compose_and_docker_py_work_through_the_socket() {
+    let mut env = Env::new().with_busybox();
+    let _svc = start(&mut env);
+    let proj = env.home().join("proj");
+    env.sh("mkdir proj").ok();
+    let yaml = "version: \"3\"\nservices:\n  web:\n    image: localhost/busybox\n    command: [\"sleep\", \"300\"]\n  db:\n    image: localhost/busybox\n    command: [\"sleep\", \"300\"]\n    volumes:\n      - data:/data\nvolumes:\n  data: {}\n";
+    env.output_stdin(
+        env.command("sh", &["-c", "cat > proj/docker-compose.yml"]),
+        yaml,
+    )
+    .ok();
+    let mut up = env.command("docker-compose", &["up", "-d"]);
+    up.current_dir(&proj);
+    env.output(up).ok();
+    let out = docker(&env, &["ps", "--format", "{{.Names}}"]).ok();
+    assert!(
+        out.stdout.contains("proj_web_1") && out.stdout.contains("proj_db_1"),
+        "{}",
+        out.stdout
+    );
+    let mut down = env.command("docker-compose", &["down", "-v"]);
+    down.current_dir(&proj);
+    env.output(down).ok();
+    assert_eq!(docker(&env, &["ps", "-aq"]).ok().stdout, "");
+    docker(&env, &["volume", "ls", "-q"]).ok();
+
+    let script = "import docker\nc = docker.from_env()\nctr = c.containers.run('localhost/busybox', ['sh', '-c', 'echo py; exit 2'], detach=True)\nprint('wait', ctr.wait()['StatusCode'])\nprint('logs', ctr.logs().decode().strip())\nctr.remove()\nprint('left', len(c.containers.list(all=True)))\n";
+    let out = env.output(env.command("python3", &["-c", script])).ok();
+    assert_eq!(out.stdout, "wait 2\nlogs py\nleft 0\n");
+}
