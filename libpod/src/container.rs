@@ -232,6 +232,16 @@ pub struct ContainerConfig {
     /// infra container by `pod create --infra-conmon-pidfile`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conmon_pidfile: Option<PathBuf>,
+    /// `--tz`: a zone name or "local"; empty leaves the image's /etc/localtime.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub timezone: String,
+    /// `--umask` as given; empty is podman's 0022.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub umask: String,
+    /// The image's EXPOSE entries and `--expose`, one "PORT/PROTO" each (inspect's
+    /// Config.ExposedPorts; `-P` publishes them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exposed_ports: Vec<String>,
 }
 
 /// One row of the containers table.

@@ -53,6 +53,8 @@ pub struct ProcessPlan {
     pub ulimits: Vec<Ulimit>,
     pub init: bool,
     pub preserve_fds: u32,
+    /// `--umask`, set right before the security drop.
+    pub umask: u32,
 }
 
 /// How the container's standard streams are wired.
@@ -657,9 +659,6 @@ fn exec_process(p: ProcessPlan, err_w: &OwnedFd) -> std::result::Result<(), Chil
     if !env.iter().any(|e| e.starts_with("HOME=")) {
         env.push(format!("HOME={}", u.home));
     }
-    if !env.iter().any(|e| e.starts_with("PATH=")) {
-        env.push(format!("PATH={DEFAULT_PATH}"));
-    }
     let cwd = if p.cwd.is_empty() {
         "/".to_string()
     } else {
@@ -694,6 +693,8 @@ fn exec_process(p: ProcessPlan, err_w: &OwnedFd) -> std::result::Result<(), Chil
         .iter()
         .map(|e| mounts::cstr(e))
         .collect::<std::result::Result<_, _>>()?;
+    // SAFETY: umask only changes this process's file-creation mask.
+    unsafe { libc::umask(p.umask as libc::mode_t) };
     ProcessSecurity {
         uid: u.uid,
         gid: u.gid,

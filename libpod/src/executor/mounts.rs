@@ -138,6 +138,12 @@ pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
 
     for (src, dest) in &plan.etc_files {
         let target = in_root(root, Path::new(dest));
+        // `--tz`: images link /etc/localtime into their zoneinfo; the link goes (as podman
+        // unlinks it) so the chosen zone can be bound there.
+        if dest == "/etc/localtime" && fs::symlink_metadata(&target).is_ok_and(|m| m.is_symlink()) {
+            fs::remove_file(&target)
+                .map_err(|e| ChildError::setup(format!("remove /etc/localtime: {e}")))?;
+        }
         mount_point(root, &target, false)?;
         mount(
             Some(src.as_path()),

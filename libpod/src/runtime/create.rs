@@ -133,6 +133,9 @@ impl Runtime {
             sdnotify: spec.lifecycle.sdnotify.stored().to_string(),
             secrets,
             conmon_pidfile: None,
+            timezone: p.timezone.clone().unwrap_or_default(),
+            umask: p.umask.clone().unwrap_or_default(),
+            exposed_ports: place.exposed,
         };
         let mut c = Container {
             id: id.clone(),
@@ -205,15 +208,22 @@ impl Runtime {
             None if user_networks.is_some() => "bridge".to_string(),
             None => self.resolve_network(net.mode.as_deref())?,
         };
-        let exposed: Vec<String> = if net.publish_all {
-            ic.exposed_ports()
-                .as_ref()
-                .map(|e| e.to_vec())
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let ports = self.resolve_ports(net.publish.clone(), &exposed, &network)?;
+        // The image's EXPOSE entries, then `--expose` (podman's createPortMappings).
+        let mut exposed: Vec<String> = Vec::new();
+        for e in ic.exposed_ports().iter().flatten() {
+            for port in crate::spec::parse::expose(e).unwrap_or_default() {
+                if !exposed.contains(&port) {
+                    exposed.push(port);
+                }
+            }
+        }
+        for port in &net.expose {
+            if !exposed.contains(port) {
+                exposed.push(port.clone());
+            }
+        }
+        let publish_exposed: &[String] = if net.publish_all { &exposed } else { &[] };
+        let ports = self.resolve_ports(net.publish.clone(), publish_exposed, &network)?;
         let (pod_id, hostname) = member.map(|m| (m.pod_id, m.hostname)).unwrap_or_default();
         Ok(Placement {
             pod_id,
@@ -221,6 +231,7 @@ impl Runtime {
             network,
             user_networks,
             ports,
+            exposed,
         })
     }
 
@@ -273,6 +284,8 @@ struct Placement {
     network: String,
     user_networks: Option<Vec<AttachRequest>>,
     ports: Vec<network::PortMapping>,
+    /// Exposed ports, "PORT/PROTO", image's then `--expose`.
+    exposed: Vec<String>,
 }
 
 /// What `ps` shows in its IMAGE column: the image's own name, fully qualified.

@@ -180,7 +180,7 @@ impl Runtime {
                 "StopSignal": cfg.stop_signal,
                 "StopTimeout": cfg.stop_timeout,
                 "CreateCommand": cfg.create_command,
-                "Umask": "0022",
+                "Umask": if cfg.umask.is_empty() { "0022" } else { cfg.umask.as_str() },
                 "Timeout": 0,
                 "Passwd": true,
             },
@@ -226,6 +226,7 @@ impl Runtime {
                 "ShmSize": if cfg.resources.shm_size > 0 { cfg.resources.shm_size } else { crate::cgroups::limits::DEFAULT_SHM },
             },
         });
+        add_expose_json(&mut v, cfg);
         if let Some(h) = &cfg.health {
             self.add_health_json(&mut v, c, h);
         }
@@ -238,6 +239,28 @@ impl Runtime {
                 .collect();
         }
         Ok(v)
+    }
+}
+
+/// podman's Config.ExposedPorts (exposed and published ports, `{"80/tcp": {}}`, left out when
+/// none), Config.Timezone (only when set), and an exposed port no one published as `null` in
+/// NetworkSettings.Ports.
+fn add_expose_json(v: &mut Value, cfg: &crate::container::ContainerConfig) {
+    let mut exposed = serde_json::Map::new();
+    for p in &cfg.exposed_ports {
+        exposed.insert(p.clone(), json!({}));
+        if let Value::Object(ports) = &mut v["NetworkSettings"]["Ports"] {
+            ports.entry(p.clone()).or_insert(Value::Null);
+        }
+    }
+    for m in &cfg.ports {
+        exposed.insert(format!("{}/{}", m.container_port, m.protocol), json!({}));
+    }
+    if !exposed.is_empty() {
+        v["Config"]["ExposedPorts"] = Value::Object(exposed);
+    }
+    if !cfg.timezone.is_empty() {
+        v["Config"]["Timezone"] = json!(cfg.timezone);
     }
 }
 

@@ -285,6 +285,7 @@ impl Runtime {
                 ulimits: Vec::new(),
                 init: false,
                 preserve_fds: 0,
+                umask: 0o022,
             },
             stdio,
         })

@@ -54,6 +54,7 @@ impl Runtime {
             ulimits: cfg.ulimits.clone(),
             init: cfg.init,
             preserve_fds: cfg.preserve_fds,
+            umask: crate::spec::parse::umask_bits(&cfg.umask),
         })
     }
 
@@ -219,6 +220,7 @@ impl Runtime {
             std::fs::write(&p, format!("{host}\n"))
                 .map_err(|e| LibpodError::io(format!("write {}", p.display()), e))?;
             out.insert(0, (p, "/etc/hostname".to_string()));
+            out.extend(self.localtime_file(c)?);
             return Ok(out);
         }
         let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
@@ -315,7 +317,29 @@ impl Runtime {
                 .map_err(|e| LibpodError::io(format!("write {}", p.display()), e))?;
             out.push((p, dest.to_string()));
         }
+        out.extend(self.localtime_file(c)?);
         Ok(out)
+    }
+
+    /// `--tz`: a copy of the host's zone file, bound on /etc/localtime (podman binds such a
+    /// copy when the image has no zoneinfo of its own; a copy works whether it has or not).
+    fn localtime_file(&self, c: &Container) -> Result<Option<(PathBuf, String)>> {
+        if c.config.timezone.is_empty() {
+            return Ok(None);
+        }
+        let src = crate::spec::parse::zoneinfo_file(&c.config.timezone);
+        let dest = self.paths.userdata_dir(&c.id).join("localtime");
+        std::fs::copy(&src, &dest).map_err(|e| {
+            LibpodError::io(
+                format!(
+                    "setting timezone for container {}: copy {}",
+                    c.name,
+                    src.display()
+                ),
+                e,
+            )
+        })?;
+        Ok(Some((dest, "/etc/localtime".to_string())))
     }
 
     /// config.json: the OCI runtime spec of the container, for `inspect` and external tools.

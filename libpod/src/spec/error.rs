@@ -70,4 +70,16 @@ pub enum SpecError {
     /// `--secret`: the text is podman's, which ends every such error with "parsing secret".
     #[error("{0}: parsing secret")]
     Secret(String),
+    #[error(
+        "invalid umask string {0}: invalid argument: --umask takes 1 to 4 octal digits, e.g. --umask 0027"
+    )]
+    Umask(String),
+    #[error(
+        "running container create option: finding timezone: {why}: --tz takes a zone under /usr/share/zoneinfo (e.g. Europe/Berlin) or local"
+    )]
+    Timezone { why: String },
+    #[error("invalid --expose {value:?}: {why}")]
+    Expose { value: String, why: String },
+    #[error("invalid --env-merge {value:?}: {why}")]
+    EnvMerge { value: String, why: String },
 }

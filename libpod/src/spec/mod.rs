@@ -9,6 +9,7 @@
 //! config written next to a container is built from the stored result in [`oci`].
 
 pub mod defaults;
+pub mod env;
 mod error;
 pub mod health;
 pub mod oci;
@@ -77,6 +78,22 @@ pub struct ProcessSpec {
     /// `--stop-signal`, checked to be a signal; `None` takes the image's, then SIGTERM.
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<u32>,
+    /// `--env-merge KEY=...${KEY}...`: rewrites a default variable (image, containers.conf)
+    /// with its old value substituted, before `--unsetenv`.
+    pub env_merge: Vec<String>,
+    /// `--unsetenv`: default variables (burrow's, the image's, containers.conf's) removed.
+    pub unset_env: Vec<String>,
+    /// `--unsetenv-all`: no default variables at all.
+    pub unset_env_all: bool,
+    /// `--env-host`: the caller's whole environment, over the defaults, under `-e`.
+    pub env_host: bool,
+    /// `--http-proxy` (podman's default true on the command line): the caller's proxy
+    /// variables are copied in, under `-e`.
+    pub http_proxy: bool,
+    /// `--umask`, checked to be octal (1 to 4 digits), as given; `None` is 0022.
+    pub umask: Option<String>,
+    /// `--tz`: an area/city name found under the host's zoneinfo, or `local`.
+    pub timezone: Option<String>,
 }
 
 /// Mounts and the root filesystem.
@@ -180,6 +197,8 @@ pub struct NetworkSpec {
     pub aliases: Vec<String>,
     /// `--ip`.
     pub ip: Option<String>,
+    /// `--expose PORT[-END][/PROTO]`: "80/tcp" entries, one per port, in the order given.
+    pub expose: Vec<String>,
 }
 
 /// Limits.

@@ -169,6 +169,7 @@ pub fn runtime_config(c: &Container, at: &Locations) -> Result<Spec> {
             UserBuilder::default()
                 .uid(0u32)
                 .gid(0u32)
+                .umask(super::parse::umask_bits(&cfg.umask))
                 .build()
                 .map_err(oci)?,
         )

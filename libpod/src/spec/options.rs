@@ -91,6 +91,18 @@ pub struct CreateOptions {
     pub sdnotify: Option<String>,
     /// `--secret NAME[,type=mount|env][,target=...][,uid=][,gid=][,mode=]`.
     pub secrets: Vec<String>,
+    /// `--tz`: a zone name or `local`.
+    pub tz: Option<String>,
+    /// `--umask`: octal, 0022 by default.
+    pub umask: Option<String>,
+    /// `--expose PORT[-END][/PROTO]`.
+    pub expose: Vec<String>,
+    /// `--unsetenv`, `--unsetenv-all`, `--env-host`, `--env-merge`, `--http-proxy`.
+    pub unsetenv: Vec<String>,
+    pub unsetenv_all: bool,
+    pub env_host: bool,
+    pub env_merge: Vec<String>,
+    pub http_proxy: bool,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -178,6 +190,16 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
             .iter()
             .map(|s| parse::secret(s))
             .collect::<std::result::Result<_, _>>()?;
+        let umask = o.umask.as_deref().map(parse::umask).transpose()?;
+        let timezone = o.tz.as_deref().map(parse::timezone).transpose()?;
+        let mut expose: Vec<String> = Vec::new();
+        for e in &o.expose {
+            for port in parse::expose(e)? {
+                if !expose.contains(&port) {
+                    expose.push(port);
+                }
+            }
+        }
         Ok(ContainerSpec {
             image: o.image.clone(),
             name: o.name.clone(),
@@ -194,6 +216,13 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 preserve_fds: o.preserve_fds,
                 stop_signal: o.stop_signal.clone(),
                 stop_timeout: o.stop_timeout,
+                env_merge: o.env_merge.clone(),
+                unset_env: o.unsetenv.clone(),
+                unset_env_all: o.unsetenv_all,
+                env_host: o.env_host,
+                http_proxy: o.http_proxy,
+                umask,
+                timezone,
             },
             storage: StorageSpec {
                 mounts,
@@ -223,6 +252,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 add_hosts: o.add_hosts.clone(),
                 aliases: o.network_aliases.clone(),
                 ip: o.ip.clone(),
+                expose,
             },
             resources: ResourceSpec { limits, ulimits },
             devices: DeviceSpec {

@@ -157,6 +157,30 @@ pub struct CreateArgs {
     /// Pass a number of additional file descriptors into the container
     #[arg(long = "preserve-fds", default_value_t = 0)]
     preserve_fds: u32,
+    /// Set timezone in container (a zone from /usr/share/zoneinfo, or "local" for the host's)
+    #[arg(long, value_name = "TIMEZONE")]
+    tz: Option<String>,
+    /// Set umask in container (octal, default 0022)
+    #[arg(long)]
+    umask: Option<String>,
+    /// Expose a port or a range of ports (PORT[-END][/tcp|udp|sctp]); -P publishes them
+    #[arg(long, value_name = "PORT")]
+    expose: Vec<String>,
+    /// Unset environment default variables in container
+    #[arg(long, value_name = "ENV")]
+    unsetenv: Vec<String>,
+    /// Unset all default environment variables in container
+    #[arg(long = "unsetenv-all", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set, default_value_t = false)]
+    unsetenv_all: bool,
+    /// Use all current host environment variables in container
+    #[arg(long = "env-host", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set, default_value_t = false)]
+    env_host: bool,
+    /// Preprocess environment variables from image before injecting them into the container (KEY=...${KEY}...)
+    #[arg(long = "env-merge", value_name = "ENV")]
+    env_merge: Vec<String>,
+    /// Set proxy environment variables in the container based on the host proxy vars
+    #[arg(long = "http-proxy", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set, default_value_t = true)]
+    http_proxy: bool,
     /// Pull image policy (always, missing, never, newer)
     #[arg(long, default_value = "missing", num_args = 0..=1, default_missing_value = "always")]
     pull: String,
@@ -238,6 +262,14 @@ impl From<CreateArgs> for CreateOptions {
             sdnotify: a.sdnotify,
             create_command: Vec::new(),
             secrets: a.secret,
+            tz: a.tz,
+            umask: a.umask,
+            expose: a.expose,
+            unsetenv: a.unsetenv,
+            unsetenv_all: a.unsetenv_all,
+            env_host: a.env_host,
+            env_merge: a.env_merge,
+            http_proxy: a.http_proxy,
         }
     }
 }

@@ -1,0 +1,278 @@
+//! podman `run`/`create` flags, end to end: what the container sees (environment, /etc files,
+//! umask, time zone) and what `inspect` shows, plus one `Error:` line and exit 125 with
+//! nothing created for a bad value. Every command runs the real binary as the test user.
+
+mod common;
+
+use common::{Env, Output};
+use serde_json::Value;
+
+/// `burrow run --rm FLAGS... busybox ARGS...`, checked to succeed.
+#[track_caller]
+fn run_ok(env: &Env, flags: &[&str], args: &[&str]) -> Output {
+    env.burrow(&run_args(flags, args)).ok()
+}
+
+fn run_args<'a>(flags: &[&'a str], args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["run", "--rm"];
+    all.extend_from_slice(flags);
+    all.push("busybox");
+    all.extend_from_slice(args);
+    all
+}
+
+/// A refused flag: exit 125, exactly one line on stderr, starting `Error:` and containing
+/// `needle`, and no container left behind.
+#[track_caller]
+fn refused(env: &Env, args: &[&str], needle: &str) {
+    let before = env.burrow(&["ps", "-a", "-q"]).ok();
+    let out = env.burrow(args).code(125);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected\n{out:?}");
+    assert!(
+        lines[0].starts_with("Error: ") && lines[0].contains(needle),
+        "expected an Error: line naming {needle:?}\n{out:?}"
+    );
+    let ps = env.burrow(&["ps", "-a", "-q"]).ok();
+    assert_eq!(ps.out(), before.out(), "a refused create left a container");
+}
+
+/// `inspect NAME`, the one object.
+#[track_caller]
+fn inspect(env: &Env, name: &str) -> Value {
+    let out = env.burrow(&["inspect", name]).ok();
+    let doc: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("inspect did not print JSON: {e}\n{out:?}"));
+    doc[0].clone()
+}
+
+fn env_lines(out: &Output) -> Vec<String> {
+    out.stdout.lines().map(str::to_string).collect()
+}
+
+// Pins: --tz binds the zone's file on /etc/localtime (the image has no zoneinfo), `local` takes
+// the host's zone, inspect shows Config.Timezone, and a zone the host lacks is refused.
+#[test]
+fn tz_sets_the_containers_local_time() {
+    let env = Env::new().with_busybox();
+    let hst = run_ok(&env, &["--tz", "Pacific/Honolulu"], &["date", "+%Z"]);
+    assert_eq!(hst.out(), "HST");
+    let host_zone = std::process::Command::new("date")
+        .arg("+%Z")
+        .output()
+        .expect("date on the host");
+    let host_zone = String::from_utf8_lossy(&host_zone.stdout)
+        .trim()
+        .to_string();
+    let local = run_ok(&env, &["--tz", "local"], &["date", "+%Z"]);
+    assert_eq!(local.out(), host_zone);
+    let plain = run_ok(&env, &[], &["date", "+%Z"]);
+    assert_eq!(plain.out(), "UTC", "without --tz the image's zone stays");
+    env.burrow(&[
+        "create",
+        "--name",
+        "tz",
+        "--tz",
+        "Asia/Tokyo",
+        "busybox",
+        "date",
+        "+%Z",
+    ])
+    .ok();
+    assert_eq!(inspect(&env, "tz")["Config"]["Timezone"], "Asia/Tokyo");
+    let started = env.burrow(&["start", "-a", "tz"]).ok();
+    assert_eq!(started.out(), "JST");
+    env.burrow(&["rm", "tz"]).ok();
+    refused(
+        &env,
+        &run_args(&["--tz", "Mars/Olympus"], &["true"]),
+        "unknown time zone Mars/Olympus",
+    );
+    refused(
+        &env,
+        &run_args(&["--tz", "../../../etc/passwd"], &["true"]),
+        "invalid location name",
+    );
+}
+
+// Pins: --umask sets the process's file-creation mask (default 0022), shown by inspect; a
+// non-octal one is refused with podman's message.
+#[test]
+fn umask_is_the_processes_creation_mask() {
+    let env = Env::new().with_busybox();
+    assert_eq!(run_ok(&env, &[], &["sh", "-c", "umask"]).out(), "0022");
+    let out = run_ok(
+        &env,
+        &["--umask", "0077"],
+        &["sh", "-c", "umask; touch /tmp/f; stat -c %a /tmp/f"],
+    );
+    assert_eq!(out.lines(), vec!["0077", "600"]);
+    assert_eq!(
+        run_ok(&env, &["--umask", "27"], &["sh", "-c", "umask"]).out(),
+        "0027"
+    );
+    env.burrow(&[
+        "create", "--name", "u", "--umask", "0002", "busybox", "true",
+    ])
+    .ok();
+    assert_eq!(inspect(&env, "u")["Config"]["Umask"], "0002");
+    env.burrow(&["rm", "u"]).ok();
+    refused(
+        &env,
+        &run_args(&["--umask", "9999"], &["true"]),
+        "invalid umask string 9999",
+    );
+}
+
+// Pins: --expose shows in Config.ExposedPorts (and unpublished in NetworkSettings.Ports), and
+// -P publishes the exposed ports on free host ports.
+#[test]
+fn expose_and_publish_all() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "create",
+        "--name",
+        "ex",
+        "--expose",
+        "8080",
+        "--expose",
+        "5353-5354/udp",
+        "-p",
+        "9090:90",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    let v = inspect(&env, "ex");
+    let exposed: Vec<&String> = v["Config"]["ExposedPorts"]
+        .as_object()
+        .expect("ExposedPorts")
+        .keys()
+        .collect();
+    assert_eq!(
+        exposed,
+        vec!["5353/udp", "5354/udp", "8080/tcp", "90/tcp"],
+        "{v}"
+    );
+    assert_eq!(v["NetworkSettings"]["Ports"]["8080/tcp"], Value::Null);
+    assert_eq!(
+        v["NetworkSettings"]["Ports"]["90/tcp"][0]["HostPort"], "9090",
+        "{v}"
+    );
+    env.burrow(&[
+        "create", "--name", "pa", "--expose", "8080", "-P", "busybox", "true",
+    ])
+    .ok();
+    let v = inspect(&env, "pa");
+    let host_port = v["HostConfig"]["PortBindings"]["8080/tcp"][0]["HostPort"]
+        .as_str()
+        .unwrap_or_else(|| panic!("-P did not publish 8080: {v}"))
+        .to_string();
+    assert!(host_port.parse::<u16>().is_ok_and(|p| p > 0), "{v}");
+    let port = env.burrow(&["port", "pa"]).ok();
+    assert!(
+        port.stdout
+            .contains(&format!("8080/tcp -> 0.0.0.0:{host_port}")),
+        "{port:?}"
+    );
+    for bad in ["0", "80/icmp", "http"] {
+        refused(
+            &env,
+            &run_args(&["--expose", bad], &["true"]),
+            &format!("invalid --expose \"{bad}\""),
+        );
+    }
+}
+
+// Pins: --unsetenv drops a default variable, --unsetenv-all drops them all (PATH included) but
+// keeps -e, --env-merge rewrites a default with its old value.
+#[test]
+fn unsetenv_and_env_merge() {
+    let env = Env::new().with_busybox();
+    let out = run_ok(&env, &["--unsetenv", "container"], &["env"]);
+    let lines = env_lines(&out);
+    assert!(lines.iter().any(|l| l.starts_with("PATH=")), "{out:?}");
+    assert!(
+        !lines.iter().any(|l| l.starts_with("container=")),
+        "{out:?}"
+    );
+    let out = run_ok(&env, &["--unsetenv-all", "-e", "TERM=abc"], &["/bin/env"]);
+    let lines = env_lines(&out);
+    assert!(lines.contains(&"TERM=abc".to_string()), "{out:?}");
+    for gone in ["PATH=", "container="] {
+        assert!(!lines.iter().any(|l| l.starts_with(gone)), "{out:?}");
+    }
+    let out = run_ok(
+        &env,
+        &[
+            "--env-merge",
+            "PATH=${PATH}:/opt/bin",
+            "--env-merge",
+            "hello=${hello}-some",
+        ],
+        &["env"],
+    );
+    let lines = env_lines(&out);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("PATH=") && l.ends_with(":/opt/bin")),
+        "{out:?}"
+    );
+    assert!(lines.contains(&"hello=-some".to_string()), "{out:?}");
+    env.burrow(&[
+        "create",
+        "--name",
+        "m",
+        "--unsetenv",
+        "container",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    let v = inspect(&env, "m");
+    let envs: Vec<&str> = v["Config"]["Env"]
+        .as_array()
+        .expect("Env")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(!envs.iter().any(|e| e.starts_with("container=")), "{v}");
+    refused(
+        &env,
+        &run_args(&["--env-merge", "novalue"], &["true"]),
+        "--env-merge",
+    );
+}
+
+// Pins: --env-host copies the caller's whole environment (under -e); --http-proxy (on by
+// default) copies only the proxy variables, and --http-proxy=false none of them.
+#[test]
+fn env_host_and_http_proxy() {
+    let env = Env::new()
+        .with_busybox()
+        .with_env("http_proxy", "http://proxy.example:3128")
+        .with_env("NO_PROXY", "localhost")
+        .with_env("CALLER_ONLY", "caller");
+    let out = run_ok(&env, &[], &["env"]);
+    let lines = env_lines(&out);
+    assert!(
+        lines.contains(&"http_proxy=http://proxy.example:3128".to_string()),
+        "{out:?}"
+    );
+    assert!(lines.contains(&"NO_PROXY=localhost".to_string()), "{out:?}");
+    assert!(
+        !lines.iter().any(|l| l.starts_with("CALLER_ONLY=")),
+        "{out:?}"
+    );
+    let out = run_ok(&env, &["--http-proxy=false"], &["env"]);
+    assert!(!out.stdout.contains("proxy.example"), "{out:?}");
+    let out = run_ok(&env, &["--env-host", "-e", "CALLER_ONLY=flag"], &["env"]);
+    let lines = env_lines(&out);
+    assert!(lines.contains(&"CALLER_ONLY=flag".to_string()), "{out:?}");
+    assert!(lines.contains(&"LANG=C.UTF-8".to_string()), "{out:?}");
+    assert!(
+        lines.contains(&"http_proxy=http://proxy.example:3128".to_string()),
+        "{out:?}"
+    );
+}
