@@ -276,3 +276,193 @@ fn env_host_and_http_proxy() {
         "{out:?}"
     );
 }
+
+// Pins: --no-hosts and --no-hostname keep the image's files; --hosts-file puts a host file
+// (or the image's, `image`) under burrow's entries, after --add-host; conflicts are refused.
+#[test]
+fn hosts_and_hostname_files() {
+    let env = Env::new().with_busybox();
+    let generated = run_ok(&env, &[], &["cat", "/etc/hosts"]);
+    assert!(generated.stdout.contains("localhost"), "{generated:?}");
+    // The test image has its own /etc/hosts (localhost only) and /etc/hostname ("busybox").
+    let image_hosts = run_ok(
+        &env,
+        &["--no-hosts", "--hostname", "given"],
+        &["cat", "/etc/hosts"],
+    );
+    assert_eq!(
+        image_hosts.lines(),
+        vec![
+            "127.0.0.1\tlocalhost",
+            "::1\tlocalhost ip6-localhost ip6-loopback"
+        ]
+    );
+    let with_hosts = run_ok(&env, &["--hostname", "given"], &["cat", "/etc/hosts"]);
+    assert!(with_hosts.stdout.contains("given"), "{with_hosts:?}");
+    let image_hostname = run_ok(
+        &env,
+        &["--no-hostname", "--hostname", "given"],
+        &["sh", "-c", "cat /etc/hostname; hostname"],
+    );
+    assert_eq!(image_hostname.lines(), vec!["busybox", "given"]);
+    let base = env.path("base-hosts");
+    std::fs::write(&base, "10.1.2.3\tfrom-base\n").unwrap();
+    let base_s = base.display().to_string();
+    let out = run_ok(
+        &env,
+        &["--hosts-file", &base_s, "--add-host", "added:10.9.9.9"],
+        &["cat", "/etc/hosts"],
+    );
+    let lines = out.lines();
+    assert_eq!(lines[0], "10.9.9.9\tadded", "{out:?}");
+    assert_eq!(lines[1], "10.1.2.3\tfrom-base", "{out:?}");
+    assert!(out.stdout.contains("localhost"), "{out:?}");
+    // An image with its own /etc/hosts, as `--hosts-file image` reads it.
+    let ctx = env.path("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Containerfile"),
+        "FROM busybox\nCOPY hosts /etc/hosts\n",
+    )
+    .unwrap();
+    std::fs::write(ctx.join("hosts"), "10.7.7.7 in-image\n").unwrap();
+    env.burrow(&["build", "-q", "-t", "withhosts", &ctx.display().to_string()])
+        .ok();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--no-hosts",
+            "withhosts",
+            "cat",
+            "/etc/hosts",
+        ])
+        .ok();
+    assert_eq!(out.out(), "10.7.7.7 in-image");
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--hosts-file",
+            "image",
+            "--add-host",
+            "added:10.9.9.9",
+            "withhosts",
+            "cat",
+            "/etc/hosts",
+        ])
+        .ok();
+    let lines = out.lines();
+    assert_eq!(lines[0], "10.9.9.9\tadded", "{out:?}");
+    assert_eq!(lines[1], "10.7.7.7 in-image", "{out:?}");
+    assert!(out.stdout.contains("localhost"), "{out:?}");
+    env.burrow(&[
+        "create",
+        "--name",
+        "hf",
+        "--hosts-file",
+        "none",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    let v = inspect(&env, "hf");
+    assert_eq!(v["HostConfig"]["HostsFile"], "none");
+    assert_eq!(v["UseImageHosts"], false);
+    refused(
+        &env,
+        &run_args(&["--no-hosts", "--add-host", "a:10.0.0.1"], &["true"]),
+        "cannot add to /etc/hosts if using image's /etc/hosts",
+    );
+    refused(
+        &env,
+        &run_args(&["--hosts-file", "relative/file"], &["true"]),
+        "--hosts-file",
+    );
+}
+
+// Pins: a numeric --user the image lacks gets a passwd (and group) entry, --passwd-entry and
+// --group-entry shape them, --passwd=false adds none, --hostuser copies a host account.
+#[test]
+fn passwd_and_group_entries() {
+    let env = Env::new().with_busybox();
+    let out = run_ok(
+        &env,
+        &["--user", "4242:4343", "-w", "/tmp"],
+        &[
+            "sh",
+            "-c",
+            "grep 4242 /etc/passwd; grep 4343 /etc/group; whoami; echo $HOME",
+        ],
+    );
+    assert_eq!(
+        out.lines(),
+        vec![
+            "4242:*:4242:4343:container user:/tmp:/bin/sh",
+            "4343:x:4343:4242",
+            "4242",
+            "/tmp"
+        ]
+    );
+    let out = run_ok(
+        &env,
+        &[
+            "--user",
+            "4242",
+            "--passwd-entry",
+            "$USERNAME:x:$UID:$GID:$NAME:$HOME:/bin/false",
+        ],
+        &["grep", "4242", "/etc/passwd"],
+    );
+    assert_eq!(out.out(), "4242:x:4242:0:container user:/:/bin/false");
+    let out = run_ok(
+        &env,
+        &[
+            "--user",
+            "4242:777",
+            "--group-entry",
+            "grp$GID:x:$GID:$USERLIST",
+        ],
+        &["grep", "777", "/etc/group"],
+    );
+    assert_eq!(out.out(), "grp777:x:777:4242");
+    let out = run_ok(
+        &env,
+        &["--user", "4242", "--passwd=false"],
+        &["sh", "-c", "grep -c 4242 /etc/passwd; true"],
+    );
+    assert_eq!(out.out(), "0");
+    // --read-only: the entries go into copies bound over the image's files.
+    let out = run_ok(
+        &env,
+        &["--user", "4242", "--read-only"],
+        &["grep", "4242", "/etc/passwd"],
+    );
+    assert_eq!(out.out(), "4242:*:4242:0:container user:/:/bin/sh");
+    let me = env.user();
+    let out = run_ok(
+        &env,
+        &["--hostuser", &me.name],
+        &["grep", &format!(":{}:", me.uid), "/etc/passwd"],
+    );
+    assert!(
+        out.out()
+            .starts_with(&format!("{}:*:{}:{}:", me.name, me.uid, me.gid)),
+        "{out:?}"
+    );
+    refused(
+        &env,
+        &run_args(&["--hostuser", "no-such-user-here"], &["true"]),
+        "--hostuser",
+    );
+    env.burrow(&[
+        "create",
+        "--name",
+        "np",
+        "--passwd=false",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    assert_eq!(inspect(&env, "np")["Config"]["Passwd"], false);
+}

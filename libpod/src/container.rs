@@ -242,6 +242,24 @@ pub struct ContainerConfig {
     /// Config.ExposedPorts; `-P` publishes them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exposed_ports: Vec<String>,
+    /// `--no-hosts`, `--no-hostname`: the image's /etc/hosts or /etc/hostname stays.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_hosts: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_hostname: bool,
+    /// `--hosts-file`: "" (burrow's entries only), "none", "image" or a host path.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub hosts_file: String,
+    /// `--passwd=false` stores `Some(false)`: no entries are added at start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passwd: Option<bool>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub passwd_entry: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub group_entry: String,
+    /// `--hostuser`: host account names or uids.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub host_users: Vec<String>,
 }
 
 /// One row of the containers table.

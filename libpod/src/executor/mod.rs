@@ -7,6 +7,7 @@ pub mod fds;
 pub mod hooks;
 pub mod init;
 pub mod mounts;
+pub mod passwd;
 pub mod tty;
 pub mod user;
 
@@ -107,6 +108,11 @@ pub struct Plan<'a> {
     pub readonly_paths: Vec<&'static str>,
     pub process: ProcessPlan,
     pub stdio: StdioMode,
+    /// The /etc/passwd and /etc/group entries to add (`--passwd`, the default); `None` with
+    /// `--passwd=false`.
+    pub passwd: Option<passwd::PasswdPlan>,
+    /// `--hosts-file image`: where in the generated /etc/hosts the image's own goes.
+    pub hosts_image_base: Option<usize>,
 }
 
 /// The parent's handles on a started process.

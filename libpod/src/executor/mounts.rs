@@ -82,6 +82,9 @@ pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
     )
     .map_err(ctx("make / private"))?;
     (plan.mount_rootfs)(root).map_err(ChildError::setup)?;
+    if let Some(p) = &plan.passwd {
+        super::passwd::apply(root, p)?;
+    }
 
     mount_point(root, &root.join("proc"), true)?;
     let nosuid = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
@@ -138,6 +141,11 @@ pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
 
     for (src, dest) in &plan.etc_files {
         let target = in_root(root, Path::new(dest));
+        if dest == "/etc/hosts"
+            && let Some(at) = plan.hosts_image_base
+        {
+            image_hosts_into(&target, src, at)?;
+        }
         // `--tz`: images link /etc/localtime into their zoneinfo; the link goes (as podman
         // unlinks it) so the chosen zone can be bound there.
         if dest == "/etc/localtime" && fs::symlink_metadata(&target).is_ok_and(|m| m.is_symlink()) {
@@ -172,6 +180,24 @@ pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
         }
     }
     Ok(())
+}
+
+/// `--hosts-file image`: the image's /etc/hosts (a regular file only) goes into the generated
+/// one at byte `at`, after the `--add-host` entries, as podman's base file.
+fn image_hosts_into(image_file: &Path, generated: &Path, at: usize) -> Res {
+    let image = match fs::symlink_metadata(image_file) {
+        Ok(m) if m.is_file() => fs::read_to_string(image_file).unwrap_or_default(),
+        _ => return Ok(()),
+    };
+    let ours = fs::read_to_string(generated)
+        .map_err(|e| ChildError::setup(format!("read {}: {e}", generated.display())))?;
+    let at = if ours.is_char_boundary(at) { at } else { 0 };
+    let mut image = image;
+    if !image.is_empty() && !image.ends_with('\n') {
+        image.push('\n');
+    }
+    fs::write(generated, format!("{}{image}{}", &ours[..at], &ours[at..]))
+        .map_err(|e| ChildError::setup(format!("write {}: {e}", generated.display())))
 }
 
 /// The uid and gid `--user` names inside the image (root when unset).

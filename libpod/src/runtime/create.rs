@@ -136,6 +136,13 @@ impl Runtime {
             timezone: p.timezone.clone().unwrap_or_default(),
             umask: p.umask.clone().unwrap_or_default(),
             exposed_ports: place.exposed,
+            no_hosts: net.no_hosts,
+            no_hostname: spec.namespaces.no_hostname,
+            hosts_file: net.hosts_file.clone().unwrap_or_default(),
+            passwd: p.passwd,
+            passwd_entry: p.passwd_entry.clone().unwrap_or_default(),
+            group_entry: p.group_entry.clone().unwrap_or_default(),
+            host_users: p.host_users.clone(),
         };
         let mut c = Container {
             id: id.clone(),

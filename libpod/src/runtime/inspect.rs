@@ -182,7 +182,7 @@ impl Runtime {
                 "CreateCommand": cfg.create_command,
                 "Umask": if cfg.umask.is_empty() { "0022" } else { cfg.umask.as_str() },
                 "Timeout": 0,
-                "Passwd": true,
+                "Passwd": cfg.passwd.unwrap_or(true),
             },
             "HostConfig": {
                 "Binds": binds,
@@ -243,8 +243,8 @@ impl Runtime {
 }
 
 /// podman's Config.ExposedPorts (exposed and published ports, `{"80/tcp": {}}`, left out when
-/// none), Config.Timezone (only when set), and an exposed port no one published as `null` in
-/// NetworkSettings.Ports.
+/// none), Config.Timezone (only when set), an exposed port no one published as `null` in
+/// NetworkSettings.Ports, and the /etc file settings (UseImageHosts, UseImageHostname, HostsFile).
 fn add_expose_json(v: &mut Value, cfg: &crate::container::ContainerConfig) {
     let mut exposed = serde_json::Map::new();
     for p in &cfg.exposed_ports {
@@ -262,6 +262,9 @@ fn add_expose_json(v: &mut Value, cfg: &crate::container::ContainerConfig) {
     if !cfg.timezone.is_empty() {
         v["Config"]["Timezone"] = json!(cfg.timezone);
     }
+    v["UseImageHosts"] = json!(cfg.no_hosts);
+    v["UseImageHostname"] = json!(cfg.no_hostname);
+    v["HostConfig"]["HostsFile"] = json!(cfg.hosts_file);
 }
 
 fn security_opts(c: &Container) -> Vec<String> {

@@ -288,6 +288,8 @@ impl Runtime {
                 umask: 0o022,
             },
             stdio,
+            passwd: None,
+            hosts_image_base: None,
         })
     }
 

@@ -82,4 +82,16 @@ pub enum SpecError {
     Expose { value: String, why: String },
     #[error("invalid --env-merge {value:?}: {why}")]
     EnvMerge { value: String, why: String },
+    #[error(
+        "cannot add to /etc/hosts if using image's /etc/hosts: invalid argument: drop --add-host or --no-hosts"
+    )]
+    AddHostWithNoHosts,
+    #[error("--no-hosts and --hosts-file cannot be set together: use one of them")]
+    HostsFileWithNoHosts,
+    #[error(
+        "invalid --hosts-file {0:?}: give the absolute path of an existing file, none or image"
+    )]
+    HostsFile(String),
+    #[error("invalid --hostuser {name:?}: {why}")]
+    HostUser { name: String, why: String },
 }

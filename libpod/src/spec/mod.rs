@@ -94,6 +94,14 @@ pub struct ProcessSpec {
     pub umask: Option<String>,
     /// `--tz`: an area/city name found under the host's zoneinfo, or `local`.
     pub timezone: Option<String>,
+    /// `--passwd`: whether entries for a numeric `--user` and `--hostuser` are added to
+    /// /etc/passwd and /etc/group at start; `None` is podman's default, yes.
+    pub passwd: Option<bool>,
+    /// `--passwd-entry`, `--group-entry`: templates of those entries.
+    pub passwd_entry: Option<String>,
+    pub group_entry: Option<String>,
+    /// `--hostuser`: host accounts (names or uids, checked to exist) copied in.
+    pub host_users: Vec<String>,
 }
 
 /// Mounts and the root filesystem.
@@ -133,6 +141,8 @@ pub struct NamespaceSpec {
     pub hostname: Option<String>,
     pub cgroups: CgroupsMode,
     pub cgroupns: CgroupnsMode,
+    /// `--no-hostname`: no generated /etc/hostname; the image's stays.
+    pub no_hostname: bool,
 }
 
 /// `--cgroups`.
@@ -199,6 +209,10 @@ pub struct NetworkSpec {
     pub ip: Option<String>,
     /// `--expose PORT[-END][/PROTO]`: "80/tcp" entries, one per port, in the order given.
     pub expose: Vec<String>,
+    /// `--no-hosts`: no generated /etc/hosts; the image's stays.
+    pub no_hosts: bool,
+    /// `--hosts-file`: the base of /etc/hosts: a host file's path, `none` or `image`.
+    pub hosts_file: Option<String>,
 }
 
 /// Limits.

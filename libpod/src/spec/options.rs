@@ -103,6 +103,15 @@ pub struct CreateOptions {
     pub env_host: bool,
     pub env_merge: Vec<String>,
     pub http_proxy: bool,
+    /// `--no-hosts`, `--no-hostname`, `--hosts-file`.
+    pub no_hosts: bool,
+    pub no_hostname: bool,
+    pub hosts_file: Option<String>,
+    /// `--passwd`, `--passwd-entry`, `--group-entry`, `--hostuser`.
+    pub passwd: Option<bool>,
+    pub passwd_entry: Option<String>,
+    pub group_entry: Option<String>,
+    pub host_users: Vec<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -200,6 +209,18 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 }
             }
         }
+        if o.no_hosts && !o.add_hosts.is_empty() {
+            return Err(SpecError::AddHostWithNoHosts.into());
+        }
+        if o.no_hosts && o.hosts_file.is_some() {
+            return Err(SpecError::HostsFileWithNoHosts.into());
+        }
+        if let Some(h) = &o.hosts_file {
+            parse::hosts_file(h)?;
+        }
+        for u in &o.host_users {
+            parse::host_user(u)?;
+        }
         Ok(ContainerSpec {
             image: o.image.clone(),
             name: o.name.clone(),
@@ -223,6 +244,10 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 http_proxy: o.http_proxy,
                 umask,
                 timezone,
+                passwd: o.passwd,
+                passwd_entry: o.passwd_entry.clone(),
+                group_entry: o.group_entry.clone(),
+                host_users: o.host_users.clone(),
             },
             storage: StorageSpec {
                 mounts,
@@ -241,6 +266,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 hostname: o.hostname.clone(),
                 cgroups,
                 cgroupns,
+                no_hostname: o.no_hostname,
             },
             network: NetworkSpec {
                 mode: o.network.clone(),
@@ -253,6 +279,8 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 aliases: o.network_aliases.clone(),
                 ip: o.ip.clone(),
                 expose,
+                no_hosts: o.no_hosts,
+                hosts_file: o.hosts_file.clone(),
             },
             resources: ResourceSpec { limits, ulimits },
             devices: DeviceSpec {

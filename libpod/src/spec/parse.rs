@@ -377,6 +377,35 @@ pub fn expose(value: &str) -> std::result::Result<Vec<String>, SpecError> {
     Ok(out)
 }
 
+/// `--hosts-file`: `none`, `image`, "" (the default) or the absolute path of a host file.
+pub fn hosts_file(h: &str) -> std::result::Result<(), SpecError> {
+    if matches!(h, "" | "none" | "image") || (h.starts_with('/') && Path::new(h).is_file()) {
+        Ok(())
+    } else {
+        Err(SpecError::HostsFile(h.to_string()))
+    }
+}
+
+/// `--hostuser NAME|UID`: the host account, which must exist.
+pub fn host_user(u: &str) -> std::result::Result<nix::unistd::User, SpecError> {
+    let found = match u.parse::<u32>() {
+        Ok(uid) => nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)),
+        Err(_) => nix::unistd::User::from_name(u),
+    };
+    match found {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(SpecError::HostUser {
+            name: u.to_string(),
+            why: "no such user on the host: give a user name or UID from the host's /etc/passwd"
+                .into(),
+        }),
+        Err(e) => Err(SpecError::HostUser {
+            name: u.to_string(),
+            why: e.to_string(),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -181,6 +181,27 @@ pub struct CreateArgs {
     /// Set proxy environment variables in the container based on the host proxy vars
     #[arg(long = "http-proxy", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set, default_value_t = true)]
     http_proxy: bool,
+    /// Do not create /etc/hosts within the container, instead use the version from the image
+    #[arg(long = "no-hosts")]
+    no_hosts: bool,
+    /// Do not create /etc/hostname within the container, instead use the version from the image
+    #[arg(long = "no-hostname")]
+    no_hostname: bool,
+    /// Base file to create the /etc/hosts file inside the container (a host path, "none" or "image")
+    #[arg(long = "hosts-file", value_name = "PATH")]
+    hosts_file: Option<String>,
+    /// Add entries to /etc/passwd and /etc/group when used with the --user option
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set, default_value_t = true)]
+    passwd: bool,
+    /// Entry to write to /etc/passwd ($USERNAME, $UID, $GID, $NAME, $HOME are replaced)
+    #[arg(long = "passwd-entry", value_name = "ENTRY")]
+    passwd_entry: Option<String>,
+    /// Entry to write to /etc/group ($GROUPNAME, $GID, $USERLIST are replaced)
+    #[arg(long = "group-entry", value_name = "ENTRY")]
+    group_entry: Option<String>,
+    /// Host user account to add to /etc/passwd within container
+    #[arg(long = "hostuser", value_name = "NAME")]
+    hostuser: Vec<String>,
     /// Pull image policy (always, missing, never, newer)
     #[arg(long, default_value = "missing", num_args = 0..=1, default_missing_value = "always")]
     pull: String,
@@ -270,6 +291,13 @@ impl From<CreateArgs> for CreateOptions {
             env_host: a.env_host,
             env_merge: a.env_merge,
             http_proxy: a.http_proxy,
+            no_hosts: a.no_hosts,
+            no_hostname: a.no_hostname,
+            hosts_file: a.hosts_file,
+            passwd: (!a.passwd).then_some(false),
+            passwd_entry: a.passwd_entry,
+            group_entry: a.group_entry,
+            host_users: a.hostuser,
         }
     }
 }
