@@ -466,3 +466,149 @@ fn passwd_and_group_entries() {
     .ok();
     assert_eq!(inspect(&env, "np")["Config"]["Passwd"], false);
 }
+
+// Pins: --sysctl sets namespaced kernel parameters in the container's own namespaces (shown by
+// inspect), refuses the ones podman refuses, and net.* with --network host.
+#[test]
+fn sysctls_in_the_containers_namespaces() {
+    let env = Env::new().with_busybox();
+    let out = run_ok(
+        &env,
+        &[
+            "--sysctl",
+            "net.ipv4.ip_forward=1",
+            "--sysctl",
+            "kernel.shmmax=123456",
+        ],
+        &[
+            "sh",
+            "-c",
+            "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax",
+        ],
+    );
+    assert_eq!(out.lines(), vec!["1", "123456"]);
+    // The host's own values are untouched.
+    let host = std::fs::read_to_string("/proc/sys/kernel/shmmax").unwrap();
+    assert_ne!(host.trim(), "123456");
+    env.burrow(&[
+        "create",
+        "--name",
+        "sc",
+        "--sysctl",
+        "net.ipv4.ping_group_range=0 1000",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    assert_eq!(
+        inspect(&env, "sc")["HostConfig"]["Sysctls"]["net.ipv4.ping_group_range"],
+        "0 1000"
+    );
+    refused(
+        &env,
+        &run_args(&["--sysctl", "kernel.hostname=x"], &["true"]),
+        "sysctl 'kernel.hostname' is not allowed",
+    );
+    refused(
+        &env,
+        &run_args(&["--sysctl", "net.ipv4.ip_forward"], &["true"]),
+        "sysctl values must be in the form of KEY=VALUE",
+    );
+    refused(
+        &env,
+        &run_args(
+            &["--network", "host", "--sysctl", "net.ipv4.ip_forward=1"],
+            &["true"],
+        ),
+        "can't be set since Network Namespace set to host",
+    );
+}
+
+// Pins: the container's pid goes to --pidfile (or the userdata pidfile inspect names) at start.
+#[test]
+fn pidfile_holds_the_containers_pid() {
+    let env = Env::new().with_busybox();
+    let file = env.home().join("ctr.pid");
+    let file_s = file.display().to_string();
+    env.burrow(&[
+        "run",
+        "-d",
+        "--name",
+        "p",
+        "--pidfile",
+        &file_s,
+        "busybox",
+        "sleep",
+        "100",
+    ])
+    .ok();
+    let v = inspect(&env, "p");
+    let pid = v["State"]["Pid"].as_i64().expect("a pid").to_string();
+    assert_eq!(v["PidFile"], file_s.as_str());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), pid);
+    env.burrow(&["run", "-d", "--name", "q", "busybox", "sleep", "100"])
+        .ok();
+    let v = inspect(&env, "q");
+    let path = v["PidFile"].as_str().expect("PidFile").to_string();
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        v["State"]["Pid"].as_i64().unwrap().to_string()
+    );
+    env.burrow(&["rm", "-f", "-t", "0", "p", "q"]).ok();
+}
+
+// Pins: --timeout kills a container still running after N seconds (exit 137, as conmon's).
+#[test]
+fn timeout_kills_a_long_run() {
+    let env = Env::new().with_busybox();
+    let started = std::time::Instant::now();
+    let out = env.burrow(&run_args(&["--timeout", "1"], &["sleep", "30"]));
+    assert_eq!(out.status, 137, "{out:?}");
+    assert!(started.elapsed().as_secs() < 10, "{out:?}");
+    run_ok(&env, &["--timeout", "10"], &["true"]);
+    env.burrow(&[
+        "run",
+        "-d",
+        "--name",
+        "t",
+        "--timeout",
+        "1",
+        "busybox",
+        "sleep",
+        "30",
+    ])
+    .ok();
+    assert_eq!(inspect(&env, "t")["Config"]["Timeout"], 1);
+    let waited = env.burrow(&["wait", "t"]).ok();
+    assert_eq!(waited.out(), "137");
+}
+
+// Pins: run --rmi removes the image after the container (implies --rm), and only warns when
+// another container still uses it.
+#[test]
+fn rmi_removes_the_image_after_the_run() {
+    let env = Env::new().with_busybox();
+    let tar = common::busybox_tar().display().to_string();
+    env.burrow(&["import", &tar, "solo"]).ok();
+    run_ok(&env, &[], &["true"]);
+    env.burrow(&["run", "--rmi", "solo", "true"]).ok();
+    env.burrow(&["image", "exists", "solo"]).code(1);
+    assert_eq!(env.burrow(&["ps", "-a", "-q"]).ok().out(), "");
+    env.burrow(&["import", &tar, "kept"]).ok();
+    env.burrow(&["create", "--name", "user", "kept", "true"])
+        .ok();
+    let out = env.burrow(&["run", "--rmi", "kept", "true"]).ok();
+    assert!(out.stderr.contains("in use by a container"), "{out:?}");
+    env.burrow(&["image", "exists", "kept"]).ok();
+    env.burrow(&["rm", "user"]).ok();
+    env.burrow(&["run", "-d", "--rmi", "kept", "true"]).ok();
+    let mut gone = false;
+    for _ in 0..50 {
+        if env.burrow(&["image", "exists", "kept"]).status == 1 {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(gone, "run -d --rmi left the image");
+}

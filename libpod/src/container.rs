@@ -260,6 +260,23 @@ pub struct ContainerConfig {
     /// `--hostuser`: host account names or uids.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub host_users: Vec<String>,
+    /// `--sysctl`: set in the container's namespaces at each start (inspect's
+    /// HostConfig.Sysctls).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sysctls: BTreeMap<String, String>,
+    /// `--pidfile`; `None`: the userdata directory's `pidfile`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pidfile: Option<PathBuf>,
+    /// `--timeout` in seconds; 0 for none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub timeout: u32,
+    /// `run --rmi -d`: the image goes after the container, unless another one uses it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub remove_image: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One row of the containers table.

@@ -113,6 +113,8 @@ pub struct Plan<'a> {
     pub passwd: Option<passwd::PasswdPlan>,
     /// `--hosts-file image`: where in the generated /etc/hosts the image's own goes.
     pub hosts_image_base: Option<usize>,
+    /// `--sysctl`: written under /proc/sys once the namespaces they belong to are ours.
+    pub sysctls: Vec<(String, String)>,
 }
 
 /// The parent's handles on a started process.
@@ -534,6 +536,7 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
             nix::unistd::sethostname(&plan.hostname)
                 .map_err(|e| ChildError::setup(format!("sethostname: {e}")))?;
         }
+        set_sysctls(&plan.sysctls)?;
         if plan.infra {
             return exec_infra(tty_sock, stdin, stdout, stderr, gate_r, &err_w);
         }
@@ -569,6 +572,18 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
         exec_process(plan.process, &err_w)
     })();
     child_fail(&err_w, result)
+}
+
+/// `--sysctl`: /proc/sys/net/* and the IPC keys belong to the namespaces of the process that
+/// writes them, so the host's /proc serves before the container's is mounted. The keys were
+/// checked at create (no `/`, no `..`).
+fn set_sysctls(sysctls: &[(String, String)]) -> std::result::Result<(), ChildError> {
+    for (key, value) in sysctls {
+        let path = format!("/proc/sys/{}", key.replace('.', "/"));
+        std::fs::write(&path, value)
+            .map_err(|e| ChildError::setup(format!("set sysctl {key}={value}: {path}: {e}")))?;
+    }
+    Ok(())
 }
 
 /// The infra container's last steps: its stdio to the monitor, the network up, then burrow

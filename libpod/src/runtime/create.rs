@@ -54,6 +54,19 @@ impl Runtime {
             };
         }
         let place = self.resolve_placement(spec, &ic)?;
+        if place.network == "host"
+            && let Some((key, value)) = spec
+                .namespaces
+                .sysctls
+                .iter()
+                .find(|(k, _)| k.starts_with("net."))
+        {
+            return Err(SpecError::SysctlHostNetwork {
+                key: key.clone(),
+                value: value.clone(),
+            }
+            .into());
+        }
         let secrets = self.resolve_secrets(&spec.secrets)?;
         if spec.lifecycle.replace
             && let Some(n) = &spec.name
@@ -143,6 +156,10 @@ impl Runtime {
             passwd_entry: p.passwd_entry.clone().unwrap_or_default(),
             group_entry: p.group_entry.clone().unwrap_or_default(),
             host_users: p.host_users.clone(),
+            sysctls: spec.namespaces.sysctls.iter().cloned().collect(),
+            pidfile: spec.lifecycle.pidfile.clone(),
+            timeout: spec.lifecycle.timeout,
+            remove_image: spec.lifecycle.remove_image,
         };
         let mut c = Container {
             id: id.clone(),

@@ -136,7 +136,7 @@ impl Runtime {
             "OCIConfigPath": dir.join("config.json"),
             "OCIRuntime": "burrow",
             "ConmonPidFile": "",
-            "PidFile": "",
+            "PidFile": self.pidfile_path(c),
             "Name": c.name,
             "RestartCount": st.restart_count,
             "Driver": self.store.driver().as_str(),
@@ -181,7 +181,7 @@ impl Runtime {
                 "StopTimeout": cfg.stop_timeout,
                 "CreateCommand": cfg.create_command,
                 "Umask": if cfg.umask.is_empty() { "0022" } else { cfg.umask.as_str() },
-                "Timeout": 0,
+                "Timeout": cfg.timeout,
                 "Passwd": cfg.passwd.unwrap_or(true),
             },
             "HostConfig": {
@@ -261,6 +261,9 @@ fn add_expose_json(v: &mut Value, cfg: &crate::container::ContainerConfig) {
     }
     if !cfg.timezone.is_empty() {
         v["Config"]["Timezone"] = json!(cfg.timezone);
+    }
+    if !cfg.sysctls.is_empty() {
+        v["HostConfig"]["Sysctls"] = json!(cfg.sysctls);
     }
     v["UseImageHosts"] = json!(cfg.no_hosts);
     v["UseImageHostname"] = json!(cfg.no_hostname);

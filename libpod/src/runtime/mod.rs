@@ -24,6 +24,7 @@ mod process;
 mod pull;
 mod resources;
 mod restart;
+mod run_limits;
 mod start;
 mod system;
 mod top;

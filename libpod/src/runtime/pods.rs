@@ -290,6 +290,7 @@ impl Runtime {
             stdio,
             passwd: None,
             hosts_image_base: None,
+            sysctls: Vec::new(),
         })
     }
 

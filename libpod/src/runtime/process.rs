@@ -157,6 +157,7 @@ impl Runtime {
             stdio,
             passwd: self.passwd_plan(c)?,
             hosts_image_base,
+            sysctls: c.config.sysctls.clone().into_iter().collect(),
         })
     }
 

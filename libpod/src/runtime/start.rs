@@ -92,6 +92,7 @@ impl Runtime {
                 sp,
                 Options {
                     health,
+                    deadline: super::run_limits::deadline(c),
                     ..Options::foreground(log, attach.stdin && c.config.tty, attach.sig_proxy)
                 },
             );
@@ -161,6 +162,7 @@ impl Runtime {
                 Owner::NONE
             },
         )?;
+        self.write_container_pidfile(c, sp.pid.as_raw());
         self.refresh_network_hosts(c, &[]);
         self.container_event(c, "init");
         self.container_event(c, "start");
@@ -252,6 +254,9 @@ impl Runtime {
     fn auto_remove(&self, c: &Container) -> Result<()> {
         if c.config.auto_remove {
             self.remove_exited_in_background(c)?;
+        }
+        if c.config.remove_image {
+            self.remove_image_after_run(c);
         }
         Ok(())
     }
@@ -425,6 +430,7 @@ impl Runtime {
                     Owner::NONE
                 },
             );
+            self.write_container_pidfile(&c, sp.pid.as_raw());
             self.refresh_network_hosts(&c, &[]);
             self.container_event(&c, "init");
             self.container_event(&c, "start");
@@ -458,6 +464,7 @@ impl Runtime {
                     attach: listener.as_ref().and_then(|l| l.try_clone().ok()),
                     container_stdin,
                     health,
+                    deadline: super::run_limits::deadline(&c),
                 },
             );
             self.health_stopped(&c);

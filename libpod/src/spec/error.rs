@@ -94,4 +94,12 @@ pub enum SpecError {
     HostsFile(String),
     #[error("invalid --hostuser {name:?}: {why}")]
     HostUser { name: String, why: String },
+    #[error(
+        "{0}: use --sysctl KEY=VALUE with a namespaced key (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)"
+    )]
+    Sysctl(String),
+    #[error(
+        "sysctl {key}={value} can't be set since Network Namespace set to host: invalid argument: drop --sysctl {key} or --network host"
+    )]
+    SysctlHostNetwork { key: String, value: String },
 }

@@ -143,6 +143,9 @@ pub struct NamespaceSpec {
     pub cgroupns: CgroupnsMode,
     /// `--no-hostname`: no generated /etc/hostname; the image's stays.
     pub no_hostname: bool,
+    /// `--sysctl KEY=VALUE`: namespaced kernel parameters only (net.*, IPC's, fs.mqueue.*),
+    /// checked as podman checks them, in the order given.
+    pub sysctls: Vec<(String, String)>,
 }
 
 /// `--cgroups`.
@@ -249,6 +252,14 @@ pub struct LifecycleSpec {
     pub create_command: Vec<String>,
     /// `--sdnotify`: who tells systemd the container is ready.
     pub sdnotify: crate::sdnotify::SdNotifyMode,
+    /// `--pidfile`: where the container's pid is written at each start (absolute); `None`
+    /// is podman's place, `pidfile` in the container's userdata directory.
+    pub pidfile: Option<PathBuf>,
+    /// `--timeout`: seconds a run may last before its process is killed (SIGKILL); 0 for no
+    /// limit.
+    pub timeout: u32,
+    /// `--rmi` on `run -d`: the image is removed (unless in use) after the container is.
+    pub remove_image: bool,
 }
 
 /// `--secret NAME[,type=mount|env][,target=...][,uid=N][,gid=N][,mode=OCTAL]`.

@@ -199,6 +199,12 @@ pub fn runtime_config(c: &Container, at: &Locations) -> Result<Spec> {
         .namespaces(namespaces)
         .masked_paths(masked)
         .readonly_paths(readonly)
+        .sysctl(
+            cfg.sysctls
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<std::collections::HashMap<_, _>>(),
+        )
         .build()
         .map_err(oci)?;
     // The builder starts from a sample config; burrow sets no device cgroup rules here.

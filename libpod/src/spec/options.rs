@@ -112,6 +112,11 @@ pub struct CreateOptions {
     pub passwd_entry: Option<String>,
     pub group_entry: Option<String>,
     pub host_users: Vec<String>,
+    /// `--sysctl KEY=VALUE`, `--pidfile`, `--timeout`, `--rmi` (run -d).
+    pub sysctls: Vec<String>,
+    pub pidfile: Option<PathBuf>,
+    pub timeout: u32,
+    pub remove_image: bool,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -221,6 +226,14 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         for u in &o.host_users {
             parse::host_user(u)?;
         }
+        let sysctls = parse::sysctls(&o.sysctls)?;
+        let pidfile = o.pidfile.as_ref().map(|p| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                std::env::current_dir().unwrap_or_default().join(p)
+            }
+        });
         Ok(ContainerSpec {
             image: o.image.clone(),
             name: o.name.clone(),
@@ -267,6 +280,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 cgroups,
                 cgroupns,
                 no_hostname: o.no_hostname,
+                sysctls,
             },
             network: NetworkSpec {
                 mode: o.network.clone(),
@@ -299,6 +313,9 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 temporary: o.temporary,
                 create_command: o.create_command.clone(),
                 sdnotify,
+                pidfile,
+                timeout: o.timeout,
+                remove_image: o.remove_image,
             },
             health,
             secrets,

@@ -406,6 +406,45 @@ pub fn host_user(u: &str) -> std::result::Result<nix::unistd::User, SpecError> {
     }
 }
 
+/// `--sysctl KEY=VALUE`s as podman's ValidateSysctls takes them: only what a container's own
+/// namespaces hold (net.*, the IPC keys, fs.mqueue.*), no spaces around `=`.
+pub fn sysctls(values: &[String]) -> std::result::Result<Vec<(String, String)>, SpecError> {
+    const IPC: [&str; 8] = [
+        "kernel.msgmax",
+        "kernel.msgmnb",
+        "kernel.msgmni",
+        "kernel.sem",
+        "kernel.shmall",
+        "kernel.shmmax",
+        "kernel.shmmni",
+        "kernel.shm_rmid_forced",
+    ];
+    let mut out: Vec<(String, String)> = Vec::new();
+    for v in values {
+        let Some((key, value)) = v.split_once('=') else {
+            return Err(SpecError::Sysctl(format!(
+                "{v} is invalid, sysctl values must be in the form of KEY=VALUE"
+            )));
+        };
+        if key.trim() != key || value.trim() != value {
+            return Err(SpecError::Sysctl(format!(
+                "'{v}' is invalid, extra spaces found"
+            )));
+        }
+        let allowed = IPC.contains(&key)
+            || ((key.starts_with("net.") || key.starts_with("fs.mqueue."))
+                && key
+                    .split('.')
+                    .all(|c| !c.is_empty() && c != ".." && !c.contains('/')));
+        if !allowed {
+            return Err(SpecError::Sysctl(format!("sysctl '{key}' is not allowed")));
+        }
+        out.retain(|(k, _)| k != key);
+        out.push((key.to_string(), value.to_string()));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -529,6 +568,22 @@ mod tests {
         assert_eq!(expose("3300-3302").unwrap().len(), 3);
         for bad in ["0", "x", "80/icmp", "80/tcp/udp", "90-80", "70000"] {
             assert!(expose(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sysctls_as_podman_allows_them() {
+        let s = sysctls(&["net.ipv4.ip_forward=1".into(), "kernel.shmmax=1000".into()]).unwrap();
+        assert_eq!(s[0], ("net.ipv4.ip_forward".into(), "1".into()));
+        assert_eq!(s.len(), 2);
+        for bad in [
+            "kernel.hostname=x",
+            "vm.swappiness=1",
+            "net.ipv4.ip_forward",
+            "net.ipv4.ip_forward = 1",
+            "net.ipv4/../x=1",
+        ] {
+            assert!(sysctls(&[bad.into()]).is_err(), "{bad}");
         }
     }
 }

@@ -202,6 +202,18 @@ pub struct CreateArgs {
     /// Host user account to add to /etc/passwd within container
     #[arg(long = "hostuser", value_name = "NAME")]
     hostuser: Vec<String>,
+    /// Sysctl options (namespaced ones: net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)
+    #[arg(long, value_name = "KEY=VALUE")]
+    sysctl: Vec<String>,
+    /// Write the container process ID to the file
+    #[arg(long, value_name = "PATH")]
+    pidfile: Option<PathBuf>,
+    /// Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.
+    #[arg(long = "timeout", value_name = "SECONDS", default_value_t = 0)]
+    run_timeout: u32,
+    /// Set by `run --rmi`.
+    #[arg(skip)]
+    remove_image: bool,
     /// Pull image policy (always, missing, never, newer)
     #[arg(long, default_value = "missing", num_args = 0..=1, default_missing_value = "always")]
     pull: String,
@@ -298,6 +310,10 @@ impl From<CreateArgs> for CreateOptions {
             passwd_entry: a.passwd_entry,
             group_entry: a.group_entry,
             host_users: a.hostuser,
+            sysctls: a.sysctl,
+            pidfile: a.pidfile,
+            timeout: a.run_timeout,
+            remove_image: a.remove_image,
         }
     }
 }
@@ -338,6 +354,9 @@ pub struct RunArgs {
     /// Proxy received signals to the process
     #[arg(long = "sig-proxy", default_value_t = true, action = clap::ArgAction::Set)]
     sig_proxy: bool,
+    /// Remove image unless used by other containers, implies --rm
+    #[arg(long)]
+    rmi: bool,
     #[command(flatten)]
     create: CreateArgs,
 }
@@ -353,6 +372,10 @@ fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
 
 pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
     let interactive = a.create.interactive;
+    if a.rmi {
+        a.create.rm = true;
+        a.create.remove_image = true;
+    }
     ensure_image(rt, &mut a.create)?;
     let c = create_container(rt, a.create, true)?;
     if a.detach {
