@@ -612,3 +612,124 @@ fn rmi_removes_the_image_after_the_run() {
     }
     assert!(gone, "run -d --rmi left the image");
 }
+
+/// `readlink /proc/self/ns/KIND` as the test runner sees it (the host's namespace).
+fn host_ns(kind: &str) -> String {
+    std::fs::read_link(format!("/proc/self/ns/{kind}"))
+        .unwrap()
+        .display()
+        .to_string()
+}
+
+// Pins: --pid/--ipc/--uts host keep the host's namespaces (hostname included, and --hostname
+// with it is refused); container:NAME joins another container's; inspect shows the modes.
+#[test]
+fn pid_ipc_uts_namespaces() {
+    let env = Env::new().with_busybox();
+    let out = run_ok(
+        &env,
+        &["--pid", "host", "--ipc", "host", "--uts", "host"],
+        &[
+            "sh",
+            "-c",
+            "for n in pid ipc uts; do readlink /proc/self/ns/$n; done; hostname; test -d /proc/1",
+        ],
+    );
+    let host_name = nix::unistd::gethostname().unwrap();
+    assert_eq!(
+        out.lines(),
+        vec![
+            host_ns("pid"),
+            host_ns("ipc"),
+            host_ns("uts"),
+            host_name.to_string_lossy().to_string()
+        ]
+    );
+    let own = run_ok(&env, &[], &["readlink", "/proc/self/ns/pid"]);
+    assert_ne!(own.out(), host_ns("pid"));
+    env.burrow(&[
+        "run",
+        "-d",
+        "--name",
+        "a",
+        "--hostname",
+        "ahost",
+        "busybox",
+        "sleep",
+        "100",
+    ])
+    .ok();
+    let ns_of_a = |kind: &str| {
+        env.burrow(&["exec", "a", "readlink", &format!("/proc/self/ns/{kind}")])
+            .ok()
+            .out()
+            .to_string()
+    };
+    let out = run_ok(
+        &env,
+        &[
+            "--pid",
+            "container:a",
+            "--ipc",
+            "container:a",
+            "--uts",
+            "container:a",
+        ],
+        &[
+            "sh",
+            "-c",
+            "for n in pid ipc uts; do readlink /proc/self/ns/$n; done; hostname; ps -o args | grep -c '[s]leep 100'",
+        ],
+    );
+    assert_eq!(
+        out.lines(),
+        vec![
+            ns_of_a("pid"),
+            ns_of_a("ipc"),
+            ns_of_a("uts"),
+            "ahost".to_string(),
+            "1".to_string()
+        ]
+    );
+    env.burrow(&[
+        "create",
+        "--name",
+        "b",
+        "--pid",
+        "container:a",
+        "--ipc",
+        "host",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    let v = inspect(&env, "b");
+    let a_id = inspect(&env, "a")["Id"].as_str().unwrap().to_string();
+    assert_eq!(v["HostConfig"]["PidMode"], format!("container:{a_id}"));
+    assert_eq!(v["HostConfig"]["IpcMode"], "host");
+    assert_eq!(v["HostConfig"]["UTSMode"], "private");
+    env.burrow(&["rm", "-f", "-t", "0", "a"]).ok();
+    // The other container is gone: the start says so.
+    env.burrow(&["start", "b"]).code(125);
+    env.burrow(&["rm", "b"]).ok();
+    refused(
+        &env,
+        &run_args(&["--uts", "host", "--hostname", "x"], &["true"]),
+        "cannot set hostname when running in the host UTS namespace",
+    );
+    refused(
+        &env,
+        &run_args(&["--pid", "bogus"], &["true"]),
+        "invalid --pid \"bogus\"",
+    );
+    refused(
+        &env,
+        &run_args(&["--ipc", "container:nope"], &["true"]),
+        "no container with name or ID \"nope\" found",
+    );
+    refused(
+        &env,
+        &run_args(&["--uts", "ns:/no/such/ns"], &["true"]),
+        "does not exist",
+    );
+}

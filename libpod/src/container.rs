@@ -273,6 +273,14 @@ pub struct ContainerConfig {
     /// `run --rmi -d`: the image goes after the container, unless another one uses it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub remove_image: bool,
+    /// `--pid`, `--ipc`, `--uts` as stored (spec::namespaces::NsMode): "" (private),
+    /// "shareable", "host", "container:ID", "ns:PATH".
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub pid_mode: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ipc_mode: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub uts_mode: String,
 }
 
 fn is_zero(n: &u32) -> bool {

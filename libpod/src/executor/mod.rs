@@ -115,6 +115,11 @@ pub struct Plan<'a> {
     pub hosts_image_base: Option<usize>,
     /// `--sysctl`: written under /proc/sys once the namespaces they belong to are ours.
     pub sysctls: Vec<(String, String)>,
+    /// `--pid host`, `--ipc host`, `--uts host`: that namespace stays burrow's own (the host's
+    /// as the user sees it); /proc and /dev/mqueue are then bound from it.
+    pub host_pid: bool,
+    pub host_ipc: bool,
+    pub host_uts: bool,
 }
 
 /// The parent's handles on a started process.
@@ -264,7 +269,13 @@ fn spawn_core<S, T>(
     // moment, and the parent moves the child into the container's cgroup only after the
     // clone (`start`). The child unshares it once it is let go, so the namespace's root is
     // the container's own cgroup (`0::/` inside, as crun does).
-    let mut flags = libc::CLONE_NEWNS | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
+    let mut flags = libc::CLONE_NEWNS;
+    if !plan.host_ipc {
+        flags |= libc::CLONE_NEWIPC;
+    }
+    if !plan.host_uts {
+        flags |= libc::CLONE_NEWUTS;
+    }
     if plan.new_net {
         flags |= libc::CLONE_NEWNET;
     }
@@ -279,7 +290,9 @@ fn spawn_core<S, T>(
             Some(own)
         }
         None => {
-            flags |= libc::CLONE_NEWPID;
+            if !plan.host_pid {
+                flags |= libc::CLONE_NEWPID;
+            }
             None
         }
     };
@@ -532,7 +545,7 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
         if plan.new_net {
             mounts::loopback_up()?;
         }
-        if !plan.hostname.is_empty() && plan.join_uts.is_none() {
+        if !plan.hostname.is_empty() && plan.join_uts.is_none() && !plan.host_uts {
             nix::unistd::sethostname(&plan.hostname)
                 .map_err(|e| ChildError::setup(format!("sethostname: {e}")))?;
         }

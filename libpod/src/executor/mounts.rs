@@ -88,14 +88,27 @@ pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
 
     mount_point(root, &root.join("proc"), true)?;
     let nosuid = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
-    mount(
-        Some("proc"),
-        &root.join("proc"),
-        Some("proc"),
-        nosuid,
-        None::<&str>,
-    )
-    .map_err(ctx("mount /proc"))?;
+    if plan.host_pid {
+        // `--pid host`: a user namespace may not mount a proc of a pid namespace it does not
+        // own; the host's /proc is bound instead, as crun does.
+        mount(
+            Some("/proc"),
+            &root.join("proc"),
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(ctx("bind /proc"))?;
+    } else {
+        mount(
+            Some("proc"),
+            &root.join("proc"),
+            Some("proc"),
+            nosuid,
+            None::<&str>,
+        )
+        .map_err(ctx("mount /proc"))?;
+    }
 
     mount_point(root, &root.join("sys"), true)?;
     let sys = root.join("sys");
@@ -137,7 +150,7 @@ pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
         .map_err(ctx("mount the cgroup file system on /sys/fs/cgroup"))?;
     }
 
-    setup_dev(root)?;
+    setup_dev(root, plan.host_ipc)?;
 
     for (src, dest) in &plan.etc_files {
         let target = in_root(root, Path::new(dest));
@@ -257,7 +270,7 @@ fn copy_up(root: &Path, m: &Mount) -> Res {
     })
 }
 
-fn setup_dev(root: &Path) -> Res {
+fn setup_dev(root: &Path, host_ipc: bool) -> Res {
     let dev = root.join("dev");
     mount_point(root, &dev, true)?;
     mount_tmpfs(
@@ -317,14 +330,29 @@ fn setup_dev(root: &Path) -> Res {
     .map_err(ctx("mount /dev/shm"))?;
     let mq = dev.join("mqueue");
     fs::create_dir(&mq).map_err(|e| ChildError::setup(format!("mkdir /dev/mqueue: {e}")))?;
-    mount(
-        Some("mqueue"),
-        &mq,
-        Some("mqueue"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV,
-        None::<&str>,
-    )
-    .map_err(ctx("mount /dev/mqueue"))?;
+    if host_ipc {
+        // `--ipc host`: mqueue of an IPC namespace this user namespace does not own cannot
+        // be mounted; the host's is bound (a host without one leaves the directory empty).
+        if Path::new("/dev/mqueue").is_dir() {
+            mount(
+                Some("/dev/mqueue"),
+                &mq,
+                None::<&str>,
+                MsFlags::MS_BIND,
+                None::<&str>,
+            )
+            .map_err(ctx("bind /dev/mqueue"))?;
+        }
+    } else {
+        mount(
+            Some("mqueue"),
+            &mq,
+            Some("mqueue"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV,
+            None::<&str>,
+        )
+        .map_err(ctx("mount /dev/mqueue"))?;
+    }
     for (link, target) in [
         ("fd", "/proc/self/fd"),
         ("stdin", "/proc/self/fd/0"),

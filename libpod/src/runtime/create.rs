@@ -54,6 +54,7 @@ impl Runtime {
             };
         }
         let place = self.resolve_placement(spec, &ic)?;
+        let ns_modes = self.resolve_namespace_modes(spec)?;
         if place.network == "host"
             && let Some((key, value)) = spec
                 .namespaces
@@ -104,6 +105,7 @@ impl Runtime {
             hostname: place
                 .hostname
                 .or_else(|| spec.namespaces.hostname.clone())
+                .or_else(|| ns_modes.hostname.clone())
                 .unwrap_or_else(|| id[..12].to_string()),
             labels: merged.labels,
             annotations: spec.annotations.clone(),
@@ -160,6 +162,9 @@ impl Runtime {
             pidfile: spec.lifecycle.pidfile.clone(),
             timeout: spec.lifecycle.timeout,
             remove_image: spec.lifecycle.remove_image,
+            pid_mode: ns_modes.pid,
+            ipc_mode: ns_modes.ipc,
+            uts_mode: ns_modes.uts,
         };
         let mut c = Container {
             id: id.clone(),

@@ -17,6 +17,7 @@ mod inspect;
 mod inspect_image;
 mod lifecycle;
 pub mod names;
+mod namespaces;
 mod networks;
 mod new_pod;
 mod pods;

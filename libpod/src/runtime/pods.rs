@@ -291,6 +291,9 @@ impl Runtime {
             passwd: None,
             hosts_image_base: None,
             sysctls: Vec::new(),
+            host_pid: false,
+            host_ipc: false,
+            host_uts: false,
         })
     }
 

@@ -63,6 +63,7 @@ impl Runtime {
             return self.infra_plan(c, stdio);
         }
         let pod_ns = self.pod_namespaces_to_join(c)?;
+        let own_ns = self.own_namespaces(c)?;
         let image = self.store.lookup(&c.config.image_id)?;
         let lowers = self.store.layer_dirs(&image)?;
         let dir = self.paths.container_dir(&c.id);
@@ -120,10 +121,10 @@ impl Runtime {
                 NetworkMode::Host | NetworkMode::Container(_) | NetworkMode::Ns(_)
             ),
             join_net,
-            join_ipc: pod_ns.ipc,
-            join_uts: pod_ns.uts,
+            join_ipc: own_ns.join_ipc.or(pod_ns.ipc),
+            join_uts: own_ns.join_uts.or(pod_ns.uts),
             join_cgroup: pod_ns.cgroup,
-            join_pid: pod_ns.pid,
+            join_pid: own_ns.join_pid.or(pod_ns.pid),
             infra: false,
             privileged,
             cgroupns_host: c.config.cgroupns == "host",
@@ -158,6 +159,9 @@ impl Runtime {
             passwd: self.passwd_plan(c)?,
             hosts_image_base,
             sysctls: c.config.sysctls.clone().into_iter().collect(),
+            host_pid: own_ns.host_pid,
+            host_ipc: own_ns.host_ipc,
+            host_uts: own_ns.host_uts,
         })
     }
 

@@ -102,4 +102,34 @@ pub enum SpecError {
         "sysctl {key}={value} can't be set since Network Namespace set to host: invalid argument: drop --sysctl {key} or --network host"
     )]
     SysctlHostNetwork { key: String, value: String },
+    #[error("invalid {flag} {value:?}: {why}")]
+    Namespace {
+        flag: &'static str,
+        value: String,
+        why: String,
+    },
+    #[error(
+        "cannot set hostname when running in the host UTS namespace: invalid configuration: drop --hostname or --uts host"
+    )]
+    HostnameWithHostUts,
+    #[error(
+        "cannot set hostname when joining the UTS namespace of another container or namespace file: drop --hostname or --uts"
+    )]
+    HostnameWithJoinedUts,
+    #[error(
+        "{flag} cannot be set for a container in pod {pod}: the pod shares its {ns} namespace; use a pod without it (pod create --share) or drop {flag}"
+    )]
+    NamespaceInPod {
+        flag: &'static str,
+        pod: String,
+        ns: &'static str,
+    },
+    #[error("{flag} {value}: namespace file {} does not exist: give the path of an existing one", .path.display())]
+    NamespacePath {
+        flag: &'static str,
+        value: String,
+        path: PathBuf,
+    },
+    #[error("{flag}: no container with name or ID \"{name}\" found: no such container")]
+    NamespaceContainer { flag: &'static str, name: String },
 }

@@ -12,6 +12,7 @@ pub mod defaults;
 pub mod env;
 mod error;
 pub mod health;
+pub mod namespaces;
 pub mod oci;
 pub mod options;
 pub mod parse;
@@ -146,6 +147,10 @@ pub struct NamespaceSpec {
     /// `--sysctl KEY=VALUE`: namespaced kernel parameters only (net.*, IPC's, fs.mqueue.*),
     /// checked as podman checks them, in the order given.
     pub sysctls: Vec<(String, String)>,
+    /// `--pid`, `--ipc`, `--uts`.
+    pub pid: namespaces::NsMode,
+    pub ipc: namespaces::NsMode,
+    pub uts: namespaces::NsMode,
 }
 
 /// `--cgroups`.

@@ -123,6 +123,16 @@ pub fn runtime_config(c: &Container, at: &Locations) -> Result<Spec> {
     if cfg.network != "host" {
         namespaces.push(LinuxNamespaceType::Network);
     }
+    // `--pid/--ipc/--uts host`: that namespace is not a new one.
+    for (mode, typ) in [
+        (&cfg.pid_mode, LinuxNamespaceType::Pid),
+        (&cfg.ipc_mode, LinuxNamespaceType::Ipc),
+        (&cfg.uts_mode, LinuxNamespaceType::Uts),
+    ] {
+        if mode == "host" {
+            namespaces.retain(|t| *t != typ);
+        }
+    }
     let namespaces = namespaces
         .into_iter()
         .map(|typ| {

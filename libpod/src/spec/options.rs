@@ -117,6 +117,10 @@ pub struct CreateOptions {
     pub pidfile: Option<PathBuf>,
     pub timeout: u32,
     pub remove_image: bool,
+    /// `--pid`, `--ipc`, `--uts`: private, host, container:NAME, ns:PATH (ipc: shareable).
+    pub pid: Option<String>,
+    pub ipc: Option<String>,
+    pub uts: Option<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -227,6 +231,20 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
             parse::host_user(u)?;
         }
         let sysctls = parse::sysctls(&o.sysctls)?;
+        let ns = |flag: &'static str, v: &Option<String>| {
+            super::namespaces::NsMode::parse(flag, v.as_deref().unwrap_or(""))
+        };
+        let (pid, ipc, uts) = (
+            ns("--pid", &o.pid)?,
+            ns("--ipc", &o.ipc)?,
+            ns("--uts", &o.uts)?,
+        );
+        if o.hostname.is_some() && uts == super::namespaces::NsMode::Host {
+            return Err(SpecError::HostnameWithHostUts.into());
+        }
+        if o.hostname.is_some() && !uts.is_private() {
+            return Err(SpecError::HostnameWithJoinedUts.into());
+        }
         let pidfile = o.pidfile.as_ref().map(|p| {
             if p.is_absolute() {
                 p.clone()
@@ -281,6 +299,9 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 cgroupns,
                 no_hostname: o.no_hostname,
                 sysctls,
+                pid,
+                ipc,
+                uts,
             },
             network: NetworkSpec {
                 mode: o.network.clone(),

@@ -211,6 +211,15 @@ pub struct CreateArgs {
     /// Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.
     #[arg(long = "timeout", value_name = "SECONDS", default_value_t = 0)]
     run_timeout: u32,
+    /// PID namespace to use (private, host, container:NAME, ns:PATH)
+    #[arg(long, value_name = "PID")]
+    pid: Option<String>,
+    /// IPC namespace to use (private, shareable, host, container:NAME, ns:PATH)
+    #[arg(long, value_name = "IPC")]
+    ipc: Option<String>,
+    /// UTS namespace to use (private, host, container:NAME, ns:PATH)
+    #[arg(long, value_name = "UTS")]
+    uts: Option<String>,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
@@ -314,6 +323,9 @@ impl From<CreateArgs> for CreateOptions {
             pidfile: a.pidfile,
             timeout: a.run_timeout,
             remove_image: a.remove_image,
+            pid: a.pid,
+            ipc: a.ipc,
+            uts: a.uts,
         }
     }
 }
