@@ -733,3 +733,166 @@ fn pid_ipc_uts_namespaces() {
         "does not exist",
     );
 }
+
+// Pins: the cgroup flags are checked as podman checks them; rootless on a host whose cgroups
+// cannot be delegated they get podman's warning and are dropped, as --memory is.
+#[test]
+fn cgroup_flags_rootless() {
+    let env = Env::new().with_busybox();
+    for (flags, needle) in [
+        (
+            &["--cpu-quota", "10"][..],
+            "CPU cfs quota can not be less than 1ms",
+        ),
+        (
+            &["--cpu-period", "10"][..],
+            "CPU cfs period can not be less than 1ms",
+        ),
+        (
+            &["--cpus", "1", "--cpu-quota", "50000"][..],
+            "--cpus conflicts with --cpu-period",
+        ),
+        (
+            &["--memory-swappiness", "200"][..],
+            "valid memory swappiness range is 0-100",
+        ),
+        (
+            &["--blkio-weight", "5"][..],
+            "range of blkio weight is from 10 to 1000",
+        ),
+        (&["--cpuset-mems", "99"][..], "memory node 99 is not online"),
+        (
+            &["--device-read-bps", "/dev/null:1mb"][..],
+            "/dev/null is not a block device",
+        ),
+        (&["--device-write-iops", "/dev/null"][..], "use PATH:RATE"),
+    ] {
+        refused(&env, &run_args(flags, &["true"]), needle);
+    }
+    let delegated = env
+        .burrow(&["system", "doctor"])
+        .lines()
+        .iter()
+        .any(|l| l.starts_with("[ ok ] cgroup v2 delegation"));
+    if delegated {
+        return;
+    }
+    let out = env
+        .burrow(&[
+            "run",
+            "--name",
+            "w",
+            "--cpu-period",
+            "50000",
+            "--cpu-quota",
+            "25000",
+            "--cpuset-mems",
+            "0",
+            "--memory-swappiness",
+            "10",
+            "--oom-kill-disable",
+            "busybox",
+            "echo",
+            "hi",
+        ])
+        .ok();
+    assert_eq!(out.out(), "hi");
+    assert!(
+        out.stderr.contains("Resource limits are not supported"),
+        "{out:?}"
+    );
+    let hc = &inspect(&env, "w")["HostConfig"];
+    assert_eq!(hc["CpuQuota"], 0, "{hc}");
+    assert_eq!(hc["OomKillDisable"], false, "{hc}");
+}
+
+// Pins: as root the cgroup flags land in the container's cgroup files.
+#[test]
+fn cgroup_flags_as_root() {
+    if common::skip_unless_root() {
+        return;
+    }
+    let env = Env::new();
+    let tar = common::busybox_tar().display().to_string();
+    common::root_burrow(&env, &["import", &tar, "busybox"]).ok();
+    let v2 = std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
+    let block = ["/dev/vda", "/dev/sda", "/dev/nvme0n1"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
+    let mut args = vec![
+        "run",
+        "-d",
+        "--cpu-period",
+        "50000",
+        "--cpu-quota",
+        "25000",
+        "--cpuset-mems",
+        "0",
+        "--memory",
+        "64m",
+        "--memory-swappiness",
+        "10",
+        "--oom-kill-disable",
+    ];
+    let bps;
+    let iops;
+    if let Some(dev) = block {
+        bps = format!("{dev}:1mb");
+        iops = format!("{dev}:100");
+        args.extend(["--device-read-bps", &bps, "--device-write-iops", &iops]);
+    }
+    args.extend(["busybox", "sleep", "1000"]);
+    let id = common::root_burrow(&env, &args).ok().out().to_string();
+    let file = |controller: &str, name: &str| {
+        let p = if v2 {
+            std::path::Path::new("/sys/fs/cgroup/burrow")
+                .join(&id)
+                .join(name)
+        } else {
+            std::path::Path::new("/sys/fs/cgroup")
+                .join(controller)
+                .join("burrow")
+                .join(&id)
+                .join(name)
+        };
+        std::fs::read_to_string(&p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .trim()
+            .to_string()
+    };
+    if v2 {
+        assert_eq!(file("cpu", "cpu.max"), "25000 50000");
+    } else {
+        assert_eq!(file("cpu", "cpu.cfs_period_us"), "50000");
+        assert_eq!(file("cpu", "cpu.cfs_quota_us"), "25000");
+        assert_eq!(file("memory", "memory.swappiness"), "10");
+        assert!(file("memory", "memory.oom_control").contains("oom_kill_disable 1"));
+    }
+    assert_eq!(file("cpuset", "cpuset.mems"), "0");
+    if let Some(dev) = block {
+        use std::os::unix::fs::MetadataExt;
+        let rdev = std::fs::metadata(dev).unwrap().rdev();
+        let (ma, mi) = (libc::major(rdev), libc::minor(rdev));
+        if v2 {
+            let io = file("io", "io.max");
+            assert!(io.contains(&format!("{ma}:{mi} rbps=1048576")), "{io}");
+        } else {
+            assert_eq!(
+                file("blkio", "blkio.throttle.read_bps_device"),
+                format!("{ma}:{mi} 1048576")
+            );
+            assert_eq!(
+                file("blkio", "blkio.throttle.write_iops_device"),
+                format!("{ma}:{mi} 100")
+            );
+        }
+    }
+    let out = common::root_burrow(&env, &["inspect", &id]).ok();
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    let hc = &v[0]["HostConfig"];
+    assert_eq!(hc["CpuPeriod"], 50000, "{hc}");
+    assert_eq!(hc["CpuQuota"], 25000, "{hc}");
+    assert_eq!(hc["MemorySwappiness"], 10, "{hc}");
+    assert_eq!(hc["OomKillDisable"], true, "{hc}");
+    common::root_burrow(&env, &["rm", "-f", "-t", "0", &id]).ok();
+}

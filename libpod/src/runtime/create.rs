@@ -53,6 +53,13 @@ impl Runtime {
                 ..Default::default()
             };
         }
+        if resources.blkio_weight != 0 && !crate::cgroups::blkio::weight_supported() {
+            // podman's warning: the weight is dropped, the container still runs.
+            eprintln!(
+                "WARN[0000] Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded."
+            );
+            resources.blkio_weight = 0;
+        }
         let place = self.resolve_placement(spec, &ic)?;
         let ns_modes = self.resolve_namespace_modes(spec)?;
         if place.network == "host"

@@ -262,6 +262,29 @@ fn add_expose_json(v: &mut Value, cfg: &crate::container::ContainerConfig) {
     if !cfg.timezone.is_empty() {
         v["Config"]["Timezone"] = json!(cfg.timezone);
     }
+    let r = &cfg.resources;
+    v["HostConfig"]["CpusetMems"] = json!(r.cpuset_mems);
+    v["HostConfig"]["MemorySwappiness"] = json!(r.memory_swappiness.map_or(-1, |s| s as i64));
+    v["HostConfig"]["OomKillDisable"] = json!(r.oom_kill_disable);
+    v["HostConfig"]["BlkioWeight"] = json!(r.blkio_weight);
+    for kind in [
+        crate::cgroups::blkio::ThrottleKind::ReadBps,
+        crate::cgroups::blkio::ThrottleKind::WriteBps,
+        crate::cgroups::blkio::ThrottleKind::ReadIops,
+        crate::cgroups::blkio::ThrottleKind::WriteIops,
+    ] {
+        let list: Vec<Value> = r
+            .throttles
+            .iter()
+            .filter(|t| t.kind == kind)
+            .map(|t| json!({"Path": t.path, "Rate": t.rate}))
+            .collect();
+        v["HostConfig"][kind.inspect_key()] = if list.is_empty() {
+            Value::Null
+        } else {
+            Value::Array(list)
+        };
+    }
     if !cfg.sysctls.is_empty() {
         v["HostConfig"]["Sysctls"] = json!(cfg.sysctls);
     }
