@@ -896,3 +896,88 @@ fn cgroup_flags_as_root() {
     assert_eq!(hc["OomKillDisable"], true, "{hc}");
     common::root_burrow(&env, &["rm", "-f", "-t", "0", &id]).ok();
 }
+
+// Pins: --log-driver none keeps no log (logs refuses with podman's message), json-file is
+// k8s-file, --log-opt path= moves the file, max-size= makes it start over, tag= shows in
+// inspect; unsupported drivers and options are refused.
+#[test]
+fn log_driver_and_options() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "run",
+        "--name",
+        "quiet",
+        "--log-driver",
+        "none",
+        "busybox",
+        "echo",
+        "hi",
+    ])
+    .ok()
+    .stdout_has("hi");
+    let out = env.burrow(&["logs", "quiet"]).code(125);
+    assert!(
+        out.stderr
+            .contains("this container is using the 'none' log driver, cannot read logs"),
+        "{out:?}"
+    );
+    assert_eq!(
+        inspect(&env, "quiet")["HostConfig"]["LogConfig"]["Type"],
+        "none"
+    );
+    let file = env.home().join("my.log");
+    let file_s = file.display().to_string();
+    let path_opt = format!("path={file_s}");
+    env.burrow(&[
+        "run",
+        "--name",
+        "moved",
+        "--log-driver",
+        "json-file",
+        "--log-opt",
+        &path_opt,
+        "--log-opt",
+        "tag=mytag",
+        "busybox",
+        "echo",
+        "to-the-file",
+    ])
+    .ok();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(" stdout F to-the-file"), "{text}");
+    assert_eq!(env.burrow(&["logs", "moved"]).ok().out(), "to-the-file");
+    let lc = &inspect(&env, "moved")["HostConfig"]["LogConfig"];
+    assert_eq!(lc["Type"], "k8s-file");
+    assert_eq!(lc["Path"], file_s.as_str());
+    assert_eq!(lc["Tag"], "mytag");
+    // Each line is ~45 bytes: with a 200-byte cap the file starts over and ends with the last.
+    env.burrow(&[
+        "run",
+        "--name",
+        "capped",
+        "--log-opt",
+        "max-size=200",
+        "busybox",
+        "sh",
+        "-c",
+        "for i in 1 2 3 4 5 6 7 8 9 10; do echo line$i; done",
+    ])
+    .ok();
+    let logs = env.burrow(&["logs", "capped"]).ok();
+    assert!(logs.out().ends_with("line10"), "{logs:?}");
+    assert!(!logs.stdout.contains("line1\n"), "{logs:?}");
+    assert_eq!(
+        inspect(&env, "capped")["HostConfig"]["LogConfig"]["Size"],
+        "200B"
+    );
+    refused(
+        &env,
+        &run_args(&["--log-driver", "syslog"], &["true"]),
+        "invalid --log-driver \"syslog\"",
+    );
+    refused(
+        &env,
+        &run_args(&["--log-opt", "color=red"], &["true"]),
+        "invalid --log-opt \"color=red\"",
+    );
+}

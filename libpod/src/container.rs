@@ -281,6 +281,18 @@ pub struct ContainerConfig {
     pub ipc_mode: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub uts_mode: String,
+    /// `--log-driver`: "" (k8s-file) or "none"; `--log-opt max-size` (bytes, 0: none) and
+    /// `tag`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub log_driver: String,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub log_size_max: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub log_tag: String,
+}
+
+fn is_zero_i64(n: &i64) -> bool {
+    *n == 0
 }
 
 fn is_zero(n: &u32) -> bool {

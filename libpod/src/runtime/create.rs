@@ -138,7 +138,12 @@ impl Runtime {
             dns_search: net.dns_search.clone(),
             dns_options: net.dns_options.clone(),
             add_hosts: net.add_hosts.clone(),
-            log_path: self.paths.container_dir(&id).join("ctr.log"),
+            log_path: spec
+                .lifecycle
+                .log
+                .path
+                .clone()
+                .unwrap_or_else(|| self.paths.container_dir(&id).join("ctr.log")),
             stdin_open: p.interactive,
             preserve_fds: p.preserve_fds,
             resources,
@@ -172,6 +177,9 @@ impl Runtime {
             pid_mode: ns_modes.pid,
             ipc_mode: ns_modes.ipc,
             uts_mode: ns_modes.uts,
+            log_driver: spec.lifecycle.log.driver.clone(),
+            log_size_max: spec.lifecycle.log.max_size,
+            log_tag: spec.lifecycle.log.tag.clone(),
         };
         let mut c = Container {
             id: id.clone(),

@@ -86,7 +86,7 @@ impl Runtime {
                 self.container_event(c, "attach");
                 first = false;
             }
-            let log = LogWriter::open(&c.config.log_path).ok();
+            let log = LogWriter::for_container(&c.config);
             let health = self.health_started(c);
             let ended = supervise::supervise_until_end(
                 sp,
@@ -453,7 +453,7 @@ impl Runtime {
                 let _ = r.write_all(b"OK");
             }
             let started = Instant::now();
-            let log = LogWriter::open(&c.config.log_path).ok();
+            let log = LogWriter::for_container(&c.config);
             let code = supervise::supervise(
                 sp,
                 Options {

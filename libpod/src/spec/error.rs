@@ -132,4 +132,8 @@ pub enum SpecError {
     },
     #[error("{flag}: no container with name or ID \"{name}\" found: no such container")]
     NamespaceContainer { flag: &'static str, name: String },
+    #[error("invalid --log-driver {driver:?}: {why}")]
+    LogDriver { driver: String, why: String },
+    #[error("invalid --log-opt {value:?}: {why}")]
+    LogOpt { value: String, why: String },
 }

@@ -12,6 +12,7 @@ pub mod defaults;
 pub mod env;
 mod error;
 pub mod health;
+pub mod logging;
 pub mod namespaces;
 pub mod oci;
 pub mod options;
@@ -265,6 +266,8 @@ pub struct LifecycleSpec {
     pub timeout: u32,
     /// `--rmi` on `run -d`: the image is removed (unless in use) after the container is.
     pub remove_image: bool,
+    /// `--log-driver`, `--log-opt`.
+    pub log: logging::LogSpec,
 }
 
 /// `--secret NAME[,type=mount|env][,target=...][,uid=N][,gid=N][,mode=OCTAL]`.

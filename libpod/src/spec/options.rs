@@ -121,6 +121,9 @@ pub struct CreateOptions {
     pub pid: Option<String>,
     pub ipc: Option<String>,
     pub uts: Option<String>,
+    /// `--log-driver`, `--log-opt NAME=VALUE`.
+    pub log_driver: Option<String>,
+    pub log_opts: Vec<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -231,6 +234,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
             parse::host_user(u)?;
         }
         let sysctls = parse::sysctls(&o.sysctls)?;
+        let log = super::logging::LogSpec::parse(o.log_driver.as_deref(), &o.log_opts)?;
         let ns = |flag: &'static str, v: &Option<String>| {
             super::namespaces::NsMode::parse(flag, v.as_deref().unwrap_or(""))
         };
@@ -337,6 +341,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 pidfile,
                 timeout: o.timeout,
                 remove_image: o.remove_image,
+                log,
             },
             health,
             secrets,

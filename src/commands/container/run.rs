@@ -220,6 +220,12 @@ pub struct CreateArgs {
     /// UTS namespace to use (private, host, container:NAME, ns:PATH)
     #[arg(long, value_name = "UTS")]
     uts: Option<String>,
+    /// Logging driver for the container (k8s-file, json-file, none)
+    #[arg(long = "log-driver", value_name = "DRIVER")]
+    log_driver: Option<String>,
+    /// Logging driver options (path=, max-size=, tag=)
+    #[arg(long = "log-opt", value_name = "NAME=VALUE")]
+    log_opt: Vec<String>,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
@@ -326,6 +332,8 @@ impl From<CreateArgs> for CreateOptions {
             pid: a.pid,
             ipc: a.ipc,
             uts: a.uts,
+            log_driver: a.log_driver,
+            log_opts: a.log_opt,
         }
     }
 }
