@@ -981,3 +981,25 @@ fn log_driver_and_options() {
         "invalid --log-opt \"color=red\"",
     );
 }
+
+// Pins: --personality LINUX32 makes a 64-bit host look 32-bit to the container (uname -m).
+#[test]
+fn personality_sets_the_execution_domain() {
+    let env = Env::new().with_busybox();
+    let native = run_ok(&env, &[], &["uname", "-m"]).out().to_string();
+    let linux32 = run_ok(&env, &["--personality", "LINUX32"], &["uname", "-m"]);
+    match native.as_str() {
+        "x86_64" => assert_eq!(linux32.out(), "i686"),
+        "aarch64" => assert_eq!(linux32.out(), "armv8l"),
+        _ => {}
+    }
+    assert_eq!(
+        run_ok(&env, &["--personality", "LINUX"], &["uname", "-m"]).out(),
+        native
+    );
+    refused(
+        &env,
+        &run_args(&["--personality", "BSD"], &["true"]),
+        "invalid --personality \"BSD\"",
+    );
+}

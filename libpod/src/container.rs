@@ -289,6 +289,9 @@ pub struct ContainerConfig {
     pub log_size_max: i64,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub log_tag: String,
+    /// `--personality`: "LINUX32" or "LINUX" (empty: unchanged).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub personality: String,
 }
 
 fn is_zero_i64(n: &i64) -> bool {

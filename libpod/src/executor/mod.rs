@@ -120,6 +120,8 @@ pub struct Plan<'a> {
     pub host_pid: bool,
     pub host_ipc: bool,
     pub host_uts: bool,
+    /// `--personality`: the personality(2) persona set before the command runs.
+    pub personality: Option<u64>,
 }
 
 /// The parent's handles on a started process.
@@ -582,6 +584,15 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
         // From here on processes of the container may exist (--init forks the command),
         // and nothing needs this one's /proc entries any more.
         fds::set_dumpable(false);
+        if let Some(persona) = plan.personality {
+            // SAFETY: personality(2) only changes this process's execution domain.
+            if unsafe { libc::personality(persona as libc::c_ulong) } < 0 {
+                return Err(ChildError::setup(format!(
+                    "set the personality: {}",
+                    std::io::Error::last_os_error()
+                )));
+            }
+        }
         exec_process(plan.process, &err_w)
     })();
     child_fail(&err_w, result)

@@ -180,6 +180,7 @@ impl Runtime {
             log_driver: spec.lifecycle.log.driver.clone(),
             log_size_max: spec.lifecycle.log.max_size,
             log_tag: spec.lifecycle.log.tag.clone(),
+            personality: p.personality.clone().unwrap_or_default(),
         };
         let mut c = Container {
             id: id.clone(),

@@ -294,6 +294,7 @@ impl Runtime {
             host_pid: false,
             host_ipc: false,
             host_uts: false,
+            personality: None,
         })
     }
 

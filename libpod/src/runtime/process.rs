@@ -162,6 +162,12 @@ impl Runtime {
             host_pid: own_ns.host_pid,
             host_ipc: own_ns.host_ipc,
             host_uts: own_ns.host_uts,
+            // PER_LINUX32 (0x0008) and PER_LINUX (0), as the kernel numbers them.
+            personality: match c.config.personality.as_str() {
+                "LINUX32" => Some(0x0008),
+                "LINUX" => Some(0),
+                _ => None,
+            },
         })
     }
 

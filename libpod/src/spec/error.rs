@@ -136,4 +136,6 @@ pub enum SpecError {
     LogDriver { driver: String, why: String },
     #[error("invalid --log-opt {value:?}: {why}")]
     LogOpt { value: String, why: String },
+    #[error("invalid --personality {0:?}: use LINUX or LINUX32")]
+    Personality(String),
 }

@@ -104,6 +104,8 @@ pub struct ProcessSpec {
     pub group_entry: Option<String>,
     /// `--hostuser`: host accounts (names or uids, checked to exist) copied in.
     pub host_users: Vec<String>,
+    /// `--personality`: the execution domain, LINUX or LINUX32.
+    pub personality: Option<String>,
 }
 
 /// Mounts and the root filesystem.

@@ -124,6 +124,8 @@ pub struct CreateOptions {
     /// `--log-driver`, `--log-opt NAME=VALUE`.
     pub log_driver: Option<String>,
     pub log_opts: Vec<String>,
+    /// `--personality LINUX|LINUX32`.
+    pub personality: Option<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -234,6 +236,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
             parse::host_user(u)?;
         }
         let sysctls = parse::sysctls(&o.sysctls)?;
+        if let Some(p) = &o.personality
+            && !matches!(p.as_str(), "LINUX" | "LINUX32")
+        {
+            return Err(SpecError::Personality(p.clone()).into());
+        }
         let log = super::logging::LogSpec::parse(o.log_driver.as_deref(), &o.log_opts)?;
         let ns = |flag: &'static str, v: &Option<String>| {
             super::namespaces::NsMode::parse(flag, v.as_deref().unwrap_or(""))
@@ -283,6 +290,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 passwd_entry: o.passwd_entry.clone(),
                 group_entry: o.group_entry.clone(),
                 host_users: o.host_users.clone(),
+                personality: o.personality.clone(),
             },
             storage: StorageSpec {
                 mounts,

@@ -226,6 +226,9 @@ pub struct CreateArgs {
     /// Logging driver options (path=, max-size=, tag=)
     #[arg(long = "log-opt", value_name = "NAME=VALUE")]
     log_opt: Vec<String>,
+    /// Configure execution domain using personality (e.g., LINUX/LINUX32)
+    #[arg(long, value_name = "PERSONA")]
+    personality: Option<String>,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
@@ -334,6 +337,7 @@ impl From<CreateArgs> for CreateOptions {
             uts: a.uts,
             log_driver: a.log_driver,
             log_opts: a.log_opt,
+            personality: a.personality,
         }
     }
 }
