@@ -564,7 +564,8 @@ fn timeout_kills_a_long_run() {
     let started = std::time::Instant::now();
     let out = env.burrow(&run_args(&["--timeout", "1"], &["sleep", "30"]));
     assert_eq!(out.status, 137, "{out:?}");
-    assert!(started.elapsed().as_secs() < 10, "{out:?}");
+    // Well under the 30 s the command would take (a loaded machine makes start-up slow).
+    assert!(started.elapsed().as_secs() < 25, "{out:?}");
     run_ok(&env, &["--timeout", "10"], &["true"]);
     env.burrow(&[
         "run",
@@ -950,7 +951,8 @@ fn log_driver_and_options() {
     assert_eq!(lc["Type"], "k8s-file");
     assert_eq!(lc["Path"], file_s.as_str());
     assert_eq!(lc["Tag"], "mytag");
-    // Each line is ~45 bytes: with a 200-byte cap the file starts over and ends with the last.
+    // Each line is one ~55-byte entry (written apart): with a 200-byte cap the file starts over
+    // and ends with the last.
     env.burrow(&[
         "run",
         "--name",
@@ -960,7 +962,7 @@ fn log_driver_and_options() {
         "busybox",
         "sh",
         "-c",
-        "for i in 1 2 3 4 5 6 7 8 9 10; do echo line$i; done",
+        "for i in 1 2 3 4 5 6 7 8 9 10; do echo line$i; usleep 20000; done",
     ])
     .ok();
     let logs = env.burrow(&["logs", "capped"]).ok();
