@@ -232,6 +232,74 @@ pub struct ContainerConfig {
     /// infra container by `pod create --infra-conmon-pidfile`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conmon_pidfile: Option<PathBuf>,
+    /// `--tz`: a zone name or "local"; empty leaves the image's /etc/localtime.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub timezone: String,
+    /// `--umask` as given; empty is podman's 0022.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub umask: String,
+    /// The image's EXPOSE entries and `--expose`, one "PORT/PROTO" each (inspect's
+    /// Config.ExposedPorts; `-P` publishes them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exposed_ports: Vec<String>,
+    /// `--no-hosts`, `--no-hostname`: the image's /etc/hosts or /etc/hostname stays.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_hosts: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_hostname: bool,
+    /// `--hosts-file`: "" (burrow's entries only), "none", "image" or a host path.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub hosts_file: String,
+    /// `--passwd=false` stores `Some(false)`: no entries are added at start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passwd: Option<bool>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub passwd_entry: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub group_entry: String,
+    /// `--hostuser`: host account names or uids.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub host_users: Vec<String>,
+    /// `--sysctl`: set in the container's namespaces at each start (inspect's
+    /// HostConfig.Sysctls).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sysctls: BTreeMap<String, String>,
+    /// `--pidfile`; `None`: the userdata directory's `pidfile`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pidfile: Option<PathBuf>,
+    /// `--timeout` in seconds; 0 for none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub timeout: u32,
+    /// `run --rmi -d`: the image goes after the container, unless another one uses it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub remove_image: bool,
+    /// `--pid`, `--ipc`, `--uts` as stored (spec::namespaces::NsMode): "" (private),
+    /// "shareable", "host", "container:ID", "ns:PATH".
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub pid_mode: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ipc_mode: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub uts_mode: String,
+    /// `--log-driver`: "" (k8s-file) or "none"; `--log-opt max-size` (bytes, 0: none) and
+    /// `tag`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub log_driver: String,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub log_size_max: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub log_tag: String,
+    /// `--personality`: "LINUX32" or "LINUX" (empty: unchanged).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub personality: String,
+}
+
+fn is_zero_i64(n: &i64) -> bool {
+    *n == 0
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One row of the containers table.

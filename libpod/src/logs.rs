@@ -21,6 +21,9 @@ pub enum Stream {
 pub struct LogWriter {
     path: std::path::PathBuf,
     file: Option<File>,
+    /// `--log-opt max-size`: the file starts over before it would pass this (0: no limit).
+    max_size: u64,
+    written: u64,
 }
 
 impl LogWriter {
@@ -28,6 +31,22 @@ impl LogWriter {
         Ok(LogWriter {
             path: path.to_path_buf(),
             file: None,
+            max_size: 0,
+            written: 0,
+        })
+    }
+
+    /// The container's writer: none for `--log-driver none`.
+    pub fn for_container(cfg: &crate::container::ContainerConfig) -> Option<LogWriter> {
+        if cfg.log_driver == "none" {
+            return None;
+        }
+        let written = std::fs::metadata(&cfg.log_path).map_or(0, |m| m.len());
+        Some(LogWriter {
+            path: cfg.log_path.clone(),
+            file: None,
+            max_size: cfg.log_size_max.max(0) as u64,
+            written,
         })
     }
 
@@ -48,6 +67,14 @@ impl LogWriter {
             out.extend_from_slice(text);
             out.push(b'\n');
         }
+        if self.max_size > 0 && self.written + out.len() as u64 > self.max_size {
+            // As conmon's log-size-max: the file starts over (a single chunk larger than the
+            // limit is still written whole).
+            self.file = None;
+            let _ = File::create(&self.path);
+            self.written = 0;
+        }
+        self.written += out.len() as u64;
         if self.file.is_none() {
             self.file = OpenOptions::new()
                 .create(true)
@@ -60,6 +87,30 @@ impl LogWriter {
             let _ = f.write_all(&out);
         }
     }
+}
+
+/// inspect's LogConfig.Size: `--log-opt max-size` as podman shows it (docker's
+/// `units.HumanSize`: decimal units, four significant digits; "0B" for none).
+pub fn size_string(bytes: i64) -> String {
+    if bytes <= 0 {
+        return "0B".into();
+    }
+    let units = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < units.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    let int_digits = (v.log10().floor() as i32 + 1).max(1);
+    let decimals = (4 - int_digits).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    format!("{s}{}", units[i])
 }
 
 /// One parsed log line.
@@ -144,5 +195,13 @@ mod tests {
             ]
         );
         assert_eq!(read_from(&p, pos).unwrap().0.len(), 0);
+    }
+
+    #[test]
+    fn sizes_as_podman_shows_them() {
+        assert_eq!(size_string(0), "0B");
+        assert_eq!(size_string(512), "512B");
+        assert_eq!(size_string(1024), "1.024kB");
+        assert_eq!(size_string(10 * 1024 * 1024), "10.49MB");
     }
 }

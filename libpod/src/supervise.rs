@@ -68,6 +68,8 @@ pub struct Options {
     pub container_stdin: Option<OwnedFd>,
     /// The container's healthchecks, when this supervisor runs them (no systemd timer).
     pub health: Option<HealthTicker>,
+    /// `--timeout`: when the container's process is killed (SIGKILL) if still running.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Options {
@@ -81,6 +83,7 @@ impl Options {
             clients: Vec::new(),
             container_stdin: None,
             health: None,
+            deadline: None,
         }
     }
 }
@@ -186,6 +189,20 @@ pub fn supervise_until_end(sp: Spawned, mut opts: Options) -> Ended {
                 None => PollTimeout::NONE,
             },
         };
+        // `--timeout`: never asleep past the deadline.
+        let timeout = match opts.deadline.filter(|_| exit.is_none()) {
+            Some(d) => {
+                let left = d.saturating_duration_since(std::time::Instant::now());
+                let ms = PollTimeout::try_from(left.as_millis().min(i32::MAX as u128) as i32 + 1)
+                    .unwrap_or(PollTimeout::MAX);
+                if timeout == PollTimeout::NONE {
+                    ms
+                } else {
+                    timeout.min(ms)
+                }
+            }
+            None => timeout,
+        };
         let n = match poll(&mut pfds, timeout) {
             Ok(n) => n,
             Err(nix::Error::EINTR) => continue,
@@ -195,6 +212,15 @@ pub fn supervise_until_end(sp: Spawned, mut opts: Options) -> Ended {
             && let Some(h) = &mut opts.health
         {
             h.tick();
+        }
+        if exit.is_none()
+            && opts
+                .deadline
+                .is_some_and(|d| std::time::Instant::now() >= d)
+        {
+            // As conmon's --timeout: the process is killed, its exit (137) recorded as usual.
+            opts.deadline = None;
+            let _ = nix::sys::signal::kill(sp.pid, nix::sys::signal::Signal::SIGKILL);
         }
         if n == 0 {
             if exit.is_some() {

@@ -32,6 +32,33 @@ pub struct LimitArgs {
     /// Tune container pids limit (set -1 for unlimited)
     #[arg(long = "pids-limit", allow_hyphen_values = true)]
     pids_limit: Option<String>,
+    /// Limit the CPU CFS (Completely Fair Scheduler) period (microseconds)
+    #[arg(long = "cpu-period")]
+    cpu_period: Option<String>,
+    /// Limit the CPU CFS (Completely Fair Scheduler) quota (microseconds, -1 for none)
+    #[arg(long = "cpu-quota", allow_hyphen_values = true)]
+    cpu_quota: Option<String>,
+    /// Memory nodes (MEMs) in which to allow execution (0-3, 0,1). Only effective on NUMA systems
+    #[arg(long = "cpuset-mems")]
+    cpuset_mems: Option<String>,
+    /// Tune container memory swappiness (0 to 100, or -1 for system default)
+    #[arg(long = "memory-swappiness", allow_hyphen_values = true)]
+    memory_swappiness: Option<String>,
+    /// Block IO weight (relative weight) accepts a weight value between 10 and 1000
+    #[arg(long = "blkio-weight")]
+    blkio_weight: Option<String>,
+    /// Limit read rate (bytes per second) from a device (e.g. --device-read-bps=/dev/sda:1mb)
+    #[arg(long = "device-read-bps", value_name = "PATH:RATE")]
+    device_read_bps: Vec<String>,
+    /// Limit write rate (bytes per second) to a device (e.g. --device-write-bps=/dev/sda:1mb)
+    #[arg(long = "device-write-bps", value_name = "PATH:RATE")]
+    device_write_bps: Vec<String>,
+    /// Limit read rate (IO per second) from a device (e.g. --device-read-iops=/dev/sda:1000)
+    #[arg(long = "device-read-iops", value_name = "PATH:RATE")]
+    device_read_iops: Vec<String>,
+    /// Limit write rate (IO per second) to a device (e.g. --device-write-iops=/dev/sda:1000)
+    #[arg(long = "device-write-iops", value_name = "PATH:RATE")]
+    device_write_iops: Vec<String>,
 }
 
 /// Settings of `create`/`run` that need no cgroup.
@@ -43,6 +70,9 @@ pub struct ProcessLimitArgs {
     /// Size of /dev/shm (format: <number>[<unit>])
     #[arg(long = "shm-size")]
     shm_size: Option<String>,
+    /// Disable OOM Killer
+    #[arg(long = "oom-kill-disable", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    oom_kill_disable: Option<bool>,
 }
 
 pub fn options(l: &LimitArgs, p: Option<&ProcessLimitArgs>) -> ResourceOptions {
@@ -56,6 +86,16 @@ pub fn options(l: &LimitArgs, p: Option<&ProcessLimitArgs>) -> ResourceOptions {
         pids_limit: l.pids_limit.clone(),
         oom_score_adj: p.and_then(|p| p.oom_score_adj.clone()),
         shm_size: p.and_then(|p| p.shm_size.clone()),
+        cpu_period: l.cpu_period.clone(),
+        cpu_quota: l.cpu_quota.clone(),
+        cpuset_mems: l.cpuset_mems.clone(),
+        memory_swappiness: l.memory_swappiness.clone(),
+        oom_kill_disable: p.and_then(|p| p.oom_kill_disable),
+        blkio_weight: l.blkio_weight.clone(),
+        device_read_bps: l.device_read_bps.clone(),
+        device_write_bps: l.device_write_bps.clone(),
+        device_read_iops: l.device_read_iops.clone(),
+        device_write_iops: l.device_write_iops.clone(),
     }
 }
 

@@ -17,6 +17,18 @@ pub struct ResourceOptions {
     pub pids_limit: Option<String>,
     pub oom_score_adj: Option<String>,
     pub shm_size: Option<String>,
+    /// `--cpu-period`, `--cpu-quota` (microseconds), `--cpuset-mems`, `--memory-swappiness`,
+    /// `--oom-kill-disable`, `--blkio-weight` and the device throttles (`PATH:RATE`).
+    pub cpu_period: Option<String>,
+    pub cpu_quota: Option<String>,
+    pub cpuset_mems: Option<String>,
+    pub memory_swappiness: Option<String>,
+    pub oom_kill_disable: Option<bool>,
+    pub blkio_weight: Option<String>,
+    pub device_read_bps: Vec<String>,
+    pub device_write_bps: Vec<String>,
+    pub device_read_iops: Vec<String>,
+    pub device_write_iops: Vec<String>,
 }
 
 impl ResourceOptions {
@@ -34,6 +46,20 @@ impl ResourceOptions {
         ]
         .iter()
         .all(|o| o.is_none())
+            && [
+                &self.cpu_period,
+                &self.cpu_quota,
+                &self.cpuset_mems,
+                &self.memory_swappiness,
+                &self.blkio_weight,
+            ]
+            .iter()
+            .all(|o| o.is_none())
+            && self.oom_kill_disable.is_none()
+            && self.device_read_bps.is_empty()
+            && self.device_write_bps.is_empty()
+            && self.device_read_iops.is_empty()
+            && self.device_write_iops.is_empty()
     }
 }
 
@@ -56,6 +82,18 @@ pub struct Resources {
     pub oom_score_adj: Option<i32>,
     /// Size of /dev/shm in bytes (0: podman's 64 MiB default).
     pub shm_size: i64,
+    /// `--cpu-period` and `--cpu-quota` in microseconds (0: not set; quota -1 unlimited).
+    pub cpu_period: u64,
+    pub cpu_quota: i64,
+    /// `--cpuset-mems`: memory nodes.
+    pub cpuset_mems: String,
+    /// `--memory-swappiness` 0..100; `None` leaves the kernel's.
+    pub memory_swappiness: Option<u64>,
+    pub oom_kill_disable: bool,
+    /// `--blkio-weight` 10..1000 (0: not set).
+    pub blkio_weight: u16,
+    /// `--device-{read,write}-{bps,iops}`.
+    pub throttles: Vec<super::blkio::Throttle>,
 }
 
 /// podman refuses memory limits under 6 MB: the container could not even start.
@@ -73,6 +111,13 @@ impl Resources {
             || self.cpu_shares != 0
             || !self.cpuset_cpus.is_empty()
             || self.pids_limit != 0
+            || self.cpu_period != 0
+            || self.cpu_quota != 0
+            || !self.cpuset_mems.is_empty()
+            || self.memory_swappiness.is_some()
+            || self.oom_kill_disable
+            || self.blkio_weight != 0
+            || !self.throttles.is_empty()
     }
 
     /// The limits after `opts` are applied over `self` (create starts from the default,
@@ -155,6 +200,7 @@ impl Resources {
                 return Err(invalid("shm-size", "size must be greater than 0"));
             }
         }
+        merge_more(&mut r, opts)?;
         if r.memory > 0 && r.memory_swap > 0 && r.memory_swap < r.memory {
             return Err(invalid(
                 "memory-swap",
@@ -185,10 +231,109 @@ impl Resources {
         }
     }
 
-    /// CFS quota for the period podman uses (100 ms).
+    /// CFS quota and period: `--cpu-quota`/`--cpu-period` as given, else `--cpus` over the
+    /// period podman uses (100 ms).
     pub fn cpu_quota(&self) -> Option<(i64, u64)> {
+        if self.cpu_quota != 0 || self.cpu_period != 0 {
+            let period = if self.cpu_period > 0 {
+                self.cpu_period
+            } else {
+                100_000
+            };
+            let quota = if self.cpu_quota != 0 {
+                self.cpu_quota
+            } else {
+                -1
+            };
+            return Some((quota, period));
+        }
         (self.nano_cpus > 0).then_some((self.nano_cpus / 10_000, 100_000))
     }
+}
+
+/// The limits added after `--cpus`..`--pids-limit`, checked as podman checks them.
+fn merge_more(r: &mut Resources, opts: &ResourceOptions) -> Result<(), CgroupError> {
+    use super::blkio::{ThrottleKind, parse_throttle, parse_weight};
+    if let Some(s) = &opts.cpu_period {
+        r.cpu_period = s
+            .trim()
+            .parse()
+            .map_err(|_| invalid("cpu-period", format!("\"{s}\" is not a number")))?;
+        if r.cpu_period != 0 && !(1000..=1_000_000).contains(&r.cpu_period) {
+            return Err(invalid(
+                "cpu-period",
+                "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)",
+            ));
+        }
+    }
+    if let Some(s) = &opts.cpu_quota {
+        r.cpu_quota = s
+            .trim()
+            .parse()
+            .map_err(|_| invalid("cpu-quota", format!("\"{s}\" is not a number")))?;
+        if r.cpu_quota > 0 && r.cpu_quota < 1000 {
+            return Err(invalid(
+                "cpu-quota",
+                "CPU cfs quota can not be less than 1ms (i.e. 1000)",
+            ));
+        }
+    }
+    if r.nano_cpus > 0 && (r.cpu_period != 0 || r.cpu_quota != 0) {
+        return Err(invalid(
+            "cpus",
+            "--cpus conflicts with --cpu-period and --cpu-quota: use one or the other",
+        ));
+    }
+    if let Some(s) = &opts.cpuset_mems {
+        let nodes = parse_cpuset(s).map_err(|m| invalid("cpuset-mems", m))?;
+        let online = std::fs::read_to_string("/sys/devices/system/node/online")
+            .ok()
+            .and_then(|o| parse_cpuset(&o).ok())
+            .unwrap_or_else(|| vec![0]);
+        if let Some(bad) = nodes.iter().find(|n| !online.contains(n)) {
+            return Err(invalid(
+                "cpuset-mems",
+                format!("memory node {bad} is not online on this host"),
+            ));
+        }
+        r.cpuset_mems = s.trim().to_string();
+    }
+    if let Some(s) = &opts.memory_swappiness {
+        let v: i64 = s
+            .trim()
+            .parse()
+            .map_err(|_| invalid("memory-swappiness", format!("\"{s}\" is not a number")))?;
+        r.memory_swappiness = match v {
+            -1 => None,
+            0..=100 => Some(v as u64),
+            _ => {
+                return Err(invalid(
+                    "memory-swappiness",
+                    format!("invalid value: {v}, valid memory swappiness range is 0-100"),
+                ));
+            }
+        };
+    }
+    if let Some(b) = opts.oom_kill_disable {
+        r.oom_kill_disable = b;
+    }
+    if let Some(w) = &opts.blkio_weight {
+        r.blkio_weight = parse_weight(w)?;
+    }
+    for (kind, values) in [
+        (ThrottleKind::ReadBps, &opts.device_read_bps),
+        (ThrottleKind::WriteBps, &opts.device_write_bps),
+        (ThrottleKind::ReadIops, &opts.device_read_iops),
+        (ThrottleKind::WriteIops, &opts.device_write_iops),
+    ] {
+        for v in values {
+            let t = parse_throttle(kind, v)?;
+            r.throttles
+                .retain(|o| !(o.kind == t.kind && (o.major, o.minor) == (t.major, t.minor)));
+            r.throttles.push(t);
+        }
+    }
+    Ok(())
 }
 
 fn invalid(flag: &str, msg: impl Into<String>) -> CgroupError {

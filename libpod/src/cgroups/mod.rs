@@ -6,6 +6,7 @@
 //! the common `run` does no cgroup work at all. This module must never silently pretend: when
 //! cgroups cannot be used, callers get [`CgroupError::Unavailable`] to report.
 
+pub mod blkio;
 pub mod limits;
 
 use std::path::{Path, PathBuf};
@@ -263,6 +264,22 @@ impl Cgroup {
                 if r.pids_limit != 0 || self.dir("pids").is_some() {
                     set("pids", "pids.max", pids_max(r.pids_limit))?;
                 }
+                if !r.cpuset_mems.is_empty() {
+                    set("cpuset", "cpuset.mems", r.cpuset_mems.clone())?;
+                }
+                if let Some(s) = r.memory_swappiness {
+                    set("memory", "memory.swappiness", s.to_string())?;
+                }
+                if r.oom_kill_disable {
+                    set("memory", "memory.oom_control", "1".into())?;
+                }
+                if r.blkio_weight != 0 {
+                    set("blkio", "blkio.weight", r.blkio_weight.to_string())?;
+                }
+                for t in &r.throttles {
+                    let line = format!("{}:{} {}", t.major, t.minor, t.rate);
+                    set("blkio", t.kind.v1_file(), line)?;
+                }
             }
             Layout::Unified => {
                 let mem = if r.memory > 0 {
@@ -304,6 +321,22 @@ impl Cgroup {
                 }
                 if r.pids_limit != 0 || self.controller_enabled("pids") {
                     set("pids", "pids.max", pids_max(r.pids_limit))?;
+                }
+                if !r.cpuset_mems.is_empty() {
+                    set("cpuset", "cpuset.mems", r.cpuset_mems.clone())?;
+                }
+                // v2 has no swappiness or OOM-killer switch: podman ignores them there too.
+                if r.blkio_weight != 0 {
+                    let bfq = self.dir("io").map(|d| d.join("io.bfq.weight"));
+                    let file = if bfq.is_some_and(|p| p.exists()) {
+                        "io.bfq.weight"
+                    } else {
+                        "io.weight"
+                    };
+                    set("io", file, format!("default {}", r.blkio_weight))?;
+                }
+                for line in blkio::io_max_lines(&r.throttles) {
+                    set("io", "io.max", line)?;
                 }
             }
         }

@@ -7,6 +7,7 @@ pub mod fds;
 pub mod hooks;
 pub mod init;
 pub mod mounts;
+pub mod passwd;
 pub mod tty;
 pub mod user;
 
@@ -53,6 +54,8 @@ pub struct ProcessPlan {
     pub ulimits: Vec<Ulimit>,
     pub init: bool,
     pub preserve_fds: u32,
+    /// `--umask`, set right before the security drop.
+    pub umask: u32,
 }
 
 /// How the container's standard streams are wired.
@@ -108,6 +111,20 @@ pub struct Plan<'a> {
     pub readonly_paths: Vec<&'static str>,
     pub process: ProcessPlan,
     pub stdio: StdioMode,
+    /// The /etc/passwd and /etc/group entries to add (`--passwd`, the default); `None` with
+    /// `--passwd=false`.
+    pub passwd: Option<passwd::PasswdPlan>,
+    /// `--hosts-file image`: where in the generated /etc/hosts the image's own goes.
+    pub hosts_image_base: Option<usize>,
+    /// `--sysctl`: written under /proc/sys once the namespaces they belong to are ours.
+    pub sysctls: Vec<(String, String)>,
+    /// `--pid host`, `--ipc host`, `--uts host`: that namespace stays burrow's own (the host's
+    /// as the user sees it); /proc and /dev/mqueue are then bound from it.
+    pub host_pid: bool,
+    pub host_ipc: bool,
+    pub host_uts: bool,
+    /// `--personality`: the personality(2) persona set before the command runs.
+    pub personality: Option<u64>,
 }
 
 /// The parent's handles on a started process.
@@ -263,7 +280,13 @@ fn spawn_core<S, T>(
     // moment, and the parent moves the child into the container's cgroup only after the
     // clone (`start`). The child unshares it once it is let go, so the namespace's root is
     // the container's own cgroup (`0::/` inside, as crun does).
-    let mut flags = libc::CLONE_NEWNS | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
+    let mut flags = libc::CLONE_NEWNS;
+    if !plan.host_ipc {
+        flags |= libc::CLONE_NEWIPC;
+    }
+    if !plan.host_uts {
+        flags |= libc::CLONE_NEWUTS;
+    }
     if plan.new_net {
         flags |= libc::CLONE_NEWNET;
     }
@@ -278,7 +301,9 @@ fn spawn_core<S, T>(
             Some(own)
         }
         None => {
-            flags |= libc::CLONE_NEWPID;
+            if !plan.host_pid {
+                flags |= libc::CLONE_NEWPID;
+            }
             None
         }
     };
@@ -535,10 +560,11 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
         if plan.new_net {
             mounts::loopback_up()?;
         }
-        if !plan.hostname.is_empty() && plan.join_uts.is_none() {
+        if !plan.hostname.is_empty() && plan.join_uts.is_none() && !plan.host_uts {
             nix::unistd::sethostname(&plan.hostname)
                 .map_err(|e| ChildError::setup(format!("sethostname: {e}")))?;
         }
+        set_sysctls(&plan.sysctls)?;
         if plan.infra {
             return exec_infra(tty_sock, stdin, stdout, stderr, gate_r, &err_w);
         }
@@ -571,9 +597,30 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
         // From here on processes of the container may exist (--init forks the command),
         // and nothing needs this one's /proc entries any more.
         fds::set_dumpable(false);
+        if let Some(persona) = plan.personality {
+            // SAFETY: personality(2) only changes this process's execution domain.
+            if unsafe { libc::personality(persona as libc::c_ulong) } < 0 {
+                return Err(ChildError::setup(format!(
+                    "set the personality: {}",
+                    std::io::Error::last_os_error()
+                )));
+            }
+        }
         exec_process(plan.process, &err_w)
     })();
     child_fail(&err_w, result)
+}
+
+/// `--sysctl`: /proc/sys/net/* and the IPC keys belong to the namespaces of the process that
+/// writes them, so the host's /proc serves before the container's is mounted. The keys were
+/// checked at create (no `/`, no `..`).
+fn set_sysctls(sysctls: &[(String, String)]) -> std::result::Result<(), ChildError> {
+    for (key, value) in sysctls {
+        let path = format!("/proc/sys/{}", key.replace('.', "/"));
+        std::fs::write(&path, value)
+            .map_err(|e| ChildError::setup(format!("set sysctl {key}={value}: {path}: {e}")))?;
+    }
+    Ok(())
 }
 
 /// The infra container's last steps: its stdio to the monitor, the network up, then burrow
@@ -670,9 +717,6 @@ fn exec_process(p: ProcessPlan, err_w: &OwnedFd) -> std::result::Result<(), Chil
     if !env.iter().any(|e| e.starts_with("HOME=")) {
         env.push(format!("HOME={}", u.home));
     }
-    if !env.iter().any(|e| e.starts_with("PATH=")) {
-        env.push(format!("PATH={DEFAULT_PATH}"));
-    }
     let cwd = if p.cwd.is_empty() {
         "/".to_string()
     } else {
@@ -707,6 +751,8 @@ fn exec_process(p: ProcessPlan, err_w: &OwnedFd) -> std::result::Result<(), Chil
         .iter()
         .map(|e| mounts::cstr(e))
         .collect::<std::result::Result<_, _>>()?;
+    // SAFETY: umask only changes this process's file-creation mask.
+    unsafe { libc::umask(p.umask as libc::mode_t) };
     ProcessSecurity {
         uid: u.uid,
         gid: u.gid,

@@ -82,17 +82,33 @@ pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
     )
     .map_err(ctx("make / private"))?;
     (plan.mount_rootfs)(root).map_err(ChildError::setup)?;
+    if let Some(p) = &plan.passwd {
+        super::passwd::apply(root, p)?;
+    }
 
     mount_point(root, &root.join("proc"), true)?;
     let nosuid = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
-    mount(
-        Some("proc"),
-        &root.join("proc"),
-        Some("proc"),
-        nosuid,
-        None::<&str>,
-    )
-    .map_err(ctx("mount /proc"))?;
+    if plan.host_pid {
+        // `--pid host`: a user namespace may not mount a proc of a pid namespace it does not
+        // own; the host's /proc is bound instead, as crun does.
+        mount(
+            Some("/proc"),
+            &root.join("proc"),
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(ctx("bind /proc"))?;
+    } else {
+        mount(
+            Some("proc"),
+            &root.join("proc"),
+            Some("proc"),
+            nosuid,
+            None::<&str>,
+        )
+        .map_err(ctx("mount /proc"))?;
+    }
 
     mount_point(root, &root.join("sys"), true)?;
     let sys = root.join("sys");
@@ -134,10 +150,21 @@ pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
         .map_err(ctx("mount the cgroup file system on /sys/fs/cgroup"))?;
     }
 
-    setup_dev(root)?;
+    setup_dev(root, plan.host_ipc)?;
 
     for (src, dest) in &plan.etc_files {
         let target = in_root(root, Path::new(dest));
+        if dest == "/etc/hosts"
+            && let Some(at) = plan.hosts_image_base
+        {
+            image_hosts_into(&target, src, at)?;
+        }
+        // `--tz`: images link /etc/localtime into their zoneinfo; the link goes (as podman
+        // unlinks it) so the chosen zone can be bound there.
+        if dest == "/etc/localtime" && fs::symlink_metadata(&target).is_ok_and(|m| m.is_symlink()) {
+            fs::remove_file(&target)
+                .map_err(|e| ChildError::setup(format!("remove /etc/localtime: {e}")))?;
+        }
         mount_point(root, &target, false)?;
         mount(
             Some(src.as_path()),
@@ -166,6 +193,24 @@ pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
         }
     }
     Ok(())
+}
+
+/// `--hosts-file image`: the image's /etc/hosts (a regular file only) goes into the generated
+/// one at byte `at`, after the `--add-host` entries, as podman's base file.
+fn image_hosts_into(image_file: &Path, generated: &Path, at: usize) -> Res {
+    let image = match fs::symlink_metadata(image_file) {
+        Ok(m) if m.is_file() => fs::read_to_string(image_file).unwrap_or_default(),
+        _ => return Ok(()),
+    };
+    let ours = fs::read_to_string(generated)
+        .map_err(|e| ChildError::setup(format!("read {}: {e}", generated.display())))?;
+    let at = if ours.is_char_boundary(at) { at } else { 0 };
+    let mut image = image;
+    if !image.is_empty() && !image.ends_with('\n') {
+        image.push('\n');
+    }
+    fs::write(generated, format!("{}{image}{}", &ours[..at], &ours[at..]))
+        .map_err(|e| ChildError::setup(format!("write {}: {e}", generated.display())))
 }
 
 /// The uid and gid `--user` names inside the image (root when unset).
@@ -225,7 +270,7 @@ fn copy_up(root: &Path, m: &Mount) -> Res {
     })
 }
 
-fn setup_dev(root: &Path) -> Res {
+fn setup_dev(root: &Path, host_ipc: bool) -> Res {
     let dev = root.join("dev");
     mount_point(root, &dev, true)?;
     mount_tmpfs(
@@ -285,14 +330,29 @@ fn setup_dev(root: &Path) -> Res {
     .map_err(ctx("mount /dev/shm"))?;
     let mq = dev.join("mqueue");
     fs::create_dir(&mq).map_err(|e| ChildError::setup(format!("mkdir /dev/mqueue: {e}")))?;
-    mount(
-        Some("mqueue"),
-        &mq,
-        Some("mqueue"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV,
-        None::<&str>,
-    )
-    .map_err(ctx("mount /dev/mqueue"))?;
+    if host_ipc {
+        // `--ipc host`: mqueue of an IPC namespace this user namespace does not own cannot
+        // be mounted; the host's is bound (a host without one leaves the directory empty).
+        if Path::new("/dev/mqueue").is_dir() {
+            mount(
+                Some("/dev/mqueue"),
+                &mq,
+                None::<&str>,
+                MsFlags::MS_BIND,
+                None::<&str>,
+            )
+            .map_err(ctx("bind /dev/mqueue"))?;
+        }
+    } else {
+        mount(
+            Some("mqueue"),
+            &mq,
+            Some("mqueue"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV,
+            None::<&str>,
+        )
+        .map_err(ctx("mount /dev/mqueue"))?;
+    }
     for (link, target) in [
         ("fd", "/proc/self/fd"),
         ("stdin", "/proc/self/fd/0"),

@@ -53,7 +53,28 @@ impl Runtime {
                 ..Default::default()
             };
         }
+        if resources.blkio_weight != 0 && !crate::cgroups::blkio::weight_supported() {
+            // podman's warning: the weight is dropped, the container still runs.
+            eprintln!(
+                "WARN[0000] Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded."
+            );
+            resources.blkio_weight = 0;
+        }
         let place = self.resolve_placement(spec, &ic)?;
+        let ns_modes = self.resolve_namespace_modes(spec)?;
+        if place.network == "host"
+            && let Some((key, value)) = spec
+                .namespaces
+                .sysctls
+                .iter()
+                .find(|(k, _)| k.starts_with("net."))
+        {
+            return Err(SpecError::SysctlHostNetwork {
+                key: key.clone(),
+                value: value.clone(),
+            }
+            .into());
+        }
         let secrets = self.resolve_secrets(&spec.secrets)?;
         if spec.lifecycle.replace
             && let Some(n) = &spec.name
@@ -91,6 +112,7 @@ impl Runtime {
             hostname: place
                 .hostname
                 .or_else(|| spec.namespaces.hostname.clone())
+                .or_else(|| ns_modes.hostname.clone())
                 .unwrap_or_else(|| id[..12].to_string()),
             labels: merged.labels,
             annotations: spec.annotations.clone(),
@@ -116,7 +138,12 @@ impl Runtime {
             dns_search: net.dns_search.clone(),
             dns_options: net.dns_options.clone(),
             add_hosts: net.add_hosts.clone(),
-            log_path: self.paths.container_dir(&id).join("ctr.log"),
+            log_path: spec
+                .lifecycle
+                .log
+                .path
+                .clone()
+                .unwrap_or_else(|| self.paths.container_dir(&id).join("ctr.log")),
             stdin_open: p.interactive,
             preserve_fds: p.preserve_fds,
             resources,
@@ -133,6 +160,27 @@ impl Runtime {
             sdnotify: spec.lifecycle.sdnotify.stored().to_string(),
             secrets,
             conmon_pidfile: None,
+            timezone: p.timezone.clone().unwrap_or_default(),
+            umask: p.umask.clone().unwrap_or_default(),
+            exposed_ports: place.exposed,
+            no_hosts: net.no_hosts,
+            no_hostname: spec.namespaces.no_hostname,
+            hosts_file: net.hosts_file.clone().unwrap_or_default(),
+            passwd: p.passwd,
+            passwd_entry: p.passwd_entry.clone().unwrap_or_default(),
+            group_entry: p.group_entry.clone().unwrap_or_default(),
+            host_users: p.host_users.clone(),
+            sysctls: spec.namespaces.sysctls.iter().cloned().collect(),
+            pidfile: spec.lifecycle.pidfile.clone(),
+            timeout: spec.lifecycle.timeout,
+            remove_image: spec.lifecycle.remove_image,
+            pid_mode: ns_modes.pid,
+            ipc_mode: ns_modes.ipc,
+            uts_mode: ns_modes.uts,
+            log_driver: spec.lifecycle.log.driver.clone(),
+            log_size_max: spec.lifecycle.log.max_size,
+            log_tag: spec.lifecycle.log.tag.clone(),
+            personality: p.personality.clone().unwrap_or_default(),
         };
         let mut c = Container {
             id: id.clone(),
@@ -205,15 +253,22 @@ impl Runtime {
             None if user_networks.is_some() => "bridge".to_string(),
             None => self.resolve_network(net.mode.as_deref())?,
         };
-        let exposed: Vec<String> = if net.publish_all {
-            ic.exposed_ports()
-                .as_ref()
-                .map(|e| e.to_vec())
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let ports = self.resolve_ports(net.publish.clone(), &exposed, &network)?;
+        // The image's EXPOSE entries, then `--expose` (podman's createPortMappings).
+        let mut exposed: Vec<String> = Vec::new();
+        for e in ic.exposed_ports().iter().flatten() {
+            for port in crate::spec::parse::expose(e).unwrap_or_default() {
+                if !exposed.contains(&port) {
+                    exposed.push(port);
+                }
+            }
+        }
+        for port in &net.expose {
+            if !exposed.contains(port) {
+                exposed.push(port.clone());
+            }
+        }
+        let publish_exposed: &[String] = if net.publish_all { &exposed } else { &[] };
+        let ports = self.resolve_ports(net.publish.clone(), publish_exposed, &network)?;
         let (pod_id, hostname) = member.map(|m| (m.pod_id, m.hostname)).unwrap_or_default();
         Ok(Placement {
             pod_id,
@@ -221,6 +276,7 @@ impl Runtime {
             network,
             user_networks,
             ports,
+            exposed,
         })
     }
 
@@ -273,6 +329,8 @@ struct Placement {
     network: String,
     user_networks: Option<Vec<AttachRequest>>,
     ports: Vec<network::PortMapping>,
+    /// Exposed ports, "PORT/PROTO", image's then `--expose`.
+    exposed: Vec<String>,
 }
 
 /// What `ps` shows in its IMAGE column: the image's own name, fully qualified.

@@ -136,7 +136,7 @@ impl Runtime {
             "OCIConfigPath": dir.join("config.json"),
             "OCIRuntime": "burrow",
             "ConmonPidFile": "",
-            "PidFile": "",
+            "PidFile": self.pidfile_path(c),
             "Name": c.name,
             "RestartCount": st.restart_count,
             "Driver": self.store.driver().as_str(),
@@ -180,9 +180,9 @@ impl Runtime {
                 "StopSignal": cfg.stop_signal,
                 "StopTimeout": cfg.stop_timeout,
                 "CreateCommand": cfg.create_command,
-                "Umask": "0022",
-                "Timeout": 0,
-                "Passwd": true,
+                "Umask": if cfg.umask.is_empty() { "0022" } else { cfg.umask.as_str() },
+                "Timeout": cfg.timeout,
+                "Passwd": cfg.passwd.unwrap_or(true),
             },
             "HostConfig": {
                 "Binds": binds,
@@ -191,7 +191,13 @@ impl Runtime {
                 "CgroupnsMode": if cfg.cgroupns == "host" { "host" } else { "private" },
                 "Cgroups": if cfg.cgroups == "disabled" { "disabled" } else { "default" },
                 "ContainerIDFile": "",
-                "LogConfig": {"Type": "k8s-file", "Config": null, "Path": cfg.log_path, "Tag": "", "Size": "0B"},
+                "LogConfig": {
+                    "Type": if cfg.log_driver.is_empty() { "k8s-file" } else { cfg.log_driver.as_str() },
+                    "Config": null,
+                    "Path": if cfg.log_driver == "none" { Value::String(String::new()) } else { json!(cfg.log_path) },
+                    "Tag": cfg.log_tag,
+                    "Size": crate::logs::size_string(cfg.log_size_max),
+                },
                 "NetworkMode": cfg.network,
                 "PortBindings": port_map(&cfg.ports, false),
                 "RestartPolicy": {"Name": cfg.restart.name, "MaximumRetryCount": cfg.restart.max_retries},
@@ -201,9 +207,9 @@ impl Runtime {
                 "Dns": cfg.dns, "DnsOptions": cfg.dns_options, "DnsSearch": cfg.dns_search,
                 "ExtraHosts": cfg.add_hosts,
                 "GroupAdd": cfg.group_add,
-                "IpcMode": "private",
-                "PidMode": "private",
-                "UTSMode": "private",
+                "IpcMode": if cfg.ipc_mode.is_empty() { "private" } else { cfg.ipc_mode.as_str() },
+                "PidMode": if cfg.pid_mode.is_empty() { "private" } else { cfg.pid_mode.as_str() },
+                "UTSMode": if cfg.uts_mode.is_empty() { "private" } else { cfg.uts_mode.as_str() },
                 "Privileged": cfg.privileged,
                 "Devices": cfg.devices,
                 "PublishAllPorts": false,
@@ -226,6 +232,7 @@ impl Runtime {
                 "ShmSize": if cfg.resources.shm_size > 0 { cfg.resources.shm_size } else { crate::cgroups::limits::DEFAULT_SHM },
             },
         });
+        add_expose_json(&mut v, cfg);
         if let Some(h) = &cfg.health {
             self.add_health_json(&mut v, c, h);
         }
@@ -239,6 +246,57 @@ impl Runtime {
         }
         Ok(v)
     }
+}
+
+/// podman's Config.ExposedPorts (exposed and published ports, `{"80/tcp": {}}`, left out when
+/// none), Config.Timezone (only when set), an exposed port no one published as `null` in
+/// NetworkSettings.Ports, and the /etc file settings (UseImageHosts, UseImageHostname, HostsFile).
+fn add_expose_json(v: &mut Value, cfg: &crate::container::ContainerConfig) {
+    let mut exposed = serde_json::Map::new();
+    for p in &cfg.exposed_ports {
+        exposed.insert(p.clone(), json!({}));
+        if let Value::Object(ports) = &mut v["NetworkSettings"]["Ports"] {
+            ports.entry(p.clone()).or_insert(Value::Null);
+        }
+    }
+    for m in &cfg.ports {
+        exposed.insert(format!("{}/{}", m.container_port, m.protocol), json!({}));
+    }
+    if !exposed.is_empty() {
+        v["Config"]["ExposedPorts"] = Value::Object(exposed);
+    }
+    if !cfg.timezone.is_empty() {
+        v["Config"]["Timezone"] = json!(cfg.timezone);
+    }
+    let r = &cfg.resources;
+    v["HostConfig"]["CpusetMems"] = json!(r.cpuset_mems);
+    v["HostConfig"]["MemorySwappiness"] = json!(r.memory_swappiness.map_or(-1, |s| s as i64));
+    v["HostConfig"]["OomKillDisable"] = json!(r.oom_kill_disable);
+    v["HostConfig"]["BlkioWeight"] = json!(r.blkio_weight);
+    for kind in [
+        crate::cgroups::blkio::ThrottleKind::ReadBps,
+        crate::cgroups::blkio::ThrottleKind::WriteBps,
+        crate::cgroups::blkio::ThrottleKind::ReadIops,
+        crate::cgroups::blkio::ThrottleKind::WriteIops,
+    ] {
+        let list: Vec<Value> = r
+            .throttles
+            .iter()
+            .filter(|t| t.kind == kind)
+            .map(|t| json!({"Path": t.path, "Rate": t.rate}))
+            .collect();
+        v["HostConfig"][kind.inspect_key()] = if list.is_empty() {
+            Value::Null
+        } else {
+            Value::Array(list)
+        };
+    }
+    if !cfg.sysctls.is_empty() {
+        v["HostConfig"]["Sysctls"] = json!(cfg.sysctls);
+    }
+    v["UseImageHosts"] = json!(cfg.no_hosts);
+    v["UseImageHostname"] = json!(cfg.no_hostname);
+    v["HostConfig"]["HostsFile"] = json!(cfg.hosts_file);
 }
 
 fn security_opts(c: &Container) -> Vec<String> {

@@ -389,6 +389,12 @@ impl Runtime {
             let _ = out.flush();
             let _ = err.flush();
         };
+        if let Some(c) = containers.iter().find(|c| c.config.log_driver == "none") {
+            return Err(LibpodError::InvalidState(format!(
+                "this container is using the 'none' log driver, cannot read logs: this container is not logging output: {}",
+                c.name
+            )));
+        }
         let mut positions = Vec::with_capacity(containers.len());
         for c in containers {
             let (mut entries, pos) = logs::read_from(&c.config.log_path, 0)?;

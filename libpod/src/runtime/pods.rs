@@ -285,8 +285,16 @@ impl Runtime {
                 ulimits: Vec::new(),
                 init: false,
                 preserve_fds: 0,
+                umask: 0o022,
             },
             stdio,
+            passwd: None,
+            hosts_image_base: None,
+            sysctls: Vec::new(),
+            host_pid: false,
+            host_ipc: false,
+            host_uts: false,
+            personality: None,
         })
     }
 

@@ -54,6 +54,7 @@ impl Runtime {
             ulimits: cfg.ulimits.clone(),
             init: cfg.init,
             preserve_fds: cfg.preserve_fds,
+            umask: crate::spec::parse::umask_bits(&cfg.umask),
         })
     }
 
@@ -62,13 +63,14 @@ impl Runtime {
             return self.infra_plan(c, stdio);
         }
         let pod_ns = self.pod_namespaces_to_join(c)?;
+        let own_ns = self.own_namespaces(c)?;
         let image = self.store.lookup(&c.config.image_id)?;
         let lowers = self.store.layer_dirs(&image)?;
         let dir = self.paths.container_dir(&c.id);
         let upper = dir.join("upper");
         let work = dir.join("work");
         let mode = c.config.network_mode()?;
-        let etc_files = self.write_etc_files(c, &mode)?;
+        let (etc_files, hosts_image_base) = self.write_etc_files(c, &mode)?;
         let join_net = self.netns_to_join(c, &mode)?;
         let privileged = c.config.privileged;
         let mount_opts = storage::rootfs::MountOptions {
@@ -119,10 +121,10 @@ impl Runtime {
                 NetworkMode::Host | NetworkMode::Container(_) | NetworkMode::Ns(_)
             ),
             join_net,
-            join_ipc: pod_ns.ipc,
-            join_uts: pod_ns.uts,
+            join_ipc: own_ns.join_ipc.or(pod_ns.ipc),
+            join_uts: own_ns.join_uts.or(pod_ns.uts),
             join_cgroup: pod_ns.cgroup,
-            join_pid: pod_ns.pid,
+            join_pid: own_ns.join_pid.or(pod_ns.pid),
             infra: false,
             privileged,
             cgroupns_host: c.config.cgroupns == "host",
@@ -154,6 +156,18 @@ impl Runtime {
             },
             process: self.process_plan(c)?,
             stdio,
+            passwd: self.passwd_plan(c)?,
+            hosts_image_base,
+            sysctls: c.config.sysctls.clone().into_iter().collect(),
+            host_pid: own_ns.host_pid,
+            host_ipc: own_ns.host_ipc,
+            host_uts: own_ns.host_uts,
+            // PER_LINUX32 (0x0008) and PER_LINUX (0), as the kernel numbers them.
+            personality: match c.config.personality.as_str() {
+                "LINUX32" => Some(0x0008),
+                "LINUX" => Some(0),
+                _ => None,
+            },
         })
     }
 
@@ -198,14 +212,16 @@ impl Runtime {
         &self,
         c: &Container,
         mode: &NetworkMode,
-    ) -> Result<Vec<(PathBuf, String)>> {
+    ) -> Result<(EtcFiles, Option<usize>)> {
         let dir = self.paths.userdata_dir(&c.id);
         std::fs::create_dir_all(&dir)
             .map_err(|e| LibpodError::io(format!("create {}", dir.display()), e))?;
         let cfg = &c.config;
         let host = &cfg.hostname;
+        // `--no-hostname`: no file, the image's /etc/hostname stays.
+        let hostname_file = (!cfg.no_hostname).then(|| format!("{host}\n"));
         let mut files: Vec<(&str, Option<String>, &str)> =
-            vec![("hostname", Some(format!("{host}\n")), "/etc/hostname")];
+            vec![("hostname", hostname_file, "/etc/hostname")];
         if let NetworkMode::Container(id) = mode {
             let other = self.paths.userdata_dir(id);
             let mut out = Vec::new();
@@ -213,13 +229,19 @@ impl Runtime {
                 if name == "resolv.conf" && cfg.dns.iter().any(|d| d == "none") {
                     continue;
                 }
+                if name == "hosts" && cfg.no_hosts {
+                    continue;
+                }
                 out.push((other.join(name), dest.to_string()));
             }
-            let p = dir.join("hostname");
-            std::fs::write(&p, format!("{host}\n"))
-                .map_err(|e| LibpodError::io(format!("write {}", p.display()), e))?;
-            out.insert(0, (p, "/etc/hostname".to_string()));
-            return Ok(out);
+            if !cfg.no_hostname {
+                let p = dir.join("hostname");
+                std::fs::write(&p, format!("{host}\n"))
+                    .map_err(|e| LibpodError::io(format!("write {}", p.display()), e))?;
+                out.insert(0, (p, "/etc/hostname".to_string()));
+            }
+            out.extend(self.localtime_file(c)?);
+            return Ok((out, None));
         }
         let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
         let extra = cfg
@@ -259,19 +281,43 @@ impl Runtime {
                 e
             })
             .collect();
-        let hosts = if *mode == NetworkMode::Bridge {
+        // The `--add-host` lines lead the file; a `--hosts-file` base goes right after them.
+        let extra_len: usize = extra
+            .iter()
+            .map(|e| format!("{}\t{}\n", e.ip, e.names.join(" ")).len())
+            .sum();
+        let base = match cfg.hosts_file.as_str() {
+            "" | "none" | "image" => None,
+            path => Some(std::fs::read_to_string(path).map_err(|e| {
+                LibpodError::io(format!("read the --hosts-file {path} of {}", c.name), e)
+            })?),
+        };
+        let mut hosts = if *mode == NetworkMode::Bridge {
             self.user_network_hosts(c, host_internal.as_deref())
         } else if *mode == NetworkMode::Host {
             let own: String = extra
                 .iter()
                 .map(|e| format!("{}\t{}\n", e.ip, e.names.join(" ")))
                 .collect();
-            own + &std::fs::read_to_string("/etc/hosts").unwrap_or_default()
+            if cfg.hosts_file.is_empty() {
+                own + &std::fs::read_to_string("/etc/hosts").unwrap_or_default()
+            } else {
+                own
+            }
         } else {
             let own = own_ip.map(|ip| network::HostEntry { ip, names });
             network::hosts_file(&extra, own.as_ref(), host_internal.as_deref())
         };
-        files.push(("hosts", Some(hosts), "/etc/hosts"));
+        if let Some(mut base) = base {
+            if !base.is_empty() && !base.ends_with('\n') {
+                base.push('\n');
+            }
+            let at = extra_len.min(hosts.len());
+            hosts.insert_str(at, &base);
+        }
+        let hosts_image_base = (cfg.hosts_file == "image" && !cfg.no_hosts).then_some(extra_len);
+        // `--no-hosts`: no file, the image's /etc/hosts stays.
+        files.push(("hosts", (!cfg.no_hosts).then_some(hosts), "/etc/hosts"));
         let resolv = if cfg.dns.iter().any(|d| d == "none") {
             None
         } else if *mode == NetworkMode::Host
@@ -315,7 +361,71 @@ impl Runtime {
                 .map_err(|e| LibpodError::io(format!("write {}", p.display()), e))?;
             out.push((p, dest.to_string()));
         }
-        Ok(out)
+        out.extend(self.localtime_file(c)?);
+        Ok((out, hosts_image_base))
+    }
+
+    /// The passwd and group entries to add at start, unless `--passwd=false`; host accounts
+    /// (`--hostuser`, and the host's name for a numeric `--user`) are looked up here.
+    fn passwd_plan(&self, c: &Container) -> Result<Option<crate::executor::passwd::PasswdPlan>> {
+        use crate::executor::passwd::{HostUser, PasswdPlan};
+        let cfg = &c.config;
+        if cfg.passwd == Some(false) || (cfg.user.is_empty() && cfg.host_users.is_empty()) {
+            return Ok(None);
+        }
+        let host_user = |u: nix::unistd::User| HostUser {
+            name: u.name,
+            uid: u.uid.as_raw(),
+            gid: u.gid.as_raw(),
+            gecos: u.gecos.to_string_lossy().into_owned(),
+            home: u.dir.display().to_string(),
+        };
+        let mut host_users = Vec::new();
+        for u in &cfg.host_users {
+            host_users.push(host_user(crate::spec::parse::host_user(u)?));
+        }
+        let uid = cfg.user.split(':').next().unwrap_or("");
+        let host_account_of_uid = uid
+            .parse::<u32>()
+            .ok()
+            .and_then(|n| nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(n)).ok()?)
+            .map(host_user);
+        let workdir = if cfg.workdir.is_empty() {
+            "/".to_string()
+        } else {
+            cfg.workdir.clone()
+        };
+        Ok(Some(PasswdPlan {
+            user: cfg.user.clone(),
+            workdir,
+            passwd_entry: cfg.passwd_entry.clone(),
+            group_entry: cfg.group_entry.clone(),
+            host_users,
+            host_account_of_uid,
+            mount_destinations: cfg.mounts.iter().map(|m| m.destination.clone()).collect(),
+            copy_dir: cfg.read_only.then(|| self.paths.userdata_dir(&c.id)),
+        }))
+    }
+
+    /// `--tz`: a copy of the host's zone file, bound on /etc/localtime (podman binds such a
+    /// copy when the image has no zoneinfo of its own; a copy works whether it has or not).
+    fn localtime_file(&self, c: &Container) -> Result<Option<(PathBuf, String)>> {
+        if c.config.timezone.is_empty() {
+            return Ok(None);
+        }
+        let src = crate::spec::parse::zoneinfo_file(&c.config.timezone);
+        let dest = self.paths.userdata_dir(&c.id).join("localtime");
+        std::fs::copy(&src, &dest).map_err(|e| {
+            LibpodError::io(
+                format!(
+                    "setting timezone for container {}: copy {}",
+                    c.name,
+                    src.display()
+                ),
+                e,
+            )
+        })?;
+        Ok(Some((dest, "/etc/localtime".to_string())))
     }
 
     /// config.json: the OCI runtime spec of the container, for `inspect` and external tools.
@@ -327,6 +437,9 @@ impl Runtime {
         crate::spec::oci::write(c, &at, &self.paths.container_dir(&c.id).join("config.json"))
     }
 }
+
+/// Generated files and where they are bound: (host file, container path).
+pub(super) type EtcFiles = Vec<(PathBuf, String)>;
 
 /// The host's address on its default route (podman's util.GetLocalIP): what the container
 /// reaches the host on when the host's loopback is not forwarded. connect() on a UDP socket

@@ -115,7 +115,7 @@ impl Runtime {
                 self.container_event(c, "attach");
                 first = false;
             }
-            let log = LogWriter::open(&c.config.log_path).ok();
+            let log = LogWriter::for_container(&c.config);
             let health = self.health_started(c);
             // Another terminal may attach to a foreground container too, as with podman.
             let listener = self.attach_listener(&c.id);
@@ -124,6 +124,7 @@ impl Runtime {
                 Options {
                     health,
                     attach: listener,
+                    deadline: super::run_limits::deadline(c),
                     ..Options::foreground(log, attach.stdin && c.config.tty, attach.sig_proxy)
                 },
             );
@@ -194,6 +195,7 @@ impl Runtime {
                 Owner::NONE
             },
         )?;
+        self.write_container_pidfile(c, sp.pid.as_raw());
         self.refresh_network_hosts(c, &[]);
         self.container_event(c, "init");
         self.container_event(c, "start");
@@ -285,6 +287,9 @@ impl Runtime {
     fn auto_remove(&self, c: &Container) -> Result<()> {
         if c.config.auto_remove {
             self.remove_exited_in_background(c)?;
+        }
+        if c.config.remove_image {
+            self.remove_image_after_run(c);
         }
         Ok(())
     }
@@ -489,6 +494,7 @@ impl Runtime {
                     Owner::NONE
                 },
             );
+            self.write_container_pidfile(&c, sp.pid.as_raw());
             self.refresh_network_hosts(&c, &[]);
             self.container_event(&c, "init");
             self.container_event(&c, "start");
@@ -511,7 +517,7 @@ impl Runtime {
                 let _ = r.write_all(b"OK");
             }
             let started = Instant::now();
-            let log = LogWriter::open(&c.config.log_path).ok();
+            let log = LogWriter::for_container(&c.config);
             let code = supervise::supervise(
                 sp,
                 Options {
@@ -523,6 +529,7 @@ impl Runtime {
                     clients: first_client.take().into_iter().collect(),
                     container_stdin,
                     health,
+                    deadline: super::run_limits::deadline(&c),
                 },
             );
             self.health_stopped(&c);

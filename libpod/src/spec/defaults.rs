@@ -94,29 +94,14 @@ pub fn merge(
         &spec.security.cap_drop,
         spec.security.privileged,
     )?;
-    // containers.conf's env first: the image's and the user's override it.
-    let mut env: Vec<String> = Vec::new();
-    for e in conf
-        .env
-        .iter()
-        .chain(ic.env().iter().flatten())
-        .chain(p.env.iter())
-    {
-        parse::merge_env(&mut env, e);
-    }
-    // The defaults podman adds, recorded so `inspect` shows the environment the process gets.
-    if !env.iter().any(|e| e.starts_with("PATH=")) {
-        env.insert(
-            0,
-            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
-        );
-    }
-    if p.tty && !env.iter().any(|e| e.starts_with("TERM=")) {
-        env.push("TERM=xterm".to_string());
-    }
-    if !env.iter().any(|e| e.starts_with("container=")) {
-        env.push("container=burrow".to_string());
-    }
+    // containers.conf's env first: the image's and the user's override it (spec/env.rs).
+    let host_env = if p.env_host || p.http_proxy {
+        super::env::caller_env()
+    } else {
+        Vec::new()
+    };
+    let image_env = ic.env().clone().unwrap_or_default();
+    let env = super::env::assemble(&conf.env, &image_env, &host_env, p)?;
     let mut labels: BTreeMap<String, String> = ic
         .labels()
         .clone()
@@ -238,9 +223,9 @@ mod tests {
             vec![
                 "CONF=1",
                 "PATH=/img",
-                "IMG=user",
                 "TERM=xterm",
-                "container=burrow"
+                "container=burrow",
+                "IMG=user"
             ]
         );
         assert_eq!(m.labels["a"], "user");

@@ -70,4 +70,72 @@ pub enum SpecError {
     /// `--secret`: the text is podman's, which ends every such error with "parsing secret".
     #[error("{0}: parsing secret")]
     Secret(String),
+    #[error(
+        "invalid umask string {0}: invalid argument: --umask takes 1 to 4 octal digits, e.g. --umask 0027"
+    )]
+    Umask(String),
+    #[error(
+        "running container create option: finding timezone: {why}: --tz takes a zone under /usr/share/zoneinfo (e.g. Europe/Berlin) or local"
+    )]
+    Timezone { why: String },
+    #[error("invalid --expose {value:?}: {why}")]
+    Expose { value: String, why: String },
+    #[error("invalid --env-merge {value:?}: {why}")]
+    EnvMerge { value: String, why: String },
+    #[error(
+        "cannot add to /etc/hosts if using image's /etc/hosts: invalid argument: drop --add-host or --no-hosts"
+    )]
+    AddHostWithNoHosts,
+    #[error("--no-hosts and --hosts-file cannot be set together: use one of them")]
+    HostsFileWithNoHosts,
+    #[error(
+        "invalid --hosts-file {0:?}: give the absolute path of an existing file, none or image"
+    )]
+    HostsFile(String),
+    #[error("invalid --hostuser {name:?}: {why}")]
+    HostUser { name: String, why: String },
+    #[error(
+        "{0}: use --sysctl KEY=VALUE with a namespaced key (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)"
+    )]
+    Sysctl(String),
+    #[error(
+        "sysctl {key}={value} can't be set since Network Namespace set to host: invalid argument: drop --sysctl {key} or --network host"
+    )]
+    SysctlHostNetwork { key: String, value: String },
+    #[error("invalid {flag} {value:?}: {why}")]
+    Namespace {
+        flag: &'static str,
+        value: String,
+        why: String,
+    },
+    #[error(
+        "cannot set hostname when running in the host UTS namespace: invalid configuration: drop --hostname or --uts host"
+    )]
+    HostnameWithHostUts,
+    #[error(
+        "cannot set hostname when joining the UTS namespace of another container or namespace file: drop --hostname or --uts"
+    )]
+    HostnameWithJoinedUts,
+    #[error(
+        "{flag} cannot be set for a container in pod {pod}: the pod shares its {ns} namespace; use a pod without it (pod create --share) or drop {flag}"
+    )]
+    NamespaceInPod {
+        flag: &'static str,
+        pod: String,
+        ns: &'static str,
+    },
+    #[error("{flag} {value}: namespace file {} does not exist: give the path of an existing one", .path.display())]
+    NamespacePath {
+        flag: &'static str,
+        value: String,
+        path: PathBuf,
+    },
+    #[error("{flag}: no container with name or ID \"{name}\" found: no such container")]
+    NamespaceContainer { flag: &'static str, name: String },
+    #[error("invalid --log-driver {driver:?}: {why}")]
+    LogDriver { driver: String, why: String },
+    #[error("invalid --log-opt {value:?}: {why}")]
+    LogOpt { value: String, why: String },
+    #[error("invalid --personality {0:?}: use LINUX or LINUX32")]
+    Personality(String),
 }

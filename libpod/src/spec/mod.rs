@@ -9,8 +9,11 @@
 //! config written next to a container is built from the stored result in [`oci`].
 
 pub mod defaults;
+pub mod env;
 mod error;
 pub mod health;
+pub mod logging;
+pub mod namespaces;
 pub mod oci;
 pub mod options;
 pub mod parse;
@@ -77,6 +80,32 @@ pub struct ProcessSpec {
     /// `--stop-signal`, checked to be a signal; `None` takes the image's, then SIGTERM.
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<u32>,
+    /// `--env-merge KEY=...${KEY}...`: rewrites a default variable (image, containers.conf)
+    /// with its old value substituted, before `--unsetenv`.
+    pub env_merge: Vec<String>,
+    /// `--unsetenv`: default variables (burrow's, the image's, containers.conf's) removed.
+    pub unset_env: Vec<String>,
+    /// `--unsetenv-all`: no default variables at all.
+    pub unset_env_all: bool,
+    /// `--env-host`: the caller's whole environment, over the defaults, under `-e`.
+    pub env_host: bool,
+    /// `--http-proxy` (podman's default true on the command line): the caller's proxy
+    /// variables are copied in, under `-e`.
+    pub http_proxy: bool,
+    /// `--umask`, checked to be octal (1 to 4 digits), as given; `None` is 0022.
+    pub umask: Option<String>,
+    /// `--tz`: an area/city name found under the host's zoneinfo, or `local`.
+    pub timezone: Option<String>,
+    /// `--passwd`: whether entries for a numeric `--user` and `--hostuser` are added to
+    /// /etc/passwd and /etc/group at start; `None` is podman's default, yes.
+    pub passwd: Option<bool>,
+    /// `--passwd-entry`, `--group-entry`: templates of those entries.
+    pub passwd_entry: Option<String>,
+    pub group_entry: Option<String>,
+    /// `--hostuser`: host accounts (names or uids, checked to exist) copied in.
+    pub host_users: Vec<String>,
+    /// `--personality`: the execution domain, LINUX or LINUX32.
+    pub personality: Option<String>,
 }
 
 /// Mounts and the root filesystem.
@@ -116,6 +145,15 @@ pub struct NamespaceSpec {
     pub hostname: Option<String>,
     pub cgroups: CgroupsMode,
     pub cgroupns: CgroupnsMode,
+    /// `--no-hostname`: no generated /etc/hostname; the image's stays.
+    pub no_hostname: bool,
+    /// `--sysctl KEY=VALUE`: namespaced kernel parameters only (net.*, IPC's, fs.mqueue.*),
+    /// checked as podman checks them, in the order given.
+    pub sysctls: Vec<(String, String)>,
+    /// `--pid`, `--ipc`, `--uts`.
+    pub pid: namespaces::NsMode,
+    pub ipc: namespaces::NsMode,
+    pub uts: namespaces::NsMode,
 }
 
 /// `--cgroups`.
@@ -180,6 +218,12 @@ pub struct NetworkSpec {
     pub aliases: Vec<String>,
     /// `--ip`.
     pub ip: Option<String>,
+    /// `--expose PORT[-END][/PROTO]`: "80/tcp" entries, one per port, in the order given.
+    pub expose: Vec<String>,
+    /// `--no-hosts`: no generated /etc/hosts; the image's stays.
+    pub no_hosts: bool,
+    /// `--hosts-file`: the base of /etc/hosts: a host file's path, `none` or `image`.
+    pub hosts_file: Option<String>,
 }
 
 /// Limits.
@@ -216,6 +260,16 @@ pub struct LifecycleSpec {
     pub create_command: Vec<String>,
     /// `--sdnotify`: who tells systemd the container is ready.
     pub sdnotify: crate::sdnotify::SdNotifyMode,
+    /// `--pidfile`: where the container's pid is written at each start (absolute); `None`
+    /// is podman's place, `pidfile` in the container's userdata directory.
+    pub pidfile: Option<PathBuf>,
+    /// `--timeout`: seconds a run may last before its process is killed (SIGKILL); 0 for no
+    /// limit.
+    pub timeout: u32,
+    /// `--rmi` on `run -d`: the image is removed (unless in use) after the container is.
+    pub remove_image: bool,
+    /// `--log-driver`, `--log-opt`.
+    pub log: logging::LogSpec,
 }
 
 /// `--secret NAME[,type=mount|env][,target=...][,uid=N][,gid=N][,mode=OCTAL]`.

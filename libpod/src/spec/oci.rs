@@ -123,6 +123,16 @@ pub fn runtime_config(c: &Container, at: &Locations) -> Result<Spec> {
     if cfg.network != "host" {
         namespaces.push(LinuxNamespaceType::Network);
     }
+    // `--pid/--ipc/--uts host`: that namespace is not a new one.
+    for (mode, typ) in [
+        (&cfg.pid_mode, LinuxNamespaceType::Pid),
+        (&cfg.ipc_mode, LinuxNamespaceType::Ipc),
+        (&cfg.uts_mode, LinuxNamespaceType::Uts),
+    ] {
+        if mode == "host" {
+            namespaces.retain(|t| *t != typ);
+        }
+    }
     let namespaces = namespaces
         .into_iter()
         .map(|typ| {
@@ -169,6 +179,7 @@ pub fn runtime_config(c: &Container, at: &Locations) -> Result<Spec> {
             UserBuilder::default()
                 .uid(0u32)
                 .gid(0u32)
+                .umask(super::parse::umask_bits(&cfg.umask))
                 .build()
                 .map_err(oci)?,
         )
@@ -198,6 +209,12 @@ pub fn runtime_config(c: &Container, at: &Locations) -> Result<Spec> {
         .namespaces(namespaces)
         .masked_paths(masked)
         .readonly_paths(readonly)
+        .sysctl(
+            cfg.sysctls
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<std::collections::HashMap<_, _>>(),
+        )
         .build()
         .map_err(oci)?;
     // The builder starts from a sample config; burrow sets no device cgroup rules here.

@@ -91,6 +91,41 @@ pub struct CreateOptions {
     pub sdnotify: Option<String>,
     /// `--secret NAME[,type=mount|env][,target=...][,uid=][,gid=][,mode=]`.
     pub secrets: Vec<String>,
+    /// `--tz`: a zone name or `local`.
+    pub tz: Option<String>,
+    /// `--umask`: octal, 0022 by default.
+    pub umask: Option<String>,
+    /// `--expose PORT[-END][/PROTO]`.
+    pub expose: Vec<String>,
+    /// `--unsetenv`, `--unsetenv-all`, `--env-host`, `--env-merge`, `--http-proxy`.
+    pub unsetenv: Vec<String>,
+    pub unsetenv_all: bool,
+    pub env_host: bool,
+    pub env_merge: Vec<String>,
+    pub http_proxy: bool,
+    /// `--no-hosts`, `--no-hostname`, `--hosts-file`.
+    pub no_hosts: bool,
+    pub no_hostname: bool,
+    pub hosts_file: Option<String>,
+    /// `--passwd`, `--passwd-entry`, `--group-entry`, `--hostuser`.
+    pub passwd: Option<bool>,
+    pub passwd_entry: Option<String>,
+    pub group_entry: Option<String>,
+    pub host_users: Vec<String>,
+    /// `--sysctl KEY=VALUE`, `--pidfile`, `--timeout`, `--rmi` (run -d).
+    pub sysctls: Vec<String>,
+    pub pidfile: Option<PathBuf>,
+    pub timeout: u32,
+    pub remove_image: bool,
+    /// `--pid`, `--ipc`, `--uts`: private, host, container:NAME, ns:PATH (ipc: shareable).
+    pub pid: Option<String>,
+    pub ipc: Option<String>,
+    pub uts: Option<String>,
+    /// `--log-driver`, `--log-opt NAME=VALUE`.
+    pub log_driver: Option<String>,
+    pub log_opts: Vec<String>,
+    /// `--personality LINUX|LINUX32`.
+    pub personality: Option<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -178,6 +213,56 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
             .iter()
             .map(|s| parse::secret(s))
             .collect::<std::result::Result<_, _>>()?;
+        let umask = o.umask.as_deref().map(parse::umask).transpose()?;
+        let timezone = o.tz.as_deref().map(parse::timezone).transpose()?;
+        let mut expose: Vec<String> = Vec::new();
+        for e in &o.expose {
+            for port in parse::expose(e)? {
+                if !expose.contains(&port) {
+                    expose.push(port);
+                }
+            }
+        }
+        if o.no_hosts && !o.add_hosts.is_empty() {
+            return Err(SpecError::AddHostWithNoHosts.into());
+        }
+        if o.no_hosts && o.hosts_file.is_some() {
+            return Err(SpecError::HostsFileWithNoHosts.into());
+        }
+        if let Some(h) = &o.hosts_file {
+            parse::hosts_file(h)?;
+        }
+        for u in &o.host_users {
+            parse::host_user(u)?;
+        }
+        let sysctls = parse::sysctls(&o.sysctls)?;
+        if let Some(p) = &o.personality
+            && !matches!(p.as_str(), "LINUX" | "LINUX32")
+        {
+            return Err(SpecError::Personality(p.clone()).into());
+        }
+        let log = super::logging::LogSpec::parse(o.log_driver.as_deref(), &o.log_opts)?;
+        let ns = |flag: &'static str, v: &Option<String>| {
+            super::namespaces::NsMode::parse(flag, v.as_deref().unwrap_or(""))
+        };
+        let (pid, ipc, uts) = (
+            ns("--pid", &o.pid)?,
+            ns("--ipc", &o.ipc)?,
+            ns("--uts", &o.uts)?,
+        );
+        if o.hostname.is_some() && uts == super::namespaces::NsMode::Host {
+            return Err(SpecError::HostnameWithHostUts.into());
+        }
+        if o.hostname.is_some() && !uts.is_private() {
+            return Err(SpecError::HostnameWithJoinedUts.into());
+        }
+        let pidfile = o.pidfile.as_ref().map(|p| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                std::env::current_dir().unwrap_or_default().join(p)
+            }
+        });
         Ok(ContainerSpec {
             image: o.image.clone(),
             name: o.name.clone(),
@@ -194,6 +279,18 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 preserve_fds: o.preserve_fds,
                 stop_signal: o.stop_signal.clone(),
                 stop_timeout: o.stop_timeout,
+                env_merge: o.env_merge.clone(),
+                unset_env: o.unsetenv.clone(),
+                unset_env_all: o.unsetenv_all,
+                env_host: o.env_host,
+                http_proxy: o.http_proxy,
+                umask,
+                timezone,
+                passwd: o.passwd,
+                passwd_entry: o.passwd_entry.clone(),
+                group_entry: o.group_entry.clone(),
+                host_users: o.host_users.clone(),
+                personality: o.personality.clone(),
             },
             storage: StorageSpec {
                 mounts,
@@ -212,6 +309,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 hostname: o.hostname.clone(),
                 cgroups,
                 cgroupns,
+                no_hostname: o.no_hostname,
+                sysctls,
+                pid,
+                ipc,
+                uts,
             },
             network: NetworkSpec {
                 mode: o.network.clone(),
@@ -223,6 +325,9 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 add_hosts: o.add_hosts.clone(),
                 aliases: o.network_aliases.clone(),
                 ip: o.ip.clone(),
+                expose,
+                no_hosts: o.no_hosts,
+                hosts_file: o.hosts_file.clone(),
             },
             resources: ResourceSpec { limits, ulimits },
             devices: DeviceSpec {
@@ -241,6 +346,10 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 temporary: o.temporary,
                 create_command: o.create_command.clone(),
                 sdnotify,
+                pidfile,
+                timeout: o.timeout,
+                remove_image: o.remove_image,
+                log,
             },
             health,
             secrets,

@@ -273,6 +273,178 @@ pub fn secret(value: &str) -> std::result::Result<SecretUse, SpecError> {
     })
 }
 
+/// `--umask`: 1 to 4 octal digits (podman's `^[0-7]{1,4}$`), kept as given.
+pub fn umask(u: &str) -> std::result::Result<String, SpecError> {
+    let ok = (1..=4).contains(&u.len()) && u.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    if ok {
+        Ok(u.to_string())
+    } else {
+        Err(SpecError::Umask(u.to_string()))
+    }
+}
+
+/// The umask a stored `--umask` string stands for (0022 when empty or unreadable).
+pub fn umask_bits(u: &str) -> u32 {
+    u32::from_str_radix(u, 8)
+        .ok()
+        .filter(|m| *m <= 0o7777)
+        .unwrap_or(0o022)
+}
+
+/// `--tz`: `local`, or a zone name as Go's time.LoadLocation takes it (no `..`, not absolute)
+/// that exists under the host's zoneinfo ($TZDIR, else /usr/share/zoneinfo): its file is what
+/// the container's /etc/localtime becomes.
+pub fn timezone(tz: &str) -> std::result::Result<String, SpecError> {
+    if tz == "local" {
+        return Ok(tz.to_string());
+    }
+    let bad = |why: String| SpecError::Timezone { why };
+    if tz.is_empty()
+        || tz.starts_with('/')
+        || tz.starts_with('\\')
+        || tz.split(['/', '\\']).any(|c| c == "..")
+    {
+        return Err(bad("time: invalid location name".into()));
+    }
+    if !zoneinfo_file(tz).is_file() {
+        return Err(bad(format!("unknown time zone {tz}")));
+    }
+    Ok(tz.to_string())
+}
+
+/// The host's file for zone `tz` (`local`: what /etc/localtime points at).
+pub fn zoneinfo_file(tz: &str) -> std::path::PathBuf {
+    if tz == "local" {
+        return std::fs::canonicalize("/etc/localtime")
+            .unwrap_or_else(|_| std::path::PathBuf::from("/etc/localtime"));
+    }
+    let dir = std::env::var_os("TZDIR")
+        .filter(|d| !d.is_empty())
+        .map_or_else(
+            || std::path::PathBuf::from("/usr/share/zoneinfo"),
+            std::path::PathBuf::from,
+        );
+    dir.join(tz)
+}
+
+/// `--expose PORT[-END][/tcp|udp|sctp]`: one "PORT/PROTO" entry per port, as podman's
+/// CreateExpose and checkProtocol read it (a protocol list like `tcp,udp` gives both).
+pub fn expose(value: &str) -> std::result::Result<Vec<String>, SpecError> {
+    let bad = |why: &str| SpecError::Expose {
+        value: value.to_string(),
+        why: why.to_string(),
+    };
+    let parts: Vec<&str> = value.split('/').collect();
+    if parts.len() > 2 {
+        return Err(bad(
+            "the protocol can only be given once: use PORT[-END][/PROTOCOL]",
+        ));
+    }
+    let mut protos: Vec<&str> = Vec::new();
+    for p in parts.get(1).copied().unwrap_or("tcp").split(',') {
+        let p = match p.to_ascii_lowercase().as_str() {
+            "" | "tcp" => "tcp",
+            "udp" => "udp",
+            "sctp" => "sctp",
+            _ => return Err(bad("unknown protocol: use tcp, udp or sctp")),
+        };
+        if !protos.contains(&p) {
+            protos.push(p);
+        }
+    }
+    let port = |s: &str| -> std::result::Result<u16, SpecError> {
+        match s.parse::<u16>() {
+            Ok(0) => Err(bad("cannot expose 0 as it is not a valid port number")),
+            Ok(n) => Ok(n),
+            Err(_) => Err(bad(
+                "not a port number: use PORT[-END][/PROTOCOL], e.g. 8080/tcp",
+            )),
+        }
+    };
+    let (start, end) = match parts[0].split_once('-') {
+        Some((a, b)) => (port(a)?, port(b)?),
+        None => (port(parts[0])?, port(parts[0])?),
+    };
+    if end < start {
+        return Err(bad("the end of the range is below its start"));
+    }
+    let mut out = Vec::new();
+    for n in start..=end {
+        for p in &protos {
+            out.push(format!("{n}/{p}"));
+        }
+    }
+    Ok(out)
+}
+
+/// `--hosts-file`: `none`, `image`, "" (the default) or the absolute path of a host file.
+pub fn hosts_file(h: &str) -> std::result::Result<(), SpecError> {
+    if matches!(h, "" | "none" | "image") || (h.starts_with('/') && Path::new(h).is_file()) {
+        Ok(())
+    } else {
+        Err(SpecError::HostsFile(h.to_string()))
+    }
+}
+
+/// `--hostuser NAME|UID`: the host account, which must exist.
+pub fn host_user(u: &str) -> std::result::Result<nix::unistd::User, SpecError> {
+    let found = match u.parse::<u32>() {
+        Ok(uid) => nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)),
+        Err(_) => nix::unistd::User::from_name(u),
+    };
+    match found {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(SpecError::HostUser {
+            name: u.to_string(),
+            why: "no such user on the host: give a user name or UID from the host's /etc/passwd"
+                .into(),
+        }),
+        Err(e) => Err(SpecError::HostUser {
+            name: u.to_string(),
+            why: e.to_string(),
+        }),
+    }
+}
+
+/// `--sysctl KEY=VALUE`s as podman's ValidateSysctls takes them: only what a container's own
+/// namespaces hold (net.*, the IPC keys, fs.mqueue.*), no spaces around `=`.
+pub fn sysctls(values: &[String]) -> std::result::Result<Vec<(String, String)>, SpecError> {
+    const IPC: [&str; 8] = [
+        "kernel.msgmax",
+        "kernel.msgmnb",
+        "kernel.msgmni",
+        "kernel.sem",
+        "kernel.shmall",
+        "kernel.shmmax",
+        "kernel.shmmni",
+        "kernel.shm_rmid_forced",
+    ];
+    let mut out: Vec<(String, String)> = Vec::new();
+    for v in values {
+        let Some((key, value)) = v.split_once('=') else {
+            return Err(SpecError::Sysctl(format!(
+                "{v} is invalid, sysctl values must be in the form of KEY=VALUE"
+            )));
+        };
+        if key.trim() != key || value.trim() != value {
+            return Err(SpecError::Sysctl(format!(
+                "'{v}' is invalid, extra spaces found"
+            )));
+        }
+        let allowed = IPC.contains(&key)
+            || ((key.starts_with("net.") || key.starts_with("fs.mqueue."))
+                && key
+                    .split('.')
+                    .all(|c| !c.is_empty() && c != ".." && !c.contains('/')));
+        if !allowed {
+            return Err(SpecError::Sysctl(format!("sysctl '{key}' is not allowed")));
+        }
+        out.retain(|(k, _)| k != key);
+        out.push((key.to_string(), value.to_string()));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,6 +546,44 @@ mod tests {
             ),
         ] {
             assert_eq!(secret(bad).unwrap_err().to_string(), msg, "{bad}");
+        }
+    }
+
+    #[test]
+    fn umask_timezone_expose() {
+        assert_eq!(umask("0027").unwrap(), "0027");
+        assert_eq!(umask_bits("22"), 0o022);
+        assert!(umask("9999").is_err());
+        assert!(umask("07777").is_err());
+        assert!(umask("").is_err());
+        assert_eq!(timezone("local").unwrap(), "local");
+        assert!(timezone("../../etc/passwd").is_err());
+        assert!(timezone("/etc/passwd").is_err());
+        assert!(timezone("No/Such_Zone").is_err());
+        assert_eq!(expose("80").unwrap(), vec!["80/tcp"]);
+        assert_eq!(
+            expose("53/udp,tcp").unwrap(),
+            vec!["53/udp".to_string(), "53/tcp".to_string()]
+        );
+        assert_eq!(expose("3300-3302").unwrap().len(), 3);
+        for bad in ["0", "x", "80/icmp", "80/tcp/udp", "90-80", "70000"] {
+            assert!(expose(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sysctls_as_podman_allows_them() {
+        let s = sysctls(&["net.ipv4.ip_forward=1".into(), "kernel.shmmax=1000".into()]).unwrap();
+        assert_eq!(s[0], ("net.ipv4.ip_forward".into(), "1".into()));
+        assert_eq!(s.len(), 2);
+        for bad in [
+            "kernel.hostname=x",
+            "vm.swappiness=1",
+            "net.ipv4.ip_forward",
+            "net.ipv4.ip_forward = 1",
+            "net.ipv4/../x=1",
+        ] {
+            assert!(sysctls(&[bad.into()]).is_err(), "{bad}");
         }
     }
 }

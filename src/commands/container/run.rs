@@ -157,6 +157,81 @@ pub struct CreateArgs {
     /// Pass a number of additional file descriptors into the container
     #[arg(long = "preserve-fds", default_value_t = 0)]
     preserve_fds: u32,
+    /// Set timezone in container (a zone from /usr/share/zoneinfo, or "local" for the host's)
+    #[arg(long, value_name = "TIMEZONE")]
+    tz: Option<String>,
+    /// Set umask in container (octal, default 0022)
+    #[arg(long)]
+    umask: Option<String>,
+    /// Expose a port or a range of ports (PORT[-END][/tcp|udp|sctp]); -P publishes them
+    #[arg(long, value_name = "PORT")]
+    expose: Vec<String>,
+    /// Unset environment default variables in container
+    #[arg(long, value_name = "ENV")]
+    unsetenv: Vec<String>,
+    /// Unset all default environment variables in container
+    #[arg(long = "unsetenv-all", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set, default_value_t = false)]
+    unsetenv_all: bool,
+    /// Use all current host environment variables in container
+    #[arg(long = "env-host", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set, default_value_t = false)]
+    env_host: bool,
+    /// Preprocess environment variables from image before injecting them into the container (KEY=...${KEY}...)
+    #[arg(long = "env-merge", value_name = "ENV")]
+    env_merge: Vec<String>,
+    /// Set proxy environment variables in the container based on the host proxy vars
+    #[arg(long = "http-proxy", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set, default_value_t = true)]
+    http_proxy: bool,
+    /// Do not create /etc/hosts within the container, instead use the version from the image
+    #[arg(long = "no-hosts")]
+    no_hosts: bool,
+    /// Do not create /etc/hostname within the container, instead use the version from the image
+    #[arg(long = "no-hostname")]
+    no_hostname: bool,
+    /// Base file to create the /etc/hosts file inside the container (a host path, "none" or "image")
+    #[arg(long = "hosts-file", value_name = "PATH")]
+    hosts_file: Option<String>,
+    /// Add entries to /etc/passwd and /etc/group when used with the --user option
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set, default_value_t = true)]
+    passwd: bool,
+    /// Entry to write to /etc/passwd ($USERNAME, $UID, $GID, $NAME, $HOME are replaced)
+    #[arg(long = "passwd-entry", value_name = "ENTRY")]
+    passwd_entry: Option<String>,
+    /// Entry to write to /etc/group ($GROUPNAME, $GID, $USERLIST are replaced)
+    #[arg(long = "group-entry", value_name = "ENTRY")]
+    group_entry: Option<String>,
+    /// Host user account to add to /etc/passwd within container
+    #[arg(long = "hostuser", value_name = "NAME")]
+    hostuser: Vec<String>,
+    /// Sysctl options (namespaced ones: net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)
+    #[arg(long, value_name = "KEY=VALUE")]
+    sysctl: Vec<String>,
+    /// Write the container process ID to the file
+    #[arg(long, value_name = "PATH")]
+    pidfile: Option<PathBuf>,
+    /// Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.
+    #[arg(long = "timeout", value_name = "SECONDS", default_value_t = 0)]
+    run_timeout: u32,
+    /// PID namespace to use (private, host, container:NAME, ns:PATH)
+    #[arg(long, value_name = "PID")]
+    pid: Option<String>,
+    /// IPC namespace to use (private, shareable, host, container:NAME, ns:PATH)
+    #[arg(long, value_name = "IPC")]
+    ipc: Option<String>,
+    /// UTS namespace to use (private, host, container:NAME, ns:PATH)
+    #[arg(long, value_name = "UTS")]
+    uts: Option<String>,
+    /// Logging driver for the container (k8s-file, json-file, none)
+    #[arg(long = "log-driver", value_name = "DRIVER")]
+    log_driver: Option<String>,
+    /// Logging driver options (path=, max-size=, tag=)
+    #[arg(long = "log-opt", value_name = "NAME=VALUE")]
+    log_opt: Vec<String>,
+    /// Configure execution domain using personality (e.g., LINUX/LINUX32)
+    #[arg(long, value_name = "PERSONA")]
+    personality: Option<String>,
+    /// Set by `run --rmi`.
+    #[arg(skip)]
+    remove_image: bool,
     /// Pull image policy (always, missing, never, newer)
     #[arg(long, default_value = "missing", num_args = 0..=1, default_missing_value = "always")]
     pull: String,
@@ -238,6 +313,31 @@ impl From<CreateArgs> for CreateOptions {
             sdnotify: a.sdnotify,
             create_command: Vec::new(),
             secrets: a.secret,
+            tz: a.tz,
+            umask: a.umask,
+            expose: a.expose,
+            unsetenv: a.unsetenv,
+            unsetenv_all: a.unsetenv_all,
+            env_host: a.env_host,
+            env_merge: a.env_merge,
+            http_proxy: a.http_proxy,
+            no_hosts: a.no_hosts,
+            no_hostname: a.no_hostname,
+            hosts_file: a.hosts_file,
+            passwd: (!a.passwd).then_some(false),
+            passwd_entry: a.passwd_entry,
+            group_entry: a.group_entry,
+            host_users: a.hostuser,
+            sysctls: a.sysctl,
+            pidfile: a.pidfile,
+            timeout: a.run_timeout,
+            remove_image: a.remove_image,
+            pid: a.pid,
+            ipc: a.ipc,
+            uts: a.uts,
+            log_driver: a.log_driver,
+            log_opts: a.log_opt,
+            personality: a.personality,
         }
     }
 }
@@ -281,6 +381,9 @@ pub struct RunArgs {
     /// Override the key sequence for detaching a container
     #[arg(long = "detach-keys", default_value = "ctrl-p,ctrl-q")]
     detach_keys: String,
+    /// Remove image unless used by other containers, implies --rm
+    #[arg(long)]
+    rmi: bool,
     #[command(flatten)]
     create: CreateArgs,
 }
@@ -297,6 +400,10 @@ fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
 pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
     let interactive = a.create.interactive;
     let keys = libpod::attach::parse_detach_keys(&a.detach_keys).map_err(Failure::new)?;
+    if a.rmi {
+        a.create.rm = true;
+        a.create.remove_image = true;
+    }
     ensure_image(rt, &mut a.create)?;
     let c = create_container(rt, a.create, true)?;
     if a.detach {
