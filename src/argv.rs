@@ -147,6 +147,18 @@ fn flag_width(
                 }
                 return 1;
             }
+            // An optional value (`--pull [POLICY]`): clap takes the next word when it is not
+            // a flag, so it is not the command's first positional either.
+            (Some(a), None) if takes_optional_value(a) => {
+                out.push(rest[i].clone());
+                if let Some(v) = rest.get(i + 1)
+                    && !v.to_string_lossy().starts_with('-')
+                {
+                    out.push(v.clone());
+                    return 2;
+                }
+                return 1;
+            }
             _ => {}
         }
         out.push(rest[i].clone());
@@ -199,6 +211,13 @@ fn takes_separate_value(a: &clap::Arg) -> bool {
         && a.get_num_args().is_none_or(|n| n.min_values() > 0)
 }
 
+fn takes_optional_value(a: &clap::Arg) -> bool {
+    a.get_action().takes_values()
+        && !a.is_require_equals_set()
+        && a.get_num_args()
+            .is_some_and(|n| n.min_values() == 0 && n.max_values() > 0)
+}
+
 fn parse_bool(v: &str) -> Option<bool> {
     match v.to_ascii_lowercase().as_str() {
         "true" | "1" | "t" | "yes" => Some(true),
@@ -234,6 +253,12 @@ mod tests {
                     .action(ArgAction::Append),
             )
             .arg(Arg::new("entrypoint").long("entrypoint"))
+            .arg(
+                Arg::new("pull")
+                    .long("pull")
+                    .num_args(0..=1)
+                    .default_missing_value("always"),
+            )
             .arg(Arg::new("image"))
             .arg(Arg::new("command").num_args(0..).trailing_var_arg(true));
         let ps = Command::new("ps").arg(Arg::new("all").short('a').action(ArgAction::SetTrue));
@@ -254,6 +279,18 @@ mod tests {
             .skip(1)
             .map(|s| s.to_string_lossy().into_owned())
             .collect()
+    }
+
+    #[test]
+    fn an_optional_value_is_not_the_image() {
+        assert_eq!(
+            norm(&["run", "--pull", "never", "--rm", "busybox", "true"]),
+            ["run", "--pull", "never", "--rm", "busybox", "--", "true"]
+        );
+        assert_eq!(
+            norm(&["run", "--pull", "--rm", "busybox", "-c", "x"]),
+            ["run", "--pull", "--rm", "busybox", "--", "-c", "x"]
+        );
     }
 
     #[test]

@@ -42,6 +42,7 @@ impl Cli {
         args: &[S],
         input: Option<Bytes>,
     ) -> Result<Vec<u8>> {
+        let t0 = std::time::Instant::now();
         let mut c = self.command(args);
         if input.is_some() {
             c.stdin(Stdio::piped());
@@ -58,6 +59,15 @@ impl Cli {
             .wait_with_output()
             .await
             .map_err(|e| ApiError::internal(format!("run {}: {e}", self.program)))?;
+        if crate::router::tracing() {
+            let words: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
+            eprintln!(
+                "{}    burrow {} ({:?})",
+                crate::router::stamp(),
+                words.join(" "),
+                t0.elapsed()
+            );
+        }
         if out.status.success() {
             Ok(out.stdout)
         } else {
@@ -90,7 +100,11 @@ pub fn failure(stderr: &[u8]) -> ApiError {
 
 pub fn status_for(message: &str) -> StatusCode {
     let m = message.to_ascii_lowercase();
-    if m.contains("no such") || m.contains("not found") || m.contains("does not exist") {
+    if m.contains("no such")
+        || m.contains("not found")
+        || m.contains("not known")
+        || m.contains("does not exist")
+    {
         StatusCode::NOT_FOUND
     } else if m.contains("already")
         || m.contains("in use")

@@ -10,6 +10,9 @@ use bytes::Bytes;
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
+use libpod::runtime::StateView;
+use libpod::{ContainerSummary, Status};
+
 use crate::body::{self, ApiError, Resp, Result};
 use crate::router::{Req, State};
 
@@ -20,30 +23,55 @@ pub struct Facts {
     pub tty: bool,
     pub open_stdin: bool,
     pub exit_code: i64,
-    pub raw: Value,
 }
 
+/// The container's record, read from the state database in this process: every container
+/// request starts with one, and a CLI child would cost more than the request itself. A
+/// record that needs repair (its process died unrecorded) goes through `burrow inspect`.
 pub async fn facts(st: &State, name: &str) -> Result<Facts> {
+    let read = st.with_view(|v| match v.lookup(name) {
+        Ok(c) if StateView::is_current(&c) => Some(Ok(Facts {
+            status: c.status().as_str().to_string(),
+            tty: c.config.tty,
+            open_stdin: c.config.stdin_open,
+            exit_code: c.state.exit_code.into(),
+            id: c.id,
+        })),
+        Err(libpod::LibpodError::NoSuchContainer(_)) => Some(Err(no_such(name))),
+        _ => None,
+    });
+    match read.flatten() {
+        Some(r) => r,
+        None => Ok(inspected(st, name).await?.0),
+    }
+}
+
+fn no_such(name: &str) -> ApiError {
+    ApiError::not_found(format!("No such container: {name}"))
+}
+
+/// `burrow container inspect`: the facts and the whole inspect JSON.
+pub async fn inspected(st: &State, name: &str) -> Result<(Facts, Value)> {
     let v = st
         .cli
         .json(&["container", "inspect", "--format", "json", name])
         .await
         .map_err(|e| {
             if e.status == StatusCode::NOT_FOUND || e.message.contains("no such") {
-                ApiError::not_found(format!("No such container: {name}"))
+                no_such(name)
             } else {
                 e
             }
         })?;
     let c = v.get(0).cloned().unwrap_or(Value::Null);
-    Ok(Facts {
+    let f = Facts {
         id: c["Id"].as_str().unwrap_or(name).to_string(),
         status: c["State"]["Status"].as_str().unwrap_or("").to_string(),
         tty: c["Config"]["Tty"].as_bool().unwrap_or(false),
         open_stdin: c["Config"]["OpenStdin"].as_bool().unwrap_or(false),
         exit_code: c["State"]["ExitCode"].as_i64().unwrap_or(0),
-        raw: c,
-    })
+    };
+    Ok((f, c))
 }
 
 /// Status reply for commands that print names on success.
@@ -52,104 +80,117 @@ pub async fn simple(st: &State, args: &[&str]) -> Result<Resp> {
     Ok(body::empty(StatusCode::NO_CONTENT))
 }
 
-/// burrow's `ps` Ports string ("0.0.0.0:8080->80/tcp, 53/udp") as docker's port list.
-fn ports(s: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    for p in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (host, inner) = match p.split_once("->") {
-            Some((h, c)) => (Some(h), c),
-            None => (None, p),
-        };
-        let (cport, proto) = inner.split_once('/').unwrap_or((inner, "tcp"));
-        let Ok(private) = cport.parse::<u16>() else {
-            continue;
-        };
-        let mut e = json!({"PrivatePort": private, "Type": proto});
-        if let Some(h) = host {
-            let (ip, port) = h.rsplit_once(':').unwrap_or(("0.0.0.0", h));
-            e["IP"] = json!(if ip.is_empty() { "0.0.0.0" } else { ip });
-            if let Ok(public) = port.parse::<u16>() {
-                e["PublicPort"] = json!(public);
-            }
-        }
-        out.push(e);
-    }
-    out
-}
-
-fn docker_status(c: &Value) -> String {
-    let state = c["State"].as_str().unwrap_or("");
-    let since = c["RunningFor"]
-        .as_str()
-        .unwrap_or("")
-        .trim_end_matches(" ago");
-    match state {
-        "running" => format!("Up {since}"),
-        "exited" | "stopped" => format!(
-            "Exited ({}) {} ago",
-            c["ExitCode"].as_i64().unwrap_or(0),
-            since
-        ),
-        "paused" => format!("Up {since} (Paused)"),
-        "created" => "Created".to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// `burrow ps --format json` rows in docker's `/containers/json` shape.
-pub async fn list_json(st: &State, all: bool, filters: &[(String, String)]) -> Result<Vec<Value>> {
-    let mut args: Vec<String> = vec!["ps".into(), "--format".into(), "json".into()];
-    if all {
-        args.push("-a".into());
-    }
-    for (k, v) in filters {
-        args.push("--filter".into());
-        args.push(format!("{k}={v}"));
-    }
-    let rows = st.cli.json(&args).await?;
-    let rows = rows.as_array().cloned().unwrap_or_default();
-    Ok(rows
+/// Forwarded ports in docker's list shape.
+fn ports(c: &ContainerSummary) -> Vec<Value> {
+    c.ports
         .iter()
-        .map(|c| {
-            let names: Vec<String> = match &c["Names"] {
-                Value::Array(a) => a
-                    .iter()
-                    .filter_map(|n| n.as_str())
-                    .map(|n| format!("/{n}"))
-                    .collect(),
-                Value::String(s) => vec![format!("/{s}")],
-                _ => Vec::new(),
-            };
-            let networks: serde_json::Map<String, Value> = c["Networks"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|n| n.as_str())
-                        .map(|n| (n.to_string(), json!({"NetworkID": n})))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let state = match c["State"].as_str().unwrap_or("") {
-                "stopped" => "exited",
-                s => s,
-            };
+        .map(|p| {
             json!({
-                "Id": c["Id"],
-                "Names": names,
-                "Image": c["Image"],
-                "ImageID": format!("sha256:{}", c["ImageID"].as_str().unwrap_or("")),
-                "Command": c["Command"],
-                "Created": c["Created"],
-                "Ports": ports(c["Ports"].as_str().unwrap_or("")),
-                "Labels": if c["Labels"].is_object() { c["Labels"].clone() } else { json!({}) },
-                "State": state,
-                "Status": docker_status(c),
-                "HostConfig": {"NetworkMode": "default"},
-                "NetworkSettings": {"Networks": networks},
-                "Mounts": [],
+                "IP": p.host_addr().to_string(),
+                "PrivatePort": p.container_port,
+                "PublicPort": p.host_port,
+                "Type": p.protocol.to_string(),
             })
         })
-        .collect())
+        .collect()
+}
+
+/// docker's Status column: "Up 5 seconds (healthy)", "Exited (0) 2 minutes ago".
+fn docker_status(st: &State, c: &ContainerSummary) -> String {
+    let since = |nanos: i64| {
+        let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
+        libpod::clock::human_duration((now - nanos) / 1_000_000_000)
+    };
+    match c.status() {
+        Status::Running => {
+            let health = st
+                .with_view(|v| v.health(&c.id))
+                .flatten()
+                .map(|h| format!(" ({})", h.status.as_str()))
+                .unwrap_or_default();
+            format!("Up {}{health}", since(c.state.started))
+        }
+        Status::Paused => format!("Up {} (Paused)", since(c.state.started)),
+        Status::Exited => format!(
+            "Exited ({}) {} ago",
+            c.state.exit_code,
+            since(c.state.finished)
+        ),
+        Status::Stopping => "Stopping".into(),
+        Status::Created => "Created".into(),
+    }
+}
+
+/// One row of `GET /containers/json`.
+fn docker_row(st: &State, c: &ContainerSummary) -> Value {
+    let mounts: Vec<Value> = c
+        .mounts
+        .iter()
+        .map(|m| {
+            json!({
+                "Type": m.kind,
+                "Name": m.name,
+                "Destination": m.destination.display().to_string(),
+            })
+        })
+        .collect();
+    json!({
+        "Id": c.id,
+        "Names": [format!("/{}", c.name)],
+        "Image": c.image_name,
+        "ImageID": format!("sha256:{}", c.image_id),
+        "Command": c.command,
+        "Created": c.created / 1_000_000_000,
+        "Ports": ports(c),
+        "Labels": c.labels,
+        "State": c.status().as_str(),
+        "Status": docker_status(st, c),
+        "HostConfig": {"NetworkMode": "default"},
+        "NetworkSettings": {"Networks": {}},
+        "Mounts": mounts,
+    })
+}
+
+/// The list rows, newest first, read from the state database in this process (a CLI child
+/// per listing would cost more than the listing). Filters go through `burrow ps`, which
+/// knows their meaning; so does a listing with a record to repair (a process that died
+/// unrecorded), which `ps` repairs before the rows are read again.
+pub async fn list_json(st: &State, all: bool, filters: &[(String, String)]) -> Result<Vec<Value>> {
+    let matching: Option<std::collections::HashSet<String>> = if filters.is_empty() {
+        None
+    } else {
+        let mut args: Vec<String> =
+            vec!["ps".into(), "-a".into(), "-q".into(), "--no-trunc".into()];
+        for (k, v) in filters {
+            args.push("--filter".into());
+            args.push(format!("{k}={v}"));
+        }
+        let out = st.cli.run(&args).await?;
+        Some(
+            String::from_utf8_lossy(&out)
+                .lines()
+                .map(str::to_string)
+                .collect(),
+        )
+    };
+    let mut repaired = false;
+    loop {
+        let rows = st
+            .with_view(|v| v.summaries())
+            .ok_or_else(|| ApiError::internal("cannot open burrow's state database"))?
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        if !repaired && !rows.iter().all(StateView::is_current_row) {
+            st.cli.run(&["ps", "-a", "-q"]).await?;
+            repaired = true;
+            continue;
+        }
+        return Ok(rows
+            .iter()
+            .filter(|c| all || c.status() == Status::Running)
+            .filter(|c| matching.as_ref().is_none_or(|m| m.contains(&c.id)))
+            .map(|c| docker_row(st, c))
+            .collect());
+    }
 }
 
 pub async fn list(st: &State, req: &Req) -> Result<Resp> {
@@ -207,8 +248,8 @@ pub fn docker_inspect(mut c: Value) -> Value {
 }
 
 pub async fn inspect(st: &State, id: &str) -> Result<Resp> {
-    let f = facts(st, id).await?;
-    Ok(body::ok_json(docker_inspect(f.raw)))
+    let (_, raw) = inspected(st, id).await?;
+    Ok(body::ok_json(docker_inspect(raw)))
 }
 
 fn running(status: &str) -> bool {
@@ -321,7 +362,7 @@ async fn wait_for(
             loop {
                 tokio::select! {
                     _ = exited.changed() => break,
-                    _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                    _ = tokio::time::sleep(Duration::from_millis(5)) => {}
                 }
                 match facts(st, &full).await {
                     Ok(g) if running(&g.status) => break,
@@ -338,9 +379,15 @@ async fn wait_for(
                 }
             }
         }
-        let foreground = *exited.borrow();
-        match foreground {
+        let known = *exited.borrow();
+        match known {
             Some(code) => code as i64,
+            // This service's own foreground run reports the exit: `burrow wait` could find an
+            // `--rm` container already gone.
+            None if st.in_session(&full) => {
+                let _ = exited.changed().await;
+                exited.borrow().unwrap_or(0) as i64
+            }
             None => {
                 let wait_args = ["wait".to_string(), full.clone()];
                 let waited = st.cli.run(&wait_args);
@@ -360,11 +407,11 @@ async fn wait_for(
         }
     };
     if cond == "removed" {
-        for _ in 0..200 {
+        for _ in 0..2000 {
             if facts(st, &full).await.is_err() {
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
     Ok(code)
@@ -434,14 +481,14 @@ pub async fn changes(st: &State, id: &str) -> Result<Resp> {
 }
 
 pub async fn stats(st: &Arc<State>, id: &str, req: &Req) -> Result<Resp> {
-    let f = facts(st, id).await?;
+    let (f, info) = inspected(st, id).await?;
     let stream = req.q("stream").is_none_or(|s| s == "1" || s == "true");
     let once = req.flag("one-shot") || !stream;
     let sample = |raw: Value| {
         let s = raw.get(0).cloned().unwrap_or(Value::Null);
         json!({
             "id": f.id,
-            "name": format!("/{}", f.raw["Name"].as_str().unwrap_or("")),
+            "name": format!("/{}", info["Name"].as_str().unwrap_or("")),
             "read": chrono::Utc::now().to_rfc3339(),
             "preread": "0001-01-01T00:00:00Z",
             "pids_stats": {"current": s["PIDs"].as_u64().unwrap_or(0)},
@@ -644,12 +691,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ps_ports_become_docker_ports() {
-        let p = ports("0.0.0.0:8080->80/tcp, 53/udp");
-        assert_eq!(p[0]["PublicPort"], 8080);
-        assert_eq!(p[0]["PrivatePort"], 80);
-        assert_eq!(p[0]["IP"], "0.0.0.0");
-        assert_eq!(p[1]["Type"], "udp");
-        assert!(p[1].get("PublicPort").is_none());
+    fn rows_have_docker_fields() {
+        let mut c = ContainerSummary {
+            id: "abc".into(),
+            name: "web".into(),
+            image_id: "1234".into(),
+            ports: vec![network::PortMapping {
+                host_ip: None,
+                host_port: 8080,
+                container_port: 80,
+                protocol: network::Protocol::Tcp,
+            }],
+            ..Default::default()
+        };
+        c.state.status = Some(Status::Exited);
+        c.state.exit_code = 3;
+        let st = State::new("burrow".into(), Vec::new());
+        let r = docker_row(&st, &c);
+        assert_eq!(r["Names"][0], "/web");
+        assert_eq!(r["ImageID"], "sha256:1234");
+        assert_eq!(r["Ports"][0]["PublicPort"], 8080);
+        assert_eq!(r["Ports"][0]["IP"], "0.0.0.0");
+        assert_eq!(r["Ports"][0]["Type"], "tcp");
+        assert!(r["Status"].as_str().unwrap().starts_with("Exited (3) "));
     }
 }

@@ -31,7 +31,7 @@ fn default_network(mode: &str) -> bool {
 
 /// The `burrow create` arguments (without the program) for a docker create request.
 pub fn create_args(name: Option<&str>, b: &Value) -> std::result::Result<Vec<String>, String> {
-    let mut a: Vec<String> = vec!["create".into()];
+    let mut a: Vec<String> = vec!["create".into(), "--pull".into(), "never".into()];
     let hc = &b["HostConfig"];
     if let Some(n) = name.filter(|n| !n.is_empty()) {
         push(&mut a, "--name", n);
@@ -314,15 +314,14 @@ pub async fn create(st: &State, req: Req) -> Result<Resp> {
     let name = req.q("name").map(str::to_string);
     let b = req.json().await?;
     let args = create_args(name.as_deref(), &b).map_err(ApiError::bad_request)?;
-    // burrow create would pull a missing image itself; docker clients expect a 404 so that
-    // they pull (with progress) and retry.
+    // Docker clients expect a 404 for a missing image, so that they pull (with progress)
+    // and retry: burrow must not pull it itself.
     let image = b["Image"].as_str().unwrap_or("");
-    if st.cli.run(&["image", "exists", image]).await.is_err() {
-        return Err(ApiError::not_found(format!("No such image: {image}")));
-    }
     let out = st.cli.run(&args).await.map_err(|e| {
         if e.message.contains("already in use") {
             ApiError::new(StatusCode::CONFLICT, e.message)
+        } else if e.status == StatusCode::NOT_FOUND && e.message.contains("image") {
+            ApiError::not_found(format!("No such image: {image}"))
         } else {
             e
         }
@@ -356,13 +355,13 @@ mod tests {
         let a = create_args(Some("n"), &b).unwrap().join(" ");
         assert_eq!(
             a,
-            "create --name n --env A=1 --label x=y --tty --volume /a:/b:ro --publish 8080:80/tcp \
+            "create --pull never --name n --env A=1 --label x=y --tty --volume /a:/b:ro --publish 8080:80/tcp \
              --network proj_default --network-alias web --restart on-failure:3 --rm -- busybox echo hi"
         );
         let b = json!({"Image": "i", "Entrypoint": ["sh", "-c"], "Cmd": ["true"]});
         assert_eq!(
             create_args(None, &b).unwrap().join(" "),
-            "create --entrypoint sh -- i -c true"
+            "create --pull never --entrypoint sh -- i -c true"
         );
         assert!(create_args(None, &json!({})).is_err());
     }

@@ -19,10 +19,17 @@ use crate::burrow::Cli;
 /// container's start, exit codes of containers it runs in the foreground, exec sessions.
 pub struct State {
     pub cli: Cli,
+    /// The state database, read in this process (see `containers::facts`); `None` until the
+    /// first read, or when it cannot be opened (every read then goes through the CLI).
+    pub view: Mutex<Option<libpod::runtime::StateView>>,
+    view_opts: libpod::runtime::GlobalOptions,
     /// Hijacked connections and streams in progress: they keep the service from idling out.
     pub busy: AtomicUsize,
     pub attaches: Mutex<HashMap<String, oneshot::Receiver<crate::streams::Hijack>>>,
     pub exits: Mutex<HashMap<String, watch::Sender<Option<i32>>>>,
+    /// Containers whose foreground run this service holds (`start` of an attached container):
+    /// their exit code comes from that run, never from `burrow wait`.
+    pub sessions: Mutex<std::collections::HashSet<String>>,
     pub execs: Mutex<HashMap<String, crate::exec::Session>>,
     /// Pseudo-terminal masters of TTY sessions in progress, by container or exec ID.
     pub ttys: Mutex<HashMap<String, std::sync::Arc<std::os::fd::OwnedFd>>>,
@@ -31,13 +38,25 @@ pub struct State {
 impl State {
     pub fn new(program: String, globals: Vec<String>) -> State {
         State {
+            view: Mutex::new(None),
+            view_opts: view_options(&globals),
             cli: Cli::new(program, globals),
             busy: AtomicUsize::new(0),
             attaches: Mutex::new(HashMap::new()),
             exits: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(std::collections::HashSet::new()),
             execs: Mutex::new(HashMap::new()),
             ttys: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Runs `f` on the state database; `None` when it cannot be opened here.
+    pub fn with_view<T>(&self, f: impl FnOnce(&libpod::runtime::StateView) -> T) -> Option<T> {
+        let mut v = self.view.lock().unwrap_or_else(|p| p.into_inner());
+        if v.is_none() {
+            *v = libpod::runtime::StateView::open(&self.view_opts).ok();
+        }
+        v.as_ref().map(f)
     }
 
     /// A receiver that sees the exit code of the container's next foreground run.
@@ -49,19 +68,47 @@ impl State {
     }
 
     pub fn record_exit(&self, id: &str, code: i32) {
-        if std::env::var_os("BURROW_API_TRACE").is_some() {
-            eprintln!("   exit {id}: {code}");
+        if tracing() {
+            eprintln!("{}    exit {id}: {code}", stamp());
         }
         let map = self.exits.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(tx) = map.get(id) {
             let _ = tx.send(Some(code));
         }
+        drop(map);
+        self.sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+    }
+
+    /// Whether this service runs the container's foreground session now.
+    pub fn in_session(&self, id: &str) -> bool {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(id)
     }
 
     pub fn busy(self: &std::sync::Arc<Self>) -> Busy {
         self.busy.fetch_add(1, Ordering::SeqCst);
         Busy(self.clone())
     }
+}
+
+/// The `--root`/`--runroot` of the service's burrow arguments, for reading the same database.
+fn view_options(globals: &[String]) -> libpod::runtime::GlobalOptions {
+    let mut o = libpod::runtime::GlobalOptions::default();
+    let mut it = globals.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().map(std::path::PathBuf::from);
+        match flag.as_str() {
+            "--root" => o.root = value,
+            "--runroot" => o.runroot = value,
+            _ => {}
+        }
+    }
+    o
 }
 
 /// Held by a stream or hijacked connection while it runs.
@@ -205,21 +252,36 @@ fn parse(req: Request<Incoming>) -> Req {
     }
 }
 
+/// `BURROW_API_TRACE` set: requests, CLI children and exits go to standard error, timed.
+pub fn tracing() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("BURROW_API_TRACE").is_some())
+}
+
+/// Seconds.milliseconds of the wall clock, for trace lines.
+pub fn stamp() -> String {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!("{}.{:03}", d.as_secs() % 1000, d.subsec_millis())
+}
+
 pub async fn handle(
     state: std::sync::Arc<State>,
     req: Request<Incoming>,
 ) -> std::result::Result<Resp, Infallible> {
     let req = parse(req);
-    let trace = std::env::var_os("BURROW_API_TRACE").is_some();
+    let trace = tracing();
+    let t0 = std::time::Instant::now();
     if trace {
-        eprintln!("-> {} {}", req.method, req.inner.uri());
+        eprintln!("{} -> {} {}", stamp(), req.method, req.inner.uri());
     }
     let mut r = match route(state, req).await {
         Ok(r) => r,
         Err(e) => body::error(&e),
     };
     if trace {
-        eprintln!("<- {}", r.status());
+        eprintln!("{} <- {} in {:?}", stamp(), r.status(), t0.elapsed());
     }
     let h = r.headers_mut();
     h.insert(

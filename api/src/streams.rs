@@ -14,7 +14,7 @@ use hyper::StatusCode;
 use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderValue, UPGRADE};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::body::{self, ApiError, Resp, Result, mux_frame};
 use crate::containers::facts;
@@ -140,6 +140,10 @@ pub async fn start(st: &Arc<State>, id: &str) -> Result<Resp> {
         // The attached client sees everything from the first byte: the child starts the
         // container in the foreground with the client's streams as its own.
         let args = attach_args("start", h.stdin, &f.id);
+        st.sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(f.id.clone());
         let st2 = st.clone();
         let id = f.id.clone();
         tokio::spawn(async move {
@@ -300,16 +304,35 @@ async fn tty_session(st: &State, id: &str, args: Vec<String>, h: Hijack, on_exit
     };
     let mut from_pty = tokio::fs::File::from_std(std::fs::File::from(rfd));
     let mut to_pty = tokio::fs::File::from_std(std::fs::File::from(wfd));
+    // The output ends at EIO (every holder of the terminal closed it) or, once the child has
+    // exited, when the terminal has had nothing more to say for a moment: a process the child
+    // left behind (its container's monitor) may hold the terminal open for longer.
+    let (exited_tx, mut exited_rx) = watch::channel(false);
     let output = tokio::spawn(async move {
         let mut buf = vec![0u8; 32768];
-        // EIO once the child and the container have closed the terminal.
-        while let Ok(n) = from_pty.read(&mut buf).await {
-            if n == 0 || writer.write_all(&buf[..n]).await.is_err() {
-                break;
+        loop {
+            let read = if *exited_rx.borrow() {
+                match tokio::time::timeout(DRAIN_IDLE, from_pty.read(&mut buf)).await {
+                    Ok(r) => r,
+                    Err(_) => break,
+                }
+            } else {
+                tokio::select! {
+                    r = from_pty.read(&mut buf) => r,
+                    _ = exited_rx.changed() => continue,
+                }
+            };
+            match read {
+                Ok(n) if n > 0 => {
+                    if writer.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                    let _ = writer.flush().await;
+                }
+                _ => break,
             }
-            let _ = writer.flush().await;
         }
-        writer
+        let _ = writer.shutdown().await;
     });
     let input = h.reader.filter(|_| h.stdin).map(|mut reader| {
         tokio::spawn(async move {
@@ -324,15 +347,16 @@ async fn tty_session(st: &State, id: &str, args: Vec<String>, h: Hijack, on_exit
     });
     let status = child.wait().await;
     st.ttys.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
-    let writer = tokio::time::timeout(Duration::from_secs(2), output).await;
+    let _ = exited_tx.send(true);
+    on_exit(exit_code(status));
+    let _ = output.await;
     if let Some(i) = input {
         i.abort();
     }
-    on_exit(exit_code(status));
-    if let Ok(Ok(mut w)) = writer {
-        let _ = w.shutdown().await;
-    }
 }
+
+/// How long the terminal of an exited session may stay silent before its output ends.
+const DRAIN_IDLE: Duration = Duration::from_millis(50);
 
 /// Sets a pseudo-terminal's size; the process holding it as controlling terminal gets
 /// SIGWINCH and passes the size on to the container.

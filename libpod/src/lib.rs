@@ -8,7 +8,7 @@ pub mod auto_update;
 pub mod builder;
 pub mod cdi;
 pub mod cgroups;
-mod clock;
+pub mod clock;
 pub mod compose;
 pub mod config;
 mod config_layers;

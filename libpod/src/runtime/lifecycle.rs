@@ -51,7 +51,7 @@ pub(crate) fn process_alive(pid: i32, start: u64) -> bool {
 }
 
 /// A record that says the process lives while it does not: `refresh` repairs it.
-fn is_stale(state: &ContainerState) -> bool {
+pub(super) fn is_stale(state: &ContainerState) -> bool {
     matches!(
         state.status.unwrap_or(Status::Created),
         Status::Running | Status::Stopping | Status::Paused

@@ -29,6 +29,7 @@ mod run_limits;
 mod start;
 mod system;
 mod top;
+mod view;
 mod volumes;
 
 use std::path::PathBuf;
@@ -51,6 +52,7 @@ pub use resources::ResourcesError;
 pub use start::AttachOptions;
 pub use system::{CheckFinding, ContainerUsage, DiskUsage, PruneReport};
 pub use top::TopError;
+pub use view::StateView;
 pub use volumes::VolumeCreateOptions;
 
 use crate::error::Result;
@@ -85,9 +87,7 @@ impl Runtime {
         // Decided before joining the namespace, where every user reads as uid 0.
         let rootless = crate::rootless::is_rootless();
         let storage_conf = crate::config::storage_conf(rootless)?.storage;
-        let root = opts.root.as_deref().or(storage_conf.data_root(rootless));
-        let runroot = opts.runroot.as_deref().or(storage_conf.runroot.as_deref());
-        let paths = Paths::resolve(root, runroot);
+        let paths = Self::paths_with(opts, &storage_conf, rootless);
         let joined = crate::userns::ensure(&paths)?;
         crate::state::create_private_dir(&paths.data)
             .map_err(|e| crate::LibpodError::io(format!("create {}", paths.data.display()), e))?;
@@ -126,6 +126,24 @@ impl Runtime {
         }
         rt.collect_garbage();
         Ok(rt)
+    }
+
+    /// Where the state and store live: the global options, else storage.conf, else the
+    /// defaults (XDG dirs rootless, /var/lib/burrow and /run/burrow as root).
+    pub fn paths_for(opts: &GlobalOptions) -> Result<Paths> {
+        let rootless = crate::rootless::is_rootless();
+        let storage_conf = crate::config::storage_conf(rootless)?.storage;
+        Ok(Self::paths_with(opts, &storage_conf, rootless))
+    }
+
+    fn paths_with(
+        opts: &GlobalOptions,
+        storage_conf: &crate::config::StorageTable,
+        rootless: bool,
+    ) -> Paths {
+        let root = opts.root.as_deref().or(storage_conf.data_root(rootless));
+        let runroot = opts.runroot.as_deref().or(storage_conf.runroot.as_deref());
+        Paths::resolve(root, runroot)
     }
 
     pub fn rootless(&self) -> bool {
