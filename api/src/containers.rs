@@ -336,12 +336,16 @@ pub async fn wait(st: &Arc<State>, id: &str, req: &Req) -> Result<Resp> {
     let exited = st.exit_watch(&f.id);
     let (resp, tx) = body::stream("application/json");
     let st = st.clone();
+    let f_id = f.id.clone();
     tokio::spawn(async move {
         let _busy = st.busy();
         let body = match wait_for(&st, f, &cond, exited).await {
             Ok(code) => json!({"StatusCode": code, "Error": null}),
             Err(e) => json!({"StatusCode": -1, "Error": {"Message": e.message}}),
         };
+        if crate::router::tracing() {
+            eprintln!("{}    wait {}: {body}", crate::router::stamp(), f_id);
+        }
         let _ = tx.send(Bytes::from(format!("{body}\n"))).await;
     });
     Ok(resp)
@@ -407,11 +411,12 @@ async fn wait_for(
         }
     };
     if cond == "removed" {
-        for _ in 0..2000 {
+        // A read of the database costs tens of microseconds: the removal is seen at once.
+        for _ in 0..10_000 {
             if facts(st, &full).await.is_err() {
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }
     Ok(code)
