@@ -56,9 +56,15 @@ const EXAMPLES: &[(&str, &str)] = &[
         "stop",
         "burrow stop box\n  burrow stop -t 2 box\n  burrow stop -a",
     ),
-    ("kill", "burrow kill box\n  burrow kill -s USR1 box"),
+    (
+        "kill",
+        "burrow kill box\n  burrow kill -s USR1 box\n  burrow kill --filter label=app=web",
+    ),
     ("restart", "burrow restart box"),
-    ("rm", "burrow rm box\n  burrow rm -f box\n  burrow rm -a"),
+    (
+        "rm",
+        "burrow rm box\n  burrow rm -f box\n  burrow rm -a\n  burrow rm --filter status=exited",
+    ),
     ("wait", "burrow wait box"),
     ("rename", "burrow rename box newbox"),
     (
@@ -204,6 +210,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("system reset", "burrow system reset -f"),
     ("system migrate", "burrow system migrate"),
+    ("system renumber", "burrow system renumber"),
     (
         "system check",
         "burrow system check\n  burrow system check --repair",
@@ -444,9 +451,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("pod unpause", "burrow pod unpause web"),
     (
         "pod rm",
-        "burrow pod rm web\n  burrow pod rm -f web\n  burrow pod rm -f -a",
+        "burrow pod rm web\n  burrow pod rm -f web\n  burrow pod rm -f -a\n  burrow pod rm -t 2 web",
     ),
     ("pod prune", "burrow pod prune -f"),
+    ("volume reload", "burrow volume reload"),
     (
         "pod ps",
         "burrow pod ps\n  burrow pod ps --filter status=running -q\n  burrow pod ps --format \"{{.Name}} {{.Status}}\"",
