@@ -62,6 +62,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("restart", "burrow restart box"),
     (
+        "init",
+        "burrow init box\n  burrow init --all\n  burrow container init box && burrow start box",
+    ),
+    (
         "rm",
         "burrow rm box\n  burrow rm -f box\n  burrow rm -a\n  burrow rm --filter status=exited",
     ),

@@ -13,6 +13,18 @@ fn state(env: &Env, name: &str) -> String {
         .to_string()
 }
 
+/// The state once it is `want` (a kill's exit is recorded by the monitor a moment later).
+fn wait_state(env: &Env, name: &str, want: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let s = state(env, name);
+        if s == want || std::time::Instant::now() > deadline {
+            return s;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 // Pins: `kill --filter` signals only the running containers the filter passes, `--cidfile`
 // names one by file; `rm --filter` removes the passing ones and prints their IDs.
 #[test]
@@ -28,8 +40,8 @@ fn kill_and_rm_filter() {
     let mut killed = out.lines();
     killed.sort();
     assert_eq!(killed.len(), 2, "{killed:?}");
-    assert_eq!(state(&env, "a1"), "exited");
-    assert_eq!(state(&env, "a2"), "exited");
+    assert_eq!(wait_state(&env, "a1", "exited"), "exited");
+    assert_eq!(wait_state(&env, "a2", "exited"), "exited");
     assert_eq!(state(&env, "b1"), "running");
 
     let cid = env.path("cid");
@@ -37,7 +49,7 @@ fn kill_and_rm_filter() {
     std::fs::write(&cid, id.out()).unwrap();
     env.burrow(&["kill", "--cidfile", cid.to_str().unwrap()])
         .ok();
-    assert_eq!(state(&env, "b1"), "exited");
+    assert_eq!(wait_state(&env, "b1", "exited"), "exited");
 
     let a1 = env.burrow(&["inspect", "--format", "{{.Id}}", "a1"]).ok();
     let a2 = env.burrow(&["inspect", "--format", "{{.Id}}", "a2"]).ok();
@@ -101,4 +113,117 @@ fn renumber_and_volume_reload() {
     assert_eq!(out.out(), "");
     env.burrow(&["volume", "exists", "v1"]).ok();
     env.burrow(&["system", "renumber", "extra"]).code(125);
+}
+
+fn pid_of(env: &Env, name: &str) -> i32 {
+    env.burrow(&["inspect", "--format", "{{.State.Pid}}", name])
+        .ok()
+        .out()
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}
+
+// Pins: `init` prepares a created container (its process exists with its rootfs and hosts
+// file in place) without running its command; `ps` shows "Initialized"; `start` then runs the
+// command; init of an initialized or running container is podman's state error (125).
+#[test]
+fn init_then_start() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "create",
+        "--name",
+        "box",
+        "--hostname",
+        "boxhost",
+        "busybox",
+        "sh",
+        "-c",
+        "echo command-ran; exec sleep 1000",
+    ])
+    .ok();
+    let out = env.burrow(&["init", "box"]).ok();
+    assert_eq!(out.lines(), vec!["box"]);
+    assert_eq!(state(&env, "box"), "initialized");
+    env.burrow(&["ps", "-a", "--format", "{{.Names}} {{.Status}}"])
+        .ok()
+        .stdout_has("box Initialized");
+    let pid = pid_of(&env, "box");
+    assert!(pid > 0, "an initialized container has its process");
+    // Prepared: the container's own root with its generated hosts file.
+    let hosts = std::fs::read_to_string(format!("/proc/{pid}/root/etc/hosts")).unwrap();
+    assert!(hosts.contains("boxhost"), "{hosts}");
+    // The command did not run.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let logs = env.burrow(&["logs", "box"]).ok();
+    assert!(!logs.out().contains("command-ran"), "{}", logs.out());
+    env.burrow(&["init", "box"])
+        .code(125)
+        .stderr_has("has already been created in runtime: container state improper");
+
+    env.burrow(&["start", "box"]).ok().stdout_has("box");
+    assert_eq!(state(&env, "box"), "running");
+    assert_eq!(pid_of(&env, "box"), pid, "start runs the prepared process");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !env
+        .burrow(&["logs", "box"])
+        .ok()
+        .out()
+        .contains("command-ran")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command never ran"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    env.burrow(&["container", "init", "box"])
+        .code(125)
+        .stderr_has("container state improper");
+    env.burrow(&["init", "nope"]).code(125).stderr_has("nope");
+    env.burrow(&["init"]).code(125);
+    env.burrow(&["rm", "-f", "box"]).ok();
+}
+
+// Pins: an initialized container stops and is removed like a created one, its held process
+// gone; `init --all` skips the containers already running.
+#[test]
+fn init_stop_rm_and_all() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["create", "--name", "a", "busybox", "sleep", "1000"])
+        .ok();
+    env.burrow(&[
+        "create",
+        "--name",
+        "b",
+        "--network",
+        "none",
+        "busybox",
+        "sleep",
+        "1000",
+    ])
+    .ok();
+    env.burrow(&["run", "-d", "--name", "r", "busybox", "sleep", "1000"])
+        .ok();
+    let out = env.burrow(&["init", "--all"]).ok();
+    assert_eq!(out.lines().len(), 2, "{:?}", out.lines());
+    assert_eq!(state(&env, "a"), "initialized");
+    assert_eq!(state(&env, "b"), "initialized");
+    assert_eq!(state(&env, "r"), "running");
+
+    let pid = pid_of(&env, "a");
+    env.burrow(&["stop", "a"]).ok();
+    assert_eq!(state(&env, "a"), "exited");
+    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+    // Exited: it can be initialized and started again.
+    env.burrow(&["init", "a"]).ok();
+    env.burrow(&["start", "a"]).ok();
+    assert_eq!(state(&env, "a"), "running");
+
+    let pid = pid_of(&env, "b");
+    env.burrow(&["rm", "b"]).ok();
+    env.burrow(&["container", "exists", "b"]).code(1);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+    env.burrow(&["rm", "-f", "-a"]).ok();
 }

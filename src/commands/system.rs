@@ -175,6 +175,9 @@ pub struct MonitorArgs {
     /// Wait for the first attach client before starting the container (foreground run -it).
     #[arg(long = "attach-first")]
     pub attach_first: bool,
+    /// Hold the container before its command until `start` (`init`).
+    #[arg(long = "init-hold")]
+    pub init_hold: bool,
     pub id: String,
 }
 

@@ -13,6 +13,7 @@ mod health;
 mod image_error;
 mod images;
 mod info;
+mod init;
 mod inspect;
 mod inspect_image;
 mod lifecycle;

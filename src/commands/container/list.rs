@@ -53,6 +53,7 @@ fn status_text(rt: &Runtime, c: &ContainerSummary) -> String {
         Status::Paused => "Paused".into(),
         Status::Stopping => "Stopping".into(),
         Status::Created => "Created".into(),
+        Status::Initialized => "Initialized".into(),
     }
 }
 
