@@ -73,7 +73,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("rename", "burrow rename box newbox"),
     (
         "ps",
-        "burrow ps -a\n  burrow ps --filter status=exited -q\n  burrow ps --format \"{{.ID}} {{.Names}}\"",
+        "burrow ps -a\n  burrow ps --filter status=exited -q\n  burrow ps --format \"{{.ID}} {{.Names}}\"\n  burrow ps -a --size --sort size",
     ),
     (
         "logs",

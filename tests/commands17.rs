@@ -227,3 +227,76 @@ fn init_stop_rm_and_all() {
     assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
     env.burrow(&["rm", "-f", "-a"]).ok();
 }
+
+// Pins: `ps --size` adds podman's SIZE column ("RW (virtual ROOTFS)") that grows with what a
+// container writes, and .Size in JSON; `--sort` orders by the key; `--external` changes
+// nothing; an unknown sort key is podman's error.
+#[test]
+fn ps_size_sort_external() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "run",
+        "--name",
+        "zz",
+        "busybox",
+        "sh",
+        "-c",
+        "dd if=/dev/zero of=/big bs=1000 count=2000 2>/dev/null",
+    ])
+    .ok();
+    env.burrow(&["create", "--name", "aa", "busybox", "true"])
+        .ok();
+    let table = env.burrow(&["ps", "-a", "--size"]).ok();
+    let head = table.lines()[0].to_string();
+    assert!(head.ends_with("SIZE"), "{head}");
+    let zz = table
+        .lines()
+        .into_iter()
+        .find(|l| l.contains("zz"))
+        .unwrap()
+        .to_string();
+    assert!(zz.contains("2MB (virtual "), "{zz}");
+    let aa = table
+        .lines()
+        .into_iter()
+        .find(|l| l.contains(" aa "))
+        .unwrap()
+        .to_string();
+    assert!(aa.contains("0B (virtual "), "{aa}");
+    let json = env.burrow(&["ps", "-a", "--size", "--format", "json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(json.out()).unwrap();
+    let zz = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["Names"] == "zz")
+        .unwrap();
+    assert!(zz["Size"]["RwSize"].as_u64().unwrap() >= 2_000_000, "{zz}");
+    assert!(zz["Size"]["RootFsSize"].as_u64().unwrap() > zz["Size"]["RwSize"].as_u64().unwrap());
+    let plain = env.burrow(&["ps", "-a", "--format", "json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(plain.out()).unwrap();
+    assert!(v[0]["Size"].is_null());
+
+    let names = |sort: &str| {
+        env.burrow(&["ps", "-a", "--sort", sort, "--format", "{{.Names}}"])
+            .ok()
+            .lines()
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names("names"), vec!["aa", "zz"]);
+    assert_eq!(names("created"), vec!["aa", "zz"], "newest first");
+    assert_eq!(names("size"), vec!["aa", "zz"], "smallest first");
+    assert_eq!(
+        names("command"),
+        vec!["zz", "aa"],
+        "\"sh -c\" before \"true\""
+    );
+    let plain = env.burrow(&["ps", "-a"]).ok();
+    let external = env.burrow(&["ps", "-a", "--external"]).ok();
+    assert_eq!(plain.lines().len(), external.lines().len());
+    env.burrow(&["ps", "--sort", "bogus"])
+        .code(125)
+        .stderr_has("invalid option for --sort");
+}
