@@ -458,6 +458,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "burrow pod rm web\n  burrow pod rm -f web\n  burrow pod rm -f -a\n  burrow pod rm -t 2 web",
     ),
     ("pod prune", "burrow pod prune -f"),
+    (
+        "pod stats",
+        "burrow pod stats --no-stream\n  burrow pod stats --no-stream --format json web",
+    ),
     ("volume reload", "burrow volume reload"),
     (
         "pod ps",

@@ -300,3 +300,62 @@ fn ps_size_sort_external() {
         .code(125)
         .stderr_has("invalid option for --sort");
 }
+
+// Pins: `pod stats` (as root, where cgroups are there) lists each running container of the
+// pod, infra included, under podman's columns; JSON has podman's keys; an unknown pod is an
+// error; rootless without cgroup delegation it fails clearly, never an empty success.
+#[test]
+fn pod_stats_no_stream() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["pod", "stats", "--no-stream", "nope"])
+        .code(125)
+        .stderr_has("nope");
+    if common::skip_unless_root() {
+        return;
+    }
+    let tar = common::busybox_tar().display().to_string();
+    let root = |args: &[&str]| common::root_burrow(&env, args);
+    root(&["import", &tar, "busybox"]).ok();
+    root(&["pod", "create", "--name", "ps1"]).ok();
+    root(&[
+        "run", "-d", "--pod", "ps1", "--name", "w", "busybox", "sleep", "1000",
+    ])
+    .ok();
+    let table = root(&["pod", "stats", "--no-stream"]).ok();
+    let head = table.lines()[0].to_string();
+    for col in [
+        "POD",
+        "CID",
+        "NAME",
+        "CPU %",
+        "MEM USAGE/ LIMIT",
+        "MEM %",
+        "PIDS",
+    ] {
+        assert!(head.contains(col), "{head}");
+    }
+    let rows = root(&[
+        "pod",
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}} {{.PIDS}}",
+        "ps1",
+    ])
+    .ok();
+    let mut lines = rows.lines();
+    lines.sort();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines.contains(&"w 1"), "{lines:?}");
+    let json = root(&["pod", "stats", "--no-stream", "--format", "json", "ps1"]).ok();
+    let v: serde_json::Value = serde_json::from_str(json.out()).unwrap();
+    let w = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["Name"] == "w")
+        .unwrap();
+    assert_eq!(w["PIDS"], "1");
+    assert!(w["Pod"].as_str().unwrap().len() == 12 && w["CID"].as_str().unwrap().len() == 12);
+    root(&["pod", "rm", "-f", "ps1"]).ok();
+}

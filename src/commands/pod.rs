@@ -50,6 +50,8 @@ enum PodSub {
     Exists(ExistsArgs),
     /// Fetch logs for pod with one or more containers
     Logs(LogsArgs),
+    /// Display a live stream of resource usage statistics for the containers in pods
+    Stats(super::pod_stats::PodStatsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -290,6 +292,7 @@ pub fn group(rt: &Runtime, c: PodCmd) -> Outcome {
         }
         PodSub::Exists(a) => Ok(if rt.pod(&a.pod).is_ok() { 0 } else { 1 }),
         PodSub::Logs(a) => logs(rt, a),
+        PodSub::Stats(a) => super::pod_stats::pod_stats(rt, a),
     }
 }
 
