@@ -464,6 +464,11 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("volume reload", "burrow volume reload"),
     (
+        "volume mount",
+        "burrow volume mount data\n  ls $(burrow volume mount data)",
+    ),
+    ("volume unmount", "burrow volume unmount data"),
+    (
         "pod ps",
         "burrow pod ps\n  burrow pod ps --filter status=running -q\n  burrow pod ps --format \"{{.Name}} {{.Status}}\"",
     ),

@@ -359,3 +359,58 @@ fn pod_stats_no_stream() {
     assert!(w["Pod"].as_str().unwrap().len() == 12 && w["CID"].as_str().unwrap().len() == 12);
     root(&["pod", "rm", "-f", "ps1"]).ok();
 }
+
+// Pins: `volume mount` prints the mount point of a plain volume (its files are there), and
+// mounts a `type=tmpfs` volume in the user's mount namespace (seen under `burrow unshare`)
+// until `volume unmount`; what a container wrote to the plain volume is at the printed path.
+#[test]
+fn volume_mount_unmount() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["volume", "create", "plain"]).ok();
+    env.burrow(&[
+        "run",
+        "--rm",
+        "-v",
+        "plain:/d",
+        "busybox",
+        "sh",
+        "-c",
+        "echo hi > /d/f",
+    ])
+    .ok();
+    let dir = env.burrow(&["volume", "mount", "plain"]).ok();
+    let dir = dir.out().trim().to_string();
+    env.burrow(&["unshare", "cat", &format!("{dir}/f")])
+        .ok()
+        .stdout_has("hi");
+    env.burrow(&["volume", "unmount", "plain"])
+        .ok()
+        .stdout_has("plain");
+
+    env.burrow(&[
+        "volume",
+        "create",
+        "--opt",
+        "type=tmpfs",
+        "--opt",
+        "o=size=1m",
+        "t",
+    ])
+    .ok();
+    let dir = env.burrow(&["volume", "mount", "t"]).ok();
+    let dir = dir.out().trim().to_string();
+    let mounted = |env: &Env| {
+        let info = env.burrow(&["unshare", "cat", "/proc/self/mountinfo"]).ok();
+        info.lines()
+            .iter()
+            .any(|l| l.contains(&format!(" {dir} ")) && l.contains(" tmpfs "))
+    };
+    assert!(mounted(&env), "tmpfs volume not mounted at {dir}");
+    env.burrow(&["volume", "unmount", "t"]).ok().stdout_has("t");
+    assert!(!mounted(&env), "still mounted at {dir}");
+
+    env.burrow(&["volume", "mount", "nope"])
+        .code(125)
+        .stderr_has("nope");
+    env.burrow(&["volume", "mount"]).code(125);
+}

@@ -30,6 +30,7 @@ mod run_limits;
 mod start;
 mod system;
 mod top;
+mod volume_mount;
 mod volumes;
 
 use std::path::PathBuf;
