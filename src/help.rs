@@ -469,6 +469,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("volume unmount", "burrow volume unmount data"),
     (
+        "network reload",
+        "burrow network reload web\n  burrow network reload --all",
+    ),
+    (
         "pod ps",
         "burrow pod ps\n  burrow pod ps --filter status=running -q\n  burrow pod ps --format \"{{.Name}} {{.Status}}\"",
     ),

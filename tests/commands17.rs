@@ -414,3 +414,107 @@ fn volume_mount_unmount() {
         .stderr_has("nope");
     env.burrow(&["volume", "mount"]).code(125);
 }
+
+/// The rootless netns's holder process (its network namespace is the bridges').
+fn rootless_netns_pid(env: &Env) -> i32 {
+    fn find(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+        for e in std::fs::read_dir(dir).ok()?.flatten() {
+            let p = e.path();
+            if p.file_name().is_some_and(|n| n == "netns.pid") {
+                return Some(p);
+            }
+            if p.is_dir()
+                && let Some(f) = find(&p)
+            {
+                return Some(f);
+            }
+        }
+        None
+    }
+    let file = find(env.runtime_dir()).expect("netns.pid");
+    let text = std::fs::read_to_string(file).unwrap();
+    text.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+fn netns_ruleset(pid: i32) -> String {
+    let out = std::process::Command::new("nsenter")
+        .args(["-t", &pid.to_string(), "-n", "nft", "list", "ruleset"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+// Pins: `network reload` loads a bridge container's firewall rules again after they were
+// wiped (as a firewall reload does) and prints its full ID; a slirp4netns container and a
+// stopped one get podman's errors (125); `--all` reloads the ones it can, quietly skipping.
+#[test]
+fn network_reload_restores_rules() {
+    if common::skip_unless_root() {
+        return;
+    }
+    let env = Env::new().with_busybox();
+    env.burrow(&["network", "create", "n1"]).ok();
+    let id = env
+        .burrow(&[
+            "run",
+            "-d",
+            "--name",
+            "br",
+            "--network",
+            "n1",
+            "busybox",
+            "sleep",
+            "1000",
+        ])
+        .ok();
+    let id = id.out().trim().to_string();
+    let pid = rootless_netns_pid(&env);
+    let before = netns_ruleset(pid);
+    assert!(before.contains("table"), "{before}");
+    let flushed = std::process::Command::new("nsenter")
+        .args(["-t", &pid.to_string(), "-n", "nft", "flush", "ruleset"])
+        .status()
+        .unwrap();
+    assert!(flushed.success());
+    assert!(!netns_ruleset(pid).contains("table"));
+    let out = env.burrow(&["network", "reload", "br"]).ok();
+    assert_eq!(out.lines(), vec![id.as_str()]);
+    assert_eq!(
+        netns_ruleset(pid),
+        before,
+        "the rules are back as they were"
+    );
+
+    env.burrow(&[
+        "run",
+        "-d",
+        "--name",
+        "sl",
+        "--network",
+        "slirp4netns",
+        "busybox",
+        "sleep",
+        "1000",
+    ])
+    .ok();
+    env.burrow(&["network", "reload", "sl"])
+        .code(125)
+        .stderr_has("\"slirp4netns\" is not supported: invalid network mode");
+    env.burrow(&[
+        "create",
+        "--name",
+        "st",
+        "--network",
+        "n1",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    env.burrow(&["network", "reload", "st"])
+        .code(125)
+        .stderr_has("cannot reload network unless container network has been configured");
+    let all = env.burrow(&["network", "reload", "--all"]).ok();
+    assert_eq!(all.lines(), vec![id.as_str()]);
+    env.burrow(&["network", "reload"]).code(125);
+    env.burrow(&["rm", "-f", "-a"]).ok();
+}

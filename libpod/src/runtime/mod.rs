@@ -19,6 +19,7 @@ mod inspect_image;
 mod lifecycle;
 pub mod names;
 mod namespaces;
+mod network_reload;
 mod networks;
 mod new_pod;
 mod pods;
