@@ -469,6 +469,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("volume unmount", "burrow volume unmount data"),
     (
+        "container clone",
+        "burrow container clone web\n  burrow container clone --name web2 --memory 256m web\n  burrow container clone --destroy --run web web-new",
+    ),
+    (
         "network reload",
         "burrow network reload web\n  burrow network reload --all",
     ),

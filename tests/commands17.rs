@@ -518,3 +518,101 @@ fn network_reload_restores_rules() {
     env.burrow(&["network", "reload"]).code(125);
     env.burrow(&["rm", "-f", "-a"]).ok();
 }
+
+fn inspect_fmt(env: &Env, fmt: &str, name: &str) -> String {
+    env.burrow(&["inspect", "--format", fmt, name])
+        .ok()
+        .out()
+        .trim()
+        .to_string()
+}
+
+// Pins: `container clone` makes a new container with the source's configuration (env,
+// labels, command) and its own anonymous volume, named podman's way (NAME-clone, then
+// NAME-clone1) and printed by ID; --destroy --run replaces the source by a running clone;
+// bad input changes nothing.
+#[test]
+fn container_clone() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "create",
+        "--name",
+        "orig",
+        "-e",
+        "FOO=bar",
+        "--label",
+        "k=v",
+        "-v",
+        "/data",
+        "busybox",
+        "sh",
+        "-c",
+        "echo foo=$FOO; exec sleep 1000",
+    ])
+    .ok();
+    let out = env.burrow(&["container", "clone", "orig"]).ok();
+    let id = out.out().trim().to_string();
+    assert_eq!(id.len(), 64, "{id}");
+    assert_eq!(inspect_fmt(&env, "{{.Name}}", &id), "orig-clone");
+    assert_eq!(inspect_fmt(&env, "{{.Config.Labels.k}}", "orig-clone"), "v");
+    assert!(inspect_fmt(&env, "{{.Config.Env}}", "orig-clone").contains("FOO=bar"));
+    let vol = |n: &str| inspect_fmt(&env, "{{range .Mounts}}{{.Name}}{{end}}", n);
+    assert_ne!(
+        vol("orig"),
+        vol("orig-clone"),
+        "a clone has its own anonymous volume"
+    );
+    assert_eq!(state(&env, "orig-clone"), "created");
+    env.burrow(&["container", "clone", "orig"]).ok();
+    env.burrow(&["container", "exists", "orig-clone1"]).ok();
+
+    env.burrow(&["container", "clone", "nope"])
+        .code(125)
+        .stderr_has("nope");
+    env.burrow(&["container", "clone", "--name", "bad name!", "orig"])
+        .code(125);
+    env.burrow(&["container", "clone", "--memory", "lots", "orig"])
+        .code(125)
+        .stderr_has("memory");
+    assert_eq!(env.burrow(&["ps", "-a", "-q"]).ok().lines().len(), 3);
+
+    let out = env
+        .burrow(&["container", "clone", "--destroy", "--run", "orig", "fresh"])
+        .ok();
+    let fresh = out.out().trim().to_string();
+    env.burrow(&["container", "exists", "orig"]).code(1);
+    assert_eq!(inspect_fmt(&env, "{{.Id}}", "fresh"), fresh);
+    assert_eq!(state(&env, "fresh"), "running");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !env
+        .burrow(&["logs", "fresh"])
+        .ok()
+        .out()
+        .contains("foo=bar")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the clone's command never ran"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    env.burrow(&["rm", "-f", "-a"]).ok();
+
+    // As root (cgroups there), limits given override the source's.
+    if common::skip_unless_root() {
+        return;
+    }
+    let tar = common::busybox_tar().display().to_string();
+    let root = |args: &[&str]| common::root_burrow(&env, args);
+    root(&["import", &tar, "busybox"]).ok();
+    root(&[
+        "create", "--name", "lim", "--memory", "32m", "busybox", "true",
+    ])
+    .ok();
+    root(&["container", "clone", "--memory", "64m", "lim", "lim2"]).ok();
+    let mem = root(&["inspect", "--format", "{{.HostConfig.Memory}}", "lim2"]).ok();
+    assert_eq!(mem.out().trim(), "67108864");
+    let mem = root(&["inspect", "--format", "{{.HostConfig.Memory}}", "lim"]).ok();
+    assert_eq!(mem.out().trim(), "33554432");
+    root(&["rm", "-a"]).ok();
+}

@@ -3,6 +3,7 @@
 
 mod attach;
 mod boot;
+mod clone;
 pub(crate) mod commit;
 mod cp;
 mod create;
@@ -38,6 +39,7 @@ use std::path::PathBuf;
 
 pub use crate::spec::CreateOptions;
 pub use attach::{AttachClientOptions, AttachEnd};
+pub use clone::CloneOptions;
 pub use commit::{Change, CommitError, CommitOptions};
 pub use cp::{CopyEnd, CopyError, CopyOptions};
 pub use devices::DeviceError;

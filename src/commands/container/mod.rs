@@ -1,6 +1,7 @@
 //! Container commands: run, create, start, stop, kill, restart, rm, wait, rename, ps, logs,
 //! exec, inspect, top, mount, umount, and the `container` group.
 
+mod clone;
 mod exec;
 mod health;
 mod init;
@@ -126,6 +127,8 @@ enum ContainerSub {
     Prune(PruneArgs),
     /// Initialize one or more containers
     Init(InitArgs),
+    /// Create a copy of an existing container
+    Clone(clone::CloneArgs),
 }
 
 #[derive(Args, Debug)]
@@ -189,5 +192,6 @@ pub fn group(rt: &Runtime, c: ContainerCmd) -> Outcome {
         ContainerSub::Export(a) => super::image::export(rt, a),
         ContainerSub::Prune(a) => prune(rt, a),
         ContainerSub::Init(a) => init(rt, a),
+        ContainerSub::Clone(a) => clone::clone(rt, a),
     }
 }
