@@ -616,3 +616,31 @@ fn container_clone() {
     assert_eq!(mem.out().trim(), "33554432");
     root(&["rm", "-a"]).ok();
 }
+
+// Pins: an initialized container cannot be started attached a second time (one process),
+// and `pod start` runs an initialized member's held process.
+#[test]
+fn init_attached_and_pod_start() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["create", "--name", "x", "busybox", "sleep", "1000"])
+        .ok();
+    env.burrow(&["init", "x"]).ok();
+    env.burrow(&["start", "-a", "x"])
+        .code(125)
+        .stderr_has("is initialized");
+    assert_eq!(state(&env, "x"), "initialized");
+    env.burrow(&["rm", "-f", "x"]).ok();
+
+    env.burrow(&["pod", "create", "--name", "pp"]).ok();
+    env.burrow(&[
+        "create", "--pod", "pp", "--name", "m", "busybox", "sleep", "1000",
+    ])
+    .ok();
+    env.burrow(&["init", "m"]).ok();
+    assert_eq!(state(&env, "m"), "initialized");
+    let pid = pid_of(&env, "m");
+    env.burrow(&["pod", "start", "pp"]).ok();
+    assert_eq!(state(&env, "m"), "running");
+    assert_eq!(pid_of(&env, "m"), pid);
+    env.burrow(&["pod", "rm", "-f", "pp"]).ok();
+}

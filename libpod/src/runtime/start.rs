@@ -69,6 +69,13 @@ impl Runtime {
                 c.name
             )));
         }
+        // Its held process is started by `start_detached` (`init.rs`); a second one never.
+        if c.status() == Status::Initialized {
+            return Err(LibpodError::InvalidState(format!(
+                "container {} is initialized: start it without --attach, or stop it first",
+                c.name
+            )));
+        }
         // A pod member needs the infra container's namespaces: podman starts it first.
         self.ensure_pod_infra(&c)
     }
