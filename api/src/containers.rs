@@ -131,6 +131,8 @@ pub async fn list_json(st: &State, all: bool, filters: &[(String, String)]) -> R
                 .unwrap_or_default();
             let state = match c["State"].as_str().unwrap_or("") {
                 "stopped" => "exited",
+                // Docker has no `init`: an initialized container is one not started yet.
+                "initialized" => "created",
                 s => s,
             };
             json!({
