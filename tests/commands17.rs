@@ -190,12 +190,12 @@ fn init_then_start() {
 #[test]
 fn init_stop_rm_and_all() {
     let env = Env::new().with_busybox();
-    env.burrow(&["create", "--name", "a", "busybox", "sleep", "1000"])
+    env.burrow(&["create", "--name", "ia", "busybox", "sleep", "1000"])
         .ok();
     env.burrow(&[
         "create",
         "--name",
-        "b",
+        "ib",
         "--network",
         "none",
         "busybox",
@@ -203,26 +203,26 @@ fn init_stop_rm_and_all() {
         "1000",
     ])
     .ok();
-    env.burrow(&["run", "-d", "--name", "r", "busybox", "sleep", "1000"])
+    env.burrow(&["run", "-d", "--name", "ir", "busybox", "sleep", "1000"])
         .ok();
     let out = env.burrow(&["init", "--all"]).ok();
     assert_eq!(out.lines().len(), 2, "{:?}", out.lines());
-    assert_eq!(state(&env, "a"), "initialized");
-    assert_eq!(state(&env, "b"), "initialized");
-    assert_eq!(state(&env, "r"), "running");
+    assert_eq!(state(&env, "ia"), "initialized");
+    assert_eq!(state(&env, "ib"), "initialized");
+    assert_eq!(state(&env, "ir"), "running");
 
-    let pid = pid_of(&env, "a");
-    env.burrow(&["stop", "a"]).ok();
-    assert_eq!(state(&env, "a"), "exited");
+    let pid = pid_of(&env, "ia");
+    env.burrow(&["stop", "ia"]).ok();
+    assert_eq!(state(&env, "ia"), "exited");
     assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
     // Exited: it can be initialized and started again.
-    env.burrow(&["init", "a"]).ok();
-    env.burrow(&["start", "a"]).ok();
-    assert_eq!(state(&env, "a"), "running");
+    env.burrow(&["init", "ia"]).ok();
+    env.burrow(&["start", "ia"]).ok();
+    assert_eq!(state(&env, "ia"), "running");
 
-    let pid = pid_of(&env, "b");
-    env.burrow(&["rm", "b"]).ok();
-    env.burrow(&["container", "exists", "b"]).code(1);
+    let pid = pid_of(&env, "ib");
+    env.burrow(&["rm", "ib"]).ok();
+    env.burrow(&["container", "exists", "ib"]).code(1);
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
     env.burrow(&["rm", "-f", "-a"]).ok();
