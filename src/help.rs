@@ -56,14 +56,24 @@ const EXAMPLES: &[(&str, &str)] = &[
         "stop",
         "burrow stop box\n  burrow stop -t 2 box\n  burrow stop -a",
     ),
-    ("kill", "burrow kill box\n  burrow kill -s USR1 box"),
+    (
+        "kill",
+        "burrow kill box\n  burrow kill -s USR1 box\n  burrow kill --filter label=app=web",
+    ),
     ("restart", "burrow restart box"),
-    ("rm", "burrow rm box\n  burrow rm -f box\n  burrow rm -a"),
+    (
+        "init",
+        "burrow init box\n  burrow init --all\n  burrow container init box && burrow start box",
+    ),
+    (
+        "rm",
+        "burrow rm box\n  burrow rm -f box\n  burrow rm -a\n  burrow rm --filter status=exited",
+    ),
     ("wait", "burrow wait box"),
     ("rename", "burrow rename box newbox"),
     (
         "ps",
-        "burrow ps -a\n  burrow ps --filter status=exited -q\n  burrow ps --format \"{{.ID}} {{.Names}}\"",
+        "burrow ps -a\n  burrow ps --filter status=exited -q\n  burrow ps --format \"{{.ID}} {{.Names}}\"\n  burrow ps -a --size --sort size",
     ),
     (
         "logs",
@@ -204,6 +214,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("system reset", "burrow system reset -f"),
     ("system migrate", "burrow system migrate"),
+    ("system renumber", "burrow system renumber"),
     (
         "system check",
         "burrow system check\n  burrow system check --repair",
@@ -444,9 +455,27 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("pod unpause", "burrow pod unpause web"),
     (
         "pod rm",
-        "burrow pod rm web\n  burrow pod rm -f web\n  burrow pod rm -f -a",
+        "burrow pod rm web\n  burrow pod rm -f web\n  burrow pod rm -f -a\n  burrow pod rm -t 2 web",
     ),
     ("pod prune", "burrow pod prune -f"),
+    (
+        "pod stats",
+        "burrow pod stats --no-stream\n  burrow pod stats --no-stream --format json web",
+    ),
+    ("volume reload", "burrow volume reload"),
+    (
+        "volume mount",
+        "burrow volume mount data\n  ls $(burrow volume mount data)",
+    ),
+    ("volume unmount", "burrow volume unmount data"),
+    (
+        "container clone",
+        "burrow container clone web\n  burrow container clone --name web2 --memory 256m web\n  burrow container clone --destroy --run web web-new",
+    ),
+    (
+        "network reload",
+        "burrow network reload web\n  burrow network reload --all",
+    ),
     (
         "pod ps",
         "burrow pod ps\n  burrow pod ps --filter status=running -q\n  burrow pod ps --format \"{{.Name}} {{.Status}}\"",

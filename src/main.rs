@@ -242,6 +242,8 @@ command_table! {
     ["kube"] Kube(kube::KubeCmd),
     /// Play containers, pods or volumes from a structured file
     ["play"] Play(kube::PlayCmd),
+    /// Initialize one or more containers
+    ["init"] Init(container::InitArgs),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
@@ -392,6 +394,7 @@ fn may_run_in_a_container(cmd: &Command) -> bool {
             | Command::Compose(_)
             | Command::Kube(_)
             | Command::Play(_)
+            | Command::Init(_)
     )
 }
 
@@ -444,6 +447,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Compose(c) => compose::group(rt, c),
         Command::Kube(c) => kube::group(rt, c),
         Command::Play(c) => kube::play_group(rt, c),
+        Command::Init(a) => container::init(rt, a),
         Command::Push(a) => registry::push(rt, a),
         Command::AutoUpdate(a) => auto_update::auto_update(rt, a),
         Command::Monitor(a) => {
@@ -454,7 +458,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
                     start: start.parse().ok()?,
                 })
             });
-            rt.monitor(&a.id, a.report_fd, owner, a.attach_first)
+            rt.monitor_with(&a.id, a.report_fd, owner, a.attach_first, a.init_hold)
         }
         Command::Info(a) => system::info(rt, a),
         Command::Healthcheck(c) => container::healthcheck(rt, c),

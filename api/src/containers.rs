@@ -117,7 +117,15 @@ fn docker_status(st: &State, c: &ContainerSummary) -> String {
             since(c.state.finished)
         ),
         Status::Stopping => "Stopping".into(),
-        Status::Created => "Created".into(),
+        Status::Created | Status::Initialized => "Created".into(),
+    }
+}
+
+/// docker's State: docker has no `init`, an initialized container is one not started yet.
+fn docker_state(s: Status) -> &'static str {
+    match s {
+        Status::Initialized => "created",
+        s => s.as_str(),
     }
 }
 
@@ -143,7 +151,7 @@ fn docker_row(st: &State, c: &ContainerSummary) -> Value {
         "Created": c.created / 1_000_000_000,
         "Ports": ports(c),
         "Labels": c.labels,
-        "State": c.status().as_str(),
+        "State": docker_state(c.status()),
         "Status": docker_status(st, c),
         "HostConfig": {"NetworkMode": "default"},
         "NetworkSettings": {"Networks": {}},

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Created,
+    /// Prepared by `init` (mounts, network, hosts files), its command not yet exec'd.
+    Initialized,
     Running,
     Paused,
     Stopping,
@@ -21,6 +23,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Created => "created",
+            Status::Initialized => "initialized",
             Status::Running => "running",
             Status::Paused => "paused",
             Status::Stopping => "stopping",
@@ -30,6 +33,7 @@ impl Status {
     pub fn parse(s: &str) -> Option<Status> {
         Some(match s {
             "created" | "configured" => Status::Created,
+            "initialized" => Status::Initialized,
             "running" => Status::Running,
             "paused" => Status::Paused,
             "stopping" => Status::Stopping,

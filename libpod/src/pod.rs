@@ -139,7 +139,8 @@ impl PodStatus {
         let running = count(&|s| s == Status::Running);
         let paused = count(&|s| s == Status::Paused);
         let stopped = count(&|s| matches!(s, Status::Exited | Status::Stopping));
-        let created = count(&|s| s == Status::Created);
+        // podman counts its configured and created (our initialized) states alike.
+        let created = count(&|s| matches!(s, Status::Created | Status::Initialized));
         if n == 0 {
             PodStatus::Created
         } else if running > 0 && (paused + stopped + created) > 0 {
@@ -226,6 +227,10 @@ mod tests {
     fn pod_status_follows_podman() {
         use Status::*;
         assert_eq!(PodStatus::from_members(&[]), PodStatus::Created);
+        assert_eq!(
+            PodStatus::from_members(&[Status::Running, Status::Initialized]),
+            PodStatus::Degraded
+        );
         assert_eq!(
             PodStatus::from_members(&[Created, Created]),
             PodStatus::Created

@@ -376,6 +376,14 @@ impl State {
         )
     }
 
+    /// Records an `init`: the container's process exists, waiting to exec its command.
+    pub fn set_initialized(&self, id: &str, pid: i32, pid_start: u64, monitor: i32) -> Result<()> {
+        self.exec(
+            "UPDATE containers SET status='initialized', pid=?2, pid_start=?3, monitor_pid=?4 WHERE id=?1",
+            params![id, pid, pid_start as i64, monitor],
+        )
+    }
+
     pub fn set_status(&self, id: &str, status: Status) -> Result<()> {
         self.exec(
             "UPDATE containers SET status=?2 WHERE id=?1",

@@ -13,6 +13,7 @@ pub mod kube;
 pub mod maintenance;
 pub mod network;
 pub mod pod;
+pub mod pod_stats;
 pub mod progress;
 pub mod quadlet;
 pub mod registry;

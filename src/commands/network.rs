@@ -38,6 +38,35 @@ enum NetworkSub {
     Connect(ConnectArgs),
     /// Remove a container from a network
     Disconnect(DisconnectArgs),
+    /// Reload network configuration for containers
+    Reload(ReloadArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReloadArgs {
+    /// Reload network configuration of all containers
+    #[arg(short = 'a', long)]
+    all: bool,
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    containers: Vec<String>,
+}
+
+/// podman prints the full ID of each container reloaded; with `--all`, those it cannot
+/// reload (not running, not on a bridge) are skipped quietly.
+fn reload(rt: &Runtime, a: ReloadArgs) -> Outcome {
+    let names = if a.all {
+        rt.list()?.into_iter().map(|c| c.id).collect()
+    } else {
+        a.containers
+    };
+    super::each(&names, |n| match rt.network_reload(n) {
+        Ok(c) => {
+            println!("{}", c.id);
+            Ok(())
+        }
+        Err(libpod::LibpodError::InvalidState(_)) if a.all => Ok(()),
+        Err(e) => Err(e.into()),
+    })
 }
 
 #[derive(Args, Debug)]
@@ -152,6 +181,7 @@ pub fn group(rt: &Runtime, c: NetworkCmd) -> Outcome {
             rt.network_connect(&a.network, &a.container, &a.alias, a.ip.as_deref())?;
             Ok(0)
         }
+        NetworkSub::Reload(a) => reload(rt, a),
         NetworkSub::Disconnect(a) => {
             let _ = a.force;
             rt.network_disconnect(&a.network, &a.container)?;

@@ -50,6 +50,8 @@ enum PodSub {
     Exists(ExistsArgs),
     /// Fetch logs for pod with one or more containers
     Logs(LogsArgs),
+    /// Display a live stream of resource usage statistics for the containers in pods
+    Stats(super::pod_stats::PodStatsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -158,6 +160,9 @@ pub struct RmArgs {
     /// Read the pod ID from the file
     #[arg(long = "pod-id-file", value_name = "PATH")]
     pod_id_file: Vec<PathBuf>,
+    /// Seconds to wait for the pod's containers to stop before killing them (implies --force)
+    #[arg(short = 't', long = "time")]
+    time: Option<u32>,
 }
 
 #[derive(Args, Debug)]
@@ -265,13 +270,15 @@ pub fn group(rt: &Runtime, c: PodCmd) -> Outcome {
             for_each(rt, names, a.all, |n| rt.pod_pause(n, false))
         }
         PodSub::Rm(a) => {
-            let force = a.force;
+            // podman: a timeout means the running containers go too, stopped gracefully first.
+            let force = a.force || a.time.is_some();
+            let time = a.time;
             let ignore = a.ignore;
             let names = with_id_files(a.names, &a.pod_id_file, ignore)?;
             if names.is_empty() && ignore && !a.all && !a.pod_id_file.is_empty() {
                 return Ok(0);
             }
-            for_each(rt, names, a.all, |n| match rt.pod_remove(n, force) {
+            for_each(rt, names, a.all, |n| match pod_rm_one(rt, n, force, time) {
                 Err(libpod::LibpodError::NoSuchPod(_)) if ignore => Ok(None),
                 other => other.map(Some),
             })
@@ -285,6 +292,7 @@ pub fn group(rt: &Runtime, c: PodCmd) -> Outcome {
         }
         PodSub::Exists(a) => Ok(if rt.pod(&a.pod).is_ok() { 0 } else { 1 }),
         PodSub::Logs(a) => logs(rt, a),
+        PodSub::Stats(a) => super::pod_stats::pod_stats(rt, a),
     }
 }
 
@@ -338,6 +346,14 @@ pub fn read_pod_id_file(path: &Path) -> Result<String, Failure> {
         ))
     })?;
     Ok(text.trim().to_string())
+}
+
+/// One `pod rm`: with `--time`, the pod is first stopped with that timeout.
+fn pod_rm_one(rt: &Runtime, name: &str, force: bool, time: Option<u32>) -> libpod::Result<Pod> {
+    if let Some(t) = time {
+        rt.pod_stop(name, Some(t))?;
+    }
+    rt.pod_remove(name, force)
 }
 
 /// The pod names given, then those read from `--pod-id-file`s; with `ignore`, a missing file

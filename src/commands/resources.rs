@@ -208,6 +208,15 @@ fn stats_rows(rt: &Runtime, a: &StatsArgs) -> Result<Vec<Value>, Failure> {
             .map(|n| rt.lookup(n))
             .collect::<Result<_, _>>()?
     };
+    container_rows(rt, targets, a.no_trunc)
+}
+
+/// One `stats` row per container (zeros for one not running); also `pod stats`'s source.
+pub(crate) fn container_rows(
+    rt: &Runtime,
+    targets: Vec<libpod::Container>,
+    no_trunc: bool,
+) -> Result<Vec<Value>, Failure> {
     // Checked even with nothing running: stats must not pretend to work without cgroups.
     rt.cgroups_usable().map_err(|why| {
         Failure::new(format!(
@@ -235,7 +244,7 @@ fn stats_rows(rt: &Runtime, a: &StatsArgs) -> Result<Vec<Value>, Failure> {
         } else {
             0.0
         };
-        let id = if a.no_trunc {
+        let id = if no_trunc {
             c.id.clone()
         } else {
             c.short_id().to_string()

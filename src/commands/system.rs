@@ -119,6 +119,8 @@ enum SystemSub {
     Events(super::events::EventsArgs),
     /// Run the Docker-compatible API service on a socket
     Service(super::service::ServiceArgs),
+    /// Migrate lock numbers (burrow keeps no lock numbers: nothing to renumber)
+    Renumber,
 }
 
 impl SystemCmd {
@@ -152,6 +154,8 @@ pub fn group(rt: &libpod::Runtime, c: SystemCmd) -> Outcome {
         SystemSub::Doctor(a) => m::doctor(&a),
         SystemSub::Events(a) => super::events::events(rt, a),
         SystemSub::Service(a) => super::service::service(&[], &a),
+        // podman renumbers its SHM locks; burrow's locks are files named by ID.
+        SystemSub::Renumber => Ok(0),
     }
 }
 
@@ -171,6 +175,9 @@ pub struct MonitorArgs {
     /// Wait for the first attach client before starting the container (foreground run -it).
     #[arg(long = "attach-first")]
     pub attach_first: bool,
+    /// Hold the container before its command until `start` (`init`).
+    #[arg(long = "init-hold")]
+    pub init_hold: bool,
     pub id: String,
 }
 

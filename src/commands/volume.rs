@@ -40,6 +40,19 @@ enum VolumeSub {
     Import(ImportArgs),
     /// Export volume to a tar archive
     Export(ExportArgs),
+    /// Reload all volumes from volume plugins (burrow has none: nothing added or removed)
+    Reload,
+    /// Mount volume
+    Mount(MountArgs),
+    /// Unmount volume
+    #[command(alias = "umount")]
+    Unmount(MountArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MountArgs {
+    #[arg(required = true)]
+    volumes: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -139,6 +152,18 @@ pub fn group(rt: &Runtime, c: VolumeCmd) -> Outcome {
         VolumeSub::Exists(a) => Ok(if rt.volume(&a.name).is_ok() { 0 } else { 1 }),
         VolumeSub::Import(a) => import(rt, a),
         VolumeSub::Export(a) => export(rt, a),
+        // podman prints "Added:"/"Removed:" per plugin volume; with only local volumes, none.
+        VolumeSub::Reload => Ok(0),
+        // podman prints each mount point, and each volume unmounted.
+        VolumeSub::Mount(a) => super::each(&a.volumes, |n| {
+            println!("{}", rt.volume_mount(n)?.display());
+            Ok(())
+        }),
+        VolumeSub::Unmount(a) => super::each(&a.volumes, |n| {
+            rt.volume_unmount(n)?;
+            println!("{n}");
+            Ok(())
+        }),
     }
 }
 

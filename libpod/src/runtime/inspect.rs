@@ -37,15 +37,18 @@ impl Runtime {
     /// image plus those writes).
     pub fn inspect_with_size(&self, c: &Container) -> Result<Value> {
         let mut v = self.inspect(c)?;
-        let rw = tree_size(&self.paths.container_dir(&c.id).join("upper"));
-        let image = self
-            .store
-            .lookup(&c.config.image_id)
-            .map(|i| i.size)
-            .unwrap_or(0);
+        let (rw, rootfs) = self.container_size(&c.id, &c.config.image_id);
         v["SizeRw"] = serde_json::json!(rw);
-        v["SizeRootFs"] = serde_json::json!(image + rw);
+        v["SizeRootFs"] = serde_json::json!(rootfs);
         Ok(v)
+    }
+
+    /// A container's (RwSize, RootFsSize) in bytes: its own writes, and its image plus them
+    /// (`inspect --size`, `ps --size`).
+    pub fn container_size(&self, id: &str, image_id: &str) -> (u64, u64) {
+        let rw = tree_size(&self.paths.container_dir(id).join("upper"));
+        let image = self.store.lookup(image_id).map(|i| i.size).unwrap_or(0);
+        (rw, image + rw)
     }
 
     pub fn inspect(&self, c: &Container) -> Result<Value> {

@@ -54,7 +54,7 @@ pub(crate) fn process_alive(pid: i32, start: u64) -> bool {
 pub(super) fn is_stale(state: &ContainerState) -> bool {
     matches!(
         state.status.unwrap_or(Status::Created),
-        Status::Running | Status::Stopping | Status::Paused
+        Status::Running | Status::Stopping | Status::Paused | Status::Initialized
     ) && !alive(state.pid, state.pid_start)
 }
 
@@ -165,6 +165,9 @@ impl Runtime {
     /// Sends the stop signal (or finds nothing to stop).
     fn begin_stop(&self, name: &str, timeout: Option<u32>, by_user: bool) -> Result<Stopping> {
         let c = self.lookup(name)?;
+        if c.status() == Status::Initialized {
+            return Ok(Stopping::Done(self.release_initialized(&c, false)?));
+        }
         self.thaw_if_paused(&c)?;
         if !matches!(c.status(), Status::Running | Status::Paused) {
             // Exited, its supervisor waiting to restart it: the stop cancels the restart.
@@ -310,6 +313,9 @@ impl Runtime {
                 "container {} is the infra container of a pod and cannot be removed without removing the pod: use burrow pod rm",
                 c.id
             )));
+        }
+        if c.status() == Status::Initialized {
+            self.release_initialized(&c, false)?;
         }
         if matches!(c.status(), Status::Running | Status::Paused) {
             if !force {

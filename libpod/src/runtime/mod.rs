@@ -3,6 +3,7 @@
 
 mod attach;
 mod boot;
+mod clone;
 pub(crate) mod commit;
 mod cp;
 mod create;
@@ -13,11 +14,13 @@ mod health;
 mod image_error;
 mod images;
 mod info;
+mod init;
 mod inspect;
 mod inspect_image;
 mod lifecycle;
 pub mod names;
 mod namespaces;
+mod network_reload;
 mod networks;
 mod new_pod;
 mod pods;
@@ -30,12 +33,14 @@ mod start;
 mod system;
 mod top;
 mod view;
+mod volume_mount;
 mod volumes;
 
 use std::path::PathBuf;
 
 pub use crate::spec::CreateOptions;
 pub use attach::{AttachClientOptions, AttachEnd};
+pub use clone::CloneOptions;
 pub use commit::{Change, CommitError, CommitOptions};
 pub use cp::{CopyEnd, CopyError, CopyOptions};
 pub use devices::DeviceError;

@@ -233,7 +233,7 @@ impl Runtime {
     }
 
     /// Every network as the bridge code sees it.
-    fn bridge_nets(&self) -> Result<Vec<network::bridge::BridgeNet>> {
+    pub(super) fn bridge_nets(&self) -> Result<Vec<network::bridge::BridgeNet>> {
         Ok(self
             .state
             .networks()?

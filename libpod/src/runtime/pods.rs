@@ -440,6 +440,12 @@ impl Runtime {
                 if c.status() == Status::Running {
                     continue;
                 }
+                if c.status() == Status::Initialized {
+                    if let Err(e) = self.start_detached(&c) {
+                        errors.push(format!("{}: {e}", c.name));
+                    }
+                    continue;
+                }
                 match self.spawn_monitor(&c, false) {
                     Ok(p) => pending.push((c.name.clone(), p)),
                     Err(e) => errors.push(format!("{}: {e}", c.name)),

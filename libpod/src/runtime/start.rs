@@ -69,6 +69,13 @@ impl Runtime {
                 c.name
             )));
         }
+        // Its held process is started by `start_detached` (`init.rs`); a second one never.
+        if c.status() == Status::Initialized {
+            return Err(LibpodError::InvalidState(format!(
+                "container {} is initialized: start it without --attach, or stop it first",
+                c.name
+            )));
+        }
         // A pod member needs the infra container's namespaces: podman starts it first.
         self.ensure_pod_infra(&c)
     }
@@ -169,7 +176,7 @@ impl Runtime {
     ) -> Result<(executor::Spawned, Option<network::NetService>)> {
         let spawned = self.attached_stdio(c, attach).and_then(|stdio| {
             let plan = self.launch_plan(c, stdio)?;
-            self.spawn_container(c, plan)
+            self.spawn_container(c, plan, None)
         });
         let (sp, slirp) = match spawned {
             Ok(x) => x,
@@ -221,15 +228,35 @@ impl Runtime {
     /// Forks the container. With slirp4netns or pasta, the helper is started as soon as the
     /// container's network namespace exists and configures it while the child mounts its
     /// rootfs; the command is exec'd once the network is up and the ports are published.
+    /// `hold` (`init`) runs once the network is up, the child waiting at its gate.
     fn spawn_container(
         &self,
         c: &Container,
         plan: executor::Plan<'_>,
+        mut hold: Option<&mut dyn FnMut(nix::unistd::Pid) -> Result<()>>,
     ) -> Result<(executor::Spawned, Option<network::NetService>)> {
         let mode = c.config.network_mode()?;
         // Limits and the OOM score are set while the child waits; nothing for the common run.
         let r = &c.config.resources;
         let resources = r.needs_cgroup() || r.oom_score_adj.is_some();
+        let holding = hold.is_some();
+        let mut held = |pid| match hold.as_mut() {
+            Some(h) => h(pid),
+            None => Ok(()),
+        };
+        if !mode.can_publish() && holding {
+            return executor::spawn_gated(
+                plan,
+                |pid| {
+                    if resources {
+                        self.setup_resources(c, pid.as_raw())?;
+                    }
+                    Ok(pid)
+                },
+                held,
+            )
+            .map(|(sp, ())| (sp, None));
+        }
         if !mode.can_publish() {
             if resources {
                 return executor::spawn_with(plan, |pid| self.setup_resources(c, pid.as_raw()))
@@ -247,9 +274,15 @@ impl Runtime {
                     if resources {
                         self.setup_resources(c, pid.as_raw())?;
                     }
-                    Runtime::attach_user_networks(&ns, &attachments, pid.as_raw(), &c.config.ports)
+                    let up = Runtime::attach_user_networks(
+                        &ns,
+                        &attachments,
+                        pid.as_raw(),
+                        &c.config.ports,
+                    )?;
+                    Ok((pid, up))
                 },
-                Ok,
+                |(pid, up)| held(pid).map(|()| up),
             );
         }
         // Short on purpose: a unix socket path must stay below 108 bytes.
@@ -260,17 +293,16 @@ impl Runtime {
                 if resources {
                     self.setup_resources(c, pid.as_raw())?;
                 }
-                Ok(network::start(
-                    &mode,
-                    pid.as_raw(),
-                    &self.paths.run,
-                    key,
-                    &c.config.ports,
-                )?)
+                let starting =
+                    network::start(&mode, pid.as_raw(), &self.paths.run, key, &c.config.ports)?;
+                Ok((pid, starting))
             },
-            |starting| match starting {
-                Some(s) => Ok(Some(s.wait()?)),
-                None => Ok(None),
+            |(pid, starting)| {
+                let up = match starting {
+                    Some(s) => Some(s.wait()?),
+                    None => None,
+                };
+                held(pid).map(|()| up)
             },
         )
     }
@@ -296,6 +328,11 @@ impl Runtime {
 
     /// Starts the container under a new monitor process; returns once it runs (or failed).
     pub fn start_detached(&self, c: &Container) -> Result<()> {
+        // As the caller read it (no extra read on the way of every `run -d`).
+        if c.status() == Status::Initialized {
+            self.release_initialized(c, true)?;
+            return Ok(());
+        }
         self.spawn_monitor(c, false)?.finish()
     }
 
@@ -320,6 +357,17 @@ impl Runtime {
     /// read by [`PendingStart::finish`]. Several can be under way at once (a pod's members
     /// start together, as podman starts them in parallel).
     pub(crate) fn spawn_monitor(&self, c: &Container, attach_first: bool) -> Result<PendingStart> {
+        self.spawn_monitor_as(c, attach_first, false)
+    }
+
+    /// [`Self::spawn_monitor`]; with `hold`, for `init`: the monitor reports once the
+    /// container is prepared and holds it there until `start`.
+    pub(super) fn spawn_monitor_as(
+        &self,
+        c: &Container,
+        attach_first: bool,
+        hold: bool,
+    ) -> Result<PendingStart> {
         self.check_startable(c)?;
         // The report pipe stays open across the monitor's exec (no O_CLOEXEC on the write end).
         let (report_r, report_w) = nix::unistd::pipe().map_err(|e| LibpodError::sys("pipe", e))?;
@@ -331,7 +379,7 @@ impl Runtime {
         // over before anything else: if this process is killed first, either the monitor or
         // the next command's clean-up gets it, never both.
         let owner = self.state.owner_of(&c.id)?;
-        let argv = self.monitor_argv(&c.id, report_w.as_raw_fd(), owner, attach_first)?;
+        let argv = self.monitor_argv(&c.id, report_w.as_raw_fd(), owner, attach_first, hold)?;
         // SAFETY: burrow never starts threads, so the child may run ordinary code.
         match unsafe { fork() }.map_err(|e| LibpodError::sys("fork the monitor", e))? {
             ForkResult::Child => {
@@ -378,10 +426,14 @@ impl Runtime {
         report_fd: i32,
         owner: Owner,
         attach_first: bool,
+        hold: bool,
     ) -> Result<Vec<CString>> {
         let mut args = self.self_command(&["__monitor", "--report-fd", &report_fd.to_string()]);
         if attach_first {
             args.push("--attach-first".into());
+        }
+        if hold {
+            args.push("--init-hold".into());
         }
         if owner != Owner::NONE {
             args.push("--owner".into());
@@ -398,6 +450,19 @@ impl Runtime {
     /// The monitor (`burrow __monitor`): parent of the container for its whole life, in a
     /// fresh process of its own. Never returns.
     pub fn monitor(&self, id: &str, report_fd: i32, owner: Option<Owner>, attach_first: bool) -> ! {
+        self.monitor_with(id, report_fd, owner, attach_first, false)
+    }
+
+    /// [`Self::monitor`]; with `hold` (`init`), the first run is held before its command
+    /// until `start` (see `init.rs`).
+    pub fn monitor_with(
+        &self,
+        id: &str,
+        report_fd: i32,
+        owner: Option<Owner>,
+        attach_first: bool,
+        hold: bool,
+    ) -> ! {
         let _ = nix::sys::prctl::set_name(c"burrow-monitor");
         // SAFETY: the fd number was passed by our own start_detached, which left it open.
         let mut report = Some(unsafe { File::from_raw_fd(report_fd) });
@@ -461,9 +526,15 @@ impl Runtime {
                     exit(125)
                 }
             };
+            let held = hold && restarts == c.state.restart_count;
             let started = self.launch_plan(&c, stdio).and_then(|plan| {
                 supervise::block_signals();
-                self.spawn_container(&c, plan)
+                if held {
+                    let mut h = |pid| self.hold_initialized(&c, pid, &mut report);
+                    self.spawn_container(&c, plan, Some(&mut h))
+                } else {
+                    self.spawn_container(&c, plan, None)
+                }
             });
             let (sp, slirp) = match started {
                 Ok(x) => x,
@@ -496,7 +567,9 @@ impl Runtime {
             );
             self.write_container_pidfile(&c, sp.pid.as_raw());
             self.refresh_network_hosts(&c, &[]);
-            self.container_event(&c, "init");
+            if !held {
+                self.container_event(&c, "init");
+            }
             self.container_event(&c, "start");
             // The healthcheck timer exists before `run -d` returns, as with podman.
             let health = self.health_started(&c);

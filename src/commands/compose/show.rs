@@ -43,6 +43,7 @@ fn status_text(rt: &Runtime, c: &ProjectContainer) -> String {
         Status::Paused => "Paused".into(),
         Status::Stopping => "Stopping".into(),
         Status::Created => "Created".into(),
+        Status::Initialized => "Initialized".into(),
     }
 }
 

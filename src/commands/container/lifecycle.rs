@@ -175,11 +175,21 @@ pub struct KillArgs {
     /// Signal to send to the container
     #[arg(short = 's', long, default_value = "KILL")]
     signal: String,
+    /// Filter what containers are going to be killed from the given arguments
+    #[arg(short = 'f', long)]
+    filter: Vec<String>,
+    /// Read the container ID from the file
+    #[arg(long)]
+    cidfile: Vec<std::path::PathBuf>,
     names: Vec<String>,
 }
 
 pub fn kill(rt: &Runtime, a: KillArgs) -> Outcome {
-    let names = all_or_names(rt, a.all, a.names, |c| c.status() == Status::Running)?;
+    let mut given = a.names;
+    given.extend(ids_from_cidfiles(&a.cidfile, false)?);
+    // podman: filters without names pick among all the containers.
+    let all = a.all || (!a.filter.is_empty() && given.is_empty());
+    let names = filtered(rt, all, given, &a.filter, |s| s == Status::Running)?;
     each(&names, |n| {
         rt.kill(n, &a.signal)?;
         println!("{n}");
@@ -207,6 +217,9 @@ pub struct RmArgs {
     /// Read the container ID from the file (removed with the container)
     #[arg(long)]
     cidfile: Vec<std::path::PathBuf>,
+    /// Filter what containers are going to be removed from the given arguments
+    #[arg(long)]
+    filter: Vec<String>,
     names: Vec<String>,
 }
 
@@ -226,8 +239,14 @@ pub fn rm(rt: &Runtime, a: RmArgs) -> Outcome {
     if !a.all && a.names.is_empty() && from_files.is_empty() && !a.cidfile.is_empty() {
         return Ok(0);
     }
-    let names = if a.all {
-        all_or_names(rt, true, vec![], |_| true)?
+    // With filters and no names, as with `--all`, the containers that pass them (by ID).
+    let by_id = a.all || (!a.filter.is_empty() && a.names.is_empty() && from_files.is_empty());
+    let names = if by_id {
+        filtered(rt, true, vec![], &a.filter, |_| true)?
+    } else if !a.filter.is_empty() {
+        let mut given = a.names.clone();
+        given.extend(from_files);
+        filtered(rt, false, given, &a.filter, |_| true)?
     } else {
         let mut given = a.names.clone();
         given.extend(from_files);
@@ -242,7 +261,7 @@ pub fn rm(rt: &Runtime, a: RmArgs) -> Outcome {
     };
     let outcome = each(&names, |n| match rm_one(rt, &a, n) {
         Ok(c) => {
-            println!("{}", if a.all { c.id } else { n.to_string() });
+            println!("{}", if by_id { c.id } else { n.to_string() });
             Ok(())
         }
         Err(libpod::LibpodError::NoSuchContainer(_)) if a.ignore => Ok(()),

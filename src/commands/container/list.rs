@@ -1,6 +1,7 @@
 //! `ps`: the container table, `--format` rows and `--quiet` ids.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use clap::Args;
 use libpod::{ContainerSummary, Runtime, Status};
@@ -36,6 +37,70 @@ pub struct PsArgs {
     /// Display the pods the containers are associated with
     #[arg(long)]
     pod: bool,
+    /// Display the total file sizes
+    #[arg(short = 's', long)]
+    size: bool,
+    /// Sort output by: command, created, id, image, names, runningfor, size, status
+    #[arg(long, default_value = "created")]
+    sort: String,
+    /// Show containers in storage not controlled by burrow (burrow has none: same output)
+    #[arg(long)]
+    external: bool,
+}
+
+const SORT_KEYS: &[&str] = &[
+    "command",
+    "created",
+    "id",
+    "image",
+    "names",
+    "runningfor",
+    "size",
+    "status",
+];
+
+/// podman's `--sort` orders (entities.SortPsOutput): newest first for created/runningfor,
+/// ascending text otherwise, smallest first for size.
+fn sort_list(list: &mut [ContainerSummary], key: &str, sizes: &HashMap<String, (u64, u64)>) {
+    match key {
+        "command" => list.sort_by(|a, b| a.command.cmp(&b.command)),
+        "id" => list.sort_by(|a, b| a.id.cmp(&b.id)),
+        "image" => list.sort_by(|a, b| a.image_name.cmp(&b.image_name)),
+        "names" => list.sort_by(|a, b| a.name.cmp(&b.name)),
+        "runningfor" => list.sort_by_key(|c| std::cmp::Reverse(c.state.started)),
+        "status" => list.sort_by(|a, b| a.status().as_str().cmp(b.status().as_str())),
+        "size" => list.sort_by_key(|c| sizes.get(&c.id).map_or(0, |s| s.1)),
+        _ => list.sort_by_key(|c| std::cmp::Reverse(c.created)),
+    }
+}
+
+/// go-units' HumanSizeWithPrecision(n, 3), as podman's `ps --size` prints: "4.26MB", "0B".
+fn go_size(bytes: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < units.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    let digits = if v >= 100.0 {
+        0
+    } else if v >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let s = format!("{v:.digits$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    format!("{s}{}", units[i])
+}
+
+fn size_text((rw, rootfs): (u64, u64)) -> String {
+    format!("{} (virtual {})", go_size(rw), go_size(rootfs))
 }
 
 fn status_text(rt: &Runtime, c: &ContainerSummary) -> String {
@@ -53,6 +118,7 @@ fn status_text(rt: &Runtime, c: &ContainerSummary) -> String {
         Status::Paused => "Paused".into(),
         Status::Stopping => "Stopping".into(),
         Status::Created => "Created".into(),
+        Status::Initialized => "Initialized".into(),
     }
 }
 
@@ -97,12 +163,28 @@ fn libpod_time(nanos: i64) -> String {
 pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
     // Summaries, not whole containers: nothing `ps` shows or filters on needs a config parse.
     let show_all = a.all || a.latest || a.last.is_some() || !a.filter.is_empty();
+    if !SORT_KEYS.contains(&a.sort.as_str()) {
+        return Err(crate::commands::Failure::new(
+            "invalid option for --sort, options are: command, created, id, image, names, runningfor, size, or status",
+        ));
+    }
     let mut list = rt.ps(&a.filter, !show_all)?;
     if a.latest {
         list.truncate(1);
     }
     if let Some(n) = a.last {
         list.truncate(n);
+    }
+    // Sizes walk each container's writable layer: only when asked for.
+    let sizes: HashMap<String, (u64, u64)> = if a.size || a.sort == "size" {
+        list.iter()
+            .map(|c| (c.id.clone(), rt.container_size(&c.id, &c.image_id)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    if a.sort != "created" {
+        sort_list(&mut list, &a.sort, &sizes);
     }
     if a.quiet {
         let mut out = String::with_capacity(list.len() * 65);
@@ -133,6 +215,14 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
                     if let Some(n) = networks.get(&c.id) {
                         v["Networks"] = json!(n);
                     }
+                    // JSON carries podman's object; a template's {{.Size}} its text.
+                    v["Size"] = match sizes.get(&c.id) {
+                        Some(&(rw, rootfs)) if a.size && fmt == "json" => {
+                            json!({"RwSize": rw, "RootFsSize": rootfs})
+                        }
+                        Some(&s) if a.size => Value::String(size_text(s)),
+                        _ => Value::Null,
+                    };
                     v
                 })
                 .collect(),
@@ -154,6 +244,9 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
     .to_vec();
     if a.pod {
         head.extend([Cow::Borrowed("POD ID"), Cow::Borrowed("PODNAME")]);
+    }
+    if a.size {
+        head.push(Cow::Borrowed("SIZE"));
     }
     let mut rows = Vec::with_capacity(list.len() + 1);
     rows.push(head);
@@ -191,6 +284,11 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
                 &id[..12.min(id.len())]
             };
             row.extend([Cow::Borrowed(id), Cow::Owned(pod_name(c))]);
+        }
+        if a.size {
+            row.push(Cow::Owned(
+                sizes.get(&c.id).map(|&s| size_text(s)).unwrap_or_default(),
+            ));
         }
         rows.push(row);
     }

@@ -1,8 +1,10 @@
 //! Container commands: run, create, start, stop, kill, restart, rm, wait, rename, ps, logs,
 //! exec, inspect, top, mount, umount, and the `container` group.
 
+mod clone;
 mod exec;
 mod health;
+mod init;
 mod inspect;
 mod lifecycle;
 mod list;
@@ -15,6 +17,7 @@ use libpod::{Container, Runtime};
 
 pub use exec::{AttachArgs, ExecArgs, TopArgs, attach, exec, top};
 pub use health::{HealthcheckCmd, healthcheck};
+pub use init::{InitArgs, init};
 pub use inspect::{InspectArgs, inspect};
 pub use lifecycle::{
     KillArgs, RenameArgs, RmArgs, StartArgs, StopArgs, kill, mount, rename, restart, rm, start,
@@ -122,6 +125,10 @@ enum ContainerSub {
     Export(super::image::ExportArgs),
     /// Remove all stopped containers
     Prune(PruneArgs),
+    /// Initialize one or more containers
+    Init(InitArgs),
+    /// Create a copy of an existing container
+    Clone(clone::CloneArgs),
 }
 
 #[derive(Args, Debug)]
@@ -184,5 +191,7 @@ pub fn group(rt: &Runtime, c: ContainerCmd) -> Outcome {
         ContainerSub::Stats(a) => super::resources::stats(rt, a),
         ContainerSub::Export(a) => super::image::export(rt, a),
         ContainerSub::Prune(a) => prune(rt, a),
+        ContainerSub::Init(a) => init(rt, a),
+        ContainerSub::Clone(a) => clone::clone(rt, a),
     }
 }
