@@ -292,6 +292,10 @@ pub struct ContainerConfig {
     /// `--personality`: "LINUX32" or "LINUX" (empty: unchanged).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub personality: String,
+    /// `--requires`: the ids of the containers started before this one (inspect's
+    /// `Dependencies`); none of them can be removed while this one exists.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
 }
 
 fn is_zero_i64(n: &i64) -> bool {

@@ -76,6 +76,7 @@ impl Runtime {
             .into());
         }
         let secrets = self.resolve_secrets(&spec.secrets)?;
+        let dependencies = self.resolve_requires(&spec.lifecycle.requires, &place.pod_id)?;
         if spec.lifecycle.replace
             && let Some(n) = &spec.name
             && let Ok(old) = self.state.lookup(n)
@@ -181,6 +182,7 @@ impl Runtime {
             log_size_max: spec.lifecycle.log.max_size,
             log_tag: spec.lifecycle.log.tag.clone(),
             personality: p.personality.clone().unwrap_or_default(),
+            dependencies,
         };
         let mut c = Container {
             id: id.clone(),

@@ -147,7 +147,7 @@ impl Runtime {
             "BoundingCaps": caps,
             "ExecIDs": [],
             "Mounts": mounts,
-            "Dependencies": [],
+            "Dependencies": cfg.dependencies,
             "NetworkSettings": {
                 "EndpointID": "", "Gateway": "", "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
                 "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "MacAddress": "", "Bridge": "",

@@ -311,6 +311,10 @@ impl Runtime {
                 c.id
             )));
         }
+        // A pod's members go together, so only a lone removal checks what requires it.
+        if !by_pod {
+            self.refuse_if_required(&c)?;
+        }
         if matches!(c.status(), Status::Running | Status::Paused) {
             if !force {
                 return Err(LibpodError::InvalidState(format!(

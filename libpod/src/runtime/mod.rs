@@ -23,6 +23,7 @@ mod new_pod;
 mod pods;
 mod process;
 mod pull;
+mod requires;
 mod resources;
 mod restart;
 mod run_limits;

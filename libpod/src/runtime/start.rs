@@ -70,7 +70,8 @@ impl Runtime {
             )));
         }
         // A pod member needs the infra container's namespaces: podman starts it first.
-        self.ensure_pod_infra(&c)
+        self.ensure_pod_infra(&c)?;
+        self.ensure_dependencies(&c)
     }
 
     /// Runs the container attached to this process; returns its exit code. Its restart

@@ -138,4 +138,6 @@ pub enum SpecError {
     LogOpt { value: String, why: String },
     #[error("invalid --personality {0:?}: use LINUX or LINUX32")]
     Personality(String),
+    #[error("{name:?} is not a valid container, cannot be used as a dependency: {why}")]
+    Requires { name: String, why: String },
 }

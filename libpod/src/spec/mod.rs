@@ -270,6 +270,9 @@ pub struct LifecycleSpec {
     pub remove_image: bool,
     /// `--log-driver`, `--log-opt`.
     pub log: logging::LogSpec,
+    /// `--requires CTR[,CTR]`: containers (names or ids, as given) started before this one
+    /// and not removable while it exists.
+    pub requires: Vec<String>,
 }
 
 /// `--secret NAME[,type=mount|env][,target=...][,uid=N][,gid=N][,mode=OCTAL]`.

@@ -126,6 +126,8 @@ pub struct CreateOptions {
     pub log_opts: Vec<String>,
     /// `--personality LINUX|LINUX32`.
     pub personality: Option<String>,
+    /// `--requires CTR[,CTR]`, each flag as given.
+    pub requires: Vec<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -350,6 +352,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 timeout: o.timeout,
                 remove_image: o.remove_image,
                 log,
+                requires: parse::comma_list(&o.requires),
             },
             health,
             secrets,

@@ -229,6 +229,9 @@ pub struct CreateArgs {
     /// Configure execution domain using personality (e.g., LINUX/LINUX32)
     #[arg(long, value_name = "PERSONA")]
     personality: Option<String>,
+    /// Add one or more requirement containers that must be started before this container will start (CTR[,CTR])
+    #[arg(long, value_name = "CONTAINER")]
+    requires: Vec<String>,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
@@ -338,6 +341,7 @@ impl From<CreateArgs> for CreateOptions {
             log_driver: a.log_driver,
             log_opts: a.log_opt,
             personality: a.personality,
+            requires: a.requires,
         }
     }
 }
