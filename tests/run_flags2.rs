@@ -115,3 +115,78 @@ fn requires_starts_dependencies_first_and_guards_their_removal() {
         "\"nosuch\" is not a valid container, cannot be used as a dependency",
     );
 }
+
+/// A loopback port nothing listens on (bound, then closed).
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    l.local_addr().expect("its address").port()
+}
+
+// Pins: --retry N / --retry-delay D retry run's pull on a registry error that may pass, with
+// podman's warning for each retry and the wait between them; --retry 0 tries once; a bad delay
+// is refused before anything is pulled.
+#[test]
+fn retry_and_retry_delay_apply_to_runs_pull() {
+    let env = Env::new().with_busybox();
+    let image = format!("127.0.0.1:{}/nothing/here:latest", closed_port());
+    let started = std::time::Instant::now();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--tls-verify=false",
+            "--retry",
+            "2",
+            "--retry-delay",
+            "300ms",
+            &image,
+            "true",
+        ])
+        .code(125);
+    let warnings: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("Failed, retrying in 300ms ..."))
+        .collect();
+    assert_eq!(warnings.len(), 2, "two retries expected\n{out:?}");
+    assert!(
+        warnings[0].contains("(1/2)") && warnings[1].contains("(2/2)"),
+        "{out:?}"
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(600),
+        "no wait between tries"
+    );
+    assert!(
+        out.stderr
+            .lines()
+            .last()
+            .unwrap_or("")
+            .starts_with("Error: "),
+        "{out:?}"
+    );
+
+    let once = env
+        .burrow(&[
+            "create",
+            "--tls-verify=false",
+            "--retry",
+            "0",
+            &image,
+            "true",
+        ])
+        .code(125);
+    assert!(
+        !once.stderr.contains("retrying"),
+        "--retry 0 retried\n{once:?}"
+    );
+
+    refused(
+        &env,
+        &["create", "--retry-delay", "soon", "busybox", "true"],
+        "invalid --retry-delay \"soon\"",
+    );
+    env.burrow(&["create", "--retry=many", "busybox", "true"])
+        .code(125)
+        .stderr_has("--retry");
+}

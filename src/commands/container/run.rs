@@ -238,6 +238,12 @@ pub struct CreateArgs {
     /// Pull image policy (always, missing, never, newer)
     #[arg(long, default_value = "missing", num_args = 0..=1, default_missing_value = "always")]
     pull: String,
+    /// Number of times to retry in case of failure when performing pull (default 3)
+    #[arg(long, value_name = "N")]
+    retry: Option<u32>,
+    /// Delay between retries in case of pull failures (default: 1s, 2s, 4s...)
+    #[arg(long = "retry-delay", value_name = "DURATION")]
+    retry_delay: Option<String>,
     /// Suppress output information when pulling images
     #[arg(short = 'q', long)]
     quiet: bool,
@@ -397,7 +403,12 @@ pub struct RunArgs {
 fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
     let progress = crate::commands::registry::Progress::new(a.quiet);
     let platform = a.platform.platform()?;
-    a.image = rt.image_name_for_run(&a.image, &a.pull, &a.registry.flags(), platform, &progress)?;
+    let flags = libpod::registry::RegistryFlags {
+        retry: libpod::runtime::PullRetry::parse(a.retry, a.retry_delay.as_deref())
+            .map_err(libpod::LibpodError::from)?,
+        ..a.registry.flags()
+    };
+    a.image = rt.image_name_for_run(&a.image, &a.pull, &flags, platform, &progress)?;
     Ok(())
 }
 
