@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Env, Output};
+use common::{Env, Output, busybox_tar};
 use serde_json::Value;
 
 /// A refused command: exit 125, exactly one line on stderr, starting `Error:` and containing
@@ -189,4 +189,76 @@ fn retry_and_retry_delay_apply_to_runs_pull() {
     env.burrow(&["create", "--retry=many", "busybox", "true"])
         .code(125)
         .stderr_has("--retry");
+}
+
+/// The mount of `dir` inside a fresh `--rm` container of `image` with `flags`, from
+/// /proc/mounts ("" when nothing is mounted there), and the volumes that exist afterwards.
+fn mount_at(env: &Env, flags: &[&str], image: &str, dir: &str) -> (String, usize) {
+    let mut args = vec!["run", "--rm"];
+    args.extend_from_slice(flags);
+    let script = format!("grep ' {dir} ' /proc/mounts | cut -d' ' -f1,3");
+    args.extend_from_slice(&[image, "sh", "-c", &script]);
+    let out = env.burrow(&args).ok();
+    let volumes = env.burrow(&["volume", "ls", "-q"]).ok().lines().len();
+    (out.out().to_string(), volumes)
+}
+
+// Pins: --image-volume decides what the image's VOLUME becomes: an anonymous volume (bind,
+// the default), a tmpfs, or nothing (the directory of the image stays); a bad mode is refused.
+#[test]
+fn image_volume_modes() {
+    let env = Env::new().with_busybox();
+    let tar = busybox_tar().to_str().unwrap_or_default().to_string();
+    env.burrow(&[
+        "import",
+        "--change",
+        "VOLUME /data",
+        &tar,
+        "localhost/withvol",
+    ])
+    .ok();
+    let (tmpfs, volumes) = mount_at(
+        &env,
+        &["--image-volume", "tmpfs"],
+        "localhost/withvol",
+        "/data",
+    );
+    assert_eq!((tmpfs.as_str(), volumes), ("tmpfs tmpfs", 0));
+    let (ignored, volumes) = mount_at(
+        &env,
+        &["--image-volume=ignore"],
+        "localhost/withvol",
+        "/data",
+    );
+    assert_eq!((ignored.as_str(), volumes), ("", 0));
+
+    env.burrow(&[
+        "create",
+        "--name",
+        "b",
+        "--image-volume",
+        "bind",
+        "localhost/withvol",
+        "true",
+    ])
+    .ok();
+    let mounts = &inspect(&env, "b")["Mounts"];
+    assert_eq!(mounts[0]["Type"], "volume", "{mounts}");
+    assert_eq!(mounts[0]["Destination"], "/data", "{mounts}");
+    env.burrow(&["create", "--name", "d", "localhost/withvol", "true"])
+        .ok();
+    assert_eq!(inspect(&env, "d")["Mounts"][0]["Type"], "volume");
+    assert_eq!(env.burrow(&["volume", "ls", "-q"]).ok().lines().len(), 2);
+
+    refused(
+        &env,
+        &[
+            "create",
+            "--image-volume",
+            "copy",
+            "localhost/withvol",
+            "true",
+        ],
+        "invalid --image-volume \"copy\": use bind, tmpfs or ignore",
+    );
 }

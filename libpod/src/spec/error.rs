@@ -140,4 +140,6 @@ pub enum SpecError {
     Personality(String),
     #[error("{name:?} is not a valid container, cannot be used as a dependency: {why}")]
     Requires { name: String, why: String },
+    #[error("invalid --image-volume {0:?}: use bind, tmpfs or ignore")]
+    ImageVolume(String),
 }

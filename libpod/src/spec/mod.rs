@@ -117,6 +117,31 @@ pub struct StorageSpec {
     pub read_only: bool,
     /// With `read_only`: /tmp, /var/tmp and /run stay writable tmpfs (podman's default).
     pub read_only_tmpfs: bool,
+    /// `--image-volume`: what the image's VOLUME entries become.
+    pub image_volume: ImageVolumeMode,
+}
+
+/// `--image-volume`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ImageVolumeMode {
+    /// podman's default (`bind`): an anonymous volume, filled from the image at first start.
+    #[default]
+    Bind,
+    /// A fresh tmpfs, gone with the container's run.
+    Tmpfs,
+    /// Nothing is mounted: the directory stays part of the container's root filesystem.
+    Ignore,
+}
+
+impl ImageVolumeMode {
+    pub fn parse(value: &str) -> Result<ImageVolumeMode, SpecError> {
+        match value {
+            "bind" | "anonymous" => Ok(ImageVolumeMode::Bind),
+            "tmpfs" => Ok(ImageVolumeMode::Tmpfs),
+            "ignore" => Ok(ImageVolumeMode::Ignore),
+            _ => Err(SpecError::ImageVolume(value.to_string())),
+        }
+    }
 }
 
 /// `--volumes-from CTR[:ro|rw]`.

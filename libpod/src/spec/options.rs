@@ -128,6 +128,8 @@ pub struct CreateOptions {
     pub personality: Option<String>,
     /// `--requires CTR[,CTR]`, each flag as given.
     pub requires: Vec<String>,
+    /// `--image-volume bind|tmpfs|ignore`.
+    pub image_volume: Option<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -299,6 +301,12 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 volumes_from,
                 read_only: o.read_only,
                 read_only_tmpfs: o.read_only_tmpfs,
+                image_volume: o
+                    .image_volume
+                    .as_deref()
+                    .map(super::ImageVolumeMode::parse)
+                    .transpose()?
+                    .unwrap_or_default(),
             },
             security: SecuritySpec {
                 cap_add: o.cap_add.clone(),

@@ -232,6 +232,9 @@ pub struct CreateArgs {
     /// Add one or more requirement containers that must be started before this container will start (CTR[,CTR])
     #[arg(long, value_name = "CONTAINER")]
     requires: Vec<String>,
+    /// Tells container engines how to handle the built-in image volumes ("bind"|"tmpfs"|"ignore")
+    #[arg(long = "image-volume", value_name = "MODE")]
+    image_volume: Option<String>,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
@@ -348,6 +351,7 @@ impl From<CreateArgs> for CreateOptions {
             log_opts: a.log_opt,
             personality: a.personality,
             requires: a.requires,
+            image_volume: a.image_volume,
         }
     }
 }
