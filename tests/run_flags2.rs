@@ -262,3 +262,61 @@ fn image_volume_modes() {
         "invalid --image-volume \"copy\": use bind, tmpfs or ignore",
     );
 }
+
+// Pins: --init --init-path runs the given binary (the host's catatonit) as pid 1 from
+// /run/podman-init, with the command after `--`; without --init-path burrow's own init is pid
+// 1; a path that does not exist is refused.
+#[test]
+fn init_path_runs_the_given_init_as_pid_1() {
+    if !std::path::Path::new("/usr/bin/catatonit").exists() {
+        eprintln!("skipped: /usr/bin/catatonit is not installed");
+        return;
+    }
+    let env = Env::new().with_busybox();
+    let cmdline = "tr '\\0' ' ' < /proc/1/cmdline; echo; echo $$";
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--init",
+            "--init-path",
+            "/usr/bin/catatonit",
+            "busybox",
+            "sh",
+            "-c",
+            cmdline,
+        ])
+        .ok();
+    let lines = out.lines();
+    assert_eq!(
+        lines[0].trim_end(),
+        format!("/run/podman-init -- sh -c {cmdline}"),
+        "{out:?}"
+    );
+    assert_ne!(
+        lines[1], "1",
+        "the command must not be pid 1 under an init\n{out:?}"
+    );
+    let ours = env
+        .burrow(&["run", "--rm", "--init", "busybox", "sh", "-c", cmdline])
+        .ok();
+    assert!(!ours.lines()[0].starts_with("/run/podman-init"), "{ours:?}");
+
+    refused(
+        &env,
+        &[
+            "create",
+            "--init",
+            "--init-path",
+            "/no/such/init",
+            "busybox",
+            "true",
+        ],
+        "--init-path /no/such/init: container-init binary not found on the host",
+    );
+    refused(
+        &env,
+        &["create", "--init", "--pid", "host", "busybox", "true"],
+        "PID namespace isn't private",
+    );
+}

@@ -296,7 +296,14 @@ pub struct ContainerConfig {
     /// `Dependencies`); none of them can be removed while this one exists.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<String>,
+    /// `--init-path`: with `init`, this host binary is bound as [`INIT_PATH_IN_CONTAINER`] and
+    /// runs as pid 1 instead of burrow's own init ("" for burrow's).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub init_path: String,
 }
+
+/// Where an `--init-path` binary appears in the container, as in podman.
+pub const INIT_PATH_IN_CONTAINER: &str = "/run/podman-init";
 
 fn is_zero_i64(n: &i64) -> bool {
     *n == 0

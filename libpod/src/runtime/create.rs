@@ -183,6 +183,10 @@ impl Runtime {
             log_tag: spec.lifecycle.log.tag.clone(),
             personality: p.personality.clone().unwrap_or_default(),
             dependencies,
+            init_path: match &p.init_path {
+                Some(path) if merged.init => path.to_string_lossy().into_owned(),
+                _ => String::new(),
+            },
         };
         let mut c = Container {
             id: id.clone(),

@@ -42,8 +42,16 @@ impl Runtime {
         for e in self.secret_env(c)? {
             crate::spec::parse::merge_env(&mut env, &e);
         }
+        // An --init-path binary is pid 1 and runs the command after `--` (catatonit's way);
+        // burrow's own init then stays out.
+        let external_init = cfg.init && !cfg.init_path.is_empty();
+        let mut args = cfg.args.clone();
+        if external_init {
+            let init = crate::container::INIT_PATH_IN_CONTAINER.to_string();
+            args.splice(0..0, [init, "--".to_string()]);
+        }
         Ok(ProcessPlan {
-            args: cfg.args.clone(),
+            args,
             env,
             cwd: cfg.workdir.clone(),
             user: cfg.user.clone(),
@@ -52,7 +60,7 @@ impl Runtime {
             no_new_privileges: cfg.no_new_privileges,
             seccomp,
             ulimits: cfg.ulimits.clone(),
-            init: cfg.init,
+            init: cfg.init && !external_init,
             preserve_fds: cfg.preserve_fds,
             umask: crate::spec::parse::umask_bits(&cfg.umask),
         })

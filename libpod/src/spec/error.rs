@@ -142,4 +142,8 @@ pub enum SpecError {
     Requires { name: String, why: String },
     #[error("invalid --image-volume {0:?}: use bind, tmpfs or ignore")]
     ImageVolume(String),
+    #[error("--init-path {}: container-init binary not found on the host: give the path of an existing init binary (e.g. /usr/bin/catatonit)", .0.display())]
+    InitPath(PathBuf),
+    #[error("cannot add init binary as PID 1 (PID namespace isn't private): drop --init or --pid")]
+    InitWithoutPidNs,
 }

@@ -106,6 +106,9 @@ pub struct ProcessSpec {
     pub host_users: Vec<String>,
     /// `--personality`: the execution domain, LINUX or LINUX32.
     pub personality: Option<String>,
+    /// `--init-path`: an init binary on the host (checked to exist), bound read-only as
+    /// /run/podman-init and run as pid 1 instead of burrow's own init when init is on.
+    pub init_path: Option<PathBuf>,
 }
 
 /// Mounts and the root filesystem.

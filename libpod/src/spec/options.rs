@@ -130,6 +130,8 @@ pub struct CreateOptions {
     pub requires: Vec<String>,
     /// `--image-volume bind|tmpfs|ignore`.
     pub image_volume: Option<String>,
+    /// `--init-path PATH`.
+    pub init_path: Option<PathBuf>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -260,6 +262,14 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         if o.hostname.is_some() && !uts.is_private() {
             return Err(SpecError::HostnameWithJoinedUts.into());
         }
+        if let Some(path) = &o.init_path
+            && !path.exists()
+        {
+            return Err(SpecError::InitPath(path.clone()).into());
+        }
+        if o.init && !pid.is_private() {
+            return Err(SpecError::InitWithoutPidNs.into());
+        }
         let pidfile = o.pidfile.as_ref().map(|p| {
             if p.is_absolute() {
                 p.clone()
@@ -295,6 +305,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 group_entry: o.group_entry.clone(),
                 host_users: o.host_users.clone(),
                 personality: o.personality.clone(),
+                // Bound at every start: a relative path means the caller's directory now.
+                init_path: o
+                    .init_path
+                    .as_ref()
+                    .map(|p| std::env::current_dir().unwrap_or_default().join(p)),
             },
             storage: StorageSpec {
                 mounts,

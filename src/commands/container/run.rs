@@ -235,6 +235,9 @@ pub struct CreateArgs {
     /// Tells container engines how to handle the built-in image volumes ("bind"|"tmpfs"|"ignore")
     #[arg(long = "image-volume", value_name = "MODE")]
     image_volume: Option<String>,
+    /// Path to the container-init binary (bound as /run/podman-init and run as pid 1 with --init)
+    #[arg(long = "init-path", value_name = "PATH")]
+    init_path: Option<PathBuf>,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
@@ -352,6 +355,7 @@ impl From<CreateArgs> for CreateOptions {
             personality: a.personality,
             requires: a.requires,
             image_volume: a.image_volume,
+            init_path: a.init_path,
         }
     }
 }
