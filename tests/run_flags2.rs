@@ -320,3 +320,64 @@ fn init_path_runs_the_given_init_as_pid_1() {
         "PID namespace isn't private",
     );
 }
+
+// Pins: --seccomp-policy=image confines the container with the profile in the image's
+// io.containers.seccomp.profile label (here: mkdir refused), the default policy ignores the
+// label, an image without one is refused, and so is an unknown policy.
+#[test]
+fn seccomp_policy_image_uses_the_images_profile() {
+    let env = Env::new().with_busybox();
+    let tar = busybox_tar().to_str().unwrap_or_default().to_string();
+    let profile = r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}"#;
+    let label = format!("LABEL io.containers.seccomp.profile='{profile}'");
+    env.burrow(&["import", "--change", &label, &tar, "localhost/seccomp"])
+        .ok();
+    let got = env
+        .burrow(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"io.containers.seccomp.profile\"}}",
+            "localhost/seccomp",
+        ])
+        .ok();
+    assert_eq!(got.out(), profile, "the label did not survive import");
+
+    let denied = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--seccomp-policy",
+            "image",
+            "localhost/seccomp",
+            "mkdir",
+            "/tmp/x",
+        ])
+        .code(1);
+    assert!(
+        denied.stderr.contains("Operation not permitted"),
+        "{denied:?}"
+    );
+    env.burrow(&["run", "--rm", "localhost/seccomp", "mkdir", "/tmp/x"])
+        .ok();
+    env.burrow(&[
+        "run",
+        "--rm",
+        "--seccomp-policy=default",
+        "localhost/seccomp",
+        "mkdir",
+        "/tmp/x",
+    ])
+    .ok();
+
+    refused(
+        &env,
+        &["create", "--seccomp-policy=image", "busybox", "true"],
+        "no seccomp policy defined by image",
+    );
+    refused(
+        &env,
+        &["create", "--seccomp-policy", "strict", "busybox", "true"],
+        "invalid seccomp policy \"strict\"",
+    );
+}

@@ -300,6 +300,9 @@ pub struct ContainerConfig {
     /// runs as pid 1 instead of burrow's own init ("" for burrow's).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub init_path: String,
+    /// `--seccomp-policy`: "" (default) or "image" (the image's label's profile at each start).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub seccomp_policy: String,
 }
 
 /// Where an `--init-path` binary appears in the container, as in podman.

@@ -76,6 +76,9 @@ impl Runtime {
             .into());
         }
         let secrets = self.resolve_secrets(&spec.secrets)?;
+        if spec.security.seccomp_from_image {
+            super::seccomp_policy::check_image_profile(&spec.image, &ic)?;
+        }
         let dependencies = self.resolve_requires(&spec.lifecycle.requires, &place.pod_id)?;
         if spec.lifecycle.replace
             && let Some(n) = &spec.name
@@ -186,6 +189,11 @@ impl Runtime {
             init_path: match &p.init_path {
                 Some(path) if merged.init => path.to_string_lossy().into_owned(),
                 _ => String::new(),
+            },
+            seccomp_policy: if spec.security.seccomp_from_image {
+                "image".to_string()
+            } else {
+                String::new()
             },
         };
         let mut c = Container {

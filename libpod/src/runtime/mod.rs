@@ -28,6 +28,7 @@ mod requires;
 mod resources;
 mod restart;
 mod run_limits;
+mod seccomp_policy;
 mod start;
 mod system;
 mod top;

@@ -23,6 +23,8 @@ impl Runtime {
         let profile = match cfg.seccomp.as_str() {
             // podman: --privileged turns seccomp off unless a profile was named explicitly.
             "" if cfg.privileged => Profile::Unconfined,
+            "unconfined" => Profile::Unconfined,
+            _ if cfg.seccomp_policy == "image" => self.image_seccomp_profile(c)?,
             "" => Profile::Default,
             other => Profile::from_security_opt(other),
         };

@@ -146,4 +146,10 @@ pub enum SpecError {
     InitPath(PathBuf),
     #[error("cannot add init binary as PID 1 (PID namespace isn't private): drop --init or --pid")]
     InitWithoutPidNs,
+    #[error("invalid seccomp policy {0:?}: valid policies are [\"default\" \"image\"]")]
+    SeccompPolicy(String),
+    #[error(
+        "--seccomp-policy=image: no seccomp policy defined by image {0}: it has no io.containers.seccomp.profile label; use --seccomp-policy=default"
+    )]
+    NoImageSeccomp(String),
 }

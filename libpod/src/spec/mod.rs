@@ -165,6 +165,9 @@ pub struct SecuritySpec {
     /// profile (or the built-in one).
     pub seccomp: Option<String>,
     pub no_new_privileges: bool,
+    /// `--seccomp-policy image`: the profile in the image's `io.containers.seccomp.profile`
+    /// label replaces the default or `seccomp=PATH` one.
+    pub seccomp_from_image: bool,
 }
 
 /// Namespaces and what lives in them.

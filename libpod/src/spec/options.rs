@@ -132,6 +132,8 @@ pub struct CreateOptions {
     pub image_volume: Option<String>,
     /// `--init-path PATH`.
     pub init_path: Option<PathBuf>,
+    /// `--seccomp-policy default|image`.
+    pub seccomp_policy: Option<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -329,6 +331,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 privileged: o.privileged,
                 seccomp,
                 no_new_privileges,
+                seccomp_from_image: match o.seccomp_policy.as_deref() {
+                    None | Some("default") => false,
+                    Some("image") => true,
+                    Some(other) => return Err(SpecError::SeccompPolicy(other.to_string()).into()),
+                },
             },
             namespaces: NamespaceSpec {
                 hostname: o.hostname.clone(),

@@ -238,6 +238,9 @@ pub struct CreateArgs {
     /// Path to the container-init binary (bound as /run/podman-init and run as pid 1 with --init)
     #[arg(long = "init-path", value_name = "PATH")]
     init_path: Option<PathBuf>,
+    /// Policy for selecting a seccomp profile ("default"|"image": the profile in the image's io.containers.seccomp.profile label)
+    #[arg(long = "seccomp-policy", value_name = "POLICY")]
+    seccomp_policy: Option<String>,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
@@ -356,6 +359,7 @@ impl From<CreateArgs> for CreateOptions {
             requires: a.requires,
             image_volume: a.image_volume,
             init_path: a.init_path,
+            seccomp_policy: a.seccomp_policy,
         }
     }
 }
