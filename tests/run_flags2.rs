@@ -381,3 +381,113 @@ fn seccomp_policy_image_uses_the_images_profile() {
         "invalid seccomp policy \"strict\"",
     );
 }
+
+// Pins: --cgroup-parent and --cgroup-conf are checked (absolute parent, KEY=VALUE with a cgroup
+// file name, not with --cgroups=disabled); rootless without a delegated cgroup v2 subtree they
+// are refused with the reason rather than ignored.
+#[test]
+fn cgroup_parent_and_conf_are_checked() {
+    let env = Env::new().with_busybox();
+    refused(
+        &env,
+        &[
+            "create",
+            "--cgroup-parent",
+            "relative/path",
+            "busybox",
+            "true",
+        ],
+        "invalid --cgroup-parent \"relative/path\"",
+    );
+    refused(
+        &env,
+        &["create", "--cgroup-conf", "pids.max", "busybox", "true"],
+        "invalid --cgroup-conf \"pids.max\": use KEY=VALUE",
+    );
+    refused(
+        &env,
+        &["create", "--cgroup-conf", "../../x.y=1", "busybox", "true"],
+        "invalid --cgroup-conf",
+    );
+    refused(
+        &env,
+        &[
+            "create",
+            "--cgroups=disabled",
+            "--cgroup-parent",
+            "/p",
+            "busybox",
+            "true",
+        ],
+        "cannot be used with --cgroups=disabled",
+    );
+    let doctor = env.burrow(&["system", "doctor"]);
+    let delegated = doctor
+        .lines()
+        .iter()
+        .any(|l| l.starts_with("[ ok ] cgroup v2 delegation"));
+    if !delegated {
+        refused(
+            &env,
+            &["create", "--cgroup-parent", "/mine", "busybox", "true"],
+            "--cgroup-parent/--cgroup-conf need cgroups, which this user cannot use",
+        );
+    }
+}
+
+// Pins (as root): the container's cgroup is made under --cgroup-parent, --cgroup-conf's files
+// are written in it, inspect shows HostConfig.CgroupParent, and the cgroup goes with the run.
+#[test]
+fn cgroup_parent_and_conf_place_the_container_as_root() {
+    if common::skip_unless_root() {
+        return;
+    }
+    let env = Env::new();
+    let tar = busybox_tar().display().to_string();
+    common::root_burrow(&env, &["import", &tar, "busybox"]).ok();
+    let parent = format!("/burrow-e2e-parent-{}", std::process::id());
+    let id = common::root_burrow(
+        &env,
+        &[
+            "run",
+            "-d",
+            "--cgroup-parent",
+            &parent,
+            "--cgroup-conf",
+            "pids.max=7",
+            "busybox",
+            "sleep",
+            "100",
+        ],
+    )
+    .ok()
+    .out()
+    .to_string();
+    let v2 = std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
+    let mount = if v2 {
+        "/sys/fs/cgroup".to_string()
+    } else {
+        "/sys/fs/cgroup/pids".to_string()
+    };
+    let dir = format!("{mount}{parent}/{id}");
+    let pids_max = std::fs::read_to_string(format!("{dir}/pids.max")).unwrap_or_default();
+    let inspected = common::root_burrow(
+        &env,
+        &["inspect", "--format", "{{.HostConfig.CgroupParent}}", &id],
+    )
+    .ok();
+    common::root_burrow(&env, &["rm", "-f", &id]).ok();
+    let gone = !std::path::Path::new(&dir).exists();
+    // The parent stays, as podman leaves it; the test removes its own.
+    for m in [
+        "/sys/fs/cgroup",
+        "/sys/fs/cgroup/pids",
+        "/sys/fs/cgroup/memory",
+        "/sys/fs/cgroup/cpu",
+    ] {
+        let _ = std::fs::remove_dir(format!("{m}{parent}"));
+    }
+    assert_eq!(pids_max.trim(), "7", "no pids.max in {dir}");
+    assert_eq!(inspected.out(), parent);
+    assert!(gone, "{dir} outlived its container");
+}

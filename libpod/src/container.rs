@@ -303,6 +303,21 @@ pub struct ContainerConfig {
     /// `--seccomp-policy`: "" (default) or "image" (the image's label's profile at each start).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub seccomp_policy: String,
+    /// `--cgroup-parent`: the container's cgroup is `<parent>/<id>` in the cgroup file system
+    /// ("" for burrow's place); `--cgroup-conf`: cgroup files written at each start.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cgroup_parent: String,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub cgroup_conf: std::collections::BTreeMap<String, String>,
+}
+
+impl ContainerConfig {
+    /// Whether the container gets a cgroup at start: limits, or where the user placed it.
+    pub fn needs_cgroup(&self) -> bool {
+        self.resources.needs_cgroup()
+            || !self.cgroup_parent.is_empty()
+            || !self.cgroup_conf.is_empty()
+    }
 }
 
 /// Where an `--init-path` binary appears in the container, as in podman.

@@ -160,6 +160,56 @@ impl Cgroup {
         })
     }
 
+    /// [`Cgroup::for_container`] under `--cgroup-parent` (an absolute path in the cgroup
+    /// file system; "" for burrow's place). Rootless, the parent must lie in the subtree
+    /// delegated to the user.
+    pub fn for_container_under(
+        id: &str,
+        parent: &str,
+        rootless: bool,
+    ) -> Result<Cgroup, CgroupError> {
+        if parent.is_empty() {
+            return Self::for_container(id, rootless);
+        }
+        let (layout, bases) = base(rootless)?;
+        let rel = parent.trim_start_matches('/');
+        let dirs: Vec<PathBuf> = match layout {
+            Layout::Unified => vec![Path::new(MOUNT).join(rel).join(id)],
+            // Each v1 hierarchy's mount (the parent of its `burrow` base).
+            Layout::Legacy => bases
+                .iter()
+                .filter_map(|b| b.parent())
+                .map(|m| m.join(rel).join(id))
+                .collect(),
+        };
+        if rootless
+            && let Some(root) = bases.first().and_then(|b| b.parent())
+            && !dirs.iter().all(|d| d.starts_with(root))
+        {
+            return Err(CgroupError::Unavailable(format!(
+                "cgroup parent {parent} is outside the cgroup subtree delegated to this user ({}): use a parent under it",
+                root.strip_prefix(MOUNT).unwrap_or(root).display()
+            )));
+        }
+        Ok(Cgroup { layout, dirs })
+    }
+
+    /// `--cgroup-conf`: writes each KEY (a file of the container's cgroup) with VALUE.
+    pub fn write_conf(
+        &self,
+        conf: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), CgroupError> {
+        for (key, value) in conf {
+            let controller = key.split('.').next().unwrap_or_default();
+            let dir = self
+                .dir(controller)
+                .or_else(|| self.dirs.first().map(PathBuf::as_path))
+                .ok_or_else(|| CgroupError::Unavailable("the container has no cgroup".into()))?;
+            write(&dir.join(key), value)?;
+        }
+        Ok(())
+    }
+
     pub fn exists(&self) -> bool {
         self.dirs.first().is_some_and(|d| d.is_dir())
     }
@@ -171,10 +221,10 @@ impl Cgroup {
                 .dirs
                 .iter()
                 .find(|d| {
-                    d.parent()
-                        .and_then(Path::parent)
-                        .and_then(Path::file_name)
-                        .is_some_and(|n| n == controller)
+                    d.strip_prefix(MOUNT)
+                        .ok()
+                        .and_then(|r| r.components().next())
+                        .is_some_and(|n| n.as_os_str() == controller)
                 })
                 .map(PathBuf::as_path),
         }
@@ -189,10 +239,18 @@ impl Cgroup {
                 if !base.is_dir() {
                     std::fs::create_dir_all(base).map_err(|e| io(base, e))?;
                 }
-                if let Some(top) = base.parent() {
-                    enable_controllers(top);
+                // Top down, so each level may hand the controllers on (a --cgroup-parent
+                // can be several levels deep); levels we may not write stay as they are.
+                let mut above: Vec<&Path> = base
+                    .ancestors()
+                    .take_while(|a| a.starts_with(MOUNT) && *a != Path::new(MOUNT))
+                    .collect();
+                if let Some(top) = above.last().and_then(|a| a.parent()) {
+                    above.push(top);
                 }
-                enable_controllers(base);
+                for a in above.into_iter().rev() {
+                    enable_controllers(a);
+                }
             }
             if !d.is_dir() {
                 std::fs::create_dir_all(d).map_err(|e| io(d, e))?;
@@ -200,8 +258,16 @@ impl Cgroup {
             // v1 cpuset: a new cpuset is empty and accepts no task until it has cpus and
             // mems; fill them from the parent, top down.
             if self.layout == Layout::Legacy && d.join("cpuset.cpus").exists() {
+                // Every level between the hierarchy's mount and the new directory.
+                let mut levels: Vec<&Path> = d
+                    .ancestors()
+                    .take_while(|a| {
+                        a.components().count() > Path::new(MOUNT).components().count() + 1
+                    })
+                    .collect();
+                levels.reverse();
                 for f in ["cpuset.cpus", "cpuset.mems"] {
-                    for dir in [d.parent(), Some(d.as_path())].into_iter().flatten() {
+                    for &dir in &levels {
                         if read_trim(&dir.join(f)).is_empty()
                             && let Some(parent) = dir.parent()
                         {

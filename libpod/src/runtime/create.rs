@@ -76,6 +76,20 @@ impl Runtime {
             .into());
         }
         let secrets = self.resolve_secrets(&spec.secrets)?;
+        let res = &spec.resources;
+        if res.cgroup_parent.is_some() || !res.cgroup_conf.is_empty() {
+            // Placed where the user asked, or refused now: never silently without a cgroup.
+            crate::cgroups::Cgroup::for_container_under(
+                "",
+                res.cgroup_parent.as_deref().unwrap_or_default(),
+                self.rootless,
+            )
+            .map_err(|e| {
+                LibpodError::InvalidState(format!(
+                    "--cgroup-parent/--cgroup-conf need cgroups, which this user cannot use: {e} (see `burrow system doctor`)"
+                ))
+            })?;
+        }
         if spec.security.seccomp_from_image {
             super::seccomp_policy::check_image_profile(&spec.image, &ic)?;
         }
@@ -190,6 +204,8 @@ impl Runtime {
                 Some(path) if merged.init => path.to_string_lossy().into_owned(),
                 _ => String::new(),
             },
+            cgroup_parent: res.cgroup_parent.clone().unwrap_or_default(),
+            cgroup_conf: res.cgroup_conf.clone(),
             seccomp_policy: if spec.security.seccomp_from_image {
                 "image".to_string()
             } else {

@@ -187,6 +187,7 @@ impl Runtime {
             "HostConfig": {
                 "Binds": binds,
                 "CgroupManager": "cgroupfs",
+                "CgroupParent": cfg.cgroup_parent,
                 "CgroupMode": if cfg.cgroupns == "host" { "host" } else { "private" },
                 "CgroupnsMode": if cfg.cgroupns == "host" { "host" } else { "private" },
                 "Cgroups": if cfg.cgroups == "disabled" { "disabled" } else { "default" },

@@ -230,7 +230,7 @@ impl Runtime {
         let mode = c.config.network_mode()?;
         // Limits and the OOM score are set while the child waits; nothing for the common run.
         let r = &c.config.resources;
-        let resources = r.needs_cgroup() || r.oom_score_adj.is_some();
+        let resources = c.config.needs_cgroup() || r.oom_score_adj.is_some();
         if !mode.can_publish() {
             if resources {
                 return executor::spawn_with(plan, |pid| self.setup_resources(c, pid.as_raw()))

@@ -149,6 +149,18 @@ pub enum SpecError {
     #[error("invalid seccomp policy {0:?}: valid policies are [\"default\" \"image\"]")]
     SeccompPolicy(String),
     #[error(
+        "invalid --cgroup-parent {0:?}: with the cgroupfs manager it must be an absolute cgroup path without \"..\", such as /mygroup"
+    )]
+    CgroupParent(String),
+    #[error(
+        "invalid --cgroup-conf {0:?}: use KEY=VALUE with KEY a cgroup file name such as memory.high"
+    )]
+    CgroupConf(String),
+    #[error(
+        "--cgroup-parent and --cgroup-conf need a cgroup: they cannot be used with --cgroups=disabled"
+    )]
+    CgroupPlacementWithoutCgroup,
+    #[error(
         "--seccomp-policy=image: no seccomp policy defined by image {0}: it has no io.containers.seccomp.profile label; use --seccomp-policy=default"
     )]
     NoImageSeccomp(String),

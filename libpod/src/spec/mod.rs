@@ -264,6 +264,10 @@ pub struct ResourceSpec {
     pub limits: Resources,
     /// `--ulimit`; containers.conf's `default_ulimits` go under them.
     pub ulimits: Vec<Ulimit>,
+    /// `--cgroup-parent`: an absolute cgroup path (cgroupfs manager), no `..`.
+    pub cgroup_parent: Option<String>,
+    /// `--cgroup-conf KEY=VALUE`: cgroup file names (no path) and what to write in them.
+    pub cgroup_conf: BTreeMap<String, String>,
 }
 
 /// Host devices.

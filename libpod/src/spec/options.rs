@@ -134,6 +134,9 @@ pub struct CreateOptions {
     pub init_path: Option<PathBuf>,
     /// `--seccomp-policy default|image`.
     pub seccomp_policy: Option<String>,
+    /// `--cgroup-parent PATH`, `--cgroup-conf KEY=VALUE`.
+    pub cgroup_parent: Option<String>,
+    pub cgroup_conf: Vec<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -184,6 +187,13 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         let cgroupns = parse::cgroupns_mode(o.cgroupns.as_deref())?;
         if cgroups == super::CgroupsMode::Disabled && limits.needs_cgroup() {
             return Err(SpecError::LimitsWithoutCgroup.into());
+        }
+        let (cgroup_parent, cgroup_conf) =
+            parse::cgroup_placement(&o.cgroup_parent, &o.cgroup_conf)?;
+        if cgroups == super::CgroupsMode::Disabled
+            && (cgroup_parent.is_some() || !cgroup_conf.is_empty())
+        {
+            return Err(SpecError::CgroupPlacementWithoutCgroup.into());
         }
         let publish = parse::ports(&o.publish)?;
         parse::dns_and_hosts(&o.dns, &o.add_hosts)?;
@@ -361,7 +371,12 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 no_hosts: o.no_hosts,
                 hosts_file: o.hosts_file.clone(),
             },
-            resources: ResourceSpec { limits, ulimits },
+            resources: ResourceSpec {
+                limits,
+                ulimits,
+                cgroup_parent,
+                cgroup_conf,
+            },
             devices: DeviceSpec {
                 devices: o.devices.clone(),
                 gpus: o.gpus.clone(),

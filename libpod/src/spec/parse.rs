@@ -457,6 +457,39 @@ pub fn comma_list(values: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// `--cgroup-parent` and `--cgroup-conf`, checked: an absolute parent without `..`, and
+/// KEY=VALUE entries whose key is a plain cgroup file name (a later key wins).
+pub fn cgroup_placement(
+    parent: &Option<String>,
+    conf: &[String],
+) -> std::result::Result<(Option<String>, BTreeMap<String, String>), SpecError> {
+    let parent = match parent.as_deref() {
+        None | Some("") => None,
+        Some(p) => {
+            if !p.starts_with('/') || p.split('/').any(|c| c == "..") {
+                return Err(SpecError::CgroupParent(p.to_string()));
+            }
+            Some(p.trim_end_matches('/').to_string()).filter(|p| !p.is_empty())
+        }
+    };
+    let mut map = BTreeMap::new();
+    for entry in conf {
+        match entry.split_once('=') {
+            Some((k, v))
+                if !k.is_empty()
+                    && k.contains('.')
+                    && !k.contains('/')
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) =>
+            {
+                map.insert(k.to_string(), v.to_string());
+            }
+            _ => return Err(SpecError::CgroupConf(entry.clone())),
+        }
+    }
+    Ok((parent, map))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,5 +636,18 @@ mod tests {
     fn comma_lists_split_and_drop_empty_entries() {
         let given = vec!["a,b".to_string(), "".to_string(), " c ,".to_string()];
         assert_eq!(super::comma_list(&given), vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn cgroup_placement_is_checked() {
+        let (p, c) = cgroup_placement(&Some("/a/b/".into()), &["pids.max=5".into()]).unwrap();
+        assert_eq!(p.as_deref(), Some("/a/b"));
+        assert_eq!(c.get("pids.max").map(String::as_str), Some("5"));
+        for bad in ["rel", "/a/../b"] {
+            assert!(cgroup_placement(&Some(bad.into()), &[]).is_err(), "{bad}");
+        }
+        for bad in ["pids.max", "../x.y=1", "a/b.c=1", "=1"] {
+            assert!(cgroup_placement(&None, &[bad.into()]).is_err(), "{bad}");
+        }
     }
 }

@@ -241,6 +241,12 @@ pub struct CreateArgs {
     /// Policy for selecting a seccomp profile ("default"|"image": the profile in the image's io.containers.seccomp.profile label)
     #[arg(long = "seccomp-policy", value_name = "POLICY")]
     seccomp_policy: Option<String>,
+    /// Optional parent cgroup for the container (an absolute cgroup path)
+    #[arg(long = "cgroup-parent", value_name = "PATH")]
+    cgroup_parent: Option<String>,
+    /// Configure cgroup v2 (key=value)
+    #[arg(long = "cgroup-conf", value_name = "KEY=VALUE")]
+    cgroup_conf: Vec<String>,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
@@ -360,6 +366,8 @@ impl From<CreateArgs> for CreateOptions {
             image_volume: a.image_volume,
             init_path: a.init_path,
             seccomp_policy: a.seccomp_policy,
+            cgroup_parent: a.cgroup_parent,
+            cgroup_conf: a.cgroup_conf,
         }
     }
 }
