@@ -491,3 +491,52 @@ fn cgroup_parent_and_conf_place_the_container_as_root() {
     assert_eq!(inspected.out(), parent);
     assert!(gone, "{dir} outlived its container");
 }
+
+// Pins: -a/--attach STREAM shows only those streams of a foreground run (the log keeps all),
+// -a stdin without the others reads stdin but prints nothing; a bad stream and -d with -a are
+// refused.
+#[test]
+fn attach_selects_the_streams_of_a_foreground_run() {
+    let env = Env::new().with_busybox();
+    let script = "read line; echo out:$line; echo err >&2";
+    let out = env
+        .burrow_stdin(
+            &[
+                "run", "--name", "o", "-i", "-a", "stdout", "-a", "stdin", "busybox", "sh", "-c",
+                script,
+            ],
+            "typed\n",
+        )
+        .ok();
+    assert_eq!((out.out(), out.stderr.trim()), ("out:typed", ""), "{out:?}");
+    let logs = env.burrow(&["logs", "o"]).ok();
+    assert_eq!(
+        (logs.out(), logs.stderr.trim()),
+        ("out:typed", "err"),
+        "{logs:?}"
+    );
+
+    let err = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--attach=STDERR",
+            "busybox",
+            "sh",
+            "-c",
+            "echo out; echo err >&2",
+        ])
+        .ok();
+    assert_eq!((err.out(), err.stderr.trim()), ("", "err"), "{err:?}");
+
+    refused(
+        &env,
+        &["run", "--rm", "-a", "stdio", "busybox", "true"],
+        "invalid stream \"stdio\" for --attach",
+    );
+    refused(
+        &env,
+        &["run", "-d", "-a", "stdout", "busybox", "true"],
+        "--attach and --detach cannot be set at the same time",
+    );
+}

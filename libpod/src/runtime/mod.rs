@@ -2,6 +2,7 @@
 //! (before anything could start a thread), opens the SQLite state once and the image store.
 
 mod attach;
+mod attach_streams;
 mod boot;
 pub(crate) mod commit;
 mod cp;
@@ -38,6 +39,7 @@ use std::path::PathBuf;
 
 pub use crate::spec::CreateOptions;
 pub use attach::{AttachClientOptions, AttachEnd};
+pub use attach_streams::AttachStreams;
 pub use commit::{Change, CommitError, CommitOptions};
 pub use cp::{CopyEnd, CopyError, CopyOptions};
 pub use devices::DeviceError;

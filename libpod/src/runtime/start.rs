@@ -79,6 +79,16 @@ impl Runtime {
     /// of every run comes to the terminal, until the policy is done or this process is told
     /// to stop (SIGINT, SIGTERM, SIGHUP: the container then counts as stopped by the user).
     pub fn start_attached(&self, c: &Container, attach: AttachOptions) -> Result<i32> {
+        self.start_attached_streams(c, attach, super::AttachStreams::ALL)
+    }
+
+    /// [`Self::start_attached`] showing only `streams` of the container's output (`run -a`).
+    pub fn start_attached_streams(
+        &self,
+        c: &Container,
+        attach: AttachOptions,
+        streams: super::AttachStreams,
+    ) -> Result<i32> {
         self.check_startable(c)?;
         let old_mask = supervise::block_signals();
         let raw = if c.config.tty && attach.stdin {
@@ -86,7 +96,7 @@ impl Runtime {
         } else {
             None
         };
-        let outcome = self.supervise_attached(c, attach);
+        let outcome = self.supervise_attached(c, attach, streams);
         drop(raw);
         let mask = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None)
             .map_err(|err| LibpodError::sys("restore the signal mask", err));
@@ -105,7 +115,12 @@ impl Runtime {
     }
 
     /// The runs of an attached container, restarts included; the last run's exit code.
-    fn supervise_attached(&self, c: &Container, attach: AttachOptions) -> Result<i32> {
+    fn supervise_attached(
+        &self,
+        c: &Container,
+        attach: AttachOptions,
+        streams: super::AttachStreams,
+    ) -> Result<i32> {
         let mut restarts = c.state.restart_count;
         let mut backoff = Backoff::default();
         let mut first = true;
@@ -126,6 +141,8 @@ impl Runtime {
                     health,
                     attach: listener,
                     deadline: super::run_limits::deadline(c),
+                    quiet_stdout: !streams.stdout,
+                    quiet_stderr: !streams.stderr,
                     ..Options::foreground(log, attach.stdin && c.config.tty, attach.sig_proxy)
                 },
             );
@@ -531,6 +548,8 @@ impl Runtime {
                     container_stdin,
                     health,
                     deadline: super::run_limits::deadline(&c),
+                    quiet_stdout: false,
+                    quiet_stderr: false,
                 },
             );
             self.health_stopped(&c);

@@ -161,6 +161,10 @@ pub enum SpecError {
     )]
     CgroupPlacementWithoutCgroup,
     #[error(
+        "invalid stream {0:?} for --attach - must be one of stdin, stdout, or stderr: invalid argument"
+    )]
+    AttachStream(String),
+    #[error(
         "--seccomp-policy=image: no seccomp policy defined by image {0}: it has no io.containers.seccomp.profile label; use --seccomp-policy=default"
     )]
     NoImageSeccomp(String),

@@ -247,6 +247,9 @@ pub struct CreateArgs {
     /// Configure cgroup v2 (key=value)
     #[arg(long = "cgroup-conf", value_name = "KEY=VALUE")]
     cgroup_conf: Vec<String>,
+    /// Attach to STDIN, STDOUT or STDERR
+    #[arg(short = 'a', long = "attach", value_name = "STREAM")]
+    attach: Vec<String>,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
@@ -433,7 +436,14 @@ fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
 }
 
 pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
-    let interactive = a.create.interactive;
+    let streams = libpod::runtime::AttachStreams::parse(&a.create.attach)
+        .map_err(libpod::LibpodError::from)?;
+    if a.detach && !a.create.attach.is_empty() {
+        return Err(Failure::new(
+            "--attach and --detach cannot be set at the same time: drop one of them",
+        ));
+    }
+    let interactive = a.create.interactive && streams.stdin;
     let keys = libpod::attach::parse_detach_keys(&a.detach_keys).map_err(Failure::new)?;
     if a.rmi {
         a.create.rm = true;
@@ -454,16 +464,18 @@ pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
             libpod::runtime::AttachEnd::Detached => 0,
         });
     }
-    Ok(rt.start_attached(
+    Ok(rt.start_attached_streams(
         &c,
         AttachOptions {
             stdin: interactive,
             sig_proxy: a.sig_proxy,
         },
+        streams,
     )?)
 }
 
 pub fn create(rt: &Runtime, mut a: CreateArgs) -> Outcome {
+    libpod::runtime::AttachStreams::parse(&a.attach).map_err(libpod::LibpodError::from)?;
     ensure_image(rt, &mut a)?;
     let c = create_container(rt, a, false)?;
     println!("{}", c.id);
