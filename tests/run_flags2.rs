@@ -540,3 +540,115 @@ fn attach_selects_the_streams_of_a_foreground_run() {
         "--attach and --detach cannot be set at the same time",
     );
 }
+
+// Pins: --mac-address sets the interface's address on a user network (and inspect shows it);
+// with podman's rules --mac-address/--ip6/--link-local-ip are refused with an explicit
+// non-bridge mode (slirp4netns), left unused by the default mode, and burrow's IPv4-only
+// networks refuse --ip6; bad addresses are refused.
+#[test]
+fn mac_address_ip6_and_link_local_ip_follow_podmans_rules() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["network", "create", "macnet"]).ok();
+    let mac = "92:d0:c6:0a:29:33";
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--network",
+            "macnet",
+            "--mac-address",
+            "92-D0-C6-0A-29-33",
+            "busybox",
+            "cat",
+            "/sys/class/net/eth0/address",
+        ])
+        .ok();
+    assert_eq!(out.out(), mac);
+    env.burrow(&[
+        "run",
+        "-d",
+        "--name",
+        "m",
+        "--network",
+        "macnet",
+        "--mac-address",
+        mac,
+        "busybox",
+        "sleep",
+        "60",
+    ])
+    .ok();
+    let doc = inspect(&env, "m");
+    assert_eq!(
+        doc["NetworkSettings"]["Networks"]["macnet"]["MacAddress"], mac,
+        "{doc}"
+    );
+    env.burrow(&["rm", "-f", "m"]).ok();
+
+    // The default (rootless) mode takes the flags and has no use for them, as podman's.
+    env.burrow(&[
+        "run",
+        "--rm",
+        "--mac-address",
+        mac,
+        "--ip6",
+        "fd00::5",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    refused(
+        &env,
+        &[
+            "create",
+            "--network",
+            "slirp4netns",
+            "--mac-address",
+            mac,
+            "busybox",
+            "true",
+        ],
+        "--mac-address can only be set when the network mode is bridge",
+    );
+    refused(
+        &env,
+        &[
+            "create",
+            "--network",
+            "none",
+            "--ip6",
+            "fd00::5",
+            "busybox",
+            "true",
+        ],
+        "--ip6 can only be set when the network mode is bridge",
+    );
+    refused(
+        &env,
+        &[
+            "create",
+            "--network",
+            "macnet",
+            "--ip6",
+            "fd00::5",
+            "busybox",
+            "true",
+        ],
+        "--ip6: burrow's networks are IPv4 only",
+    );
+    refused(
+        &env,
+        &["create", "--mac-address", "92:d0:c6", "busybox", "true"],
+        "invalid --mac-address \"92:d0:c6\"",
+    );
+    refused(
+        &env,
+        &["create", "--ip6", "not-an-ip", "busybox", "true"],
+        "invalid --ip6 \"not-an-ip\"",
+    );
+    refused(
+        &env,
+        &["create", "--link-local-ip", "10.0.0.1", "busybox", "true"],
+        "invalid --link-local-ip \"10.0.0.1\"",
+    );
+}

@@ -271,10 +271,11 @@ impl Runtime {
             None => None,
         };
         // `--network NAME[,NAME2]`: user-defined networks.
-        let user_networks = match member.as_ref().and_then(|m| m.network.as_ref()) {
+        let mut user_networks = match member.as_ref().and_then(|m| m.network.as_ref()) {
             Some(_) => None,
             None => self.attach_requests(net.mode.as_deref(), &net.aliases, net.ip.as_deref())?,
         };
+        super::static_addresses::apply(net, member.is_some(), user_networks.as_deref_mut())?;
         if user_networks.is_none() && (!net.aliases.is_empty() || net.ip.is_some()) {
             return Err(SpecError::NeedsUserNetwork.into());
         }

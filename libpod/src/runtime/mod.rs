@@ -31,6 +31,7 @@ mod restart;
 mod run_limits;
 mod seccomp_policy;
 mod start;
+mod static_addresses;
 mod system;
 mod top;
 mod volumes;

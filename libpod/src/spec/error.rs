@@ -164,6 +164,22 @@ pub enum SpecError {
         "invalid stream {0:?} for --attach - must be one of stdin, stdout, or stderr: invalid argument"
     )]
     AttachStream(String),
+    #[error("invalid --mac-address {0:?}: use six hexadecimal bytes such as 92:d0:c6:0a:29:33")]
+    MacAddress(String),
+    #[error("invalid --ip6 {0:?}: it is not an ip address")]
+    Ip6(String),
+    #[error(
+        "invalid --link-local-ip {0:?}: give a link-local address (169.254.0.0/16 or fe80::/10)"
+    )]
+    LinkLocalIp(String),
+    #[error("--{0} can only be set when the network mode is bridge: invalid argument")]
+    NetFlagNeedsBridge(&'static str),
+    #[error("--{0} can only be set for a single network: invalid argument")]
+    NetFlagSingleNetwork(&'static str),
+    #[error(
+        "--{0}: burrow's networks are IPv4 only and give no IPv6 or link-local addresses: leave the flag out"
+    )]
+    NetFlagUnsupported(&'static str),
     #[error(
         "--seccomp-policy=image: no seccomp policy defined by image {0}: it has no io.containers.seccomp.profile label; use --seccomp-policy=default"
     )]

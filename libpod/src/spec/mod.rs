@@ -255,6 +255,11 @@ pub struct NetworkSpec {
     pub no_hosts: bool,
     /// `--hosts-file`: the base of /etc/hosts: a host file's path, `none` or `image`.
     pub hosts_file: Option<String>,
+    /// `--mac-address`, lower-case: the interface's address on the (single) user network.
+    pub mac_address: Option<String>,
+    /// `--ip6`, `--link-local-ip`: checked addresses (burrow's networks cannot give them).
+    pub ip6: Option<std::net::IpAddr>,
+    pub link_local_ips: Vec<std::net::IpAddr>,
 }
 
 /// Limits.

@@ -134,6 +134,10 @@ pub struct CreateOptions {
     pub init_path: Option<PathBuf>,
     /// `--seccomp-policy default|image`.
     pub seccomp_policy: Option<String>,
+    /// `--mac-address`, `--ip6`, `--link-local-ip`.
+    pub mac_address: Option<String>,
+    pub ip6: Option<String>,
+    pub link_local_ips: Vec<String>,
     /// `--cgroup-parent PATH`, `--cgroup-conf KEY=VALUE`.
     pub cgroup_parent: Option<String>,
     pub cgroup_conf: Vec<String>,
@@ -195,6 +199,8 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         {
             return Err(SpecError::CgroupPlacementWithoutCgroup.into());
         }
+        let (mac_address, ip6, link_local_ips) =
+            parse::static_addresses(&o.mac_address, &o.ip6, &o.link_local_ips)?;
         let publish = parse::ports(&o.publish)?;
         parse::dns_and_hosts(&o.dns, &o.add_hosts)?;
         let (seccomp, no_new_privileges) = parse::security_opts(&o.security_opt)?;
@@ -370,6 +376,9 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 expose,
                 no_hosts: o.no_hosts,
                 hosts_file: o.hosts_file.clone(),
+                mac_address,
+                ip6,
+                link_local_ips,
             },
             resources: ResourceSpec {
                 limits,

@@ -250,6 +250,15 @@ pub struct CreateArgs {
     /// Attach to STDIN, STDOUT or STDERR
     #[arg(short = 'a', long = "attach", value_name = "STREAM")]
     attach: Vec<String>,
+    /// Container MAC address on its network (e.g. 92:d0:c6:0a:29:33)
+    #[arg(long = "mac-address", value_name = "ADDRESS")]
+    mac_address: Option<String>,
+    /// Specify a static IPv6 address for the container
+    #[arg(long, value_name = "IPV6")]
+    ip6: Option<String>,
+    /// Container IPv4/IPv6 link-local addresses
+    #[arg(long = "link-local-ip", value_name = "IP")]
+    link_local_ip: Vec<String>,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
@@ -369,6 +378,9 @@ impl From<CreateArgs> for CreateOptions {
             image_volume: a.image_volume,
             init_path: a.init_path,
             seccomp_policy: a.seccomp_policy,
+            mac_address: a.mac_address,
+            ip6: a.ip6,
+            link_local_ips: a.link_local_ip,
             cgroup_parent: a.cgroup_parent,
             cgroup_conf: a.cgroup_conf,
         }
