@@ -652,3 +652,47 @@ fn mac_address_ip6_and_link_local_ip_follow_podmans_rules() {
         "invalid --link-local-ip \"10.0.0.1\"",
     );
 }
+
+// Pins: --chrootdirs binds the managed /etc/hosts, /etc/resolv.conf and /etc/hostname into
+// each chroot directory too (the same files as /etc's), inspect lists them in
+// Config.ChrootDirs, and a relative directory is refused.
+#[test]
+fn chrootdirs_get_the_managed_etc_files() {
+    let env = Env::new().with_busybox();
+    let script = "for f in hosts resolv.conf hostname; do cmp /etc/$f /jail/etc/$f || exit 1; done; \
+                  grep -c burrowhost /jail/etc/hostname; grep -q ' /jail/etc/hosts ' /proc/mounts";
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--hostname",
+            "burrowhost",
+            "--chrootdirs",
+            "/jail",
+            "busybox",
+            "sh",
+            "-c",
+            script,
+        ])
+        .ok();
+    assert_eq!(out.out(), "1");
+    env.burrow(&[
+        "create",
+        "--name",
+        "j",
+        "--chrootdirs",
+        "/a,/b",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    assert_eq!(
+        inspect(&env, "j")["Config"]["ChrootDirs"],
+        serde_json::json!(["/a", "/b"])
+    );
+    refused(
+        &env,
+        &["create", "--chrootdirs", "jail", "busybox", "true"],
+        "invalid --chrootdirs \"jail\"",
+    );
+}

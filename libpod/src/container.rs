@@ -309,6 +309,9 @@ pub struct ContainerConfig {
     pub cgroup_parent: String,
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub cgroup_conf: std::collections::BTreeMap<String, String>,
+    /// `--chrootdirs`: directories in the container that get the managed /etc files too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chroot_dirs: Vec<String>,
 }
 
 impl ContainerConfig {

@@ -204,6 +204,7 @@ impl Runtime {
                 Some(path) if merged.init => path.to_string_lossy().into_owned(),
                 _ => String::new(),
             },
+            chroot_dirs: net.chroot_dirs.clone(),
             cgroup_parent: res.cgroup_parent.clone().unwrap_or_default(),
             cgroup_conf: res.cgroup_conf.clone(),
             seccomp_policy: if spec.security.seccomp_from_image {

@@ -269,6 +269,9 @@ fn add_expose_json(v: &mut Value, cfg: &crate::container::ContainerConfig) {
     if !cfg.timezone.is_empty() {
         v["Config"]["Timezone"] = json!(cfg.timezone);
     }
+    if !cfg.chroot_dirs.is_empty() {
+        v["Config"]["ChrootDirs"] = json!(cfg.chroot_dirs);
+    }
     let r = &cfg.resources;
     v["HostConfig"]["CpusetMems"] = json!(r.cpuset_mems);
     v["HostConfig"]["MemorySwappiness"] = json!(r.memory_swappiness.map_or(-1, |s| s as i64));

@@ -80,7 +80,20 @@ impl Runtime {
         let upper = dir.join("upper");
         let work = dir.join("work");
         let mode = c.config.network_mode()?;
-        let (etc_files, hosts_image_base) = self.write_etc_files(c, &mode)?;
+        let (mut etc_files, hosts_image_base) = self.write_etc_files(c, &mode)?;
+        // `--chrootdirs`: the managed /etc files are bound into each chroot too, as podman's.
+        let mut in_chroots = Vec::new();
+        for dir in &c.config.chroot_dirs {
+            for (src, dest) in &etc_files {
+                if matches!(
+                    dest.as_str(),
+                    "/etc/hosts" | "/etc/resolv.conf" | "/etc/hostname"
+                ) {
+                    in_chroots.push((src.clone(), format!("{}{dest}", dir.trim_end_matches('/'))));
+                }
+            }
+        }
+        etc_files.extend(in_chroots);
         let join_net = self.netns_to_join(c, &mode)?;
         let privileged = c.config.privileged;
         let mount_opts = storage::rootfs::MountOptions {

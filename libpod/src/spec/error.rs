@@ -164,6 +164,8 @@ pub enum SpecError {
         "invalid stream {0:?} for --attach - must be one of stdin, stdout, or stderr: invalid argument"
     )]
     AttachStream(String),
+    #[error("invalid --chrootdirs {0:?}: give an absolute directory inside the container")]
+    ChrootDir(String),
     #[error("invalid --mac-address {0:?}: use six hexadecimal bytes such as 92:d0:c6:0a:29:33")]
     MacAddress(String),
     #[error("invalid --ip6 {0:?}: it is not an ip address")]

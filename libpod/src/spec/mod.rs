@@ -260,6 +260,9 @@ pub struct NetworkSpec {
     /// `--ip6`, `--link-local-ip`: checked addresses (burrow's networks cannot give them).
     pub ip6: Option<std::net::IpAddr>,
     pub link_local_ips: Vec<std::net::IpAddr>,
+    /// `--chrootdirs`: absolute directories in the container that also get the generated
+    /// /etc/hosts, /etc/resolv.conf and /etc/hostname.
+    pub chroot_dirs: Vec<String>,
 }
 
 /// Limits.

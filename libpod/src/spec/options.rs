@@ -134,6 +134,8 @@ pub struct CreateOptions {
     pub init_path: Option<PathBuf>,
     /// `--seccomp-policy default|image`.
     pub seccomp_policy: Option<String>,
+    /// `--chrootdirs DIR[,DIR]`.
+    pub chroot_dirs: Vec<String>,
     /// `--mac-address`, `--ip6`, `--link-local-ip`.
     pub mac_address: Option<String>,
     pub ip6: Option<String>,
@@ -201,6 +203,13 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         }
         let (mac_address, ip6, link_local_ips) =
             parse::static_addresses(&o.mac_address, &o.ip6, &o.link_local_ips)?;
+        let chroot_dirs = parse::comma_list(&o.chroot_dirs);
+        if let Some(bad) = chroot_dirs
+            .iter()
+            .find(|d| !d.starts_with('/') || d.split('/').any(|c| c == ".."))
+        {
+            return Err(SpecError::ChrootDir(bad.clone()).into());
+        }
         let publish = parse::ports(&o.publish)?;
         parse::dns_and_hosts(&o.dns, &o.add_hosts)?;
         let (seccomp, no_new_privileges) = parse::security_opts(&o.security_opt)?;
@@ -379,6 +388,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 mac_address,
                 ip6,
                 link_local_ips,
+                chroot_dirs,
             },
             resources: ResourceSpec {
                 limits,

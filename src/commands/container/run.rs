@@ -259,6 +259,9 @@ pub struct CreateArgs {
     /// Container IPv4/IPv6 link-local addresses
     #[arg(long = "link-local-ip", value_name = "IP")]
     link_local_ip: Vec<String>,
+    /// Chroot directories inside the container that also get the managed /etc/hosts, /etc/resolv.conf and /etc/hostname
+    #[arg(long = "chrootdirs", value_name = "PATH")]
+    chrootdirs: Vec<String>,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
@@ -378,6 +381,7 @@ impl From<CreateArgs> for CreateOptions {
             image_volume: a.image_volume,
             init_path: a.init_path,
             seccomp_policy: a.seccomp_policy,
+            chroot_dirs: a.chrootdirs,
             mac_address: a.mac_address,
             ip6: a.ip6,
             link_local_ips: a.link_local_ip,
