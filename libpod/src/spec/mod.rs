@@ -17,6 +17,7 @@ pub mod namespaces;
 pub mod oci;
 pub mod options;
 pub mod parse;
+pub mod placement;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
