@@ -296,7 +296,39 @@ pub struct ContainerConfig {
     /// `--personality`: "LINUX32" or "LINUX" (empty: unchanged).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub personality: String,
+    /// `--requires`: the ids of the containers started before this one (inspect's
+    /// `Dependencies`); none of them can be removed while this one exists.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    /// `--init-path`: with `init`, this host binary is bound as [`INIT_PATH_IN_CONTAINER`] and
+    /// runs as pid 1 instead of burrow's own init ("" for burrow's).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub init_path: String,
+    /// `--seccomp-policy`: "" (default) or "image" (the image's label's profile at each start).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub seccomp_policy: String,
+    /// `--cgroup-parent`: the container's cgroup is `<parent>/<id>` in the cgroup file system
+    /// ("" for burrow's place); `--cgroup-conf`: cgroup files written at each start.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cgroup_parent: String,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub cgroup_conf: std::collections::BTreeMap<String, String>,
+    /// `--chrootdirs`: directories in the container that get the managed /etc files too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chroot_dirs: Vec<String>,
 }
+
+impl ContainerConfig {
+    /// Whether the container gets a cgroup at start: limits, or where the user placed it.
+    pub fn needs_cgroup(&self) -> bool {
+        self.resources.needs_cgroup()
+            || !self.cgroup_parent.is_empty()
+            || !self.cgroup_conf.is_empty()
+    }
+}
+
+/// Where an `--init-path` binary appears in the container, as in podman.
+pub const INIT_PATH_IN_CONTAINER: &str = "/run/podman-init";
 
 fn is_zero_i64(n: &i64) -> bool {
     *n == 0

@@ -171,6 +171,8 @@ pub struct AttachRequest {
     pub aliases: Vec<String>,
     /// `--ip`: a fixed address instead of the next free one.
     pub ip: Option<Ipv4Addr>,
+    /// `--mac-address`: a fixed MAC instead of a random one.
+    pub mac: Option<String>,
 }
 
 pub(crate) fn nth(base: Ipv4Addr, n: u32) -> Ipv4Addr {

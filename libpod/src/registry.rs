@@ -24,6 +24,8 @@ pub enum RegistryError {
     NoSearchRegistries(String),
     #[error("--list-tags needs a fully-qualified repository name (REGISTRY/NAME), not {0:?}")]
     ListTagsName(String),
+    #[error("invalid --retry-delay {value:?}: {why}: use a duration such as 2s or 500ms")]
+    RetryDelay { value: String, why: String },
 }
 
 /// Flags shared by pull, push, login (`--tls-verify`, `--cert-dir`, `--creds`, `--authfile`).
@@ -33,6 +35,8 @@ pub struct RegistryFlags {
     pub cert_dir: Option<PathBuf>,
     pub creds: Option<String>,
     pub authfile: Option<PathBuf>,
+    /// `--retry`, `--retry-delay` of run/create: the default tries a pull once.
+    pub retry: crate::runtime::PullRetry,
 }
 
 /// Where `login` writes: `--authfile`, `$REGISTRY_AUTH_FILE`, else podman's

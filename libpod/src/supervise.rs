@@ -70,6 +70,9 @@ pub struct Options {
     pub health: Option<HealthTicker>,
     /// `--timeout`: when the container's process is killed (SIGKILL) if still running.
     pub deadline: Option<std::time::Instant>,
+    /// `run -a`: streams not echoed to the terminal (they still go to the log).
+    pub quiet_stdout: bool,
+    pub quiet_stderr: bool,
 }
 
 impl Options {
@@ -84,6 +87,8 @@ impl Options {
             container_stdin: None,
             health: None,
             deadline: None,
+            quiet_stdout: false,
+            quiet_stderr: false,
         }
     }
 }
@@ -442,7 +447,12 @@ fn pump(
         Some(0) | None => *fd = None,
         Some(n) => {
             let data = &buf[..n];
-            if opts.echo {
+            let quiet = if stream == Stream::Stdout {
+                opts.quiet_stdout
+            } else {
+                opts.quiet_stderr
+            };
+            if opts.echo && !quiet {
                 write_all(if stream == Stream::Stdout { 1 } else { 2 }, data);
             }
             if let Some(log) = &mut opts.log {

@@ -34,6 +34,7 @@ impl RegistryArgs {
             cert_dir: self.cert_dir.clone(),
             creds: self.creds.clone(),
             authfile: self.authfile.clone(),
+            ..RegistryFlags::default()
         }
     }
 }
@@ -204,6 +205,7 @@ pub fn login(a: LoginArgs) -> Outcome {
         cert_dir: a.cert_dir.clone(),
         creds: None,
         authfile: a.authfile.clone(),
+        ..RegistryFlags::default()
     };
     if a.get_login {
         return match libpod::registry::stored_login(&a.registry, &flags)? {

@@ -8,6 +8,7 @@
 
 pub mod blkio;
 pub mod limits;
+mod placement;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -171,10 +172,10 @@ impl Cgroup {
                 .dirs
                 .iter()
                 .find(|d| {
-                    d.parent()
-                        .and_then(Path::parent)
-                        .and_then(Path::file_name)
-                        .is_some_and(|n| n == controller)
+                    d.strip_prefix(MOUNT)
+                        .ok()
+                        .and_then(|r| r.components().next())
+                        .is_some_and(|n| n.as_os_str() == controller)
                 })
                 .map(PathBuf::as_path),
         }
@@ -189,10 +190,18 @@ impl Cgroup {
                 if !base.is_dir() {
                     std::fs::create_dir_all(base).map_err(|e| io(base, e))?;
                 }
-                if let Some(top) = base.parent() {
-                    enable_controllers(top);
+                // Top down, so each level may hand the controllers on (a --cgroup-parent
+                // can be several levels deep); levels we may not write stay as they are.
+                let mut above: Vec<&Path> = base
+                    .ancestors()
+                    .take_while(|a| a.starts_with(MOUNT) && *a != Path::new(MOUNT))
+                    .collect();
+                if let Some(top) = above.last().and_then(|a| a.parent()) {
+                    above.push(top);
                 }
-                enable_controllers(base);
+                for a in above.into_iter().rev() {
+                    enable_controllers(a);
+                }
             }
             if !d.is_dir() {
                 std::fs::create_dir_all(d).map_err(|e| io(d, e))?;
@@ -200,8 +209,16 @@ impl Cgroup {
             // v1 cpuset: a new cpuset is empty and accepts no task until it has cpus and
             // mems; fill them from the parent, top down.
             if self.layout == Layout::Legacy && d.join("cpuset.cpus").exists() {
+                // Every level between the hierarchy's mount and the new directory.
+                let mut levels: Vec<&Path> = d
+                    .ancestors()
+                    .take_while(|a| {
+                        a.components().count() > Path::new(MOUNT).components().count() + 1
+                    })
+                    .collect();
+                levels.reverse();
                 for f in ["cpuset.cpus", "cpuset.mems"] {
-                    for dir in [d.parent(), Some(d.as_path())].into_iter().flatten() {
+                    for &dir in &levels {
                         if read_trim(&dir.join(f)).is_empty()
                             && let Some(parent) = dir.parent()
                         {

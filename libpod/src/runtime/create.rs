@@ -76,6 +76,24 @@ impl Runtime {
             .into());
         }
         let secrets = self.resolve_secrets(&spec.secrets)?;
+        let res = &spec.resources;
+        if res.cgroup_parent.is_some() || !res.cgroup_conf.is_empty() {
+            // Placed where the user asked, or refused now: never silently without a cgroup.
+            crate::cgroups::Cgroup::for_container_under(
+                "",
+                res.cgroup_parent.as_deref().unwrap_or_default(),
+                self.rootless,
+            )
+            .map_err(|e| {
+                LibpodError::InvalidState(format!(
+                    "--cgroup-parent/--cgroup-conf need cgroups, which this user cannot use: {e} (see `burrow system doctor`)"
+                ))
+            })?;
+        }
+        if spec.security.seccomp_from_image {
+            super::seccomp_policy::check_image_profile(&spec.image, &ic)?;
+        }
+        let dependencies = self.resolve_requires(&spec.lifecycle.requires, &place.pod_id)?;
         if spec.lifecycle.replace
             && let Some(n) = &spec.name
             && let Ok(old) = self.state.lookup(n)
@@ -181,6 +199,19 @@ impl Runtime {
             log_size_max: spec.lifecycle.log.max_size,
             log_tag: spec.lifecycle.log.tag.clone(),
             personality: p.personality.clone().unwrap_or_default(),
+            dependencies,
+            init_path: match &p.init_path {
+                Some(path) if merged.init => path.to_string_lossy().into_owned(),
+                _ => String::new(),
+            },
+            chroot_dirs: net.chroot_dirs.clone(),
+            cgroup_parent: res.cgroup_parent.clone().unwrap_or_default(),
+            cgroup_conf: res.cgroup_conf.clone(),
+            seccomp_policy: if spec.security.seccomp_from_image {
+                "image".to_string()
+            } else {
+                String::new()
+            },
         };
         let mut c = Container {
             id: id.clone(),
@@ -241,10 +272,11 @@ impl Runtime {
             None => None,
         };
         // `--network NAME[,NAME2]`: user-defined networks.
-        let user_networks = match member.as_ref().and_then(|m| m.network.as_ref()) {
+        let mut user_networks = match member.as_ref().and_then(|m| m.network.as_ref()) {
             Some(_) => None,
             None => self.attach_requests(net.mode.as_deref(), &net.aliases, net.ip.as_deref())?,
         };
+        super::static_addresses::apply(net, member.is_some(), user_networks.as_deref_mut())?;
         if user_networks.is_none() && (!net.aliases.is_empty() || net.ip.is_some()) {
             return Err(SpecError::NeedsUserNetwork.into());
         }

@@ -158,7 +158,7 @@ impl Runtime {
         // An exec'd process belongs to the container's cgroup (its limits, pause, stats), as
         // with podman: this process joins it first (while /sys/fs/cgroup is still the host's
         // view), so the child is born inside. Containers without limits have no cgroup.
-        if let Ok(cg) = crate::cgroups::Cgroup::for_container(&c.id, self.rootless)
+        if let Ok(cg) = self.container_cgroup(c)
             && cg.exists()
         {
             cg.add(nix::unistd::getpid().as_raw())?;

@@ -150,7 +150,7 @@ impl Runtime {
             "BoundingCaps": caps,
             "ExecIDs": [],
             "Mounts": mounts,
-            "Dependencies": [],
+            "Dependencies": cfg.dependencies,
             "NetworkSettings": {
                 "EndpointID": "", "Gateway": "", "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
                 "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "MacAddress": "", "Bridge": "",
@@ -190,6 +190,7 @@ impl Runtime {
             "HostConfig": {
                 "Binds": binds,
                 "CgroupManager": "cgroupfs",
+                "CgroupParent": cfg.cgroup_parent,
                 "CgroupMode": if cfg.cgroupns == "host" { "host" } else { "private" },
                 "CgroupnsMode": if cfg.cgroupns == "host" { "host" } else { "private" },
                 "Cgroups": if cfg.cgroups == "disabled" { "disabled" } else { "default" },
@@ -270,6 +271,9 @@ fn add_expose_json(v: &mut Value, cfg: &crate::container::ContainerConfig) {
     }
     if !cfg.timezone.is_empty() {
         v["Config"]["Timezone"] = json!(cfg.timezone);
+    }
+    if !cfg.chroot_dirs.is_empty() {
+        v["Config"]["ChrootDirs"] = json!(cfg.chroot_dirs);
     }
     let r = &cfg.resources;
     v["HostConfig"]["CpusetMems"] = json!(r.cpuset_mems);

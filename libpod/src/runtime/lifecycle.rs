@@ -314,6 +314,10 @@ impl Runtime {
                 c.id
             )));
         }
+        // A pod's members go together, so only a lone removal checks what requires it.
+        if !by_pod {
+            self.refuse_if_required(&c)?;
+        }
         if c.status() == Status::Initialized {
             self.release_initialized(&c, false)?;
         }

@@ -2,6 +2,7 @@
 //! (before anything could start a thread), opens the SQLite state once and the image store.
 
 mod attach;
+mod attach_streams;
 mod boot;
 mod clone;
 pub(crate) mod commit;
@@ -26,10 +27,14 @@ mod new_pod;
 mod pods;
 mod process;
 mod pull;
+mod pull_retry;
+mod requires;
 mod resources;
 mod restart;
 mod run_limits;
+mod seccomp_policy;
 mod start;
+mod static_addresses;
 mod system;
 mod top;
 mod view;
@@ -40,6 +45,7 @@ use std::path::PathBuf;
 
 pub use crate::spec::CreateOptions;
 pub use attach::{AttachClientOptions, AttachEnd};
+pub use attach_streams::AttachStreams;
 pub use clone::CloneOptions;
 pub use commit::{Change, CommitError, CommitOptions};
 pub use cp::{CopyEnd, CopyError, CopyOptions};
@@ -53,6 +59,7 @@ pub use lifecycle::LogsOptions;
 pub use networks::NetworkCreateOptions;
 pub use pods::PodCreateOptions;
 pub use pull::PullPolicy;
+pub use pull_retry::PullRetry;
 pub use resources::ResourcesError;
 pub use start::AttachOptions;
 pub use system::{CheckFinding, ContainerUsage, DiskUsage, PruneReport};

@@ -294,6 +294,7 @@ impl Runtime {
                 aliases: aliases.to_vec(),
                 // podman: --ip applies to the one network given.
                 ip: if asked.contains(',') { None } else { ip },
+                mac: None,
             });
         }
         if ip.is_some() && out.len() > 1 {
@@ -372,6 +373,7 @@ impl Runtime {
                 network_id: n.id.clone(),
                 aliases: aliases.to_vec(),
                 ip,
+                mac: None,
             },
         )?;
         if c.status() == Status::Running {

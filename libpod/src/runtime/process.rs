@@ -23,6 +23,8 @@ impl Runtime {
         let profile = match cfg.seccomp.as_str() {
             // podman: --privileged turns seccomp off unless a profile was named explicitly.
             "" if cfg.privileged => Profile::Unconfined,
+            "unconfined" => Profile::Unconfined,
+            _ if cfg.seccomp_policy == "image" => self.image_seccomp_profile(c)?,
             "" => Profile::Default,
             other => Profile::from_security_opt(other),
         };
@@ -42,8 +44,16 @@ impl Runtime {
         for e in self.secret_env(c)? {
             crate::spec::parse::merge_env(&mut env, &e);
         }
+        // An --init-path binary is pid 1 and runs the command after `--` (catatonit's way);
+        // burrow's own init then stays out.
+        let external_init = cfg.init && !cfg.init_path.is_empty();
+        let mut args = cfg.args.clone();
+        if external_init {
+            let init = crate::container::INIT_PATH_IN_CONTAINER.to_string();
+            args.splice(0..0, [init, "--".to_string()]);
+        }
         Ok(ProcessPlan {
-            args: cfg.args.clone(),
+            args,
             env,
             cwd: cfg.workdir.clone(),
             user: cfg.user.clone(),
@@ -52,7 +62,7 @@ impl Runtime {
             no_new_privileges: cfg.no_new_privileges,
             seccomp,
             ulimits: cfg.ulimits.clone(),
-            init: cfg.init,
+            init: cfg.init && !external_init,
             preserve_fds: cfg.preserve_fds,
             umask: crate::spec::parse::umask_bits(&cfg.umask),
         })
@@ -70,7 +80,20 @@ impl Runtime {
         let upper = dir.join("upper");
         let work = dir.join("work");
         let mode = c.config.network_mode()?;
-        let (etc_files, hosts_image_base) = self.write_etc_files(c, &mode)?;
+        let (mut etc_files, hosts_image_base) = self.write_etc_files(c, &mode)?;
+        // `--chrootdirs`: the managed /etc files are bound into each chroot too, as podman's.
+        let mut in_chroots = Vec::new();
+        for dir in &c.config.chroot_dirs {
+            for (src, dest) in &etc_files {
+                if matches!(
+                    dest.as_str(),
+                    "/etc/hosts" | "/etc/resolv.conf" | "/etc/hostname"
+                ) {
+                    in_chroots.push((src.clone(), format!("{}{dest}", dir.trim_end_matches('/'))));
+                }
+            }
+        }
+        etc_files.extend(in_chroots);
         let join_net = self.netns_to_join(c, &mode)?;
         let privileged = c.config.privileged;
         let mount_opts = storage::rootfs::MountOptions {

@@ -99,7 +99,25 @@ impl Runtime {
             platform: platform.unwrap_or_default(),
             tty,
         };
-        let image = storage::registry::pull(&self.store, name, &opts, report)?;
+        let retry = flags.retry;
+        let mut failures = 0;
+        let image = loop {
+            match storage::registry::pull(&self.store, name, &opts, report) {
+                Ok(image) => break image,
+                Err(e) if failures < retry.max && super::pull_retry::retryable(&e) => {
+                    let wait = retry.delay_for(failures);
+                    failures += 1;
+                    // podman's warning, word for word.
+                    eprintln!(
+                        "WARN[0000] Failed, retrying in {} ... ({failures}/{}). Error: {e}",
+                        crate::health::duration::format(wait.as_nanos() as u64),
+                        retry.max
+                    );
+                    std::thread::sleep(wait);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         self.image_event(&image.id, name, "pull");
         Ok(image)
     }

@@ -65,12 +65,13 @@ impl Runtime {
                 )
             })?;
         }
-        if !r.needs_cgroup() {
+        if !c.config.needs_cgroup() {
             return Ok(());
         }
-        let cg = Cgroup::for_container(&c.id, self.rootless)?;
+        let cg = self.container_cgroup(c)?;
         cg.create()?;
         cg.apply(r)?;
+        cg.write_conf(&c.config.cgroup_conf)?;
         cg.add(pid)?;
         Ok(())
     }
@@ -80,11 +81,11 @@ impl Runtime {
     pub(crate) fn finish_resources(&self, c: &Container) -> bool {
         // The common case, no limits and never paused or measured: no cgroup work at all.
         let marker = self.paths.container_run_dir(&c.id).join("cgroup");
-        if !c.config.resources.needs_cgroup() && !marker.exists() {
+        if !c.config.needs_cgroup() && !marker.exists() {
             return false;
         }
         let _ = std::fs::remove_file(&marker);
-        let Ok(cg) = Cgroup::for_container(&c.id, self.rootless) else {
+        let Ok(cg) = self.container_cgroup(c) else {
             return false;
         };
         if !cg.exists() {
@@ -115,7 +116,7 @@ impl Runtime {
                 c.name
             )));
         }
-        let cg = Cgroup::for_container(&c.id, self.rootless).map_err(|e| match e {
+        let cg = self.container_cgroup(c).map_err(|e| match e {
             CgroupError::Unavailable(why) => LibpodError::from(ResourcesError::NeedsCgroups {
                 what: what.to_string(),
                 container: c.name.clone(),
@@ -126,6 +127,7 @@ impl Runtime {
         if !cg.exists() {
             cg.create()?;
             cg.apply(&c.config.resources)?;
+            cg.write_conf(&c.config.cgroup_conf)?;
         }
         // Tells the exit path there is a cgroup to read and remove.
         let marker = self.paths.container_run_dir(&c.id).join("cgroup");
@@ -171,7 +173,7 @@ impl Runtime {
     /// cannot act on a signal).
     pub(crate) fn thaw_if_paused(&self, c: &Container) -> Result<()> {
         if c.status() == Status::Paused {
-            if let Ok(cg) = Cgroup::for_container(&c.id, self.rootless)
+            if let Ok(cg) = self.container_cgroup(c)
                 && cg.exists()
             {
                 cg.freeze(false)?;
@@ -219,5 +221,15 @@ impl Runtime {
         crate::cgroups::base(self.rootless)
             .map(|_| ())
             .map_err(|e| e.to_string())
+    }
+}
+
+impl Runtime {
+    /// The container's cgroup, under its `--cgroup-parent` if it has one.
+    pub(crate) fn container_cgroup(
+        &self,
+        c: &Container,
+    ) -> std::result::Result<Cgroup, CgroupError> {
+        Cgroup::for_container_under(&c.id, &c.config.cgroup_parent, self.rootless)
     }
 }

@@ -77,7 +77,8 @@ impl Runtime {
             )));
         }
         // A pod member needs the infra container's namespaces: podman starts it first.
-        self.ensure_pod_infra(&c)
+        self.ensure_pod_infra(&c)?;
+        self.ensure_dependencies(&c)
     }
 
     /// Runs the container attached to this process; returns its exit code. Its restart
@@ -85,6 +86,16 @@ impl Runtime {
     /// of every run comes to the terminal, until the policy is done or this process is told
     /// to stop (SIGINT, SIGTERM, SIGHUP: the container then counts as stopped by the user).
     pub fn start_attached(&self, c: &Container, attach: AttachOptions) -> Result<i32> {
+        self.start_attached_streams(c, attach, super::AttachStreams::ALL)
+    }
+
+    /// [`Self::start_attached`] showing only `streams` of the container's output (`run -a`).
+    pub fn start_attached_streams(
+        &self,
+        c: &Container,
+        attach: AttachOptions,
+        streams: super::AttachStreams,
+    ) -> Result<i32> {
         self.check_startable(c)?;
         let old_mask = supervise::block_signals();
         let raw = if c.config.tty && attach.stdin {
@@ -92,7 +103,7 @@ impl Runtime {
         } else {
             None
         };
-        let outcome = self.supervise_attached(c, attach);
+        let outcome = self.supervise_attached(c, attach, streams);
         drop(raw);
         let mask = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None)
             .map_err(|err| LibpodError::sys("restore the signal mask", err));
@@ -111,7 +122,12 @@ impl Runtime {
     }
 
     /// The runs of an attached container, restarts included; the last run's exit code.
-    fn supervise_attached(&self, c: &Container, attach: AttachOptions) -> Result<i32> {
+    fn supervise_attached(
+        &self,
+        c: &Container,
+        attach: AttachOptions,
+        streams: super::AttachStreams,
+    ) -> Result<i32> {
         let mut restarts = c.state.restart_count;
         let mut backoff = Backoff::default();
         let mut first = true;
@@ -132,6 +148,8 @@ impl Runtime {
                     health,
                     attach: listener,
                     deadline: super::run_limits::deadline(c),
+                    quiet_stdout: !streams.stdout,
+                    quiet_stderr: !streams.stderr,
                     ..Options::foreground(log, attach.stdin && c.config.tty, attach.sig_proxy)
                 },
             );
@@ -238,7 +256,7 @@ impl Runtime {
         let mode = c.config.network_mode()?;
         // Limits and the OOM score are set while the child waits; nothing for the common run.
         let r = &c.config.resources;
-        let resources = r.needs_cgroup() || r.oom_score_adj.is_some();
+        let resources = c.config.needs_cgroup() || r.oom_score_adj.is_some();
         let holding = hold.is_some();
         let mut held = |pid| match hold.as_mut() {
             Some(h) => h(pid),
@@ -603,6 +621,8 @@ impl Runtime {
                     container_stdin,
                     health,
                     deadline: super::run_limits::deadline(&c),
+                    quiet_stdout: false,
+                    quiet_stderr: false,
                 },
             );
             self.health_stopped(&c);

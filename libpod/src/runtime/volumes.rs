@@ -352,6 +352,15 @@ impl Runtime {
             }
             out.push(m);
         }
+        if c.config.init && !c.config.init_path.is_empty() {
+            out.push(Mount {
+                kind: "bind".into(),
+                source: PathBuf::from(&c.config.init_path),
+                destination: PathBuf::from(crate::container::INIT_PATH_IN_CONTAINER),
+                options: vec!["ro".into()],
+                ..Mount::default()
+            });
+        }
         Ok(out)
     }
 

@@ -39,6 +39,9 @@ pub enum Profile {
     Unconfined,
     /// `seccomp=/path/profile.json`.
     File(PathBuf),
+    /// A profile's JSON text from elsewhere (`--seccomp-policy=image`: an image's label),
+    /// `name` saying where in error messages.
+    Inline { name: String, json: String },
 }
 
 impl Profile {
@@ -84,6 +87,7 @@ pub(crate) fn source(profile: &Profile) -> Result<Option<(String, String)>, Secu
                 })?;
             (path.display().to_string(), text)
         }
+        Profile::Inline { name, json } => (name.clone(), json.clone()),
     }))
 }
 

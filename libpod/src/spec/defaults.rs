@@ -51,7 +51,8 @@ pub fn merge(
         }
         None => "SIGTERM".to_string(),
     };
-    // The image's VOLUME entries not covered by a mount become anonymous volumes.
+    // The image's VOLUME entries not covered by a mount become anonymous volumes (or, with
+    // --image-volume, tmpfs mounts or nothing at all).
     let mut image_volumes: Vec<&String> = ic
         .volumes()
         .as_ref()
@@ -59,12 +60,19 @@ pub fn merge(
         .unwrap_or_default();
     image_volumes.sort();
     for path in image_volumes {
-        if !mounts.iter().any(|m| m.destination == Path::new(path)) {
-            mounts.push(Mount {
+        if mounts.iter().any(|m| m.destination == Path::new(path)) {
+            continue;
+        }
+        match spec.storage.image_volume {
+            super::ImageVolumeMode::Bind => mounts.push(Mount {
                 kind: "volume".into(),
                 destination: PathBuf::from(path),
                 ..Mount::default()
-            });
+            }),
+            super::ImageVolumeMode::Tmpfs => {
+                mounts.push(crate::volume::parse_tmpfs_flag(&format!("{path}:rw"))?)
+            }
+            super::ImageVolumeMode::Ignore => {}
         }
     }
     if spec.storage.read_only && spec.storage.read_only_tmpfs {

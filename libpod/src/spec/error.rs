@@ -138,4 +138,52 @@ pub enum SpecError {
     LogOpt { value: String, why: String },
     #[error("invalid --personality {0:?}: use LINUX or LINUX32")]
     Personality(String),
+    #[error("{name:?} is not a valid container, cannot be used as a dependency: {why}")]
+    Requires { name: String, why: String },
+    #[error("invalid --image-volume {0:?}: use bind, tmpfs or ignore")]
+    ImageVolume(String),
+    #[error("--init-path {}: container-init binary not found on the host: give the path of an existing init binary (e.g. /usr/bin/catatonit)", .0.display())]
+    InitPath(PathBuf),
+    #[error("cannot add init binary as PID 1 (PID namespace isn't private): drop --init or --pid")]
+    InitWithoutPidNs,
+    #[error("invalid seccomp policy {0:?}: valid policies are [\"default\" \"image\"]")]
+    SeccompPolicy(String),
+    #[error(
+        "invalid --cgroup-parent {0:?}: with the cgroupfs manager it must be an absolute cgroup path without \"..\", such as /mygroup"
+    )]
+    CgroupParent(String),
+    #[error(
+        "invalid --cgroup-conf {0:?}: use KEY=VALUE with KEY a cgroup file name such as memory.high"
+    )]
+    CgroupConf(String),
+    #[error(
+        "--cgroup-parent and --cgroup-conf need a cgroup: they cannot be used with --cgroups=disabled"
+    )]
+    CgroupPlacementWithoutCgroup,
+    #[error(
+        "invalid stream {0:?} for --attach - must be one of stdin, stdout, or stderr: invalid argument"
+    )]
+    AttachStream(String),
+    #[error("invalid --chrootdirs {0:?}: give an absolute directory inside the container")]
+    ChrootDir(String),
+    #[error("invalid --mac-address {0:?}: use six hexadecimal bytes such as 92:d0:c6:0a:29:33")]
+    MacAddress(String),
+    #[error("invalid --ip6 {0:?}: it is not an ip address")]
+    Ip6(String),
+    #[error(
+        "invalid --link-local-ip {0:?}: give a link-local address (169.254.0.0/16 or fe80::/10)"
+    )]
+    LinkLocalIp(String),
+    #[error("--{0} can only be set when the network mode is bridge: invalid argument")]
+    NetFlagNeedsBridge(&'static str),
+    #[error("--{0} can only be set for a single network: invalid argument")]
+    NetFlagSingleNetwork(&'static str),
+    #[error(
+        "--{0}: burrow's networks are IPv4 only and give no IPv6 or link-local addresses: leave the flag out"
+    )]
+    NetFlagUnsupported(&'static str),
+    #[error(
+        "--seccomp-policy=image: no seccomp policy defined by image {0}: it has no io.containers.seccomp.profile label; use --seccomp-policy=default"
+    )]
+    NoImageSeccomp(String),
 }

@@ -17,6 +17,7 @@ pub mod namespaces;
 pub mod oci;
 pub mod options;
 pub mod parse;
+pub mod placement;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -106,6 +107,9 @@ pub struct ProcessSpec {
     pub host_users: Vec<String>,
     /// `--personality`: the execution domain, LINUX or LINUX32.
     pub personality: Option<String>,
+    /// `--init-path`: an init binary on the host (checked to exist), bound read-only as
+    /// /run/podman-init and run as pid 1 instead of burrow's own init when init is on.
+    pub init_path: Option<PathBuf>,
 }
 
 /// Mounts and the root filesystem.
@@ -117,6 +121,31 @@ pub struct StorageSpec {
     pub read_only: bool,
     /// With `read_only`: /tmp, /var/tmp and /run stay writable tmpfs (podman's default).
     pub read_only_tmpfs: bool,
+    /// `--image-volume`: what the image's VOLUME entries become.
+    pub image_volume: ImageVolumeMode,
+}
+
+/// `--image-volume`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ImageVolumeMode {
+    /// podman's default (`bind`): an anonymous volume, filled from the image at first start.
+    #[default]
+    Bind,
+    /// A fresh tmpfs, gone with the container's run.
+    Tmpfs,
+    /// Nothing is mounted: the directory stays part of the container's root filesystem.
+    Ignore,
+}
+
+impl ImageVolumeMode {
+    pub fn parse(value: &str) -> Result<ImageVolumeMode, SpecError> {
+        match value {
+            "bind" | "anonymous" => Ok(ImageVolumeMode::Bind),
+            "tmpfs" => Ok(ImageVolumeMode::Tmpfs),
+            "ignore" => Ok(ImageVolumeMode::Ignore),
+            _ => Err(SpecError::ImageVolume(value.to_string())),
+        }
+    }
 }
 
 /// `--volumes-from CTR[:ro|rw]`.
@@ -137,6 +166,9 @@ pub struct SecuritySpec {
     /// profile (or the built-in one).
     pub seccomp: Option<String>,
     pub no_new_privileges: bool,
+    /// `--seccomp-policy image`: the profile in the image's `io.containers.seccomp.profile`
+    /// label replaces the default or `seccomp=PATH` one.
+    pub seccomp_from_image: bool,
 }
 
 /// Namespaces and what lives in them.
@@ -224,6 +256,14 @@ pub struct NetworkSpec {
     pub no_hosts: bool,
     /// `--hosts-file`: the base of /etc/hosts: a host file's path, `none` or `image`.
     pub hosts_file: Option<String>,
+    /// `--mac-address`, lower-case: the interface's address on the (single) user network.
+    pub mac_address: Option<String>,
+    /// `--ip6`, `--link-local-ip`: checked addresses (burrow's networks cannot give them).
+    pub ip6: Option<std::net::IpAddr>,
+    pub link_local_ips: Vec<std::net::IpAddr>,
+    /// `--chrootdirs`: absolute directories in the container that also get the generated
+    /// /etc/hosts, /etc/resolv.conf and /etc/hostname.
+    pub chroot_dirs: Vec<String>,
 }
 
 /// Limits.
@@ -233,6 +273,10 @@ pub struct ResourceSpec {
     pub limits: Resources,
     /// `--ulimit`; containers.conf's `default_ulimits` go under them.
     pub ulimits: Vec<Ulimit>,
+    /// `--cgroup-parent`: an absolute cgroup path (cgroupfs manager), no `..`.
+    pub cgroup_parent: Option<String>,
+    /// `--cgroup-conf KEY=VALUE`: cgroup file names (no path) and what to write in them.
+    pub cgroup_conf: BTreeMap<String, String>,
 }
 
 /// Host devices.
@@ -270,6 +314,9 @@ pub struct LifecycleSpec {
     pub remove_image: bool,
     /// `--log-driver`, `--log-opt`.
     pub log: logging::LogSpec,
+    /// `--requires CTR[,CTR]`: containers (names or ids, as given) started before this one
+    /// and not removable while it exists.
+    pub requires: Vec<String>,
 }
 
 /// `--secret NAME[,type=mount|env][,target=...][,uid=N][,gid=N][,mode=OCTAL]`.

@@ -126,6 +126,23 @@ pub struct CreateOptions {
     pub log_opts: Vec<String>,
     /// `--personality LINUX|LINUX32`.
     pub personality: Option<String>,
+    /// `--requires CTR[,CTR]`, each flag as given.
+    pub requires: Vec<String>,
+    /// `--image-volume bind|tmpfs|ignore`.
+    pub image_volume: Option<String>,
+    /// `--init-path PATH`.
+    pub init_path: Option<PathBuf>,
+    /// `--seccomp-policy default|image`.
+    pub seccomp_policy: Option<String>,
+    /// `--chrootdirs DIR[,DIR]`.
+    pub chroot_dirs: Vec<String>,
+    /// `--mac-address`, `--ip6`, `--link-local-ip`.
+    pub mac_address: Option<String>,
+    pub ip6: Option<String>,
+    pub link_local_ips: Vec<String>,
+    /// `--cgroup-parent PATH`, `--cgroup-conf KEY=VALUE`.
+    pub cgroup_parent: Option<String>,
+    pub cgroup_conf: Vec<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -176,6 +193,22 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         let cgroupns = parse::cgroupns_mode(o.cgroupns.as_deref())?;
         if cgroups == super::CgroupsMode::Disabled && limits.needs_cgroup() {
             return Err(SpecError::LimitsWithoutCgroup.into());
+        }
+        let (cgroup_parent, cgroup_conf) =
+            parse::cgroup_placement(&o.cgroup_parent, &o.cgroup_conf)?;
+        if cgroups == super::CgroupsMode::Disabled
+            && (cgroup_parent.is_some() || !cgroup_conf.is_empty())
+        {
+            return Err(SpecError::CgroupPlacementWithoutCgroup.into());
+        }
+        let (mac_address, ip6, link_local_ips) =
+            parse::static_addresses(&o.mac_address, &o.ip6, &o.link_local_ips)?;
+        let chroot_dirs = parse::comma_list(&o.chroot_dirs);
+        if let Some(bad) = chroot_dirs
+            .iter()
+            .find(|d| !d.starts_with('/') || d.split('/').any(|c| c == ".."))
+        {
+            return Err(SpecError::ChrootDir(bad.clone()).into());
         }
         let publish = parse::ports(&o.publish)?;
         parse::dns_and_hosts(&o.dns, &o.add_hosts)?;
@@ -256,6 +289,14 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         if o.hostname.is_some() && !uts.is_private() {
             return Err(SpecError::HostnameWithJoinedUts.into());
         }
+        if let Some(path) = &o.init_path
+            && !path.exists()
+        {
+            return Err(SpecError::InitPath(path.clone()).into());
+        }
+        if o.init && !pid.is_private() {
+            return Err(SpecError::InitWithoutPidNs.into());
+        }
         let pidfile = o.pidfile.as_ref().map(|p| {
             if p.is_absolute() {
                 p.clone()
@@ -291,12 +332,23 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 group_entry: o.group_entry.clone(),
                 host_users: o.host_users.clone(),
                 personality: o.personality.clone(),
+                // Bound at every start: a relative path means the caller's directory now.
+                init_path: o
+                    .init_path
+                    .as_ref()
+                    .map(|p| std::env::current_dir().unwrap_or_default().join(p)),
             },
             storage: StorageSpec {
                 mounts,
                 volumes_from,
                 read_only: o.read_only,
                 read_only_tmpfs: o.read_only_tmpfs,
+                image_volume: o
+                    .image_volume
+                    .as_deref()
+                    .map(super::ImageVolumeMode::parse)
+                    .transpose()?
+                    .unwrap_or_default(),
             },
             security: SecuritySpec {
                 cap_add: o.cap_add.clone(),
@@ -304,6 +356,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 privileged: o.privileged,
                 seccomp,
                 no_new_privileges,
+                seccomp_from_image: match o.seccomp_policy.as_deref() {
+                    None | Some("default") => false,
+                    Some("image") => true,
+                    Some(other) => return Err(SpecError::SeccompPolicy(other.to_string()).into()),
+                },
             },
             namespaces: NamespaceSpec {
                 hostname: o.hostname.clone(),
@@ -328,8 +385,17 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 expose,
                 no_hosts: o.no_hosts,
                 hosts_file: o.hosts_file.clone(),
+                mac_address,
+                ip6,
+                link_local_ips,
+                chroot_dirs,
             },
-            resources: ResourceSpec { limits, ulimits },
+            resources: ResourceSpec {
+                limits,
+                ulimits,
+                cgroup_parent,
+                cgroup_conf,
+            },
             devices: DeviceSpec {
                 devices: o.devices.clone(),
                 gpus: o.gpus.clone(),
@@ -350,6 +416,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 timeout: o.timeout,
                 remove_image: o.remove_image,
                 log,
+                requires: parse::comma_list(&o.requires),
             },
             health,
             secrets,

@@ -3,6 +3,8 @@
 //! the flag.
 
 use std::collections::BTreeMap;
+
+pub use super::placement::{StaticAddresses, cgroup_placement, static_addresses};
 use std::path::Path;
 
 use crate::container::Ulimit;
@@ -445,6 +447,18 @@ pub fn sysctls(values: &[String]) -> std::result::Result<Vec<(String, String)>, 
     Ok(out)
 }
 
+/// A repeatable flag whose values may also be comma-separated (podman's string slices):
+/// every entry, in order, empty ones dropped.
+pub fn comma_list(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,5 +599,11 @@ mod tests {
         ] {
             assert!(sysctls(&[bad.into()]).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn comma_lists_split_and_drop_empty_entries() {
+        let given = vec!["a,b".to_string(), "".to_string(), " c ,".to_string()];
+        assert_eq!(super::comma_list(&given), vec!["a", "b", "c"]);
     }
 }

@@ -229,7 +229,7 @@ impl State {
             ip,
             prefix: subnet.1,
             gateway,
-            mac: random_mac()?,
+            mac: r.mac.clone().map_or_else(random_mac, Ok)?,
             aliases: r.aliases.clone(),
             ifname,
             bridge: net.config.interface.clone(),

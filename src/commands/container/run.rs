@@ -229,12 +229,51 @@ pub struct CreateArgs {
     /// Configure execution domain using personality (e.g., LINUX/LINUX32)
     #[arg(long, value_name = "PERSONA")]
     personality: Option<String>,
+    /// Add one or more requirement containers that must be started before this container will start (CTR[,CTR])
+    #[arg(long, value_name = "CONTAINER")]
+    requires: Vec<String>,
+    /// Tells container engines how to handle the built-in image volumes ("bind"|"tmpfs"|"ignore")
+    #[arg(long = "image-volume", value_name = "MODE")]
+    image_volume: Option<String>,
+    /// Path to the container-init binary (bound as /run/podman-init and run as pid 1 with --init)
+    #[arg(long = "init-path", value_name = "PATH")]
+    init_path: Option<PathBuf>,
+    /// Policy for selecting a seccomp profile ("default"|"image": the profile in the image's io.containers.seccomp.profile label)
+    #[arg(long = "seccomp-policy", value_name = "POLICY")]
+    seccomp_policy: Option<String>,
+    /// Optional parent cgroup for the container (an absolute cgroup path)
+    #[arg(long = "cgroup-parent", value_name = "PATH")]
+    cgroup_parent: Option<String>,
+    /// Configure cgroup v2 (key=value)
+    #[arg(long = "cgroup-conf", value_name = "KEY=VALUE")]
+    cgroup_conf: Vec<String>,
+    /// Attach to STDIN, STDOUT or STDERR
+    #[arg(short = 'a', long = "attach", value_name = "STREAM")]
+    attach: Vec<String>,
+    /// Container MAC address on its network (e.g. 92:d0:c6:0a:29:33)
+    #[arg(long = "mac-address", value_name = "ADDRESS")]
+    mac_address: Option<String>,
+    /// Specify a static IPv6 address for the container
+    #[arg(long, value_name = "IPV6")]
+    ip6: Option<String>,
+    /// Container IPv4/IPv6 link-local addresses
+    #[arg(long = "link-local-ip", value_name = "IP")]
+    link_local_ip: Vec<String>,
+    /// Chroot directories inside the container that also get the managed /etc/hosts, /etc/resolv.conf and /etc/hostname
+    #[arg(long = "chrootdirs", value_name = "PATH")]
+    chrootdirs: Vec<String>,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
     /// Pull image policy (always, missing, never, newer)
     #[arg(long, default_value = "missing", num_args = 0..=1, default_missing_value = "always")]
     pull: String,
+    /// Number of times to retry in case of failure when performing pull (default 3)
+    #[arg(long, value_name = "N")]
+    retry: Option<u32>,
+    /// Delay between retries in case of pull failures (default: 1s, 2s, 4s...)
+    #[arg(long = "retry-delay", value_name = "DURATION")]
+    retry_delay: Option<String>,
     /// Suppress output information when pulling images
     #[arg(short = 'q', long)]
     quiet: bool,
@@ -338,6 +377,16 @@ impl From<CreateArgs> for CreateOptions {
             log_driver: a.log_driver,
             log_opts: a.log_opt,
             personality: a.personality,
+            requires: a.requires,
+            image_volume: a.image_volume,
+            init_path: a.init_path,
+            seccomp_policy: a.seccomp_policy,
+            chroot_dirs: a.chrootdirs,
+            mac_address: a.mac_address,
+            ip6: a.ip6,
+            link_local_ips: a.link_local_ip,
+            cgroup_parent: a.cgroup_parent,
+            cgroup_conf: a.cgroup_conf,
         }
     }
 }
@@ -393,12 +442,24 @@ pub struct RunArgs {
 fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
     let progress = crate::commands::registry::Progress::new(a.quiet);
     let platform = a.platform.platform()?;
-    a.image = rt.image_name_for_run(&a.image, &a.pull, &a.registry.flags(), platform, &progress)?;
+    let flags = libpod::registry::RegistryFlags {
+        retry: libpod::runtime::PullRetry::parse(a.retry, a.retry_delay.as_deref())
+            .map_err(libpod::LibpodError::from)?,
+        ..a.registry.flags()
+    };
+    a.image = rt.image_name_for_run(&a.image, &a.pull, &flags, platform, &progress)?;
     Ok(())
 }
 
 pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
-    let interactive = a.create.interactive;
+    let streams = libpod::runtime::AttachStreams::parse(&a.create.attach)
+        .map_err(libpod::LibpodError::from)?;
+    if a.detach && !a.create.attach.is_empty() {
+        return Err(Failure::new(
+            "--attach and --detach cannot be set at the same time: drop one of them",
+        ));
+    }
+    let interactive = a.create.interactive && streams.stdin;
     let keys = libpod::attach::parse_detach_keys(&a.detach_keys).map_err(Failure::new)?;
     if a.rmi {
         a.create.rm = true;
@@ -419,16 +480,18 @@ pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
             libpod::runtime::AttachEnd::Detached => 0,
         });
     }
-    Ok(rt.start_attached(
+    Ok(rt.start_attached_streams(
         &c,
         AttachOptions {
             stdin: interactive,
             sig_proxy: a.sig_proxy,
         },
+        streams,
     )?)
 }
 
 pub fn create(rt: &Runtime, mut a: CreateArgs) -> Outcome {
+    libpod::runtime::AttachStreams::parse(&a.attach).map_err(libpod::LibpodError::from)?;
     ensure_image(rt, &mut a)?;
     let c = create_container(rt, a, false)?;
     println!("{}", c.id);
