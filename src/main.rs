@@ -109,6 +109,23 @@ macro_rules! command_table {
 
         /// Adds every subcommand as a name whose arguments clap builds only if it is the one
         /// invoked (`Command::defer`).
+        /// The lean tree with only the subcommand `word` names (`None`: no such one). clap
+        /// copies every global option into every subcommand as it builds the root; with one
+        /// subcommand that is a handful of copies instead of hundreds (measured: a sixth of a
+        /// `create`'s instructions went to them).
+        fn lean_subcommand(root: clap::Command, word: &str) -> Option<clap::Command> {
+            $(
+                if word == $name $(|| word == $alias)* {
+                    return Some(root.subcommand(
+                        clap::Command::new($name)
+                            $(.alias($alias))*
+                            .defer(<$ty as clap::Args>::augment_args),
+                    ));
+                }
+            )*
+            None
+        }
+
         fn lean_subcommands(root: clap::Command) -> clap::Command {
             root$(
                 .subcommand(
@@ -256,14 +273,53 @@ command_table! {
 /// clap's whole derived tree (70-odd commands, hundreds of options) cost a measurable share
 /// of a `run`; the derived `Cli::command()` stays the reference for help, man pages and
 /// completions, and a test checks both trees parse alike.
-fn lean_command() -> clap::Command {
+fn lean_root() -> clap::Command {
     let root = clap::Command::new("burrow")
         .bin_name("burrow")
         .version(env!("CARGO_PKG_VERSION"))
         .disable_help_subcommand(true)
         .subcommand_required(true)
         .arg_required_else_help(true);
-    lean_subcommands(Globals::augment_args(root))
+    Globals::augment_args(root)
+}
+
+fn lean_command() -> clap::Command {
+    lean_subcommands(lean_root())
+}
+
+/// The lean tree for these arguments: only the subcommand they name when they name a known
+/// one (global options may come first), every subcommand otherwise (help, typos).
+fn lean_command_for(args: &[std::ffi::OsString]) -> clap::Command {
+    let root = lean_root();
+    match first_word(args, &root) {
+        Some(word) => match lean_subcommand(root, &word) {
+            Some(cmd) => cmd,
+            None => lean_command(),
+        },
+        None => lean_subcommands(root),
+    }
+}
+
+/// The first argument that is not a global option or its value.
+fn first_word(args: &[std::ffi::OsString], root: &clap::Command) -> Option<String> {
+    let mut it = args.iter().skip(1);
+    while let Some(a) = it.next() {
+        let t = a.to_str()?;
+        let Some(long) = t.strip_prefix("--") else {
+            return (!t.starts_with('-')).then(|| t.to_string());
+        };
+        if long.is_empty() || long.contains('=') {
+            continue;
+        }
+        let takes_value = root
+            .get_arguments()
+            .find(|g| g.get_long() == Some(long))
+            .is_some_and(|g| g.get_action().takes_values());
+        if takes_value {
+            it.next();
+        }
+    }
+    None
 }
 
 fn parse_lean<I, T>(args: I) -> Result<Cli, clap::Error>
@@ -271,8 +327,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let mut cmd = lean_command();
     let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let mut cmd = lean_command_for(&args);
     let args = argv::normalize(args, &cmd);
     let parsed = cmd
         .try_get_matches_from_mut(args)
