@@ -852,12 +852,22 @@ fn rmi_of_image_in_use() {
     env.burrow(&["image", "exists", BUSYBOX]).code(1);
 }
 
-// Pins: `rmi` of an unknown image fails with 125 and says so; `image exists` is 0/1.
+// Pins: `rmi` of an unknown image fails with 1 (podman-rmi(1)) and says so, as do `rm`,
+// `pod rm` and `network rm` of unknown names; `image exists` is 0/1.
 #[test]
 fn rmi_unknown_and_image_exists() {
     let env = Env::new().with_busybox();
+    env.burrow(&["rm", "nosuch"])
+        .code(1)
+        .stderr_has("no such container");
+    env.burrow(&["pod", "rm", "nosuch"])
+        .code(1)
+        .stderr_has("no such pod");
+    env.burrow(&["network", "rm", "nosuch"])
+        .code(1)
+        .stderr_has("network not found");
     env.burrow(&["rmi", "nosuchimage"])
-        .code(125)
+        .code(1)
         .stderr_has("nosuchimage");
     env.burrow(&["image", "exists", "busybox"]).ok();
     env.burrow(&["image", "exists", "nosuchimage"]).code(1);

@@ -909,14 +909,15 @@ fn rename_changes_name() {
 fn rm_refuses_running_and_force_removes() {
     let env = Env::new().with_busybox();
     run_detached(&env, &["--name", "busy", BUSYBOX, "sleep", "1000"]);
-    env.burrow(&["rm", "busy"]).code(125).stderr_has("running");
+    // podman-rm(1): 2 for a running container.
+    env.burrow(&["rm", "busy"]).code(2).stderr_has("running");
     assert_eq!(status(&env, "busy"), "running");
     env.burrow(&["rm", "-f", "busy"]).ok();
     env.burrow(&["container", "exists", "busy"]).code(1);
     assert_eq!(env.burrow(&["ps", "-a", "-q"]).ok().stdout, "");
 }
 
-// Pins: `rm -a` removes every stopped container; `rm` of an unknown one is 125 "no such
+// Pins: `rm -a` removes every stopped container; `rm` of an unknown one is 1 "no such
 // container"; `container exists` answers 0/1.
 #[test]
 fn rm_all_unknown_and_exists() {
@@ -932,8 +933,9 @@ fn rm_all_unknown_and_exists() {
     for name in ["one", "two", "three"] {
         env.burrow(&["container", "exists", name]).code(1);
     }
+    // podman-rm(1): 1 when a named container does not exist.
     env.burrow(&["rm", "nothing-here"])
-        .code(125)
+        .code(1)
         .stderr_has("no such container");
 }
 

@@ -80,9 +80,9 @@ fn unknown_volume_and_bad_input_fail_cleanly() {
         e.stderr.trim(),
         "Error: no volume with name \"nope\" found: no such volume"
     );
-    // An unknown volume on rm is an engine error: 125.
+    // An unknown volume on rm: 1, as podman-volume-rm(1) says.
     env.burrow(&["volume", "rm", "nope"])
-        .code(125)
+        .code(1)
         .stderr_has("no such volume");
     env.burrow(&["volume", "create", "bad/name"])
         .code(125)

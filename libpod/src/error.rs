@@ -121,6 +121,19 @@ impl LibpodError {
         }
     }
 
+    /// Whether this says that the named container, pod, volume, network or image does not
+    /// exist (podman's removal commands exit 1 for that).
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            LibpodError::NoSuchContainer(_)
+                | LibpodError::NoSuchPod(_)
+                | LibpodError::NoSuchVolume(_)
+                | LibpodError::NoSuchNetwork(_)
+                | LibpodError::Storage(storage::StorageError::ImageNotFound(_))
+        )
+    }
+
     /// This error, with the errors of the cleanup that followed it (none: unchanged).
     pub fn with_cleanup(self, cleanup: Vec<LibpodError>) -> LibpodError {
         if cleanup.is_empty() {

@@ -61,6 +61,24 @@ impl Failure {
             message: message.into(),
         }
     }
+
+    /// An error of a removal command (rm, rmi, volume/network/pod rm): exit 1 when what was
+    /// named does not exist, 2 when it is in use or running ("container state improper", as
+    /// podman decides it), as their podman man pages say.
+    pub fn removal(e: libpod::LibpodError) -> Failure {
+        let code = if e.is_not_found() {
+            1
+        } else if matches!(&e, libpod::LibpodError::InvalidState(m) if m.contains("state improper"))
+        {
+            2
+        } else {
+            e.exit_code()
+        };
+        Failure {
+            code,
+            message: e.to_string(),
+        }
+    }
 }
 
 /// podman's "[y/N]" confirmation of prune commands: anything but y/yes declines, and so does

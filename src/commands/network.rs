@@ -284,7 +284,7 @@ fn inspect(rt: &Runtime, a: InspectArgs) -> Outcome {
 
 fn rm(rt: &Runtime, a: RmArgs) -> Outcome {
     super::each(&a.names, |n| {
-        rt.network_remove(n, a.force)?;
+        rt.network_remove(n, a.force).map_err(Failure::removal)?;
         println!("{n}");
         Ok(())
     })

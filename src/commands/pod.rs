@@ -278,10 +278,11 @@ pub fn group(rt: &Runtime, c: PodCmd) -> Outcome {
             if names.is_empty() && ignore && !a.all && !a.pod_id_file.is_empty() {
                 return Ok(0);
             }
-            for_each(rt, names, a.all, |n| match pod_rm_one(rt, n, force, time) {
+            let rm_one = |n: &str| match pod_rm_one(rt, n, force, time) {
                 Err(libpod::LibpodError::NoSuchPod(_)) if ignore => Ok(None),
                 other => other.map(Some),
-            })
+            };
+            for_each_as(rt, names, a.all, rm_one, Failure::removal)
         }
         PodSub::Prune(a) => prune(rt, a),
         PodSub::Ps(a) => ps(rt, a),
@@ -380,6 +381,17 @@ fn for_each<T: Into<Option<Pod>>>(
     all: bool,
     f: impl Fn(&str) -> libpod::Result<T>,
 ) -> Outcome {
+    for_each_as(rt, names, all, f, Failure::from)
+}
+
+/// [`for_each`], with the exit code that `failure` gives each error.
+fn for_each_as<T: Into<Option<Pod>>>(
+    rt: &Runtime,
+    names: Vec<String>,
+    all: bool,
+    f: impl Fn(&str) -> libpod::Result<T>,
+    failure: fn(libpod::LibpodError) -> Failure,
+) -> Outcome {
     let names = if all {
         if !names.is_empty() {
             return Err(Failure::new("--all and pod names cannot be combined"));
@@ -393,7 +405,7 @@ fn for_each<T: Into<Option<Pod>>>(
         names
     };
     super::each(&names, |n| {
-        if let Some(p) = f(n)?.into() {
+        if let Some(p) = f(n).map_err(failure)?.into() {
             println!("{}", p.id);
         }
         Ok(())

@@ -243,10 +243,8 @@ fn rm(rt: &Runtime, a: RmArgs) -> Outcome {
     } else {
         a.names
     };
-    // Engine errors exit 125 here, an unknown volume and one in use included (the project's
-    // rule for bad input; podman 5 uses 1 and 2 for those two).
     super::each(&names, |n| {
-        rt.volume_remove(n, a.force)?;
+        rt.volume_remove(n, a.force).map_err(Failure::removal)?;
         println!("{n}");
         Ok(())
     })

@@ -265,7 +265,7 @@ pub fn rm(rt: &Runtime, a: RmArgs) -> Outcome {
             Ok(())
         }
         Err(libpod::LibpodError::NoSuchContainer(_)) if a.ignore => Ok(()),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(Failure::removal(e)),
     });
     if matches!(outcome, Ok(0)) {
         remove_cidfiles();

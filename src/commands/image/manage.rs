@@ -39,7 +39,7 @@ pub fn rmi(rt: &Runtime, a: RmiArgs) -> Outcome {
                 if let Some(prev) = last.take() {
                     eprintln!("Error: {}", prev.message);
                 }
-                last = Some(e.into());
+                last = Some(Failure::removal(e));
             }
         }
     }
