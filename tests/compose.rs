@@ -1001,3 +1001,35 @@ fn compose_project_exports_to_kubernetes_yaml() {
         .ok();
     assert!(env.burrow(&["ps", "-aq"]).ok().stdout.is_empty());
 }
+
+// Pins: services that do not depend on each other start together, as docker compose starts
+// them: one that cannot start fails `up` and names its error, and the others still run.
+#[test]
+fn independent_services_start_together_despite_one_failing() {
+    let env = Env::new().with_busybox();
+    let yml = "services:
+  a:
+    image: localhost/busybox
+    command: [\"sleep\", \"1000\"]
+  b:
+    image: localhost/busybox
+    command: [\"/no/such/program\"]
+  c:
+    image: localhost/busybox
+    command: [\"sleep\", \"1000\"]
+";
+    let dir = project(&env, "together", &[("compose.yaml", yml)]);
+    compose(&env, &dir, &["up", "-d"])
+        .fails()
+        .stderr_has("/no/such/program");
+    let running = env
+        .burrow(&["ps", "--format", "{{.Names}} {{.State}}"])
+        .ok();
+    assert!(
+        running.stdout.contains("together-a-1 running")
+            && running.stdout.contains("together-c-1 running"),
+        "{}",
+        running.stdout
+    );
+    compose(&env, &dir, &["down", "-t", "0"]).ok();
+}

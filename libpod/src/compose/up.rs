@@ -340,15 +340,37 @@ fn wait_condition(
     Ok(())
 }
 
-/// Creates (and with `start`, starts) replica `number` of a service.
+/// Containers created or found stopped, to be started together (see [`Starts::flush`]).
+#[derive(Default)]
+struct Starts(Vec<crate::Container>);
+
+impl Starts {
+    /// Starts every container collected so far side by side; the first failure is returned
+    /// after all have been tried (each success is reported).
+    fn flush(&mut self, rt: &Runtime, report: Report) -> Result<()> {
+        let cs = std::mem::take(&mut self.0);
+        let mut first = None;
+        for (c, r) in cs.iter().zip(rt.start_detached_together(&cs)) {
+            match r {
+                Ok(()) => report("Container", &c.name, "Started"),
+                Err(e) => {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
+}
+
+/// Creates replica `number` of a service; given `starts`, it is started with the others.
 fn create_one(
     rt: &Runtime,
     p: &Project,
     service: &str,
     number: u32,
-    start: bool,
     created: &str,
     report: Report,
+    starts: Option<&mut Starts>,
 ) -> Result<()> {
     let mut spec = plan::spec(
         p,
@@ -358,7 +380,7 @@ fn create_one(
             ..Instance::default()
         },
     )?;
-    spec.lifecycle.start_next = start;
+    spec.lifecycle.start_next = starts.is_some();
     let name = spec.name.clone().unwrap_or_default();
     for dir in plan::missing_bind_sources(p, &p.model.services[service]) {
         std::fs::create_dir_all(&dir)
@@ -366,15 +388,21 @@ fn create_one(
     }
     let c = rt.create(&spec)?;
     report("Container", &name, created);
-    if start {
-        rt.start_detached(&c)?;
-        report("Container", &name, "Started");
+    if let Some(starts) = starts {
+        starts.0.push(c);
     }
     Ok(())
 }
 
 /// Brings one service to its wanted state.
-fn converge(rt: &Runtime, p: &Project, service: &str, o: &UpOptions, report: Report) -> Result<()> {
+fn converge(
+    rt: &Runtime,
+    p: &Project,
+    service: &str,
+    o: &UpOptions,
+    report: Report,
+    starts: &mut Starts,
+) -> Result<()> {
     let s = &p.model.services[service];
     let want = replicas(s, &o.scale, service);
     let hash = config_hash(s);
@@ -409,15 +437,18 @@ fn converge(rt: &Runtime, p: &Project, service: &str, o: &UpOptions, report: Rep
                     {
                         return Err(e);
                     }
-                    create_one(rt, p, service, n, !o.no_start, "Recreated", report)?;
+                    let starts = (!o.no_start).then_some(&mut *starts);
+                    create_one(rt, p, service, n, "Recreated", report, starts)?;
                 } else if o.no_start || c.running() {
                     report("Container", c.name(), "Running");
                 } else {
-                    rt.start_detached(&rt.lookup(&c.summary.id)?)?;
-                    report("Container", c.name(), "Started");
+                    starts.0.push(rt.lookup(&c.summary.id)?);
                 }
             }
-            None => create_one(rt, p, service, n, !o.no_start, "Created", report)?,
+            None => {
+                let starts = (!o.no_start).then_some(&mut *starts);
+                create_one(rt, p, service, n, "Created", report, starts)?
+            }
         }
     }
     Ok(())
@@ -505,14 +536,20 @@ pub fn up(rt: &Runtime, p: &Project, o: &UpOptions, report: Report) -> Result<()
         );
     }
     prepare(rt, p, &order, o, report)?;
+    // Services start together until one depends on others: those are started (and their
+    // conditions met) first.
+    let mut starts = Starts::default();
     for name in &order {
-        if !o.no_start {
-            for (dep, cond) in plan::dependencies(&p.model.services[name]) {
+        let deps = plan::dependencies(&p.model.services[name]);
+        if !o.no_start && !deps.is_empty() {
+            starts.flush(rt, report)?;
+            for (dep, cond) in deps {
                 wait_condition(rt, p, &dep, cond, report)?;
             }
         }
-        converge(rt, p, name, o, report)?;
+        converge(rt, p, name, o, report, &mut starts)?;
     }
+    starts.flush(rt, report)?;
     if o.wait {
         wait_all(rt, p, &order, o.wait_timeout, report)?;
     }

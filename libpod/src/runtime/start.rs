@@ -354,6 +354,30 @@ impl Runtime {
         self.spawn_monitor(c, false)?.finish()
     }
 
+    /// [`Self::start_detached`] of several containers side by side: every monitor is started
+    /// before the first is waited for, so their starts overlap (docker compose starts
+    /// independent services together). The results in the order given.
+    pub fn start_detached_together(&self, cs: &[Container]) -> Vec<Result<()>> {
+        let pending: Vec<Result<Option<PendingStart>>> = cs
+            .iter()
+            .map(|c| {
+                if c.status() == Status::Initialized {
+                    self.release_initialized(c, true).map(|_| None)
+                } else {
+                    self.spawn_monitor(c, false).map(Some)
+                }
+            })
+            .collect();
+        pending
+            .into_iter()
+            .map(|p| match p {
+                Ok(Some(p)) => p.finish(),
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            })
+            .collect()
+    }
+
     /// [`Self::start_detached`]; with `attach_first`, also connected to the monitor's attach
     /// socket before the container starts (its first output included), the stream returned.
     pub(super) fn start_monitored(
