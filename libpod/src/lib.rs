@@ -58,6 +58,10 @@ pub mod storage_registry {
     pub use storage::registry::search::SearchResult;
     pub use storage::registry::{Platform, PullEvent, Reporter};
 }
+/// Manifest lists as the CLI prints and edits them.
+pub mod manifest_list {
+    pub use storage::manifest_list::{InstanceOptions, ManifestList};
+}
 pub mod reference {
     pub use storage::reference::repository;
 }

@@ -7,6 +7,7 @@ pub mod conf;
 pub mod manifest;
 pub mod pull;
 pub mod push;
+pub mod push_list;
 pub mod search;
 
 pub use auth::Credentials;
