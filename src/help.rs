@@ -550,6 +550,18 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("manifest rm", "burrow manifest rm mylist"),
     ("manifest exists", "burrow manifest exists mylist"),
+    (
+        "image trust",
+        "burrow image trust show\n  burrow image trust set --type reject docker.io",
+    ),
+    (
+        "image trust show",
+        "burrow image trust show\n  burrow image trust show --json\n  burrow image trust show --raw",
+    ),
+    (
+        "image trust set",
+        "burrow image trust set --type accept default\n  burrow image trust set --type reject docker.io\n  burrow image trust set --type signedBy --pubkeysfile /etc/pki/key.gpg registry.example.com",
+    ),
 ];
 
 /// The command tree with podman's help layout and the examples attached.

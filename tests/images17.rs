@@ -336,3 +336,262 @@ fn manifest_push_two_platforms_and_pull_back() {
     .code(125)
     .stderr_has("--compression-format lz4");
 }
+
+/// Writes the test user's policy.json (`$XDG_CONFIG_HOME/containers/policy.json`).
+fn user_policy(env: &Env, policy: &Value) -> PathBuf {
+    let dir = env.config_dir().join("containers");
+    env.sh(&format!("mkdir -p '{}'", dir.display())).ok();
+    let path = dir.join("policy.json");
+    let text = serde_json::to_string_pretty(policy).expect("policy JSON");
+    env.sh(&format!(
+        "cat > '{}' <<'POLICY'\n{text}\nPOLICY",
+        path.display()
+    ))
+    .ok();
+    path
+}
+
+// policy.json: reject and insecureAcceptAnything by scope (the most specific wins) on pull,
+// signedBy refused as unsigned, the default on push and load; a broken file refuses pulls.
+#[test]
+fn policy_json_is_enforced_on_pull_push_and_load() {
+    let reg = Registry::start();
+    let env = Env::new();
+    small_image(&env, "localhost/app-a:1", "a\n");
+    let host = reg.host();
+    env.burrow(&[
+        "push",
+        TLS_OFF,
+        "localhost/app-a:1",
+        &reg.image("team/ok:1"),
+    ])
+    .ok();
+    env.burrow(&[
+        "push",
+        TLS_OFF,
+        "localhost/app-a:1",
+        &reg.image("team/bad:1"),
+    ])
+    .ok();
+    env.burrow(&[
+        "push",
+        TLS_OFF,
+        "localhost/app-a:1",
+        &reg.image("signed/img:1"),
+    ])
+    .ok();
+
+    let puller = Env::new();
+    user_policy(
+        &puller,
+        &serde_json::json!({
+            "default": [{"type": "reject"}],
+            "transports": {"docker": {
+                host.clone(): [{"type": "insecureAcceptAnything"}],
+                format!("{host}/team/bad"): [{"type": "reject"}],
+                format!("{host}/signed"): [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/nonexistent.gpg"}],
+            }}
+        }),
+    );
+    puller
+        .burrow(&["pull", "-q", TLS_OFF, &reg.image("team/ok:1")])
+        .ok();
+    let bad = reg.image("team/bad:1");
+    puller
+        .burrow(&["pull", "-q", TLS_OFF, &bad])
+        .code(125)
+        .stderr_has(&format!(
+            "Error: Source image rejected: Running image docker://{bad} is rejected by policy."
+        ));
+    puller.burrow(&["image", "exists", &bad]).code(1);
+    puller
+        .burrow(&["pull", "-q", TLS_OFF, &reg.image("signed/img:1")])
+        .code(125)
+        .stderr_has("Source image rejected: A signature was required, but no signature exists");
+    // run --pull goes through the same check.
+    puller
+        .burrow(&["run", "--rm", TLS_OFF, "--pull", "always", &bad, "true"])
+        .fails()
+        .stderr_has("is rejected by policy");
+
+    // The default (reject) applies to load and push: the sources are an archive and the
+    // local store.
+    let tar = env.path("localhost_app-a_1.tar");
+    puller
+        .burrow(&[OsStr::new("load"), OsStr::new("-i"), tar.as_os_str()])
+        .code(125)
+        .stderr_has("Source image rejected: Running image docker-archive:");
+    puller
+        .burrow(&[
+            "push",
+            TLS_OFF,
+            &reg.image("team/ok:1"),
+            &reg.image("team/ok:2"),
+        ])
+        .code(125)
+        .stderr_has("Source image rejected: Running image containers-storage:");
+    assert!(!reg.tags("team/ok").contains(&"2".to_string()));
+
+    // A broken policy refuses pulls with the file named.
+    let path = user_policy(&puller, &serde_json::json!({"default": []}));
+    puller
+        .burrow(&["pull", "-q", TLS_OFF, &reg.image("team/ok:1")])
+        .code(125)
+        .stderr_has(&format!(
+            "invalid policy in {:?}: default: no policy requirements",
+            path
+        ));
+}
+
+// image trust show/set: podman's table and JSON, the file written as podman writes it.
+#[test]
+fn image_trust_show_and_set() {
+    let env = Env::new();
+    let path = user_policy(
+        &env,
+        &serde_json::json!({"default": [{"type": "insecureAcceptAnything"}]}),
+    );
+    let out = env.burrow(&["image", "trust", "show"]).ok();
+    let lines = out.lines();
+    assert!(lines[0].starts_with("TRANSPORT"), "{out}");
+    assert!(
+        lines[0].split_whitespace().collect::<Vec<_>>()
+            == ["TRANSPORT", "NAME", "TYPE", "ID", "STORE"],
+        "{out}"
+    );
+    assert_eq!(
+        lines[1].split_whitespace().collect::<Vec<_>>(),
+        ["all", "default", "accept"]
+    );
+
+    env.burrow(&["image", "trust", "set", "--type", "reject", "default"])
+        .ok();
+    env.burrow(&["image", "trust", "set", "-t", "reject", "docker.io"])
+        .ok();
+    env.burrow(&[
+        "image",
+        "trust",
+        "set",
+        "--type",
+        "accept",
+        "quay.io/podman",
+    ])
+    .ok();
+    env.burrow(&[
+        "image",
+        "trust",
+        "set",
+        "--type",
+        "signedBy",
+        "-f",
+        "/etc/pki/a.gpg",
+        "registry.example.com",
+    ])
+    .ok();
+    let out = env.burrow(&["image", "trust", "show", "-n"]).ok();
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .iter()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows[0], ["all", "default", "reject"], "{out}");
+    assert!(
+        rows.contains(&vec!["repository", "docker.io", "reject"]),
+        "{out}"
+    );
+    assert!(
+        rows.contains(&vec!["repository", "quay.io/podman", "accept"]),
+        "{out}"
+    );
+    assert!(
+        rows.contains(&vec!["repository", "registry.example.com", "signed"]),
+        "{out}"
+    );
+
+    let json = env.burrow(&["image", "trust", "show", "--json"]).ok();
+    let v: Value = serde_json::from_str(json.out()).expect("trust JSON");
+    assert_eq!(v[0]["repo_name"], "default");
+    assert_eq!(v[0]["type"], "reject");
+    assert_eq!(v[0]["transport"], "all");
+    let signed = v
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["repo_name"] == "registry.example.com"))
+        .expect("signed row");
+    assert_eq!(signed["keys"][0], "/etc/pki/a.gpg");
+
+    let cat = env.sh(&format!("cat '{}'", path.display())).ok();
+    let written: Value = serde_json::from_str(cat.out()).expect("policy.json");
+    assert_eq!(written["default"][0]["type"], "reject");
+    assert_eq!(
+        written["transports"]["docker"]["docker.io"][0]["type"],
+        "reject"
+    );
+    assert_eq!(
+        written["transports"]["docker"]["quay.io/podman"][0]["type"],
+        "insecureAcceptAnything"
+    );
+    assert_eq!(
+        written["transports"]["docker"]["registry.example.com"][0],
+        serde_json::json!({"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/etc/pki/a.gpg"})
+    );
+    let raw = env.burrow(&["image", "trust", "show", "--raw"]).ok();
+    assert_eq!(
+        raw.out(),
+        env.sh(&format!("cat '{}'", path.display())).ok().out()
+    );
+
+    // Bad input: one Error line, exit 125, the file unchanged.
+    let before = env
+        .sh(&format!("cat '{}'", path.display()))
+        .ok()
+        .out()
+        .to_string();
+    env.burrow(&["image", "trust", "set", "--type", "bogus", "default"])
+        .code(125)
+        .stderr_has("Error: invalid choice: bogus");
+    env.burrow(&["image", "trust", "set", "--type", "signedBy", "quay.io"])
+        .code(125)
+        .stderr_has("at least one public key must be defined for type \"signedBy\"");
+    env.burrow(&[
+        "image",
+        "trust",
+        "set",
+        "--type",
+        "accept",
+        "docker://quay.io",
+    ])
+    .code(125)
+    .stderr_has("invalid registry scope");
+    let after = env
+        .sh(&format!("cat '{}'", path.display()))
+        .ok()
+        .out()
+        .to_string();
+    assert_eq!(before, after);
+
+    // A rootless user without a policy of their own gets one, seeded from the system's.
+    let fresh = Env::new();
+    let user_file = fresh.config_dir().join("containers/policy.json");
+    fresh
+        .burrow(&["image", "trust", "set", "--type", "reject", "docker.io"])
+        .ok();
+    let v: Value = serde_json::from_str(
+        fresh
+            .sh(&format!("cat '{}'", user_file.display()))
+            .ok()
+            .out(),
+    )
+    .expect("user policy");
+    assert_eq!(v["transports"]["docker"]["docker.io"][0]["type"], "reject");
+    assert!(v["default"].is_array());
+    fresh
+        .burrow(&[
+            "image",
+            "trust",
+            "show",
+            "--policypath",
+            "/nonexistent/policy.json",
+        ])
+        .code(125)
+        .stderr_has("/nonexistent/policy.json");
+}

@@ -188,6 +188,12 @@ pub enum StorageError {
     NameInUse { name: String, id: String },
     #[error("no instance matching digest {digest} found in manifest list {list}")]
     InstanceUnknown { list: String, digest: String },
+    #[error("invalid policy in {path:?}: {reason}")]
+    InvalidPolicy { path: PathBuf, reason: String },
+    #[error("Source image rejected: {0}")]
+    PolicyRejected(String),
+    #[error("{0}")]
+    InvalidTrust(String),
     #[error("writing {what}: {source}")]
     Write {
         what: String,

@@ -148,6 +148,7 @@ impl Runtime {
         report: &dyn storage::registry::Reporter,
     ) -> Result<String> {
         let l = self.store.lookup_manifest_list(name)?;
+        crate::trust::check_push(name)?;
         let dest = dest.unwrap_or(name);
         let dest = dest.strip_prefix("docker://").unwrap_or(dest);
         let full = storage::reference::normalize_docker(dest)?;
