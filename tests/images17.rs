@@ -283,6 +283,29 @@ fn manifest_push_two_platforms_and_pull_back() {
     let again = other.burrow(&["pull", "-q", TLS_OFF, &by_digest]).ok();
     assert_eq!(again.out(), a);
 
+    // inspect of a registry reference shows the registry's index; add --all takes every
+    // instance of it.
+    let remote = other.burrow(&["manifest", "inspect", TLS_OFF, &dest]).ok();
+    let remote: Value = serde_json::from_str(remote.out()).expect("remote index JSON");
+    assert_eq!(remote, index);
+    other.burrow(&["manifest", "create", "all"]).ok();
+    other
+        .burrow(&[
+            "manifest",
+            "add",
+            "--all",
+            TLS_OFF,
+            "all",
+            &format!("docker://{dest}"),
+        ])
+        .ok();
+    let all = inspect(&other, "all");
+    assert_eq!(all["manifests"], index["manifests"]);
+    other
+        .burrow(&["manifest", "inspect", TLS_OFF, &reg.image("multi/none:1")])
+        .code(125)
+        .stderr_has("manifest unknown");
+
     // A registry instance added to another list is copied across repositories on push.
     let second = format!(
         "{}/multi/app@{}",

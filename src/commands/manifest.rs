@@ -99,6 +99,9 @@ struct CreateArgs {
 
 #[derive(Args, Debug)]
 struct AddArgs {
+    /// Add every image of a registry's manifest list, not only this platform's
+    #[arg(long)]
+    all: bool,
     #[command(flatten)]
     instance: InstanceArgs,
     #[command(flatten)]
@@ -181,10 +184,14 @@ pub fn group(rt: &Runtime, c: ManifestCmd) -> Outcome {
             let opts = a.instance.options()?;
             let mut id = String::new();
             for img in &a.images {
-                id = rt
-                    .manifest_add(&a.list, img, &a.registry.flags(), &opts)?
-                    .0
-                    .id;
+                id = if a.all {
+                    rt.manifest_add_all(&a.list, img, &a.registry.flags(), &opts)?
+                        .id
+                } else {
+                    rt.manifest_add(&a.list, img, &a.registry.flags(), &opts)?
+                        .0
+                        .id
+                };
             }
             println!("{id}");
         }
@@ -202,11 +209,7 @@ pub fn group(rt: &Runtime, c: ManifestCmd) -> Outcome {
             println!("{}", rt.manifest_annotate(&a.list, instance, &opts)?.id);
         }
         ManifestSub::Inspect(a) => {
-            let l = rt.manifest_list(&a.list)?;
-            println!(
-                "{}",
-                l.index_json().map_err(|e| Failure::new(e.to_string()))?
-            );
+            println!("{}", rt.manifest_inspect(&a.list, &a.registry.flags())?);
         }
         ManifestSub::Push(a) => {
             let compression = a

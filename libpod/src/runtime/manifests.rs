@@ -4,7 +4,9 @@
 use storage::manifest_list::{InstanceOptions, ManifestList, Source, local_instance};
 use storage::registry::Platform;
 use storage::registry::push::LayerCompression;
-use storage::registry::push_list::{push_list, remote_instance};
+use storage::registry::push_list::{
+    push_list, remote_instance, remote_instances_all, remote_manifest_json,
+};
 
 use super::Runtime;
 use crate::error::Result;
@@ -127,6 +129,51 @@ impl Runtime {
 
     pub fn manifest_list(&self, name: &str) -> Result<ManifestList> {
         Ok(self.store.lookup_manifest_list(name)?)
+    }
+
+    /// `manifest inspect`: a local list's index; else, for a registry reference (a
+    /// `docker://` one, or a name with a registry host), what the registry holds.
+    pub fn manifest_inspect(&self, name: &str, flags: &RegistryFlags) -> Result<String> {
+        let err = match self.store.lookup_manifest_list(name) {
+            Ok(l) => return Ok(l.index_json()?),
+            Err(e) => e,
+        };
+        let remote = match name.strip_prefix("docker://") {
+            Some(n) => n,
+            None if matches!(
+                err,
+                storage::StorageError::ManifestListUnknown(_)
+                    | storage::StorageError::NotAManifestList(_)
+            ) && storage::reference::Reference::parse(name)
+                .is_ok_and(|r| r.domain.is_some_and(|d| d != "localhost")) =>
+            {
+                name
+            }
+            None => return Err(err.into()),
+        };
+        let full = storage::reference::normalize_docker(remote)?;
+        Ok(remote_manifest_json(
+            &full,
+            &options(flags, self.rootless)?,
+        )?)
+    }
+
+    /// `manifest add --all LIST REFERENCE`: every instance of a registry index.
+    pub fn manifest_add_all(
+        &self,
+        list: &str,
+        image: &str,
+        flags: &RegistryFlags,
+        opts: &InstanceOptions,
+    ) -> Result<ManifestList> {
+        let mut l = self.store.lookup_manifest_list(list)?;
+        let name = image.strip_prefix("docker://").unwrap_or(image);
+        let full = storage::reference::normalize_docker(name)?;
+        for (inst, source) in remote_instances_all(&full, &options(flags, self.rootless)?)? {
+            l.add(inst, source, opts);
+        }
+        self.store.save_manifest_list(&l)?;
+        Ok(l)
     }
 
     /// `manifest rm LIST`: the list only; its images stay.

@@ -195,3 +195,52 @@ pub fn push_list(
     client.put_manifest(&repo, &reference, &index.media_type, &bytes)?;
     Ok(digest)
 }
+
+/// `manifest inspect REGISTRY-REFERENCE`: the manifest (list or image) as the registry has
+/// it, printed as `manifest inspect` prints a local list.
+pub fn remote_manifest_json(
+    name: &str,
+    registry: &RegistryOptions,
+) -> Result<String, StorageError> {
+    let (client, repo) = destination_client(name, registry)?;
+    let r = Reference::parse(name)?;
+    let wanted = r.digest.or(r.tag).unwrap_or_else(|| "latest".to_string());
+    let (bytes, _) = client.manifest(&repo, &wanted, ACCEPT)?;
+    let bad = |e: serde_json::Error| StorageError::invalid_json(&format!("manifest of {name}"), e);
+    let mut out = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    match serde_json::from_slice::<crate::manifest_list::ListIndex>(&bytes) {
+        Ok(index) => serde::Serialize::serialize(&index, &mut ser).map_err(bad)?,
+        Err(_) => {
+            let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(bad)?;
+            serde::Serialize::serialize(&v, &mut ser).map_err(bad)?
+        }
+    }
+    String::from_utf8(out).map_err(|e| StorageError::invalid_json(name, e))
+}
+
+/// `manifest add --all LIST REGISTRY-REFERENCE`: every entry of the reference's index (or
+/// the one image when it is not an index), platforms as the index states them.
+pub fn remote_instances_all(
+    name: &str,
+    registry: &RegistryOptions,
+) -> Result<Vec<(Instance, Source)>, StorageError> {
+    let (client, repo) = destination_client(name, registry)?;
+    let r = Reference::parse(name)?;
+    let wanted = r.digest.or(r.tag).unwrap_or_else(|| "latest".to_string());
+    let (bytes, ctype) = client.manifest(&repo, &wanted, ACCEPT)?;
+    if let Fetched::Image(_) = parse(&bytes, &ctype, name)? {
+        return Ok(vec![remote_instance(name, registry, &Platform::default())?]);
+    }
+    let index: crate::manifest_list::ListIndex = serde_json::from_slice(&bytes)
+        .map_err(|e| StorageError::invalid_json(&format!("manifest list of {name}"), e))?;
+    Ok(index
+        .manifests
+        .into_iter()
+        .map(|inst| {
+            let source = format!("{}/{repo}@{}", client.registry(), inst.digest);
+            (inst, Source::Remote(source))
+        })
+        .collect())
+}
