@@ -166,6 +166,17 @@ fn manifest_local_lifecycle() {
     env.burrow(&["manifest", "create", "mylist"])
         .code(125)
         .stderr_has("that name is already in use");
+    // --amend adds to the existing list instead.
+    let out = env
+        .burrow(&[
+            "manifest",
+            "create",
+            "--amend",
+            "mylist",
+            "localhost/app-a:1",
+        ])
+        .ok();
+    assert_eq!(out.out(), id);
     env.burrow(&["manifest", "create", "localhost/app-a:1"])
         .code(125)
         .stderr_has(&format!("is already associated with image \"{a}\""));
@@ -617,4 +628,23 @@ fn image_trust_show_and_set() {
         ])
         .code(125)
         .stderr_has("/nonexistent/policy.json");
+}
+
+// Concurrent `manifest add`s to one list: every instance lands (the record is re-read and
+// written under a lock).
+#[test]
+fn manifest_concurrent_adds_all_land() {
+    let env = Env::new();
+    for i in 0..6 {
+        small_image(&env, &format!("localhost/c{i}:1"), &format!("{i}\n"));
+    }
+    env.burrow(&["manifest", "create", "conc"]).ok();
+    let bin = common::burrow_bin().display().to_string();
+    let script = (0..6)
+        .map(|i| format!("'{bin}' manifest add conc localhost/c{i}:1 >/dev/null &"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    env.sh(&format!("{script}\nwait")).ok();
+    let idx = inspect(&env, "conc");
+    assert_eq!(idx["manifests"].as_array().map(Vec::len), Some(6), "{idx}");
 }

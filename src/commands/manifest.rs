@@ -86,6 +86,9 @@ impl InstanceArgs {
 
 #[derive(Args, Debug)]
 struct CreateArgs {
+    /// Add to the list if it exists already, instead of failing
+    #[arg(short = 'a', long)]
+    amend: bool,
     /// Set an annotation on the index (KEY=VALUE)
     #[arg(long = "annotation", value_name = "KEY=VALUE")]
     annotation: Vec<String>,
@@ -177,7 +180,7 @@ pub fn group(rt: &Runtime, c: ManifestCmd) -> Outcome {
     match c.cmd {
         ManifestSub::Create(a) => {
             let ann = annotations(&a.annotation)?;
-            let l = rt.manifest_create(&a.list, &a.images, &a.registry.flags(), &ann)?;
+            let l = rt.manifest_create(&a.list, &a.images, &a.registry.flags(), &ann, a.amend)?;
             println!("{}", l.id);
         }
         ManifestSub::Add(a) => {

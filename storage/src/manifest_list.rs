@@ -135,8 +135,11 @@ impl ManifestList {
     pub fn add(&mut self, mut inst: Instance, source: Source, opts: &InstanceOptions) -> String {
         opts.apply(&mut inst);
         let digest = inst.digest.clone();
-        self.index.manifests.retain(|m| m.digest != digest);
-        self.index.manifests.push(inst);
+        // Adding an instance again replaces it where it is.
+        match self.index.manifests.iter_mut().find(|m| m.digest == digest) {
+            Some(m) => *m = inst,
+            None => self.index.manifests.push(inst),
+        }
         self.sources.insert(digest.clone(), source);
         digest
     }
@@ -271,6 +274,9 @@ impl Store {
     /// image or another list has the name.
     pub fn create_manifest_list(&self, name: &str) -> Result<ManifestList, StorageError> {
         let full = reference::normalize_local(name)?;
+        let dir = self.lists_dir();
+        fs::create_dir_all(&dir).ctx("creating", &dir)?;
+        let _lock = lock(&dir)?;
         if let Some(l) = self
             .manifest_lists()?
             .into_iter()
@@ -304,7 +310,7 @@ impl Store {
             },
             sources: BTreeMap::new(),
         };
-        self.save_manifest_list(&list)?;
+        write_list(&dir, &list)?;
         Ok(list)
     }
 
@@ -313,12 +319,23 @@ impl Store {
         let dir = self.lists_dir();
         fs::create_dir_all(&dir).ctx("creating", &dir)?;
         let _lock = lock(&dir)?;
-        let path = dir.join(format!("{}.json", list.id));
-        let tmp = dir.join(format!(".{}.tmp-{}", list.id, std::process::id()));
-        let data =
-            serde_json::to_vec(list).map_err(|e| StorageError::invalid_json("manifest list", e))?;
-        fs::write(&tmp, data).ctx("writing", &tmp)?;
-        fs::rename(&tmp, &path).ctx("renaming", &path)
+        write_list(&dir, list)
+    }
+
+    /// Re-reads the list `name` under the lists' lock, changes it with `f` and writes it:
+    /// two concurrent `manifest add`s both land. Nothing is written when `f` fails.
+    pub fn update_manifest_list(
+        &self,
+        name: &str,
+        f: impl FnOnce(&mut ManifestList) -> Result<(), StorageError>,
+    ) -> Result<ManifestList, StorageError> {
+        let dir = self.lists_dir();
+        fs::create_dir_all(&dir).ctx("creating", &dir)?;
+        let _lock = lock(&dir)?;
+        let mut list = self.lookup_manifest_list(name)?;
+        f(&mut list)?;
+        write_list(&dir, &list)?;
+        Ok(list)
     }
 
     /// `manifest rm`: the list's record only (its images stay, as in podman).
@@ -328,6 +345,15 @@ impl Store {
         let path = dir.join(format!("{}.json", list.id));
         fs::remove_file(&path).ctx("removing", &path)
     }
+}
+
+fn write_list(dir: &std::path::Path, list: &ManifestList) -> Result<(), StorageError> {
+    let path = dir.join(format!("{}.json", list.id));
+    let tmp = dir.join(format!(".{}.tmp-{}", list.id, std::process::id()));
+    let data =
+        serde_json::to_vec(list).map_err(|e| StorageError::invalid_json("manifest list", e))?;
+    fs::write(&tmp, data).ctx("writing", &tmp)?;
+    fs::rename(&tmp, &path).ctx("renaming", &path)
 }
 
 /// The lists' lock, released when the file is dropped.

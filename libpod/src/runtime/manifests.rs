@@ -25,26 +25,32 @@ fn local_or_remote(name: &str) -> (bool, &str) {
 }
 
 impl Runtime {
-    /// `manifest create NAME [IMAGE...]`.
+    /// `manifest create [--amend] NAME [IMAGE...]`: `amend` adds to an existing list of that
+    /// name instead of refusing it.
     pub fn manifest_create(
         &self,
         name: &str,
         images: &[String],
         flags: &RegistryFlags,
         annotations: &[(String, String)],
+        amend: bool,
     ) -> Result<ManifestList> {
         // Every image is resolved before the list exists: nothing is left behind on failure.
         let mut adds = Vec::new();
         for img in images {
             adds.push(self.manifest_instance(img, flags, &InstanceOptions::default())?);
         }
-        let mut list = self.store.create_manifest_list(name)?;
-        for (inst, source, opts) in adds {
-            list.add(inst, source, &opts);
-        }
-        list.annotate_index(annotations);
-        self.store.save_manifest_list(&list)?;
-        Ok(list)
+        let list = match self.store.lookup_manifest_list(name) {
+            Ok(existing) if amend => existing,
+            _ => self.store.create_manifest_list(name)?,
+        };
+        Ok(self.store.update_manifest_list(&list.id, |l| {
+            for (inst, source, opts) in adds {
+                l.add(inst, source, &opts);
+            }
+            l.annotate_index(annotations);
+            Ok(())
+        })?)
     }
 
     fn manifest_instance(
@@ -80,10 +86,14 @@ impl Runtime {
         flags: &RegistryFlags,
         opts: &InstanceOptions,
     ) -> Result<(ManifestList, String)> {
-        let mut l = self.store.lookup_manifest_list(list)?;
+        // The list must exist before anything is fetched; it is re-read under the lock.
+        self.store.lookup_manifest_list(list)?;
         let (inst, source, opts) = self.manifest_instance(image, flags, opts)?;
-        let digest = l.add(inst, source, &opts);
-        self.store.save_manifest_list(&l)?;
+        let mut digest = String::new();
+        let l = self.store.update_manifest_list(list, |l| {
+            digest = l.add(inst, source, &opts);
+            Ok(())
+        })?;
         Ok((l, digest))
     }
 
@@ -94,16 +104,16 @@ impl Runtime {
         instance: Option<&str>,
         opts: &InstanceOptions,
     ) -> Result<ManifestList> {
-        let mut l = self.store.lookup_manifest_list(list)?;
-        match instance {
-            None => l.annotate_index(&opts.annotations),
-            Some(i) => {
-                let digest = self.instance_digest(&l, i);
-                l.annotate(&digest, opts)?;
+        Ok(self.store.update_manifest_list(list, |l| {
+            match instance {
+                None => l.annotate_index(&opts.annotations),
+                Some(i) => {
+                    let digest = self.instance_digest(l, i);
+                    l.annotate(&digest, opts)?;
+                }
             }
-        }
-        self.store.save_manifest_list(&l)?;
-        Ok(l)
+            Ok(())
+        })?)
     }
 
     /// An instance named by digest, or by a local image that is in the list.
@@ -121,10 +131,9 @@ impl Runtime {
 
     /// `manifest remove LIST DIGEST`.
     pub fn manifest_remove(&self, list: &str, digest: &str) -> Result<ManifestList> {
-        let mut l = self.store.lookup_manifest_list(list)?;
-        l.remove(digest)?;
-        self.store.save_manifest_list(&l)?;
-        Ok(l)
+        Ok(self
+            .store
+            .update_manifest_list(list, |l| l.remove(digest))?)
     }
 
     pub fn manifest_list(&self, name: &str) -> Result<ManifestList> {
@@ -166,14 +175,16 @@ impl Runtime {
         flags: &RegistryFlags,
         opts: &InstanceOptions,
     ) -> Result<ManifestList> {
-        let mut l = self.store.lookup_manifest_list(list)?;
+        self.store.lookup_manifest_list(list)?;
         let name = image.strip_prefix("docker://").unwrap_or(image);
         let full = storage::reference::normalize_docker(name)?;
-        for (inst, source) in remote_instances_all(&full, &options(flags, self.rootless)?)? {
-            l.add(inst, source, opts);
-        }
-        self.store.save_manifest_list(&l)?;
-        Ok(l)
+        let all = remote_instances_all(&full, &options(flags, self.rootless)?)?;
+        Ok(self.store.update_manifest_list(list, |l| {
+            for (inst, source) in all {
+                l.add(inst, source, opts);
+            }
+            Ok(())
+        })?)
     }
 
     /// `manifest rm LIST`: the list only; its images stay.
