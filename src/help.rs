@@ -523,6 +523,45 @@ const EXAMPLES: &[(&str, &str)] = &[
         "auto-update",
         "burrow auto-update --dry-run\n  burrow auto-update\n  burrow auto-update --rollback=false --format \"{{.Unit}} {{.Updated}}\"",
     ),
+    (
+        "manifest",
+        "burrow manifest create mylist\n  burrow manifest add mylist myimage\n  burrow manifest push mylist registry.example.com/mylist",
+    ),
+    (
+        "manifest create",
+        "burrow manifest create mylist\n  burrow manifest create mylist localhost/app-amd64 localhost/app-arm64",
+    ),
+    (
+        "manifest add",
+        "burrow manifest add mylist localhost/app-arm64 --arch arm64 --variant v8\n  burrow manifest add mylist docker://quay.io/podman/hello:latest",
+    ),
+    (
+        "manifest annotate",
+        "burrow manifest annotate --annotation org.example=1 mylist sha256:DIGEST\n  burrow manifest annotate --index --annotation org.example=1 mylist",
+    ),
+    ("manifest inspect", "burrow manifest inspect mylist"),
+    (
+        "manifest push",
+        "burrow manifest push mylist registry.example.com/app:1\n  burrow manifest push --rm --digestfile digest.txt mylist registry.example.com/app:1",
+    ),
+    (
+        "manifest remove",
+        "burrow manifest remove mylist sha256:DIGEST",
+    ),
+    ("manifest rm", "burrow manifest rm mylist"),
+    ("manifest exists", "burrow manifest exists mylist"),
+    (
+        "image trust",
+        "burrow image trust show\n  burrow image trust set --type reject docker.io",
+    ),
+    (
+        "image trust show",
+        "burrow image trust show\n  burrow image trust show --json\n  burrow image trust show --raw",
+    ),
+    (
+        "image trust set",
+        "burrow image trust set --type accept default\n  burrow image trust set --type reject docker.io\n  burrow image trust set --type signedBy --pubkeysfile /etc/pki/key.gpg registry.example.com",
+    ),
 ];
 
 /// The command tree with podman's help layout and the examples attached.

@@ -13,6 +13,7 @@ use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use commands::auto_update;
 use commands::kube;
+use commands::manifest;
 use commands::{
     build, cdi, compose, container, events, files, generate, image, network, pod, quadlet,
     registry, resources, secret, system, volume,
@@ -233,6 +234,8 @@ command_table! {
     ["build"] Build(build::BuildArgs),
     /// Manage images
     ["image"] Image(image::ImageCmd),
+    /// Manipulate manifest lists and image indexes
+    ["manifest"] Manifest(manifest::ManifestCmd),
     /// Run a command in a modified user namespace
     ["unshare"] Unshare(system::UnshareArgs),
     /// Display the burrow version information
@@ -498,6 +501,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Pod(c) => pod::group(rt, c),
         Command::Build(a) => build::build(rt, a),
         Command::Image(c) => image::group(rt, c),
+        Command::Manifest(c) => manifest::group(rt, c),
         Command::Pull(a) => registry::pull(rt, a),
         Command::Generate(c) => generate::group(rt, c),
         Command::Compose(c) => compose::group(rt, c),

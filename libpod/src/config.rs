@@ -103,7 +103,7 @@ fn typed<T: for<'de> Deserialize<'de> + Default>(files: &[PathBuf]) -> Result<T>
     }
 }
 
-fn config_home() -> PathBuf {
+pub(crate) fn config_home() -> PathBuf {
     match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
         Some(x) => PathBuf::from(x),
         None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".config"),

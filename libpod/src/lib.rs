@@ -39,6 +39,7 @@ pub mod security;
 pub mod spec;
 pub mod state;
 pub mod supervise;
+pub mod trust;
 pub mod userns;
 pub mod volume;
 
@@ -54,9 +55,14 @@ pub use storage::save::SaveFormat;
 /// The registry types the CLI names (platforms, progress events, compression).
 pub mod storage_registry {
     pub use storage::StorageError;
+    pub use storage::registry::policy::TrustRow;
     pub use storage::registry::push::LayerCompression;
     pub use storage::registry::search::SearchResult;
     pub use storage::registry::{Platform, PullEvent, Reporter};
+}
+/// Manifest lists as the CLI prints and edits them.
+pub mod manifest_list {
+    pub use storage::manifest_list::{InstanceOptions, ManifestList};
 }
 pub mod reference {
     pub use storage::reference::repository;

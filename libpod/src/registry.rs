@@ -88,6 +88,7 @@ pub fn options(flags: &RegistryFlags, rootless: bool) -> Result<RegistryOptions>
         cert_dir: flags.cert_dir.clone(),
         creds: flags.creds.as_deref().map(Credentials::parse).transpose()?,
         auth_files: auth_files(flags.authfile.as_deref(), rootless),
+        policy: crate::trust::policy()?,
     })
 }
 

@@ -11,6 +11,7 @@ pub mod generate;
 pub mod image;
 pub mod kube;
 pub mod maintenance;
+pub mod manifest;
 pub mod network;
 pub mod pod;
 pub mod pod_stats;

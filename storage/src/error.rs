@@ -178,6 +178,22 @@ pub enum StorageError {
         "unsupported format {0:?} for saving images: use docker-archive, oci-archive or oci-dir"
     )]
     UnsupportedSaveFormat(String),
+    #[error("{0}: image not known")]
+    ManifestListUnknown(String),
+    #[error("{0}: image is not a manifest list")]
+    NotAManifestList(String),
+    #[error(
+        "image name {name:?} is already associated with image {id:?}: that name is already in use"
+    )]
+    NameInUse { name: String, id: String },
+    #[error("no instance matching digest {digest} found in manifest list {list}")]
+    InstanceUnknown { list: String, digest: String },
+    #[error("invalid policy in {path:?}: {reason}")]
+    InvalidPolicy { path: PathBuf, reason: String },
+    #[error("Source image rejected: {0}")]
+    PolicyRejected(String),
+    #[error("{0}")]
+    InvalidTrust(String),
     #[error("writing {what}: {source}")]
     Write {
         what: String,

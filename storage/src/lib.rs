@@ -18,6 +18,7 @@ pub mod import;
 pub mod index;
 pub mod layer;
 mod manifest;
+pub mod manifest_list;
 pub mod matchers;
 pub mod reference;
 pub mod registry;

@@ -17,6 +17,7 @@ pub struct RemovedImage {
 
 impl Runtime {
     pub fn load(&self, reader: impl Read) -> Result<Vec<storage::Image>> {
+        crate::trust::check_load()?;
         let images = self.store.load(reader)?;
         for i in &images {
             self.image_event(&i.id, i.names.first().map_or("", |n| n.as_str()), "load");

@@ -19,6 +19,7 @@ mod init;
 mod inspect;
 mod inspect_image;
 mod lifecycle;
+mod manifests;
 pub mod names;
 mod namespaces;
 mod network_reload;

@@ -220,6 +220,7 @@ impl Runtime {
             Destination::OciArchive(p, r) => archive(p, r, true),
             Destination::DockerArchive(p, r) => archive(p, r, false),
             Destination::Registry(r) => {
+                crate::trust::check_push(name)?;
                 let full = storage::reference::normalize_docker(r)?;
                 let opts = options(flags, self.rootless)?;
                 let digest = storage::registry::push::push(

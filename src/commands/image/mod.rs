@@ -7,6 +7,7 @@ mod list;
 mod manage;
 mod mount;
 mod tree;
+mod trust;
 
 use clap::{Args, Subcommand};
 use libpod::Runtime;
@@ -69,6 +70,8 @@ enum ImageSub {
     Push(super::registry::PushArgs),
     /// Search a registry for an image
     Search(super::registry::SearchArgs),
+    /// Manage container image trust policy
+    Trust(trust::TrustCmd),
 }
 
 #[derive(Args, Debug)]
@@ -123,5 +126,6 @@ pub fn group(rt: &Runtime, c: ImageCmd) -> Outcome {
         ImageSub::Save(a) => save(rt, a),
         ImageSub::Mount(a) => image_mount(rt, a),
         ImageSub::Unmount(a) => image_unmount(rt, a),
+        ImageSub::Trust(c) => trust::trust(rt, c),
     }
 }

@@ -5,8 +5,10 @@ pub mod auth;
 pub mod client;
 pub mod conf;
 pub mod manifest;
+pub mod policy;
 pub mod pull;
 pub mod push;
+pub mod push_list;
 pub mod search;
 
 pub use auth::Credentials;

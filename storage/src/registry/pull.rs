@@ -37,6 +37,8 @@ pub struct RegistryOptions {
     pub creds: Option<Credentials>,
     /// Auth files to read, in order (podman's list, or `--authfile` alone).
     pub auth_files: Vec<PathBuf>,
+    /// policy.json, checked before each fully-qualified name is pulled (none: accept).
+    pub policy: Option<super::policy::Policy>,
 }
 
 impl RegistryOptions {
@@ -127,6 +129,9 @@ fn pull_name(
     opts: &PullOptions,
     report: &dyn Reporter,
 ) -> Result<Image, StorageError> {
+    if let Some(p) = &opts.registry.policy {
+        p.check_docker(full)?;
+    }
     let endpoints = opts
         .registry
         .conf

@@ -10,6 +10,7 @@ use std::path::Path;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::client::Client;
 use super::manifest::{OCI_CONFIG, OCI_LAYER_GZIP, OCI_LAYER_ZSTD, OCI_MANIFEST};
 use super::pull::{PullEvent, RegistryOptions, Reporter};
 use crate::digest::sha256_digest;
@@ -105,27 +106,32 @@ fn compress_layer(
     ))
 }
 
-/// Pushes `image` to the registry reference `dest` (fully qualified). Returns the digest of
-/// the manifest the registry now holds.
-pub fn push(
-    store: &Store,
-    image: &Image,
+/// The client and repository of a push destination (fully qualified): the location itself,
+/// never a mirror.
+pub(crate) fn destination_client(
     dest: &str,
     registry: &RegistryOptions,
-    compression: LayerCompression,
-    report: &dyn Reporter,
-) -> Result<String, StorageError> {
-    let r = Reference::parse(dest)?;
-    // Push goes to the location itself, never to a mirror.
+) -> Result<(Client, String), StorageError> {
     let ep = registry
         .conf
         .endpoints(dest, registry.tls_verify == Some(false))?
         .pop()
         .ok_or_else(|| StorageError::PullFailed(format!("{dest}: no endpoint")))?;
     let client = registry.client(&ep.registry, &ep.repository, ep.insecure)?;
-    let repo = ep.repository.as_str();
-    let work = store.work_dir()?;
+    Ok((client, ep.repository))
+}
 
+/// Uploads the image's layers and config to `repo`; returns the OCI manifest's bytes (not yet
+/// put).
+pub(crate) fn upload_image(
+    store: &Store,
+    image: &Image,
+    client: &Client,
+    repo: &str,
+    compression: LayerCompression,
+    report: &dyn Reporter,
+) -> Result<Vec<u8>, StorageError> {
+    let work = store.work_dir()?;
     let mut layers = Vec::new();
     for chain in &image.layers {
         let path = work.child("blob");
@@ -158,16 +164,31 @@ pub fn push(
         "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": config.len()},
         "layers": layers,
     });
-    let bytes = serde_json::to_vec(&manifest).map_err(|e| StorageError::InvalidJson {
+    serde_json::to_vec(&manifest).map_err(|e| StorageError::InvalidJson {
         what: "manifest".to_string(),
         reason: e.to_string(),
-    })?;
+    })
+}
+
+/// Pushes `image` to the registry reference `dest` (fully qualified). Returns the digest of
+/// the manifest the registry now holds.
+pub fn push(
+    store: &Store,
+    image: &Image,
+    dest: &str,
+    registry: &RegistryOptions,
+    compression: LayerCompression,
+    report: &dyn Reporter,
+) -> Result<String, StorageError> {
+    let r = Reference::parse(dest)?;
+    let (client, repo) = destination_client(dest, registry)?;
+    let bytes = upload_image(store, image, &client, &repo, compression, report)?;
     let digest = sha256_digest(&bytes);
     let reference = r.tag.clone().unwrap_or_else(|| match &r.digest {
         Some(_) => digest.clone(),
         None => "latest".to_string(),
     });
     report.event(PullEvent::Writing);
-    client.put_manifest(repo, &reference, OCI_MANIFEST, &bytes)?;
+    client.put_manifest(&repo, &reference, OCI_MANIFEST, &bytes)?;
     Ok(digest)
 }

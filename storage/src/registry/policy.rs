@@ -1,0 +1,375 @@
+//! containers-policy.json(5): which images may be pulled (docker transport, scoped by
+//! registry, namespace, repository or image), pushed (containers-storage) or loaded
+//! (docker-archive/oci-archive); `image trust show`'s rows and `image trust set`'s edit.
+//!
+//! burrow verifies no signatures: a `signedBy` or `sigstoreSigned` requirement refuses the
+//! image as having none. This module must never accept an image that a requirement of the
+//! chosen scope rejects.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::error::StorageError;
+
+/// One policy requirement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Requirement {
+    InsecureAcceptAnything,
+    Reject,
+    SignedBy { key_paths: Vec<String> },
+    SigstoreSigned { key_path: Option<String> },
+}
+
+/// A parsed policy.json.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub path: PathBuf,
+    pub default: Vec<Requirement>,
+    /// Transport → scope → requirements.
+    pub transports: BTreeMap<String, BTreeMap<String, Vec<Requirement>>>,
+}
+
+fn invalid(path: &Path, reason: impl std::fmt::Display) -> StorageError {
+    StorageError::InvalidPolicy {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
+
+fn requirements(path: &Path, v: &Value, scope: &str) -> Result<Vec<Requirement>, StorageError> {
+    let list = v
+        .as_array()
+        .ok_or_else(|| invalid(path, format!("{scope}: expected a list of requirements")))?;
+    if list.is_empty() {
+        return Err(invalid(path, format!("{scope}: no policy requirements")));
+    }
+    list.iter()
+        .map(|r| {
+            let ty = r.get("type").and_then(Value::as_str).unwrap_or_default();
+            let s = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_string);
+            match ty {
+                "insecureAcceptAnything" => Ok(Requirement::InsecureAcceptAnything),
+                "reject" => Ok(Requirement::Reject),
+                "signedBy" => {
+                    let mut key_paths: Vec<String> = s("keyPath").into_iter().collect();
+                    if let Some(ps) = r.get("keyPaths").and_then(Value::as_array) {
+                        key_paths.extend(ps.iter().filter_map(Value::as_str).map(str::to_string));
+                    }
+                    Ok(Requirement::SignedBy { key_paths })
+                }
+                "sigstoreSigned" => Ok(Requirement::SigstoreSigned {
+                    key_path: s("keyPath"),
+                }),
+                other => Err(invalid(
+                    path,
+                    format!("{scope}: unknown policy requirement type {other:?}"),
+                )),
+            }
+        })
+        .collect()
+}
+
+impl Policy {
+    /// Reads and checks `path`.
+    pub fn load(path: &Path) -> Result<Policy, StorageError> {
+        let data = std::fs::read(path).map_err(|e| StorageError::io("reading", path, e))?;
+        let v: Value = serde_json::from_slice(&data).map_err(|e| invalid(path, e))?;
+        Policy::from_value(path, &v)
+    }
+
+    pub fn from_value(path: &Path, v: &Value) -> Result<Policy, StorageError> {
+        let default = requirements(
+            path,
+            v.get("default")
+                .ok_or_else(|| invalid(path, "no \"default\" requirements"))?,
+            "default",
+        )?;
+        let mut transports = BTreeMap::new();
+        if let Some(t) = v.get("transports").and_then(Value::as_object) {
+            for (name, scopes) in t {
+                let scopes = scopes
+                    .as_object()
+                    .ok_or_else(|| invalid(path, format!("transport {name}: expected scopes")))?;
+                let mut m = BTreeMap::new();
+                for (scope, reqs) in scopes {
+                    m.insert(scope.clone(), requirements(path, reqs, scope)?);
+                }
+                transports.insert(name.clone(), m);
+            }
+        }
+        Ok(Policy {
+            path: path.to_path_buf(),
+            default,
+            transports,
+        })
+    }
+
+    /// The requirements for `transport` and the first scope of `scopes` (most specific
+    /// first) that the policy names; then the transport's "" scope; then the default.
+    fn requirements_for(&self, transport: &str, scopes: &[String]) -> &[Requirement] {
+        if let Some(t) = self.transports.get(transport) {
+            for s in scopes.iter().map(String::as_str).chain([""]) {
+                if let Some(r) = t.get(s) {
+                    return r;
+                }
+            }
+        }
+        &self.default
+    }
+
+    /// Evaluates every requirement for the image `display` (`transport:ref`).
+    fn check(&self, transport: &str, scopes: &[String], display: &str) -> Result<(), StorageError> {
+        for r in self.requirements_for(transport, scopes) {
+            match r {
+                Requirement::InsecureAcceptAnything => {}
+                Requirement::Reject => {
+                    return Err(StorageError::PolicyRejected(format!(
+                        "Running image {display} is rejected by policy."
+                    )));
+                }
+                Requirement::SignedBy { .. } | Requirement::SigstoreSigned { .. } => {
+                    return Err(StorageError::PolicyRejected(
+                        "A signature was required, but no signature exists".to_string(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// May `full` (`host/path[:tag|@digest]`) be pulled?
+    pub fn check_docker(&self, full: &str) -> Result<(), StorageError> {
+        self.check("docker", &docker_scopes(full), &format!("docker://{full}"))
+    }
+
+    /// May an image be copied from `transport` (`containers-storage` for push,
+    /// `docker-archive`/`oci-archive` for load)? Only the transport's "" scope and the
+    /// default apply: burrow has no per-path or per-store scopes.
+    pub fn check_transport(&self, transport: &str, what: &str) -> Result<(), StorageError> {
+        self.check(transport, &[], &format!("{transport}:{what}"))
+    }
+
+    /// `image trust show`: the default, then each docker scope, then the other transports'.
+    pub fn trust_rows(&self) -> Vec<TrustRow> {
+        let mut rows = vec![row("all", "* (default)", "default", &self.default)];
+        for (transport, scopes) in &self.transports {
+            for (scope, reqs) in scopes {
+                let t = if transport == "docker" {
+                    "repository"
+                } else {
+                    transport
+                };
+                rows.push(row(t, scope, scope, reqs));
+            }
+        }
+        rows
+    }
+}
+
+/// The docker transport's scopes for `full`, most specific first: the image itself, the
+/// repository, each parent namespace, the host, then `*.` wildcards of the host's domains.
+pub fn docker_scopes(full: &str) -> Vec<String> {
+    let mut scopes = vec![full.to_string()];
+    let repo = crate::reference::repository(full);
+    let mut cur = repo.to_string();
+    loop {
+        if !scopes.contains(&cur) {
+            scopes.push(cur.clone());
+        }
+        match cur.rfind('/') {
+            Some(i) => cur.truncate(i),
+            None => break,
+        }
+    }
+    let host = repo.split('/').next().unwrap_or_default();
+    let host = host.split(':').next().unwrap_or_default();
+    let mut rest = host;
+    while let Some(i) = rest.find('.') {
+        rest = &rest[i + 1..];
+        scopes.push(format!("*.{rest}"));
+    }
+    scopes
+}
+
+/// One line of `image trust show` (podman's JSON field names).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TrustRow {
+    pub transport: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub repo_name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
+    #[serde(rename = "sigstore", skip_serializing_if = "String::is_empty")]
+    pub signature_store: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub gpg_id: String,
+}
+
+fn row(transport: &str, name: &str, repo_name: &str, reqs: &[Requirement]) -> TrustRow {
+    let mut keys = Vec::new();
+    let kind = match reqs.first() {
+        Some(Requirement::InsecureAcceptAnything) => "accept",
+        Some(Requirement::Reject) => "reject",
+        Some(Requirement::SignedBy { .. }) => "signed",
+        Some(Requirement::SigstoreSigned { .. }) => "sigstoreSigned",
+        None => "",
+    };
+    for r in reqs {
+        match r {
+            Requirement::SignedBy { key_paths } => keys.extend(key_paths.iter().cloned()),
+            Requirement::SigstoreSigned { key_path: Some(k) } => keys.push(k.clone()),
+            _ => {}
+        }
+    }
+    TrustRow {
+        transport: transport.to_string(),
+        name: name.to_string(),
+        repo_name: repo_name.to_string(),
+        keys,
+        signature_store: String::new(),
+        kind: kind.to_string(),
+        gpg_id: String::new(),
+    }
+}
+
+/// `image trust set --type TYPE [--pubkeysfile F...] SCOPE` on the policy document `doc`
+/// (`default` sets the default requirements, anything else a docker scope).
+pub fn set_trust(
+    doc: &mut Value,
+    scope: &str,
+    kind: &str,
+    pubkeys: &[String],
+) -> Result<(), StorageError> {
+    let bad = |reason: String| StorageError::InvalidTrust(reason);
+    let reqs = match kind {
+        "accept" => json!([{"type": "insecureAcceptAnything"}]),
+        "reject" => json!([{"type": "reject"}]),
+        "signedBy" | "sigstoreSigned" => {
+            if pubkeys.is_empty() {
+                return Err(bad(format!(
+                    "at least one public key must be defined for type {kind:?}: use --pubkeysfile"
+                )));
+            }
+            if kind == "signedBy" {
+                Value::Array(
+                    pubkeys
+                        .iter()
+                        .map(|k| json!({"type": "signedBy", "keyType": "GPGKeys", "keyPath": k}))
+                        .collect(),
+                )
+            } else {
+                Value::Array(
+                    pubkeys
+                        .iter()
+                        .map(|k| json!({"type": "sigstoreSigned", "keyPath": k, "signedIdentity": {"type": "matchRepository"}}))
+                        .collect(),
+                )
+            }
+        }
+        other => {
+            return Err(bad(format!(
+                "invalid choice: {other} (choose from 'accept', 'reject', 'signedBy', 'sigstoreSigned')"
+            )));
+        }
+    };
+    if !doc.is_object() {
+        *doc = json!({});
+    }
+    if scope == "default" {
+        doc["default"] = reqs;
+        return Ok(());
+    }
+    if scope.is_empty() || scope.contains("://") {
+        return Err(bad(format!(
+            "invalid registry scope {scope:?}: use REGISTRY[/REPOSITORY] or default"
+        )));
+    }
+    if !doc["transports"].is_object() {
+        doc["transports"] = json!({});
+    }
+    if !doc["transports"]["docker"].is_object() {
+        doc["transports"]["docker"] = json!({});
+    }
+    doc["transports"]["docker"][scope] = reqs;
+    if doc.get("default").is_none() {
+        doc["default"] = json!([{"type": "insecureAcceptAnything"}]);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(v: Value) -> Policy {
+        Policy::from_value(Path::new("/p.json"), &v).unwrap()
+    }
+
+    #[test]
+    fn most_specific_scope_wins() {
+        let p = policy(json!({
+            "default": [{"type": "reject"}],
+            "transports": {"docker": {
+                "r.example.com": [{"type": "insecureAcceptAnything"}],
+                "r.example.com/team/bad": [{"type": "reject"}],
+                "r.example.com/team/bad:ok": [{"type": "insecureAcceptAnything"}],
+                "*.signed.org": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k"}]
+            }}
+        }));
+        assert!(p.check_docker("r.example.com/a/b:1").is_ok());
+        let e = p.check_docker("r.example.com/team/bad:1").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("Running image docker://r.example.com/team/bad:1 is rejected by policy."),
+            "{e}"
+        );
+        assert!(p.check_docker("r.example.com/team/bad:ok").is_ok());
+        assert!(p.check_docker("other.io/x:1").is_err());
+        let e = p.check_docker("reg.signed.org/x:1").unwrap_err();
+        assert!(e.to_string().contains("no signature exists"), "{e}");
+        assert!(p.check_transport("containers-storage", "x").is_err());
+    }
+
+    #[test]
+    fn bad_policies_are_refused() {
+        let path = Path::new("/p.json");
+        assert!(Policy::from_value(path, &json!({})).is_err());
+        assert!(Policy::from_value(path, &json!({"default": []})).is_err());
+        let e = Policy::from_value(path, &json!({"default": [{"type": "maybe"}]})).unwrap_err();
+        assert!(e.to_string().contains("\"maybe\""), "{e}");
+    }
+
+    #[test]
+    fn trust_set_edits_the_document() {
+        let mut doc = json!({"default": [{"type": "insecureAcceptAnything"}]});
+        set_trust(&mut doc, "docker.io", "reject", &[]).unwrap();
+        set_trust(&mut doc, "default", "reject", &[]).unwrap();
+        set_trust(&mut doc, "quay.io", "signedBy", &["/k.gpg".into()]).unwrap();
+        let p = policy(doc.clone());
+        let rows = p.trust_rows();
+        assert_eq!(rows[0].kind, "reject");
+        assert_eq!(rows[1].repo_name, "docker.io");
+        assert_eq!(rows[2].kind, "signed");
+        assert_eq!(rows[2].keys, vec!["/k.gpg".to_string()]);
+        assert!(set_trust(&mut doc, "x", "bogus", &[]).is_err());
+        assert!(set_trust(&mut doc, "x", "signedBy", &[]).is_err());
+        assert_eq!(
+            docker_scopes("a.b.io:5000/ns/repo:1"),
+            vec![
+                "a.b.io:5000/ns/repo:1",
+                "a.b.io:5000/ns/repo",
+                "a.b.io:5000/ns",
+                "a.b.io:5000",
+                "*.b.io",
+                "*.io"
+            ]
+        );
+    }
+}
