@@ -316,6 +316,12 @@ pub struct ContainerConfig {
     /// `--chrootdirs`: directories in the container that get the managed /etc files too.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub chroot_dirs: Vec<String>,
+    /// `--rootfs`: the host directory the container runs from instead of an image ("" for an
+    /// image); `rootfs_overlay` (`:O`): under an overlay whose upper is in the container's dir.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub rootfs: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rootfs_overlay: bool,
 }
 
 impl ContainerConfig {

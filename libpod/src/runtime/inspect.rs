@@ -130,7 +130,7 @@ impl Runtime {
             },
             "Image": cfg.image_id,
             "ImageName": cfg.image_name,
-            "Rootfs": "",
+            "Rootfs": cfg.rootfs,
             "Pod": cfg.pod,
             "ResolvConfPath": self.paths.userdata_dir(&c.id).join("resolv.conf"),
             "HostnamePath": self.paths.userdata_dir(&c.id).join("hostname"),

@@ -74,8 +74,16 @@ impl Runtime {
         }
         let pod_ns = self.pod_namespaces_to_join(c)?;
         let own_ns = self.own_namespaces(c)?;
-        let image = self.store.lookup(&c.config.image_id)?;
-        let lowers = self.store.layer_dirs(&image)?;
+        // `--rootfs`: the directory is the only lower (`:O`) or is bound as it is.
+        let rootfs_dir = (!c.config.rootfs.is_empty()).then(|| PathBuf::from(&c.config.rootfs));
+        let lowers = match &rootfs_dir {
+            Some(dir) => vec![dir.clone()],
+            None => {
+                let image = self.store.lookup(&c.config.image_id)?;
+                self.store.layer_dirs(&image)?
+            }
+        };
+        let bind_rootfs = rootfs_dir.is_some() && !c.config.rootfs_overlay;
         let dir = self.paths.container_dir(&c.id);
         let upper = dir.join("upper");
         let work = dir.join("work");
@@ -132,6 +140,9 @@ impl Runtime {
         Ok(Plan {
             rootfs,
             mount_rootfs: Box::new(move |target| {
+                if bind_rootfs {
+                    return bind_dir(&lowers[0], target);
+                }
                 storage::rootfs::mount_with(&self.store, &lowers, &upper, &work, target, mount_opts)
                     .map_err(|e| e.to_string())
             }),
@@ -484,4 +495,23 @@ fn notify_socket_for(c: &Container) -> Option<std::path::PathBuf> {
     crate::sdnotify::socket_from_env()
         .filter(|s| !s.as_encoded_bytes().starts_with(b"@"))
         .map(std::path::PathBuf::from)
+}
+
+/// `--rootfs PATH` without `:O`: the directory itself is the container's root, as podman's.
+fn bind_dir(source: &std::path::Path, target: &std::path::Path) -> std::result::Result<(), String> {
+    use nix::mount::{MsFlags, mount};
+    if !source.is_dir() {
+        return Err(format!(
+            "rootfs {}: no such directory: it was removed since the container was created",
+            source.display()
+        ));
+    }
+    mount(
+        Some(source),
+        target,
+        None::<&str>,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None::<&str>,
+    )
+    .map_err(|e| format!("bind-mounting rootfs {}: {e}", source.display()))
 }

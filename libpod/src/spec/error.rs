@@ -186,4 +186,12 @@ pub enum SpecError {
         "--seccomp-policy=image: no seccomp policy defined by image {0}: it has no io.containers.seccomp.profile label; use --seccomp-policy=default"
     )]
     NoImageSeccomp(String),
+    #[error("lstat {}: no such file or directory", .0.display())]
+    RootfsMissing(PathBuf),
+    #[error("--rootfs {}: not a directory: give an exploded root filesystem directory", .0.display())]
+    RootfsNotDir(PathBuf),
+    #[error("--rootfs: unknown option {0:?}: only O (overlay) is supported")]
+    RootfsOption(String),
+    #[error("--rootfs {}:O: an overlay lower directory cannot contain ':' or ',': use another path", .0.display())]
+    RootfsOverlayPath(PathBuf),
 }

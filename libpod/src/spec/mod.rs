@@ -18,6 +18,7 @@ pub mod oci;
 pub mod options;
 pub mod parse;
 pub mod placement;
+pub mod rootfs;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -123,6 +124,8 @@ pub struct StorageSpec {
     pub read_only_tmpfs: bool,
     /// `--image-volume`: what the image's VOLUME entries become.
     pub image_volume: ImageVolumeMode,
+    /// `--rootfs`: run from this directory instead of an image.
+    pub rootfs: Option<rootfs::Rootfs>,
 }
 
 /// `--image-volume`.

@@ -132,6 +132,8 @@ pub struct CreateOptions {
     pub image_volume: Option<String>,
     /// `--init-path PATH`.
     pub init_path: Option<PathBuf>,
+    /// `--rootfs`: `image` is `PATH[:O]`, an exploded root filesystem.
+    pub rootfs: bool,
     /// `--seccomp-policy default|image`.
     pub seccomp_policy: Option<String>,
     /// `--chrootdirs DIR[,DIR]`.
@@ -349,6 +351,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                     .map(super::ImageVolumeMode::parse)
                     .transpose()?
                     .unwrap_or_default(),
+                rootfs: if o.rootfs {
+                    Some(super::rootfs::Rootfs::parse(&o.image)?)
+                } else {
+                    None
+                },
             },
             security: SecuritySpec {
                 cap_add: o.cap_add.clone(),

@@ -262,6 +262,9 @@ pub struct CreateArgs {
     /// Chroot directories inside the container that also get the managed /etc/hosts, /etc/resolv.conf and /etc/hostname
     #[arg(long = "chrootdirs", value_name = "PATH")]
     chrootdirs: Vec<String>,
+    /// The first argument is not an image but the rootfs to the exploded container (PATH[:O], O: an overlay keeps the directory unchanged)
+    #[arg(long)]
+    rootfs: bool,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
@@ -379,6 +382,7 @@ impl From<CreateArgs> for CreateOptions {
             personality: a.personality,
             requires: a.requires,
             image_volume: a.image_volume,
+            rootfs: a.rootfs,
             init_path: a.init_path,
             seccomp_policy: a.seccomp_policy,
             chroot_dirs: a.chrootdirs,
@@ -440,6 +444,10 @@ pub struct RunArgs {
 /// Applies `--pull`: libpod pulls when the policy says so, and the container is created
 /// from what is then in the store.
 fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
+    if a.rootfs {
+        // `--rootfs`: the argument is a directory, nothing to pull.
+        return Ok(());
+    }
     let progress = crate::commands::registry::Progress::new(a.quiet);
     let platform = a.platform.platform()?;
     let flags = libpod::registry::RegistryFlags {
