@@ -115,3 +115,71 @@ fn rootfs_runs_from_a_directory_and_overlay_keeps_it_unchanged() {
         "--rootfs",
     );
 }
+
+// Pins: --preserve-fd passes exactly the named descriptors, renumbered from 3 in ascending
+// order (run and exec), nothing else of the caller's; an fd that was not passed, stdio and a
+// word are refused with podman's messages.
+#[test]
+fn preserve_fd_passes_only_the_named_descriptors_renumbered_from_3() {
+    let env = Env::new().with_busybox();
+    for (name, text) in [
+        ("five", "from-five"),
+        ("six", "from-six"),
+        ("seven", "from-seven"),
+    ] {
+        std::fs::write(env.path(name), format!("{text}\n")).unwrap();
+    }
+    let opens = format!(
+        "exec 5<{} 6<{} 7<{};",
+        env.path("five").display(),
+        env.path("six").display(),
+        env.path("seven").display()
+    );
+    let bin = common::burrow_bin().display().to_string();
+    let probe =
+        "cat <&3; cat <&4; for n in 5 6 7; do [ -e /proc/$$/fd/$n ] && echo leaked-$n; done; true";
+    let out = env
+        .sh(&format!(
+            "{opens} {bin} run --rm --preserve-fd 7,5 busybox sh -c '{probe}'"
+        ))
+        .ok();
+    assert_eq!(out.lines(), vec!["from-five", "from-seven"], "{out:?}");
+
+    // With --preserve-fds too: the union, ascending (3 stays 3, 6 becomes 4).
+    let out = env
+        .sh(&format!(
+            "exec 3<{}; {opens} {bin} run --rm --preserve-fds 1 --preserve-fd 6 busybox sh -c 'cat <&3; cat <&4; [ -e /proc/$$/fd/5 ] && echo leaked; true'",
+            env.path("seven").display()
+        ))
+        .ok();
+    assert_eq!(out.lines(), vec!["from-seven", "from-six"], "{out:?}");
+
+    env.burrow(&["run", "-d", "--name", "box", "busybox", "sleep", "300"])
+        .ok();
+    let out = env
+        .sh(&format!(
+            "{opens} {bin} exec --preserve-fd 6 box sh -c 'cat <&3; [ -e /proc/$$/fd/4 ] && echo leaked; true'"
+        ))
+        .ok();
+    assert_eq!(out.lines(), vec!["from-six"], "{out:?}");
+
+    refused(
+        &env,
+        &["run", "--rm", "--preserve-fd", "9", "busybox", "true"],
+        "file descriptor 9 is not available - the preserve-fd option requires that file descriptors must be passed",
+    );
+    refused(
+        &env,
+        &["run", "--rm", "--preserve-fd", "1", "busybox", "true"],
+        "cannot preserve FD 1",
+    );
+    refused(
+        &env,
+        &["run", "--rm", "--preserve-fd", "five", "busybox", "true"],
+        "--preserve-fd",
+    );
+    env.burrow(&["exec", "--preserve-fd", "9", "box", "true"])
+        .code(125)
+        .stderr_has("file descriptor 9 is not available");
+    env.burrow(&["rm", "-f", "-t", "0", "box"]).ok();
+}

@@ -192,6 +192,9 @@ pub struct ContainerConfig {
     pub log_path: PathBuf,
     pub stdin_open: bool,
     pub preserve_fds: u32,
+    /// `--preserve-fd`: the caller's descriptors the process gets (from 3, with the above).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub preserve_fd: Vec<i32>,
     /// --memory, --cpus, --pids-limit, --shm-size...: enforced through a cgroup at start.
     pub resources: crate::cgroups::Resources,
     /// The id of the pod this container belongs to (`--pod`), empty for none.

@@ -68,6 +68,44 @@ pub fn set_dumpable(on: bool) {
     unsafe { libc::prctl(libc::PR_SET_DUMPABLE, libc::c_ulong::from(on), 0, 0, 0) };
 }
 
+/// Puts the descriptors `fds` at 3, 4, ... in their order, without close-on-exec (podman's
+/// renumbering of `--preserve-fd`), and returns where `keep`, a descriptor the caller still
+/// needs, is afterwards. Copies above the target range first, so that no source is overwritten
+/// before it has been copied.
+pub fn renumber(fds: &[RawFd], keep: RawFd) -> std::io::Result<RawFd> {
+    if fds.is_empty() {
+        return Ok(keep);
+    }
+    let floor = 3 + RawFd::try_from(fds.len()).unwrap_or(RawFd::MAX - 3);
+    let above = |fd: RawFd| -> std::io::Result<RawFd> {
+        // SAFETY: duplicates a descriptor onto the lowest free number >= floor; the copy is
+        // close-on-exec.
+        let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, floor) };
+        if new < 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(new)
+        }
+    };
+    let keep = if (3..floor).contains(&keep) {
+        above(keep)?
+    } else {
+        keep
+    };
+    let copies = fds
+        .iter()
+        .map(|&fd| above(fd))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    for (target, copy) in (3..).zip(copies) {
+        // SAFETY: dup2 onto a number in the target range, whose old descriptor is either
+        // copied above or not to be passed; dup2 clears close-on-exec on the new one.
+        if unsafe { libc::dup2(copy, target) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(keep)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -181,6 +181,7 @@ impl Runtime {
                 .unwrap_or_else(|| self.paths.container_dir(&id).join("ctr.log")),
             stdin_open: p.interactive,
             preserve_fds: p.preserve_fds,
+            preserve_fd: p.preserve_fd.clone(),
             resources,
             pod: place.pod_id,
             infra: false,

@@ -40,6 +40,8 @@ pub struct ExecOptions {
     pub detach: bool,
     pub privileged: bool,
     pub preserve_fds: u32,
+    /// `--preserve-fd`, parsed and checked by the caller.
+    pub preserve_fd: Vec<std::os::fd::RawFd>,
 }
 
 impl Runtime {
@@ -123,6 +125,7 @@ impl Runtime {
         plan_c.config.init = false;
         plan_c.config.privileged = plan_c.config.privileged || opts.privileged;
         plan_c.config.preserve_fds = opts.preserve_fds;
+        plan_c.config.preserve_fd = opts.preserve_fd.clone();
         let mut process = self.process_plan(&plan_c)?;
         process.args = opts.command.clone();
         for e in &opts.env {

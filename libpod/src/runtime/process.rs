@@ -63,7 +63,7 @@ impl Runtime {
             seccomp,
             ulimits: cfg.ulimits.clone(),
             init: cfg.init && !external_init,
-            preserve_fds: cfg.preserve_fds,
+            preserve_fds: crate::spec::fds::passed(&cfg.preserve_fd, cfg.preserve_fds),
             umask: crate::spec::parse::umask_bits(&cfg.umask),
         })
     }

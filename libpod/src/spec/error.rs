@@ -194,4 +194,17 @@ pub enum SpecError {
     RootfsOption(String),
     #[error("--rootfs {}:O: an overlay lower directory cannot contain ':' or ',': use another path", .0.display())]
     RootfsOverlayPath(PathBuf),
+    #[error("invalid --preserve-fd {0:?}: give file descriptor numbers (FD1[,FD2,...])")]
+    PreserveFd(String),
+    #[error(
+        "cannot preserve FD {0}, consider using the passthrough log-driver to pass STDIO streams into the container"
+    )]
+    PreserveStdio(std::os::fd::RawFd),
+    #[error(
+        "file descriptor {fd} is not available - the {flag} option requires that file descriptors must be passed"
+    )]
+    FdNotPassed {
+        fd: std::os::fd::RawFd,
+        flag: &'static str,
+    },
 }

@@ -157,6 +157,9 @@ pub struct CreateArgs {
     /// Pass a number of additional file descriptors into the container
     #[arg(long = "preserve-fds", default_value_t = 0)]
     preserve_fds: u32,
+    /// Pass a list of additional file descriptors to the container (they become 3, 4, ... in ascending order)
+    #[arg(long = "preserve-fd", value_name = "FD1[,FD2,...]")]
+    preserve_fd: Vec<String>,
     /// Set timezone in container (a zone from /usr/share/zoneinfo, or "local" for the host's)
     #[arg(long, value_name = "TIMEZONE")]
     tz: Option<String>,
@@ -348,6 +351,7 @@ impl From<CreateArgs> for CreateOptions {
             replace: a.replace,
             cidfile: a.cidfile,
             preserve_fds: a.preserve_fds,
+            preserve_fd: a.preserve_fd,
             pod: a.pod,
             network_aliases: a.network_alias,
             ip: a.ip,
