@@ -183,3 +183,106 @@ fn preserve_fd_passes_only_the_named_descriptors_renumbered_from_3() {
         .stderr_has("file descriptor 9 is not available");
     env.burrow(&["rm", "-f", "-t", "0", "box"]).ok();
 }
+
+// Pins: --log-driver passthrough hands burrow's own streams to the container (a file the
+// caller redirected to is the container's stdout, not a pipe of burrow's), nothing is logged,
+// `logs` says why, and -d is refused (nothing would keep the streams).
+#[test]
+fn log_driver_passthrough_gives_the_container_burrows_own_streams() {
+    let env = Env::new().with_busybox();
+    let bin = common::burrow_bin().display().to_string();
+    let (out, err) = (env.path("out.txt"), env.path("err.txt"));
+    env.sh(&format!(
+        "{bin} run --name pt --log-driver passthrough busybox sh -c \
+         'echo to-out; echo to-err >&2; [ -p /proc/self/fd/1 ] && echo piped || echo direct' \
+         > {} 2> {}",
+        out.display(),
+        err.display()
+    ))
+    .ok();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "to-out\ndirect\n",
+        "stderr: {}",
+        std::fs::read_to_string(&err).unwrap_or_default()
+    );
+    assert_eq!(std::fs::read_to_string(&err).unwrap(), "to-err\n");
+    let doc = inspect(&env, "pt");
+    assert_eq!(
+        doc["HostConfig"]["LogConfig"]["Type"], "passthrough",
+        "{doc}"
+    );
+    env.burrow(&["logs", "pt"])
+        .code(125)
+        .stderr_has("'passthrough' log driver, cannot read logs");
+
+    // The default driver, for contrast: the container writes into burrow's pipe.
+    env.burrow(&[
+        "run",
+        "--rm",
+        "busybox",
+        "sh",
+        "-c",
+        "[ -p /proc/self/fd/1 ] && echo piped",
+    ])
+    .ok()
+    .stdout_has("piped");
+
+    refused(
+        &env,
+        &[
+            "run",
+            "-d",
+            "--log-driver",
+            "passthrough",
+            "busybox",
+            "true",
+        ],
+        "--log-driver passthrough needs the container in the foreground",
+    );
+}
+
+// Pins: --log-driver journald where there is no journal is refused at create with the
+// socket's path (podman would run the container and lose its output); where there is one the
+// container's lines come back through `logs`.
+#[test]
+fn log_driver_journald_needs_the_journal() {
+    let env = Env::new().with_busybox();
+    if std::path::Path::new("/run/systemd/journal/socket").exists() {
+        env.burrow(&[
+            "run",
+            "--name",
+            "j",
+            "--log-driver",
+            "journald",
+            "busybox",
+            "echo",
+            "to-journal",
+        ])
+        .ok();
+        if which_journalctl() {
+            // journald indexes asynchronously: a few tries.
+            let mut seen = String::new();
+            for _ in 0..20 {
+                seen = env.burrow(&["logs", "j"]).ok().stdout;
+                if seen.contains("to-journal") {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+            assert!(seen.contains("to-journal"), "{seen}");
+        }
+        return;
+    }
+    refused(
+        &env,
+        &["run", "--rm", "--log-driver", "journald", "busybox", "true"],
+        "/run/systemd/journal/socket is absent",
+    );
+}
+
+fn which_journalctl() -> bool {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join("journalctl").exists()))
+        .unwrap_or(false)
+}

@@ -68,6 +68,9 @@ pub enum StdioMode {
     TtySized { rows: u16, cols: u16 },
     /// stdout/stderr pipes read by the parent; stdin from the given fd or /dev/null.
     Pipes { stdin: Option<OwnedFd> },
+    /// `--log-driver passthrough`: the container's 0, 1 and 2 are burrow's own (nothing is
+    /// read, logged or attached).
+    Inherit,
 }
 
 /// Mounts the image's layers at the given path; errors are already user-facing text.
@@ -231,6 +234,17 @@ fn make_fds(stdio: StdioMode, with_go: bool) -> Result<(ParentFds, ChildFds)> {
             c.stdout = Some(ow);
             c.stderr = Some(ew);
             c.stdin = stdin;
+        }
+        StdioMode::Inherit => {
+            let dup = |fd: RawFd| -> Result<OwnedFd> {
+                // SAFETY: fd 0..2 stay open for the life of this process.
+                unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }
+                    .try_clone_to_owned()
+                    .map_err(|e| LibpodError::io("duplicate burrow's standard streams", e))
+            };
+            c.stdin = Some(dup(0)?);
+            c.stdout = Some(dup(1)?);
+            c.stderr = Some(dup(2)?);
         }
     }
     Ok((p, c))

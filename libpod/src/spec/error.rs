@@ -207,4 +207,12 @@ pub enum SpecError {
         fd: std::os::fd::RawFd,
         flag: &'static str,
     },
+    #[error(
+        "the '--log-driver passthrough' option cannot be used on a TTY.  If you really want it, use '--log-driver passthrough-tty'"
+    )]
+    PassthroughOnTty,
+    #[error(
+        "--log-driver passthrough needs the container in the foreground: burrow's monitor does not keep the caller's streams; drop -d (or start -a), or use k8s-file"
+    )]
+    PassthroughDetached,
 }

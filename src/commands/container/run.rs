@@ -472,6 +472,14 @@ pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
         ));
     }
     let interactive = a.create.interactive && streams.stdin;
+    if a.detach
+        && a.create
+            .log_driver
+            .as_deref()
+            .is_some_and(|d| d.starts_with("passthrough"))
+    {
+        return Err(libpod::LibpodError::from(libpod::spec::SpecError::PassthroughDetached).into());
+    }
     let keys = libpod::attach::parse_detach_keys(&a.detach_keys).map_err(Failure::new)?;
     if a.rmi {
         a.create.rm = true;
@@ -486,7 +494,7 @@ pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
     }
     // `run -it`: under a monitor with this terminal attached, so that the detach keys can
     // leave it running (as podman's conmon does); other foreground runs stay in this process.
-    if interactive && c.config.tty {
+    if interactive && c.config.tty && !c.config.log_driver.starts_with("passthrough") {
         return Ok(match rt.run_interactive(&c, keys)? {
             libpod::runtime::AttachEnd::Exited(code) => code,
             libpod::runtime::AttachEnd::Detached => 0,
