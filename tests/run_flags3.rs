@@ -286,3 +286,47 @@ fn which_journalctl() -> bool {
         .map(|p| std::env::split_paths(&p).any(|d| d.join("journalctl").exists()))
         .unwrap_or(false)
 }
+
+// Pins: ctrl-p ctrl-q detaches a foreground `exec -it` (exit 0 at once) and the exec'd
+// process runs on in the container; --detach-keys picks another sequence; bad keys are a 125
+// error before anything runs.
+#[test]
+fn exec_it_detaches_with_the_detach_keys() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["run", "-d", "--name", "box", "busybox", "sleep", "300"])
+        .ok();
+    let bin = common::burrow_bin().display().to_string();
+    let session = |keys_flag: &str, keys: &str, marker: &str| {
+        format!(
+            "(sleep 1; printf 'echo typed-$((6*7)); exec sleep {marker}\\n'; sleep 2; printf '{keys}'; sleep 4) | timeout 20 script -qec '{bin} exec -it {keys_flag} box sh' /dev/null; echo rc=$?"
+        )
+    };
+    let out = env.sh(&session("", "\\020\\021", "777")).ok();
+    assert!(out.stdout.contains("typed-42"), "{out:?}");
+    assert!(out.stdout.contains("rc=0"), "{out:?}");
+    env.burrow(&["exec", "box", "ps"])
+        .ok()
+        .stdout_has("sleep 777");
+
+    // ctrl-x then "y" as the sequence; ctrl-p ctrl-q then reach the process as typed input.
+    let out = env
+        .sh(&session("--detach-keys ctrl-x,y", "\\030y", "778"))
+        .ok();
+    assert!(out.stdout.contains("rc=0"), "{out:?}");
+    env.burrow(&["exec", "box", "ps"])
+        .ok()
+        .stdout_has("sleep 778");
+
+    // Without the keys the session ends with the process, its exit code the command's.
+    let out = env
+        .sh(&format!(
+            "(sleep 1; printf 'exit 5\\n'; sleep 2) | timeout 20 script -qec '{bin} exec -it box sh' /dev/null; echo rc=$?"
+        ))
+        .ok();
+    assert!(out.stdout.contains("rc=5"), "{out:?}");
+
+    env.burrow(&["exec", "-it", "--detach-keys", "ctrl-nope", "box", "true"])
+        .code(125)
+        .stderr_has("detach keys");
+    env.burrow(&["rm", "-f", "-t", "0", "box"]).ok();
+}

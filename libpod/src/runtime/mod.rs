@@ -10,6 +10,7 @@ mod cp;
 mod create;
 mod devices;
 mod exec;
+mod exec_session;
 mod garbage;
 mod health;
 mod image_error;

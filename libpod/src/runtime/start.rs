@@ -629,6 +629,8 @@ impl Runtime {
                     deadline: super::run_limits::deadline(&c),
                     quiet_stdout: false,
                     quiet_stderr: false,
+                    detach_keys: None,
+                    on_detach: None,
                 },
             );
             self.health_stopped(&c);

@@ -1,7 +1,8 @@
 //! `--log-driver` and `--log-opt`: where a container's output is kept. burrow writes podman's
 //! k8s-file format (`json-file` is podman's alias of it), nothing (`none`), the systemd journal
 //! (`journald`, refused where there is no journal socket) or hands its own streams to the
-//! container (`passthrough`, refused on a terminal as podman's; `passthrough-tty` allows it). `--log-opt` takes `path=`, `max-size=` (the
+//! container (`passthrough`, refused on a terminal as podman's; `passthrough-tty` allows it).
+//! `--log-opt` takes `path=`, `max-size=` (the
 //! file starts over once it would pass the size, as conmon's log-size-max does) and `tag=`.
 
 use std::path::PathBuf;

@@ -69,6 +69,7 @@ pub fn exec(rt: &Runtime, ctx: &Ctx, a: &ExecArgs) -> Outcome {
             privileged: a.privileged,
             preserve_fds: 0,
             preserve_fd: Vec::new(),
+            detach_keys: Vec::new(),
         },
     )?)
 }
