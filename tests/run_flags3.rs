@@ -80,6 +80,11 @@ fn rootfs_runs_from_a_directory_and_overlay_keeps_it_unchanged() {
         .ok()
         .stdout_has(&dir);
 
+    // No image layers to commit: refused with the reason, nothing made.
+    env.burrow(&["commit", "plain", "localhost/fromroot"])
+        .code(125)
+        .stderr_has("runs from a --rootfs directory");
+
     std::fs::write(&marker, "original\n").unwrap();
     let over = format!("{dir}:O");
     env.burrow(&[
