@@ -159,6 +159,14 @@ fn preserve_fd_passes_only_the_named_descriptors_renumbered_from_3() {
         .ok();
     assert_eq!(out.lines(), vec!["from-seven", "from-six"], "{out:?}");
 
+    // Detached: the monitor hands them on as well.
+    env.sh(&format!(
+        "{opens} {bin} run -d --name bg --preserve-fd 7 busybox sh -c 'cat <&3'"
+    ))
+    .ok();
+    env.burrow(&["wait", "bg"]).ok();
+    env.burrow(&["logs", "bg"]).ok().stdout_has("from-seven");
+
     env.burrow(&["run", "-d", "--name", "box", "busybox", "sleep", "300"])
         .ok();
     let out = env
