@@ -109,6 +109,18 @@ fn rootfs_runs_from_a_directory_and_overlay_keeps_it_unchanged() {
         .ok()
         .stdout_has("original");
 
+    // The directory given at create, never a link put in its place later.
+    let other = exploded_busybox(&env, "other");
+    env.burrow(&["create", "--name", "swapped", "--rootfs", &other, "true"])
+        .ok();
+    env.sh(&format!(
+        "mv {other} {other}.real && ln -s {other}.real {other}"
+    ))
+    .ok();
+    env.burrow(&["start", "-a", "swapped"])
+        .fails()
+        .stderr_has("rootfs");
+
     refused(
         &env,
         &["run", "--rootfs", "/no/such/rootfs", "true"],

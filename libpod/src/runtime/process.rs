@@ -498,16 +498,26 @@ fn notify_socket_for(c: &Container) -> Option<std::path::PathBuf> {
 }
 
 /// `--rootfs PATH` without `:O`: the directory itself is the container's root, as podman's.
+/// It is opened without following a last-component symlink and bound through its descriptor,
+/// so a link put in its place after create cannot move the container onto another directory.
 fn bind_dir(source: &std::path::Path, target: &std::path::Path) -> std::result::Result<(), String> {
+    use nix::fcntl::{OFlag, open};
     use nix::mount::{MsFlags, mount};
-    if !source.is_dir() {
-        return Err(format!(
-            "rootfs {}: no such directory: it was removed since the container was created",
+    use std::os::fd::AsRawFd;
+    let dir = open(
+        source,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(|e| {
+        format!(
+            "rootfs {}: {e}: it must be the directory given at create (not removed or replaced by a link)",
             source.display()
-        ));
-    }
+        )
+    })?;
+    let via = format!("/proc/self/fd/{}", dir.as_raw_fd());
     mount(
-        Some(source),
+        Some(via.as_str()),
         target,
         None::<&str>,
         MsFlags::MS_BIND | MsFlags::MS_REC,
