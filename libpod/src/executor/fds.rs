@@ -135,6 +135,39 @@ mod tests {
     }
 
     #[test]
+    fn renumber_moves_the_listed_descriptors_to_3_in_order() {
+        let (ar, aw) = nix::unistd::pipe().unwrap();
+        let (br, bw) = nix::unistd::pipe().unwrap();
+        nix::unistd::write(&aw, b"a").unwrap();
+        nix::unistd::write(&bw, b"b").unwrap();
+        let keep = std::fs::File::open("/dev/null").unwrap();
+        // SAFETY: the child only makes syscalls and exits.
+        match unsafe { libc::fork() } {
+            0 => {
+                let kept = renumber(&[br.as_raw_fd(), ar.as_raw_fd()], keep.as_raw_fd());
+                let byte = |fd: RawFd| {
+                    let mut c = [0u8; 1];
+                    unsafe { libc::read(fd, c.as_mut_ptr().cast(), 1) };
+                    c[0]
+                };
+                let cloexec =
+                    |fd: RawFd| unsafe { libc::fcntl(fd, libc::F_GETFD) } & libc::FD_CLOEXEC;
+                let ok = matches!(kept, Ok(k) if k >= 5 && unsafe { libc::fcntl(k, libc::F_GETFD) } >= 0)
+                    && byte(3) == b'b'
+                    && byte(4) == b'a'
+                    && cloexec(3) == 0
+                    && cloexec(4) == 0;
+                unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+            }
+            pid => {
+                let mut status = 0;
+                unsafe { libc::waitpid(pid, &mut status, 0) };
+                assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+            }
+        }
+    }
+
+    #[test]
     fn non_dumpable_is_inherited_and_restored() {
         {
             let _g = NonDumpable::new();
