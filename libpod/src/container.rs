@@ -192,6 +192,9 @@ pub struct ContainerConfig {
     pub log_path: PathBuf,
     pub stdin_open: bool,
     pub preserve_fds: u32,
+    /// `--preserve-fd`: the caller's descriptors the process gets (from 3, with the above).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub preserve_fd: Vec<i32>,
     /// --memory, --cpus, --pids-limit, --shm-size...: enforced through a cgroup at start.
     pub resources: crate::cgroups::Resources,
     /// The id of the pod this container belongs to (`--pod`), empty for none.
@@ -316,6 +319,12 @@ pub struct ContainerConfig {
     /// `--chrootdirs`: directories in the container that get the managed /etc files too.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub chroot_dirs: Vec<String>,
+    /// `--rootfs`: the host directory the container runs from instead of an image ("" for an
+    /// image); `rootfs_overlay` (`:O`): under an overlay whose upper is in the container's dir.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub rootfs: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rootfs_overlay: bool,
 }
 
 impl ContainerConfig {

@@ -21,6 +21,7 @@ pub mod filter;
 pub mod generate;
 pub mod health;
 pub mod in_root;
+pub mod journald;
 pub mod kube;
 mod lockfile;
 pub mod logs;

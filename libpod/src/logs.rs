@@ -24,6 +24,8 @@ pub struct LogWriter {
     /// `--log-opt max-size`: the file starts over before it would pass this (0: no limit).
     max_size: u64,
     written: u64,
+    /// `--log-driver journald`: entries go to the journal instead of the file.
+    journal: Option<crate::journald::JournalSender>,
 }
 
 impl LogWriter {
@@ -33,13 +35,29 @@ impl LogWriter {
             file: None,
             max_size: 0,
             written: 0,
+            journal: None,
         })
     }
 
-    /// The container's writer: none for `--log-driver none`.
-    pub fn for_container(cfg: &crate::container::ContainerConfig) -> Option<LogWriter> {
-        if cfg.log_driver == "none" {
+    /// The container's writer: none for `--log-driver none` and `passthrough`.
+    pub fn for_container(c: &crate::container::Container) -> Option<LogWriter> {
+        let cfg = &c.config;
+        if cfg.log_driver == "none" || cfg.log_driver == "passthrough" {
             return None;
+        }
+        if cfg.log_driver == "journald" {
+            return Some(LogWriter {
+                path: std::path::PathBuf::new(),
+                file: None,
+                max_size: 0,
+                written: 0,
+                journal: Some(crate::journald::JournalSender::new(
+                    Path::new(crate::journald::SOCKET),
+                    &c.id,
+                    &c.name,
+                    &cfg.log_tag,
+                )),
+            });
         }
         let written = std::fs::metadata(&cfg.log_path).map_or(0, |m| m.len());
         Some(LogWriter {
@@ -47,11 +65,16 @@ impl LogWriter {
             file: None,
             max_size: cfg.log_size_max.max(0) as u64,
             written,
+            journal: None,
         })
     }
 
     /// Writes `data` as log lines; a trailing fragment without newline becomes a P line.
     pub fn write(&mut self, stream: Stream, data: &[u8]) {
+        if let Some(j) = &mut self.journal {
+            j.write(stream, data);
+            return;
+        }
         let now = Local::now().format("%Y-%m-%dT%H:%M:%S%.9f%:z").to_string();
         let name = match stream {
             Stream::Stdout => "stdout",

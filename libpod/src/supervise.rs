@@ -73,6 +73,10 @@ pub struct Options {
     /// `run -a`: streams not echoed to the terminal (they still go to the log).
     pub quiet_stdout: bool,
     pub quiet_stderr: bool,
+    /// `exec -it`: typed input is watched for the detach keys; once they come, `on_detach`
+    /// runs and this supervisor stops reading and showing, supervising on until the exit.
+    pub detach_keys: Option<attach::DetachMatcher>,
+    pub on_detach: Option<Box<dyn FnOnce()>>,
 }
 
 impl Options {
@@ -89,6 +93,8 @@ impl Options {
             deadline: None,
             quiet_stdout: false,
             quiet_stderr: false,
+            detach_keys: None,
+            on_detach: None,
         }
     }
 }
@@ -117,6 +123,8 @@ pub struct Ended {
     /// The supervisor itself was told to stop (SIGINT, SIGTERM or SIGHUP): a restart
     /// policy must not bring the container back.
     pub stop_requested: bool,
+    /// The detach keys were typed: the process runs on, unsupervised by this process.
+    pub detached: bool,
 }
 
 /// Runs until the process exits and its output is drained; returns podman's exit code
@@ -150,6 +158,7 @@ pub fn supervise_until_end(sp: Spawned, mut opts: Options) -> Ended {
     let mut exit: Option<i32> = None;
     let mut stop_requested = false;
     let mut buf = vec![0u8; 64 * 1024];
+    let mut detached = false;
     loop {
         let outputs_open = stdout.is_some() || stderr.is_some() || pty.is_some();
         if exit.is_some() && !outputs_open {
@@ -303,7 +312,21 @@ pub fn supervise_until_end(sp: Spawned, mut opts: Options) -> Ended {
                 Slot::Stdin => {
                     let n = read_fd(0, &mut buf);
                     match (n, &pty) {
-                        (Some(n), Some(p)) if n > 0 => write_all(p.as_raw_fd(), &buf[..n]),
+                        (Some(n), Some(p)) if n > 0 => match &mut opts.detach_keys {
+                            Some(m) => {
+                                let (forward, done) = m.feed(&buf[..n]);
+                                write_all(p.as_raw_fd(), &forward);
+                                if done && !detached {
+                                    detached = true;
+                                    stdin_open = false;
+                                    opts.echo = false;
+                                    if let Some(f) = opts.on_detach.take() {
+                                        f();
+                                    }
+                                }
+                            }
+                            None => write_all(p.as_raw_fd(), &buf[..n]),
+                        },
                         _ => stdin_open = false,
                     }
                 }
@@ -344,6 +367,7 @@ pub fn supervise_until_end(sp: Spawned, mut opts: Options) -> Ended {
     Ended {
         code,
         stop_requested,
+        detached,
     }
 }
 

@@ -68,6 +68,44 @@ pub fn set_dumpable(on: bool) {
     unsafe { libc::prctl(libc::PR_SET_DUMPABLE, libc::c_ulong::from(on), 0, 0, 0) };
 }
 
+/// Puts the descriptors `fds` at 3, 4, ... in their order, without close-on-exec (podman's
+/// renumbering of `--preserve-fd`), and returns where `keep`, a descriptor the caller still
+/// needs, is afterwards. Copies above the target range first, so that no source is overwritten
+/// before it has been copied.
+pub fn renumber(fds: &[RawFd], keep: RawFd) -> std::io::Result<RawFd> {
+    if fds.is_empty() {
+        return Ok(keep);
+    }
+    let floor = 3 + RawFd::try_from(fds.len()).unwrap_or(RawFd::MAX - 3);
+    let above = |fd: RawFd| -> std::io::Result<RawFd> {
+        // SAFETY: duplicates a descriptor onto the lowest free number >= floor; the copy is
+        // close-on-exec.
+        let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, floor) };
+        if new < 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(new)
+        }
+    };
+    let keep = if (3..floor).contains(&keep) {
+        above(keep)?
+    } else {
+        keep
+    };
+    let copies = fds
+        .iter()
+        .map(|&fd| above(fd))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    for (target, copy) in (3..).zip(copies) {
+        // SAFETY: dup2 onto a number in the target range, whose old descriptor is either
+        // copied above or not to be passed; dup2 clears close-on-exec on the new one.
+        if unsafe { libc::dup2(copy, target) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(keep)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +124,39 @@ mod tests {
                 close_all_except(&[0, 1, 2, keep]);
                 let open = |fd: RawFd| unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0;
                 let ok = open(keep) && !open(a.as_raw_fd()) && !open(c.as_raw_fd()) && open(2);
+                unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+            }
+            pid => {
+                let mut status = 0;
+                unsafe { libc::waitpid(pid, &mut status, 0) };
+                assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+            }
+        }
+    }
+
+    #[test]
+    fn renumber_moves_the_listed_descriptors_to_3_in_order() {
+        let (ar, aw) = nix::unistd::pipe().unwrap();
+        let (br, bw) = nix::unistd::pipe().unwrap();
+        nix::unistd::write(&aw, b"a").unwrap();
+        nix::unistd::write(&bw, b"b").unwrap();
+        let keep = std::fs::File::open("/dev/null").unwrap();
+        // SAFETY: the child only makes syscalls and exits.
+        match unsafe { libc::fork() } {
+            0 => {
+                let kept = renumber(&[br.as_raw_fd(), ar.as_raw_fd()], keep.as_raw_fd());
+                let byte = |fd: RawFd| {
+                    let mut c = [0u8; 1];
+                    unsafe { libc::read(fd, c.as_mut_ptr().cast(), 1) };
+                    c[0]
+                };
+                let cloexec =
+                    |fd: RawFd| unsafe { libc::fcntl(fd, libc::F_GETFD) } & libc::FD_CLOEXEC;
+                let ok = matches!(kept, Ok(k) if k >= 5 && unsafe { libc::fcntl(k, libc::F_GETFD) } >= 0)
+                    && byte(3) == b'b'
+                    && byte(4) == b'a'
+                    && cloexec(3) == 0
+                    && cloexec(4) == 0;
                 unsafe { libc::_exit(if ok { 0 } else { 1 }) }
             }
             pid => {

@@ -53,7 +53,8 @@ pub struct ProcessPlan {
     pub seccomp: Option<crate::security::bpf::Program>,
     pub ulimits: Vec<Ulimit>,
     pub init: bool,
-    pub preserve_fds: u32,
+    /// `--preserve-fd(s)`: the caller's descriptors, in the order they become 3, 4, ...
+    pub preserve_fds: Vec<RawFd>,
     /// `--umask`, set right before the security drop.
     pub umask: u32,
 }
@@ -67,6 +68,9 @@ pub enum StdioMode {
     TtySized { rows: u16, cols: u16 },
     /// stdout/stderr pipes read by the parent; stdin from the given fd or /dev/null.
     Pipes { stdin: Option<OwnedFd> },
+    /// `--log-driver passthrough`: the container's 0, 1 and 2 are burrow's own (nothing is
+    /// read, logged or attached).
+    Inherit,
 }
 
 /// Mounts the image's layers at the given path; errors are already user-facing text.
@@ -165,11 +169,13 @@ impl ChildFds {
     }
 }
 
-/// What a child keeps of burrow's descriptors: stdio, `--preserve-fds` (3..3+N, passed to
-/// the command), and the ones it was handed.
-fn keep_list(preserve_fds: u32, handed: impl IntoIterator<Item = RawFd>) -> Vec<RawFd> {
-    let preserved = 3..3 + RawFd::try_from(preserve_fds).unwrap_or(0);
-    (0..3).chain(preserved).chain(handed).collect()
+/// What a child keeps of burrow's descriptors: stdio, `--preserve-fd(s)` (passed to the
+/// command), and the ones it was handed.
+fn keep_list(preserve_fds: &[RawFd], handed: impl IntoIterator<Item = RawFd>) -> Vec<RawFd> {
+    (0..3)
+        .chain(preserve_fds.iter().copied())
+        .chain(handed)
+        .collect()
 }
 
 struct ParentFds {
@@ -228,6 +234,17 @@ fn make_fds(stdio: StdioMode, with_go: bool) -> Result<(ParentFds, ChildFds)> {
             c.stdout = Some(ow);
             c.stderr = Some(ew);
             c.stdin = stdin;
+        }
+        StdioMode::Inherit => {
+            let dup = |fd: RawFd| -> Result<OwnedFd> {
+                // SAFETY: fd 0..2 stay open for the life of this process.
+                unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }
+                    .try_clone_to_owned()
+                    .map_err(|e| LibpodError::io("duplicate burrow's standard streams", e))
+            };
+            c.stdin = Some(dup(0)?);
+            c.stdout = Some(dup(1)?);
+            c.stderr = Some(dup(2)?);
         }
     }
     Ok((p, c))
@@ -352,7 +369,7 @@ fn spawn_core<S, T>(
             .flatten()
             .map(|fd| fd.as_raw_fd()),
         );
-        fds::close_all_except(&keep_list(plan.process.preserve_fds, handed));
+        fds::close_all_except(&keep_list(&plan.process.preserve_fds, handed));
         // Their descriptors are closed already: dropping them would close whatever reuses
         // the numbers.
         std::mem::forget(parent);
@@ -413,7 +430,7 @@ pub fn spawn_in_container(process: ProcessPlan, stdio: StdioMode) -> Result<Spaw
     }
     match forked.map_err(|e| LibpodError::sys("fork", e))? {
         nix::unistd::ForkResult::Child => {
-            fds::close_all_except(&keep_list(process.preserve_fds, child.raw()));
+            fds::close_all_except(&keep_list(&process.preserve_fds, child.raw()));
             std::mem::forget(parent);
             let ChildFds {
                 err_w,
@@ -763,17 +780,19 @@ fn exec_process(p: ProcessPlan, err_w: &OwnedFd) -> std::result::Result<(), Chil
     }
     .apply()
     .map_err(|e| ChildError::setup(e.to_string()))?;
-    // Every descriptor past stdio (and --preserve-fds) closes at exec: nothing of the host's
+    // The preserved descriptors move to 3, 4, ...; the error pipe out of their way.
+    let err_fd = fds::renumber(&p.preserve_fds, err_w.as_raw_fd())
+        .map_err(|e| ChildError::setup(format!("pass --preserve-fd descriptors: {e}")))?;
+    // Every descriptor past stdio and those closes at exec: nothing else of the host's
     // reaches the container.
     // SAFETY: marks descriptors close-on-exec; no memory is touched.
     unsafe {
         libc::close_range(
-            3 + p.preserve_fds,
+            3 + u32::try_from(p.preserve_fds.len()).unwrap_or(0),
             u32::MAX,
             libc::CLOSE_RANGE_CLOEXEC as libc::c_int,
         )
     };
-    let err_fd = err_w.as_raw_fd();
     let do_exec = move || -> std::convert::Infallible {
         reset_signals();
         let err = nix::unistd::execve(&program, &argv, &envp)

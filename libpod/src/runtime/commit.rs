@@ -20,6 +20,10 @@ use super::Runtime;
 pub enum CommitError {
     #[error("{0} not found: no container or image of that name or ID")]
     NoContainerOrImage(String),
+    #[error(
+        "container {0} runs from a --rootfs directory, not an image: it has no image layers to diff or commit; archive the directory instead (e.g. tar)"
+    )]
+    RootfsContainer(String),
 }
 
 /// One changed path: 'A' added, 'C' changed, 'D' deleted.
@@ -299,6 +303,9 @@ pub(crate) fn layer_tar(root: &Path, changes: &[Change], out: impl Write) -> Res
 impl Runtime {
     /// The container's changes and the directory holding their content.
     pub(crate) fn container_changes(&self, c: &crate::Container) -> Result<(Vec<Change>, PathBuf)> {
+        if !c.config.rootfs.is_empty() {
+            return Err(CommitError::RootfsContainer(c.name.clone()).into());
+        }
         let image = self.store.lookup(&c.config.image_id)?;
         let upper = self.paths.container_dir(&c.id).join("upper");
         let mut out = Vec::new();
@@ -377,6 +384,9 @@ impl Runtime {
         // A bad --change fails before anything is written.
         let mut probe = oci_spec::image::Config::default();
         storage::changes::apply_all(&mut probe, &opts.changes)?;
+        if !c.config.rootfs.is_empty() {
+            return Err(CommitError::RootfsContainer(c.name.clone()).into());
+        }
         let image = self.store.lookup(&c.config.image_id)?;
         let paused = opts.pause && c.status() == Status::Running;
         if paused {

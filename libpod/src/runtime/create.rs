@@ -20,17 +20,30 @@ impl Runtime {
     /// Creates the container `spec` describes (see [`crate::spec`] for how to fill one) and
     /// returns it as stored, in the created state.
     pub fn create(&self, spec: &ContainerSpec) -> Result<Container> {
-        let image = self.store.lookup(&spec.image)?;
+        let rootfs = spec.storage.rootfs.as_ref();
+        // `--rootfs`: no image, so no image defaults (podman's empty image config).
+        let image = match rootfs {
+            Some(_) => None,
+            None => Some(self.store.lookup(&spec.image)?),
+        };
         // The raw JSON too: the image's docker Healthcheck is not in oci_spec's config.
-        let config_json = self.store.config_bytes(&image)?;
-        let image_config: oci_spec::image::ImageConfiguration =
-            serde_json::from_slice(&config_json).map_err(|e| {
-                storage::StorageError::InvalidJson {
-                    what: format!("config of image {}", image.id),
-                    reason: e.to_string(),
-                }
-            })?;
-        let ic = image_config.config().clone().unwrap_or_default();
+        let config_json = match &image {
+            Some(image) => self.store.config_bytes(image)?,
+            None => b"{}".to_vec(),
+        };
+        let ic = match &image {
+            Some(image) => {
+                let image_config: oci_spec::image::ImageConfiguration =
+                    serde_json::from_slice(&config_json).map_err(|e| {
+                        storage::StorageError::InvalidJson {
+                            what: format!("config of image {}", image.id),
+                            reason: e.to_string(),
+                        }
+                    })?;
+                image_config.config().clone().unwrap_or_default()
+            }
+            None => ImageConfig::default(),
+        };
         let health = defaults::health(
             spec,
             crate::spec::health::image_healthcheck(&config_json).as_ref(),
@@ -118,8 +131,12 @@ impl Runtime {
         let new_volumes = self.resolve_volume_mounts(&mut mounts)?;
         let (p, net) = (&spec.process, &spec.network);
         let config = ContainerConfig {
-            image_id: image.id.clone(),
-            image_name: display_image_name(&spec.image, &image),
+            image_id: image.as_ref().map(|i| i.id.clone()).unwrap_or_default(),
+            image_name: match (&image, rootfs) {
+                (Some(image), _) => display_image_name(&spec.image, image),
+                (None, Some(r)) => r.path.display().to_string(),
+                (None, None) => String::new(),
+            },
             args: merged.args,
             cmd: merged.cmd,
             entrypoint: merged.entrypoint,
@@ -164,6 +181,7 @@ impl Runtime {
                 .unwrap_or_else(|| self.paths.container_dir(&id).join("ctr.log")),
             stdin_open: p.interactive,
             preserve_fds: p.preserve_fds,
+            preserve_fd: p.preserve_fd.clone(),
             resources,
             pod: place.pod_id,
             infra: false,
@@ -173,7 +191,11 @@ impl Runtime {
             hooks: devs.hooks,
             temporary: spec.lifecycle.temporary,
             health,
-            raw_image_name: spec.image.clone(),
+            raw_image_name: if rootfs.is_some() {
+                String::new()
+            } else {
+                spec.image.clone()
+            },
             create_command: spec.lifecycle.create_command.clone(),
             sdnotify: spec.lifecycle.sdnotify.stored().to_string(),
             secrets,
@@ -205,6 +227,10 @@ impl Runtime {
                 _ => String::new(),
             },
             chroot_dirs: net.chroot_dirs.clone(),
+            rootfs: rootfs
+                .map(|r| r.path.display().to_string())
+                .unwrap_or_default(),
+            rootfs_overlay: rootfs.is_some_and(|r| r.overlay),
             cgroup_parent: res.cgroup_parent.clone().unwrap_or_default(),
             cgroup_conf: res.cgroup_conf.clone(),
             seccomp_policy: if spec.security.seccomp_from_image {

@@ -40,6 +40,10 @@ pub struct ExecOptions {
     pub detach: bool,
     pub privileged: bool,
     pub preserve_fds: u32,
+    /// `--preserve-fd`, parsed and checked by the caller.
+    pub preserve_fd: Vec<std::os::fd::RawFd>,
+    /// `--detach-keys`, parsed (empty: none): with `-it`, they leave the process running.
+    pub detach_keys: Vec<u8>,
 }
 
 impl Runtime {
@@ -69,6 +73,13 @@ impl Runtime {
             return self.exec_detached(process, stdio);
         }
         let old = supervise::block_signals();
+        if opts.tty && opts.interactive && !opts.detach_keys.is_empty() {
+            let raw = executor::tty::RawMode::enter();
+            let code = super::exec_session::run_detachable(process, stdio, &opts.detach_keys);
+            drop(raw);
+            let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+            return code;
+        }
         let sp = executor::spawn_in_container(process, stdio);
         let sp = match sp {
             Ok(s) => s,
@@ -123,6 +134,7 @@ impl Runtime {
         plan_c.config.init = false;
         plan_c.config.privileged = plan_c.config.privileged || opts.privileged;
         plan_c.config.preserve_fds = opts.preserve_fds;
+        plan_c.config.preserve_fd = opts.preserve_fd.clone();
         let mut process = self.process_plan(&plan_c)?;
         process.args = opts.command.clone();
         for e in &opts.env {

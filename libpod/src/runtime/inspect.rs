@@ -130,7 +130,7 @@ impl Runtime {
             },
             "Image": cfg.image_id,
             "ImageName": cfg.image_name,
-            "Rootfs": "",
+            "Rootfs": cfg.rootfs,
             "Pod": cfg.pod,
             "ResolvConfPath": self.paths.userdata_dir(&c.id).join("resolv.conf"),
             "HostnamePath": self.paths.userdata_dir(&c.id).join("hostname"),
@@ -198,7 +198,7 @@ impl Runtime {
                 "LogConfig": {
                     "Type": if cfg.log_driver.is_empty() { "k8s-file" } else { cfg.log_driver.as_str() },
                     "Config": null,
-                    "Path": if cfg.log_driver == "none" { Value::String(String::new()) } else { json!(cfg.log_path) },
+                    "Path": if cfg.log_driver == "none" || cfg.log_driver == "journald" || cfg.log_driver.starts_with("passthrough") { Value::String(String::new()) } else { json!(cfg.log_path) },
                     "Tag": cfg.log_tag,
                     "Size": crate::logs::size_string(cfg.log_size_max),
                 },

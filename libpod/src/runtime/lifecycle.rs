@@ -405,9 +405,27 @@ impl Runtime {
                 c.name
             )));
         }
+        if let Some(c) = containers
+            .iter()
+            .find(|c| c.config.log_driver == "passthrough")
+        {
+            return Err(LibpodError::InvalidState(format!(
+                "this container is using the 'passthrough' log driver, cannot read logs: its output went to the terminal of the command that started it: {}",
+                c.name
+            )));
+        }
+        if containers.iter().any(|c| c.config.log_driver == "journald") && opts.follow {
+            return Err(LibpodError::InvalidState(
+                "logs --follow of a journald container is not supported: use journalctl -f CONTAINER_ID_FULL=<id>, or drop --follow".into(),
+            ));
+        }
         let mut positions = Vec::with_capacity(containers.len());
         for c in containers {
-            let (mut entries, pos) = logs::read_from(&c.config.log_path, 0)?;
+            let (mut entries, pos) = if c.config.log_driver == "journald" {
+                (crate::journald::read(&c.id)?, 0)
+            } else {
+                logs::read_from(&c.config.log_path, 0)?
+            };
             if let Some(n) = opts.tail {
                 tail_lines(&mut entries, n);
             }

@@ -10,6 +10,7 @@ mod cp;
 mod create;
 mod devices;
 mod exec;
+mod exec_session;
 mod garbage;
 mod health;
 mod image_error;
@@ -194,8 +195,16 @@ impl Runtime {
     /// namespace (visible inside `burrow unshare`, as with podman).
     pub fn mount(&self, name: &str) -> Result<PathBuf> {
         let c = self.lookup(name)?;
-        let image = self.store.lookup(&c.config.image_id)?;
-        let lowers = self.store.layer_dirs(&image)?;
+        if !c.config.rootfs.is_empty() && !c.config.rootfs_overlay {
+            // `--rootfs` without `:O`: the directory is the root filesystem already.
+            return Ok(PathBuf::from(&c.config.rootfs));
+        }
+        let lowers = if c.config.rootfs.is_empty() {
+            let image = self.store.lookup(&c.config.image_id)?;
+            self.store.layer_dirs(&image)?
+        } else {
+            vec![PathBuf::from(&c.config.rootfs)]
+        };
         let dir = self.paths.container_dir(&c.id);
         let merged = dir.join("merged");
         std::fs::create_dir_all(&merged)

@@ -284,7 +284,7 @@ impl Runtime {
                 seccomp: None,
                 ulimits: Vec::new(),
                 init: false,
-                preserve_fds: 0,
+                preserve_fds: Vec::new(),
                 umask: 0o022,
             },
             stdio,

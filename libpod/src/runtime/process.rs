@@ -63,7 +63,7 @@ impl Runtime {
             seccomp,
             ulimits: cfg.ulimits.clone(),
             init: cfg.init && !external_init,
-            preserve_fds: cfg.preserve_fds,
+            preserve_fds: crate::spec::fds::passed(&cfg.preserve_fd, cfg.preserve_fds),
             umask: crate::spec::parse::umask_bits(&cfg.umask),
         })
     }
@@ -74,8 +74,16 @@ impl Runtime {
         }
         let pod_ns = self.pod_namespaces_to_join(c)?;
         let own_ns = self.own_namespaces(c)?;
-        let image = self.store.lookup(&c.config.image_id)?;
-        let lowers = self.store.layer_dirs(&image)?;
+        // `--rootfs`: the directory is the only lower (`:O`) or is bound as it is.
+        let rootfs_dir = (!c.config.rootfs.is_empty()).then(|| PathBuf::from(&c.config.rootfs));
+        let lowers = match &rootfs_dir {
+            Some(dir) => vec![dir.clone()],
+            None => {
+                let image = self.store.lookup(&c.config.image_id)?;
+                self.store.layer_dirs(&image)?
+            }
+        };
+        let bind_rootfs = rootfs_dir.is_some() && !c.config.rootfs_overlay;
         let dir = self.paths.container_dir(&c.id);
         let upper = dir.join("upper");
         let work = dir.join("work");
@@ -132,6 +140,9 @@ impl Runtime {
         Ok(Plan {
             rootfs,
             mount_rootfs: Box::new(move |target| {
+                if bind_rootfs {
+                    return bind_dir(&lowers[0], target);
+                }
                 storage::rootfs::mount_with(&self.store, &lowers, &upper, &work, target, mount_opts)
                     .map_err(|e| e.to_string())
             }),
@@ -484,4 +495,33 @@ fn notify_socket_for(c: &Container) -> Option<std::path::PathBuf> {
     crate::sdnotify::socket_from_env()
         .filter(|s| !s.as_encoded_bytes().starts_with(b"@"))
         .map(std::path::PathBuf::from)
+}
+
+/// `--rootfs PATH` without `:O`: the directory itself is the container's root, as podman's.
+/// It is opened without following a last-component symlink and bound through its descriptor,
+/// so a link put in its place after create cannot move the container onto another directory.
+fn bind_dir(source: &std::path::Path, target: &std::path::Path) -> std::result::Result<(), String> {
+    use nix::fcntl::{OFlag, open};
+    use nix::mount::{MsFlags, mount};
+    use std::os::fd::AsRawFd;
+    let dir = open(
+        source,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(|e| {
+        format!(
+            "rootfs {}: {e}: it must be the directory given at create (not removed or replaced by a link)",
+            source.display()
+        )
+    })?;
+    let via = format!("/proc/self/fd/{}", dir.as_raw_fd());
+    mount(
+        Some(via.as_str()),
+        target,
+        None::<&str>,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None::<&str>,
+    )
+    .map_err(|e| format!("bind-mounting rootfs {}: {e}", source.display()))
 }

@@ -138,7 +138,7 @@ impl Runtime {
                 self.container_event(c, "attach");
                 first = false;
             }
-            let log = LogWriter::for_container(&c.config);
+            let log = LogWriter::for_container(c);
             let health = self.health_started(c);
             // Another terminal may attach to a foreground container too, as with podman.
             let listener = self.attach_listener(&c.id);
@@ -230,6 +230,9 @@ impl Runtime {
     /// The container's end of our terminal: a pty for `-t`, else pipes (with our stdin for
     /// `-i`, duplicated for each run).
     fn attached_stdio(&self, c: &Container, attach: AttachOptions) -> Result<StdioMode> {
+        if c.config.log_driver.starts_with("passthrough") {
+            return Ok(StdioMode::Inherit);
+        }
         if c.config.tty {
             return Ok(StdioMode::Tty);
         }
@@ -346,6 +349,9 @@ impl Runtime {
 
     /// Starts the container under a new monitor process; returns once it runs (or failed).
     pub fn start_detached(&self, c: &Container) -> Result<()> {
+        if c.config.log_driver.starts_with("passthrough") {
+            return Err(crate::spec::SpecError::PassthroughDetached.into());
+        }
         // As the caller read it (no extra read on the way of every `run -d`).
         if c.status() == Status::Initialized {
             self.release_initialized(c, true)?;
@@ -632,7 +638,7 @@ impl Runtime {
                 let _ = r.write_all(b"OK");
             }
             let started = Instant::now();
-            let log = LogWriter::for_container(&c.config);
+            let log = LogWriter::for_container(&c);
             let code = supervise::supervise(
                 sp,
                 Options {
@@ -647,6 +653,8 @@ impl Runtime {
                     deadline: super::run_limits::deadline(&c),
                     quiet_stdout: false,
                     quiet_stderr: false,
+                    detach_keys: None,
+                    on_detach: None,
                 },
             );
             self.health_stopped(&c);

@@ -303,7 +303,10 @@ impl Runtime {
                 });
             }
             // An infra container has no image by design.
-            if !c.config.infra && self.store.lookup(&c.config.image_id).is_err() {
+            if !c.config.infra
+                && c.config.rootfs.is_empty()
+                && self.store.lookup(&c.config.image_id).is_err()
+            {
                 out.push(CheckFinding {
                     what: format!(
                         "container {} ({}) uses image {} which is missing: remove the container",

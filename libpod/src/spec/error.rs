@@ -186,4 +186,33 @@ pub enum SpecError {
         "--seccomp-policy=image: no seccomp policy defined by image {0}: it has no io.containers.seccomp.profile label; use --seccomp-policy=default"
     )]
     NoImageSeccomp(String),
+    #[error("lstat {}: no such file or directory", .0.display())]
+    RootfsMissing(PathBuf),
+    #[error("--rootfs {}: not a directory: give an exploded root filesystem directory", .0.display())]
+    RootfsNotDir(PathBuf),
+    #[error("--rootfs: unknown option {0:?}: only O (overlay) is supported")]
+    RootfsOption(String),
+    #[error("--rootfs {}:O: an overlay lower directory cannot contain ':' or ',': use another path", .0.display())]
+    RootfsOverlayPath(PathBuf),
+    #[error("invalid --preserve-fd {0:?}: give file descriptor numbers (FD1[,FD2,...])")]
+    PreserveFd(String),
+    #[error(
+        "cannot preserve FD {0}, consider using the passthrough log-driver to pass STDIO streams into the container"
+    )]
+    PreserveStdio(std::os::fd::RawFd),
+    #[error(
+        "file descriptor {fd} is not available - the {flag} option requires that file descriptors must be passed"
+    )]
+    FdNotPassed {
+        fd: std::os::fd::RawFd,
+        flag: &'static str,
+    },
+    #[error(
+        "the '--log-driver passthrough' option cannot be used on a TTY.  If you really want it, use '--log-driver passthrough-tty'"
+    )]
+    PassthroughOnTty,
+    #[error(
+        "--log-driver passthrough needs the container in the foreground: burrow's monitor does not keep the caller's streams; drop -d (or start -a), or use k8s-file"
+    )]
+    PassthroughDetached,
 }

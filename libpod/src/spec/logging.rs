@@ -1,6 +1,8 @@
 //! `--log-driver` and `--log-opt`: where a container's output is kept. burrow writes podman's
-//! k8s-file format (`json-file` is podman's alias of it) or nothing (`none`); `journald` and
-//! `passthrough` are refused with the reason. `--log-opt` takes `path=`, `max-size=` (the
+//! k8s-file format (`json-file` is podman's alias of it), nothing (`none`), the systemd journal
+//! (`journald`, refused where there is no journal socket) or hands its own streams to the
+//! container (`passthrough`, refused on a terminal as podman's; `passthrough-tty` allows it).
+//! `--log-opt` takes `path=`, `max-size=` (the
 //! file starts over once it would pass the size, as conmon's log-size-max does) and `tag=`.
 
 use std::path::PathBuf;
@@ -10,7 +12,7 @@ use super::SpecError;
 /// The parsed logging flags.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogSpec {
-    /// "" (k8s-file, the default) or "none".
+    /// "" (k8s-file, the default), "none", "journald" or "passthrough".
     pub driver: String,
     /// `path=`: the log file instead of the container directory's `ctr.log`.
     pub path: Option<PathBuf>,
@@ -29,16 +31,23 @@ impl LogSpec {
         let driver = match driver.unwrap_or("") {
             "" | "k8s-file" | "json-file" => "",
             "none" => "none",
+            "journald" if crate::journald::available() => "journald",
             "journald" => {
-                return Err(bad_driver(
-                    "burrow does not write to the journal yet: use k8s-file (the default) or none",
-                ));
+                return Err(bad_driver(&format!(
+                    "there is no systemd journal here ({} is absent): use k8s-file (the default) or none",
+                    crate::journald::SOCKET
+                )));
             }
-            "passthrough" | "passthrough-tty" => {
-                return Err(bad_driver(
-                    "burrow cannot hand its own streams to a container yet: use k8s-file (the default) or none",
-                ));
+            "passthrough" => {
+                // podman's rule: a terminal's streams handed to a container could be abused
+                // with TIOCSTI; passthrough-tty says the user wants it anyway.
+                // SAFETY: isatty only queries the descriptors.
+                if (0..3).any(|fd| unsafe { libc::isatty(fd) } == 1) {
+                    return Err(SpecError::PassthroughOnTty);
+                }
+                "passthrough"
             }
+            "passthrough-tty" => "passthrough-tty",
             _ => return Err(bad_driver("use k8s-file, json-file or none")),
         };
         let mut spec = LogSpec {
@@ -104,9 +113,13 @@ mod tests {
             }
         );
         assert_eq!(LogSpec::parse(Some("none"), &[]).unwrap().driver, "none");
+        // journald: taken where the journal's socket exists, refused elsewhere.
+        assert_eq!(
+            LogSpec::parse(Some("journald"), &[]).is_ok(),
+            crate::journald::available()
+        );
         for (d, o) in [
             ("syslog", ""),
-            ("journald", ""),
             ("k8s-file", "max-size=lots"),
             ("k8s-file", "color=red"),
             ("k8s-file", "path"),

@@ -11,6 +11,7 @@
 pub mod defaults;
 pub mod env;
 mod error;
+pub mod fds;
 pub mod health;
 pub mod logging;
 pub mod namespaces;
@@ -18,6 +19,7 @@ pub mod oci;
 pub mod options;
 pub mod parse;
 pub mod placement;
+pub mod rootfs;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -78,6 +80,8 @@ pub struct ProcessSpec {
     /// `--init`: burrow's init stays as pid 1 (containers.conf's `init` also turns it on).
     pub init: bool,
     pub preserve_fds: u32,
+    /// `--preserve-fd`: the caller's descriptors, checked at `run` to have been passed.
+    pub preserve_fd: Vec<std::os::fd::RawFd>,
     /// `--stop-signal`, checked to be a signal; `None` takes the image's, then SIGTERM.
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<u32>,
@@ -123,6 +127,8 @@ pub struct StorageSpec {
     pub read_only_tmpfs: bool,
     /// `--image-volume`: what the image's VOLUME entries become.
     pub image_volume: ImageVolumeMode,
+    /// `--rootfs`: run from this directory instead of an image.
+    pub rootfs: Option<rootfs::Rootfs>,
 }
 
 /// `--image-volume`.

@@ -74,6 +74,8 @@ pub struct CreateOptions {
     pub replace: bool,
     pub cidfile: Option<PathBuf>,
     pub preserve_fds: u32,
+    /// `--preserve-fd FD[,FD]`, each flag as given.
+    pub preserve_fd: Vec<String>,
     /// --memory, --cpus, ... as given.
     pub resources: crate::cgroups::ResourceOptions,
     /// `--pod NAME`: join an existing pod (`new:NAME` is resolved by the caller).
@@ -132,6 +134,8 @@ pub struct CreateOptions {
     pub image_volume: Option<String>,
     /// `--init-path PATH`.
     pub init_path: Option<PathBuf>,
+    /// `--rootfs`: `image` is `PATH[:O]`, an exploded root filesystem.
+    pub rootfs: bool,
     /// `--seccomp-policy default|image`.
     pub seccomp_policy: Option<String>,
     /// `--chrootdirs DIR[,DIR]`.
@@ -304,6 +308,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 std::env::current_dir().unwrap_or_default().join(p)
             }
         });
+        let preserve_fd = super::fds::parse_preserve_fd(&o.preserve_fd)?;
+        if o.start_next {
+            // `run`: the descriptors must be there now; they are handed on at once.
+            super::fds::check_inherited(&preserve_fd, o.preserve_fds)?;
+        }
         Ok(ContainerSpec {
             image: o.image.clone(),
             name: o.name.clone(),
@@ -318,6 +327,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 interactive: o.interactive,
                 init: o.init,
                 preserve_fds: o.preserve_fds,
+                preserve_fd,
                 stop_signal: o.stop_signal.clone(),
                 stop_timeout: o.stop_timeout,
                 env_merge: o.env_merge.clone(),
@@ -349,6 +359,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                     .map(super::ImageVolumeMode::parse)
                     .transpose()?
                     .unwrap_or_default(),
+                rootfs: if o.rootfs {
+                    Some(super::rootfs::Rootfs::parse(&o.image)?)
+                } else {
+                    None
+                },
             },
             security: SecuritySpec {
                 cap_add: o.cap_add.clone(),

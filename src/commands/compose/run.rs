@@ -68,6 +68,8 @@ pub fn exec(rt: &Runtime, ctx: &Ctx, a: &ExecArgs) -> Outcome {
             detach: a.detach,
             privileged: a.privileged,
             preserve_fds: 0,
+            preserve_fd: Vec::new(),
+            detach_keys: Vec::new(),
         },
     )?)
 }

@@ -33,12 +33,22 @@ pub struct ExecArgs {
     /// Pass N additional file descriptors to the container
     #[arg(long = "preserve-fds", default_value_t = 0)]
     preserve_fds: u32,
+    /// Pass a list of additional file descriptors to the container (they become 3, 4, ... in ascending order)
+    #[arg(long = "preserve-fd", value_name = "FD1[,FD2,...]")]
+    preserve_fd: Vec<String>,
+    /// Select the key sequence for detaching an exec session (with -it; "" for none)
+    #[arg(long = "detach-keys", default_value = "ctrl-p,ctrl-q")]
+    detach_keys: String,
     container: String,
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<String>,
 }
 
 pub fn exec(rt: &Runtime, a: ExecArgs) -> Outcome {
+    let detach_keys = libpod::attach::parse_detach_keys(&a.detach_keys).map_err(Failure::new)?;
+    let preserve_fd = libpod::spec::fds::parse_preserve_fd(&a.preserve_fd)
+        .and_then(|fds| libpod::spec::fds::check_inherited(&fds, a.preserve_fds).map(|()| fds))
+        .map_err(libpod::LibpodError::from)?;
     let opts = ExecOptions {
         command: a.command,
         interactive: a.interactive,
@@ -49,6 +59,8 @@ pub fn exec(rt: &Runtime, a: ExecArgs) -> Outcome {
         detach: a.detach,
         privileged: a.privileged,
         preserve_fds: a.preserve_fds,
+        preserve_fd,
+        detach_keys,
     };
     Ok(rt.exec(&a.container, &opts)?)
 }

@@ -157,6 +157,9 @@ pub struct CreateArgs {
     /// Pass a number of additional file descriptors into the container
     #[arg(long = "preserve-fds", default_value_t = 0)]
     preserve_fds: u32,
+    /// Pass a list of additional file descriptors to the container (they become 3, 4, ... in ascending order)
+    #[arg(long = "preserve-fd", value_name = "FD1[,FD2,...]")]
+    preserve_fd: Vec<String>,
     /// Set timezone in container (a zone from /usr/share/zoneinfo, or "local" for the host's)
     #[arg(long, value_name = "TIMEZONE")]
     tz: Option<String>,
@@ -262,6 +265,9 @@ pub struct CreateArgs {
     /// Chroot directories inside the container that also get the managed /etc/hosts, /etc/resolv.conf and /etc/hostname
     #[arg(long = "chrootdirs", value_name = "PATH")]
     chrootdirs: Vec<String>,
+    /// The first argument is not an image but the rootfs to the exploded container (PATH[:O], O: an overlay keeps the directory unchanged)
+    #[arg(long)]
+    rootfs: bool,
     /// Set by `run --rmi`.
     #[arg(skip)]
     remove_image: bool,
@@ -345,6 +351,7 @@ impl From<CreateArgs> for CreateOptions {
             replace: a.replace,
             cidfile: a.cidfile,
             preserve_fds: a.preserve_fds,
+            preserve_fd: a.preserve_fd,
             pod: a.pod,
             network_aliases: a.network_alias,
             ip: a.ip,
@@ -379,6 +386,7 @@ impl From<CreateArgs> for CreateOptions {
             personality: a.personality,
             requires: a.requires,
             image_volume: a.image_volume,
+            rootfs: a.rootfs,
             init_path: a.init_path,
             seccomp_policy: a.seccomp_policy,
             chroot_dirs: a.chrootdirs,
@@ -440,6 +448,10 @@ pub struct RunArgs {
 /// Applies `--pull`: libpod pulls when the policy says so, and the container is created
 /// from what is then in the store.
 fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
+    if a.rootfs {
+        // `--rootfs`: the argument is a directory, nothing to pull.
+        return Ok(());
+    }
     let progress = crate::commands::registry::Progress::new(a.quiet);
     let platform = a.platform.platform()?;
     let flags = libpod::registry::RegistryFlags {
@@ -460,6 +472,14 @@ pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
         ));
     }
     let interactive = a.create.interactive && streams.stdin;
+    if a.detach
+        && a.create
+            .log_driver
+            .as_deref()
+            .is_some_and(|d| d.starts_with("passthrough"))
+    {
+        return Err(libpod::LibpodError::from(libpod::spec::SpecError::PassthroughDetached).into());
+    }
     let keys = libpod::attach::parse_detach_keys(&a.detach_keys).map_err(Failure::new)?;
     if a.rmi {
         a.create.rm = true;
@@ -474,7 +494,7 @@ pub fn run(rt: &Runtime, mut a: RunArgs) -> Outcome {
     }
     // `run -it`: under a monitor with this terminal attached, so that the detach keys can
     // leave it running (as podman's conmon does); other foreground runs stay in this process.
-    if interactive && c.config.tty {
+    if interactive && c.config.tty && !c.config.log_driver.starts_with("passthrough") {
         return Ok(match rt.run_interactive(&c, keys)? {
             libpod::runtime::AttachEnd::Exited(code) => code,
             libpod::runtime::AttachEnd::Detached => 0,

@@ -1,0 +1,357 @@
+//! podman `run`/`create` fidelity, end to end: a container from an exploded root filesystem
+//! (`--rootfs`), extra host descriptors (`--preserve-fd`), and the log drivers that hand the
+//! streams elsewhere. Each checks what a user would notice, and a bad value gives one `Error:`
+//! line and exit 125 with nothing created. Every command runs the real binary as the test user.
+
+mod common;
+
+use common::{Env, Output, busybox_tar};
+use serde_json::Value;
+
+/// A refused command: exit 125, exactly one line on stderr, starting `Error:` and containing
+/// `needle`, and no container made or removed.
+#[track_caller]
+fn refused(env: &Env, args: &[&str], needle: &str) -> Output {
+    let before = env.burrow(&["ps", "-a", "-q"]).ok();
+    let out = env.burrow(args).code(125);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected\n{out:?}");
+    assert!(
+        lines[0].starts_with("Error: ") && lines[0].contains(needle),
+        "expected an Error: line naming {needle:?}\n{out:?}"
+    );
+    let ps = env.burrow(&["ps", "-a", "-q"]).ok();
+    assert_eq!(
+        ps.out(),
+        before.out(),
+        "a refused command changed the containers"
+    );
+    out
+}
+
+/// `inspect NAME`, the one object.
+#[track_caller]
+fn inspect(env: &Env, name: &str) -> Value {
+    let out = env.burrow(&["inspect", name]).ok();
+    let doc: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("inspect did not print JSON: {e}\n{out:?}"));
+    doc[0].clone()
+}
+
+/// An exploded busybox root filesystem owned by the test user, at `<HOME>/<name>`.
+fn exploded_busybox(env: &Env, name: &str) -> String {
+    let dir = env.home().join(name);
+    env.sh(&format!(
+        "mkdir -p {d} && tar -xf {t} -C {d} && echo original > {d}/marker",
+        d = dir.display(),
+        t = busybox_tar().display()
+    ))
+    .ok();
+    dir.display().to_string()
+}
+
+// Pins: --rootfs runs a container from a directory instead of an image, writes go into the
+// directory, `:O` keeps the directory unchanged, inspect shows podman's ImageName/Rootfs, and a
+// missing directory is refused with podman's lstat message.
+#[test]
+fn rootfs_runs_from_a_directory_and_overlay_keeps_it_unchanged() {
+    let env = Env::new();
+    let dir = exploded_busybox(&env, "root");
+
+    env.burrow(&[
+        "run",
+        "--name",
+        "plain",
+        "--rootfs",
+        &dir,
+        "sh",
+        "-c",
+        "cat /marker; echo written > /marker",
+    ])
+    .ok()
+    .stdout_has("original");
+    let marker = env.home().join("root/marker");
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "written\n");
+    let doc = inspect(&env, "plain");
+    assert_eq!(doc["ImageName"], dir.as_str(), "{doc}");
+    assert_eq!(doc["Rootfs"], dir.as_str(), "{doc}");
+    assert_eq!(doc["Image"], "", "{doc}");
+    env.burrow(&["ps", "-a", "--format", "{{.Image}}"])
+        .ok()
+        .stdout_has(&dir);
+
+    // No image layers to commit: refused with the reason, nothing made.
+    env.burrow(&["commit", "plain", "localhost/fromroot"])
+        .code(125)
+        .stderr_has("runs from a --rootfs directory");
+
+    std::fs::write(&marker, "original\n").unwrap();
+    let over = format!("{dir}:O");
+    env.burrow(&[
+        "run",
+        "--rm",
+        "--rootfs",
+        &over,
+        "sh",
+        "-c",
+        "echo changed > /marker; touch /new; cat /marker",
+    ])
+    .ok()
+    .stdout_has("changed");
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "original\n");
+    assert!(
+        !env.home().join("root/new").exists(),
+        ":O wrote into the directory"
+    );
+
+    // A relative path is resolved against the current directory (the test user's HOME).
+    env.burrow(&["run", "--rm", "--rootfs", "root", "cat", "/marker"])
+        .ok()
+        .stdout_has("original");
+
+    // The directory given at create, never a link put in its place later.
+    let other = exploded_busybox(&env, "other");
+    env.burrow(&["create", "--name", "swapped", "--rootfs", &other, "true"])
+        .ok();
+    env.sh(&format!(
+        "mv {other} {other}.real && ln -s {other}.real {other}"
+    ))
+    .ok();
+    env.burrow(&["start", "-a", "swapped"])
+        .fails()
+        .stderr_has("rootfs");
+
+    refused(
+        &env,
+        &["run", "--rootfs", "/no/such/rootfs", "true"],
+        "lstat /no/such/rootfs: no such file or directory",
+    );
+    refused(
+        &env,
+        &["create", "--rootfs", &format!("{dir}:Z"), "true"],
+        "--rootfs",
+    );
+}
+
+// Pins: --preserve-fd passes exactly the named descriptors, renumbered from 3 in ascending
+// order (run and exec), nothing else of the caller's; an fd that was not passed, stdio and a
+// word are refused with podman's messages.
+#[test]
+fn preserve_fd_passes_only_the_named_descriptors_renumbered_from_3() {
+    let env = Env::new().with_busybox();
+    for (name, text) in [
+        ("five", "from-five"),
+        ("six", "from-six"),
+        ("seven", "from-seven"),
+    ] {
+        std::fs::write(env.path(name), format!("{text}\n")).unwrap();
+    }
+    let opens = format!(
+        "exec 5<{} 6<{} 7<{};",
+        env.path("five").display(),
+        env.path("six").display(),
+        env.path("seven").display()
+    );
+    let bin = common::burrow_bin().display().to_string();
+    let probe =
+        "cat <&3; cat <&4; for n in 5 6 7; do [ -e /proc/$$/fd/$n ] && echo leaked-$n; done; true";
+    let out = env
+        .sh(&format!(
+            "{opens} {bin} run --rm --preserve-fd 7,5 busybox sh -c '{probe}'"
+        ))
+        .ok();
+    assert_eq!(out.lines(), vec!["from-five", "from-seven"], "{out:?}");
+
+    // With --preserve-fds too: the union, ascending (3 stays 3, 6 becomes 4).
+    let out = env
+        .sh(&format!(
+            "exec 3<{}; {opens} {bin} run --rm --preserve-fds 1 --preserve-fd 6 busybox sh -c 'cat <&3; cat <&4; [ -e /proc/$$/fd/5 ] && echo leaked; true'",
+            env.path("seven").display()
+        ))
+        .ok();
+    assert_eq!(out.lines(), vec!["from-seven", "from-six"], "{out:?}");
+
+    // Detached: the monitor hands them on as well.
+    env.sh(&format!(
+        "{opens} {bin} run -d --name bg --preserve-fd 7 busybox sh -c 'cat <&3'"
+    ))
+    .ok();
+    env.burrow(&["wait", "bg"]).ok();
+    env.burrow(&["logs", "bg"]).ok().stdout_has("from-seven");
+
+    env.burrow(&["run", "-d", "--name", "box", "busybox", "sleep", "300"])
+        .ok();
+    let out = env
+        .sh(&format!(
+            "{opens} {bin} exec --preserve-fd 6 box sh -c 'cat <&3; [ -e /proc/$$/fd/4 ] && echo leaked; true'"
+        ))
+        .ok();
+    assert_eq!(out.lines(), vec!["from-six"], "{out:?}");
+
+    refused(
+        &env,
+        &["run", "--rm", "--preserve-fd", "9", "busybox", "true"],
+        "file descriptor 9 is not available - the preserve-fd option requires that file descriptors must be passed",
+    );
+    refused(
+        &env,
+        &["run", "--rm", "--preserve-fd", "1", "busybox", "true"],
+        "cannot preserve FD 1",
+    );
+    refused(
+        &env,
+        &["run", "--rm", "--preserve-fd", "five", "busybox", "true"],
+        "--preserve-fd",
+    );
+    env.burrow(&["exec", "--preserve-fd", "9", "box", "true"])
+        .code(125)
+        .stderr_has("file descriptor 9 is not available");
+    env.burrow(&["rm", "-f", "-t", "0", "box"]).ok();
+}
+
+// Pins: --log-driver passthrough hands burrow's own streams to the container (a file the
+// caller redirected to is the container's stdout, not a pipe of burrow's), nothing is logged,
+// `logs` says why, and -d is refused (nothing would keep the streams).
+#[test]
+fn log_driver_passthrough_gives_the_container_burrows_own_streams() {
+    let env = Env::new().with_busybox();
+    let bin = common::burrow_bin().display().to_string();
+    let (out, err) = (env.path("out.txt"), env.path("err.txt"));
+    env.sh(&format!(
+        "{bin} run --name pt --log-driver passthrough busybox sh -c \
+         'echo to-out; echo to-err >&2; [ -p /proc/self/fd/1 ] && echo piped || echo direct' \
+         > {} 2> {}",
+        out.display(),
+        err.display()
+    ))
+    .ok();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "to-out\ndirect\n",
+        "stderr: {}",
+        std::fs::read_to_string(&err).unwrap_or_default()
+    );
+    assert_eq!(std::fs::read_to_string(&err).unwrap(), "to-err\n");
+    let doc = inspect(&env, "pt");
+    assert_eq!(
+        doc["HostConfig"]["LogConfig"]["Type"], "passthrough",
+        "{doc}"
+    );
+    env.burrow(&["logs", "pt"])
+        .code(125)
+        .stderr_has("'passthrough' log driver, cannot read logs");
+
+    // The default driver, for contrast: the container writes into burrow's pipe.
+    env.burrow(&[
+        "run",
+        "--rm",
+        "busybox",
+        "sh",
+        "-c",
+        "[ -p /proc/self/fd/1 ] && echo piped",
+    ])
+    .ok()
+    .stdout_has("piped");
+
+    refused(
+        &env,
+        &[
+            "run",
+            "-d",
+            "--log-driver",
+            "passthrough",
+            "busybox",
+            "true",
+        ],
+        "--log-driver passthrough needs the container in the foreground",
+    );
+}
+
+// Pins: --log-driver journald where there is no journal is refused at create with the
+// socket's path (podman would run the container and lose its output); where there is one the
+// container's lines come back through `logs`.
+#[test]
+fn log_driver_journald_needs_the_journal() {
+    let env = Env::new().with_busybox();
+    if std::path::Path::new("/run/systemd/journal/socket").exists() {
+        env.burrow(&[
+            "run",
+            "--name",
+            "j",
+            "--log-driver",
+            "journald",
+            "busybox",
+            "echo",
+            "to-journal",
+        ])
+        .ok();
+        if which_journalctl() {
+            // journald indexes asynchronously: a few tries.
+            let mut seen = String::new();
+            for _ in 0..20 {
+                seen = env.burrow(&["logs", "j"]).ok().stdout;
+                if seen.contains("to-journal") {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+            assert!(seen.contains("to-journal"), "{seen}");
+        }
+        return;
+    }
+    refused(
+        &env,
+        &["run", "--rm", "--log-driver", "journald", "busybox", "true"],
+        "/run/systemd/journal/socket is absent",
+    );
+}
+
+fn which_journalctl() -> bool {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join("journalctl").exists()))
+        .unwrap_or(false)
+}
+
+// Pins: ctrl-p ctrl-q detaches a foreground `exec -it` (exit 0 at once) and the exec'd
+// process runs on in the container; --detach-keys picks another sequence; bad keys are a 125
+// error before anything runs.
+#[test]
+fn exec_it_detaches_with_the_detach_keys() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["run", "-d", "--name", "box", "busybox", "sleep", "300"])
+        .ok();
+    let bin = common::burrow_bin().display().to_string();
+    let session = |keys_flag: &str, keys: &str, marker: &str| {
+        format!(
+            "(sleep 1; printf 'echo typed-$((6*7)); exec sleep {marker}\\n'; sleep 2; printf '{keys}'; sleep 4) | timeout 20 script -qec '{bin} exec -it {keys_flag} box sh' /dev/null; echo rc=$?"
+        )
+    };
+    let out = env.sh(&session("", "\\020\\021", "777")).ok();
+    assert!(out.stdout.contains("typed-42"), "{out:?}");
+    assert!(out.stdout.contains("rc=0"), "{out:?}");
+    env.burrow(&["exec", "box", "ps"])
+        .ok()
+        .stdout_has("sleep 777");
+
+    // ctrl-x then "y" as the sequence; ctrl-p ctrl-q then reach the process as typed input.
+    let out = env
+        .sh(&session("--detach-keys ctrl-x,y", "\\030y", "778"))
+        .ok();
+    assert!(out.stdout.contains("rc=0"), "{out:?}");
+    env.burrow(&["exec", "box", "ps"])
+        .ok()
+        .stdout_has("sleep 778");
+
+    // Without the keys the session ends with the process, its exit code the command's.
+    let out = env
+        .sh(&format!(
+            "(sleep 1; printf 'exit 5\\n'; sleep 2) | timeout 20 script -qec '{bin} exec -it box sh' /dev/null; echo rc=$?"
+        ))
+        .ok();
+    assert!(out.stdout.contains("rc=5"), "{out:?}");
+
+    env.burrow(&["exec", "-it", "--detach-keys", "ctrl-nope", "box", "true"])
+        .code(125)
+        .stderr_has("detach keys");
+    env.burrow(&["rm", "-f", "-t", "0", "box"]).ok();
+}
