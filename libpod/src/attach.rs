@@ -4,7 +4,7 @@
 //! stdin EOF, terminal resizes.
 //! Also podman's detach keys (`ctrl-p,ctrl-q` by default).
 
-use std::io::{Read, Write};
+use std::io::Read;
 
 pub const STDIN: u8 = 0;
 pub const STDOUT: u8 = 1;
@@ -18,12 +18,46 @@ pub const EXIT: u8 = 5;
 /// Largest frame payload accepted; a larger length means a confused peer.
 const MAX_FRAME: usize = 1 << 20;
 
-pub fn write_frame(w: &mut impl Write, kind: u8, data: &[u8]) -> std::io::Result<()> {
+pub fn write_frame(w: &mut impl FrameSink, kind: u8, data: &[u8]) -> std::io::Result<()> {
     let mut buf = Vec::with_capacity(data.len() + 5);
     buf.push(kind);
     buf.extend_from_slice(&(data.len() as u32).to_le_bytes());
     buf.extend_from_slice(data);
-    w.write_all(&buf)
+    w.send_all(&buf)
+}
+
+/// Where frames go: the attach socket, or a buffer (tests).
+pub trait FrameSink {
+    fn send_all(&mut self, buf: &[u8]) -> std::io::Result<()>;
+}
+
+impl FrameSink for std::os::unix::net::UnixStream {
+    /// Sent with MSG_NOSIGNAL: a peer that went away (a client that detached, a monitor whose
+    /// container failed to start) is an EPIPE error here, never a SIGPIPE, which burrow keeps
+    /// at its default (so that `burrow ... | head` ends quietly) and which would kill it.
+    fn send_all(&mut self, mut buf: &[u8]) -> std::io::Result<()> {
+        use std::os::fd::AsRawFd;
+        while !buf.is_empty() {
+            match nix::sys::socket::send(
+                self.as_raw_fd(),
+                buf,
+                nix::sys::socket::MsgFlags::MSG_NOSIGNAL,
+            ) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => buf = &buf[n..],
+                Err(nix::Error::EINTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FrameSink for Vec<u8> {
+    fn send_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.extend_from_slice(buf);
+        Ok(())
+    }
 }
 
 /// Accumulates bytes read from a socket and yields whole frames.
@@ -134,6 +168,28 @@ impl DetachMatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // A client or monitor whose peer went away gets an error from a frame write; with SIGPIPE
+    // at its default (as in burrow), a plain write would have killed it (exit 141).
+    #[test]
+    fn a_closed_peer_is_an_error_not_a_sigpipe() {
+        use nix::sys::wait::{WaitStatus, waitpid};
+        use nix::unistd::{ForkResult, fork};
+        let (mut a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        drop(b);
+        // SAFETY: the child only resets a signal disposition, makes one send (no allocation
+        // on its error path) and exits: all async-signal-safe after fork in a threaded test.
+        match unsafe { fork() }.unwrap() {
+            ForkResult::Child => unsafe {
+                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+                let failed = a.send_all(b"x").is_err();
+                libc::_exit(if failed { 0 } else { 1 });
+            },
+            ForkResult::Parent { child } => {
+                assert_eq!(waitpid(child, None).unwrap(), WaitStatus::Exited(child, 0));
+            }
+        }
+    }
 
     #[test]
     fn frames_round_trip_in_pieces() {
