@@ -562,6 +562,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "image trust set",
         "burrow image trust set --type accept default\n  burrow image trust set --type reject docker.io\n  burrow image trust set --type signedBy --pubkeysfile /etc/pki/key.gpg registry.example.com",
     ),
+    (
+        "network update",
+        "burrow network update --dns-add 1.1.1.1,8.8.8.8 app\n  burrow network update --dns-drop 8.8.8.8 --dns-add 9.9.9.9 app",
+    ),
 ];
 
 /// The command tree with podman's help layout and the examples attached.

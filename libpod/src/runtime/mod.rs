@@ -24,6 +24,7 @@ mod manifests;
 pub mod names;
 mod namespaces;
 mod network_reload;
+mod network_update;
 mod networks;
 mod new_pod;
 mod pods;
