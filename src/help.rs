@@ -566,6 +566,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "network update",
         "burrow network update --dns-add 1.1.1.1,8.8.8.8 app\n  burrow network update --dns-drop 8.8.8.8 --dns-add 9.9.9.9 app",
     ),
+    (
+        "pod clone",
+        "burrow pod clone web\n  burrow pod clone --name web2 --label env=test web\n  burrow pod clone --destroy --start web web-new",
+    ),
 ];
 
 /// The command tree with podman's help layout and the examples attached.
