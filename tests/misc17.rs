@@ -2,9 +2,14 @@
 //! global `--tmpdir`, `--out` and `--config` flags, and mounts.conf bind mounts, each driven
 //! through the real binary as the unprivileged test user.
 
+#[path = "common/archives.rs"]
+mod archives;
 mod common;
+#[path = "common/registry.rs"]
+mod registry;
 
-use common::Env;
+use common::{BUSYBOX, Env};
+use registry::Registry;
 
 // Pins: `network update` changes the resolvers a container on the network gets in its
 // resolv.conf at its next start, and inspect shows them; bad input changes nothing.
@@ -160,4 +165,115 @@ fn pod_clone_copies_pod_and_members() {
         .code(125)
         .stderr_has("name twice");
     assert_eq!(env.burrow(&["pod", "ps", "-q"]).ok().lines().len(), before);
+}
+
+// Pins: `--tmpdir` moves a build's scratch files (info shows it; a path that cannot be a
+// directory fails the build naming it); `--out` sends stdout to a file; bad values fail.
+#[test]
+fn tmpdir_and_out_globals() {
+    let env = Env::new().with_busybox();
+    let tmp = env.path("mytmp");
+    let tmp_s = tmp.display().to_string();
+    env.burrow(&[
+        "--tmpdir",
+        &tmp_s,
+        "info",
+        "--format",
+        "{{.Store.ImageCopyTmpDir}}",
+    ])
+    .ok()
+    .stdout_has(&tmp_s);
+    let ctx = env.path("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Containerfile"),
+        format!("FROM {BUSYBOX}\nRUN echo hi > /hi\n"),
+    )
+    .unwrap();
+    let ctx_s = ctx.display().to_string();
+    env.burrow(&["--tmpdir", &tmp_s, "build", "-t", "withtmp", &ctx_s])
+        .ok();
+    assert!(
+        tmp.join("build").is_dir(),
+        "the build's scratch went to --tmpdir"
+    );
+    env.burrow(&["run", "--rm", "withtmp", "cat", "/hi"])
+        .ok()
+        .stdout_has("hi");
+    // A --tmpdir below a regular file cannot exist: the build says where it failed.
+    let file = env.path("afile");
+    std::fs::write(&file, "x").unwrap();
+    let bad = file.join("sub").display().to_string();
+    env.burrow(&[
+        "--tmpdir",
+        &bad,
+        "build",
+        "--no-cache",
+        "-t",
+        "nottmp",
+        &ctx_s,
+    ])
+    .code(125)
+    .stderr_has(&bad);
+    env.burrow(&["image", "exists", "nottmp"]).code(1);
+
+    // --out: the command's stdout lands in the file, none on the terminal.
+    let out = env.path("out.txt");
+    let out_s = out.display().to_string();
+    let r = env
+        .burrow(&["--out", &out_s, "images", "--format", "{{.Repository}}"])
+        .ok();
+    assert_eq!(r.stdout, "", "nothing on stdout with --out");
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.contains("localhost/withtmp"), "{written}");
+    env.burrow(&["--out", "/nonexistent/dir/out.txt", "images"])
+        .code(125)
+        .stderr_has("Error: --out /nonexistent/dir/out.txt");
+}
+
+// Pins: `--config DIR` reads registry credentials from DIR/config.json (docker's format, as
+// DOCKER_CONFIG does): a push to a registry with auth works with it and fails without.
+#[test]
+fn config_dir_supplies_registry_auth() {
+    let reg = Registry::start_secure("alice", "s3cret");
+    let env = Env::new().with_busybox();
+    let certs = reg.tls().cert_dir.display().to_string();
+    let dir = env.path("dockercfg");
+    std::fs::create_dir_all(&dir).unwrap();
+    let auth = registry::base64("alice:s3cret");
+    std::fs::write(
+        dir.join("config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, reg.host()),
+    )
+    .unwrap();
+    let dir_s = dir.display().to_string();
+    env.burrow(&[
+        "push",
+        "--cert-dir",
+        &certs,
+        BUSYBOX,
+        &reg.image("cfg/busybox:1"),
+    ])
+    .code(125);
+    env.burrow(&[
+        "--config",
+        &dir_s,
+        "push",
+        "--cert-dir",
+        &certs,
+        BUSYBOX,
+        &reg.image("cfg/busybox:1"),
+    ])
+    .ok();
+    assert_eq!(reg.tags("cfg/busybox"), ["1"]);
+}
+
+// Pins: the global flags show in --help.
+#[test]
+fn help_lists_globals() {
+    let env = Env::new();
+    let out = env.burrow(&["--help"]).ok();
+    for flag in ["--tmpdir", "--out", "--config"] {
+        assert!(out.stdout.contains(flag), "{flag} missing from --help");
+    }
 }
