@@ -277,3 +277,51 @@ fn help_lists_globals() {
         assert!(out.stdout.contains(flag), "{flag} missing from --help");
     }
 }
+
+// Pins: the user's mounts.conf binds its host paths read-only into every container; a missing
+// host path is skipped silently; a user's own mount on the same path wins.
+#[test]
+fn mounts_conf_binds_read_only() {
+    let env = Env::new().with_busybox();
+    let host = env.path("subs");
+    std::fs::create_dir_all(&host).unwrap();
+    std::fs::write(host.join("token"), "abc\n").unwrap();
+    let conf_dir = env.config_dir().join("containers");
+    std::fs::create_dir_all(&conf_dir).unwrap();
+    std::fs::write(
+        conf_dir.join("mounts.conf"),
+        format!(
+            "# subscriptions\n{}:/run/subs\n/nonexistent/path:/run/gone\n",
+            host.display()
+        ),
+    )
+    .unwrap();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "cat /run/subs/token; touch /run/subs/new 2>/dev/null && echo WROTE; ls /run/gone 2>/dev/null || echo NOGONE",
+        ])
+        .ok();
+    assert_eq!(out.lines(), ["abc", "NOGONE"]);
+    assert!(!host.join("new").exists());
+    // A user's mount on the same destination wins over mounts.conf.
+    let other = env.path("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("token"), "mine\n").unwrap();
+    let vol = format!("{}:/run/subs", other.display());
+    env.burrow(&[
+        "run",
+        "--rm",
+        "-v",
+        &vol,
+        "busybox",
+        "cat",
+        "/run/subs/token",
+    ])
+    .ok()
+    .stdout_has("mine");
+}

@@ -130,6 +130,8 @@ impl Runtime {
             devices.append(&mut mounts);
             mounts = devices;
         }
+        // containers-mounts.conf: for paths no mount above covers.
+        mounts.extend(crate::mounts_conf::mounts(self.rootless, &mounts));
         // `mount` secrets last: over any user mount on /run.
         mounts.extend(self.secret_mounts(c)?);
         let rootfs = self.paths.rootfs_mountpoint();
