@@ -562,6 +562,14 @@ const EXAMPLES: &[(&str, &str)] = &[
         "image trust set",
         "burrow image trust set --type accept default\n  burrow image trust set --type reject docker.io\n  burrow image trust set --type signedBy --pubkeysfile /etc/pki/key.gpg registry.example.com",
     ),
+    (
+        "network update",
+        "burrow network update --dns-add 1.1.1.1,8.8.8.8 app\n  burrow network update --dns-drop 8.8.8.8 --dns-add 9.9.9.9 app",
+    ),
+    (
+        "pod clone",
+        "burrow pod clone web\n  burrow pod clone --name web2 --label env=test web\n  burrow pod clone --destroy --start web web-new",
+    ),
 ];
 
 /// The command tree with podman's help layout and the examples attached.

@@ -66,6 +66,15 @@ pub(crate) struct Globals {
     /// Directory to read CDI device specs from (repeatable; default /etc/cdi and /var/run/cdi)
     #[arg(long = "cdi-spec-dir", global = true, value_name = "DIR")]
     cdi_spec_dir: Vec<std::path::PathBuf>,
+    /// Path to the tmp directory, for temporary files burrow makes (build scratch)
+    #[arg(long, global = true, value_name = "VALUE")]
+    tmpdir: Option<std::path::PathBuf>,
+    /// Send the standard output of the command to a file
+    #[arg(long, global = true, value_name = "FILE")]
+    out: Option<std::path::PathBuf>,
+    /// Directory of the authentication config file config.json (same as DOCKER_CONFIG)
+    #[arg(long, global = true, value_name = "DIR")]
+    config: Option<std::path::PathBuf>,
 }
 
 impl Globals {
@@ -87,6 +96,12 @@ impl Globals {
         }
         for d in &self.cdi_spec_dir {
             add("--cdi-spec-dir", d.display().to_string());
+        }
+        if let Some(t) = &self.tmpdir {
+            add("--tmpdir", t.display().to_string());
+        }
+        if let Some(c) = &self.config {
+            add("--config", c.display().to_string());
         }
         out
     }
@@ -391,6 +406,7 @@ fn main() {
         runroot: cli.globals.runroot.clone(),
         storage_driver: cli.globals.storage_driver.clone(),
         cdi_spec_dirs: cli.globals.cdi_spec_dir.clone(),
+        tmpdir: cli.globals.tmpdir.clone(),
     };
     let g = &cli.globals;
     let _ = (&g.log_level, &g.events_backend, &g.cgroup_manager);
@@ -400,6 +416,10 @@ fn main() {
             // SAFETY: replaces fd 1 of this single-threaded process before anything is printed.
             unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), 1) };
         }
+    }
+    if let Err(e) = apply_output_globals(g) {
+        eprintln!("Error: {e}");
+        std::process::exit(125);
     }
     let result = match cli.command {
         Command::Version(a) => system::version(a),
@@ -433,6 +453,26 @@ fn main() {
             std::process::exit(f.code);
         }
     }
+}
+
+/// `--out FILE`: this command's standard output goes to FILE (podman 5); `--config DIR`:
+/// podman's alias of DOCKER_CONFIG, which the registry code reads for `DIR/config.json`.
+fn apply_output_globals(g: &Globals) -> Result<(), String> {
+    if let Some(dir) = &g.config {
+        // SAFETY: no other thread exists yet to read the environment concurrently.
+        unsafe { std::env::set_var("DOCKER_CONFIG", dir) };
+    }
+    if let Some(path) = &g.out {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(|e| format!("--out {}: {e}: give a writable file", path.display()))?;
+        // SAFETY: replaces fd 1 of this single-threaded process before anything is printed.
+        unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&f), 1) };
+    }
+    Ok(())
 }
 
 /// Commands that may start a process of burrow's inside a container (a container's first

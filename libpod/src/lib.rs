@@ -25,6 +25,7 @@ pub mod journald;
 pub mod kube;
 mod lockfile;
 pub mod logs;
+pub(crate) mod mounts_conf;
 pub mod network_def;
 pub mod paths;
 pub mod pod;

@@ -60,6 +60,10 @@ pub enum NetworkConfigError {
         network: String,
         containers: Vec<String>,
     },
+    #[error("invalid DNS server \"{0}\": not an IP address")]
+    DnsServer(String),
+    #[error("network update needs --dns-add or --dns-drop: say what to change")]
+    NothingToUpdate,
     #[error("random MAC: {0}")]
     RandomMac(getrandom::Error),
 }
@@ -83,6 +87,10 @@ pub struct NetworkConfig {
     pub internal: bool,
     pub labels: BTreeMap<String, String>,
     pub options: BTreeMap<String, String>,
+    /// The resolvers written into its containers' resolv.conf (`network update --dns-add`);
+    /// empty: the rootless netns's own resolver.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns_servers: Vec<String>,
 }
 
 /// One row of the networks table.

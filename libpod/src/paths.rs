@@ -13,6 +13,8 @@ pub struct Paths {
     pub data: PathBuf,
     /// Volatile root: `pause.pid`, `containers/<id>/` runtime files.
     pub run: PathBuf,
+    /// `--tmpdir`: where temporary files go instead of the data root.
+    pub tmp: Option<PathBuf>,
 }
 
 impl Paths {
@@ -38,7 +40,19 @@ impl Paths {
                 None => PathBuf::from(format!("/tmp/burrow-run-{}", Uid::effective())),
             }
         });
-        Paths { data, run }
+        Paths {
+            data,
+            run,
+            tmp: None,
+        }
+    }
+
+    /// Scratch space of builds (layer tars, extracted tar contexts): `--tmpdir` when given.
+    pub fn build_tmp(&self) -> PathBuf {
+        match &self.tmp {
+            Some(t) => t.join("build"),
+            None => self.data.join("build-tmp"),
+        }
     }
 
     pub fn db(&self) -> PathBuf {

@@ -70,7 +70,13 @@ pub fn auth_files(flag: Option<&Path>, rootless: bool) -> Vec<PathBuf> {
             .filter(|v| !v.is_empty())
             .map_or_else(|| home.join(".config"), PathBuf::from);
         files.push(config.join("containers/auth.json"));
-        files.push(home.join(".docker/config.json"));
+        // docker's DOCKER_CONFIG (podman's `--config`) moves its config.json.
+        files.push(
+            match std::env::var_os("DOCKER_CONFIG").filter(|v| !v.is_empty()) {
+                Some(d) => PathBuf::from(d).join("config.json"),
+                None => home.join(".docker/config.json"),
+            },
+        );
     }
     files
 }

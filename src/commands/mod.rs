@@ -14,6 +14,7 @@ pub mod maintenance;
 pub mod manifest;
 pub mod network;
 pub mod pod;
+pub mod pod_clone;
 pub mod pod_stats;
 pub mod progress;
 pub mod quadlet;

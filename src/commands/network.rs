@@ -40,6 +40,19 @@ enum NetworkSub {
     Disconnect(DisconnectArgs),
     /// Reload network configuration for containers
     Reload(ReloadArgs),
+    /// Update an existing network
+    Update(UpdateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct UpdateArgs {
+    network: String,
+    /// Add DNS servers to the network (comma-separated or repeated)
+    #[arg(long = "dns-add", value_delimiter = ',', value_name = "IP")]
+    dns_add: Vec<String>,
+    /// Remove DNS servers from the network (comma-separated or repeated)
+    #[arg(long = "dns-drop", value_delimiter = ',', value_name = "IP")]
+    dns_drop: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -182,6 +195,11 @@ pub fn group(rt: &Runtime, c: NetworkCmd) -> Outcome {
             Ok(0)
         }
         NetworkSub::Reload(a) => reload(rt, a),
+        NetworkSub::Update(a) => {
+            rt.network_update(&a.network, &a.dns_add, &a.dns_drop)?;
+            println!("{}", a.network);
+            Ok(0)
+        }
         NetworkSub::Disconnect(a) => {
             let _ = a.force;
             rt.network_disconnect(&a.network, &a.container)?;

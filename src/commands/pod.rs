@@ -52,6 +52,8 @@ enum PodSub {
     Logs(LogsArgs),
     /// Display a live stream of resource usage statistics for the containers in pods
     Stats(super::pod_stats::PodStatsArgs),
+    /// Clone an existing pod
+    Clone(super::pod_clone::CloneArgs),
 }
 
 #[derive(Args, Debug)]
@@ -238,6 +240,7 @@ pub struct LogsArgs {
 pub fn group(rt: &Runtime, c: PodCmd) -> Outcome {
     match c.sub {
         PodSub::Create(a) => create(rt, a),
+        PodSub::Clone(a) => super::pod_clone::clone(rt, a),
         PodSub::Start(a) => {
             let names = with_id_files(a.names, &a.pod_id_file, false)?;
             for_each(rt, names, a.all, |n| rt.pod_start(n))

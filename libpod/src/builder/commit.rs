@@ -109,9 +109,9 @@ impl Builder<'_> {
         }
     }
 
-    /// A new scratch file name for a layer tar in the data root's build-tmp.
+    /// A new scratch file name for a layer tar in the build scratch dir (`Paths::build_tmp`).
     fn temp_tar(&self) -> BResult<TempFile> {
-        let dir = self.rt.paths.data.join("build-tmp");
+        let dir = self.rt.paths.build_tmp();
         fs::create_dir_all(&dir)
             .map_err(|e| BuildError::new(format!("create {}: {e}", dir.display())))?;
         self.tmp_seq.set(self.tmp_seq.get() + 1);

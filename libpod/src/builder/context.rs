@@ -1,7 +1,7 @@
 //! The build context: the directory (or the extracted tar file) COPY and ADD read from, its
 //! `.containerignore` / `.dockerignore` rules, and the Containerfile found in it or named
-//! with `-f`. A tar context is extracted into the data root's build-tmp and removed when the
-//! build ends, whatever its outcome.
+//! with `-f`. A tar context is extracted into the build scratch dir (`Paths::build_tmp`) and
+//! removed when the build ends, whatever its outcome.
 
 use std::fs;
 use std::path::{Path, PathBuf};

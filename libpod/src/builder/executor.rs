@@ -88,7 +88,7 @@ impl Runtime {
         for t in &opts.tags {
             validate_tag(t)?;
         }
-        let context = BuildContext::open(opts, &self.paths.data.join("build-tmp"))?;
+        let context = BuildContext::open(opts, &self.paths.build_tmp())?;
         let (file, text) = context.read_containerfile(opts)?;
         let (text, run_heredocs) = super::heredoc::cut_command_heredocs(&text);
         let cache = Cache::open(self.paths.data.join("build-cache.json"));

@@ -24,6 +24,17 @@ pub struct CloneOptions {
 impl Runtime {
     /// Creates the clone (not started); the source is left as it is.
     pub fn container_clone(&self, source: &str, o: &CloneOptions) -> Result<Container> {
+        self.container_clone_with(source, o, |_| {})
+    }
+
+    /// [`Runtime::container_clone`], with `adjust` changing the copied configuration before
+    /// anything is stored (`pod clone` moves the clone into the new pod).
+    pub(super) fn container_clone_with(
+        &self,
+        source: &str,
+        o: &CloneOptions,
+        adjust: impl FnOnce(&mut crate::container::ContainerConfig),
+    ) -> Result<Container> {
         let src = self.lookup(source)?;
         if src.config.infra {
             return Err(LibpodError::InvalidState(format!(
@@ -75,6 +86,7 @@ impl Runtime {
                 m.name.clear();
             }
         }
+        adjust(&mut config);
         let new_volumes = self.resolve_volume_mounts(&mut config.mounts)?;
         let nets: Vec<String> = self
             .state

@@ -150,7 +150,7 @@ impl Runtime {
                 "graphRootAllocated": size,
                 "graphRootUsed": used,
                 "graphStatus": {"Native Overlay Diff": if self.store.driver() == storage::Driver::Overlay { "true" } else { "false" }},
-                "imageCopyTmpDir": "/var/tmp",
+                "imageCopyTmpDir": self.paths.tmp.as_deref().unwrap_or(std::path::Path::new("/var/tmp")),
                 "imageStore": {"number": images},
                 "runRoot": self.paths.run,
                 "volumePath": self.paths.data.join("volumes"),

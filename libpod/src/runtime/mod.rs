@@ -24,8 +24,10 @@ mod manifests;
 pub mod names;
 mod namespaces;
 mod network_reload;
+mod network_update;
 mod networks;
 mod new_pod;
+mod pod_clone;
 mod pods;
 mod process;
 mod pull;
@@ -59,6 +61,7 @@ pub use info::version_info;
 pub use inspect_image::InspectType;
 pub use lifecycle::LogsOptions;
 pub use networks::NetworkCreateOptions;
+pub use pod_clone::PodCloneOptions;
 pub use pods::PodCreateOptions;
 pub use pull::PullPolicy;
 pub use pull_retry::PullRetry;
@@ -81,6 +84,8 @@ pub struct GlobalOptions {
     pub storage_driver: Option<String>,
     /// `--cdi-spec-dir`: where CDI specs are read (podman's defaults when empty).
     pub cdi_spec_dirs: Vec<PathBuf>,
+    /// `--tmpdir`: where temporary files go (default: under the data root).
+    pub tmpdir: Option<PathBuf>,
 }
 
 pub struct Runtime {
@@ -157,7 +162,9 @@ impl Runtime {
     ) -> Paths {
         let root = opts.root.as_deref().or(storage_conf.data_root(rootless));
         let runroot = opts.runroot.as_deref().or(storage_conf.runroot.as_deref());
-        Paths::resolve(root, runroot)
+        let mut paths = Paths::resolve(root, runroot);
+        paths.tmp = opts.tmpdir.clone();
+        paths
     }
 
     pub fn rootless(&self) -> bool {

@@ -175,7 +175,7 @@ impl Runtime {
                 }),
             );
         }
-        Ok(json!({
+        let mut out = json!({
             "name": n.name,
             "id": n.id,
             "driver": n.config.driver,
@@ -190,7 +190,12 @@ impl Runtime {
             "options": n.config.options,
             "ipam_options": {"driver": "host-local"},
             "containers": containers,
-        }))
+        });
+        // podman leaves the key out while the network has none.
+        if !n.config.dns_servers.is_empty() {
+            out["network_dns_servers"] = json!(n.config.dns_servers);
+        }
+        Ok(out)
     }
 
     /// `network rm`: refused while containers use it, unless `force`, which removes them.

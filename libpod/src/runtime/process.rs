@@ -130,6 +130,8 @@ impl Runtime {
             devices.append(&mut mounts);
             mounts = devices;
         }
+        // containers-mounts.conf: for paths no mount above covers.
+        mounts.extend(crate::mounts_conf::mounts(self.rootless, &mounts));
         // `mount` secrets last: over any user mount on /run.
         mounts.extend(self.secret_mounts(c)?);
         let rootfs = self.paths.rootfs_mountpoint();
@@ -301,7 +303,14 @@ impl Runtime {
             NetworkMode::Pasta(_) => (local_ip(), None, vec![network::PASTA_DNS.to_string()]),
             // User networks: the rootless netns's slirp4netns resolves, reached through the
             // masquerade; the host on its own address, as with slirp4netns.
-            NetworkMode::Bridge => (None, local_ip(), vec![network::SLIRP_DNS.to_string()]),
+            // A network's own resolvers (`network update --dns-add`) replace it.
+            NetworkMode::Bridge => {
+                let mut dns = self.network_dns_servers(&c.id);
+                if dns.is_empty() {
+                    dns.push(network::SLIRP_DNS.to_string());
+                }
+                (None, local_ip(), dns)
+            }
             NetworkMode::Host => (None, None, Vec::new()),
             // Loopback only: no resolver can be reached.
             _ => (Some("127.0.1.1".to_string()), None, Vec::new()),

@@ -94,6 +94,7 @@ impl State {
                 internal: n.internal,
                 labels: n.labels,
                 options: n.options,
+                dns_servers: Vec::new(),
             },
         };
         let config =
@@ -126,6 +127,18 @@ impl State {
             .prepare_cached(&sql)
             .and_then(|mut st| st.query_map([], row_to_network)?.collect())
             .map_err(|e| self.err(e))
+    }
+
+    /// Stores a changed config of an existing network (`network update`).
+    pub fn update_network_config(&self, id: &str, config: &NetworkConfig) -> Result<()> {
+        let config = serde_json::to_string(config).map_err(StateError::encode("network config"))?;
+        self.conn
+            .execute(
+                "UPDATE networks SET config=?2 WHERE id=?1",
+                params![id, config],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
     }
 
     pub fn remove_network(&self, id: &str) -> Result<()> {
