@@ -327,7 +327,7 @@ fn move_to_own_scope(pid: i32) {
     if std::env::var_os("INVOCATION_ID").is_none() {
         return;
     }
-    let _ = Command::new("busctl")
+    let queued = Command::new("busctl")
         .args([
             "--user",
             "--quiet",
@@ -352,7 +352,22 @@ fn move_to_own_scope(pid: i32) {
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .status();
+        .status()
+        .is_ok_and(|s| s.success());
+    if !queued {
+        return;
+    }
+    // The call returns once the job is queued; the move happens when the manager runs it. A
+    // short unit (`run --rm`) could end, and take the pause process with it, before that:
+    // wait (up to a second, once per user namespace) until the process is in its scope.
+    let cgroup = format!("/proc/{pid}/cgroup");
+    let scope = format!("burrow-pause-{pid}.scope");
+    for _ in 0..200 {
+        match std::fs::read_to_string(&cgroup) {
+            Ok(c) if !c.contains(&scope) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            _ => return,
+        }
+    }
 }
 
 /// What the pause process failed with before it said "R<pid>".
