@@ -5,38 +5,7 @@
 
 mod common;
 
-use common::{Env, Output, busybox_tar};
-use serde_json::Value;
-
-/// A refused command: exit 125, exactly one line on stderr, starting `Error:` and containing
-/// `needle`, and no container made or removed.
-#[track_caller]
-fn refused(env: &Env, args: &[&str], needle: &str) -> Output {
-    let before = env.burrow(&["ps", "-a", "-q"]).ok();
-    let out = env.burrow(args).code(125);
-    let lines: Vec<&str> = out.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line expected\n{out:?}");
-    assert!(
-        lines[0].starts_with("Error: ") && lines[0].contains(needle),
-        "expected an Error: line naming {needle:?}\n{out:?}"
-    );
-    let ps = env.burrow(&["ps", "-a", "-q"]).ok();
-    assert_eq!(
-        ps.out(),
-        before.out(),
-        "a refused command changed the containers"
-    );
-    out
-}
-
-/// `inspect NAME`, the one object.
-#[track_caller]
-fn inspect(env: &Env, name: &str) -> Value {
-    let out = env.burrow(&["inspect", name]).ok();
-    let doc: Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("inspect did not print JSON: {e}\n{out:?}"));
-    doc[0].clone()
-}
+use common::{Env, busybox_tar};
 
 /// An exploded busybox root filesystem owned by the test user, at `<HOME>/<name>`.
 fn exploded_busybox(env: &Env, name: &str) -> String {
@@ -72,7 +41,7 @@ fn rootfs_runs_from_a_directory_and_overlay_keeps_it_unchanged() {
     .stdout_has("original");
     let marker = env.home().join("root/marker");
     assert_eq!(std::fs::read_to_string(&marker).unwrap(), "written\n");
-    let doc = inspect(&env, "plain");
+    let doc = env.inspect_one("plain");
     assert_eq!(doc["ImageName"], dir.as_str(), "{doc}");
     assert_eq!(doc["Rootfs"], dir.as_str(), "{doc}");
     assert_eq!(doc["Image"], "", "{doc}");
@@ -121,13 +90,11 @@ fn rootfs_runs_from_a_directory_and_overlay_keeps_it_unchanged() {
         .fails()
         .stderr_has("rootfs");
 
-    refused(
-        &env,
+    env.refused(
         &["run", "--rootfs", "/no/such/rootfs", "true"],
         "lstat /no/such/rootfs: no such file or directory",
     );
-    refused(
-        &env,
+    env.refused(
         &["create", "--rootfs", &format!("{dir}:Z"), "true"],
         "--rootfs",
     );
@@ -188,18 +155,15 @@ fn preserve_fd_passes_only_the_named_descriptors_renumbered_from_3() {
         .ok();
     assert_eq!(out.lines(), vec!["from-six"], "{out:?}");
 
-    refused(
-        &env,
+    env.refused(
         &["run", "--rm", "--preserve-fd", "9", "busybox", "true"],
         "file descriptor 9 is not available - the preserve-fd option requires that file descriptors must be passed",
     );
-    refused(
-        &env,
+    env.refused(
         &["run", "--rm", "--preserve-fd", "1", "busybox", "true"],
         "cannot preserve FD 1",
     );
-    refused(
-        &env,
+    env.refused(
         &["run", "--rm", "--preserve-fd", "five", "busybox", "true"],
         "--preserve-fd",
     );
@@ -232,7 +196,7 @@ fn log_driver_passthrough_gives_the_container_burrows_own_streams() {
         std::fs::read_to_string(&err).unwrap_or_default()
     );
     assert_eq!(std::fs::read_to_string(&err).unwrap(), "to-err\n");
-    let doc = inspect(&env, "pt");
+    let doc = env.inspect_one("pt");
     assert_eq!(
         doc["HostConfig"]["LogConfig"]["Type"], "passthrough",
         "{doc}"
@@ -253,8 +217,7 @@ fn log_driver_passthrough_gives_the_container_burrows_own_streams() {
     .ok()
     .stdout_has("piped");
 
-    refused(
-        &env,
+    env.refused(
         &[
             "run",
             "-d",
@@ -299,8 +262,7 @@ fn log_driver_journald_needs_the_journal() {
         }
         return;
     }
-    refused(
-        &env,
+    env.refused(
         &["run", "--rm", "--log-driver", "journald", "busybox", "true"],
         "/run/systemd/journal/socket is absent",
     );
