@@ -317,3 +317,151 @@ fn exec_it_detaches_with_the_detach_keys() {
         .stderr_has("detach keys");
     env.burrow(&["rm", "-f", "-t", "0", "box"]).ok();
 }
+
+// Pins: `-h` is `--hostname` for run and create (podman's short form), `--help` still prints
+// the help, and a `-h` after the image is the container's.
+#[test]
+fn short_h_is_hostname() {
+    let env = Env::new().with_busybox();
+    let out = env
+        .burrow(&["run", "--rm", "-h", "shorty", "busybox", "hostname"])
+        .ok();
+    assert_eq!(out.out(), "shorty");
+    env.burrow(&[
+        "create", "--name", "hc", "-h", "made", "busybox", "hostname",
+    ])
+    .ok();
+    let out = env.burrow(&["start", "-a", "hc"]).ok();
+    assert_eq!(out.out(), "made");
+    let help = env.burrow(&["run", "--help"]).ok();
+    assert!(help.stdout.contains("-h, --hostname"), "{help:?}");
+    let out = env
+        .burrow(&["run", "--rm", "busybox", "sh", "-c", "echo $0", "-h"])
+        .ok();
+    assert_eq!(out.out(), "-h");
+}
+
+// Pins: `--security-opt mask=` hides more paths (a file reads empty), `unmask=` leaves named
+// default masks alone and `unmask=ALL` every default mask and read-only path; inspect shows
+// both; a relative path is refused.
+#[test]
+fn security_opt_mask_and_unmask() {
+    let env = Env::new().with_busybox();
+    let count = "mount | grep -c -e ' /proc/keys ' -e ' /proc/sys ' || true";
+    let run = |opts: &[&str], script: &str| {
+        let mut args = vec!["run", "--rm"];
+        args.extend_from_slice(opts);
+        args.extend(["busybox", "sh", "-c", script]);
+        env.burrow(&args).ok().out().to_string()
+    };
+    assert_eq!(
+        run(&[], count),
+        "2",
+        "podman's defaults mask /proc/keys, protect /proc/sys"
+    );
+    assert_eq!(run(&["--security-opt", "unmask=/proc/keys"], count), "1");
+    assert_eq!(run(&["--security-opt", "unmask=ALL"], count), "0");
+    assert_eq!(run(&[], "cat /etc/hostname | wc -c"), "13");
+    assert_eq!(
+        run(
+            &["--security-opt", "mask=/etc/hostname:/nonexistent"],
+            "cat /etc/hostname | wc -c"
+        ),
+        "0"
+    );
+    env.burrow(&[
+        "create",
+        "--name",
+        "mk",
+        "--security-opt",
+        "mask=/etc/hostname",
+        "--security-opt",
+        "unmask=ALL",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    assert_eq!(
+        env.burrow(&["inspect", "--format", "{{.HostConfig.SecurityOpt}}", "mk"])
+            .ok()
+            .out(),
+        "[mask=/etc/hostname unmask=ALL]"
+    );
+    env.refused(
+        &[
+            "run",
+            "--rm",
+            "--security-opt",
+            "mask=etc",
+            "busybox",
+            "true",
+        ],
+        "mask and unmask take absolute paths",
+    );
+}
+
+// Pins: `--group-add keep-groups` leaves the container process the supplementary groups burrow
+// runs with (seen through the user namespace: the user's own group is 0, others unmapped),
+// instead of the image's; combined with another group it is refused.
+#[test]
+fn group_add_keep_groups() {
+    let env = Env::new().with_busybox();
+    let groups = |line: &str| -> Vec<String> {
+        line.trim_start_matches("Groups:")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    let host = env.sh("grep Groups /proc/self/status").ok();
+    let expected: Vec<String> = groups(host.out())
+        .iter()
+        .map(|g| {
+            if g.parse::<u32>().ok() == Some(env.gid()) {
+                "0".to_string()
+            } else {
+                "65534".to_string()
+            }
+        })
+        .collect();
+    let kept = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--group-add",
+            "keep-groups",
+            "busybox",
+            "grep",
+            "Groups",
+            "/proc/self/status",
+        ])
+        .ok();
+    assert_eq!(groups(kept.out()), expected, "{host:?}\n{kept:?}");
+    let image = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "busybox",
+            "grep",
+            "Groups",
+            "/proc/self/status",
+        ])
+        .ok();
+    assert_eq!(
+        groups(image.out()),
+        ["0", "10"],
+        "root's groups from the image"
+    );
+    env.refused(
+        &[
+            "run",
+            "--rm",
+            "--group-add",
+            "keep-groups",
+            "--group-add",
+            "10",
+            "busybox",
+            "true",
+        ],
+        "'--group-add keep-groups' option is not allowed with any other --group-add options",
+    );
+}

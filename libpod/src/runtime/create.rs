@@ -162,6 +162,8 @@ impl Runtime {
             privileged: spec.security.privileged,
             seccomp: merged.seccomp,
             no_new_privileges: spec.security.no_new_privileges,
+            mask: spec.security.mask.clone(),
+            unmask: spec.security.unmask.clone(),
             stop_signal: merged.stop_signal,
             stop_timeout: p.stop_timeout.unwrap_or(10),
             restart: spec.restart.clone(),
