@@ -30,6 +30,7 @@ pub mod network_def;
 pub mod paths;
 pub mod pod;
 pub mod quadlet;
+pub mod registries_d;
 pub mod registry;
 pub mod rootless;
 pub mod rootless_netns;

@@ -123,6 +123,18 @@ pub struct PushArgs {
     /// Write the digest of the pushed image to the specified file
     #[arg(long = "digestfile", value_name = "PATH")]
     digestfile: Option<PathBuf>,
+    /// Sign the image with this GPG key (simple signing; the signature goes to registries.d's lookaside-staging)
+    #[arg(long = "sign-by", value_name = "KEY")]
+    sign_by: Option<String>,
+    /// Read the passphrase of the --sign-by key from this file
+    #[arg(long = "sign-passphrase-file", value_name = "PATH")]
+    sign_passphrase_file: Option<PathBuf>,
+    /// Sign with a sigstore private key (not supported: use --sign-by)
+    #[arg(long = "sign-by-sigstore-private-key", value_name = "PATH")]
+    sign_by_sigstore_private_key: Option<PathBuf>,
+    /// Sign with a sigstore parameter file (not supported: use --sign-by)
+    #[arg(long = "sign-by-sigstore", value_name = "PATH")]
+    sign_by_sigstore: Option<PathBuf>,
     #[command(flatten)]
     registry: RegistryArgs,
     /// Image to push
@@ -136,13 +148,28 @@ pub fn push(rt: &Runtime, a: PushArgs) -> Outcome {
         .compression_format
         .parse()
         .map_err(|e: libpod::storage_registry::StorageError| Failure::new(e.to_string()))?;
+    if a.sign_by_sigstore_private_key.is_some() || a.sign_by_sigstore.is_some() {
+        return Err(Failure::new(
+            "sigstore signing is not supported: sign with a GPG key (--sign-by KEY)",
+        ));
+    }
+    if a.sign_passphrase_file.is_some() && a.sign_by.is_none() {
+        return Err(Failure::new(
+            "--sign-passphrase-file needs --sign-by KEY: name the key to sign with",
+        ));
+    }
+    let signing = a.sign_by.map(|key| libpod::runtime::Signing {
+        key,
+        passphrase_file: a.sign_passphrase_file,
+    });
     let progress = Progress::new(a.quiet);
-    let digest = rt.push(
+    let digest = rt.push_signed(
         &a.image,
         a.destination.as_deref(),
         &a.registry.flags(),
         compression,
         &progress,
+        signing.as_ref(),
     )?;
     if let (Some(path), Some(d)) = (&a.digestfile, &digest) {
         std::fs::write(path, d)

@@ -63,7 +63,7 @@ pub use lifecycle::LogsOptions;
 pub use networks::NetworkCreateOptions;
 pub use pod_clone::PodCloneOptions;
 pub use pods::PodCreateOptions;
-pub use pull::PullPolicy;
+pub use pull::{PullPolicy, Signing};
 pub use pull_retry::PullRetry;
 pub use resources::ResourcesError;
 pub use start::AttachOptions;

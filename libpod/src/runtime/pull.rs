@@ -7,6 +7,7 @@ use std::io::BufWriter;
 use std::path::Path;
 
 use storage::registry::push::LayerCompression;
+use storage::registry::signature;
 use storage::registry::{Platform, PullOptions, Reporter};
 use storage::save::{SaveItem, save_docker_archive, save_oci_archive};
 
@@ -189,6 +190,20 @@ impl Runtime {
         compression: LayerCompression,
         report: &dyn Reporter,
     ) -> Result<Option<String>> {
+        self.push_signed(name, dest, flags, compression, report, None)
+    }
+
+    /// [`Runtime::push`], and with `sign` a simple signature of the pushed manifest written
+    /// to the lookaside store (registries.d). The key is checked before anything is pushed.
+    pub fn push_signed(
+        &self,
+        name: &str,
+        dest: Option<&str>,
+        flags: &RegistryFlags,
+        compression: LayerCompression,
+        report: &dyn Reporter,
+        sign: Option<&Signing>,
+    ) -> Result<Option<String>> {
         let image = self.store.lookup(name)?;
         let dest = dest.unwrap_or(name);
         self.image_event(&image.id, dest, "push");
@@ -216,7 +231,18 @@ impl Runtime {
             }
             Ok(None)
         };
-        match destination(dest)? {
+        let target = destination(dest)?;
+        if let Some(s) = sign {
+            if !matches!(target, Destination::Registry(_)) {
+                return Err(LibpodError::Storage(storage::StorageError::Signature(
+                    format!(
+                        "--sign-by: {dest} is not a registry: only images pushed to a registry can be signed"
+                    ),
+                )));
+            }
+            signature::check_key(&s.key)?;
+        }
+        match target {
             Destination::OciArchive(p, r) => archive(p, r, true),
             Destination::DockerArchive(p, r) => archive(p, r, false),
             Destination::Registry(r) => {
@@ -231,8 +257,26 @@ impl Runtime {
                     compression,
                     report,
                 )?;
+                if let Some(s) = sign {
+                    signature::sign(
+                        &opts.lookaside,
+                        &full,
+                        &digest,
+                        &s.key,
+                        s.passphrase_file.as_deref(),
+                        concat!("burrow ", env!("CARGO_PKG_VERSION")),
+                    )?;
+                }
                 Ok(Some(digest))
             }
         }
     }
+}
+
+/// `push --sign-by KEY [--sign-passphrase-file FILE]`.
+#[derive(Clone, Debug)]
+pub struct Signing {
+    /// A GPG key ID, fingerprint or user ID of a secret key in the user's keyring.
+    pub key: String,
+    pub passphrase_file: Option<std::path::PathBuf>,
 }
