@@ -555,6 +555,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "burrow image trust show\n  burrow image trust set --type reject docker.io",
     ),
     (
+        "image sign",
+        "burrow image sign --sign-by dev@example.com docker://registry.example.com/app:1\n  burrow image sign --all -d /srv/sigstore --sign-by dev@example.com docker://registry.example.com/app:1",
+    ),
+    (
         "image trust show",
         "burrow image trust show\n  burrow image trust show --json\n  burrow image trust show --raw",
     ),

@@ -201,4 +201,45 @@ fn signed_push_and_verified_pull() {
         "unsigned-same",
         &format!("Signature for identity \"{}\" is not accepted", image("1")),
     );
+
+    // `image sign` signs what a registry reference points to now: the unsigned tag then
+    // pulls; -d writes elsewhere; only docker:// references are taken.
+    pusher
+        .burrow(&[
+            "image",
+            "sign",
+            TLS_OFF,
+            "--sign-by",
+            &fprs[0],
+            &format!("docker://{}", image("unsigned")),
+        ])
+        .ok();
+    puller
+        .burrow(&["pull", "-q", TLS_OFF, &image("unsigned")])
+        .ok();
+    let elsewhere = pusher.home().join("elsewhere");
+    pusher
+        .burrow(&[
+            "image",
+            "sign",
+            TLS_OFF,
+            "-d",
+            &elsewhere.display().to_string(),
+            "--sign-by",
+            &fprs[0],
+            &format!("docker://{}", image("1")),
+        ])
+        .ok();
+    pusher
+        .sh(&format!(
+            "test -s '{}'",
+            elsewhere
+                .join(format!("signed/bb@sha256={hex}/signature-1"))
+                .display()
+        ))
+        .ok();
+    pusher
+        .burrow(&["image", "sign", "--sign-by", &fprs[0], "busybox"])
+        .code(125)
+        .stderr_has("only docker:// references can be signed");
 }

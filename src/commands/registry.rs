@@ -179,6 +179,43 @@ pub fn push(rt: &Runtime, a: PushArgs) -> Outcome {
 }
 
 #[derive(Args, Debug)]
+pub struct SignArgs {
+    /// Also sign every image of a manifest list, not only the list
+    #[arg(short = 'a', long)]
+    all: bool,
+    /// Write the signatures under this directory instead of registries.d's lookaside-staging
+    #[arg(short = 'd', long, value_name = "DIR")]
+    directory: Option<PathBuf>,
+    /// The GPG key to sign with
+    #[arg(long = "sign-by", value_name = "KEY", required = true)]
+    sign_by: String,
+    /// Read the passphrase of the key from this file
+    #[arg(long = "sign-passphrase-file", value_name = "PATH")]
+    sign_passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    /// Images to sign, as docker://REGISTRY/REPO:TAG
+    #[arg(required = true)]
+    images: Vec<String>,
+}
+
+/// `image sign`: prints nothing, as podman; the signatures land in the lookaside store.
+pub fn sign(rt: &Runtime, a: SignArgs) -> Outcome {
+    let signing = libpod::runtime::Signing {
+        key: a.sign_by,
+        passphrase_file: a.sign_passphrase_file,
+    };
+    rt.image_sign(
+        &a.images,
+        &signing,
+        a.directory.as_deref(),
+        a.all,
+        &a.registry.flags(),
+    )?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
 pub struct LoginArgs {
     /// Username for registry
     #[arg(short = 'u', long)]

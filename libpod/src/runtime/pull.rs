@@ -273,6 +273,55 @@ impl Runtime {
     }
 }
 
+impl Runtime {
+    /// `image sign --sign-by KEY [-d DIR] [--all] docker://REF...`: signs what each registry
+    /// reference points to now (with `all`, each entry of an index too), writing to `dir` or
+    /// the lookaside staging store. Returns the signature files written.
+    pub fn image_sign(
+        &self,
+        names: &[String],
+        sign: &Signing,
+        dir: Option<&Path>,
+        all: bool,
+        flags: &RegistryFlags,
+    ) -> Result<Vec<std::path::PathBuf>> {
+        signature::check_key(&sign.key)?;
+        let opts = options(flags, self.rootless)?;
+        let lookaside = match dir {
+            Some(d) => signature::Lookaside {
+                builtin: Some(format!("file://{}", d.display())),
+                ..Default::default()
+            },
+            None => opts.lookaside.clone(),
+        };
+        let mut written = Vec::new();
+        for name in names {
+            let Some(remote) = name.strip_prefix("docker://") else {
+                return Err(LibpodError::Storage(storage::StorageError::Signature(
+                    format!(
+                        "{name}: only docker:// references can be signed: name the image in its registry (docker://REGISTRY/REPO:TAG)"
+                    ),
+                )));
+            };
+            let full = storage::reference::normalize_docker(remote)?;
+            let (top, instances) =
+                storage::registry::push_list::remote_manifest_digests(&full, &opts)?;
+            let digests = std::iter::once(top).chain(instances.into_iter().filter(|_| all));
+            for digest in digests {
+                written.push(signature::sign(
+                    &lookaside,
+                    &full,
+                    &digest,
+                    &sign.key,
+                    sign.passphrase_file.as_deref(),
+                    concat!("burrow ", env!("CARGO_PKG_VERSION")),
+                )?);
+            }
+        }
+        Ok(written)
+    }
+}
+
 /// `push --sign-by KEY [--sign-passphrase-file FILE]`.
 #[derive(Clone, Debug)]
 pub struct Signing {
