@@ -242,4 +242,20 @@ fn signed_push_and_verified_pull() {
         .burrow(&["image", "sign", "--sign-by", &fprs[0], "busybox"])
         .code(125)
         .stderr_has("only docker:// references can be signed");
+
+    // A manifest list pushed with --sign-by: its index is what the signature names, and a
+    // pull by the list's tag is accepted.
+    pusher.burrow(&["manifest", "create", "ml", "busybox"]).ok();
+    pusher
+        .burrow(&[
+            "manifest",
+            "push",
+            TLS_OFF,
+            "--sign-by",
+            &fprs[0],
+            "ml",
+            &image("list"),
+        ])
+        .ok();
+    puller.burrow(&["pull", "-q", TLS_OFF, &image("list")]).ok();
 }

@@ -320,6 +320,33 @@ impl Runtime {
         }
         Ok(written)
     }
+
+    /// Fails unless the user's GPG keyring has the secret key `key` (before a signed push).
+    pub fn check_signing_key(&self, key: &str) -> Result<()> {
+        Ok(signature::check_key(key)?)
+    }
+
+    /// Signs `dest` (a registry reference just pushed) at manifest `digest` into the lookaside
+    /// staging store (`manifest push --sign-by`).
+    pub fn sign_pushed(
+        &self,
+        dest: &str,
+        digest: &str,
+        sign: &Signing,
+        flags: &RegistryFlags,
+    ) -> Result<std::path::PathBuf> {
+        let dest = dest.strip_prefix("docker://").unwrap_or(dest);
+        let full = storage::reference::normalize_docker(dest)?;
+        let opts = options(flags, self.rootless)?;
+        Ok(signature::sign(
+            &opts.lookaside,
+            &full,
+            digest,
+            &sign.key,
+            sign.passphrase_file.as_deref(),
+            concat!("burrow ", env!("CARGO_PKG_VERSION")),
+        )?)
+    }
 }
 
 /// `push --sign-by KEY [--sign-passphrase-file FILE]`.
