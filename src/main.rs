@@ -409,7 +409,18 @@ fn main() {
         tmpdir: cli.globals.tmpdir.clone(),
     };
     let g = &cli.globals;
-    let _ = (&g.log_level, &g.events_backend, &g.cgroup_manager);
+    // --events-backend and --cgroup-manager are taken for podman compatibility (their help
+    // says so): burrow has one events log and manages cgroups itself.
+    let _ = (&g.events_backend, &g.cgroup_manager);
+    if let Err(e) = libpod::log::set_level(&g.log_level) {
+        eprintln!("Error: {e}");
+        std::process::exit(125);
+    }
+    if libpod::log::enabled(libpod::log::Level::Debug) {
+        let argv: Vec<String> = std::env::args().collect();
+        libpod::debug!("Called {}", argv.join(" "));
+        libpod::debug!("burrow {}", env!("CARGO_PKG_VERSION"));
+    }
     if g.noout {
         // podman's --noout: the command runs, its standard output goes nowhere.
         if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {

@@ -24,6 +24,7 @@ pub mod in_root;
 pub mod journald;
 pub mod kube;
 mod lockfile;
+pub mod log;
 pub mod logs;
 pub(crate) mod mounts_conf;
 pub mod network_def;

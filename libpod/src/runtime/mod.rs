@@ -124,6 +124,13 @@ impl Runtime {
             None => choose_driver(&paths, rootless),
         };
         let conf = crate::config::containers_conf(rootless)?;
+        if crate::log::enabled(crate::log::Level::Debug) {
+            crate::debug!("Rootless: {rootless}; user namespace: {joined:?}");
+            crate::debug!("Using graph driver {}", driver.as_str());
+            crate::debug!("Using graph root {}", paths.storage().display());
+            crate::debug!("Using run root {}", paths.run.display());
+            crate::debug!("Using state database {}", paths.db().display());
+        }
         let store = storage::Store::open(&paths.storage(), driver, rootless)?;
         let state = State::open(&paths.db())?;
         let events = crate::events::EventLog::new(&paths.run);

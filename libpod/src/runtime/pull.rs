@@ -109,8 +109,8 @@ impl Runtime {
                     let wait = retry.delay_for(failures);
                     failures += 1;
                     // podman's warning, word for word.
-                    eprintln!(
-                        "WARN[0000] Failed, retrying in {} ... ({failures}/{}). Error: {e}",
+                    crate::warn!(
+                        "Failed, retrying in {} ... ({failures}/{}). Error: {e}",
                         crate::health::duration::format(wait.as_nanos() as u64),
                         retry.max
                     );
