@@ -305,3 +305,55 @@ fn runlabel_runs_the_label() {
         "cannot find the value of label: NOPE in image: localhost/lbl",
     );
 }
+
+// runlabel pulls a missing image first (podman's default), `--replace` removes the container
+// the label names before running it again, and `--quiet` silences the command.
+#[test]
+fn runlabel_pulls_missing_image_and_replaces() {
+    let reg = Registry::start();
+    let env = Env::new().with_busybox();
+    let ctx = put(&env, "ctx", None);
+    let cf = ctx.join("Containerfile");
+    fs::write(
+        &cf,
+        "FROM localhost/busybox\nLABEL RUN=\"podman run --name fixed IMAGE echo hi from NAME\"\n",
+    )
+    .unwrap();
+    chown(&cf, Some(env.uid()), Some(env.gid())).unwrap();
+    env.burrow(&["build", "-q", "-t", "localhost/lbl2", &s(&ctx)])
+        .ok();
+    let remote = reg.image("test/lbl2:1");
+    env.burrow(&["push", TLS_OFF, "localhost/lbl2", &remote])
+        .ok();
+    env.burrow(&["rmi", "localhost/lbl2"]).ok();
+
+    let out = env
+        .burrow(&["container", "runlabel", TLS_OFF, "RUN", &remote])
+        .ok();
+    assert_eq!(out.stdout, "hi from lbl2\n", "{out:?}");
+    assert!(out.stderr.contains("Writing manifest"), "pulled: {out:?}");
+    // The container named by the label exists: without --replace the name is taken.
+    let again = env.burrow(&["container", "runlabel", "RUN", &remote]);
+    assert_eq!(again.status, 125, "{again:?}");
+    assert!(
+        again.stderr.contains("failed: exit status 125"),
+        "{again:?}"
+    );
+    let out = env
+        .burrow(&["container", "runlabel", "--replace", "RUN", &remote])
+        .ok();
+    assert_eq!(out.stdout, "hi from lbl2\n", "{out:?}");
+    let out = env
+        .burrow(&[
+            "container",
+            "runlabel",
+            "--replace",
+            "--quiet",
+            "RUN",
+            &remote,
+        ])
+        .ok();
+    assert_eq!(out.stdout, "", "{out:?}");
+    let ps = env.burrow(&["ps", "-a", "--format", "{{.Names}}"]).ok();
+    assert_eq!(ps.out(), "fixed");
+}
