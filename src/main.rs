@@ -279,6 +279,8 @@ command_table! {
     ["play"] Play(kube::PlayCmd),
     /// Initialize one or more containers
     ["init"] Init(container::InitArgs),
+    /// Manage OCI artifacts
+    ["artifact"] Artifact(commands::artifact::ArtifactCmd),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
@@ -560,6 +562,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Play(c) => kube::play_group(rt, c),
         Command::Init(a) => container::init(rt, a),
         Command::Push(a) => registry::push(rt, a),
+        Command::Artifact(c) => commands::artifact::group(rt, c),
         Command::AutoUpdate(a) => auto_update::auto_update(rt, a),
         Command::Monitor(a) => {
             let owner = a.owner.as_deref().and_then(|o| {

@@ -68,6 +68,13 @@ pub mod storage_registry {
 pub mod manifest_list {
     pub use storage::manifest_list::{InstanceOptions, ManifestList};
 }
+/// OCI artifacts as the CLI adds, lists and extracts them.
+pub mod artifact {
+    pub use storage::artifact::extract::ExtractOptions;
+    pub use storage::artifact::{
+        AddOptions, Artifact, ArtifactError, ArtifactManifest, CREATED, Descriptor,
+    };
+}
 pub mod reference {
     pub use storage::reference::repository;
 }

@@ -1,6 +1,7 @@
 //! [`Runtime`]: the one object the CLI talks to. Opening it joins the rootless user namespace
 //! (before anything could start a thread), opens the SQLite state once and the image store.
 
+mod artifacts;
 mod attach;
 mod attach_streams;
 mod boot;
@@ -36,6 +37,7 @@ mod requires;
 mod resources;
 mod restart;
 mod run_limits;
+pub mod runlabel;
 mod seccomp_policy;
 mod start;
 mod static_addresses;
