@@ -212,8 +212,8 @@ impl Runtime {
         let left = deadline.saturating_duration_since(Instant::now());
         if !wait_gone(&pidfd, c.state.pid, left) {
             if timeout > 0 {
-                eprintln!(
-                    "WARN[{timeout:04}] StopSignal {} failed to stop container {} in {timeout} seconds, resorting to SIGKILL",
+                crate::warn!(
+                    "StopSignal {} failed to stop container {} in {timeout} seconds, resorting to SIGKILL",
                     c.config.stop_signal, c.name
                 );
             }
