@@ -610,6 +610,16 @@ const EXAMPLES: &[(&str, &str)] = &[
         "container runlabel",
         "burrow container runlabel RUN myimage\n  burrow container runlabel INSTALL myimage arg1 arg2\n  burrow container runlabel --display RUN myimage",
     ),
+    (
+        "container cleanup",
+        "burrow container cleanup web\n  burrow container cleanup --all\n  burrow container cleanup --rm --rmi web",
+    ),
+    ("container checkpoint", "burrow container checkpoint web"),
+    ("container restore", "burrow container restore web"),
+    (
+        "generate spec",
+        "burrow generate spec web\n  burrow generate spec --compact --name=false web\n  burrow generate spec -f web.json mypod",
+    ),
 ];
 
 /// The command tree with podman's help layout and the examples attached.

@@ -214,7 +214,8 @@ impl Runtime {
             if timeout > 0 {
                 crate::warn!(
                     "StopSignal {} failed to stop container {} in {timeout} seconds, resorting to SIGKILL",
-                    c.config.stop_signal, c.name
+                    c.config.stop_signal,
+                    c.name
                 );
             }
             if alive(c.state.pid, c.state.pid_start) {
@@ -513,6 +514,7 @@ fn tail_lines(entries: &mut Vec<logs::Entry>, n: usize) {
 impl Runtime {
     /// Deletes a container's directory and its database row.
     fn remove_files_and_row(&self, c: &Container) -> Result<()> {
+        self.unmount_rootfs(&c.id)?;
         let dir = self.paths.container_dir(&c.id);
         match std::fs::remove_dir_all(&dir) {
             Ok(()) => {}
@@ -534,6 +536,7 @@ impl Runtime {
         // it), never a directory no row names. The slow part, deleting the files, runs
         // detached; a killed deleter leaves `.removing-ID` dirs, which `system check
         // --repair` removes.
+        self.unmount_rootfs(&c.id)?;
         let dirs: Vec<std::path::PathBuf> = [
             self.paths.container_dir(&c.id),
             self.paths.container_run_dir(&c.id),

@@ -5,7 +5,8 @@ mod artifacts;
 mod attach;
 mod attach_streams;
 mod boot;
-mod clone;
+mod cleanup;
+pub(crate) mod clone;
 pub(crate) mod commit;
 mod cp;
 mod create;
@@ -52,6 +53,7 @@ use std::path::PathBuf;
 pub use crate::spec::CreateOptions;
 pub use attach::{AttachClientOptions, AttachEnd};
 pub use attach_streams::AttachStreams;
+pub use cleanup::CleanupOptions;
 pub use clone::CloneOptions;
 pub use commit::{Change, CommitError, CommitOptions};
 pub use cp::{CopyEnd, CopyError, CopyOptions};
@@ -239,7 +241,13 @@ impl Runtime {
 
     pub fn unmount(&self, name: &str) -> Result<()> {
         let c = self.lookup(name)?;
-        let merged = self.paths.container_dir(&c.id).join("merged");
+        self.unmount_rootfs(&c.id)
+    }
+
+    /// Undoes `mount` of container `id`, if it is mounted; removal does it first, as podman's
+    /// does (its directory could not go while mounted).
+    pub(crate) fn unmount_rootfs(&self, id: &str) -> Result<()> {
+        let merged = self.paths.container_dir(id).join("merged");
         if is_mountpoint(&merged) {
             storage::rootfs::unmount(&merged)?;
         }

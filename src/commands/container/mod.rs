@@ -1,6 +1,8 @@
 //! Container commands: run, create, start, stop, kill, restart, rm, wait, rename, ps, logs,
 //! exec, inspect, top, mount, umount, and the `container` group.
 
+mod checkpoint;
+mod cleanup;
 mod clone;
 mod exec;
 mod health;
@@ -132,6 +134,12 @@ enum ContainerSub {
     Clone(clone::CloneArgs),
     /// Execute the command described by an image label
     Runlabel(runlabel::RunlabelArgs),
+    /// Clean up network and mountpoints of one or more containers
+    Cleanup(cleanup::CleanupArgs),
+    /// Checkpoint one or more containers (needs CRIU: refused)
+    Checkpoint(checkpoint::CheckpointArgs),
+    /// Restore one or more containers from a checkpoint (needs CRIU: refused)
+    Restore(checkpoint::RestoreArgs),
 }
 
 #[derive(Args, Debug)]
@@ -197,5 +205,8 @@ pub fn group(rt: &Runtime, c: ContainerCmd) -> Outcome {
         ContainerSub::Init(a) => init(rt, a),
         ContainerSub::Clone(a) => clone::clone(rt, a),
         ContainerSub::Runlabel(a) => runlabel::runlabel(rt, a),
+        ContainerSub::Cleanup(a) => cleanup::cleanup(rt, a),
+        ContainerSub::Checkpoint(a) => checkpoint::checkpoint(a),
+        ContainerSub::Restore(a) => checkpoint::restore(a),
     }
 }
