@@ -20,9 +20,19 @@ fn write_err(path: &Path) -> impl Fn(std::io::Error) -> StorageError + '_ {
 
 /// Writes the tree under `root` (not `root` itself) as a tar to `out`, names relative to it.
 pub fn tar_dir(root: &Path, out: impl Write) -> Result<(), StorageError> {
+    tar_dir_owned(root, out, &|u, g| (u, g))
+}
+
+/// [`tar_dir`] with each entry's owner passed through `owners` (a tree whose files carry the
+/// ids a container's own user namespace maps, written as the container sees them).
+pub fn tar_dir_owned(
+    root: &Path,
+    out: impl Write,
+    owners: crate::copy::OwnerMap<'_>,
+) -> Result<(), StorageError> {
     let mut builder = tar::Builder::new(out);
     let mut links: HashMap<(u64, u64), String> = HashMap::new();
-    walk(root, "", &mut builder, &mut links)?;
+    walk(root, "", &mut builder, &mut links, owners)?;
     builder.finish().map_err(write_err(root))
 }
 
@@ -31,6 +41,7 @@ fn walk<W: Write>(
     prefix: &str,
     builder: &mut tar::Builder<W>,
     links: &mut HashMap<(u64, u64), String>,
+    owners: crate::copy::OwnerMap<'_>,
 ) -> Result<(), StorageError> {
     let mut entries: Vec<_> = fs::read_dir(dir)
         .ctx("reading", dir)?
@@ -47,6 +58,9 @@ fn walk<W: Write>(
         }
         let mut h = tar::Header::new_gnu();
         h.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
+        let (uid, gid) = owners(meta.uid(), meta.gid());
+        h.set_uid(u64::from(uid));
+        h.set_gid(u64::from(gid));
         if ft.is_file() && meta.nlink() > 1 {
             let key = (meta.dev(), meta.ino());
             if let Some(first) = links.get(&key) {
@@ -64,7 +78,7 @@ fn walk<W: Write>(
             builder
                 .append_data(&mut h, format!("{name}/"), std::io::empty())
                 .map_err(write_err(&path))?;
-            walk(&path, &format!("{name}/"), builder, links)?;
+            walk(&path, &format!("{name}/"), builder, links, owners)?;
         } else if ft.is_symlink() {
             let target = fs::read_link(&path).ctx("reading link", &path)?;
             h.set_size(0);

@@ -129,6 +129,34 @@ pub struct Plan<'a> {
     pub host_uts: bool,
     /// `--personality`: the personality(2) persona set before the command runs.
     pub personality: Option<u64>,
+    /// A user namespace of the container's own (`--userns`, `--uidmap`): its uid and gid
+    /// maps in our ids; `None`: the container stays in ours.
+    pub userns: Option<UsernsMaps>,
+    /// Descriptors the child keeps until its exec (`/proc/self/fd/N` paths in the plan name
+    /// them: places its own user namespace could not reach by path).
+    pub keep_fds: Vec<OwnedFd>,
+}
+
+/// The maps of a container's own user namespace, written by the parent after the clone.
+pub struct UsernsMaps {
+    pub uid_map: String,
+    pub gid_map: String,
+}
+
+/// Writes a fresh child's uid_map and gid_map. The parent is root in its own namespace
+/// (CAP_SETUID/CAP_SETGID there), so it may write several lines itself, as newuidmap
+/// would, and setgroups stays allowed: the container may still call setgroups(2).
+fn write_id_maps(pid: Pid, maps: &UsernsMaps) -> Result<()> {
+    for (file, text) in [("uid_map", &maps.uid_map), ("gid_map", &maps.gid_map)] {
+        let path = format!("/proc/{pid}/{file}");
+        std::fs::write(&path, text.as_bytes()).map_err(|e| {
+            LibpodError::io(
+                format!("write {path} ({})", text.trim().replace('\n', ", ")),
+                e,
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// The parent's handles on a started process.
@@ -307,6 +335,13 @@ fn spawn_core<S, T>(
     if plan.new_net {
         flags |= libc::CLONE_NEWNET;
     }
+    // A user namespace of its own is created first by clone (the kernel makes it before the
+    // others), so it owns every namespace created with it: the container's root may then
+    // mount, configure its network and so on. Its maps are written below, before the child
+    // is let go.
+    if plan.userns.is_some() {
+        flags |= libc::CLONE_NEWUSER;
+    }
     // A PID namespace cannot be entered by the process itself, only by its children: point
     // ours at the pod's for this one clone, and back afterwards.
     let restore_pid = match &plan.join_pid {
@@ -367,6 +402,7 @@ fn spawn_core<S, T>(
             ]
             .into_iter()
             .flatten()
+            .chain(&plan.keep_fds)
             .map(|fd| fd.as_raw_fd()),
         );
         fds::close_all_except(&keep_list(&plan.process.preserve_fds, handed));
@@ -381,6 +417,7 @@ fn spawn_core<S, T>(
     }
     drop(non_dumpable);
     drop(child);
+    let userns = plan.userns.take();
     drop(plan);
     let pid = Pid::from_raw(rc as i32);
     let fail = |parent: ParentFds, e: LibpodError| -> LibpodError {
@@ -396,6 +433,11 @@ fn spawn_core<S, T>(
             _ => e,
         }
     };
+    if let Some(maps) = &userns
+        && let Err(e) = write_id_maps(pid, maps)
+    {
+        return Err(fail(parent, e));
+    }
     let started = match start(pid) {
         Ok(x) => x,
         Err(e) => return Err(fail(parent, e)),
@@ -546,6 +588,9 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
                 return Err(ChildError::setup("supervisor went away before start"));
             }
         }
+        if plan.userns.is_some() {
+            become_userns_root()?;
+        }
         if plan.join_cgroup.is_none() && !plan.cgroupns_host {
             // The parent has placed us in our cgroup (if any) before letting us go.
             nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
@@ -626,6 +671,26 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
         exec_process(plan.process, &err_w)
     })();
     child_fail(&err_w, result)
+}
+
+/// In a fresh user namespace we hold every capability but keep the ids we had outside,
+/// which the maps may not contain (nomap, auto, most `--uidmap`s): files the setup creates
+/// (overlayfs' work directory, copied-up files) would then have no owner inside. The maps
+/// are written by now (the parent writes them before it lets us go): become its root.
+fn become_userns_root() -> std::result::Result<(), ChildError> {
+    let root = |e: nix::Error| {
+        ChildError::setup(format!(
+            "become root of the container's user namespace: {e}"
+        ))
+    };
+    nix::unistd::setresgid(0.into(), 0.into(), 0.into()).map_err(root)?;
+    nix::unistd::setgroups(&[]).map_err(root)?;
+    nix::unistd::setresuid(0.into(), 0.into(), 0.into()).map_err(root)?;
+    // A change of ids makes the process non-dumpable, which would shut slirp4netns and the
+    // port forwarder out of /proc/PID/ns/net: back as it was (it turns non-dumpable later,
+    // before the command, as every container does).
+    fds::set_dumpable(true);
+    Ok(())
 }
 
 /// `--sysctl`: /proc/sys/net/* and the IPC keys belong to the namespaces of the process that

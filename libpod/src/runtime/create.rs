@@ -88,6 +88,7 @@ impl Runtime {
             }
             .into());
         }
+        let userns = self.resolve_userns(spec, &place.network, &place.pod_id, &ns_modes)?;
         let secrets = self.resolve_secrets(&spec.secrets)?;
         let res = &spec.resources;
         if res.cgroup_parent.is_some() || !res.cgroup_conf.is_empty() {
@@ -142,7 +143,11 @@ impl Runtime {
             entrypoint: merged.entrypoint,
             env,
             workdir: merged.workdir,
-            user: merged.user,
+            user: match userns.keep_id_user {
+                // keep-id runs as the user unless --user or the image says otherwise.
+                Some((u, g)) if merged.user.is_empty() => format!("{u}:{g}"),
+                _ => merged.user,
+            },
             group_add: p.group_add.clone(),
             hostname: place
                 .hostname
@@ -233,6 +238,9 @@ impl Runtime {
             rootfs_overlay: rootfs.is_some_and(|r| r.overlay),
             cgroup_parent: res.cgroup_parent.clone().unwrap_or_default(),
             cgroup_conf: res.cgroup_conf.clone(),
+            userns: super::userns_mode::stored_name(&spec.namespaces.userns),
+            uid_map: userns.uid_map,
+            gid_map: userns.gid_map,
             seccomp_policy: if spec.security.seccomp_from_image {
                 "image".to_string()
             } else {

@@ -295,6 +295,8 @@ impl Runtime {
             host_ipc: false,
             host_uts: false,
             personality: None,
+            userns: None,
+            keep_fds: Vec::new(),
         })
     }
 

@@ -1,0 +1,256 @@
+//! A container's own user namespace: `--userns` (keep-id, nomap, auto, host), `--uidmap`,
+//! `--gidmap`, as rootless podman 5 runs them: a namespace nested in the user's, image files
+//! still owned by the image's ids inside, bind mounts not shifted.
+
+mod common;
+
+use common::Env;
+
+fn maps_of(text: &str) -> Vec<Vec<u64>> {
+    text.lines()
+        .map(|l| {
+            l.split_whitespace()
+                .map(|n| n.parse().expect("number"))
+                .collect()
+        })
+        .collect()
+}
+
+// Pins: keep-id runs as the user (uid, gid, name, HOME), the user's files in a bind mount are
+// the user's inside, the image's files stay root's, and exec joins the same namespace.
+#[test]
+fn keep_id_runs_as_the_user() {
+    let env = Env::new().with_busybox();
+    let (uid, gid) = (env.uid(), env.gid());
+    let name = env.user().name.clone();
+    let out = env
+        .burrow(&["run", "--rm", "--userns=keep-id", "busybox", "id"])
+        .ok();
+    assert!(
+        out.out()
+            .starts_with(&format!("uid={uid}({name}) gid={gid}")),
+        "{}",
+        out.stdout
+    );
+    let shared = env.path("shared");
+    env.sh(&format!("mkdir {0} && echo x > {0}/mine", shared.display()))
+        .ok();
+    let vol = format!("{}:/shared", shared.display());
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=keep-id",
+            "-v",
+            &vol,
+            "busybox",
+            "sh",
+            "-c",
+            "stat -c '%u:%g' /shared/mine; stat -c '%u:%g' /bin/sh /etc/passwd; echo $HOME; touch /shared/new",
+        ])
+        .ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines[0], format!("{uid}:{gid}"), "{out:?}");
+    assert_eq!(lines[1], "0:0", "image files stay root's: {out:?}");
+    assert_eq!(lines[2], "0:0", "{out:?}");
+    assert!(!lines[3].is_empty() && lines[3] != "/", "HOME: {out:?}");
+    let meta = std::fs::metadata(shared.join("new")).expect("file made inside");
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), uid);
+
+    // exec enters the container's own namespace: same maps, same default user.
+    env.burrow(&[
+        "run",
+        "-d",
+        "--name",
+        "kid",
+        "--userns=keep-id",
+        "busybox",
+        "sleep",
+        "300",
+    ])
+    .ok();
+    let inside = env
+        .burrow(&["exec", "kid", "cat", "/proc/self/uid_map"])
+        .ok();
+    let first = env
+        .burrow(&[
+            "exec",
+            "kid",
+            "sh",
+            "-c",
+            "id -u; readlink /proc/self/ns/user",
+        ])
+        .ok();
+    assert_eq!(first.stdout.lines().next(), Some(uid.to_string().as_str()));
+    let rows = maps_of(&inside.stdout);
+    assert!(
+        rows.contains(&vec![u64::from(uid), 0, 1]),
+        "the user maps to itself: {rows:?}"
+    );
+    let inspect = env
+        .burrow(&[
+            "inspect",
+            "--format",
+            "{{.HostConfig.UsernsMode}} {{json .HostConfig.IDMappings.UidMap}}",
+            "kid",
+        ])
+        .ok();
+    assert!(
+        inspect.out().starts_with("private [\"0:1:"),
+        "{}",
+        inspect.stdout
+    );
+    env.burrow(&["rm", "-f", "-t", "0", "kid"]).ok();
+}
+
+// Pins: a file made by root in a keep-id container commits as uid 0 (the container's view),
+// not as the id it has on disk.
+#[test]
+fn keep_id_commit_maps_owners_back() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "run",
+        "--name",
+        "c1",
+        "--userns=keep-id",
+        "--user",
+        "0",
+        "busybox",
+        "sh",
+        "-c",
+        "touch /made-by-root; id -u",
+    ])
+    .ok()
+    .stdout_has("0");
+    env.burrow(&["commit", "-q", "c1", "localhost/shifted"])
+        .ok();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "localhost/shifted",
+            "stat",
+            "-c",
+            "%u:%g",
+            "/made-by-root",
+        ])
+        .ok();
+    assert_eq!(out.out(), "0:0");
+    let diff = env.burrow(&["diff", "c1"]).ok();
+    assert!(diff.stdout.contains("A /made-by-root"), "{}", diff.stdout);
+}
+
+// Pins: --uidmap/--gidmap are the container's maps, HOST ids in the user's namespace.
+#[test]
+fn uidmap_sets_the_maps() {
+    let env = Env::new().with_busybox();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--uidmap",
+            "0:1:1000",
+            "--gidmap",
+            "0:1:1000",
+            "busybox",
+            "sh",
+            "-c",
+            "cat /proc/self/uid_map /proc/self/gid_map; stat -c %u:%g /bin/sh; id -u; touch /new",
+        ])
+        .ok();
+    let rows = maps_of(&out.stdout.lines().take(2).collect::<Vec<_>>().join("\n"));
+    assert_eq!(rows, vec![vec![0, 1, 1000], vec![0, 1, 1000]]);
+    let rest: Vec<&str> = out.stdout.lines().skip(2).collect();
+    assert_eq!(rest, ["0:0", "0"]);
+}
+
+// Pins: auto containers get ranges of their own; host is the user's namespace as before.
+#[test]
+fn auto_ranges_are_disjoint_and_host_is_unchanged() {
+    let env = Env::new().with_busybox();
+    let map = |name: &str| {
+        env.burrow(&["create", "--name", name, "--userns=auto", "busybox", "true"])
+            .ok();
+        let out = env
+            .burrow(&[
+                "inspect",
+                "--format",
+                "{{range .HostConfig.IDMappings.UidMap}}{{.}} {{end}}",
+                name,
+            ])
+            .ok();
+        let f: Vec<u64> = out
+            .out()
+            .split(':')
+            .map(|n| n.parse().expect("number"))
+            .collect();
+        (f[1], f[1] + f[2])
+    };
+    let a = map("a1");
+    let b = map("a2");
+    assert!(a.1 <= b.0 || b.1 <= a.0, "{a:?} and {b:?} overlap");
+    let out = env.burrow(&["start", "-a", "a2"]).ok();
+    assert_eq!(out.out(), "");
+    let run = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=auto",
+            "busybox",
+            "cat",
+            "/proc/self/uid_map",
+        ])
+        .ok();
+    assert_eq!(maps_of(&run.stdout).len(), 1, "{}", run.stdout);
+
+    let host = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=host",
+            "busybox",
+            "cat",
+            "/proc/self/uid_map",
+        ])
+        .ok();
+    let own = env.burrow(&["unshare", "cat", "/proc/self/uid_map"]).ok();
+    assert_eq!(maps_of(&host.stdout), maps_of(&own.stdout));
+}
+
+// Pins: bad values fail with one podman-worded Error line, exit 125, nothing created.
+#[test]
+fn bad_userns_values_are_refused() {
+    let env = Env::new().with_busybox();
+    for (args, msg) in [
+        (
+            vec!["--userns=bogus"],
+            "unrecognized namespace mode bogus passed",
+        ),
+        (vec!["--uidmap", "0:x"], "parsing id map value \"x\""),
+        (
+            vec!["--uidmap", "0:70000:1000"],
+            "outside the user namespace",
+        ),
+        (
+            vec!["--userns", "keep-id", "--uidmap", "0:1:1"],
+            "mutually exclusive",
+        ),
+        (vec!["--userns=keep-id:foo=1"], "unknown option"),
+    ] {
+        let mut full = vec!["create", "--name", "bad"];
+        full.extend(args.iter().copied());
+        full.extend(["busybox", "true"]);
+        let out = env.burrow(&full).code(125).stderr_has(msg);
+        assert_eq!(
+            out.stderr
+                .lines()
+                .filter(|l| l.starts_with("Error:"))
+                .count(),
+            1,
+            "{out:?}"
+        );
+        assert!(out.stderr.lines().count() == 1, "{out:?}");
+    }
+    let ps = env.burrow(&["ps", "-a", "-q"]).ok();
+    assert_eq!(ps.out(), "");
+}
