@@ -254,3 +254,56 @@ fn bad_userns_values_are_refused() {
     let ps = env.burrow(&["ps", "-a", "-q"]).ok();
     assert_eq!(ps.out(), "");
 }
+
+// Pins: containers.conf's `userns` is the default; --userns=host still wins over it.
+#[test]
+fn containers_conf_userns_is_the_default() {
+    let mut env = Env::new();
+    let conf = env.path("conf/containers.conf");
+    env.sh(&format!(
+        "mkdir -p {} && printf '[containers]\\nuserns = \"keep-id\"\\n' > {}",
+        conf.parent().unwrap().display(),
+        conf.display()
+    ))
+    .ok();
+    env.set_env("CONTAINERS_CONF", conf.to_str().unwrap());
+    let env = env.with_busybox();
+    let uid = env.uid().to_string();
+    let out = env.burrow(&["run", "--rm", "busybox", "id", "-u"]).ok();
+    assert_eq!(out.out(), uid);
+    let out = env
+        .burrow(&["run", "--rm", "--userns=host", "busybox", "id", "-u"])
+        .ok();
+    assert_eq!(out.out(), "0");
+}
+
+// Pins: nomap leaves the user's own id out: the user's files are nobody's inside, the
+// image's files root's.
+#[test]
+fn nomap_leaves_the_user_out() {
+    let env = Env::new().with_busybox();
+    let shared = env.path("shared");
+    env.sh(&format!("mkdir {0} && echo x > {0}/mine", shared.display()))
+        .ok();
+    let vol = format!("{}:/shared", shared.display());
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=nomap",
+            "-v",
+            &vol,
+            "busybox",
+            "sh",
+            "-c",
+            "head -1 /proc/self/uid_map; stat -c %u /shared/mine /bin/sh",
+        ])
+        .ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().take(2).collect::<Vec<_>>(),
+        ["0", "1"],
+        "{out:?}"
+    );
+    assert_eq!(&lines[1..], ["65534", "0"], "{out:?}");
+}

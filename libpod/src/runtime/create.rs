@@ -88,7 +88,19 @@ impl Runtime {
             }
             .into());
         }
-        let userns = self.resolve_userns(spec, &place.network, &place.pod_id, &ns_modes)?;
+        let userns_mode = match &spec.namespaces.userns {
+            Some(m) => m.clone(),
+            // A pod member lives in its pod's namespaces: the default stays the user's.
+            None if spec.pod.is_some() => crate::spec::userns::UsernsMode::Host,
+            None => crate::spec::userns::UsernsMode::parse(
+                self.conf.containers.userns.as_deref(),
+                &[],
+                &[],
+                None,
+                None,
+            )?,
+        };
+        let userns = self.resolve_userns(&userns_mode, &place.network, &place.pod_id, &ns_modes)?;
         let secrets = self.resolve_secrets(&spec.secrets)?;
         let res = &spec.resources;
         if res.cgroup_parent.is_some() || !res.cgroup_conf.is_empty() {
@@ -238,7 +250,7 @@ impl Runtime {
             rootfs_overlay: rootfs.is_some_and(|r| r.overlay),
             cgroup_parent: res.cgroup_parent.clone().unwrap_or_default(),
             cgroup_conf: res.cgroup_conf.clone(),
-            userns: super::userns_mode::stored_name(&spec.namespaces.userns),
+            userns: super::userns_mode::stored_name(&userns_mode),
             uid_map: userns.uid_map,
             gid_map: userns.gid_map,
             seccomp_policy: if spec.security.seccomp_from_image {

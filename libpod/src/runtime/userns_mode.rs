@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use crate::container::Container;
 use crate::error::Result;
-use crate::spec::ContainerSpec;
 use crate::spec::userns::{IdMap, UsernsMode};
 use crate::userns::UserNsError;
 use crate::userns::maps::{self, Parent, Resolved};
@@ -56,12 +55,11 @@ impl Runtime {
     /// The maps of the container's own user namespace (empty for the user's namespace).
     pub(super) fn resolve_userns(
         &self,
-        spec: &ContainerSpec,
+        mode: &UsernsMode,
         network: &str,
         pod_id: &str,
         ns: &NamespaceModes,
     ) -> Result<Resolved> {
-        let mode = &spec.namespaces.userns;
         let name = || {
             let s = stored_name(mode);
             match mode {

@@ -193,8 +193,9 @@ pub struct NamespaceSpec {
     pub pid: namespaces::NsMode,
     pub ipc: namespaces::NsMode,
     pub uts: namespaces::NsMode,
-    /// `--userns`, `--uidmap`, `--gidmap`, `--subuidname`, `--subgidname`.
-    pub userns: userns::UsernsMode,
+    /// `--userns`, `--uidmap`, `--gidmap`, `--subuidname`, `--subgidname`; `None` when none
+    /// was given (containers.conf's `userns` decides).
+    pub userns: Option<userns::UsernsMode>,
 }
 
 /// `--cgroups`.

@@ -202,13 +202,22 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         let limits = crate::cgroups::Resources::default().merged(&o.resources)?;
         let cgroups = parse::cgroups_mode(o.cgroups.as_deref())?;
         let cgroupns = parse::cgroupns_mode(o.cgroupns.as_deref())?;
-        let userns = super::userns::UsernsMode::parse(
-            o.userns.as_deref(),
-            &o.uidmap,
-            &o.gidmap,
-            o.subuidname.as_deref(),
-            o.subgidname.as_deref(),
-        )?;
+        let any_userns_flag = o.userns.is_some()
+            || !o.uidmap.is_empty()
+            || !o.gidmap.is_empty()
+            || o.subuidname.is_some()
+            || o.subgidname.is_some();
+        let userns = if any_userns_flag {
+            Some(super::userns::UsernsMode::parse(
+                o.userns.as_deref(),
+                &o.uidmap,
+                &o.gidmap,
+                o.subuidname.as_deref(),
+                o.subgidname.as_deref(),
+            )?)
+        } else {
+            None
+        };
         if cgroups == super::CgroupsMode::Disabled && limits.needs_cgroup() {
             return Err(SpecError::LimitsWithoutCgroup.into());
         }
