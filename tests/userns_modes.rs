@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::Env;
+use common::{Env, burrow_bin};
 
 fn maps_of(text: &str) -> Vec<Vec<u64>> {
     text.lines()
@@ -306,4 +306,46 @@ fn nomap_leaves_the_user_out() {
         "{out:?}"
     );
     assert_eq!(&lines[1..], ["65534", "0"], "{out:?}");
+}
+
+// Pins: cp out (as a tar), cp in and export show and take the container's own ids, not the
+// shifted ones on disk.
+#[test]
+fn keep_id_cp_and_export_use_container_owners() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "run",
+        "-d",
+        "--name",
+        "k",
+        "--userns=keep-id",
+        "--user",
+        "0",
+        "busybox",
+        "sh",
+        "-c",
+        "touch /f; sleep 300",
+    ])
+    .ok();
+    let bin = burrow_bin().display().to_string();
+    let tar_out = env
+        .sh(&format!(
+            "sleep 0.3; {bin} cp k:/f - | tar -tv --numeric-owner -f -; {bin} export k | tar -tv --numeric-owner -f - f"
+        ))
+        .ok();
+    let owners: Vec<&str> = tar_out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(owners, ["0/0", "0/0"], "{tar_out:?}");
+    let host_file = env.path("in.txt");
+    env.sh(&format!("echo hi > {}", host_file.display())).ok();
+    env.burrow(&["cp", host_file.to_str().unwrap(), "k:/in.txt"])
+        .ok();
+    let st = env
+        .burrow(&["exec", "k", "stat", "-c", "%u:%g", "/in.txt"])
+        .ok();
+    assert_eq!(st.out(), "0:0");
+    env.burrow(&["rm", "-f", "-t", "0", "k"]).ok();
 }
