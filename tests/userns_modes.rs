@@ -236,6 +236,11 @@ fn bad_userns_values_are_refused() {
             "mutually exclusive",
         ),
         (vec!["--userns=keep-id:foo=1"], "unknown option"),
+        (
+            vec!["--userns=auto:size=100000"],
+            "no free range of 100000 ids",
+        ),
+        (vec!["--userns=container:other"], "not supported yet"),
     ] {
         let mut full = vec!["create", "--name", "bad"];
         full.extend(args.iter().copied());

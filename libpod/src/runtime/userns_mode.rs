@@ -78,7 +78,7 @@ impl Runtime {
         match mode {
             UsernsMode::Host => return Ok(Resolved::default()),
             UsernsMode::Path(_) | UsernsMode::Container(_) => {
-                return Err(unsupported("joining another user namespace"));
+                return Err(UserNsError::JoinUnsupported(name()).into());
             }
             _ => {}
         }

@@ -78,6 +78,10 @@ pub enum UserNsError {
         "--userns {mode}: {what} cannot be combined with a user namespace of the container's own yet: drop one of them"
     )]
     Unsupported { mode: String, what: String },
+    #[error(
+        "--userns {0}: joining an existing user namespace is not supported yet: use host, keep-id, nomap, auto or --uidmap"
+    )]
+    JoinUnsupported(String),
     /// The pause process's argv or environment cannot be passed to exec.
     #[error("NUL byte in {0}")]
     NulByte(&'static str),
