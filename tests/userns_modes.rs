@@ -354,3 +354,26 @@ fn keep_id_cp_and_export_use_container_owners() {
     assert_eq!(st.out(), "0:0");
     env.burrow(&["rm", "-f", "-t", "0", "k"]).ok();
 }
+
+// Pins: compose's `userns_mode` is the service's --userns.
+#[test]
+fn compose_userns_mode_applies() {
+    let env = Env::new().with_busybox();
+    let dir = env.path("proj");
+    env.sh(&format!(
+        "mkdir {0} && printf 'services:\\n  app:\\n    image: localhost/busybox\\n    userns_mode: keep-id\\n    command: [\"sleep\", \"300\"]\\n' > {0}/compose.yaml",
+        dir.display()
+    ))
+    .ok();
+    let run = |args: &[&str]| {
+        let mut full = vec!["compose"];
+        full.extend_from_slice(args);
+        let mut cmd = env.command(burrow_bin(), &full);
+        cmd.current_dir(&dir);
+        env.output(cmd)
+    };
+    run(&["up", "-d"]).ok();
+    let id = run(&["exec", "app", "id", "-u"]).ok();
+    assert_eq!(id.out(), env.uid().to_string());
+    run(&["down", "-t", "0"]).ok();
+}
