@@ -100,6 +100,26 @@ fn keep_id_runs_as_the_user() {
         "{}",
         inspect.stdout
     );
+
+    // container:NAME joins that namespace (and may share its network, which it owns).
+    let joined = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=container:kid",
+            "--network=container:kid",
+            "busybox",
+            "sh",
+            "-c",
+            "readlink /proc/self/ns/user; id -u",
+        ])
+        .ok();
+    let ns = first.stdout.lines().nth(1).expect("ns line");
+    assert_eq!(
+        joined.stdout.lines().collect::<Vec<_>>(),
+        [ns, "0"],
+        "{joined:?}"
+    );
     env.burrow(&["rm", "-f", "-t", "0", "kid"]).ok();
 }
 
@@ -240,7 +260,8 @@ fn bad_userns_values_are_refused() {
             vec!["--userns=auto:size=100000"],
             "no free range of 100000 ids",
         ),
-        (vec!["--userns=container:other"], "not supported yet"),
+        (vec!["--userns=ns:/proc/1/ns/user"], "not supported yet"),
+        (vec!["--userns=container:nosuch"], "no such container"),
     ] {
         let mut full = vec!["create", "--name", "bad"];
         full.extend(args.iter().copied());

@@ -250,7 +250,13 @@ impl Runtime {
             rootfs_overlay: rootfs.is_some_and(|r| r.overlay),
             cgroup_parent: res.cgroup_parent.clone().unwrap_or_default(),
             cgroup_conf: res.cgroup_conf.clone(),
-            userns: super::userns_mode::stored_name(&userns_mode),
+            userns: match &userns.joined {
+                Some(id) => format!("container:{id}"),
+                None if matches!(userns_mode, crate::spec::userns::UsernsMode::Container(_)) => {
+                    String::new()
+                }
+                None => super::userns_mode::stored_name(&userns_mode),
+            },
             uid_map: userns.uid_map,
             gid_map: userns.gid_map,
             seccomp_policy: if spec.security.seccomp_from_image {

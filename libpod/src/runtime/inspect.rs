@@ -222,7 +222,7 @@ impl Runtime {
                 "Tmpfs": tmpfs,
                 "Init": cfg.init,
                 "Ulimits": cfg.ulimits.iter().map(|u| json!({"Name": format!("RLIMIT_{}", u.name.to_uppercase()), "Soft": u.soft, "Hard": u.hard})).collect::<Vec<_>>(),
-                "UsernsMode": if cfg.userns.is_empty() { "" } else { "private" },
+                "UsernsMode": if cfg.userns.is_empty() || cfg.userns.starts_with("container:") { cfg.userns.as_str() } else { "private" },
                 "Memory": cfg.resources.memory,
                 "MemorySwap": cfg.resources.effective_swap(),
                 "MemoryReservation": cfg.resources.memory_reservation,

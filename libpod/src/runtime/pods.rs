@@ -297,6 +297,7 @@ impl Runtime {
             personality: None,
             userns: None,
             keep_fds: Vec::new(),
+            join_user: None,
         })
     }
 

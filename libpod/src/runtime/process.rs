@@ -106,6 +106,7 @@ impl Runtime {
         }
         etc_files.extend(in_chroots);
         let join_net = self.netns_to_join(c, &mode)?;
+        let join_user = self.userns_to_join(c)?;
         let privileged = c.config.privileged;
         let mount_opts = storage::rootfs::MountOptions {
             volatile: c.config.auto_remove,
@@ -217,12 +218,16 @@ impl Runtime {
             host_pid: own_ns.host_pid,
             host_ipc: own_ns.host_ipc,
             host_uts: own_ns.host_uts,
-            // PER_LINUX32 (0x0008) and PER_LINUX (0), as the kernel numbers them.
             keep_fds,
-            userns: (!c.config.uid_map.is_empty()).then(|| crate::executor::UsernsMaps {
-                uid_map: crate::userns::maps::proc_text(&c.config.uid_map),
-                gid_map: crate::userns::maps::proc_text(&c.config.gid_map),
+            // A namespace of its own, mapped at clone; `--userns container:` joins one.
+            userns: (!c.config.uid_map.is_empty() && join_user.is_none()).then(|| {
+                crate::executor::UsernsMaps {
+                    uid_map: crate::userns::maps::proc_text(&c.config.uid_map),
+                    gid_map: crate::userns::maps::proc_text(&c.config.gid_map),
+                }
             }),
+            join_user,
+            // PER_LINUX32 (0x0008) and PER_LINUX (0), as the kernel numbers them.
             personality: match c.config.personality.as_str() {
                 "LINUX32" => Some(0x0008),
                 "LINUX" => Some(0),

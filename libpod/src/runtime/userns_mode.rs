@@ -77,8 +77,22 @@ impl Runtime {
         };
         match mode {
             UsernsMode::Host => return Ok(Resolved::default()),
-            UsernsMode::Path(_) | UsernsMode::Container(_) => {
-                return Err(UserNsError::JoinUnsupported(name()).into());
+            UsernsMode::Path(_) => return Err(UserNsError::JoinUnsupported(name()).into()),
+            UsernsMode::Container(other) => {
+                // Its namespace, so its maps: the same mapped layers, the same owners.
+                let other = self
+                    .state
+                    .lookup(other)
+                    .map_err(|_| UserNsError::NoSuchContainer(other.clone()))?;
+                if !pod_id.is_empty() {
+                    return Err(unsupported("a pod"));
+                }
+                return Ok(Resolved {
+                    uid_map: other.config.uid_map,
+                    gid_map: other.config.gid_map,
+                    keep_id_user: None,
+                    joined: (!other.config.userns.is_empty()).then_some(other.id),
+                });
             }
             _ => {}
         }
@@ -118,6 +132,26 @@ impl Runtime {
             _ => None,
         };
         Ok(maps::resolve(mode, &parent, &taken, subids)?)
+    }
+
+    /// `--userns container:NAME`: that container's user namespace, opened now so that a
+    /// stopped container fails the start with a clear error.
+    pub(super) fn userns_to_join(&self, c: &Container) -> Result<Option<std::os::fd::OwnedFd>> {
+        let Some(id) = c.config.userns.strip_prefix("container:") else {
+            return Ok(None);
+        };
+        let other = self.lookup(id)?;
+        if other.status() != crate::container::Status::Running {
+            return Err(crate::LibpodError::InvalidState(format!(
+                "cannot join the user namespace of container {}: it is not running: start it first",
+                other.name
+            )));
+        }
+        let path = format!("/proc/{}/ns/user", other.state.pid);
+        std::fs::File::open(&path)
+            .map(std::os::fd::OwnedFd::from)
+            .map(Some)
+            .map_err(|e| crate::LibpodError::io(format!("open {path}"), e))
     }
 
     /// The lower directories of a container with its own user namespace: one copy of the

@@ -82,6 +82,8 @@ pub enum UserNsError {
         "--userns {0}: joining an existing user namespace is not supported yet: use host, keep-id, nomap, auto or --uidmap"
     )]
     JoinUnsupported(String),
+    #[error("no container with name or ID \"{0}\" found: no such container")]
+    NoSuchContainer(String),
     /// The pause process's argv or environment cannot be passed to exec.
     #[error("NUL byte in {0}")]
     NulByte(&'static str),

@@ -26,6 +26,9 @@ pub struct Resolved {
     pub gid_map: Vec<IdMap>,
     /// keep-id's default user, `UID:GID` in the container.
     pub keep_id_user: Option<(u32, u32)>,
+    /// `container:NAME`: the id of the container whose namespace is joined (it has one of
+    /// its own; one in the user's namespace is simply the user's).
+    pub joined: Option<String>,
 }
 
 impl Parent {
@@ -100,6 +103,7 @@ pub fn resolve(
                 uid_map: keep_id(uid, Parent::subordinate(&parent.uids), k.size),
                 gid_map: keep_id(gid, Parent::subordinate(&parent.gids), k.size),
                 keep_id_user: Some((uid, gid)),
+                joined: None,
             }
         }
         UsernsMode::NoMap => {
@@ -122,6 +126,7 @@ pub fn resolve(
                     size: g,
                 }],
                 keep_id_user: None,
+                joined: None,
             }
         }
         UsernsMode::Auto(a) => {
@@ -146,6 +151,7 @@ pub fn resolve(
                 uid_map: with(&a.uid_mappings),
                 gid_map: with(&a.gid_mappings),
                 keep_id_user: None,
+                joined: None,
             }
         }
         UsernsMode::Private {
@@ -165,6 +171,7 @@ pub fn resolve(
                 uid_map: u,
                 gid_map: g,
                 keep_id_user: None,
+                joined: None,
             }
         }
     };
