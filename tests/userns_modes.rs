@@ -398,3 +398,60 @@ fn compose_userns_mode_applies() {
     assert_eq!(id.out(), env.uid().to_string());
     run(&["down", "-t", "0"]).ok();
 }
+
+// Pins: `pod create --userns=keep-id`: the infra holds the namespace, every member joins it
+// and runs as the user; a member asking for a namespace of its own is refused.
+#[test]
+fn pod_userns_is_shared_by_members() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["pod", "create", "--name", "pk", "--userns=keep-id"])
+        .ok();
+    env.burrow(&[
+        "run", "-d", "--name", "m1", "--pod", "pk", "busybox", "sleep", "300",
+    ])
+    .ok();
+    let ns = |name: &str| {
+        env.burrow(&["exec", name, "readlink", "/proc/self/ns/user"])
+            .ok()
+            .out()
+            .to_string()
+    };
+    // The user namespace and uid of a command run by `burrow ARGS... sh -c`.
+    let ns_and_uid = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["sh", "-c", "readlink /proc/self/ns/user; id -u"]);
+        let out = env.burrow(&all).ok();
+        let mut lines = out.stdout.lines().map(str::to_string);
+        let pair = (lines.next(), lines.next());
+        match pair {
+            (Some(ns), Some(uid)) => (ns, uid),
+            _ => panic!("two lines expected: {out:?}"),
+        }
+    };
+    let (member_ns, member_uid) = ns_and_uid(&["run", "--rm", "--pod", "pk", "busybox"]);
+    assert_eq!(member_ns, ns("m1"));
+    assert_eq!(member_uid, env.uid().to_string());
+    let own = env
+        .burrow(&["unshare", "readlink", "/proc/self/ns/user"])
+        .ok();
+    assert_ne!(own.out(), member_ns, "the pod has a namespace of its own");
+    env.burrow(&["create", "--pod", "pk", "--userns=nomap", "busybox", "true"])
+        .code(125)
+        .stderr_has("a pod");
+    // `pod clone`: a namespace of its own, made the same way, which the cloned members join.
+    env.burrow(&["pod", "clone", "--start", "pk", "pk2"]).ok();
+    let clone = env
+        .burrow(&["ps", "--filter", "pod=pk2", "--format", "{{.Names}}"])
+        .ok()
+        .stdout
+        .lines()
+        .find(|n| !n.contains("infra"))
+        .map(str::to_string)
+        .expect("a cloned member");
+    let (clone_ns, clone_uid) = ns_and_uid(&["exec", &clone]);
+    assert_ne!(clone_ns, member_ns);
+    assert_ne!(clone_ns, own.out());
+    assert_eq!(clone_uid, env.uid().to_string());
+    env.burrow(&["pod", "rm", "-f", "-t", "0", "pk", "pk2"])
+        .ok();
+}

@@ -90,8 +90,9 @@ impl Runtime {
         }
         let userns_mode = match &spec.namespaces.userns {
             Some(m) => m.clone(),
-            // A pod member lives in its pod's namespaces: the default stays the user's.
-            None if spec.pod.is_some() => crate::spec::userns::UsernsMode::Host,
+            // A pod member lives in its pod's namespaces: the pod's user namespace if it has
+            // one (`pod create --userns`), else the user's.
+            None if !place.pod_id.is_empty() => self.pod_member_userns(&place.pod_id)?,
             None => crate::spec::userns::UsernsMode::parse(
                 self.conf.containers.userns.as_deref(),
                 &[],

@@ -456,7 +456,8 @@ impl Runtime {
         for u in &cfg.host_users {
             host_users.push(host_user(crate::spec::parse::host_user(u)?));
         }
-        if cfg.userns == "keep-id" {
+        let keep_id = self.is_keep_id(c);
+        if keep_id {
             host_users.extend(super::userns_mode::keep_id_account(c).map(host_user));
         }
         let uid = cfg.user.split(':').next().unwrap_or("");
@@ -479,7 +480,7 @@ impl Runtime {
             host_account_of_uid,
             mount_destinations: cfg.mounts.iter().map(|m| m.destination.clone()).collect(),
             copy_dir: cfg.read_only.then(|| self.paths.userdata_dir(&c.id)),
-            keep_home: cfg.userns == "keep-id",
+            keep_home: keep_id,
         }))
     }
 

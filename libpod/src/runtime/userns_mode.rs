@@ -84,13 +84,22 @@ impl Runtime {
                     .state
                     .lookup(other)
                     .map_err(|_| UserNsError::NoSuchContainer(other.clone()))?;
-                if !pod_id.is_empty() {
+                // A pod member may join its own pod's namespace only (what the pod's
+                // `--userns` makes every member do).
+                let own_pods = other.config.infra && other.config.pod == pod_id;
+                if !pod_id.is_empty() && !own_pods {
                     return Err(unsupported("a pod"));
                 }
+                // A keep-id pod's members run as the user too, as its infra was made for.
+                let keep_id_user =
+                    (other.config.infra && other.config.userns == "keep-id").then(|| {
+                        let own = |m: &[IdMap]| maps::to_container(m, 0).unwrap_or(0);
+                        (own(&other.config.uid_map), own(&other.config.gid_map))
+                    });
                 return Ok(Resolved {
                     uid_map: other.config.uid_map,
                     gid_map: other.config.gid_map,
-                    keep_id_user: None,
+                    keep_id_user,
                     joined: (!other.config.userns.is_empty()).then_some(other.id),
                 });
             }
@@ -132,6 +141,64 @@ impl Runtime {
             _ => None,
         };
         Ok(maps::resolve(mode, &parent, &taken, subids)?)
+    }
+
+    /// Whether the container runs keep-id's way (its own `--userns keep-id`, or membership of
+    /// a pod made with it): the user's passwd entry, with its home.
+    pub(super) fn is_keep_id(&self, c: &Container) -> bool {
+        match c.config.userns.strip_prefix("container:") {
+            None => c.config.userns == "keep-id",
+            Some(id) => self
+                .state
+                .lookup(id)
+                .is_ok_and(|o| o.config.infra && o.config.userns == "keep-id"),
+        }
+    }
+
+    /// `pod create --userns`: the infra container's maps and stored mode ("" for none).
+    pub(super) fn pod_userns(
+        &self,
+        userns: Option<&str>,
+        infra: bool,
+    ) -> Result<(String, Resolved)> {
+        let mode = UsernsMode::parse(userns, &[], &[], None, None)?;
+        match mode {
+            UsernsMode::Host => return Ok((String::new(), Resolved::default())),
+            UsernsMode::Path(_) | UsernsMode::Container(_) => {
+                return Err(UserNsError::JoinUnsupported(userns.unwrap_or("").to_string()).into());
+            }
+            _ if !infra => {
+                return Err(UserNsError::Unsupported {
+                    mode: userns.unwrap_or("").to_string(),
+                    what: "a pod without an infra container".to_string(),
+                }
+                .into());
+            }
+            _ => {}
+        }
+        let none = NamespaceModes {
+            pid: String::new(),
+            ipc: String::new(),
+            uts: String::new(),
+            hostname: None,
+        };
+        let r = self.resolve_userns(&mode, "", "", &none)?;
+        Ok((stored_name(&mode), r))
+    }
+
+    /// The user namespace a new member of pod `pod_id` joins by default: its infra
+    /// container's, if the pod was made with `--userns`.
+    pub(super) fn pod_member_userns(&self, pod_id: &str) -> Result<UsernsMode> {
+        let pod = self.state.lookup_pod(pod_id)?;
+        if pod.config.infra_id.is_empty() {
+            return Ok(UsernsMode::Host);
+        }
+        let infra = self.state.lookup(&pod.config.infra_id)?;
+        Ok(if infra.config.uid_map.is_empty() {
+            UsernsMode::Host
+        } else {
+            UsernsMode::Container(infra.id)
+        })
     }
 
     /// `--userns container:NAME`: that container's user namespace, opened now so that a
