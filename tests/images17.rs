@@ -648,3 +648,57 @@ fn manifest_concurrent_adds_all_land() {
     let idx = inspect(&env, "conc");
     assert_eq!(idx["manifests"].as_array().map(Vec::len), Some(6), "{idx}");
 }
+
+// A manifest list shows in `images` as podman shows it (its name, ID and the small size of its
+// index), filters by reference like an image, and `rmi` of its name removes the list alone.
+#[test]
+fn manifest_lists_in_images_and_rmi() {
+    let env = Env::new();
+    let a = small_image(&env, "localhost/app-a:1", "a\n");
+    let id = env.burrow(&["manifest", "create", "mylist"]).ok();
+    let id = id.out().to_string();
+    env.burrow(&["manifest", "add", "mylist", "localhost/app-a:1"])
+        .ok();
+
+    let rows = env
+        .burrow(&[
+            "images",
+            "--format",
+            "{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}",
+        ])
+        .ok();
+    let row = rows
+        .lines()
+        .into_iter()
+        .find(|l| l.starts_with("localhost/mylist:latest "))
+        .unwrap_or_else(|| panic!("no row for the list\n{rows:?}"))
+        .to_string();
+    assert!(row.contains(&id[..12]), "the list's ID: {row}");
+    assert!(row.ends_with(" B"), "an index is bytes, not MB: {row}");
+    let q = env.burrow(&["images", "-q", "--no-trunc"]).ok();
+    assert!(q.out().contains(&id), "images -q lists it\n{q:?}");
+    let only = env
+        .burrow(&[
+            "images",
+            "--filter",
+            "reference=mylist",
+            "--format",
+            "{{.ID}}",
+        ])
+        .ok();
+    assert_eq!(only.out(), &id[..12]);
+
+    let out = env.burrow(&["rmi", "mylist"]).ok();
+    assert_eq!(
+        out.lines(),
+        vec![
+            "Untagged: localhost/mylist:latest",
+            &format!("Deleted: {id}")
+        ]
+    );
+    env.burrow(&["manifest", "exists", "mylist"]).code(1);
+    env.burrow(&["image", "exists", &a]).ok();
+    env.burrow(&["rmi", "mylist"])
+        .code(1)
+        .stderr_has("mylist: image not known");
+}

@@ -21,31 +21,6 @@ fn run_args<'a>(flags: &[&'a str], args: &[&'a str]) -> Vec<&'a str> {
     all
 }
 
-/// A refused flag: exit 125, exactly one line on stderr, starting `Error:` and containing
-/// `needle`, and no container left behind.
-#[track_caller]
-fn refused(env: &Env, args: &[&str], needle: &str) {
-    let before = env.burrow(&["ps", "-a", "-q"]).ok();
-    let out = env.burrow(args).code(125);
-    let lines: Vec<&str> = out.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line expected\n{out:?}");
-    assert!(
-        lines[0].starts_with("Error: ") && lines[0].contains(needle),
-        "expected an Error: line naming {needle:?}\n{out:?}"
-    );
-    let ps = env.burrow(&["ps", "-a", "-q"]).ok();
-    assert_eq!(ps.out(), before.out(), "a refused create left a container");
-}
-
-/// `inspect NAME`, the one object.
-#[track_caller]
-fn inspect(env: &Env, name: &str) -> Value {
-    let out = env.burrow(&["inspect", name]).ok();
-    let doc: Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("inspect did not print JSON: {e}\n{out:?}"));
-    doc[0].clone()
-}
-
 fn env_lines(out: &Output) -> Vec<String> {
     out.stdout.lines().map(str::to_string).collect()
 }
@@ -79,17 +54,15 @@ fn tz_sets_the_containers_local_time() {
         "+%Z",
     ])
     .ok();
-    assert_eq!(inspect(&env, "tz")["Config"]["Timezone"], "Asia/Tokyo");
+    assert_eq!(env.inspect_one("tz")["Config"]["Timezone"], "Asia/Tokyo");
     let started = env.burrow(&["start", "-a", "tz"]).ok();
     assert_eq!(started.out(), "JST");
     env.burrow(&["rm", "tz"]).ok();
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--tz", "Mars/Olympus"], &["true"]),
         "unknown time zone Mars/Olympus",
     );
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--tz", "../../../etc/passwd"], &["true"]),
         "invalid location name",
     );
@@ -115,10 +88,9 @@ fn umask_is_the_processes_creation_mask() {
         "create", "--name", "u", "--umask", "0002", "busybox", "true",
     ])
     .ok();
-    assert_eq!(inspect(&env, "u")["Config"]["Umask"], "0002");
+    assert_eq!(env.inspect_one("u")["Config"]["Umask"], "0002");
     env.burrow(&["rm", "u"]).ok();
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--umask", "9999"], &["true"]),
         "invalid umask string 9999",
     );
@@ -143,7 +115,7 @@ fn expose_and_publish_all() {
         "true",
     ])
     .ok();
-    let v = inspect(&env, "ex");
+    let v = env.inspect_one("ex");
     let exposed: Vec<&String> = v["Config"]["ExposedPorts"]
         .as_object()
         .expect("ExposedPorts")
@@ -163,7 +135,7 @@ fn expose_and_publish_all() {
         "create", "--name", "pa", "--expose", "8080", "-P", "busybox", "true",
     ])
     .ok();
-    let v = inspect(&env, "pa");
+    let v = env.inspect_one("pa");
     let host_port = v["HostConfig"]["PortBindings"]["8080/tcp"][0]["HostPort"]
         .as_str()
         .unwrap_or_else(|| panic!("-P did not publish 8080: {v}"))
@@ -176,8 +148,7 @@ fn expose_and_publish_all() {
         "{port:?}"
     );
     for bad in ["0", "80/icmp", "http"] {
-        refused(
-            &env,
+        env.refused(
             &run_args(&["--expose", bad], &["true"]),
             &format!("invalid --expose \"{bad}\""),
         );
@@ -230,7 +201,7 @@ fn unsetenv_and_env_merge() {
         "true",
     ])
     .ok();
-    let v = inspect(&env, "m");
+    let v = env.inspect_one("m");
     let envs: Vec<&str> = v["Config"]["Env"]
         .as_array()
         .expect("Env")
@@ -238,8 +209,7 @@ fn unsetenv_and_env_merge() {
         .filter_map(Value::as_str)
         .collect();
     assert!(!envs.iter().any(|e| e.starts_with("container=")), "{v}");
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--env-merge", "novalue"], &["true"]),
         "--env-merge",
     );
@@ -366,16 +336,14 @@ fn hosts_and_hostname_files() {
         "true",
     ])
     .ok();
-    let v = inspect(&env, "hf");
+    let v = env.inspect_one("hf");
     assert_eq!(v["HostConfig"]["HostsFile"], "none");
     assert_eq!(v["UseImageHosts"], false);
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--no-hosts", "--add-host", "a:10.0.0.1"], &["true"]),
         "cannot add to /etc/hosts if using image's /etc/hosts",
     );
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--hosts-file", "relative/file"], &["true"]),
         "--hosts-file",
     );
@@ -450,8 +418,7 @@ fn passwd_and_group_entries() {
             .starts_with(&format!("{}:*:{}:{}:", me.name, me.uid, me.gid)),
         "{out:?}"
     );
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--hostuser", "no-such-user-here"], &["true"]),
         "--hostuser",
     );
@@ -464,7 +431,7 @@ fn passwd_and_group_entries() {
         "true",
     ])
     .ok();
-    assert_eq!(inspect(&env, "np")["Config"]["Passwd"], false);
+    assert_eq!(env.inspect_one("np")["Config"]["Passwd"], false);
 }
 
 // Pins: --sysctl sets namespaced kernel parameters in the container's own namespaces (shown by
@@ -501,21 +468,18 @@ fn sysctls_in_the_containers_namespaces() {
     ])
     .ok();
     assert_eq!(
-        inspect(&env, "sc")["HostConfig"]["Sysctls"]["net.ipv4.ping_group_range"],
+        env.inspect_one("sc")["HostConfig"]["Sysctls"]["net.ipv4.ping_group_range"],
         "0 1000"
     );
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--sysctl", "kernel.hostname=x"], &["true"]),
         "sysctl 'kernel.hostname' is not allowed",
     );
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--sysctl", "net.ipv4.ip_forward"], &["true"]),
         "sysctl values must be in the form of KEY=VALUE",
     );
-    refused(
-        &env,
+    env.refused(
         &run_args(
             &["--network", "host", "--sysctl", "net.ipv4.ip_forward=1"],
             &["true"],
@@ -542,13 +506,13 @@ fn pidfile_holds_the_containers_pid() {
         "100",
     ])
     .ok();
-    let v = inspect(&env, "p");
+    let v = env.inspect_one("p");
     let pid = v["State"]["Pid"].as_i64().expect("a pid").to_string();
     assert_eq!(v["PidFile"], file_s.as_str());
     assert_eq!(std::fs::read_to_string(&file).unwrap(), pid);
     env.burrow(&["run", "-d", "--name", "q", "busybox", "sleep", "100"])
         .ok();
-    let v = inspect(&env, "q");
+    let v = env.inspect_one("q");
     let path = v["PidFile"].as_str().expect("PidFile").to_string();
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
@@ -579,7 +543,7 @@ fn timeout_kills_a_long_run() {
         "30",
     ])
     .ok();
-    assert_eq!(inspect(&env, "t")["Config"]["Timeout"], 1);
+    assert_eq!(env.inspect_one("t")["Config"]["Timeout"], 1);
     let waited = env.burrow(&["wait", "t"]).ok();
     assert_eq!(waited.out(), "137");
 }
@@ -704,8 +668,8 @@ fn pid_ipc_uts_namespaces() {
         "true",
     ])
     .ok();
-    let v = inspect(&env, "b");
-    let a_id = inspect(&env, "a")["Id"].as_str().unwrap().to_string();
+    let v = env.inspect_one("b");
+    let a_id = env.inspect_one("a")["Id"].as_str().unwrap().to_string();
     assert_eq!(v["HostConfig"]["PidMode"], format!("container:{a_id}"));
     assert_eq!(v["HostConfig"]["IpcMode"], "host");
     assert_eq!(v["HostConfig"]["UTSMode"], "private");
@@ -713,23 +677,19 @@ fn pid_ipc_uts_namespaces() {
     // The other container is gone: the start says so.
     env.burrow(&["start", "b"]).code(125);
     env.burrow(&["rm", "b"]).ok();
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--uts", "host", "--hostname", "x"], &["true"]),
         "cannot set hostname when running in the host UTS namespace",
     );
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--pid", "bogus"], &["true"]),
         "invalid --pid \"bogus\"",
     );
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--ipc", "container:nope"], &["true"]),
         "no container with name or ID \"nope\" found",
     );
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--uts", "ns:/no/such/ns"], &["true"]),
         "does not exist",
     );
@@ -768,7 +728,7 @@ fn cgroup_flags_rootless() {
         ),
         (&["--device-write-iops", "/dev/null"][..], "use PATH:RATE"),
     ] {
-        refused(&env, &run_args(flags, &["true"]), needle);
+        env.refused(&run_args(flags, &["true"]), needle);
     }
     let delegated = env
         .burrow(&["system", "doctor"])
@@ -802,7 +762,7 @@ fn cgroup_flags_rootless() {
         out.stderr.contains("Resource limits are not supported"),
         "{out:?}"
     );
-    let hc = &inspect(&env, "w")["HostConfig"];
+    let hc = &env.inspect_one("w")["HostConfig"];
     assert_eq!(hc["CpuQuota"], 0, "{hc}");
     assert_eq!(hc["OomKillDisable"], false, "{hc}");
 }
@@ -923,7 +883,7 @@ fn log_driver_and_options() {
         "{out:?}"
     );
     assert_eq!(
-        inspect(&env, "quiet")["HostConfig"]["LogConfig"]["Type"],
+        env.inspect_one("quiet")["HostConfig"]["LogConfig"]["Type"],
         "none"
     );
     let file = env.home().join("my.log");
@@ -947,7 +907,7 @@ fn log_driver_and_options() {
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains(" stdout F to-the-file"), "{text}");
     assert_eq!(env.burrow(&["logs", "moved"]).ok().out(), "to-the-file");
-    let lc = &inspect(&env, "moved")["HostConfig"]["LogConfig"];
+    let lc = &env.inspect_one("moved")["HostConfig"]["LogConfig"];
     assert_eq!(lc["Type"], "k8s-file");
     assert_eq!(lc["Path"], file_s.as_str());
     assert_eq!(lc["Tag"], "mytag");
@@ -969,16 +929,14 @@ fn log_driver_and_options() {
     assert!(logs.out().ends_with("line10"), "{logs:?}");
     assert!(!logs.stdout.contains("line1\n"), "{logs:?}");
     assert_eq!(
-        inspect(&env, "capped")["HostConfig"]["LogConfig"]["Size"],
+        env.inspect_one("capped")["HostConfig"]["LogConfig"]["Size"],
         "200B"
     );
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--log-driver", "syslog"], &["true"]),
         "invalid --log-driver \"syslog\"",
     );
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--log-opt", "color=red"], &["true"]),
         "invalid --log-opt \"color=red\"",
     );
@@ -999,8 +957,7 @@ fn personality_sets_the_execution_domain() {
         run_ok(&env, &["--personality", "LINUX"], &["uname", "-m"]).out(),
         native
     );
-    refused(
-        &env,
+    env.refused(
         &run_args(&["--personality", "BSD"], &["true"]),
         "invalid --personality \"BSD\"",
     );

@@ -6,38 +6,7 @@
 
 mod common;
 
-use common::{Env, Output, busybox_tar};
-use serde_json::Value;
-
-/// A refused command: exit 125, exactly one line on stderr, starting `Error:` and containing
-/// `needle`, and no container made or removed.
-#[track_caller]
-fn refused(env: &Env, args: &[&str], needle: &str) -> Output {
-    let before = env.burrow(&["ps", "-a", "-q"]).ok();
-    let out = env.burrow(args).code(125);
-    let lines: Vec<&str> = out.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line expected\n{out:?}");
-    assert!(
-        lines[0].starts_with("Error: ") && lines[0].contains(needle),
-        "expected an Error: line naming {needle:?}\n{out:?}"
-    );
-    let ps = env.burrow(&["ps", "-a", "-q"]).ok();
-    assert_eq!(
-        ps.out(),
-        before.out(),
-        "a refused command changed the containers"
-    );
-    out
-}
-
-/// `inspect NAME`, the one object.
-#[track_caller]
-fn inspect(env: &Env, name: &str) -> Value {
-    let out = env.burrow(&["inspect", name]).ok();
-    let doc: Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("inspect did not print JSON: {e}\n{out:?}"));
-    doc[0].clone()
-}
+use common::{Env, busybox_tar};
 
 fn state(env: &Env, name: &str) -> String {
     env.burrow(&["inspect", "--format", "{{.State.Status}}", name])
@@ -83,10 +52,10 @@ fn requires_starts_dependencies_first_and_guards_their_removal() {
     ])
     .ok();
     assert_eq!(
-        inspect(&env, "app")["Dependencies"],
+        env.inspect_one("app")["Dependencies"],
         serde_json::json!([cache, db])
     );
-    assert_eq!(inspect(&env, "db")["Dependencies"], serde_json::json!([]));
+    assert_eq!(env.inspect_one("db")["Dependencies"], serde_json::json!([]));
 
     env.burrow(&["start", "app"]).ok();
     for name in ["db", "cache", "app"] {
@@ -109,8 +78,7 @@ fn requires_starts_dependencies_first_and_guards_their_removal() {
     env.burrow(&["rm", "-f", "cache"]).ok();
     env.burrow(&["rm", "-f", "db"]).ok();
 
-    refused(
-        &env,
+    env.refused(
         &["create", "--requires", "nosuch", "busybox", "true"],
         "\"nosuch\" is not a valid container, cannot be used as a dependency",
     );
@@ -181,8 +149,7 @@ fn retry_and_retry_delay_apply_to_runs_pull() {
         "--retry 0 retried\n{once:?}"
     );
 
-    refused(
-        &env,
+    env.refused(
         &["create", "--retry-delay", "soon", "busybox", "true"],
         "invalid --retry-delay \"soon\"",
     );
@@ -242,16 +209,15 @@ fn image_volume_modes() {
         "true",
     ])
     .ok();
-    let mounts = &inspect(&env, "b")["Mounts"];
+    let mounts = &env.inspect_one("b")["Mounts"];
     assert_eq!(mounts[0]["Type"], "volume", "{mounts}");
     assert_eq!(mounts[0]["Destination"], "/data", "{mounts}");
     env.burrow(&["create", "--name", "d", "localhost/withvol", "true"])
         .ok();
-    assert_eq!(inspect(&env, "d")["Mounts"][0]["Type"], "volume");
+    assert_eq!(env.inspect_one("d")["Mounts"][0]["Type"], "volume");
     assert_eq!(env.burrow(&["volume", "ls", "-q"]).ok().lines().len(), 2);
 
-    refused(
-        &env,
+    env.refused(
         &[
             "create",
             "--image-volume",
@@ -302,8 +268,7 @@ fn init_path_runs_the_given_init_as_pid_1() {
         .ok();
     assert!(!ours.lines()[0].starts_with("/run/podman-init"), "{ours:?}");
 
-    refused(
-        &env,
+    env.refused(
         &[
             "create",
             "--init",
@@ -314,8 +279,7 @@ fn init_path_runs_the_given_init_as_pid_1() {
         ],
         "--init-path /no/such/init: container-init binary not found on the host",
     );
-    refused(
-        &env,
+    env.refused(
         &["create", "--init", "--pid", "host", "busybox", "true"],
         "PID namespace isn't private",
     );
@@ -370,13 +334,11 @@ fn seccomp_policy_image_uses_the_images_profile() {
     ])
     .ok();
 
-    refused(
-        &env,
+    env.refused(
         &["create", "--seccomp-policy=image", "busybox", "true"],
         "no seccomp policy defined by image",
     );
-    refused(
-        &env,
+    env.refused(
         &["create", "--seccomp-policy", "strict", "busybox", "true"],
         "invalid seccomp policy \"strict\"",
     );
@@ -388,8 +350,7 @@ fn seccomp_policy_image_uses_the_images_profile() {
 #[test]
 fn cgroup_parent_and_conf_are_checked() {
     let env = Env::new().with_busybox();
-    refused(
-        &env,
+    env.refused(
         &[
             "create",
             "--cgroup-parent",
@@ -399,18 +360,15 @@ fn cgroup_parent_and_conf_are_checked() {
         ],
         "invalid --cgroup-parent \"relative/path\"",
     );
-    refused(
-        &env,
+    env.refused(
         &["create", "--cgroup-conf", "pids.max", "busybox", "true"],
         "invalid --cgroup-conf \"pids.max\": use KEY=VALUE",
     );
-    refused(
-        &env,
+    env.refused(
         &["create", "--cgroup-conf", "../../x.y=1", "busybox", "true"],
         "invalid --cgroup-conf",
     );
-    refused(
-        &env,
+    env.refused(
         &[
             "create",
             "--cgroups=disabled",
@@ -427,8 +385,7 @@ fn cgroup_parent_and_conf_are_checked() {
         .iter()
         .any(|l| l.starts_with("[ ok ] cgroup v2 delegation"));
     if !delegated {
-        refused(
-            &env,
+        env.refused(
             &["create", "--cgroup-parent", "/mine", "busybox", "true"],
             "--cgroup-parent/--cgroup-conf need cgroups, which this user cannot use",
         );
@@ -529,13 +486,11 @@ fn attach_selects_the_streams_of_a_foreground_run() {
         .ok();
     assert_eq!((err.out(), err.stderr.trim()), ("", "err"), "{err:?}");
 
-    refused(
-        &env,
+    env.refused(
         &["run", "--rm", "-a", "stdio", "busybox", "true"],
         "invalid stream \"stdio\" for --attach",
     );
-    refused(
-        &env,
+    env.refused(
         &["run", "-d", "-a", "stdout", "busybox", "true"],
         "--attach and --detach cannot be set at the same time",
     );
@@ -578,7 +533,7 @@ fn mac_address_ip6_and_link_local_ip_follow_podmans_rules() {
         "60",
     ])
     .ok();
-    let doc = inspect(&env, "m");
+    let doc = env.inspect_one("m");
     assert_eq!(
         doc["NetworkSettings"]["Networks"]["macnet"]["MacAddress"], mac,
         "{doc}"
@@ -597,8 +552,7 @@ fn mac_address_ip6_and_link_local_ip_follow_podmans_rules() {
         "true",
     ])
     .ok();
-    refused(
-        &env,
+    env.refused(
         &[
             "create",
             "--network",
@@ -610,8 +564,7 @@ fn mac_address_ip6_and_link_local_ip_follow_podmans_rules() {
         ],
         "--mac-address can only be set when the network mode is bridge",
     );
-    refused(
-        &env,
+    env.refused(
         &[
             "create",
             "--network",
@@ -623,8 +576,7 @@ fn mac_address_ip6_and_link_local_ip_follow_podmans_rules() {
         ],
         "--ip6 can only be set when the network mode is bridge",
     );
-    refused(
-        &env,
+    env.refused(
         &[
             "create",
             "--network",
@@ -636,18 +588,15 @@ fn mac_address_ip6_and_link_local_ip_follow_podmans_rules() {
         ],
         "--ip6: burrow's networks are IPv4 only",
     );
-    refused(
-        &env,
+    env.refused(
         &["create", "--mac-address", "92:d0:c6", "busybox", "true"],
         "invalid --mac-address \"92:d0:c6\"",
     );
-    refused(
-        &env,
+    env.refused(
         &["create", "--ip6", "not-an-ip", "busybox", "true"],
         "invalid --ip6 \"not-an-ip\"",
     );
-    refused(
-        &env,
+    env.refused(
         &["create", "--link-local-ip", "10.0.0.1", "busybox", "true"],
         "invalid --link-local-ip \"10.0.0.1\"",
     );
@@ -687,11 +636,10 @@ fn chrootdirs_get_the_managed_etc_files() {
     ])
     .ok();
     assert_eq!(
-        inspect(&env, "j")["Config"]["ChrootDirs"],
+        env.inspect_one("j")["Config"]["ChrootDirs"],
         serde_json::json!(["/a", "/b"])
     );
-    refused(
-        &env,
+    env.refused(
         &["create", "--chrootdirs", "jail", "busybox", "true"],
         "invalid --chrootdirs \"jail\"",
     );

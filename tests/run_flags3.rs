@@ -5,38 +5,7 @@
 
 mod common;
 
-use common::{Env, Output, busybox_tar};
-use serde_json::Value;
-
-/// A refused command: exit 125, exactly one line on stderr, starting `Error:` and containing
-/// `needle`, and no container made or removed.
-#[track_caller]
-fn refused(env: &Env, args: &[&str], needle: &str) -> Output {
-    let before = env.burrow(&["ps", "-a", "-q"]).ok();
-    let out = env.burrow(args).code(125);
-    let lines: Vec<&str> = out.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line expected\n{out:?}");
-    assert!(
-        lines[0].starts_with("Error: ") && lines[0].contains(needle),
-        "expected an Error: line naming {needle:?}\n{out:?}"
-    );
-    let ps = env.burrow(&["ps", "-a", "-q"]).ok();
-    assert_eq!(
-        ps.out(),
-        before.out(),
-        "a refused command changed the containers"
-    );
-    out
-}
-
-/// `inspect NAME`, the one object.
-#[track_caller]
-fn inspect(env: &Env, name: &str) -> Value {
-    let out = env.burrow(&["inspect", name]).ok();
-    let doc: Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("inspect did not print JSON: {e}\n{out:?}"));
-    doc[0].clone()
-}
+use common::{Env, busybox_tar};
 
 /// An exploded busybox root filesystem owned by the test user, at `<HOME>/<name>`.
 fn exploded_busybox(env: &Env, name: &str) -> String {
@@ -72,7 +41,7 @@ fn rootfs_runs_from_a_directory_and_overlay_keeps_it_unchanged() {
     .stdout_has("original");
     let marker = env.home().join("root/marker");
     assert_eq!(std::fs::read_to_string(&marker).unwrap(), "written\n");
-    let doc = inspect(&env, "plain");
+    let doc = env.inspect_one("plain");
     assert_eq!(doc["ImageName"], dir.as_str(), "{doc}");
     assert_eq!(doc["Rootfs"], dir.as_str(), "{doc}");
     assert_eq!(doc["Image"], "", "{doc}");
@@ -121,13 +90,11 @@ fn rootfs_runs_from_a_directory_and_overlay_keeps_it_unchanged() {
         .fails()
         .stderr_has("rootfs");
 
-    refused(
-        &env,
+    env.refused(
         &["run", "--rootfs", "/no/such/rootfs", "true"],
         "lstat /no/such/rootfs: no such file or directory",
     );
-    refused(
-        &env,
+    env.refused(
         &["create", "--rootfs", &format!("{dir}:Z"), "true"],
         "--rootfs",
     );
@@ -188,18 +155,15 @@ fn preserve_fd_passes_only_the_named_descriptors_renumbered_from_3() {
         .ok();
     assert_eq!(out.lines(), vec!["from-six"], "{out:?}");
 
-    refused(
-        &env,
+    env.refused(
         &["run", "--rm", "--preserve-fd", "9", "busybox", "true"],
         "file descriptor 9 is not available - the preserve-fd option requires that file descriptors must be passed",
     );
-    refused(
-        &env,
+    env.refused(
         &["run", "--rm", "--preserve-fd", "1", "busybox", "true"],
         "cannot preserve FD 1",
     );
-    refused(
-        &env,
+    env.refused(
         &["run", "--rm", "--preserve-fd", "five", "busybox", "true"],
         "--preserve-fd",
     );
@@ -232,7 +196,7 @@ fn log_driver_passthrough_gives_the_container_burrows_own_streams() {
         std::fs::read_to_string(&err).unwrap_or_default()
     );
     assert_eq!(std::fs::read_to_string(&err).unwrap(), "to-err\n");
-    let doc = inspect(&env, "pt");
+    let doc = env.inspect_one("pt");
     assert_eq!(
         doc["HostConfig"]["LogConfig"]["Type"], "passthrough",
         "{doc}"
@@ -253,8 +217,7 @@ fn log_driver_passthrough_gives_the_container_burrows_own_streams() {
     .ok()
     .stdout_has("piped");
 
-    refused(
-        &env,
+    env.refused(
         &[
             "run",
             "-d",
@@ -299,8 +262,7 @@ fn log_driver_journald_needs_the_journal() {
         }
         return;
     }
-    refused(
-        &env,
+    env.refused(
         &["run", "--rm", "--log-driver", "journald", "busybox", "true"],
         "/run/systemd/journal/socket is absent",
     );
@@ -354,4 +316,152 @@ fn exec_it_detaches_with_the_detach_keys() {
         .code(125)
         .stderr_has("detach keys");
     env.burrow(&["rm", "-f", "-t", "0", "box"]).ok();
+}
+
+// Pins: `-h` is `--hostname` for run and create (podman's short form), `--help` still prints
+// the help, and a `-h` after the image is the container's.
+#[test]
+fn short_h_is_hostname() {
+    let env = Env::new().with_busybox();
+    let out = env
+        .burrow(&["run", "--rm", "-h", "shorty", "busybox", "hostname"])
+        .ok();
+    assert_eq!(out.out(), "shorty");
+    env.burrow(&[
+        "create", "--name", "hc", "-h", "made", "busybox", "hostname",
+    ])
+    .ok();
+    let out = env.burrow(&["start", "-a", "hc"]).ok();
+    assert_eq!(out.out(), "made");
+    let help = env.burrow(&["run", "--help"]).ok();
+    assert!(help.stdout.contains("-h, --hostname"), "{help:?}");
+    let out = env
+        .burrow(&["run", "--rm", "busybox", "sh", "-c", "echo $0", "-h"])
+        .ok();
+    assert_eq!(out.out(), "-h");
+}
+
+// Pins: `--security-opt mask=` hides more paths (a file reads empty), `unmask=` leaves named
+// default masks alone and `unmask=ALL` every default mask and read-only path; inspect shows
+// both; a relative path is refused.
+#[test]
+fn security_opt_mask_and_unmask() {
+    let env = Env::new().with_busybox();
+    let count = "mount | grep -c -e ' /proc/keys ' -e ' /proc/sys ' || true";
+    let run = |opts: &[&str], script: &str| {
+        let mut args = vec!["run", "--rm"];
+        args.extend_from_slice(opts);
+        args.extend(["busybox", "sh", "-c", script]);
+        env.burrow(&args).ok().out().to_string()
+    };
+    assert_eq!(
+        run(&[], count),
+        "2",
+        "podman's defaults mask /proc/keys, protect /proc/sys"
+    );
+    assert_eq!(run(&["--security-opt", "unmask=/proc/keys"], count), "1");
+    assert_eq!(run(&["--security-opt", "unmask=ALL"], count), "0");
+    assert_eq!(run(&[], "cat /etc/hostname | wc -c"), "13");
+    assert_eq!(
+        run(
+            &["--security-opt", "mask=/etc/hostname:/nonexistent"],
+            "cat /etc/hostname | wc -c"
+        ),
+        "0"
+    );
+    env.burrow(&[
+        "create",
+        "--name",
+        "mk",
+        "--security-opt",
+        "mask=/etc/hostname",
+        "--security-opt",
+        "unmask=ALL",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    assert_eq!(
+        env.burrow(&["inspect", "--format", "{{.HostConfig.SecurityOpt}}", "mk"])
+            .ok()
+            .out(),
+        "[mask=/etc/hostname unmask=ALL]"
+    );
+    env.refused(
+        &[
+            "run",
+            "--rm",
+            "--security-opt",
+            "mask=etc",
+            "busybox",
+            "true",
+        ],
+        "mask and unmask take absolute paths",
+    );
+}
+
+// Pins: `--group-add keep-groups` leaves the container process the supplementary groups burrow
+// runs with (seen through the user namespace: the user's own group is 0, others unmapped),
+// instead of the image's; combined with another group it is refused.
+#[test]
+fn group_add_keep_groups() {
+    let env = Env::new().with_busybox();
+    let groups = |line: &str| -> Vec<String> {
+        line.trim_start_matches("Groups:")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    let host = env.sh("grep Groups /proc/self/status").ok();
+    let expected: Vec<String> = groups(host.out())
+        .iter()
+        .map(|g| {
+            if g.parse::<u32>().ok() == Some(env.gid()) {
+                "0".to_string()
+            } else {
+                "65534".to_string()
+            }
+        })
+        .collect();
+    let kept = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--group-add",
+            "keep-groups",
+            "busybox",
+            "grep",
+            "Groups",
+            "/proc/self/status",
+        ])
+        .ok();
+    assert_eq!(groups(kept.out()), expected, "{host:?}\n{kept:?}");
+    let image = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "busybox",
+            "grep",
+            "Groups",
+            "/proc/self/status",
+        ])
+        .ok();
+    assert_eq!(
+        groups(image.out()),
+        ["0", "10"],
+        "root's groups from the image"
+    );
+    env.refused(
+        &[
+            "run",
+            "--rm",
+            "--group-add",
+            "keep-groups",
+            "--group-add",
+            "10",
+            "busybox",
+            "true",
+        ],
+        "'--group-add keep-groups' option is not allowed with any other --group-add options",
+    );
 }

@@ -55,3 +55,39 @@ fn journald_entries_come_back_through_logs() {
         "{fields:?}"
     );
 }
+
+// Pins: `logs -f` of a journald container prints the lines as they come and returns once the
+// container has exited, its last line included.
+#[test]
+fn journald_logs_follow() {
+    let m = Machine::boot();
+    let env = m.env();
+    m.import_busybox(&env);
+    m.burrow(
+        &env,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "jf",
+            "--log-driver",
+            "journald",
+            "busybox",
+            "sh",
+            "-c",
+            "echo early-line; sleep 2; echo late-line",
+        ],
+    )
+    .ok();
+    let out = m.burrow(&env, &["logs", "-f", "jf"]).ok();
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        ["early-line", "late-line"],
+        "{out:?}\n{}",
+        m.journal(&env)
+    );
+    let state = m
+        .burrow(&env, &["inspect", "--format", "{{.State.Status}}", "jf"])
+        .ok();
+    assert_eq!(state.out(), "exited", "logs -f returned before the exit");
+}

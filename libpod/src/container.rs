@@ -172,6 +172,11 @@ pub struct ContainerConfig {
     /// "" (default profile), "unconfined", or a path.
     pub seccomp: String,
     pub no_new_privileges: bool,
+    /// `--security-opt mask=`/`unmask=` (see security::masked_and_readonly).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mask: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmask: Vec<String>,
     pub stop_signal: String,
     pub stop_timeout: u32,
     pub restart: RestartPolicy,

@@ -94,10 +94,16 @@ fn field(out: &mut Vec<u8>, key: &str, value: &[u8]) {
     out.push(b'\n');
 }
 
-/// The entries of container `id` in the journal, oldest first, read with `journalctl`.
-pub fn read(id: &str) -> Result<Vec<Entry>> {
-    let out = Command::new("journalctl")
-        .args(["--no-pager", "--output=json", "--all"])
+/// The entries of container `id` in the journal, oldest first, read with `journalctl`; with a
+/// cursor, only those after it. Also returns the cursor of the last entry (the given one when
+/// nothing new came), where a follow goes on from.
+pub fn read_after(id: &str, cursor: Option<&str>) -> Result<(Vec<Entry>, Option<String>)> {
+    let mut cmd = Command::new("journalctl");
+    cmd.args(["--no-pager", "--output=json", "--all"]);
+    if let Some(c) = cursor {
+        cmd.arg(format!("--after-cursor={c}"));
+    }
+    let out = cmd
         .arg(format!("CONTAINER_ID_FULL={id}"))
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
@@ -113,15 +119,22 @@ pub fn read(id: &str) -> Result<Vec<Entry>> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(parse_entry)
-        .collect())
+    let mut last = cursor.map(str::to_string);
+    let mut entries = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if let Some(c) = v["__CURSOR"].as_str() {
+            last = Some(c.to_string());
+        }
+        entries.extend(parse_entry(&v));
+    }
+    Ok((entries, last))
 }
 
-/// One line of `journalctl --output=json`.
-fn parse_entry(line: &str) -> Option<Entry> {
-    let v: serde_json::Value = serde_json::from_str(line).ok()?;
+/// One line of `journalctl --output=json`, parsed.
+fn parse_entry(v: &serde_json::Value) -> Option<Entry> {
     let text = match &v["MESSAGE"] {
         serde_json::Value::String(s) => s.clone(),
         // journalctl gives non-UTF-8 or binary messages as byte arrays.
@@ -201,17 +214,18 @@ mod tests {
 
     #[test]
     fn reads_journalctl_json() {
-        let e = parse_entry(
+        let json = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+        let e = parse_entry(&json(
             r#"{"MESSAGE":"hi","PRIORITY":"6","__REALTIME_TIMESTAMP":"1700000000000000"}"#,
-        )
+        ))
         .unwrap();
         assert_eq!(
             (e.text.as_str(), e.stream, e.partial),
             ("hi", Stream::Stdout, false)
         );
-        let e = parse_entry(
+        let e = parse_entry(&json(
             r#"{"MESSAGE":[104,105],"PRIORITY":"3","__REALTIME_TIMESTAMP":"1700000000000000","CONTAINER_PARTIAL_MESSAGE":"true"}"#,
-        )
+        ))
         .unwrap();
         assert_eq!(
             (e.text.as_str(), e.stream, e.partial),

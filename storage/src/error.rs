@@ -195,6 +195,8 @@ pub enum StorageError {
     #[error("Source image rejected: {0}")]
     PolicyRejected(String),
     #[error("{0}")]
+    Signature(String),
+    #[error("{0}")]
     InvalidTrust(String),
     #[error("writing {what}: {source}")]
     Write {

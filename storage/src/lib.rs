@@ -4,6 +4,7 @@
 //! networks or libpod's database.
 
 pub mod archive;
+pub mod artifact;
 pub mod changes;
 pub mod check;
 pub mod commit;

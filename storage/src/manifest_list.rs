@@ -241,6 +241,32 @@ impl Store {
         Ok(lists)
     }
 
+    /// Every stored list as the image row `images` shows for it, as podman lists them: its
+    /// names and ID, the digest and size of its index as pushed (compact JSON), created when
+    /// its record was last written, and no layers.
+    pub fn manifest_list_images(&self) -> Result<Vec<Image>, StorageError> {
+        let dir = self.lists_dir();
+        let mut out = Vec::new();
+        for l in self.manifest_lists()? {
+            let json = serde_json::to_vec(&l.index)
+                .map_err(|e| StorageError::invalid_json("manifest list", e))?;
+            let path = dir.join(format!("{}.json", l.id));
+            let created = fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .map(chrono::DateTime::<chrono::Utc>::from)
+                .unwrap_or_default();
+            out.push(Image {
+                id: l.id,
+                names: l.names,
+                digest: sha256_digest(&json),
+                created,
+                size: json.len() as u64,
+                layers: Vec::new(),
+            });
+        }
+        Ok(out)
+    }
+
     /// A list by name (normalized as image names are), full ID or unique ID prefix. An image
     /// of that name is `NotAManifestList`.
     pub fn lookup_manifest_list(&self, name: &str) -> Result<ManifestList, StorageError> {

@@ -29,6 +29,8 @@
 //! ```
 #![allow(dead_code)] // each test crate uses a different part of the harness
 
+mod checks;
+
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::fmt;

@@ -25,6 +25,9 @@ use crate::container::{Mount, Ulimit};
 use crate::error::{LibpodError, Result};
 use crate::security::ProcessSecurity;
 
+/// `--group-add keep-groups`: the container keeps burrow's own supplementary groups.
+pub const KEEP_GROUPS: &str = "keep-groups";
+
 /// An error in the child before exec, with the exit code podman would use.
 #[derive(Debug)]
 pub struct ChildError {
@@ -111,8 +114,8 @@ pub struct Plan<'a> {
     /// container's pid, which only the child knows at that point).
     pub hooks: Vec<crate::cdi::Hook>,
     pub hook_state: String,
-    pub masked_paths: Vec<&'static str>,
-    pub readonly_paths: Vec<&'static str>,
+    pub masked_paths: Vec<String>,
+    pub readonly_paths: Vec<String>,
     pub process: ProcessPlan,
     pub stdio: StdioMode,
     /// The /etc/passwd and /etc/group entries to add (`--passwd`, the default); `None` with
@@ -918,7 +921,8 @@ fn exec_process(p: ProcessPlan, err_w: &OwnedFd) -> std::result::Result<(), Chil
     ProcessSecurity {
         uid: u.uid,
         gid: u.gid,
-        additional_gids: u.additional_gids,
+        additional_gids: (!p.group_add.iter().any(|g| g == KEEP_GROUPS))
+            .then_some(u.additional_gids),
         caps: p.caps,
         no_new_privileges: p.no_new_privileges,
         seccomp: p.seccomp,

@@ -536,8 +536,9 @@ pub fn pivot(root: &Path) -> Res {
 /// the read-only paths read-only. Missing paths are skipped, as in podman. Both kinds of mask
 /// are read-only, as crun makes them: a writable /dev/null over /proc/keys would let the
 /// container chmod or touch it (EROFS in podman).
-pub fn mask_and_protect(masked: &[&str], readonly: &[&str]) -> Res {
+pub fn mask_and_protect(masked: &[String], readonly: &[String]) -> Res {
     for p in masked {
+        let p = p.as_str();
         match fs::metadata(p) {
             Ok(m) if m.is_dir() => {
                 mount_tmpfs("tmpfs", Path::new(p), MsFlags::MS_RDONLY, None)
@@ -547,7 +548,7 @@ pub fn mask_and_protect(masked: &[&str], readonly: &[&str]) -> Res {
                 // MS_RDONLY is ignored with a plain MS_BIND: the bind is made, then remounted.
                 mount(
                     Some("/dev/null"),
-                    *p,
+                    p,
                     None::<&str>,
                     MsFlags::MS_BIND,
                     None::<&str>,
@@ -559,12 +560,13 @@ pub fn mask_and_protect(masked: &[&str], readonly: &[&str]) -> Res {
         }
     }
     for p in readonly {
+        let p = p.as_str();
         if fs::metadata(p).is_err() {
             continue;
         }
         mount(
-            Some(*p),
-            *p,
+            Some(p),
+            p,
             None::<&str>,
             MsFlags::MS_BIND | MsFlags::MS_REC,
             None::<&str>,

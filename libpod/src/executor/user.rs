@@ -106,7 +106,7 @@ pub fn resolve_in(
             }
         }
     }
-    for extra in group_add {
+    for extra in group_add.iter().filter(|g| *g != super::KEEP_GROUPS) {
         let id = match extra.parse::<u32>() {
             Ok(n) => n,
             Err(_) => group_entries(group)

@@ -137,15 +137,20 @@ impl Runtime {
         Ok(c)
     }
 
-    /// podman's default: `NAME-clone`, then `NAME-clone1`, `NAME-clone2`, ... until free.
+    /// The first free container name for a clone of `source`.
     fn clone_name(&self, source: &str) -> String {
-        let taken = |n: &str| self.state.lookup(n).is_ok();
-        let mut name = format!("{source}-clone");
-        let mut i = 1;
-        while taken(&name) {
-            name = format!("{source}-clone{i}");
-            i += 1;
-        }
-        name
+        clone_name(source, |n| self.state.lookup(n).is_ok())
     }
+}
+
+/// podman's default name for a clone (container or pod): `NAME-clone`, then `NAME-clone1`,
+/// `NAME-clone2`, ... until `taken` says no.
+pub(super) fn clone_name(source: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut name = format!("{source}-clone");
+    let mut i = 1;
+    while taken(&name) {
+        name = format!("{source}-clone{i}");
+        i += 1;
+    }
+    name
 }

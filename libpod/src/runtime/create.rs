@@ -59,7 +59,7 @@ impl Runtime {
         {
             // podman prints this and drops the limits it cannot enforce (inspect shows none);
             // /dev/shm's size and the OOM score need no cgroup and stay.
-            eprintln!("{w}");
+            crate::warn!("{w}");
             resources = crate::cgroups::Resources {
                 oom_score_adj: resources.oom_score_adj,
                 shm_size: resources.shm_size,
@@ -68,8 +68,8 @@ impl Runtime {
         }
         if resources.blkio_weight != 0 && !crate::cgroups::blkio::weight_supported() {
             // podman's warning: the weight is dropped, the container still runs.
-            eprintln!(
-                "WARN[0000] Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded."
+            crate::warn!(
+                "Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded."
             );
             resources.blkio_weight = 0;
         }
@@ -180,6 +180,8 @@ impl Runtime {
             privileged: spec.security.privileged,
             seccomp: merged.seccomp,
             no_new_privileges: spec.security.no_new_privileges,
+            mask: spec.security.mask.clone(),
+            unmask: spec.security.unmask.clone(),
             stop_signal: merged.stop_signal,
             stop_timeout: p.stop_timeout.unwrap_or(10),
             restart: spec.restart.clone(),

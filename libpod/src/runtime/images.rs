@@ -59,8 +59,21 @@ impl Runtime {
     /// `rmi NAME`: a name of an image with several names only untags it; the last name (or
     /// an id) deletes it. An image used by a container is refused unless forced, and forcing
     /// removes those containers first, as podman does.
+    /// A manifest list's name or ID removes that list (its images stay), as podman's `rmi`.
     pub fn remove_image(&self, name: &str, force: bool) -> Result<RemovedImage> {
-        let image = self.store.lookup(name)?;
+        let image = match self.store.lookup(name) {
+            Ok(image) => image,
+            Err(e) => match self.store.lookup_manifest_list(name) {
+                Ok(_) => {
+                    let list = self.manifest_rm(name)?;
+                    return Ok(RemovedImage {
+                        untagged: list.names,
+                        deleted: Some(list.id),
+                    });
+                }
+                Err(_) => return Err(e.into()),
+            },
+        };
         let by_name = !image.id.starts_with(name);
         let mut out = RemovedImage::default();
         if by_name && image.names.len() > 1 && !force {
@@ -144,7 +157,10 @@ impl Runtime {
         if !all {
             parsed.hide_intermediate();
         }
-        Ok(self.store.filter_images(self.store.images()?, &parsed)?)
+        // Manifest lists are listed beside the images, as podman does.
+        let mut images = self.store.images()?;
+        images.extend(self.store.manifest_list_images()?);
+        Ok(self.store.filter_images(images, &parsed)?)
     }
 
     /// `untag IMAGE [NAME...]`: names are normalised as podman's (`x` → `localhost/x:latest`);

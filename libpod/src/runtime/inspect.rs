@@ -321,6 +321,12 @@ fn security_opts(c: &Container) -> Vec<String> {
     if c.config.no_new_privileges {
         v.push("no-new-privileges".to_string());
     }
+    if !c.config.mask.is_empty() {
+        v.push(format!("mask={}", c.config.mask.join(":")));
+    }
+    if !c.config.unmask.is_empty() {
+        v.push(format!("unmask={}", c.config.unmask.join(":")));
+    }
     v
 }
 

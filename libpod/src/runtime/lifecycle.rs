@@ -212,9 +212,10 @@ impl Runtime {
         let left = deadline.saturating_duration_since(Instant::now());
         if !wait_gone(&pidfd, c.state.pid, left) {
             if timeout > 0 {
-                eprintln!(
-                    "WARN[{timeout:04}] StopSignal {} failed to stop container {} in {timeout} seconds, resorting to SIGKILL",
-                    c.config.stop_signal, c.name
+                crate::warn!(
+                    "StopSignal {} failed to stop container {} in {timeout} seconds, resorting to SIGKILL",
+                    c.config.stop_signal,
+                    c.name
                 );
             }
             if alive(c.state.pid, c.state.pid_start) {
@@ -414,18 +415,9 @@ impl Runtime {
                 c.name
             )));
         }
-        if containers.iter().any(|c| c.config.log_driver == "journald") && opts.follow {
-            return Err(LibpodError::InvalidState(
-                "logs --follow of a journald container is not supported: use journalctl -f CONTAINER_ID_FULL=<id>, or drop --follow".into(),
-            ));
-        }
         let mut positions = Vec::with_capacity(containers.len());
         for c in containers {
-            let (mut entries, pos) = if c.config.log_driver == "journald" {
-                (crate::journald::read(&c.id)?, 0)
-            } else {
-                logs::read_from(&c.config.log_path, 0)?
-            };
+            let (mut entries, pos) = LogPosition::start(c)?;
             if let Some(n) = opts.tail {
                 tail_lines(&mut entries, n);
             }
@@ -435,6 +427,13 @@ impl Runtime {
         if !opts.follow {
             return Ok(());
         }
+        // journald files the container's last lines a moment after it exits: a follow of a
+        // journal keeps reading this long once every container has stopped.
+        let journal_grace = containers
+            .iter()
+            .any(|c| c.config.log_driver == "journald")
+            .then_some(Duration::from_millis(300));
+        let mut stopped_at = None;
         loop {
             let mut any_running = false;
             let mut any_more = false;
@@ -443,15 +442,55 @@ impl Runtime {
                     .lookup(&c.id)
                     .map(|c| c.status() == Status::Running)
                     .unwrap_or(false);
-                let (more, next) = logs::read_from(&c.config.log_path, *pos)?;
-                *pos = next;
+                let more = pos.more(c)?;
                 any_more |= !more.is_empty();
                 print(c, &more, out, err);
             }
-            if !any_running && !any_more {
-                return Ok(());
+            if any_running {
+                stopped_at = None;
+            } else if !any_more {
+                let since = *stopped_at.get_or_insert_with(std::time::Instant::now);
+                if journal_grace.is_none_or(|g| since.elapsed() >= g) {
+                    return Ok(());
+                }
             }
             std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Where `logs` has read a container's log up to: a byte offset in its k8s-file log, or the
+/// cursor of the last journal entry.
+enum LogPosition {
+    File(u64),
+    Journal(Option<String>),
+}
+
+impl LogPosition {
+    /// Everything logged so far, and where to go on from.
+    fn start(c: &Container) -> Result<(Vec<logs::Entry>, LogPosition)> {
+        if c.config.log_driver == "journald" {
+            let (entries, cursor) = crate::journald::read_after(&c.id, None)?;
+            Ok((entries, LogPosition::Journal(cursor)))
+        } else {
+            let (entries, pos) = logs::read_from(&c.config.log_path, 0)?;
+            Ok((entries, LogPosition::File(pos)))
+        }
+    }
+
+    /// What was logged since the last read.
+    fn more(&mut self, c: &Container) -> Result<Vec<logs::Entry>> {
+        match self {
+            LogPosition::File(pos) => {
+                let (more, next) = logs::read_from(&c.config.log_path, *pos)?;
+                *pos = next;
+                Ok(more)
+            }
+            LogPosition::Journal(cursor) => {
+                let (more, next) = crate::journald::read_after(&c.id, cursor.as_deref())?;
+                *cursor = next;
+                Ok(more)
+            }
         }
     }
 }

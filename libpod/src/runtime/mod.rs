@@ -1,6 +1,7 @@
 //! [`Runtime`]: the one object the CLI talks to. Opening it joins the rootless user namespace
 //! (before anything could start a thread), opens the SQLite state once and the image store.
 
+mod artifacts;
 mod attach;
 mod attach_streams;
 mod boot;
@@ -36,6 +37,7 @@ mod requires;
 mod resources;
 mod restart;
 mod run_limits;
+pub mod runlabel;
 mod seccomp_policy;
 mod start;
 mod static_addresses;
@@ -64,7 +66,7 @@ pub use lifecycle::LogsOptions;
 pub use networks::NetworkCreateOptions;
 pub use pod_clone::PodCloneOptions;
 pub use pods::PodCreateOptions;
-pub use pull::PullPolicy;
+pub use pull::{PullPolicy, Signing};
 pub use pull_retry::PullRetry;
 pub use resources::ResourcesError;
 pub use start::AttachOptions;
@@ -125,6 +127,13 @@ impl Runtime {
             None => choose_driver(&paths, rootless),
         };
         let conf = crate::config::containers_conf(rootless)?;
+        if crate::log::enabled(crate::log::Level::Debug) {
+            crate::debug!("Rootless: {rootless}; user namespace: {joined:?}");
+            crate::debug!("Using graph driver {}", driver.as_str());
+            crate::debug!("Using graph root {}", paths.storage().display());
+            crate::debug!("Using run root {}", paths.run.display());
+            crate::debug!("Using state database {}", paths.db().display());
+        }
         let store = storage::Store::open(&paths.storage(), driver, rootless)?;
         let state = State::open(&paths.db())?;
         let events = crate::events::EventLog::new(&paths.run);

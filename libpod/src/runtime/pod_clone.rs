@@ -155,14 +155,9 @@ impl Runtime {
 
     /// podman's default: `NAME-clone`, then `NAME-clone1`, `NAME-clone2`, ... until free.
     fn pod_clone_name(&self, source: &str) -> String {
-        let taken = |n: &str| self.state.lookup_pod(n).is_ok_and(|p| p.name == n);
-        let mut name = format!("{source}-clone");
-        let mut i = 1;
-        while taken(&name) {
-            name = format!("{source}-clone{i}");
-            i += 1;
-        }
-        name
+        super::clone::clone_name(source, |n| {
+            self.state.lookup_pod(n).is_ok_and(|p| p.name == n)
+        })
     }
 }
 

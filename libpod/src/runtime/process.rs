@@ -108,6 +108,8 @@ impl Runtime {
         let join_net = self.netns_to_join(c, &mode)?;
         let join_user = self.userns_to_join(c)?;
         let privileged = c.config.privileged;
+        let (masked_paths, readonly_paths) =
+            security::masked_and_readonly(privileged, &c.config.mask, &c.config.unmask);
         let mount_opts = storage::rootfs::MountOptions {
             volatile: c.config.auto_remove,
         };
@@ -200,16 +202,8 @@ impl Runtime {
                 .replace("\"{pid}\"", "{pid}")
             },
             hooks: c.config.hooks.clone(),
-            masked_paths: if privileged {
-                Vec::new()
-            } else {
-                security::MASKED_PATHS.to_vec()
-            },
-            readonly_paths: if privileged {
-                Vec::new()
-            } else {
-                security::READONLY_PATHS.to_vec()
-            },
+            masked_paths,
+            readonly_paths,
             process: self.process_plan(c)?,
             stdio,
             passwd: self.passwd_plan(c)?,

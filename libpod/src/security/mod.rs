@@ -46,6 +46,33 @@ pub const READONLY_PATHS: &[&str] = &[
     "/proc/sysrq-trigger",
 ];
 
+/// The paths a container gets masked and read-only: podman's defaults (none when privileged),
+/// minus `unmask` ("ALL": every default), plus `mask`.
+pub fn masked_and_readonly(
+    privileged: bool,
+    mask: &[String],
+    unmask: &[String],
+) -> (Vec<String>, Vec<String>) {
+    let all = unmask.iter().any(|u| u == "ALL");
+    let keep = |p: &&&str| !privileged && !all && !unmask.iter().any(|u| u == **p);
+    let mut masked: Vec<String> = MASKED_PATHS
+        .iter()
+        .filter(keep)
+        .map(|p| p.to_string())
+        .collect();
+    for m in mask {
+        if !masked.contains(m) {
+            masked.push(m.clone());
+        }
+    }
+    let readonly = READONLY_PATHS
+        .iter()
+        .filter(keep)
+        .map(|p| p.to_string())
+        .collect();
+    (masked, readonly)
+}
+
 /// Errors of this module; each message names the capability, profile file or syscall involved.
 #[derive(thiserror::Error, Debug)]
 pub enum SecurityError {

@@ -16,7 +16,8 @@ use super::SecurityError;
 pub struct ProcessSecurity {
     pub uid: u32,
     pub gid: u32,
-    pub additional_gids: Vec<u32>,
+    /// Supplementary groups; `None` keeps the ones inherited (`--group-add keep-groups`).
+    pub additional_gids: Option<Vec<u32>>,
     /// The container's capability set ([`super::capabilities::resolve`]): the bounding set,
     /// and for uid 0 also the effective and permitted sets.
     pub caps: CapsHashSet,
@@ -62,7 +63,7 @@ impl ProcessSecurity {
         };
 
         drop_bounding_set(&self.caps).map_err(hint)?;
-        switch_ids(self.uid, self.gid, &self.additional_gids).map_err(hint)?;
+        switch_ids(self.uid, self.gid, self.additional_gids.as_deref()).map_err(hint)?;
 
         let empty = CapsHashSet::new();
         let kept = if self.uid == 0 { &self.caps } else { &empty };
@@ -126,10 +127,18 @@ fn cap_name_by_index(index: u8) -> Option<String> {
         .map(|c| c.to_string())
 }
 
-/// setgroups, then setresgid, then setresuid: once the uid is not 0 the others are refused.
-fn switch_ids(uid: u32, gid: u32, additional_gids: &[u32]) -> Result<(), SecurityError> {
-    let groups: Vec<Gid> = additional_gids.iter().copied().map(Gid::from_raw).collect();
-    if let Err(e) = nix::unistd::setgroups(&groups) {
+/// setgroups (unless the inherited groups stay), then setresgid, then setresuid: once the uid
+/// is not 0 the others are refused.
+fn switch_ids(uid: u32, gid: u32, additional_gids: Option<&[u32]>) -> Result<(), SecurityError> {
+    let groups: Vec<Gid> = additional_gids
+        .unwrap_or_default()
+        .iter()
+        .copied()
+        .map(Gid::from_raw)
+        .collect();
+    if additional_gids.is_none() {
+        // keep-groups: the groups burrow itself has stay the container's.
+    } else if let Err(e) = nix::unistd::setgroups(&groups) {
         // In a user namespace whose gid_map was written by an unprivileged user,
         // /proc/self/setgroups is "deny" and setgroups always fails; with no supplementary
         // groups asked for there is nothing to set (crun skips it the same way).
@@ -308,7 +317,7 @@ mod tests {
         ProcessSecurity {
             uid,
             gid: uid,
-            additional_gids: vec![uid, 10],
+            additional_gids: Some(vec![uid, 10]),
             caps,
             no_new_privileges,
             seccomp,

@@ -32,8 +32,18 @@ pub enum SpecError {
     NeedsUserNetwork,
     #[error("seccomp profile \"{0}\" not found: give an existing JSON file or \"unconfined\"")]
     SeccompProfile(String),
-    #[error("invalid --security-opt \"{0}\": use seccomp=unconfined|PATH or no-new-privileges")]
+    #[error(
+        "invalid --security-opt \"{0}\": use seccomp=unconfined|PATH, no-new-privileges, mask=PATHS, unmask=ALL|PATHS or systempaths=unconfined"
+    )]
     SecurityOpt(String),
+    #[error(
+        "invalid --security-opt \"{0}\": mask and unmask take absolute paths separated by colons (unmask also ALL)"
+    )]
+    MaskPath(String),
+    #[error(
+        "the '--group-add keep-groups' option is not allowed with any other --group-add options"
+    )]
+    KeepGroups,
     #[error("invalid --entrypoint \"{value}\": {source}")]
     Entrypoint {
         value: String,

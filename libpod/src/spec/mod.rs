@@ -176,6 +176,10 @@ pub struct SecuritySpec {
     /// `--seccomp-policy image`: the profile in the image's `io.containers.seccomp.profile`
     /// label replaces the default or `seccomp=PATH` one.
     pub seccomp_from_image: bool,
+    /// `--security-opt mask=`/`unmask=`: paths hidden besides podman's defaults, and default
+    /// masked or read-only paths left alone ("ALL": every one).
+    pub mask: Vec<String>,
+    pub unmask: Vec<String>,
 }
 
 /// Namespaces and what lives in them.

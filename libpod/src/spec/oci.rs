@@ -191,20 +191,7 @@ pub fn runtime_config(c: &Container, at: &Locations) -> Result<Spec> {
         .no_new_privileges(cfg.no_new_privileges)
         .build()
         .map_err(oci)?;
-    let (masked, readonly) = if cfg.privileged {
-        (Vec::new(), Vec::new())
-    } else {
-        (
-            security::MASKED_PATHS
-                .iter()
-                .map(|p| p.to_string())
-                .collect(),
-            security::READONLY_PATHS
-                .iter()
-                .map(|p| p.to_string())
-                .collect(),
-        )
-    };
+    let (masked, readonly) = security::masked_and_readonly(cfg.privileged, &cfg.mask, &cfg.unmask);
     let mut linux = LinuxBuilder::default()
         .namespaces(namespaces)
         .masked_paths(masked)

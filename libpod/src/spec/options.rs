@@ -239,7 +239,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         }
         let publish = parse::ports(&o.publish)?;
         parse::dns_and_hosts(&o.dns, &o.add_hosts)?;
-        let (seccomp, no_new_privileges) = parse::security_opts(&o.security_opt)?;
+        let sec = parse::security_opts(&o.security_opt)?;
         let mut env = Vec::new();
         for f in &o.env_files {
             for line in parse::read_lines(f, "env file")? {
@@ -336,6 +336,13 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
             // `run`: the descriptors must be there now; they are handed on at once.
             super::fds::check_inherited(&preserve_fd, o.preserve_fds)?;
         }
+        if o.group_add.len() > 1
+            && o.group_add
+                .iter()
+                .any(|g| g == crate::executor::KEEP_GROUPS)
+        {
+            return Err(SpecError::KeepGroups.into());
+        }
         Ok(ContainerSpec {
             image: o.image.clone(),
             name: o.name.clone(),
@@ -392,8 +399,10 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 cap_add: o.cap_add.clone(),
                 cap_drop: o.cap_drop.clone(),
                 privileged: o.privileged,
-                seccomp,
-                no_new_privileges,
+                seccomp: sec.seccomp,
+                no_new_privileges: sec.no_new_privileges,
+                mask: sec.mask,
+                unmask: sec.unmask,
                 seccomp_from_image: match o.seccomp_policy.as_deref() {
                     None | Some("default") => false,
                     Some("image") => true,

@@ -97,26 +97,54 @@ pub fn cgroupns_mode(m: Option<&str>) -> std::result::Result<CgroupnsMode, SpecE
     })
 }
 
-/// `--security-opt`: the seccomp profile asked for (if any) and no-new-privileges. SELinux and
-/// AppArmor labels and masks are accepted and have no effect here.
-pub fn security_opts(opts: &[String]) -> std::result::Result<(Option<String>, bool), SpecError> {
-    let mut seccomp = None;
-    let mut no_new_privileges = false;
+/// What `--security-opt` asks for.
+#[derive(Debug, Default, PartialEq)]
+pub struct SecurityOpts {
+    /// The seccomp profile ("unconfined" or an existing file), if any.
+    pub seccomp: Option<String>,
+    pub no_new_privileges: bool,
+    /// `mask=P1:P2`: more paths hidden like podman's default masked ones.
+    pub mask: Vec<String>,
+    /// `unmask=ALL|P1:P2`: default masked or read-only paths left as they are.
+    pub unmask: Vec<String>,
+}
+
+/// `--security-opt`. SELinux and AppArmor labels are accepted and have no effect (burrow
+/// supports neither, as podman on a host without them).
+pub fn security_opts(opts: &[String]) -> std::result::Result<SecurityOpts, SpecError> {
+    let mut out = SecurityOpts::default();
     for s in opts {
         match s.split_once(['=', ':']) {
             Some(("seccomp", v)) => {
                 if v != "unconfined" && !Path::new(v).is_file() {
                     return Err(SpecError::SeccompProfile(v.to_string()));
                 }
-                seccomp = Some(v.to_string());
+                out.seccomp = Some(v.to_string());
             }
-            Some(("no-new-privileges", v)) => no_new_privileges = v != "false",
-            Some(("label" | "apparmor" | "mask" | "unmask", _)) => {}
-            None if s == "no-new-privileges" => no_new_privileges = true,
+            Some(("no-new-privileges", v)) => out.no_new_privileges = v != "false",
+            Some(("label" | "apparmor", _)) => {}
+            // podman's spelling of "no masked or read-only system paths".
+            Some(("systempaths", "unconfined")) => out.unmask.push("ALL".into()),
+            Some((kind @ ("mask" | "unmask"), v)) => {
+                let paths = v.split(':').filter(|p| !p.is_empty());
+                for p in paths {
+                    let all = kind == "unmask" && p == "ALL";
+                    if !all && (!p.starts_with('/') || p.split('/').any(|c| c == "..")) {
+                        return Err(SpecError::MaskPath(s.clone()));
+                    }
+                    let list = if kind == "mask" {
+                        &mut out.mask
+                    } else {
+                        &mut out.unmask
+                    };
+                    list.push(p.to_string());
+                }
+            }
+            None if s == "no-new-privileges" => out.no_new_privileges = true,
             _ => return Err(SpecError::SecurityOpt(s.clone())),
         }
     }
-    Ok((seccomp, no_new_privileges))
+    Ok(out)
 }
 
 /// `--entrypoint`: a JSON array, or one word; "" clears the image's.
@@ -499,9 +527,18 @@ mod tests {
             }
         );
         assert!(volumes_from("a:x").is_err());
-        let (s, nnp) =
-            security_opts(&["seccomp=unconfined".into(), "no-new-privileges".into()]).unwrap();
-        assert_eq!((s.as_deref(), nnp), (Some("unconfined"), true));
+        let o = security_opts(&["seccomp=unconfined".into(), "no-new-privileges".into()]).unwrap();
+        assert_eq!(
+            (o.seccomp.as_deref(), o.no_new_privileges),
+            (Some("unconfined"), true)
+        );
+        let o = security_opts(&["mask=/a:/b".into(), "unmask=ALL".into()]).unwrap();
+        assert_eq!(
+            (o.mask, o.unmask),
+            (vec!["/a".into(), "/b".into()], vec!["ALL".into()])
+        );
+        assert!(security_opts(&["mask=rel".into()]).is_err());
+        assert!(security_opts(&["unmask=/a/../b".into()]).is_err());
         assert!(security_opts(&["seccomp=/does/not/exist".into()]).is_err());
         assert!(security_opts(&["bogus".into()]).is_err());
         assert_eq!(entrypoint("").unwrap(), Vec::<String>::new());

@@ -11,6 +11,7 @@ mod list;
 mod logs;
 mod port;
 mod run;
+mod runlabel;
 
 use clap::{Args, Subcommand};
 use libpod::{Container, Runtime};
@@ -129,6 +130,8 @@ enum ContainerSub {
     Init(InitArgs),
     /// Create a copy of an existing container
     Clone(clone::CloneArgs),
+    /// Execute the command described by an image label
+    Runlabel(runlabel::RunlabelArgs),
 }
 
 #[derive(Args, Debug)]
@@ -193,5 +196,6 @@ pub fn group(rt: &Runtime, c: ContainerCmd) -> Outcome {
         ContainerSub::Prune(a) => prune(rt, a),
         ContainerSub::Init(a) => init(rt, a),
         ContainerSub::Clone(a) => clone::clone(rt, a),
+        ContainerSub::Runlabel(a) => runlabel::runlabel(rt, a),
     }
 }

@@ -8,8 +8,13 @@ use libpod::runtime::{AttachOptions, CreateOptions};
 
 use crate::commands::{Failure, Outcome};
 
+/// `-h` is `--hostname` here, as in podman; help is `--help` only.
 #[derive(Args, Debug, Clone)]
+#[command(disable_help_flag = true)]
 pub struct CreateArgs {
+    /// Print help
+    #[arg(long = "help", action = clap::ArgAction::Help)]
+    help: Option<bool>,
     /// Assign a name to the container
     #[arg(long)]
     name: Option<String>,
@@ -29,7 +34,7 @@ pub struct CreateArgs {
     #[arg(long = "group-add")]
     group_add: Vec<String>,
     /// Set container hostname
-    #[arg(long)]
+    #[arg(short = 'h', long)]
     hostname: Option<String>,
     /// Set metadata on container
     #[arg(short = 'l', long = "label")]
