@@ -184,6 +184,31 @@ fn uidmap_sets_the_maps() {
     assert_eq!(rest, ["0:0", "0"]);
 }
 
+// Pins: `--userns=private` failed with EPERM writing uid_map "0 0 65537": a line of a map
+// must lie within one line of the parent's, so the identity map is cut where the user's
+// own id ends and the subordinate ones begin.
+#[test]
+fn private_is_the_user_namespace_ids_one_for_one() {
+    let env = Env::new().with_busybox();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=private",
+            "busybox",
+            "cat",
+            "/proc/self/uid_map",
+        ])
+        .ok();
+    let parent = env.burrow(&["unshare", "cat", "/proc/self/uid_map"]).ok();
+    let want: Vec<Vec<u64>> = maps_of(parent.out())
+        .into_iter()
+        .map(|l| vec![l[0], l[0], l[2]])
+        .collect();
+    assert!(want.len() > 1, "the user has subordinate ids: {parent:?}");
+    assert_eq!(maps_of(out.out()), want);
+}
+
 // Pins: auto containers get ranges of their own; host is the user's namespace as before.
 #[test]
 fn auto_ranges_are_disjoint_and_host_is_unchanged() {

@@ -177,7 +177,50 @@ pub fn resolve(
     };
     check(&r.uid_map, &parent.uids, "uid")?;
     check(&r.gid_map, &parent.gids, "gid")?;
-    Ok(r)
+    Ok(Resolved {
+        uid_map: split_at_parent(&r.uid_map, &parent.uids),
+        gid_map: split_at_parent(&r.gid_map, &parent.gids),
+        ..r
+    })
+}
+
+/// `map` with each line cut where its parent ids cross from one of the parent's lines to
+/// the next: the kernel takes a line only if its whole range lies in one parent line
+/// (`map_id_range_down`), and answers EPERM otherwise (`private`'s 0:0:65537 over the
+/// rootless namespace's `0 1001 1` and `1 100000 65536`).
+fn split_at_parent(map: &[IdMap], parent: &[IdMap]) -> Vec<IdMap> {
+    let mut cuts: Vec<u64> = parent
+        .iter()
+        .flat_map(|p| {
+            let start = u64::from(p.container_id);
+            [start, start + u64::from(p.size)]
+        })
+        .collect();
+    cuts.sort_unstable();
+    let mut out = Vec::new();
+    for m in map {
+        let (mut host, end) = (
+            u64::from(m.host_id),
+            u64::from(m.host_id) + u64::from(m.size),
+        );
+        let mut container = u64::from(m.container_id);
+        while host < end {
+            let next = cuts
+                .iter()
+                .copied()
+                .find(|c| *c > host && *c < end)
+                .unwrap_or(end);
+            // Every value fits u32: each lies within the line being cut.
+            out.push(IdMap {
+                container_id: u32::try_from(container).unwrap_or(u32::MAX),
+                host_id: u32::try_from(host).unwrap_or(u32::MAX),
+                size: u32::try_from(next - host).unwrap_or(u32::MAX),
+            });
+            container += next - host;
+            host = next;
+        }
+    }
+    out
 }
 
 /// podman's `getRootlessKeepIDMapping`: the user's id to `uid` inside, the ids below it to
@@ -314,6 +357,24 @@ mod tests {
         assert_eq!(r.keep_id_user, Some((1001, 1001)));
         assert_eq!(to_parent(&r.uid_map, 0), Some(1));
         assert_eq!(to_container(&r.uid_map, 0), Some(1001));
+    }
+
+    #[test]
+    fn lines_are_cut_at_the_parents_lines() {
+        let private = UsernsMode::parse(Some("private"), &[], &[], None, None).unwrap();
+        let r = resolve(&private, &parent(), &[], None).unwrap();
+        let t: Vec<String> = r.uid_map.iter().map(IdMap::triple).collect();
+        assert_eq!(t, ["0:0:1", "1:1:65536"]);
+        let m = [IdMap {
+            container_id: 10,
+            host_id: 0,
+            size: 5,
+        }];
+        let t: Vec<String> = split_at_parent(&m, &parent().uids)
+            .iter()
+            .map(IdMap::triple)
+            .collect();
+        assert_eq!(t, ["10:0:1", "11:1:4"]);
     }
 
     #[test]
