@@ -162,6 +162,8 @@ pub enum StorageError {
         "layer {0} has no tar-split record (stored by an older burrow): remove the image and pull or load it again"
     )]
     NoTarSplit(String),
+    #[error("making the id-mapped copy of the image at {path}: {reason}")]
+    MappedCopy { path: PathBuf, reason: String },
     #[error("mount path {path} contains ',' or ':' which overlay options cannot carry")]
     InvalidMountPath { path: PathBuf },
     #[error("overlay mount options for {target} exceed one page ({len} bytes, {layers} layers)")]

@@ -20,6 +20,7 @@ pub mod index;
 pub mod layer;
 mod manifest;
 pub mod manifest_list;
+pub mod mapped;
 pub mod matchers;
 pub mod reference;
 pub mod registry;

@@ -197,6 +197,7 @@ fn container_spec(c: &Container) -> Map<String, Value> {
     put(&mut s, "umask", json!(cfg.umask));
     put(&mut s, "mask", json!(cfg.mask));
     put(&mut s, "unmask", json!(cfg.unmask));
+    put(&mut s, "userns", namespace(&cfg.userns));
     put(&mut s, "cgroupns", namespace(&cfg.cgroupns));
     put(&mut s, "cgroup_parent", json!(cfg.cgroup_parent));
     put_network(&mut s, &cfg.network, &cfg.ports, &cfg.dns, &cfg.add_hosts);

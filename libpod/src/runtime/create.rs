@@ -88,6 +88,20 @@ impl Runtime {
             }
             .into());
         }
+        let userns_mode = match &spec.namespaces.userns {
+            Some(m) => m.clone(),
+            // A pod member lives in its pod's namespaces: the pod's user namespace if it has
+            // one (`pod create --userns`), else the user's.
+            None if !place.pod_id.is_empty() => self.pod_member_userns(&place.pod_id)?,
+            None => crate::spec::userns::UsernsMode::parse(
+                self.conf.containers.userns.as_deref(),
+                &[],
+                &[],
+                None,
+                None,
+            )?,
+        };
+        let userns = self.resolve_userns(&userns_mode, &place.network, &place.pod_id, &ns_modes)?;
         let secrets = self.resolve_secrets(&spec.secrets)?;
         let res = &spec.resources;
         if res.cgroup_parent.is_some() || !res.cgroup_conf.is_empty() {
@@ -142,7 +156,11 @@ impl Runtime {
             entrypoint: merged.entrypoint,
             env,
             workdir: merged.workdir,
-            user: merged.user,
+            user: match userns.keep_id_user {
+                // keep-id runs as the user unless --user or the image says otherwise.
+                Some((u, g)) if merged.user.is_empty() => format!("{u}:{g}"),
+                _ => merged.user,
+            },
             group_add: p.group_add.clone(),
             hostname: place
                 .hostname
@@ -235,6 +253,15 @@ impl Runtime {
             rootfs_overlay: rootfs.is_some_and(|r| r.overlay),
             cgroup_parent: res.cgroup_parent.clone().unwrap_or_default(),
             cgroup_conf: res.cgroup_conf.clone(),
+            userns: match &userns.joined {
+                Some(id) => format!("container:{id}"),
+                None if matches!(userns_mode, crate::spec::userns::UsernsMode::Container(_)) => {
+                    String::new()
+                }
+                None => super::userns_mode::stored_name(&userns_mode),
+            },
+            uid_map: userns.uid_map,
+            gid_map: userns.gid_map,
             seccomp_policy: if spec.security.seccomp_from_image {
                 "image".to_string()
             } else {

@@ -44,6 +44,7 @@ mod start;
 mod static_addresses;
 mod system;
 mod top;
+mod userns_mode;
 mod view;
 mod volume_mount;
 mod volumes;
@@ -219,7 +220,7 @@ impl Runtime {
         }
         let lowers = if c.config.rootfs.is_empty() {
             let image = self.store.lookup(&c.config.image_id)?;
-            self.store.layer_dirs(&image)?
+            self.mapped_lowers(&c, self.store.layer_dirs(&image)?)?
         } else {
             vec![PathBuf::from(&c.config.rootfs)]
         };

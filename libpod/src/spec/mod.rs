@@ -20,6 +20,7 @@ pub mod options;
 pub mod parse;
 pub mod placement;
 pub mod rootfs;
+pub mod userns;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -196,6 +197,9 @@ pub struct NamespaceSpec {
     pub pid: namespaces::NsMode,
     pub ipc: namespaces::NsMode,
     pub uts: namespaces::NsMode,
+    /// `--userns`, `--uidmap`, `--gidmap`, `--subuidname`, `--subgidname`; `None` when none
+    /// was given (containers.conf's `userns` decides).
+    pub userns: Option<userns::UsernsMode>,
 }
 
 /// `--cgroups`.
