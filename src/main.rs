@@ -198,9 +198,9 @@ command_table! {
     /// Monitor burrow events
     ["events"] Events(events::EventsArgs),
     /// Mount a working container's root filesystem
-    ["mount"] Mount(container::NamesArgs),
+    ["mount"] Mount(container::MountArgs),
     /// Unmount working container's root filesystem
-    ["umount", "unmount"] Umount(container::NamesArgs),
+    ["umount", "unmount"] Umount(container::UmountArgs),
     /// Manage containers
     ["container"] Container(container::ContainerCmd),
     /// List images in local storage

@@ -90,13 +90,23 @@ pub fn human_size(bytes: u64) -> String {
 
 /// JSON with podman's four-space indentation.
 pub fn print_json(v: &serde_json::Value) {
-    let mut buf = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-    if serde::Serialize::serialize(v, &mut ser).is_ok() {
-        let _ = std::io::stdout().write_all(&buf);
+    if let Ok(text) = json_text(v, b"    ") {
+        let _ = std::io::stdout().write_all(text.as_bytes());
         println!();
     }
+}
+
+/// Indented JSON as Go's `MarshalIndent` writes it: podman indents its reports with four
+/// spaces (`--format json`), some (mount, generate spec) with one.
+pub fn json_text<T: serde::Serialize + ?Sized>(
+    v: &T,
+    indent: &[u8],
+) -> Result<String, serde_json::Error> {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(indent);
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    v.serialize(&mut ser)?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
 #[cfg(test)]

@@ -657,7 +657,8 @@ fn mounted(env: &Env, path: &str) -> bool {
 
 // Pins: `container cleanup` unmounts what `mount` left of a stopped container and keeps it
 // (prints the name); `--rm` removes it with its anonymous volume; a running container is
-// refused with podman's message; `rm` of a mounted container unmounts it first.
+// refused with podman's message; `rm` of a mounted container unmounts it first; `mount`
+// alone lists the mounted ones and `umount --all` unmounts them.
 #[test]
 fn container_cleanup() {
     let env = Env::new().with_busybox();
@@ -666,6 +667,16 @@ fn container_cleanup() {
     env.burrow(&["start", "-a", "done"]).ok();
     let merged = env.burrow(&["mount", "done"]).ok().out().trim().to_string();
     assert!(mounted(&env, &merged), "{merged}");
+    // `mount` alone lists what is mounted: podman's `ID<TAB>PATH`, or JSON.
+    let id = inspect_fmt(&env, "{{.Id}}", "done");
+    let listed = env.burrow(&["mount"]).ok();
+    assert_eq!(listed.out().trim(), format!("{}\t{merged}", &id[..12]));
+    let json: serde_json::Value =
+        serde_json::from_str(&env.burrow(&["mount", "--format", "json"]).ok().stdout)
+            .expect("json");
+    assert_eq!(json[0]["id"], id.as_str());
+    assert_eq!(json[0]["Names"][0], "done");
+    assert_eq!(json[0]["mountpoint"], merged.as_str());
     let out = env.burrow(&["container", "cleanup", "done"]).ok();
     assert_eq!(out.out().trim(), "done");
     assert!(!mounted(&env, &merged));
@@ -691,6 +702,14 @@ fn container_cleanup() {
     let held = env.burrow(&["mount", "held"]).ok().out().trim().to_string();
     env.burrow(&["rm", "held"]).ok();
     assert!(!mounted(&env, &held));
+    // umount --all: every mounted container, by ID.
+    env.burrow(&["create", "--name", "m2", "busybox", "true"])
+        .ok();
+    let m2 = env.burrow(&["mount", "m2"]).ok().out().trim().to_string();
+    let gone = env.burrow(&["umount", "--all"]).ok();
+    assert_eq!(gone.out().trim(), inspect_fmt(&env, "{{.Id}}", "m2"));
+    assert!(!mounted(&env, &m2));
+    assert_eq!(env.burrow(&["mount"]).ok().out().trim(), "");
     env.burrow(&["rm", "-f", "-t", "0", "up"]).ok();
 }
 

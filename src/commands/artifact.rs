@@ -2,7 +2,6 @@
 //! calls, printing what podman prints.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -211,14 +210,9 @@ fn inspect(rt: &Runtime, a: InspectArgs) -> Outcome {
     };
     if a.format.is_empty() || a.format == "json" {
         // A struct, not a Value: the keys keep podman's order.
-        let mut buf = Vec::new();
-        let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-        let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-        report
-            .serialize(&mut ser)
+        let text = crate::output::json_text(&report, b"    ")
             .map_err(|e| Failure::new(format!("printing {}: {e}", art.name)))?;
-        buf.push(b'\n');
-        let _ = std::io::stdout().write_all(&buf);
+        println!("{text}");
         return Ok(0);
     }
     let mut v = serde_json::to_value(&report).map_err(|e| Failure::new(e.to_string()))?;

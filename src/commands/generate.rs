@@ -113,11 +113,7 @@ fn spec(rt: &Runtime, a: SpecArgs) -> Outcome {
     let text = if a.compact {
         serde_json::to_string(&value)
     } else {
-        let mut out = Vec::new();
-        let fmt = serde_json::ser::PrettyFormatter::with_indent(b" ");
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-        serde::Serialize::serialize(&value, &mut ser)
-            .map(|()| String::from_utf8_lossy(&out).into_owned())
+        crate::output::json_text(&value, b" ")
     }
     .map_err(|e| Failure::new(format!("encode the spec: {e}")))?;
     match a.filename {

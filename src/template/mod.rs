@@ -102,13 +102,7 @@ pub fn render(format: &str, data: &Value) -> Result<String, String> {
 
 /// podman's `--format json`: four-space indented JSON.
 fn pretty_json(v: &Value) -> String {
-    let mut buf = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-    match serde::Serialize::serialize(v, &mut ser) {
-        Ok(()) => String::from_utf8(buf).unwrap_or_default(),
-        Err(_) => String::new(),
-    }
+    crate::output::json_text(v, b"    ").unwrap_or_default()
 }
 
 /// 1-based line and 0-based byte column of `pos`, as Go reports them.

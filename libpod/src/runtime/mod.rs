@@ -245,6 +245,18 @@ impl Runtime {
         self.unmount_rootfs(&c.id)
     }
 
+    /// The containers `mount` mounted, with their mount points.
+    pub fn mounted(&self) -> Result<Vec<(crate::Container, PathBuf)>> {
+        Ok(self
+            .list()?
+            .into_iter()
+            .filter_map(|c| {
+                let merged = self.paths.container_dir(&c.id).join("merged");
+                is_mountpoint(&merged).then_some((c, merged))
+            })
+            .collect())
+    }
+
     /// Undoes `mount` of container `id`, if it is mounted; removal does it first, as podman's
     /// does (its directory could not go while mounted).
     pub(crate) fn unmount_rootfs(&self, id: &str) -> Result<()> {

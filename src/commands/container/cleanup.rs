@@ -5,7 +5,7 @@ use clap::Args;
 use libpod::Runtime;
 use libpod::runtime::CleanupOptions;
 
-use super::all_or_names;
+use super::latest_or_names;
 use crate::commands::{Failure, Outcome, each};
 
 #[derive(Args, Debug)]
@@ -32,15 +32,10 @@ pub struct CleanupArgs {
 /// Prints each container as given (its ID with `--all`), as podman does; a running container
 /// is an error with `--all` too.
 pub fn cleanup(rt: &Runtime, a: CleanupArgs) -> Outcome {
-    let names = if a.latest {
-        let latest = rt.list()?.into_iter().max_by_key(|c| c.created);
-        latest.map(|c| c.id).into_iter().collect()
-    } else {
-        // `--all` takes the containers that are not running: podman's cleans those only.
-        all_or_names(rt, a.all, a.names, |c| {
-            !matches!(c.status(), libpod::Status::Running | libpod::Status::Paused)
-        })?
-    };
+    // `--all` takes the containers that are not running: podman's cleans those only.
+    let names = latest_or_names(rt, a.all, a.latest, a.names, |c| {
+        !matches!(c.status(), libpod::Status::Running | libpod::Status::Paused)
+    })?;
     if a.exec.is_some() {
         if names.len() != 1 {
             return Err(Failure::new(

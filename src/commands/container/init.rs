@@ -3,7 +3,7 @@
 use clap::Args;
 use libpod::Runtime;
 
-use super::all_or_names;
+use super::latest_or_names;
 use crate::commands::{Outcome, each};
 
 #[derive(Args, Debug)]
@@ -21,12 +21,7 @@ pub struct InitArgs {
 /// Prints each container as given (its ID with `--all`), as podman does. With `--all`, the
 /// containers already initialized or running are skipped, not errors.
 pub fn init(rt: &Runtime, a: InitArgs) -> Outcome {
-    let names = if a.latest {
-        let latest = rt.list()?.into_iter().max_by_key(|c| c.created);
-        latest.map(|c| c.id).into_iter().collect()
-    } else {
-        all_or_names(rt, a.all, a.names, |_| true)?
-    };
+    let names = latest_or_names(rt, a.all, a.latest, a.names, |_| true)?;
     each(&names, |n| match rt.init(n) {
         Ok(_) => {
             println!("{n}");

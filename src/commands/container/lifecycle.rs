@@ -290,18 +290,3 @@ pub fn rename(rt: &Runtime, a: RenameArgs) -> Outcome {
     rt.rename(&a.container, &a.new_name)?;
     Ok(0)
 }
-
-pub fn mount(rt: &Runtime, a: NamesArgs) -> Outcome {
-    each(&a.names, |n| {
-        println!("{}", rt.mount(n)?.display());
-        Ok(())
-    })
-}
-
-pub fn umount(rt: &Runtime, a: NamesArgs) -> Outcome {
-    each(&a.names, |n| {
-        rt.unmount(n)?;
-        println!("{n}");
-        Ok(())
-    })
-}

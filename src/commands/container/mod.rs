@@ -11,6 +11,7 @@ mod inspect;
 mod lifecycle;
 mod list;
 mod logs;
+mod mount;
 mod port;
 mod run;
 mod runlabel;
@@ -23,12 +24,12 @@ pub use health::{HealthcheckCmd, healthcheck};
 pub use init::{InitArgs, init};
 pub use inspect::{InspectArgs, inspect};
 pub use lifecycle::{
-    KillArgs, RenameArgs, RmArgs, StartArgs, StopArgs, kill, mount, rename, restart, rm, start,
-    stop, umount, wait,
+    KillArgs, RenameArgs, RmArgs, StartArgs, StopArgs, kill, rename, restart, rm, start, stop, wait,
 };
 pub use list::{PsArgs, ps};
 pub(crate) use logs::parse_time;
 pub use logs::{LogsArgs, logs};
+pub use mount::{MountArgs, UmountArgs, mount, umount};
 pub use port::{PortArgs, port};
 pub use run::{CreateArgs, RunArgs, create, run};
 
@@ -54,6 +55,21 @@ fn all_or_names(
         ));
     }
     Ok(names)
+}
+
+/// `--latest` (the newest container), `--all` (those `filter` passes), or the names given.
+fn latest_or_names(
+    rt: &Runtime,
+    all: bool,
+    latest: bool,
+    names: Vec<String>,
+    filter: impl Fn(&Container) -> bool,
+) -> Result<Vec<String>, Failure> {
+    if latest {
+        let newest = rt.list()?.into_iter().max_by_key(|c| c.created);
+        return Ok(newest.map(|c| c.id).into_iter().collect());
+    }
+    all_or_names(rt, all, names, filter)
 }
 
 #[derive(Args, Debug)]
@@ -106,10 +122,10 @@ enum ContainerSub {
     /// Attach to a running container
     Attach(AttachArgs),
     /// Mount a working container's root filesystem
-    Mount(NamesArgs),
+    Mount(MountArgs),
     /// Unmount working container's root filesystem
     #[command(alias = "unmount")]
-    Umount(NamesArgs),
+    Umount(UmountArgs),
     /// Copy files/folders between a container and the local filesystem
     Cp(super::files::CpArgs),
     /// Create new image based on the changed container
