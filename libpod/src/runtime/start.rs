@@ -464,6 +464,11 @@ impl Runtime {
             "--storage-driver".to_string(),
             self.store.driver().as_str().to_string(),
         ];
+        // The monitor's events (died, restart) go where this command's go.
+        let backend = self.events.backend();
+        if backend != crate::events::Backend::File {
+            argv.extend(["--events-backend".to_string(), backend.as_str().to_string()]);
+        }
         argv.extend(args.iter().map(|a| a.to_string()));
         argv
     }
