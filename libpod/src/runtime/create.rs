@@ -125,6 +125,10 @@ impl Runtime {
         for e in &devs.env {
             parse::merge_env(&mut env, e);
         }
+        if merged.systemd && !env.iter().any(|e| e.starts_with("container_uuid=")) {
+            // systemd takes its machine id from this (podman's value: the id's first half).
+            env.push(format!("container_uuid={}", &id[..32]));
+        }
         let mut mounts = merged.mounts;
         mounts.extend(devs.mounts);
         // Volumes are the last thing created before the row: a failure below drops them.
@@ -240,6 +244,8 @@ impl Runtime {
             } else {
                 String::new()
             },
+            systemd: merged.systemd,
+            shm_size_systemd: p.shm_size_systemd,
         };
         let mut c = Container {
             id: id.clone(),

@@ -237,6 +237,10 @@ impl Runtime {
             },
         });
         add_expose_json(&mut v, cfg);
+        if cfg.systemd {
+            // podman leaves the key out when false.
+            v["Config"]["SystemdMode"] = json!(true);
+        }
         if let Some(h) = &cfg.health {
             self.add_health_json(&mut v, c, h);
         }

@@ -225,4 +225,8 @@ pub enum SpecError {
         "--log-driver passthrough needs the container in the foreground: burrow's monitor does not keep the caller's streams; drop -d (or start -a), or use k8s-file"
     )]
     PassthroughDetached,
+    #[error("invalid value {0:?} systemd option requires 'true, false, always'")]
+    Systemd(String),
+    #[error("unable to translate --shm-size-systemd: invalid size: '{0}'")]
+    ShmSizeSystemd(String),
 }

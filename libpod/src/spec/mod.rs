@@ -20,6 +20,7 @@ pub mod options;
 pub mod parse;
 pub mod placement;
 pub mod rootfs;
+pub mod systemd;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -114,6 +115,10 @@ pub struct ProcessSpec {
     /// `--init-path`: an init binary on the host (checked to exist), bound read-only as
     /// /run/podman-init and run as pid 1 instead of burrow's own init when init is on.
     pub init_path: Option<PathBuf>,
+    /// `--systemd`: whether the container may run in systemd mode (decided with the command).
+    pub systemd: systemd::SystemdMode,
+    /// `--shm-size-systemd`: bytes of each systemd-mode tmpfs (0: the kernel's default).
+    pub shm_size_systemd: i64,
 }
 
 /// Mounts and the root filesystem.

@@ -147,6 +147,9 @@ pub struct CreateOptions {
     /// `--cgroup-parent PATH`, `--cgroup-conf KEY=VALUE`.
     pub cgroup_parent: Option<String>,
     pub cgroup_conf: Vec<String>,
+    /// `--systemd true|false|always`, `--shm-size-systemd SIZE`.
+    pub systemd: Option<String>,
+    pub shm_size_systemd: Option<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -165,7 +168,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
             return Err(SpecError::RemoveWithRestart.into());
         }
         if let Some(s) = &o.stop_signal {
-            parse::signal(s)?;
+            parse::signal_number(s)?;
         }
         let mut mounts: Vec<Mount> = Vec::new();
         for v in &o.volumes {
@@ -320,6 +323,17 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         {
             return Err(SpecError::KeepGroups.into());
         }
+        let systemd = o
+            .systemd
+            .as_deref()
+            .map(super::systemd::SystemdMode::parse)
+            .transpose()?
+            .unwrap_or_default();
+        let shm_size_systemd = match &o.shm_size_systemd {
+            Some(v) => crate::cgroups::limits::parse_size("shm-size-systemd", v)
+                .map_err(|_| SpecError::ShmSizeSystemd(v.clone()))?,
+            None => 0,
+        };
         Ok(ContainerSpec {
             image: o.image.clone(),
             name: o.name.clone(),
@@ -354,6 +368,8 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                     .init_path
                     .as_ref()
                     .map(|p| std::env::current_dir().unwrap_or_default().join(p)),
+                systemd,
+                shm_size_systemd,
             },
             storage: StorageSpec {
                 mounts,

@@ -11,6 +11,7 @@ mod list;
 mod logs;
 mod port;
 mod run;
+mod run_more;
 
 use clap::{Args, Subcommand};
 use libpod::{Container, Runtime};

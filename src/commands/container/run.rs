@@ -298,6 +298,8 @@ pub struct CreateArgs {
     process_limits: crate::commands::resources::ProcessLimitArgs,
     #[command(flatten)]
     health: super::health::HealthArgs,
+    #[command(flatten)]
+    more: super::run_more::MoreCreateArgs,
     /// Image to run
     image: String,
     /// Command and arguments
@@ -307,7 +309,8 @@ pub struct CreateArgs {
 
 impl From<CreateArgs> for CreateOptions {
     fn from(a: CreateArgs) -> CreateOptions {
-        CreateOptions {
+        let more = a.more.clone();
+        let mut o = CreateOptions {
             start_next: false,
             temporary: false,
             resources: crate::commands::resources::options(&a.limits, Some(&a.process_limits)),
@@ -400,7 +403,10 @@ impl From<CreateArgs> for CreateOptions {
             link_local_ips: a.link_local_ip,
             cgroup_parent: a.cgroup_parent,
             cgroup_conf: a.cgroup_conf,
-        }
+            ..Default::default()
+        };
+        more.apply(&mut o);
+        o
     }
 }
 

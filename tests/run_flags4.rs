@@ -1,0 +1,184 @@
+//! `run`/`create` options of podman 5.7 added late: systemd mode (`--systemd`,
+//! `--shm-size-systemd`), `--conmon-pidfile`, `--device-cgroup-rule`, the realtime and
+//! per-device weight limits, `--rdt-class`, `--decryption-key` and
+//! `--disable-content-trust`; what a user sees of each, and bad values refused with one
+//! `Error:` line, exit 125, nothing created.
+
+mod common;
+
+use common::Env;
+
+/// The container's mount table lines for `dir` (mount point in the 5th field).
+fn mountinfo_line(mountinfo: &str, dir: &str) -> Option<String> {
+    mountinfo
+        .lines()
+        .find(|l| l.split(' ').nth(4) == Some(dir))
+        .map(str::to_string)
+}
+
+#[test]
+fn systemd_always_mounts_tmpfs_sets_env_and_stop_signal() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "create",
+        "--name",
+        "sd",
+        "--systemd=always",
+        "--shm-size-systemd",
+        "2m",
+        "busybox",
+        "sh",
+        "-c",
+        "cat /proc/self/mountinfo; echo ENV; env; df -k /run /run/lock /tmp /var/log/journal",
+    ])
+    .ok();
+    let doc = env.inspect_one("sd");
+    assert_eq!(doc["Config"]["SystemdMode"], true, "{doc}");
+    assert_eq!(doc["Config"]["StopSignal"], "SIGRTMIN+3");
+    // The tmpfs mounts are not the user's: inspect does not list them, as podman's.
+    assert_eq!(doc["Mounts"], serde_json::json!([]));
+    let out = env.burrow(&["start", "-a", "sd"]).ok();
+    let (mounts, rest) = out.stdout.split_once("ENV\n").expect("marker");
+    for dir in ["/run", "/run/lock", "/tmp", "/var/log/journal"] {
+        let line =
+            mountinfo_line(mounts, dir).unwrap_or_else(|| panic!("no mount on {dir}\n{mounts}"));
+        assert!(line.contains(" - tmpfs "), "{dir} is not a tmpfs: {line}");
+        assert!(line.contains("nosuid") && line.contains("nodev"), "{line}");
+        assert!(
+            line.contains("size=2048k"),
+            "{dir} not sized by --shm-size-systemd: {line}"
+        );
+    }
+    assert!(rest.lines().any(|l| l == "container=podman"), "{rest}");
+    let id = doc["Id"].as_str().unwrap();
+    assert!(
+        rest.lines()
+            .any(|l| l == format!("container_uuid={}", &id[..32])),
+        "{rest}"
+    );
+}
+
+#[test]
+fn systemd_mode_follows_the_command_and_yields_to_the_user() {
+    let env = Env::new().with_busybox();
+    // An init command turns it on by itself (podman's rule); false turns it off.
+    env.burrow(&["create", "--name", "init", "busybox", "/sbin/init"])
+        .ok();
+    let doc = env.inspect_one("init");
+    assert_eq!(doc["Config"]["SystemdMode"], true);
+    assert_eq!(doc["Config"]["StopSignal"], "SIGRTMIN+3");
+    env.burrow(&[
+        "create",
+        "--name",
+        "off",
+        "--systemd",
+        "false",
+        "busybox",
+        "/sbin/init",
+    ])
+    .ok();
+    let doc = env.inspect_one("off");
+    assert!(doc["Config"].get("SystemdMode").is_none(), "{doc}");
+    assert_eq!(doc["Config"]["StopSignal"], "SIGTERM");
+    assert!(
+        doc["Config"]["Env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e != "container=podman")
+    );
+    // A plain command is not systemd: nothing changes.
+    env.burrow(&["create", "--name", "plain", "busybox", "true"])
+        .ok();
+    assert!(
+        env.inspect_one("plain")["Config"]
+            .get("SystemdMode")
+            .is_none()
+    );
+    // The user's stop signal and mounts win.
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--systemd=always",
+            "--stop-signal",
+            "SIGINT",
+            "--tmpfs",
+            "/tmp:size=1m",
+            "busybox",
+            "sh",
+            "-c",
+            "grep ' /tmp ' /proc/self/mountinfo",
+        ])
+        .ok();
+    assert!(out.stdout.contains("size=1024k"), "{out:?}");
+    env.burrow(&[
+        "create",
+        "--name",
+        "sig",
+        "--systemd=always",
+        "--stop-signal",
+        "SIGINT",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    assert_eq!(env.inspect_one("sig")["Config"]["StopSignal"], "SIGINT");
+}
+
+#[test]
+fn systemd_container_is_stopped_with_sigrtmin_3() {
+    let env = Env::new().with_busybox();
+    // The shell traps systemd's halt request (RTMIN+3 is signal 37 here) and leaves.
+    env.burrow(&[
+        "run",
+        "-d",
+        "--name",
+        "halt",
+        "--systemd=always",
+        "busybox",
+        "sh",
+        "-c",
+        "trap 'echo got-halt; exit 7' 37; echo ready; while :; do sleep 0.1; done",
+    ])
+    .ok();
+    for _ in 0..100 {
+        if env.burrow(&["logs", "halt"]).ok().stdout.contains("ready") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let started = std::time::Instant::now();
+    env.burrow(&["stop", "-t", "20", "halt"]).ok();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "stop waited for SIGKILL: the stop signal did not arrive"
+    );
+    assert!(
+        env.burrow(&["logs", "halt"])
+            .ok()
+            .stdout
+            .contains("got-halt")
+    );
+    assert_eq!(env.inspect_one("halt")["State"]["ExitCode"], 7);
+}
+
+#[test]
+fn bad_systemd_values_are_refused() {
+    let env = Env::new().with_busybox();
+    env.refused(
+        &["create", "--systemd=yes", "busybox", "true"],
+        "invalid value \"yes\" systemd option requires 'true, false, always'",
+    );
+    env.refused(
+        &[
+            "run",
+            "--rm",
+            "--shm-size-systemd",
+            "lots",
+            "busybox",
+            "true",
+        ],
+        "unable to translate --shm-size-systemd: invalid size: 'lots'",
+    );
+}
