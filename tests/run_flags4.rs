@@ -182,3 +182,85 @@ fn bad_systemd_values_are_refused() {
         "unable to translate --shm-size-systemd: invalid size: 'lots'",
     );
 }
+
+#[test]
+fn conmon_pidfile_holds_the_monitor_pid() {
+    let env = Env::new().with_busybox();
+    let pidfile = env.path("mon/conmon.pid");
+    env.burrow(&[
+        "run",
+        "-d",
+        "--name",
+        "mon",
+        "--conmon-pidfile",
+        pidfile.to_str().unwrap(),
+        "busybox",
+        "sleep",
+        "60",
+    ])
+    .ok();
+    let doc = env.inspect_one("mon");
+    assert_eq!(doc["ConmonPidFile"], pidfile.to_str().unwrap());
+    let written = read_pid(&pidfile);
+    assert_eq!(doc["State"]["ConmonPid"], written, "{doc}");
+    assert_ne!(doc["State"]["Pid"], written);
+    // A live process: the monitor itself (named so), parent of the container's process.
+    let comm = std::fs::read_to_string(format!("/proc/{written}/comm")).expect("a live pid");
+    assert_eq!(comm.trim(), "burrow-monitor");
+    let ctr = doc["State"]["Pid"].as_i64().expect("a running container");
+    let stat = std::fs::read_to_string(format!("/proc/{ctr}/stat")).expect("the container");
+    // The field after the parenthesised command name is the state, then the parent's pid.
+    let after = &stat[stat.rfind(')').expect("stat has a comm") + 2..];
+    let ppid: i64 = after
+        .split(' ')
+        .nth(1)
+        .and_then(|f| f.parse().ok())
+        .expect("a ppid");
+    assert_eq!(ppid, written, "the monitor is the container's parent");
+    env.burrow(&["rm", "-f", "-t", "0", "mon"]).ok();
+    // As with conmon, nobody removes it.
+    assert!(pidfile.exists());
+
+    // `create` records it; `start`'s monitor writes it.
+    let started = env.path("started.pid");
+    env.burrow(&[
+        "create",
+        "--name",
+        "later",
+        "--conmon-pidfile",
+        started.to_str().unwrap(),
+        "busybox",
+        "sleep",
+        "60",
+    ])
+    .ok();
+    assert!(!started.exists(), "written at start, not at create");
+    env.burrow(&["start", "later"]).ok();
+    let doc = env.inspect_one("later");
+    assert_eq!(doc["State"]["ConmonPid"], read_pid(&started), "{doc}");
+    env.burrow(&["rm", "-f", "-t", "0", "later"]).ok();
+
+    // A foreground run is its own monitor: its pid is written.
+    let fg = env.path("fg.pid");
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--conmon-pidfile",
+            fg.to_str().unwrap(),
+            "busybox",
+            "true",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "");
+    assert!(read_pid(&fg) > 0);
+}
+
+/// The pid a `--conmon-pidfile` holds.
+fn read_pid(path: &std::path::Path) -> i64 {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{}: not a pid: {text:?}", path.display()))
+}

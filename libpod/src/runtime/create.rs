@@ -205,7 +205,7 @@ impl Runtime {
             create_command: spec.lifecycle.create_command.clone(),
             sdnotify: spec.lifecycle.sdnotify.stored().to_string(),
             secrets,
-            conmon_pidfile: None,
+            conmon_pidfile: spec.lifecycle.conmon_pidfile.clone(),
             timezone: p.timezone.clone().unwrap_or_default(),
             umask: p.umask.clone().unwrap_or_default(),
             exposed_ports: place.exposed,

@@ -138,7 +138,7 @@ impl Runtime {
             "StaticDir": dir,
             "OCIConfigPath": dir.join("config.json"),
             "OCIRuntime": "burrow",
-            "ConmonPidFile": "",
+            "ConmonPidFile": cfg.conmon_pidfile.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
             "PidFile": self.pidfile_path(c),
             "Name": c.name,
             "RestartCount": st.restart_count,

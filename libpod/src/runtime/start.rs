@@ -221,6 +221,10 @@ impl Runtime {
             },
         )?;
         self.write_container_pidfile(c, sp.pid.as_raw());
+        if let Some(p) = &c.config.conmon_pidfile {
+            // A foreground run is its container's monitor: its pid plays conmon's.
+            write_pid_file(p);
+        }
         self.refresh_network_hosts(c, &[]);
         self.container_event(c, "init");
         self.container_event(c, "start");

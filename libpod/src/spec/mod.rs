@@ -332,6 +332,9 @@ pub struct LifecycleSpec {
     /// `--requires CTR[,CTR]`: containers (names or ids, as given) started before this one
     /// and not removable while it exists.
     pub requires: Vec<String>,
+    /// `--conmon-pidfile`: where the container's monitor (burrow's conmon) writes its pid at
+    /// each start (absolute).
+    pub conmon_pidfile: Option<PathBuf>,
 }
 
 /// `--secret NAME[,type=mount|env][,target=...][,uid=N][,gid=N][,mode=OCTAL]`.

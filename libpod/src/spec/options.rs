@@ -150,6 +150,8 @@ pub struct CreateOptions {
     /// `--systemd true|false|always`, `--shm-size-systemd SIZE`.
     pub systemd: Option<String>,
     pub shm_size_systemd: Option<String>,
+    /// `--conmon-pidfile PATH`.
+    pub conmon_pidfile: Option<PathBuf>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -304,13 +306,15 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         if o.init && !pid.is_private() {
             return Err(SpecError::InitWithoutPidNs.into());
         }
-        let pidfile = o.pidfile.as_ref().map(|p| {
+        let absolute = |p: &PathBuf| {
             if p.is_absolute() {
                 p.clone()
             } else {
                 std::env::current_dir().unwrap_or_default().join(p)
             }
-        });
+        };
+        let pidfile = o.pidfile.as_ref().map(absolute);
+        let conmon_pidfile = o.conmon_pidfile.as_ref().map(absolute);
         let preserve_fd = super::fds::parse_preserve_fd(&o.preserve_fd)?;
         if o.start_next {
             // `run`: the descriptors must be there now; they are handed on at once.
@@ -457,6 +461,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 remove_image: o.remove_image,
                 log,
                 requires: parse::comma_list(&o.requires),
+                conmon_pidfile,
             },
             health,
             secrets,

@@ -13,6 +13,9 @@ pub struct MoreCreateArgs {
     /// Size of systemd specific tmpfs mounts (/run, /run/lock, /tmp, /var/log/journal) (format: <number>[<unit>])
     #[arg(long = "shm-size-systemd", value_name = "SIZE")]
     shm_size_systemd: Option<String>,
+    /// Path to the file that will receive the PID of the container's monitor (burrow's conmon)
+    #[arg(long = "conmon-pidfile", value_name = "PATH")]
+    conmon_pidfile: Option<std::path::PathBuf>,
 }
 
 impl MoreCreateArgs {
@@ -20,5 +23,6 @@ impl MoreCreateArgs {
     pub fn apply(self, o: &mut CreateOptions) {
         o.systemd = self.systemd;
         o.shm_size_systemd = self.shm_size_systemd;
+        o.conmon_pidfile = self.conmon_pidfile;
     }
 }
