@@ -264,3 +264,197 @@ fn read_pid(path: &std::path::Path) -> i64 {
         .parse()
         .unwrap_or_else(|_| panic!("{}: not a pid: {text:?}", path.display()))
 }
+
+// Pins: `--disable-content-trust` is taken and changes nothing (podman's Docker no-op).
+#[test]
+fn disable_content_trust_is_a_no_op() {
+    let env = Env::new().with_busybox();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--disable-content-trust",
+            "busybox",
+            "echo",
+            "trusted",
+        ])
+        .ok();
+    assert_eq!(out.out(), "trusted");
+    env.burrow(&["create", "--disable-content-trust=false", "busybox", "true"])
+        .ok();
+}
+
+/// A block device of this host (its path), for the per-device weight.
+fn block_device() -> String {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::read_dir("/dev")
+        .expect("/dev")
+        .flatten()
+        .find(|e| e.file_type().is_ok_and(|t| t.is_block_device()))
+        .map(|e| e.path().display().to_string())
+        .expect("a block device in /dev")
+}
+
+// Pins: podman's parse errors for the realtime, per-device weight and device-rule flags:
+// one `Error:` line, exit 125, nothing created.
+#[test]
+fn bad_cgroup_flag_values_are_refused() {
+    let env = Env::new().with_busybox();
+    let dev = block_device();
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (
+            vec!["--cpu-rt-period".into(), "abc".into()],
+            "invalid argument \"abc\" for \"--cpu-rt-period\" flag: strconv.ParseUint: parsing \"abc\": invalid syntax".into(),
+        ),
+        (
+            vec!["--cpu-rt-runtime".into(), "1.5".into()],
+            "invalid argument \"1.5\" for \"--cpu-rt-runtime\" flag: strconv.ParseInt: parsing \"1.5\": invalid syntax".into(),
+        ),
+        (
+            vec!["--blkio-weight-device".into(), dev.clone()],
+            format!("bad format: {dev}"),
+        ),
+        (
+            vec!["--blkio-weight-device".into(), "vda:100".into()],
+            "bad format for device path: vda:100".into(),
+        ),
+        (
+            vec!["--blkio-weight-device".into(), format!("{dev}:5")],
+            format!("invalid weight for device: {dev}:5"),
+        ),
+        (
+            vec!["--blkio-weight-device".into(), "/dev/no-such-disk:100".into()],
+            "bad --blkio-weight-device: could not parse device /dev/no-such-disk".into(),
+        ),
+        (
+            vec!["--blkio-weight-device".into(), "/dev/null:100".into()],
+            "bad --blkio-weight-device: /dev/null: not a block device".into(),
+        ),
+        (
+            vec!["--device-cgroup-rule".into(), "c 1:3".into()],
+            "invalid device cgroup rule requires type, major:Minor, and access rules: \"c 1:3\""
+                .into(),
+        ),
+        (
+            vec!["--device-cgroup-rule".into(), "z 1:3 rwm".into()],
+            "invalid device type in device-access-add: z".into(),
+        ),
+        (
+            vec!["--device-cgroup-rule".into(), "c 1:3 rwx".into()],
+            "invalid device access in device-access-add: x".into(),
+        ),
+    ];
+    for (flags, needle) in cases {
+        let mut argv = vec!["create".to_string()];
+        argv.extend(flags);
+        argv.extend(["busybox".into(), "true".into()]);
+        env.refused(&argv, &needle);
+    }
+}
+
+// Pins: rootless, device cgroup rules are refused with podman's error, even valid ones.
+#[test]
+fn device_cgroup_rule_is_refused_rootless() {
+    let env = Env::new().with_busybox();
+    env.refused(
+        &[
+            "run",
+            "--rm",
+            "--device-cgroup-rule",
+            "c 1:3 rwm",
+            "busybox",
+            "true",
+        ],
+        "device cgroup rules are not supported in rootless mode or in a user namespace",
+    );
+}
+
+// Pins: rootless on cgroup v1, the realtime budget and per-device weight get podman's
+// warning and are dropped (inspect shows none); the container runs.
+#[test]
+fn rootless_realtime_and_weight_device_warn_on_cgroup_v1() {
+    if std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+        eprintln!("skipped: this host has cgroup v2");
+        return;
+    }
+    let env = Env::new().with_busybox();
+    let weight = format!("{}:100", block_device());
+    let out = env
+        .burrow(&[
+            "run",
+            "--name",
+            "rt",
+            "--cpu-rt-period",
+            "500000",
+            "--cpu-rt-runtime",
+            "1000",
+            "--blkio-weight-device",
+            &weight,
+            "busybox",
+            "echo",
+            "ran",
+        ])
+        .ok();
+    assert_eq!(out.out(), "ran");
+    assert!(
+        out.stderr.contains(
+            "Resource limits are not supported and ignored on cgroups V1 rootless systems"
+        ),
+        "{out}"
+    );
+    let hc = &env.inspect_one("rt")["HostConfig"];
+    assert_eq!(hc["CpuRealtimePeriod"], 0, "{hc}");
+    assert_eq!(hc["CpuRealtimeRuntime"], 0);
+    assert_eq!(hc["BlkioWeightDevice"], serde_json::json!([]));
+}
+
+// Pins: as root the realtime period reaches the container's cgroup (v1) and inspect, and a
+// device cgroup rule is accepted.
+#[test]
+fn root_realtime_period_is_written_and_device_rule_accepted() {
+    if common::skip_unless_root() {
+        return;
+    }
+    let env = Env::new();
+    let tar = common::busybox_tar().display().to_string();
+    common::root_burrow(&env, &["import", &tar, "busybox"]).ok();
+    let out = common::root_burrow(
+        &env,
+        &[
+            "run",
+            "-d",
+            "--cpu-rt-period",
+            "500000",
+            "--device-cgroup-rule",
+            "c 1:3 rwm",
+            "busybox",
+            "sleep",
+            "100",
+        ],
+    )
+    .ok();
+    let id = out.out().to_string();
+    let period = common::root_burrow(
+        &env,
+        &[
+            "inspect",
+            "--format",
+            "{{.HostConfig.CpuRealtimePeriod}}",
+            &id,
+        ],
+    )
+    .ok();
+    if std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+        assert!(
+            out.stderr
+                .contains("Realtime period not supported on cgroups V2 systems")
+        );
+        assert_eq!(period.out(), "0");
+    } else {
+        assert_eq!(period.out(), "500000");
+        let file = format!("/sys/fs/cgroup/cpu/burrow/{id}/cpu.rt_period_us");
+        let written = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(written.trim(), "500000");
+    }
+    common::root_burrow(&env, &["rm", "-f", "-t", "0", &id]).ok();
+}

@@ -53,6 +53,9 @@ impl Runtime {
         let mut mounts = spec.storage.mounts.clone();
         self.add_volumes_from(&mut mounts, &spec.storage.volumes_from)?;
         let merged = defaults::merge(spec, mounts, &ic, &self.conf.containers)?;
+        if self.rootless && !spec.devices.cgroup_rules.is_empty() {
+            return Err(SpecError::DeviceCgroupRulesRootless.into());
+        }
         let mut resources = spec.resources.limits.clone();
         if resources.needs_cgroup()
             && let Some(w) = crate::cgroups::limits_warning(self.rootless)
@@ -73,6 +76,7 @@ impl Runtime {
             );
             resources.blkio_weight = 0;
         }
+        crate::cgroups::drop_unsupported(&mut resources);
         let place = self.resolve_placement(spec, &ic)?;
         let ns_modes = self.resolve_namespace_modes(spec)?;
         if place.network == "host"

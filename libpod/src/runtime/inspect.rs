@@ -284,6 +284,14 @@ fn add_expose_json(v: &mut Value, cfg: &crate::container::ContainerConfig) {
     v["HostConfig"]["MemorySwappiness"] = json!(r.memory_swappiness.map_or(-1, |s| s as i64));
     v["HostConfig"]["OomKillDisable"] = json!(r.oom_kill_disable);
     v["HostConfig"]["BlkioWeight"] = json!(r.blkio_weight);
+    v["HostConfig"]["BlkioWeightDevice"] = json!(
+        r.weight_devices
+            .iter()
+            .map(|d| json!({"Path": d.path, "Weight": d.weight}))
+            .collect::<Vec<_>>()
+    );
+    v["HostConfig"]["CpuRealtimePeriod"] = json!(r.cpu_rt_period);
+    v["HostConfig"]["CpuRealtimeRuntime"] = json!(r.cpu_rt_runtime);
     for kind in [
         crate::cgroups::blkio::ThrottleKind::ReadBps,
         crate::cgroups::blkio::ThrottleKind::WriteBps,

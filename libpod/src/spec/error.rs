@@ -6,6 +6,11 @@ use std::path::PathBuf;
 pub enum SpecError {
     #[error("{0}")]
     Restart(String),
+    /// `--device-cgroup-rule`: podman's words for a bad rule.
+    #[error("{0}")]
+    DeviceCgroupRule(String),
+    #[error("device cgroup rules are not supported in rootless mode or in a user namespace")]
+    DeviceCgroupRulesRootless,
     #[error("invalid sdnotify value {0:?}: must be conmon, container, healthy or ignore")]
     SdNotify(String),
     #[error(

@@ -9,6 +9,7 @@
 //! config written next to a container is built from the stored result in [`oci`].
 
 pub mod defaults;
+pub mod device_rules;
 pub mod env;
 mod error;
 pub mod fds;
@@ -301,6 +302,8 @@ pub struct DeviceSpec {
     pub devices: Vec<String>,
     /// `--gpus`: NVIDIA GPUs through CDI.
     pub gpus: Option<String>,
+    /// `--device-cgroup-rule`: parsed; refused rootless (as podman).
+    pub cgroup_rules: Vec<device_rules::DeviceCgroupRule>,
 }
 
 /// How the new container relates to the command that makes it.

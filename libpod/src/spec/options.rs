@@ -152,6 +152,8 @@ pub struct CreateOptions {
     pub shm_size_systemd: Option<String>,
     /// `--conmon-pidfile PATH`.
     pub conmon_pidfile: Option<PathBuf>,
+    /// `--device-cgroup-rule RULE`.
+    pub device_cgroup_rules: Vec<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -443,6 +445,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
             devices: DeviceSpec {
                 devices: o.devices.clone(),
                 gpus: o.gpus.clone(),
+                cgroup_rules: o
+                    .device_cgroup_rules
+                    .iter()
+                    .map(|r| super::device_rules::parse(r))
+                    .collect::<std::result::Result<_, _>>()?,
             },
             restart,
             auto_remove: o.rm,

@@ -16,13 +16,28 @@ pub struct MoreCreateArgs {
     /// Path to the file that will receive the PID of the container's monitor (burrow's conmon)
     #[arg(long = "conmon-pidfile", value_name = "PATH")]
     conmon_pidfile: Option<std::path::PathBuf>,
+    /// This is a Docker specific option and is a NOOP
+    // Taken and dropped, as podman does: Docker Content Trust has no podman counterpart.
+    #[arg(long = "disable-content-trust", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set, default_value_t = false)]
+    disable_content_trust: bool,
+    /// Add a rule to the cgroup allowed devices list
+    #[arg(long = "device-cgroup-rule", value_name = "RULE")]
+    device_cgroup_rule: Vec<String>,
 }
 
 impl MoreCreateArgs {
     /// Copies the flags into `o`.
     pub fn apply(self, o: &mut CreateOptions) {
-        o.systemd = self.systemd;
-        o.shm_size_systemd = self.shm_size_systemd;
-        o.conmon_pidfile = self.conmon_pidfile;
+        let Self {
+            systemd,
+            shm_size_systemd,
+            conmon_pidfile,
+            disable_content_trust: _,
+            device_cgroup_rule,
+        } = self;
+        o.device_cgroup_rules = device_cgroup_rule;
+        o.systemd = systemd;
+        o.shm_size_systemd = shm_size_systemd;
+        o.conmon_pidfile = conmon_pidfile;
     }
 }
