@@ -4,7 +4,11 @@
 //! `--disable-content-trust`; what a user sees of each, and bad values refused with one
 //! `Error:` line, exit 125, nothing created.
 
+#[path = "common/archives.rs"]
+mod archives;
 mod common;
+#[path = "common/registry.rs"]
+mod registry;
 
 use common::Env;
 
@@ -457,4 +461,96 @@ fn root_realtime_period_is_written_and_device_rule_accepted() {
         assert_eq!(written.trim(), "500000");
     }
     common::root_burrow(&env, &["rm", "-f", "-t", "0", &id]).ok();
+}
+
+/// Writes `data` where the test user can read it.
+fn readable_file(env: &Env, name: &str, data: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = env.path(name);
+    std::fs::write(&path, data).expect("write the file");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    path.display().to_string()
+}
+
+// Pins: `--decryption-key` files are checked before anything (podman reads them first), and
+// an image with an encrypted layer is refused before any blob is fetched: burrow cannot
+// decrypt, with or without a key.
+#[test]
+fn decryption_key_is_checked_and_encrypted_layers_are_refused() {
+    let mut env = Env::new().with_busybox();
+    let missing = env.path("no-such-key.pem").display().to_string();
+    let needle = format!("unable to obtain decryption config: open {missing}");
+    env.refused(
+        &["create", "--decryption-key", &missing, "busybox", "true"],
+        &needle,
+    );
+    env.burrow(&["pull", "--decryption-key", &missing, "busybox"])
+        .code(125)
+        .stderr_has(&needle);
+    let key = readable_file(&env, "key.pem", "not used\n");
+    // A key that exists is taken; a local image needs no decryption.
+    env.burrow(&[
+        "create",
+        "--decryption-key",
+        &format!("{key}:passphrase"),
+        "busybox",
+        "true",
+    ])
+    .ok();
+
+    let digest = |c: char| format!("sha256:{}", c.to_string().repeat(64));
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": digest('c'), "size": 2},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip+encrypted", "digest": digest('e'), "size": 10}],
+    });
+    let fake = registry::FakeRegistry::builder()
+        .manifest(
+            "enc/img",
+            "latest",
+            "application/vnd.oci.image.manifest.v1+json",
+            manifest.to_string().as_bytes(),
+        )
+        .start();
+    let conf = readable_file(
+        &env,
+        "registries.conf",
+        &format!(
+            "[[registry]]\nlocation = \"{}\"\ninsecure = true\n",
+            fake.host()
+        ),
+    );
+    env.set_env("CONTAINERS_REGISTRIES_CONF", &conf);
+    let image = fake.image("enc/img");
+    let encrypted = format!(
+        "layer {} is encrypted (application/vnd.oci.image.layer.v1.tar+gzip+encrypted): burrow cannot decrypt",
+        digest('e')
+    );
+    env.burrow(&["pull", "--decryption-key", &key, &image])
+        .code(125)
+        .stderr_has(&encrypted);
+    let out = env
+        .burrow(&["run", "--rm", &image, "true"])
+        .code(125)
+        .stderr_has(&encrypted);
+    // The progress line ("Trying to pull ...", as podman's), then the one error.
+    assert!(
+        out.stderr
+            .trim()
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("Error: ")),
+        "{out}"
+    );
+    assert_eq!(env.burrow(&["ps", "-aq"]).ok().out().lines().count(), 1);
+    assert!(
+        !fake.requests().iter().any(|r| r.contains("/blobs/")),
+        "a blob was fetched: {:?}",
+        fake.requests()
+    );
+    assert!(
+        !env.burrow(&["images", "-q"]).ok().out().contains('\n'),
+        "only busybox is stored"
+    );
 }

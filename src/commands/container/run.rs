@@ -468,6 +468,7 @@ fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
     let flags = libpod::registry::RegistryFlags {
         retry: libpod::runtime::PullRetry::parse(a.retry, a.retry_delay.as_deref())
             .map_err(libpod::LibpodError::from)?,
+        decryption_keys: a.more.decryption_keys(),
         ..a.registry.flags()
     };
     a.image = rt.image_name_for_run(&a.image, &a.pull, &flags, platform, &progress)?;

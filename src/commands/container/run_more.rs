@@ -23,9 +23,17 @@ pub struct MoreCreateArgs {
     /// Add a rule to the cgroup allowed devices list
     #[arg(long = "device-cgroup-rule", value_name = "RULE")]
     device_cgroup_rule: Vec<String>,
+    /// Key needed to decrypt the image (e.g. /path/to/key.pem)
+    #[arg(long = "decryption-key", value_name = "KEY[:PASSPHRASE]")]
+    decryption_key: Vec<String>,
 }
 
 impl MoreCreateArgs {
+    /// `--decryption-key`: for the pull before the container is made.
+    pub fn decryption_keys(&self) -> Vec<String> {
+        self.decryption_key.clone()
+    }
+
     /// Copies the flags into `o`.
     pub fn apply(self, o: &mut CreateOptions) {
         let Self {
@@ -34,6 +42,7 @@ impl MoreCreateArgs {
             conmon_pidfile,
             disable_content_trust: _,
             device_cgroup_rule,
+            decryption_key: _,
         } = self;
         o.device_cgroup_rules = device_cgroup_rule;
         o.systemd = systemd;
