@@ -554,3 +554,43 @@ fn decryption_key_is_checked_and_encrypted_layers_are_refused() {
         "only busybox is stored"
     );
 }
+
+// Pins: `--rdt-class` is recorded (inspect's IntelRdtClosID, absent without it), and where
+// the host has no resctrl the start fails with a clear error rather than running the
+// container outside its class of service.
+#[test]
+fn rdt_class_is_recorded_and_needs_resctrl() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "create",
+        "--name",
+        "cos",
+        "--rdt-class",
+        "COS1",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    assert_eq!(
+        env.inspect_one("cos")["HostConfig"]["IntelRdtClosID"],
+        "COS1"
+    );
+    env.burrow(&["create", "--name", "plain", "busybox", "true"])
+        .ok();
+    assert!(
+        env.inspect_one("plain")["HostConfig"]
+            .get("IntelRdtClosID")
+            .is_none()
+    );
+    if std::path::Path::new("/sys/fs/resctrl/info").is_dir() {
+        eprintln!("skipped the start: this host has resctrl");
+        return;
+    }
+    let out = env.burrow(&["start", "cos"]).fails();
+    assert!(
+        out.stderr
+            .contains("--rdt-class COS1: Intel RDT is not supported or enabled: /sys/fs/resctrl is not mounted"),
+        "{out}"
+    );
+    assert_ne!(env.inspect_one("cos")["State"]["Status"], "running");
+}

@@ -108,6 +108,7 @@ pub fn options(l: &LimitArgs, p: Option<&ProcessLimitArgs>) -> ResourceOptions {
         cpu_rt_period: l.cpu_rt_period.clone(),
         cpu_rt_runtime: l.cpu_rt_runtime.clone(),
         blkio_weight_device: l.blkio_weight_device.clone(),
+        rdt_class: None,
     }
 }
 

@@ -33,6 +33,8 @@ pub struct ResourceOptions {
     pub cpu_rt_period: Option<String>,
     pub cpu_rt_runtime: Option<String>,
     pub blkio_weight_device: Vec<String>,
+    /// `--rdt-class COS` (create/run only).
+    pub rdt_class: Option<String>,
 }
 
 impl ResourceOptions {
@@ -58,6 +60,7 @@ impl ResourceOptions {
                 &self.blkio_weight,
                 &self.cpu_rt_period,
                 &self.cpu_rt_runtime,
+                &self.rdt_class,
             ]
             .iter()
             .all(|o| o.is_none())
@@ -107,6 +110,9 @@ pub struct Resources {
     pub cpu_rt_runtime: i64,
     /// `--blkio-weight-device`.
     pub weight_devices: Vec<super::blkio::WeightDevice>,
+    /// `--rdt-class`: an Intel RDT class of service (empty: none). Not a cgroup setting: the
+    /// pid goes to resctrl.
+    pub rdt_class: String,
 }
 
 /// podman refuses memory limits under 6 MB: the container could not even start.
@@ -350,6 +356,9 @@ fn merge_more(r: &mut Resources, opts: &ResourceOptions) -> Result<(), CgroupErr
         }
     }
     merge_realtime(r, opts)?;
+    if let Some(c) = &opts.rdt_class {
+        r.rdt_class = c.clone();
+    }
     for v in &opts.blkio_weight_device {
         let d = super::blkio::parse_weight_device(v)?;
         r.weight_devices

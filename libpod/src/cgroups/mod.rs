@@ -9,6 +9,7 @@
 pub mod blkio;
 pub mod limits;
 mod placement;
+pub mod resctrl;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -61,11 +61,12 @@ impl Runtime {
             && let Some(w) = crate::cgroups::limits_warning(self.rootless)
         {
             // podman prints this and drops the limits it cannot enforce (inspect shows none);
-            // /dev/shm's size and the OOM score need no cgroup and stay.
+            // /dev/shm's size, the OOM score and the RDT class need no cgroup and stay.
             eprintln!("{w}");
             resources = crate::cgroups::Resources {
                 oom_score_adj: resources.oom_score_adj,
                 shm_size: resources.shm_size,
+                rdt_class: resources.rdt_class,
                 ..Default::default()
             };
         }

@@ -292,6 +292,9 @@ fn add_expose_json(v: &mut Value, cfg: &crate::container::ContainerConfig) {
     );
     v["HostConfig"]["CpuRealtimePeriod"] = json!(r.cpu_rt_period);
     v["HostConfig"]["CpuRealtimeRuntime"] = json!(r.cpu_rt_runtime);
+    if !r.rdt_class.is_empty() {
+        v["HostConfig"]["IntelRdtClosID"] = json!(r.rdt_class);
+    }
     for kind in [
         crate::cgroups::blkio::ThrottleKind::ReadBps,
         crate::cgroups::blkio::ThrottleKind::WriteBps,

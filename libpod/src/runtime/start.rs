@@ -263,7 +263,8 @@ impl Runtime {
         let mode = c.config.network_mode()?;
         // Limits and the OOM score are set while the child waits; nothing for the common run.
         let r = &c.config.resources;
-        let resources = c.config.needs_cgroup() || r.oom_score_adj.is_some();
+        let resources =
+            c.config.needs_cgroup() || r.oom_score_adj.is_some() || !r.rdt_class.is_empty();
         let holding = hold.is_some();
         let mut held = |pid| match hold.as_mut() {
             Some(h) => h(pid),

@@ -26,6 +26,9 @@ pub struct MoreCreateArgs {
     /// Key needed to decrypt the image (e.g. /path/to/key.pem)
     #[arg(long = "decryption-key", value_name = "KEY[:PASSPHRASE]")]
     decryption_key: Vec<String>,
+    /// Class of Service (COS) that the container should be assigned to
+    #[arg(long = "rdt-class", value_name = "COS")]
+    rdt_class: Option<String>,
 }
 
 impl MoreCreateArgs {
@@ -43,7 +46,9 @@ impl MoreCreateArgs {
             disable_content_trust: _,
             device_cgroup_rule,
             decryption_key: _,
+            rdt_class,
         } = self;
+        o.resources.rdt_class = rdt_class;
         o.device_cgroup_rules = device_cgroup_rule;
         o.systemd = systemd;
         o.shm_size_systemd = shm_size_systemd;
