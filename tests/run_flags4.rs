@@ -594,3 +594,18 @@ fn rdt_class_is_recorded_and_needs_resctrl() {
     );
     assert_ne!(env.inspect_one("cos")["State"]["Status"], "running");
 }
+
+// Pins: as in podman 5.7, `create -a` leaves nothing for `start`, which attaches only with
+// its own `-a`; bad stream names are still refused.
+#[test]
+fn create_attach_does_not_make_start_attach() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "create", "--name", "quiet", "-a", "stdout", "busybox", "echo", "hi",
+    ])
+    .ok();
+    assert_eq!(env.burrow(&["start", "quiet"]).ok().out(), "quiet");
+    env.burrow(&["wait", "quiet"]).ok();
+    assert_eq!(env.burrow(&["start", "-a", "quiet"]).ok().out(), "hi");
+    env.refused(&["create", "-a", "stdfoo", "busybox", "true"], "stdfoo");
+}
