@@ -555,6 +555,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "burrow image trust show\n  burrow image trust set --type reject docker.io",
     ),
     (
+        "image sign",
+        "burrow image sign --sign-by dev@example.com docker://registry.example.com/app:1\n  burrow image sign --all -d /srv/sigstore --sign-by dev@example.com docker://registry.example.com/app:1",
+    ),
+    (
         "image trust show",
         "burrow image trust show\n  burrow image trust show --json\n  burrow image trust show --raw",
     ),
@@ -569,6 +573,52 @@ const EXAMPLES: &[(&str, &str)] = &[
     (
         "pod clone",
         "burrow pod clone web\n  burrow pod clone --name web2 --label env=test web\n  burrow pod clone --destroy --start web web-new",
+    ),
+    (
+        "artifact",
+        "burrow artifact add quay.io/me/model:1 ./model.gguf\n  burrow artifact ls\n  burrow artifact extract quay.io/me/model:1 ./out",
+    ),
+    (
+        "artifact add",
+        "burrow artifact add quay.io/me/model:1 ./model.gguf\n  burrow artifact add --type application/vnd.example --file-type text/yaml quay.io/me/conf:1 ./a.yaml ./b.yaml\n  burrow artifact add --append quay.io/me/conf:1 ./c.yaml",
+    ),
+    (
+        "artifact ls",
+        "burrow artifact ls\n  burrow artifact ls --no-trunc\n  burrow artifact ls --format \"{{.Digest}} {{.Size}}\"",
+    ),
+    (
+        "artifact inspect",
+        "burrow artifact inspect quay.io/me/model:1\n  burrow artifact inspect --format \"{{.Digest}}\" quay.io/me/model:1",
+    ),
+    (
+        "artifact rm",
+        "burrow artifact rm quay.io/me/model:1\n  burrow artifact rm -i 3f78d5b8ba98\n  burrow artifact rm --all",
+    ),
+    (
+        "artifact extract",
+        "burrow artifact extract quay.io/me/model:1 ./model.gguf\n  burrow artifact extract quay.io/me/conf:1 ./confdir\n  burrow artifact extract --title a.yaml quay.io/me/conf:1 ./confdir",
+    ),
+    (
+        "artifact push",
+        "burrow artifact push quay.io/me/model:1\n  burrow artifact push --tls-verify=false localhost/me/model:1 localhost:5000/me/model:1",
+    ),
+    (
+        "artifact pull",
+        "burrow artifact pull quay.io/me/model:1\n  burrow artifact pull --creds user:secret registry.example.com/me/model:1",
+    ),
+    (
+        "container runlabel",
+        "burrow container runlabel RUN myimage\n  burrow container runlabel INSTALL myimage arg1 arg2\n  burrow container runlabel --display RUN myimage",
+    ),
+    (
+        "container cleanup",
+        "burrow container cleanup web\n  burrow container cleanup --all\n  burrow container cleanup --rm --rmi web",
+    ),
+    ("container checkpoint", "burrow container checkpoint web"),
+    ("container restore", "burrow container restore web"),
+    (
+        "generate spec",
+        "burrow generate spec web\n  burrow generate spec --compact --name=false web\n  burrow generate spec -f web.json mypod",
     ),
 ];
 

@@ -279,6 +279,8 @@ command_table! {
     ["play"] Play(kube::PlayCmd),
     /// Initialize one or more containers
     ["init"] Init(container::InitArgs),
+    /// Manage OCI artifacts
+    ["artifact"] Artifact(commands::artifact::ArtifactCmd),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
     /// The per-container monitor of a detached container (internal)
@@ -409,7 +411,18 @@ fn main() {
         tmpdir: cli.globals.tmpdir.clone(),
     };
     let g = &cli.globals;
-    let _ = (&g.log_level, &g.events_backend, &g.cgroup_manager);
+    // --events-backend and --cgroup-manager are taken for podman compatibility (their help
+    // says so): burrow has one events log and manages cgroups itself.
+    let _ = (&g.events_backend, &g.cgroup_manager);
+    if let Err(e) = libpod::log::set_level(&g.log_level) {
+        eprintln!("Error: {e}");
+        std::process::exit(125);
+    }
+    if libpod::log::enabled(libpod::log::Level::Debug) {
+        let argv: Vec<String> = std::env::args().collect();
+        libpod::debug!("Called {}", argv.join(" "));
+        libpod::debug!("burrow {}", env!("CARGO_PKG_VERSION"));
+    }
     if g.noout {
         // podman's --noout: the command runs, its standard output goes nowhere.
         if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
@@ -549,6 +562,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Play(c) => kube::play_group(rt, c),
         Command::Init(a) => container::init(rt, a),
         Command::Push(a) => registry::push(rt, a),
+        Command::Artifact(c) => commands::artifact::group(rt, c),
         Command::AutoUpdate(a) => auto_update::auto_update(rt, a),
         Command::Monitor(a) => {
             let owner = a.owner.as_deref().and_then(|o| {

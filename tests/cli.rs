@@ -198,6 +198,49 @@ fn help_and_noout() {
     env.burrow(&["container", "exists", "silent"]).ok();
 }
 
+// Pins: --log-level filters burrow's own stderr lines as podman's does: debug shows where the
+// store is, error hides a warning the default shows, an unknown level is refused with 125.
+#[test]
+fn log_level_filters_stderr() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "create",
+        "--name",
+        "web",
+        "--restart",
+        "always",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    let unit = ["generate", "systemd", "web"];
+    let default = env.burrow(&unit).ok();
+    assert!(
+        default.stderr.contains("WARN[0000] Container")
+            && default.stderr.contains("restart policy"),
+        "{default:?}"
+    );
+    assert!(!default.stderr.contains("DEBU["), "{default:?}");
+    let quiet = env
+        .burrow(&["--log-level", "error", "generate", "systemd", "web"])
+        .ok();
+    assert!(!quiet.stderr.contains("WARN["), "{quiet:?}");
+    assert_eq!(quiet.stdout, default.stdout);
+    let debug = env.burrow(&["--log-level=debug", "ps", "-a"]).ok();
+    assert!(
+        debug.stderr.contains("DEBU[0000] Using graph root "),
+        "{debug:?}"
+    );
+    assert!(
+        debug.stderr.contains("DEBU[0000] Using state database "),
+        "{debug:?}"
+    );
+    assert!(debug.stdout.contains("web"), "{debug:?}");
+    env.burrow(&["--log-level", "loud", "ps"])
+        .code(125)
+        .stderr_has("log-level \"loud\" is invalid");
+}
+
 // Pins: --format takes Go templates (range, if/else, variables, pipelines, podman's functions)
 // on listing and inspect commands, and `table` prints aligned columns under derived headers.
 #[test]

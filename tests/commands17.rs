@@ -644,3 +644,162 @@ fn init_attached_and_pod_start() {
     assert_eq!(pid_of(&env, "m"), pid);
     env.burrow(&["pod", "rm", "-f", "pp"]).ok();
 }
+
+/// Whether `path` is a mount point in the user's namespace (where `burrow mount` mounts).
+fn mounted(env: &Env, path: &str) -> bool {
+    let info = env
+        .burrow(&["unshare", "cat", "/proc/self/mountinfo"])
+        .ok()
+        .stdout;
+    info.lines()
+        .any(|l| l.split_whitespace().nth(4) == Some(path))
+}
+
+// Pins: `container cleanup` unmounts what `mount` left of a stopped container and keeps it
+// (prints the name); `--rm` removes it with its anonymous volume; a running container is
+// refused with podman's message; `rm` of a mounted container unmounts it first.
+#[test]
+fn container_cleanup() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["create", "--name", "done", "-v", "/anon", "busybox", "true"])
+        .ok();
+    env.burrow(&["start", "-a", "done"]).ok();
+    let merged = env.burrow(&["mount", "done"]).ok().out().trim().to_string();
+    assert!(mounted(&env, &merged), "{merged}");
+    let out = env.burrow(&["container", "cleanup", "done"]).ok();
+    assert_eq!(out.out().trim(), "done");
+    assert!(!mounted(&env, &merged));
+    env.burrow(&["container", "exists", "done"]).ok();
+    let vol = inspect_fmt(&env, "{{range .Mounts}}{{.Name}}{{end}}", "done");
+    env.burrow(&["run", "-d", "--name", "up", "busybox", "sleep", "300"])
+        .ok();
+    env.burrow(&["container", "cleanup", "up"])
+        .code(125)
+        .stderr_has("is running or paused, refusing to clean up: container state improper");
+    // --all skips the running one: only the stopped container is printed (by ID).
+    let all = env.burrow(&["container", "cleanup", "--all"]).ok();
+    assert_eq!(all.out().lines().count(), 1, "{all:?}");
+    env.burrow(&["container", "cleanup", "--rm", "done"]).ok();
+    env.burrow(&["container", "exists", "done"]).code(1);
+    env.burrow(&["volume", "exists", &vol]).code(1);
+    env.burrow(&["container", "cleanup", "nothere"])
+        .code(125)
+        .stderr_has("no such container");
+    // rm of a mounted container: unmounted, then removed.
+    env.burrow(&["create", "--name", "held", "busybox", "true"])
+        .ok();
+    let held = env.burrow(&["mount", "held"]).ok().out().trim().to_string();
+    env.burrow(&["rm", "held"]).ok();
+    assert!(!mounted(&env, &held));
+    env.burrow(&["rm", "-f", "-t", "0", "up"]).ok();
+}
+
+// Pins: checkpoint and restore are refused as rootless podman refuses them (CRIU needs
+// root), with podman's options accepted, and nothing changes.
+#[test]
+fn checkpoint_restore_refused_rootless() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["run", "-d", "--name", "cp1", "busybox", "sleep", "300"])
+        .ok();
+    env.refused(
+        &[
+            "container",
+            "checkpoint",
+            "--leave-running",
+            "-e",
+            "/tmp/x.tar.gz",
+            "cp1",
+        ],
+        "checkpointing a container requires root",
+    );
+    env.refused(
+        &["container", "restore", "-i", "/tmp/x.tar.gz", "-n", "back"],
+        "restoring a container requires root",
+    );
+    assert_eq!(state(&env, "cp1"), "running");
+    env.burrow(&["rm", "-f", "-t", "0", "cp1"]).ok();
+}
+
+// Pins: `generate spec` prints podman's SpecGenerator JSON (one-space indent, or one line
+// with -c) with a free new name by default, `--name=false` keeps it, `-f` writes the file
+// and prints its path; a pod gives its PodSpecGenerator; an unknown name is podman's error.
+#[test]
+fn generate_spec_of_container_and_pod() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "create",
+        "--name",
+        "gs",
+        "-e",
+        "A=1",
+        "-p",
+        "8080:80",
+        "-w",
+        "/tmp",
+        "--label",
+        "k=v",
+        "--restart",
+        "on-failure:3",
+        "--stop-signal",
+        "SIGINT",
+        "busybox",
+        "sleep",
+        "5",
+    ])
+    .ok();
+    let out = env.burrow(&["generate", "spec", "gs"]).ok();
+    assert!(out.stdout.starts_with("{\n \""), "{out:?}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(v["name"], "gs-clone");
+    assert_eq!(v["env"]["A"], "1");
+    assert_eq!(v["command"], serde_json::json!(["sleep", "5"]));
+    assert_eq!(v["work_dir"], "/tmp");
+    assert_eq!(v["labels"]["k"], "v");
+    assert_eq!(v["restart_policy"], "on-failure");
+    assert_eq!(v["restart_tries"], 3);
+    assert_eq!(v["stop_signal"], 2);
+    assert_eq!(v["portmappings"][0]["host_port"], 8080);
+    assert_eq!(v["portmappings"][0]["container_port"], 80);
+    assert_eq!(v["netns"]["nsmode"], "slirp4netns");
+    let image = env
+        .burrow(&["inspect", "--format", "{{.Image}}", "gs"])
+        .ok()
+        .out()
+        .trim()
+        .to_string();
+    assert_eq!(v["image"], image.as_str());
+    let compact = env
+        .burrow(&["generate", "spec", "-c", "--name=false", "gs"])
+        .ok();
+    assert_eq!(compact.out().lines().count(), 1);
+    let c: serde_json::Value = serde_json::from_str(&compact.stdout).expect("json");
+    assert_eq!(c["name"], "gs");
+    let file = env.home().join("spec.json");
+    let written = env
+        .burrow(&["generate", "spec", "-f", file.to_str().unwrap(), "gs"])
+        .ok();
+    assert_eq!(written.out().trim(), file.to_str().unwrap());
+    let on_disk: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("spec file")).expect("json");
+    assert_eq!(on_disk["name"], "gs-clone");
+    // A clone exists: the next free name.
+    env.burrow(&["container", "clone", "gs"]).ok();
+    let again: serde_json::Value =
+        serde_json::from_str(&env.burrow(&["generate", "spec", "gs"]).ok().stdout).expect("json");
+    assert_eq!(again["name"], "gs-clone1");
+    env.burrow(&["pod", "create", "--name", "gp", "-p", "9090:80"])
+        .ok();
+    let p: serde_json::Value =
+        serde_json::from_str(&env.burrow(&["generate", "spec", "gp"]).ok().stdout).expect("json");
+    assert_eq!(p["name"], "gp-clone");
+    assert_eq!(p["portmappings"][0]["host_port"], 9090);
+    assert!(
+        p["shared_namespaces"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty()),
+        "{p}"
+    );
+    env.burrow(&["generate", "spec", "nothing"])
+        .code(125)
+        .stderr_has("could not find a pod or container with the id nothing");
+}

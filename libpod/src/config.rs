@@ -56,6 +56,8 @@ pub struct ContainersTable {
     pub init: bool,
     /// Path of the seccomp profile used instead of the built-in default.
     pub seccomp_profile: Option<String>,
+    /// `--userns` when none is given (and no `--uidmap`...): host, keep-id, nomap, auto.
+    pub userns: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -39,6 +39,7 @@ const TOKENS: &[&str] = &[
     "default_ulimits",
     "init",
     "seccomp_profile",
+    "userns",
     "driver",
     "graphroot",
     "runroot",

@@ -336,6 +336,15 @@ pub struct ContainerConfig {
     pub systemd: bool,
     #[serde(skip_serializing_if = "is_zero_i64")]
     pub shm_size_systemd: i64,
+    /// `--userns`: "" (the user's namespace), "keep-id", "nomap", "auto" or "private"
+    /// (`--uidmap`...); with the maps of the container's own namespace, in the ids of the
+    /// user's namespace, fixed at create so restarts keep them.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub userns: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uid_map: Vec<crate::spec::userns::IdMap>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gid_map: Vec<crate::spec::userns::IdMap>,
 }
 
 impl ContainerConfig {

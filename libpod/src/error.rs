@@ -103,6 +103,10 @@ pub enum LibpodError {
     Compose(#[from] crate::compose::ComposeError),
     #[error(transparent)]
     Kube(#[from] crate::kube::KubeError),
+    #[error(transparent)]
+    Artifact(#[from] storage::artifact::ArtifactError),
+    #[error(transparent)]
+    Runlabel(#[from] crate::runtime::runlabel::RunlabelError),
 }
 
 impl LibpodError {

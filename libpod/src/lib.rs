@@ -24,12 +24,14 @@ pub mod in_root;
 pub mod journald;
 pub mod kube;
 mod lockfile;
+pub mod log;
 pub mod logs;
 pub(crate) mod mounts_conf;
 pub mod network_def;
 pub mod paths;
 pub mod pod;
 pub mod quadlet;
+pub mod registries_d;
 pub mod registry;
 pub mod rootless;
 pub mod rootless_netns;
@@ -65,6 +67,13 @@ pub mod storage_registry {
 /// Manifest lists as the CLI prints and edits them.
 pub mod manifest_list {
     pub use storage::manifest_list::{InstanceOptions, ManifestList};
+}
+/// OCI artifacts as the CLI adds, lists and extracts them.
+pub mod artifact {
+    pub use storage::artifact::extract::ExtractOptions;
+    pub use storage::artifact::{
+        AddOptions, Artifact, ArtifactError, ArtifactManifest, CREATED, Descriptor,
+    };
 }
 pub mod reference {
     pub use storage::reference::repository;

@@ -124,6 +124,7 @@ pub fn options(flags: &RegistryFlags, rootless: bool) -> Result<RegistryOptions>
         creds: flags.creds.as_deref().map(Credentials::parse).transpose()?,
         auth_files: auth_files(flags.authfile.as_deref(), rootless),
         policy: crate::trust::policy()?,
+        lookaside: crate::registries_d::lookaside(rootless)?,
     })
 }
 

@@ -28,6 +28,7 @@ use crate::error::{LibpodError, Result};
 use crate::paths::Paths;
 
 mod error;
+pub mod maps;
 
 pub use error::UserNsError;
 

@@ -106,8 +106,8 @@ pub fn commit(rt: &Runtime, a: CommitArgs) -> Outcome {
     }
     if a.format == "docker" {
         // Said out loud rather than silently giving a different format.
-        eprintln!(
-            "WARN[0000] --format docker: the image is stored with an OCI manifest; `burrow save` (docker-archive by default) writes it in docker's format"
+        libpod::warn!(
+            "--format docker: the image is stored with an OCI manifest; `burrow save` (docker-archive by default) writes it in docker's format"
         );
     }
     let image = rt.commit(

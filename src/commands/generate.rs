@@ -1,5 +1,5 @@
 //! `generate systemd`: prints (or writes with `--files`) the systemd units libpod describes
-//! for a container or a pod.
+//! for a container or a pod; `generate spec`: its SpecGenerator JSON.
 
 use std::path::PathBuf;
 
@@ -21,6 +21,26 @@ enum GenerateSub {
     Systemd(SystemdArgs),
     /// Generate Kubernetes YAML based on containers, pods or volumes
     Kube(super::kube::GenerateArgs),
+    /// Generate Specgen JSON based on containers or pods
+    Spec(SpecArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SpecArgs {
+    /// Print the json in a compact format for consumption
+    #[arg(short = 'c', long)]
+    compact: bool,
+    /// Write output to the specified path
+    #[arg(short = 'f', long, value_name = "PATH")]
+    filename: Option<PathBuf>,
+    /// Specify a new name for the generated spec
+    #[arg(short = 'n', long, default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          value_name = "BOOL")]
+    name: bool,
+    /// Container or pod
+    #[arg(value_name = "CTR|POD")]
+    target: String,
 }
 
 #[derive(Args, Debug)]
@@ -82,7 +102,33 @@ pub fn group(rt: &Runtime, c: GenerateCmd) -> Outcome {
     match c.sub {
         GenerateSub::Systemd(a) => systemd(rt, a),
         GenerateSub::Kube(a) => super::kube::generate(rt, a),
+        GenerateSub::Spec(a) => spec(rt, a),
     }
+}
+
+/// podman's layout: Go's `MarshalIndent` with a one-space indent, or compact; with
+/// `--filename` the file gets the JSON and stdout its path.
+fn spec(rt: &Runtime, a: SpecArgs) -> Outcome {
+    let value = rt.generate_spec(&a.target, a.name)?;
+    let text = if a.compact {
+        serde_json::to_string(&value)
+    } else {
+        let mut out = Vec::new();
+        let fmt = serde_json::ser::PrettyFormatter::with_indent(b" ");
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+        serde::Serialize::serialize(&value, &mut ser)
+            .map(|()| String::from_utf8_lossy(&out).into_owned())
+    }
+    .map_err(|e| Failure::new(format!("encode the spec: {e}")))?;
+    match a.filename {
+        Some(path) => {
+            std::fs::write(&path, &text)
+                .map_err(|e| Failure::new(format!("write {}: {e}", path.display())))?;
+            println!("{}", path.display());
+        }
+        None => println!("{text}"),
+    }
+    Ok(0)
 }
 
 /// The flags of `run` that take their value as the next argument, so that libpod can tell a

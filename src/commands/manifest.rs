@@ -150,6 +150,12 @@ struct PushArgs {
     /// Write the digest of the pushed list to this file
     #[arg(long = "digestfile", value_name = "PATH")]
     digestfile: Option<PathBuf>,
+    /// Sign the pushed list with this GPG key (simple signing, to registries.d's lookaside-staging)
+    #[arg(long = "sign-by", value_name = "KEY")]
+    sign_by: Option<String>,
+    /// Read the passphrase of the --sign-by key from this file
+    #[arg(long = "sign-passphrase-file", value_name = "PATH")]
+    sign_passphrase_file: Option<PathBuf>,
     #[command(flatten)]
     registry: RegistryArgs,
     list: String,
@@ -219,6 +225,13 @@ pub fn group(rt: &Runtime, c: ManifestCmd) -> Outcome {
                 .compression_format
                 .parse()
                 .map_err(|e: libpod::storage_registry::StorageError| Failure::new(e.to_string()))?;
+            let signing = a.sign_by.map(|key| libpod::runtime::Signing {
+                key,
+                passphrase_file: a.sign_passphrase_file,
+            });
+            if let Some(s) = &signing {
+                rt.check_signing_key(&s.key)?;
+            }
             let progress = Progress::new(a.quiet);
             let digest = rt.manifest_push(
                 &a.list,
@@ -228,6 +241,10 @@ pub fn group(rt: &Runtime, c: ManifestCmd) -> Outcome {
                 a.rm,
                 &progress,
             )?;
+            if let Some(s) = &signing {
+                let dest = a.destination.as_deref().unwrap_or(&a.list);
+                rt.sign_pushed(dest, &digest, s, &a.registry.flags())?;
+            }
             if let Some(path) = &a.digestfile {
                 std::fs::write(path, &digest).map_err(|e| {
                     Failure::new(format!("writing digest file {}: {e}", path.display()))

@@ -1,5 +1,6 @@
 //! One module per command group; each is a thin adapter from clap's raw flags to libpod.
 
+pub mod artifact;
 pub mod auto_update;
 pub mod build;
 pub mod cdi;

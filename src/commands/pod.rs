@@ -103,6 +103,9 @@ pub struct CreateArgs {
     /// Behaviour when the last container exits (continue, stop; stop is stored but not enforced yet)
     #[arg(long = "exit-policy", value_name = "POLICY")]
     exit_policy: Option<String>,
+    /// User namespace of the pod's containers (host, keep-id[:uid=N,gid=N,size=N], nomap, auto[:size=N])
+    #[arg(long, value_name = "MODE")]
+    userns: Option<String>,
     /// Name of the pod (same as --name)
     #[arg(value_name = "NAME")]
     pod_name: Option<String>,
@@ -321,6 +324,7 @@ pub fn create_options(a: CreateArgs) -> Result<PodCreateOptions, Failure> {
         replace: a.replace,
         infra_conmon_pidfile: a.infra_conmon_pidfile,
         exit_policy: a.exit_policy,
+        userns: a.userns,
         // podman's CreateCommand: what `generate systemd --new` runs again.
         create_command: std::env::args().collect(),
     })

@@ -130,6 +130,18 @@ pub struct PushArgs {
     /// Write the digest of the pushed image to the specified file
     #[arg(long = "digestfile", value_name = "PATH")]
     digestfile: Option<PathBuf>,
+    /// Sign the image with this GPG key (simple signing; the signature goes to registries.d's lookaside-staging)
+    #[arg(long = "sign-by", value_name = "KEY")]
+    sign_by: Option<String>,
+    /// Read the passphrase of the --sign-by key from this file
+    #[arg(long = "sign-passphrase-file", value_name = "PATH")]
+    sign_passphrase_file: Option<PathBuf>,
+    /// Sign with a sigstore private key (not supported: use --sign-by)
+    #[arg(long = "sign-by-sigstore-private-key", value_name = "PATH")]
+    sign_by_sigstore_private_key: Option<PathBuf>,
+    /// Sign with a sigstore parameter file (not supported: use --sign-by)
+    #[arg(long = "sign-by-sigstore", value_name = "PATH")]
+    sign_by_sigstore: Option<PathBuf>,
     #[command(flatten)]
     registry: RegistryArgs,
     /// Image to push
@@ -143,18 +155,70 @@ pub fn push(rt: &Runtime, a: PushArgs) -> Outcome {
         .compression_format
         .parse()
         .map_err(|e: libpod::storage_registry::StorageError| Failure::new(e.to_string()))?;
+    if a.sign_by_sigstore_private_key.is_some() || a.sign_by_sigstore.is_some() {
+        return Err(Failure::new(
+            "sigstore signing is not supported: sign with a GPG key (--sign-by KEY)",
+        ));
+    }
+    if a.sign_passphrase_file.is_some() && a.sign_by.is_none() {
+        return Err(Failure::new(
+            "--sign-passphrase-file needs --sign-by KEY: name the key to sign with",
+        ));
+    }
+    let signing = a.sign_by.map(|key| libpod::runtime::Signing {
+        key,
+        passphrase_file: a.sign_passphrase_file,
+    });
     let progress = Progress::new(a.quiet);
-    let digest = rt.push(
+    let digest = rt.push_signed(
         &a.image,
         a.destination.as_deref(),
         &a.registry.flags(),
         compression,
         &progress,
+        signing.as_ref(),
     )?;
     if let (Some(path), Some(d)) = (&a.digestfile, &digest) {
         std::fs::write(path, d)
             .map_err(|e| Failure::new(format!("writing digest file {}: {e}", path.display())))?;
     }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct SignArgs {
+    /// Also sign every image of a manifest list, not only the list
+    #[arg(short = 'a', long)]
+    all: bool,
+    /// Write the signatures under this directory instead of registries.d's lookaside-staging
+    #[arg(short = 'd', long, value_name = "DIR")]
+    directory: Option<PathBuf>,
+    /// The GPG key to sign with
+    #[arg(long = "sign-by", value_name = "KEY", required = true)]
+    sign_by: String,
+    /// Read the passphrase of the key from this file
+    #[arg(long = "sign-passphrase-file", value_name = "PATH")]
+    sign_passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    /// Images to sign, as docker://REGISTRY/REPO:TAG
+    #[arg(required = true)]
+    images: Vec<String>,
+}
+
+/// `image sign`: prints nothing, as podman; the signatures land in the lookaside store.
+pub fn sign(rt: &Runtime, a: SignArgs) -> Outcome {
+    let signing = libpod::runtime::Signing {
+        key: a.sign_by,
+        passphrase_file: a.sign_passphrase_file,
+    };
+    rt.image_sign(
+        &a.images,
+        &signing,
+        a.directory.as_deref(),
+        a.all,
+        &a.registry.flags(),
+    )?;
     Ok(0)
 }
 

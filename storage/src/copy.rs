@@ -16,18 +16,33 @@ use nix::unistd::{Gid, Uid};
 use crate::error::{IoContext, StorageError};
 use crate::xattr;
 
-struct Copier {
+/// New owners for copied files: (uid, gid) of the source to (uid, gid) of the copy.
+pub type OwnerMap<'a> = &'a dyn Fn(u32, u32) -> (u32, u32);
+
+struct Copier<'a> {
     /// (dev, ino) of multiply-linked source files → their first copy.
     links: HashMap<(u64, u64), std::path::PathBuf>,
     /// Directories get mode and times after their contents are written.
     dirs: Vec<(std::path::PathBuf, Metadata)>,
+    owners: Option<OwnerMap<'a>>,
 }
 
 /// Copies `src` (a directory) to `dst`, which must not exist yet.
 pub fn copy_tree(src: &Path, dst: &Path) -> Result<(), StorageError> {
+    copy_tree_owned(src, dst, None)
+}
+
+/// [`copy_tree`] giving every copy the owner `owners` maps its source's owner to (a layer
+/// copy shifted for a container's user namespace).
+pub fn copy_tree_owned(
+    src: &Path,
+    dst: &Path,
+    owners: Option<OwnerMap<'_>>,
+) -> Result<(), StorageError> {
     let mut c = Copier {
         links: HashMap::new(),
         dirs: Vec::new(),
+        owners,
     };
     let meta = fs::symlink_metadata(src).ctx("inspecting", src)?;
     c.copy(src, dst, &meta)?;
@@ -46,6 +61,7 @@ pub fn copy_contents(src: &Path, dst: &Path) -> Result<(), StorageError> {
     let mut c = Copier {
         links: HashMap::new(),
         dirs: Vec::new(),
+        owners: None,
     };
     for entry in fs::read_dir(src).ctx("reading", src)? {
         let entry = entry.ctx("reading", src)?;
@@ -63,7 +79,7 @@ pub fn copy_contents(src: &Path, dst: &Path) -> Result<(), StorageError> {
     fs::set_permissions(dst, fs::Permissions::from_mode(meta.mode() & 0o7777)).ctx("chmod", dst)
 }
 
-impl Copier {
+impl Copier<'_> {
     fn copy(&mut self, src: &Path, dst: &Path, meta: &Metadata) -> Result<(), StorageError> {
         let ft = meta.file_type();
         if ft.is_dir() {
@@ -118,11 +134,15 @@ impl Copier {
 
     /// Owner, then xattrs (chown clears security.capability, so xattrs come after it).
     fn finish(&self, src: &Path, dst: &Path, meta: &Metadata) -> Result<(), StorageError> {
+        let (uid, gid) = match self.owners {
+            Some(map) => map(meta.uid(), meta.gid()),
+            None => (meta.uid(), meta.gid()),
+        };
         nix::unistd::fchownat(
             nix::fcntl::AT_FDCWD,
             dst,
-            Some(Uid::from_raw(meta.uid())),
-            Some(Gid::from_raw(meta.gid())),
+            Some(Uid::from_raw(uid)),
+            Some(Gid::from_raw(gid)),
             nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
         )
         .map_err(|e| StorageError::sys("lchown", dst, e))?;

@@ -170,6 +170,8 @@ pub enum StorageError {
         "layer {0} has no tar-split record (stored by an older burrow): remove the image and pull or load it again"
     )]
     NoTarSplit(String),
+    #[error("making the id-mapped copy of the image at {path}: {reason}")]
+    MappedCopy { path: PathBuf, reason: String },
     #[error("mount path {path} contains ',' or ':' which overlay options cannot carry")]
     InvalidMountPath { path: PathBuf },
     #[error("overlay mount options for {target} exceed one page ({len} bytes, {layers} layers)")]
@@ -200,6 +202,8 @@ pub enum StorageError {
     InvalidPolicy { path: PathBuf, reason: String },
     #[error("Source image rejected: {0}")]
     PolicyRejected(String),
+    #[error("{0}")]
+    Signature(String),
     #[error("{0}")]
     InvalidTrust(String),
     #[error("writing {what}: {source}")]

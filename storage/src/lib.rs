@@ -4,6 +4,7 @@
 //! networks or libpod's database.
 
 pub mod archive;
+pub mod artifact;
 pub mod changes;
 pub mod check;
 pub mod commit;
@@ -19,6 +20,7 @@ pub mod index;
 pub mod layer;
 mod manifest;
 pub mod manifest_list;
+pub mod mapped;
 pub mod matchers;
 pub mod reference;
 pub mod registry;

@@ -176,8 +176,8 @@ impl Builder<'_> {
             }
             Instruction::Healthcheck(i) => self.healthcheck(st, i)?,
             Instruction::Onbuild(_) => {
-                eprintln!(
-                    "WARN[0000] {} is not supported for OCI image format and will be ignored. Must use `docker` format",
+                crate::warn!(
+                    "{} is not supported for OCI image format and will be ignored. Must use `docker` format",
                     shown.split_whitespace().next().unwrap_or("")
                 );
             }

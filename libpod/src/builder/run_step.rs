@@ -183,6 +183,12 @@ impl Builder<'_> {
                 mode: network,
                 ..Default::default()
             },
+            // The build's own user namespace (its commit reads owners as they are on disk),
+            // whatever containers.conf's `userns` says for containers.
+            namespaces: crate::spec::NamespaceSpec {
+                userns: Some(crate::spec::userns::UsernsMode::Host),
+                ..Default::default()
+            },
             // Owned by this build: a killed build leaves no working container behind.
             lifecycle: LifecycleSpec {
                 temporary: true,

@@ -143,18 +143,18 @@ pub fn limits_warning(rootless: bool) -> Option<String> {
 /// still runs.
 pub fn drop_unsupported(r: &mut Resources) {
     if !r.weight_devices.is_empty() && !blkio::weight_device_supported() {
-        eprintln!(
-            "WARN[0000] Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded."
+        crate::warn!(
+            "Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded."
         );
         r.weight_devices.clear();
     }
     if layout() == Some(Layout::Unified) {
         if r.cpu_rt_period != 0 {
-            eprintln!("WARN[0000] Realtime period not supported on cgroups V2 systems");
+            crate::warn!("Realtime period not supported on cgroups V2 systems");
             r.cpu_rt_period = 0;
         }
         if r.cpu_rt_runtime != 0 {
-            eprintln!("WARN[0000] Realtime runtime not supported on cgroups V2 systems");
+            crate::warn!("Realtime runtime not supported on cgroups V2 systems");
             r.cpu_rt_runtime = 0;
         }
     }

@@ -168,7 +168,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub userns_mode: Option<Value>,
+    pub userns_mode: Option<Scalar>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volumes_from: Option<Value>,
 }
@@ -185,7 +185,6 @@ pub const IGNORED_SERVICE_KEYS: &[&str] = &[
     "pid",
     "cgroup_parent",
     "runtime",
-    "userns_mode",
     "volumes_from",
 ];
 

@@ -458,6 +458,8 @@ pub fn spec(p: &Project, service: &str, inst: &Instance) -> crate::Result<Contai
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
+    // `userns_mode`: podman-compose passes it as `--userns`.
+    o.userns = scalar(&s.userns_mode);
     o.resources.pids_limit = limits
         .and_then(|l| scalar(&l.pids))
         .or_else(|| scalar(&s.pids_limit));

@@ -132,6 +132,104 @@ pub struct Plan<'a> {
     pub host_uts: bool,
     /// `--personality`: the personality(2) persona set before the command runs.
     pub personality: Option<u64>,
+    /// A user namespace of the container's own (`--userns`, `--uidmap`): its uid and gid
+    /// maps in our ids; `None`: the container stays in ours.
+    pub userns: Option<UsernsMaps>,
+    /// Descriptors the child keeps until its exec (`/proc/self/fd/N` paths in the plan name
+    /// them: places its own user namespace could not reach by path).
+    pub keep_fds: Vec<OwnedFd>,
+    /// `--userns container:NAME`: that container's user namespace, joined before the
+    /// container's other namespaces are created, so they belong to it.
+    pub join_user: Option<OwnedFd>,
+}
+
+/// The maps of a container's own user namespace, written by the parent after the clone.
+pub struct UsernsMaps {
+    pub uid_map: String,
+    pub gid_map: String,
+}
+
+/// `clone` for a container that joins an existing user namespace: a user namespace cannot
+/// be entered by clone, and once this process entered it, it could not come back. So an
+/// intermediate process joins it (and the pod's pid namespace, which it owns), clones the
+/// container with CLONE_PARENT, so the container is our child as usual, reports its pid and
+/// leaves. Returns what clone returns: 0 in the container, its pid (or -1) here.
+fn clone_in_userns(user: &OwnedFd, join_pid: Option<&OwnedFd>, flags: libc::c_int) -> Result<i64> {
+    let (r, w) = cloexec_pipe()?;
+    // SAFETY: single-threaded (see spawn); the intermediate only makes syscalls and leaves
+    // with _exit, or returns 0 as the container itself.
+    match unsafe { nix::unistd::fork() }.map_err(|e| LibpodError::sys("fork", e))? {
+        nix::unistd::ForkResult::Child => {
+            drop(r);
+            let joined =
+                nix::sched::setns(user, nix::sched::CloneFlags::CLONE_NEWUSER).and_then(|()| {
+                    match join_pid {
+                        Some(ns) => nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWPID),
+                        None => Ok(()),
+                    }
+                });
+            let rc = match joined {
+                // SAFETY: as the clone in spawn_core; CLONE_PARENT makes the container a
+                // child of our parent.
+                Ok(()) => unsafe {
+                    libc::syscall(
+                        libc::SYS_clone,
+                        (flags | libc::CLONE_PARENT | libc::SIGCHLD) as libc::c_ulong,
+                        0usize,
+                        0usize,
+                        0usize,
+                        0usize,
+                    )
+                },
+                Err(e) => -(e as i64),
+            };
+            if rc == 0 {
+                return Ok(0);
+            }
+            let rc = if rc < 0 && joined.is_ok() {
+                -(nix::Error::last() as i64)
+            } else {
+                rc
+            };
+            let _ = nix::unistd::write(&w, &rc.to_ne_bytes());
+            // SAFETY: leave without running the parent's exit handlers.
+            unsafe { libc::_exit(0) }
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            drop(w);
+            let mut buf = [0u8; 8];
+            let n = File::from(r).read(&mut buf).unwrap_or(0);
+            let _ = nix::sys::wait::waitpid(child, None);
+            let rc = if n == 8 {
+                i64::from_ne_bytes(buf)
+            } else {
+                -(libc::ECHILD as i64)
+            };
+            if rc < 0 {
+                return Err(LibpodError::sys(
+                    "join the user namespace and create the container's namespaces",
+                    nix::Error::from_raw(-rc as i32),
+                ));
+            }
+            Ok(rc)
+        }
+    }
+}
+
+/// Writes a fresh child's uid_map and gid_map. The parent is root in its own namespace
+/// (CAP_SETUID/CAP_SETGID there), so it may write several lines itself, as newuidmap
+/// would, and setgroups stays allowed: the container may still call setgroups(2).
+fn write_id_maps(pid: Pid, maps: &UsernsMaps) -> Result<()> {
+    for (file, text) in [("uid_map", &maps.uid_map), ("gid_map", &maps.gid_map)] {
+        let path = format!("/proc/{pid}/{file}");
+        std::fs::write(&path, text.as_bytes()).map_err(|e| {
+            LibpodError::io(
+                format!("write {path} ({})", text.trim().replace('\n', ", ")),
+                e,
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// The parent's handles on a started process.
@@ -310,9 +408,19 @@ fn spawn_core<S, T>(
     if plan.new_net {
         flags |= libc::CLONE_NEWNET;
     }
+    // A user namespace of its own is created first by clone (the kernel makes it before the
+    // others), so it owns every namespace created with it: the container's root may then
+    // mount, configure its network and so on. Its maps are written below, before the child
+    // is let go.
+    if plan.userns.is_some() {
+        flags |= libc::CLONE_NEWUSER;
+    }
     // A PID namespace cannot be entered by the process itself, only by its children: point
     // ours at the pod's for this one clone, and back afterwards.
     let restore_pid = match &plan.join_pid {
+        // Joined by the intermediate process of `clone_in_userns`, once it is in the user
+        // namespace that owns the pod's pid namespace.
+        Some(_) if plan.join_user.is_some() => None,
         Some(ns) => {
             let own = File::open("/proc/self/ns/pid")
                 .map_err(|e| LibpodError::io("open our own pid namespace", e))?;
@@ -337,15 +445,18 @@ fn spawn_core<S, T>(
     // SAFETY: a raw clone without CLONE_VM behaves like fork with namespace flags; the process
     // is single-threaded (threads are never started before this point), so the child may use
     // the allocator and ordinary library code.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_clone,
-            (flags | libc::SIGCHLD) as libc::c_ulong,
-            0usize,
-            0usize,
-            0usize,
-            0usize,
-        )
+    let rc = match &plan.join_user {
+        Some(user) => clone_in_userns(user, plan.join_pid.as_ref(), flags)?,
+        None => unsafe {
+            libc::syscall(
+                libc::SYS_clone,
+                (flags | libc::SIGCHLD) as libc::c_ulong,
+                0usize,
+                0usize,
+                0usize,
+                0usize,
+            )
+        },
     };
     let clone_error = (rc < 0).then(nix::Error::last);
     if rc != 0
@@ -367,9 +478,11 @@ fn spawn_core<S, T>(
                 &plan.join_ipc,
                 &plan.join_uts,
                 &plan.join_cgroup,
+                &plan.join_user,
             ]
             .into_iter()
             .flatten()
+            .chain(&plan.keep_fds)
             .map(|fd| fd.as_raw_fd()),
         );
         fds::close_all_except(&keep_list(&plan.process.preserve_fds, handed));
@@ -384,6 +497,7 @@ fn spawn_core<S, T>(
     }
     drop(non_dumpable);
     drop(child);
+    let userns = plan.userns.take();
     drop(plan);
     let pid = Pid::from_raw(rc as i32);
     let fail = |parent: ParentFds, e: LibpodError| -> LibpodError {
@@ -399,6 +513,11 @@ fn spawn_core<S, T>(
             _ => e,
         }
     };
+    if let Some(maps) = &userns
+        && let Err(e) = write_id_maps(pid, maps)
+    {
+        return Err(fail(parent, e));
+    }
     let started = match start(pid) {
         Ok(x) => x,
         Err(e) => return Err(fail(parent, e)),
@@ -549,6 +668,9 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
                 return Err(ChildError::setup("supervisor went away before start"));
             }
         }
+        if plan.userns.is_some() || plan.join_user.is_some() {
+            become_userns_root(plan.join_pid.is_none())?;
+        }
         if plan.join_cgroup.is_none() && !plan.cgroupns_host {
             // The parent has placed us in our cgroup (if any) before letting us go.
             nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
@@ -629,6 +751,29 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
         exec_process(plan.process, &err_w)
     })();
     child_fail(&err_w, result)
+}
+
+/// In a fresh user namespace we hold every capability but keep the ids we had outside,
+/// which the maps may not contain (nomap, auto, most `--uidmap`s): files the setup creates
+/// (overlayfs' work directory, copied-up files) would then have no owner inside. The maps
+/// are written by now (the parent writes them before it lets us go): become its root.
+fn become_userns_root(dumpable: bool) -> std::result::Result<(), ChildError> {
+    let root = |e: nix::Error| {
+        ChildError::setup(format!(
+            "become root of the container's user namespace: {e}"
+        ))
+    };
+    nix::unistd::setresgid(0.into(), 0.into(), 0.into()).map_err(root)?;
+    nix::unistd::setgroups(&[]).map_err(root)?;
+    nix::unistd::setresuid(0.into(), 0.into(), 0.into()).map_err(root)?;
+    // A change of ids makes the process non-dumpable, which would shut slirp4netns and the
+    // port forwarder out of /proc/PID/ns/net: back as it was (it turns non-dumpable later,
+    // before the command, as every container does). A pod member stays as it was born:
+    // non-dumpable, since the pod's processes see it.
+    if dumpable {
+        fds::set_dumpable(true);
+    }
+    Ok(())
 }
 
 /// `--sysctl`: /proc/sys/net/* and the IPC keys belong to the namespaces of the process that

@@ -166,18 +166,12 @@ pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
                 .map_err(|e| ChildError::setup(format!("remove /etc/localtime: {e}")))?;
         }
         mount_point(root, &target, false)?;
-        mount(
-            Some(src.as_path()),
-            &target,
-            None::<&str>,
-            MsFlags::MS_BIND,
-            None::<&str>,
-        )
-        .map_err(ctx(format!("bind {dest}")))?;
+        bind(src, &target, MsFlags::MS_BIND, &plan.keep_fds)
+            .map_err(ctx(format!("bind {dest}")))?;
     }
     let mut owner = None;
     for m in &plan.mounts {
-        user_mount(root, m)?;
+        user_mount(root, m, &plan.keep_fds)?;
         if m.options.iter().any(|o| o == "U") && m.kind != "tmpfs" {
             // `:U`: the source belongs to the container's user, resolved against the
             // image's own passwd (before pivot_root, so read through the new root).
@@ -372,7 +366,45 @@ fn mount_tmpfs(source: &str, target: &Path, flags: MsFlags, data: Option<&str>) 
     mount(Some(source), target, Some("tmpfs"), flags, data)
 }
 
-fn user_mount(root: &Path, m: &Mount) -> Res {
+/// A bind of `src` on `target`. A source that is `/proc/self/fd/N` of a descriptor the plan
+/// handed over is a detached mount (made by the parent where a container with its own user
+/// namespace could not reach the path): it is moved into place, as a bind would refuse it.
+fn bind(
+    src: &Path,
+    target: &Path,
+    flags: MsFlags,
+    handed: &[std::os::fd::OwnedFd],
+) -> nix::Result<()> {
+    use std::os::fd::AsRawFd;
+    let detached = src
+        .to_str()
+        .and_then(|s| s.strip_prefix("/proc/self/fd/"))
+        .and_then(|n| n.parse::<i32>().ok())
+        .filter(|n| handed.iter().any(|fd| fd.as_raw_fd() == *n));
+    let Some(fd) = detached else {
+        return mount(Some(src), target, None::<&str>, flags, None::<&str>);
+    };
+    let t = cstr(&target.to_string_lossy()).map_err(|_| nix::Error::EINVAL)?;
+    const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 4;
+    // SAFETY: move_mount reads two NUL-terminated strings and changes no memory of ours.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            fd,
+            c"".as_ptr(),
+            libc::AT_FDCWD,
+            t.as_ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH,
+        )
+    };
+    if rc < 0 {
+        Err(nix::Error::last())
+    } else {
+        Ok(())
+    }
+}
+
+fn user_mount(root: &Path, m: &Mount, handed: &[std::os::fd::OwnedFd]) -> Res {
     let target = in_root(root, &m.destination);
     match m.kind.as_str() {
         "tmpfs" => {
@@ -419,12 +451,11 @@ fn user_mount(root: &Path, m: &Mount) -> Res {
             if let Some((upper, work)) = &m.overlay {
                 return overlay_mount(m, &target, upper, work);
             }
-            mount(
-                Some(m.source.as_path()),
+            bind(
+                &m.source,
                 &target,
-                None::<&str>,
                 MsFlags::MS_BIND | MsFlags::MS_REC,
-                None::<&str>,
+                handed,
             )
             .map_err(ctx(format!(
                 "bind {} on {}",

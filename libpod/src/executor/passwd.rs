@@ -40,6 +40,9 @@ pub struct PasswdPlan {
     /// `--read-only`: the files are copied here (the container's userdata directory on the
     /// host) with the entries appended, and bound over the image's.
     pub copy_dir: Option<PathBuf>,
+    /// `--userns=keep-id`: the host users' entries keep their home directories (podman
+    /// gives the user its own home), mounted or not.
+    pub keep_home: bool,
 }
 
 fn read_regular(path: &Path) -> Option<String> {
@@ -87,7 +90,11 @@ pub fn entries(p: &PasswdPlan, passwd: &str, group: &str) -> Result<(String, Str
                 .ancestors()
                 .any(|a| a != Path::new("/") && a == d)
         });
-        let home = if mounted { u.home.as_str() } else { &p.workdir };
+        let home = if mounted || p.keep_home {
+            u.home.as_str()
+        } else {
+            &p.workdir
+        };
         let (uid, gid) = (u.uid.to_string(), u.gid.to_string());
         let line = if p.passwd_entry.is_empty() {
             format!("{}:*:{uid}:{gid}:{}:{home}:/bin/sh\n", u.name, u.gecos)

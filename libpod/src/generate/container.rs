@@ -61,9 +61,10 @@ impl Runtime {
             )
         } else {
             if !matches!(c.config.restart.name.as_str(), "" | "no") {
-                eprintln!(
-                    "WARN[0000] Container {} has restart policy {:?} which can lead to issues on shutdown: consider recreating the container without a restart policy and use systemd's restart mechanism instead",
-                    c.id, c.config.restart.name
+                crate::warn!(
+                    "Container {} has restart policy {:?} which can lead to issues on shutdown: consider recreating the container without a restart policy and use systemd's restart mechanism instead",
+                    c.id,
+                    c.config.restart.name
                 );
             }
             None

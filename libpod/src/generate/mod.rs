@@ -2,11 +2,13 @@
 //! them (pkg/systemd/generate), described with the `systemd-units` crate. Without `--new`
 //! a unit starts and stops an existing container; with `--new` it creates the container from
 //! its create command each time and removes it when stopped. This module only describes
-//! units; writing files is the caller's business.
+//! units; writing files is the caller's business. `generate spec` (spec.rs) describes a
+//! container or pod as podman's SpecGenerator JSON.
 
 mod command;
 mod container;
 mod pod;
+mod spec;
 
 use std::path::PathBuf;
 
@@ -32,6 +34,8 @@ pub enum GenerateError {
     Restart(#[from] systemd_units::BadRestart),
     #[error("{0:?} does not refer to a container or pod: no such pod: no such container")]
     NotFound(String),
+    #[error("could not find a pod or container with the id {0}")]
+    NoSuchEntity(String),
     #[error("generating systemd unit files: Pod {0:?} has no infra container")]
     NoInfra(String),
     #[error("generating systemd unit files: Pod {0:?} has no containers")]

@@ -145,7 +145,7 @@ impl Runtime {
 
 /// podman's default name for a clone (container or pod): `NAME-clone`, then `NAME-clone1`,
 /// `NAME-clone2`, ... until `taken` says no.
-pub(super) fn clone_name(source: &str, taken: impl Fn(&str) -> bool) -> String {
+pub(crate) fn clone_name(source: &str, taken: impl Fn(&str) -> bool) -> String {
     let mut name = format!("{source}-clone");
     let mut i = 1;
     while taken(&name) {

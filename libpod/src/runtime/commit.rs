@@ -246,6 +246,17 @@ fn empty_file_header() -> tar::Header {
 /// Writes the changes as an OCI layer tar, entries taken from `root` (the directory whose
 /// content the changes describe).
 pub(crate) fn layer_tar(root: &Path, changes: &[Change], out: impl Write) -> Result<()> {
+    layer_tar_owned(root, changes, out, &|u, g| (u, g))
+}
+
+/// [`layer_tar`] with each entry's owner passed through `owners` (a container with a user
+/// namespace of its own: its files carry the ids they have outside it).
+pub(crate) fn layer_tar_owned(
+    root: &Path,
+    changes: &[Change],
+    out: impl Write,
+    owners: &dyn Fn(u32, u32) -> (u32, u32),
+) -> Result<()> {
     let mut b = tar::Builder::new(out);
     let err = |p: &str| {
         let ctx = format!("write the layer entry {p}");
@@ -273,6 +284,9 @@ pub(crate) fn layer_tar(root: &Path, changes: &[Change], out: impl Write) -> Res
         }
         let mut h = tar::Header::new_gnu();
         h.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
+        let (uid, gid) = owners(meta.uid(), meta.gid());
+        h.set_uid(u64::from(uid));
+        h.set_gid(u64::from(gid));
         if ft.is_dir() {
             h.set_size(0);
             b.append_data(&mut h, format!("{rel}/"), std::io::empty())
@@ -325,7 +339,7 @@ impl Runtime {
                 tree_changes(&upper, top.as_deref(), "/", &mut out)?;
             }
         } else {
-            let lowers = self.store.layer_dirs(&image)?;
+            let lowers = self.mapped_lowers(c, self.store.layer_dirs(&image)?)?;
             overlay_changes(&upper, &lowers, "/", &mut out)?;
         }
         Ok((out, upper))
@@ -420,7 +434,9 @@ impl Runtime {
                 let merged = self.paths.container_dir(&c.id).join("merged");
                 let was_mounted = super::is_mountpoint(&merged);
                 let root = self.mount(&c.id)?;
-                let r = storage::dirtar::tar_dir(&root, &mut w);
+                let r = storage::dirtar::tar_dir_owned(&root, &mut w, &|u, g| {
+                    super::userns_mode::owner_in_container(c, u, g)
+                });
                 let unmounted = if was_mounted {
                     Ok(())
                 } else {
@@ -435,7 +451,9 @@ impl Runtime {
                 }
             } else {
                 let (changes, root) = self.container_changes(c)?;
-                layer_tar(&root, &changes, &mut w)?;
+                layer_tar_owned(&root, &changes, &mut w, &|u, g| {
+                    super::userns_mode::owner_in_container(c, u, g)
+                })?;
             }
             w.flush()
                 .map_err(|e| LibpodError::io(format!("write {}", tmp.display()), e))?;

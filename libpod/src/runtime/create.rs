@@ -62,7 +62,7 @@ impl Runtime {
         {
             // podman prints this and drops the limits it cannot enforce (inspect shows none);
             // /dev/shm's size, the OOM score and the RDT class need no cgroup and stay.
-            eprintln!("{w}");
+            crate::warn!("{w}");
             resources = crate::cgroups::Resources {
                 oom_score_adj: resources.oom_score_adj,
                 shm_size: resources.shm_size,
@@ -72,8 +72,8 @@ impl Runtime {
         }
         if resources.blkio_weight != 0 && !crate::cgroups::blkio::weight_supported() {
             // podman's warning: the weight is dropped, the container still runs.
-            eprintln!(
-                "WARN[0000] Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded."
+            crate::warn!(
+                "Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded."
             );
             resources.blkio_weight = 0;
         }
@@ -93,6 +93,20 @@ impl Runtime {
             }
             .into());
         }
+        let userns_mode = match &spec.namespaces.userns {
+            Some(m) => m.clone(),
+            // A pod member lives in its pod's namespaces: the pod's user namespace if it has
+            // one (`pod create --userns`), else the user's.
+            None if !place.pod_id.is_empty() => self.pod_member_userns(&place.pod_id)?,
+            None => crate::spec::userns::UsernsMode::parse(
+                self.conf.containers.userns.as_deref(),
+                &[],
+                &[],
+                None,
+                None,
+            )?,
+        };
+        let userns = self.resolve_userns(&userns_mode, &place.network, &place.pod_id, &ns_modes)?;
         let secrets = self.resolve_secrets(&spec.secrets)?;
         let res = &spec.resources;
         if res.cgroup_parent.is_some() || !res.cgroup_conf.is_empty() {
@@ -151,7 +165,11 @@ impl Runtime {
             entrypoint: merged.entrypoint,
             env,
             workdir: merged.workdir,
-            user: merged.user,
+            user: match userns.keep_id_user {
+                // keep-id runs as the user unless --user or the image says otherwise.
+                Some((u, g)) if merged.user.is_empty() => format!("{u}:{g}"),
+                _ => merged.user,
+            },
             group_add: p.group_add.clone(),
             hostname: place
                 .hostname
@@ -244,6 +262,15 @@ impl Runtime {
             rootfs_overlay: rootfs.is_some_and(|r| r.overlay),
             cgroup_parent: res.cgroup_parent.clone().unwrap_or_default(),
             cgroup_conf: res.cgroup_conf.clone(),
+            userns: match &userns.joined {
+                Some(id) => format!("container:{id}"),
+                None if matches!(userns_mode, crate::spec::userns::UsernsMode::Container(_)) => {
+                    String::new()
+                }
+                None => super::userns_mode::stored_name(&userns_mode),
+            },
+            uid_map: userns.uid_map,
+            gid_map: userns.gid_map,
             seccomp_policy: if spec.security.seccomp_from_image {
                 "image".to_string()
             } else {

@@ -179,7 +179,11 @@ impl Runtime {
         // the host view is gone.
         let pid = c.state.pid;
         let mut ns: Vec<(File, CloneFlags)> = Vec::new();
+        // A container with a user namespace of its own: that one first, since it owns the
+        // others (joining it gives the capabilities the later setns calls need).
+        let with_user = !c.config.uid_map.is_empty();
         for (name, flag) in [
+            ("user", CloneFlags::CLONE_NEWUSER),
             ("ipc", CloneFlags::CLONE_NEWIPC),
             ("uts", CloneFlags::CLONE_NEWUTS),
             ("net", CloneFlags::CLONE_NEWNET),
@@ -187,6 +191,9 @@ impl Runtime {
             ("pid", CloneFlags::CLONE_NEWPID),
             ("mnt", CloneFlags::CLONE_NEWNS),
         ] {
+            if flag == CloneFlags::CLONE_NEWUSER && !with_user {
+                continue;
+            }
             let path = format!("/proc/{pid}/ns/{name}");
             let f = File::open(&path).map_err(|e| LibpodError::io(format!("open {path}"), e))?;
             ns.push((f, flag));
@@ -241,6 +248,7 @@ impl Runtime {
 
 fn ns_name(flag: CloneFlags) -> &'static str {
     match flag {
+        CloneFlags::CLONE_NEWUSER => "user",
         CloneFlags::CLONE_NEWIPC => "ipc",
         CloneFlags::CLONE_NEWUTS => "uts",
         CloneFlags::CLONE_NEWNET => "net",

@@ -281,7 +281,7 @@ impl Runtime {
                     return None;
                 }
                 // The supervisor runs the checks instead.
-                Err(e) => eprintln!("WARN[0000] create the healthcheck timer of {}: {e}", c.id),
+                Err(e) => crate::warn!("create the healthcheck timer of {}: {e}", c.id),
             }
         }
         let argv = argv
@@ -313,7 +313,7 @@ impl Runtime {
         let mut check = self.healthcheck_argv(&c.id);
         check[0] = crate::sealed_exe::program().display().to_string();
         if let Err(e) = timer::create(&c.id, false, cfg.interval, &check) {
-            eprintln!("WARN[0000] create the healthcheck timer of {}: {e}", c.id);
+            crate::warn!("create the healthcheck timer of {}: {e}", c.id);
         }
     }
 

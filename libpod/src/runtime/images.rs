@@ -321,7 +321,9 @@ impl Runtime {
         let merged = self.paths.container_dir(&c.id).join("merged");
         let was_mounted = super::is_mountpoint(&merged);
         let root = self.mount(&c.id)?;
-        let result = storage::dirtar::tar_dir(&root, out);
+        let result = storage::dirtar::tar_dir_owned(&root, out, &|u, g| {
+            super::userns_mode::owner_in_container(&c, u, g)
+        });
         if !was_mounted {
             // Leave the container as we found it; a failed unmount only leaks a mount.
             let _ = storage::rootfs::unmount(&root);

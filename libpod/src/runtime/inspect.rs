@@ -222,7 +222,7 @@ impl Runtime {
                 "Tmpfs": tmpfs,
                 "Init": cfg.init,
                 "Ulimits": cfg.ulimits.iter().map(|u| json!({"Name": format!("RLIMIT_{}", u.name.to_uppercase()), "Soft": u.soft, "Hard": u.hard})).collect::<Vec<_>>(),
-                "UsernsMode": "",
+                "UsernsMode": if cfg.userns.is_empty() || cfg.userns.starts_with("container:") { cfg.userns.as_str() } else { "private" },
                 "Memory": cfg.resources.memory,
                 "MemorySwap": cfg.resources.effective_swap(),
                 "MemoryReservation": cfg.resources.memory_reservation,
@@ -319,6 +319,13 @@ fn add_expose_json(v: &mut Value, cfg: &crate::container::ContainerConfig) {
     v["UseImageHosts"] = json!(cfg.no_hosts);
     v["UseImageHostname"] = json!(cfg.no_hostname);
     v["HostConfig"]["HostsFile"] = json!(cfg.hosts_file);
+    if !cfg.uid_map.is_empty() {
+        // podman's shape: CONTAINER:HOST:SIZE strings, HOST in the rootless namespace's ids.
+        let triples =
+            |m: &[crate::spec::userns::IdMap]| m.iter().map(|x| x.triple()).collect::<Vec<_>>();
+        v["HostConfig"]["IDMappings"] =
+            json!({"UidMap": triples(&cfg.uid_map), "GidMap": triples(&cfg.gid_map)});
+    }
 }
 
 fn security_opts(c: &Container) -> Vec<String> {

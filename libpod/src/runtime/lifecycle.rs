@@ -214,9 +214,10 @@ impl Runtime {
         let left = deadline.saturating_duration_since(Instant::now());
         if !wait_gone(&pidfd, c.state.pid, left) {
             if timeout > 0 {
-                eprintln!(
-                    "WARN[{timeout:04}] StopSignal {} failed to stop container {} in {timeout} seconds, resorting to SIGKILL",
-                    c.config.stop_signal, c.name
+                crate::warn!(
+                    "StopSignal {} failed to stop container {} in {timeout} seconds, resorting to SIGKILL",
+                    c.config.stop_signal,
+                    c.name
                 );
             }
             if alive(c.state.pid, c.state.pid_start) {
@@ -515,6 +516,7 @@ fn tail_lines(entries: &mut Vec<logs::Entry>, n: usize) {
 impl Runtime {
     /// Deletes a container's directory and its database row.
     fn remove_files_and_row(&self, c: &Container) -> Result<()> {
+        self.unmount_rootfs(&c.id)?;
         let dir = self.paths.container_dir(&c.id);
         match std::fs::remove_dir_all(&dir) {
             Ok(()) => {}
@@ -536,6 +538,7 @@ impl Runtime {
         // it), never a directory no row names. The slow part, deleting the files, runs
         // detached; a killed deleter leaves `.removing-ID` dirs, which `system check
         // --repair` removes.
+        self.unmount_rootfs(&c.id)?;
         let dirs: Vec<std::path::PathBuf> = [
             self.paths.container_dir(&c.id),
             self.paths.container_run_dir(&c.id),

@@ -1,10 +1,12 @@
 //! [`Runtime`]: the one object the CLI talks to. Opening it joins the rootless user namespace
 //! (before anything could start a thread), opens the SQLite state once and the image store.
 
+mod artifacts;
 mod attach;
 mod attach_streams;
 mod boot;
-mod clone;
+mod cleanup;
+pub(crate) mod clone;
 pub(crate) mod commit;
 mod cp;
 mod create;
@@ -36,11 +38,13 @@ mod requires;
 mod resources;
 mod restart;
 mod run_limits;
+pub mod runlabel;
 mod seccomp_policy;
 mod start;
 mod static_addresses;
 mod system;
 mod top;
+mod userns_mode;
 mod view;
 mod volume_mount;
 mod volumes;
@@ -50,6 +54,7 @@ use std::path::PathBuf;
 pub use crate::spec::CreateOptions;
 pub use attach::{AttachClientOptions, AttachEnd};
 pub use attach_streams::AttachStreams;
+pub use cleanup::CleanupOptions;
 pub use clone::CloneOptions;
 pub use commit::{Change, CommitError, CommitOptions};
 pub use cp::{CopyEnd, CopyError, CopyOptions};
@@ -63,7 +68,7 @@ pub use lifecycle::LogsOptions;
 pub use networks::NetworkCreateOptions;
 pub use pod_clone::PodCloneOptions;
 pub use pods::PodCreateOptions;
-pub use pull::PullPolicy;
+pub use pull::{PullPolicy, Signing};
 pub use pull_retry::PullRetry;
 pub use resources::ResourcesError;
 pub use start::AttachOptions;
@@ -124,6 +129,13 @@ impl Runtime {
             None => choose_driver(&paths, rootless),
         };
         let conf = crate::config::containers_conf(rootless)?;
+        if crate::log::enabled(crate::log::Level::Debug) {
+            crate::debug!("Rootless: {rootless}; user namespace: {joined:?}");
+            crate::debug!("Using graph driver {}", driver.as_str());
+            crate::debug!("Using graph root {}", paths.storage().display());
+            crate::debug!("Using run root {}", paths.run.display());
+            crate::debug!("Using state database {}", paths.db().display());
+        }
         let store = storage::Store::open(&paths.storage(), driver, rootless)?;
         let state = State::open(&paths.db())?;
         let events = crate::events::EventLog::new(&paths.run);
@@ -208,7 +220,7 @@ impl Runtime {
         }
         let lowers = if c.config.rootfs.is_empty() {
             let image = self.store.lookup(&c.config.image_id)?;
-            self.store.layer_dirs(&image)?
+            self.mapped_lowers(&c, self.store.layer_dirs(&image)?)?
         } else {
             vec![PathBuf::from(&c.config.rootfs)]
         };
@@ -230,7 +242,13 @@ impl Runtime {
 
     pub fn unmount(&self, name: &str) -> Result<()> {
         let c = self.lookup(name)?;
-        let merged = self.paths.container_dir(&c.id).join("merged");
+        self.unmount_rootfs(&c.id)
+    }
+
+    /// Undoes `mount` of container `id`, if it is mounted; removal does it first, as podman's
+    /// does (its directory could not go while mounted).
+    pub(crate) fn unmount_rootfs(&self, id: &str) -> Result<()> {
+        let merged = self.paths.container_dir(id).join("merged");
         if is_mountpoint(&merged) {
             storage::rootfs::unmount(&merged)?;
         }

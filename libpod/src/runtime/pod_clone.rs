@@ -77,6 +77,7 @@ impl Runtime {
             infra_conmon_pidfile: o.infra_conmon_pidfile.clone(),
             exit_policy: (!cfg.exit_policy.is_empty()).then(|| cfg.exit_policy.clone()),
             create_command: Vec::new(),
+            userns: self.pod_clone_userns(&cfg.infra_id),
         };
         if let Some(n) = &o.name {
             super::names::validate(super::names::NameKind::Pod, n)?;
@@ -91,11 +92,20 @@ impl Runtime {
         let pod = self.pod_create(&create)?;
         let old_net = format!("container:{}", cfg.infra_id);
         let new_net = format!("container:{}", pod.config.infra_id);
+        let new_maps = match self.state.lookup(&pod.config.infra_id) {
+            Ok(infra) => (infra.config.uid_map, infra.config.gid_map),
+            Err(_) => Default::default(),
+        };
         for m in &members {
             let cloned = self.container_clone_with(&m.id, &CloneOptions::default(), |c| {
                 c.pod = pod.id.clone();
                 if c.network == old_net {
                     c.network = new_net.clone();
+                }
+                // Members of a pod made with `--userns` join the new infra's namespace.
+                if c.userns == old_net {
+                    c.userns = new_net.clone();
+                    (c.uid_map, c.gid_map) = new_maps.clone();
                 }
                 if c.hostname == cfg.hostname && pod.config.shares("uts") {
                     c.hostname = pod.config.hostname.clone();
@@ -119,6 +129,28 @@ impl Runtime {
             self.pod_start(&pod.id)?;
         }
         Ok(pod)
+    }
+
+    /// The source pod's `--userns`, for the clone's infra to make a namespace of its own the
+    /// same way (`auto` takes a fresh range).
+    fn pod_clone_userns(&self, infra_id: &str) -> Option<String> {
+        let infra = self.state.lookup(infra_id).ok()?;
+        let cfg = &infra.config;
+        match cfg.userns.as_str() {
+            "" => None,
+            // keep-id's uid=/gid=: the container ids the user's own id maps to.
+            "keep-id" => {
+                let own = |m: &[crate::spec::userns::IdMap]| {
+                    crate::userns::maps::to_container(m, 0).unwrap_or(0)
+                };
+                Some(format!(
+                    "keep-id:uid={},gid={}",
+                    own(&cfg.uid_map),
+                    own(&cfg.gid_map)
+                ))
+            }
+            mode => Some(mode.to_string()),
+        }
     }
 
     /// podman's default: `NAME-clone`, then `NAME-clone1`, `NAME-clone2`, ... until free.

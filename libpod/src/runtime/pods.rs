@@ -43,6 +43,8 @@ pub struct PodCreateOptions {
     pub exit_policy: Option<String>,
     /// The command line of `pod create`, kept for `generate systemd --new`.
     pub create_command: Vec<String>,
+    /// `--userns`: the infra container's own user namespace, which every member joins.
+    pub userns: Option<String>,
 }
 
 /// What a new member container takes from its pod.
@@ -115,6 +117,7 @@ impl Runtime {
         if let Some(n) = &o.infra_name {
             names::validate(names::NameKind::Container, n)?;
         }
+        let userns = self.pod_userns(o.userns.as_deref(), o.infra)?;
         // `--replace`: the old pod goes once the new one's flags are known to be valid.
         if let Some(id) = replaced {
             self.pod_remove(&id, true)?;
@@ -178,6 +181,7 @@ impl Runtime {
                 o.infra_name.as_deref(),
                 user_nets.as_deref(),
                 o.infra_conmon_pidfile.as_deref(),
+                userns,
             )?;
             pod.config.infra_id = c.id;
         }
@@ -203,6 +207,7 @@ impl Runtime {
         name: Option<&str>,
         user_nets: Option<&[crate::network_def::AttachRequest]>,
         conmon_pidfile: Option<&std::path::Path>,
+        userns: (String, crate::userns::maps::Resolved),
     ) -> Result<Container> {
         let id = names::new_id()?;
         let config = ContainerConfig {
@@ -220,6 +225,9 @@ impl Runtime {
             pod: pod.id.clone(),
             infra: true,
             conmon_pidfile: conmon_pidfile.map(PathBuf::from),
+            userns: userns.0,
+            uid_map: userns.1.uid_map,
+            gid_map: userns.1.gid_map,
             ..ContainerConfig::default()
         };
         let c = Container {
@@ -295,6 +303,12 @@ impl Runtime {
             host_ipc: false,
             host_uts: false,
             personality: None,
+            userns: (!c.config.uid_map.is_empty()).then(|| crate::executor::UsernsMaps {
+                uid_map: crate::userns::maps::proc_text(&c.config.uid_map),
+                gid_map: crate::userns::maps::proc_text(&c.config.gid_map),
+            }),
+            keep_fds: Vec::new(),
+            join_user: None,
         })
     }
 

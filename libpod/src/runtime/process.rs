@@ -80,13 +80,16 @@ impl Runtime {
             Some(dir) => vec![dir.clone()],
             None => {
                 let image = self.store.lookup(&c.config.image_id)?;
-                self.store.layer_dirs(&image)?
+                self.mapped_lowers(c, self.store.layer_dirs(&image)?)?
             }
         };
         let bind_rootfs = rootfs_dir.is_some() && !c.config.rootfs_overlay;
         let dir = self.paths.container_dir(&c.id);
         let upper = dir.join("upper");
         let work = dir.join("work");
+        if !c.config.uid_map.is_empty() {
+            super::userns_mode::own_container_dirs(c, &[&upper, &work])?;
+        }
         let mode = c.config.network_mode()?;
         let (mut etc_files, hosts_image_base) = self.write_etc_files(c, &mode)?;
         // `--chrootdirs`: the managed /etc files are bound into each chroot too, as podman's.
@@ -103,6 +106,7 @@ impl Runtime {
         }
         etc_files.extend(in_chroots);
         let join_net = self.netns_to_join(c, &mode)?;
+        let join_user = self.userns_to_join(c)?;
         let privileged = c.config.privileged;
         let (masked_paths, readonly_paths) =
             security::masked_and_readonly(privileged, &c.config.mask, &c.config.unmask);
@@ -143,6 +147,22 @@ impl Runtime {
         mounts.extend(crate::mounts_conf::mounts(self.rootless, &mounts));
         // `mount` secrets last: over any user mount on /run.
         mounts.extend(self.secret_mounts(c)?);
+        // A namespace where the user's own id is not mapped cannot reach burrow's directories
+        // by path: the data root is made searchable, the rest is handed over as descriptors.
+        let mut keep_fds = Vec::new();
+        if super::userns_mode::user_unmapped(c) {
+            super::userns_mode::data_searchable(&self.paths.data)?;
+            for (src, _) in etc_files.iter_mut() {
+                *src = super::userns_mode::via_fd(src, &mut keep_fds)?;
+            }
+            for m in mounts.iter_mut().filter(|m| {
+                m.kind == "bind"
+                    && (m.source.starts_with(&self.paths.run)
+                        || m.source.starts_with(&self.paths.data))
+            }) {
+                m.source = super::userns_mode::via_fd(&m.source, &mut keep_fds)?;
+            }
+        }
         let rootfs = self.paths.rootfs_mountpoint();
         if !rootfs.is_dir() {
             std::fs::create_dir_all(&rootfs)
@@ -199,6 +219,15 @@ impl Runtime {
             host_pid: own_ns.host_pid,
             host_ipc: own_ns.host_ipc,
             host_uts: own_ns.host_uts,
+            keep_fds,
+            // A namespace of its own, mapped at clone; `--userns container:` joins one.
+            userns: (!c.config.uid_map.is_empty() && join_user.is_none()).then(|| {
+                crate::executor::UsernsMaps {
+                    uid_map: crate::userns::maps::proc_text(&c.config.uid_map),
+                    gid_map: crate::userns::maps::proc_text(&c.config.gid_map),
+                }
+            }),
+            join_user,
             // PER_LINUX32 (0x0008) and PER_LINUX (0), as the kernel numbers them.
             personality: match c.config.personality.as_str() {
                 "LINUX32" => Some(0x0008),
@@ -428,6 +457,10 @@ impl Runtime {
         for u in &cfg.host_users {
             host_users.push(host_user(crate::spec::parse::host_user(u)?));
         }
+        let keep_id = self.is_keep_id(c);
+        if keep_id {
+            host_users.extend(super::userns_mode::keep_id_account(c).map(host_user));
+        }
         let uid = cfg.user.split(':').next().unwrap_or("");
         let host_account_of_uid = uid
             .parse::<u32>()
@@ -448,6 +481,7 @@ impl Runtime {
             host_account_of_uid,
             mount_destinations: cfg.mounts.iter().map(|m| m.destination.clone()).collect(),
             copy_dir: cfg.read_only.then(|| self.paths.userdata_dir(&c.id)),
+            keep_home: keep_id,
         }))
     }
 

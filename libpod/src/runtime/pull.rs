@@ -7,6 +7,7 @@ use std::io::BufWriter;
 use std::path::Path;
 
 use storage::registry::push::LayerCompression;
+use storage::registry::signature;
 use storage::registry::{Platform, PullOptions, Reporter};
 use storage::save::{SaveItem, save_docker_archive, save_oci_archive};
 
@@ -109,8 +110,8 @@ impl Runtime {
                     let wait = retry.delay_for(failures);
                     failures += 1;
                     // podman's warning, word for word.
-                    eprintln!(
-                        "WARN[0000] Failed, retrying in {} ... ({failures}/{}). Error: {e}",
+                    crate::warn!(
+                        "Failed, retrying in {} ... ({failures}/{}). Error: {e}",
                         crate::health::duration::format(wait.as_nanos() as u64),
                         retry.max
                     );
@@ -191,6 +192,20 @@ impl Runtime {
         compression: LayerCompression,
         report: &dyn Reporter,
     ) -> Result<Option<String>> {
+        self.push_signed(name, dest, flags, compression, report, None)
+    }
+
+    /// [`Runtime::push`], and with `sign` a simple signature of the pushed manifest written
+    /// to the lookaside store (registries.d). The key is checked before anything is pushed.
+    pub fn push_signed(
+        &self,
+        name: &str,
+        dest: Option<&str>,
+        flags: &RegistryFlags,
+        compression: LayerCompression,
+        report: &dyn Reporter,
+        sign: Option<&Signing>,
+    ) -> Result<Option<String>> {
         let image = self.store.lookup(name)?;
         let dest = dest.unwrap_or(name);
         self.image_event(&image.id, dest, "push");
@@ -218,7 +233,18 @@ impl Runtime {
             }
             Ok(None)
         };
-        match destination(dest)? {
+        let target = destination(dest)?;
+        if let Some(s) = sign {
+            if !matches!(target, Destination::Registry(_)) {
+                return Err(LibpodError::Storage(storage::StorageError::Signature(
+                    format!(
+                        "--sign-by: {dest} is not a registry: only images pushed to a registry can be signed"
+                    ),
+                )));
+            }
+            signature::check_key(&s.key)?;
+        }
+        match target {
             Destination::OciArchive(p, r) => archive(p, r, true),
             Destination::DockerArchive(p, r) => archive(p, r, false),
             Destination::Registry(r) => {
@@ -233,8 +259,102 @@ impl Runtime {
                     compression,
                     report,
                 )?;
+                if let Some(s) = sign {
+                    signature::sign(
+                        &opts.lookaside,
+                        &full,
+                        &digest,
+                        &s.key,
+                        s.passphrase_file.as_deref(),
+                        concat!("burrow ", env!("CARGO_PKG_VERSION")),
+                    )?;
+                }
                 Ok(Some(digest))
             }
         }
     }
+}
+
+impl Runtime {
+    /// `image sign --sign-by KEY [-d DIR] [--all] docker://REF...`: signs what each registry
+    /// reference points to now (with `all`, each entry of an index too), writing to `dir` or
+    /// the lookaside staging store. Returns the signature files written.
+    pub fn image_sign(
+        &self,
+        names: &[String],
+        sign: &Signing,
+        dir: Option<&Path>,
+        all: bool,
+        flags: &RegistryFlags,
+    ) -> Result<Vec<std::path::PathBuf>> {
+        signature::check_key(&sign.key)?;
+        let opts = options(flags, self.rootless)?;
+        let lookaside = match dir {
+            Some(d) => signature::Lookaside {
+                builtin: Some(format!("file://{}", d.display())),
+                ..Default::default()
+            },
+            None => opts.lookaside.clone(),
+        };
+        let mut written = Vec::new();
+        for name in names {
+            let Some(remote) = name.strip_prefix("docker://") else {
+                return Err(LibpodError::Storage(storage::StorageError::Signature(
+                    format!(
+                        "{name}: only docker:// references can be signed: name the image in its registry (docker://REGISTRY/REPO:TAG)"
+                    ),
+                )));
+            };
+            let full = storage::reference::normalize_docker(remote)?;
+            let (top, instances) =
+                storage::registry::push_list::remote_manifest_digests(&full, &opts)?;
+            let digests = std::iter::once(top).chain(instances.into_iter().filter(|_| all));
+            for digest in digests {
+                written.push(signature::sign(
+                    &lookaside,
+                    &full,
+                    &digest,
+                    &sign.key,
+                    sign.passphrase_file.as_deref(),
+                    concat!("burrow ", env!("CARGO_PKG_VERSION")),
+                )?);
+            }
+        }
+        Ok(written)
+    }
+
+    /// Fails unless the user's GPG keyring has the secret key `key` (before a signed push).
+    pub fn check_signing_key(&self, key: &str) -> Result<()> {
+        Ok(signature::check_key(key)?)
+    }
+
+    /// Signs `dest` (a registry reference just pushed) at manifest `digest` into the lookaside
+    /// staging store (`manifest push --sign-by`).
+    pub fn sign_pushed(
+        &self,
+        dest: &str,
+        digest: &str,
+        sign: &Signing,
+        flags: &RegistryFlags,
+    ) -> Result<std::path::PathBuf> {
+        let dest = dest.strip_prefix("docker://").unwrap_or(dest);
+        let full = storage::reference::normalize_docker(dest)?;
+        let opts = options(flags, self.rootless)?;
+        Ok(signature::sign(
+            &opts.lookaside,
+            &full,
+            digest,
+            &sign.key,
+            sign.passphrase_file.as_deref(),
+            concat!("burrow ", env!("CARGO_PKG_VERSION")),
+        )?)
+    }
+}
+
+/// `push --sign-by KEY [--sign-passphrase-file FILE]`.
+#[derive(Clone, Debug)]
+pub struct Signing {
+    /// A GPG key ID, fingerprint or user ID of a secret key in the user's keyring.
+    pub key: String,
+    pub passphrase_file: Option<std::path::PathBuf>,
 }

@@ -23,11 +23,7 @@ impl Runtime {
     pub(super) fn write_container_pidfile(&self, c: &Container, pid: i32) {
         let path = self.pidfile_path(c);
         if let Err(e) = std::fs::write(&path, pid.to_string()) {
-            eprintln!(
-                "WARN[0000] writing the pid file {} of {}: {e}",
-                path.display(),
-                c.name
-            );
+            crate::warn!("writing the pid file {} of {}: {e}", path.display(), c.name);
         }
     }
 }
@@ -42,7 +38,7 @@ impl Runtime {
             &c.config.raw_image_name
         };
         if let Err(e) = self.remove_image(name, false) {
-            eprintln!("WARN[0000] Failed to remove image: {e}");
+            crate::warn!("Failed to remove image: {e}");
         }
     }
 }

@@ -68,10 +68,19 @@ impl Runtime {
         if let Some((k, v)) = extra {
             ev.attributes.insert(k.to_string(), v);
         }
+        match exit_code {
+            Some(code) => crate::debug!(
+                "Container {} ({}): {status}, exit code {code}",
+                c.id,
+                c.name
+            ),
+            None => crate::debug!("Container {} ({}): {status}", c.id, c.name),
+        }
         self.events.write(&ev);
     }
 
     pub(crate) fn image_event(&self, id: &str, name: &str, status: &str) {
+        crate::debug!("Image {id} ({name}): {status}");
         self.events
             .write(&Event::new("image", status, id).name(name).image(name));
     }

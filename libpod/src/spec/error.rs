@@ -117,6 +117,23 @@ pub enum SpecError {
         "sysctl {key}={value} can't be set since Network Namespace set to host: invalid argument: drop --sysctl {key} or --network host"
     )]
     SysctlHostNetwork { key: String, value: String },
+    #[error("unrecognized namespace mode {0} passed")]
+    UsernsMode(String),
+    #[error("unknown option specified: {0:?}")]
+    UsernsOption(String),
+    #[error("invalid option specified: {0:?}")]
+    UsernsInvalidOption(String),
+    #[error("--userns and --uidmap/--gidmap/--subuidname/--subgidname are mutually exclusive")]
+    UsernsWithMaps,
+    #[error("parsing id map value {value:?}: {why}")]
+    IdMapValue { value: String, why: String },
+    #[error(
+        "initializing ID mappings: {setting} setting is malformed expected [\"[+ug]uint32:[@]uint32[:uint32]\"] : [{value:?}]"
+    )]
+    IdMapMalformed {
+        setting: &'static str,
+        value: String,
+    },
     #[error("invalid {flag} {value:?}: {why}")]
     Namespace {
         flag: &'static str,

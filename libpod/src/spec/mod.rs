@@ -22,6 +22,7 @@ pub mod parse;
 pub mod placement;
 pub mod rootfs;
 pub mod systemd;
+pub mod userns;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -202,6 +203,9 @@ pub struct NamespaceSpec {
     pub pid: namespaces::NsMode,
     pub ipc: namespaces::NsMode,
     pub uts: namespaces::NsMode,
+    /// `--userns`, `--uidmap`, `--gidmap`, `--subuidname`, `--subgidname`; `None` when none
+    /// was given (containers.conf's `userns` decides).
+    pub userns: Option<userns::UsernsMode>,
 }
 
 /// `--cgroups`.

@@ -154,6 +154,13 @@ pub struct CreateOptions {
     pub conmon_pidfile: Option<PathBuf>,
     /// `--device-cgroup-rule RULE`.
     pub device_cgroup_rules: Vec<String>,
+    /// `--userns MODE`, `--uidmap`/`--gidmap CONTAINER:HOST:SIZE`, `--subuidname`,
+    /// `--subgidname`.
+    pub userns: Option<String>,
+    pub uidmap: Vec<String>,
+    pub gidmap: Vec<String>,
+    pub subuidname: Option<String>,
+    pub subgidname: Option<String>,
 }
 
 impl TryFrom<&CreateOptions> for ContainerSpec {
@@ -202,6 +209,22 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         let limits = crate::cgroups::Resources::default().merged(&o.resources)?;
         let cgroups = parse::cgroups_mode(o.cgroups.as_deref())?;
         let cgroupns = parse::cgroupns_mode(o.cgroupns.as_deref())?;
+        let any_userns_flag = o.userns.is_some()
+            || !o.uidmap.is_empty()
+            || !o.gidmap.is_empty()
+            || o.subuidname.is_some()
+            || o.subgidname.is_some();
+        let userns = if any_userns_flag {
+            Some(super::userns::UsernsMode::parse(
+                o.userns.as_deref(),
+                &o.uidmap,
+                &o.gidmap,
+                o.subuidname.as_deref(),
+                o.subgidname.as_deref(),
+            )?)
+        } else {
+            None
+        };
         if cgroups == super::CgroupsMode::Disabled && limits.needs_cgroup() {
             return Err(SpecError::LimitsWithoutCgroup.into());
         }
@@ -417,6 +440,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 pid,
                 ipc,
                 uts,
+                userns,
             },
             network: NetworkSpec {
                 mode: o.network.clone(),

@@ -44,6 +44,46 @@ pub enum UserNsError {
     JoinUser { pid: i32, source: nix::Error },
     #[error("cannot join the mount namespace of pause process {pid}: {source}")]
     JoinMount { pid: i32, source: nix::Error },
+    #[error("cannot read {0}: {1}")]
+    ReadMap(&'static str, std::io::Error),
+    #[error(
+        "nomap requires additional UIDs or GIDs defined in /etc/subuid and /etc/subgid to function correctly"
+    )]
+    NoMapWithoutSubids,
+    #[error(
+        "--userns=auto: no free range of {size} ids among the {available} subordinate ids: remove auto containers or ask for a smaller size (auto:size=N)"
+    )]
+    NoFreeAutoRange { size: u32, available: u32 },
+    #[error(
+        "{kind} mapping {map} is outside the user namespace, which has ids 0 to {available} (exclusive): map HOST ids of the rootless namespace (see `burrow unshare cat /proc/self/{kind}_map`)"
+    )]
+    MapOutOfRange {
+        kind: &'static str,
+        map: String,
+        available: u64,
+    },
+    #[error("{kind} mappings {a} and {b} overlap: give each id one mapping")]
+    MapOverlap {
+        kind: &'static str,
+        a: String,
+        b: String,
+    },
+    #[error("no {kind} ranges found for {name:?} in {file}")]
+    NoSubidsFor {
+        kind: &'static str,
+        name: String,
+        file: &'static str,
+    },
+    #[error(
+        "--userns {mode}: {what} cannot be combined with a user namespace of the container's own yet: drop one of them"
+    )]
+    Unsupported { mode: String, what: String },
+    #[error(
+        "--userns {0}: joining an existing user namespace is not supported yet: use host, keep-id, nomap, auto or --uidmap"
+    )]
+    JoinUnsupported(String),
+    #[error("no container with name or ID \"{0}\" found: no such container")]
+    NoSuchContainer(String),
     /// The pause process's argv or environment cannot be passed to exec.
     #[error("NUL byte in {0}")]
     NulByte(&'static str),

@@ -87,7 +87,7 @@ pub fn pull(rt: &Runtime, ctx: &Ctx, a: &PullArgs) -> Outcome {
             Ok(_) if !a.quiet => report("Image", &image, "Pulled"),
             Ok(_) => {}
             Err(e) if a.ignore_pull_failures || s.build.is_some() => {
-                eprintln!("WARN[0000] {name}: {e}");
+                libpod::warn!("{name}: {e}");
             }
             Err(e) => errs.push(e),
         }
@@ -125,7 +125,7 @@ pub fn push(rt: &Runtime, ctx: &Ctx, a: &PushArgs) -> Outcome {
         ) {
             Ok(_) if !a.quiet => report("Image", image, "Pushed"),
             Ok(_) => {}
-            Err(e) if a.ignore_push_failures => eprintln!("WARN[0000] {name}: {e}"),
+            Err(e) if a.ignore_push_failures => libpod::warn!("{name}: {e}"),
             Err(e) => errs.push(e),
         }
     }

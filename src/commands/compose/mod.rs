@@ -106,10 +106,10 @@ impl ComposeCmd {
         })
         .map_err(libpod::LibpodError::from)?;
         for k in &project.ignored {
-            eprintln!("WARN[0000] {k} is not supported by burrow compose and is ignored");
+            libpod::warn!("{k} is not supported by burrow compose and is ignored");
         }
         for v in &project.unset {
-            eprintln!("WARN[0000] The \"{v}\" variable is not set. Defaulting to a blank string.");
+            libpod::warn!("The \"{v}\" variable is not set. Defaulting to a blank string.");
         }
         Ok(Ctx { project })
     }
@@ -118,7 +118,7 @@ impl ComposeCmd {
 /// Prints one progress line as docker compose does: only settled states, on stderr.
 pub(crate) fn report(kind: &str, name: &str, state: &str) {
     if kind == "Warning" {
-        eprintln!("WARN[0000] {name}");
+        libpod::warn!("{name}");
         return;
     }
     if state.ends_with("ing") && !matches!(state, "Waiting" | "Running") {

@@ -1,6 +1,8 @@
 //! Container commands: run, create, start, stop, kill, restart, rm, wait, rename, ps, logs,
 //! exec, inspect, top, mount, umount, and the `container` group.
 
+mod checkpoint;
+mod cleanup;
 mod clone;
 mod exec;
 mod health;
@@ -12,6 +14,7 @@ mod logs;
 mod port;
 mod run;
 mod run_more;
+mod runlabel;
 
 use clap::{Args, Subcommand};
 use libpod::{Container, Runtime};
@@ -130,6 +133,14 @@ enum ContainerSub {
     Init(InitArgs),
     /// Create a copy of an existing container
     Clone(clone::CloneArgs),
+    /// Execute the command described by an image label
+    Runlabel(runlabel::RunlabelArgs),
+    /// Clean up network and mountpoints of one or more containers
+    Cleanup(cleanup::CleanupArgs),
+    /// Checkpoint one or more containers (needs CRIU: refused)
+    Checkpoint(checkpoint::CheckpointArgs),
+    /// Restore one or more containers from a checkpoint (needs CRIU: refused)
+    Restore(checkpoint::RestoreArgs),
 }
 
 #[derive(Args, Debug)]
@@ -194,5 +205,9 @@ pub fn group(rt: &Runtime, c: ContainerCmd) -> Outcome {
         ContainerSub::Prune(a) => prune(rt, a),
         ContainerSub::Init(a) => init(rt, a),
         ContainerSub::Clone(a) => clone::clone(rt, a),
+        ContainerSub::Runlabel(a) => runlabel::runlabel(rt, a),
+        ContainerSub::Cleanup(a) => cleanup::cleanup(rt, a),
+        ContainerSub::Checkpoint(a) => checkpoint::checkpoint(a),
+        ContainerSub::Restore(a) => checkpoint::restore(a),
     }
 }

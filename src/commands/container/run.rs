@@ -255,6 +255,21 @@ pub struct CreateArgs {
     /// Configure cgroup v2 (key=value)
     #[arg(long = "cgroup-conf", value_name = "KEY=VALUE")]
     cgroup_conf: Vec<String>,
+    /// User namespace to use (host, keep-id[:uid=N,gid=N,size=N], nomap, auto[:size=N], ns:PATH, container:NAME)
+    #[arg(long, value_name = "MODE")]
+    userns: Option<String>,
+    /// UID map for the user namespace (CONTAINER:HOST:SIZE; HOST ids are the rootless namespace's)
+    #[arg(long, value_name = "MAP")]
+    uidmap: Vec<String>,
+    /// GID map for the user namespace (CONTAINER:HOST:SIZE)
+    #[arg(long, value_name = "MAP")]
+    gidmap: Vec<String>,
+    /// Name of the user in /etc/subuid whose ranges make the UID map
+    #[arg(long, value_name = "NAME")]
+    subuidname: Option<String>,
+    /// Name of the group in /etc/subgid whose ranges make the GID map
+    #[arg(long, value_name = "NAME")]
+    subgidname: Option<String>,
     /// Attach to STDIN, STDOUT or STDERR
     #[arg(short = 'a', long = "attach", value_name = "STREAM")]
     attach: Vec<String>,
@@ -403,6 +418,11 @@ impl From<CreateArgs> for CreateOptions {
             link_local_ips: a.link_local_ip,
             cgroup_parent: a.cgroup_parent,
             cgroup_conf: a.cgroup_conf,
+            userns: a.userns,
+            uidmap: a.uidmap,
+            gidmap: a.gidmap,
+            subuidname: a.subuidname,
+            subgidname: a.subgidname,
             ..Default::default()
         };
         more.apply(&mut o);

@@ -72,6 +72,8 @@ enum ImageSub {
     Search(super::registry::SearchArgs),
     /// Manage container image trust policy
     Trust(trust::TrustCmd),
+    /// Sign an image in a registry (simple signing with a GPG key)
+    Sign(super::registry::SignArgs),
 }
 
 #[derive(Args, Debug)]
@@ -127,5 +129,6 @@ pub fn group(rt: &Runtime, c: ImageCmd) -> Outcome {
         ImageSub::Mount(a) => image_mount(rt, a),
         ImageSub::Unmount(a) => image_unmount(rt, a),
         ImageSub::Trust(c) => trust::trust(rt, c),
+        ImageSub::Sign(a) => super::registry::sign(rt, a),
     }
 }

@@ -10,6 +10,7 @@ pub mod pull;
 pub mod push;
 pub mod push_list;
 pub mod search;
+pub mod signature;
 
 pub use auth::Credentials;
 pub use conf::RegistriesConf;

@@ -2,9 +2,10 @@
 //! registry, namespace, repository or image), pushed (containers-storage) or loaded
 //! (docker-archive/oci-archive); `image trust show`'s rows and `image trust set`'s edit.
 //!
-//! burrow verifies no signatures: a `signedBy` or `sigstoreSigned` requirement refuses the
-//! image as having none. This module must never accept an image that a requirement of the
-//! chosen scope rejects.
+//! A `signedBy` requirement is checked after the manifest is fetched (registry::signature);
+//! burrow verifies no sigstore signatures: a `sigstoreSigned` requirement refuses the image as
+//! having none. This module must never accept an image that a requirement of the chosen scope
+//! rejects.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::signature::{SignedBy, SignedIdentity};
 use crate::error::StorageError;
 
 /// One policy requirement.
@@ -19,7 +21,7 @@ use crate::error::StorageError;
 pub enum Requirement {
     InsecureAcceptAnything,
     Reject,
-    SignedBy { key_paths: Vec<String> },
+    SignedBy(super::signature::SignedBy),
     SigstoreSigned { key_path: Option<String> },
 }
 
@@ -54,11 +56,27 @@ fn requirements(path: &Path, v: &Value, scope: &str) -> Result<Vec<Requirement>,
                 "insecureAcceptAnything" => Ok(Requirement::InsecureAcceptAnything),
                 "reject" => Ok(Requirement::Reject),
                 "signedBy" => {
+                    if s("keyType").is_some_and(|t| t != "GPGKeys") {
+                        return Err(invalid(path, format!("{scope}: keyType must be GPGKeys")));
+                    }
                     let mut key_paths: Vec<String> = s("keyPath").into_iter().collect();
                     if let Some(ps) = r.get("keyPaths").and_then(Value::as_array) {
                         key_paths.extend(ps.iter().filter_map(Value::as_str).map(str::to_string));
                     }
-                    Ok(Requirement::SignedBy { key_paths })
+                    let key_data: Vec<String> = s("keyData").into_iter().collect();
+                    if key_paths.is_empty() && key_data.is_empty() {
+                        return Err(invalid(
+                            path,
+                            format!("{scope}: signedBy needs keyPath, keyPaths or keyData"),
+                        ));
+                    }
+                    let identity = SignedIdentity::from_value(r.get("signedIdentity"))
+                        .map_err(|e| invalid(path, format!("{scope}: {e}")))?;
+                    Ok(Requirement::SignedBy(SignedBy {
+                        key_paths,
+                        key_data,
+                        identity,
+                    }))
                 }
                 "sigstoreSigned" => Ok(Requirement::SigstoreSigned {
                     key_path: s("keyPath"),
@@ -120,8 +138,16 @@ impl Policy {
         &self.default
     }
 
-    /// Evaluates every requirement for the image `display` (`transport:ref`).
-    fn check(&self, transport: &str, scopes: &[String], display: &str) -> Result<(), StorageError> {
+    /// Evaluates every requirement for the image `display` (`transport:ref`) that can be
+    /// decided before its manifest is known; returns the `signedBy` ones, which the caller
+    /// checks against the manifest's signatures (all of them must hold).
+    fn check(
+        &self,
+        transport: &str,
+        scopes: &[String],
+        display: &str,
+    ) -> Result<Vec<SignedBy>, StorageError> {
+        let mut pending = Vec::new();
         for r in self.requirements_for(transport, scopes) {
             match r {
                 Requirement::InsecureAcceptAnything => {}
@@ -130,26 +156,38 @@ impl Policy {
                         "Running image {display} is rejected by policy."
                     )));
                 }
-                Requirement::SignedBy { .. } | Requirement::SigstoreSigned { .. } => {
+                Requirement::SignedBy(s) => pending.push(s.clone()),
+                Requirement::SigstoreSigned { .. } => {
                     return Err(StorageError::PolicyRejected(
                         "A signature was required, but no signature exists".to_string(),
                     ));
                 }
             }
         }
-        Ok(())
+        Ok(pending)
     }
 
-    /// May `full` (`host/path[:tag|@digest]`) be pulled?
-    pub fn check_docker(&self, full: &str) -> Result<(), StorageError> {
+    /// May `full` (`host/path[:tag|@digest]`) be pulled? The `signedBy` requirements left to
+    /// check once its manifest digest is known.
+    pub fn check_docker(&self, full: &str) -> Result<Vec<SignedBy>, StorageError> {
         self.check("docker", &docker_scopes(full), &format!("docker://{full}"))
     }
 
     /// May an image be copied from `transport` (`containers-storage` for push,
     /// `docker-archive`/`oci-archive` for load)? Only the transport's "" scope and the
-    /// default apply: burrow has no per-path or per-store scopes.
+    /// default apply: burrow has no per-path or per-store scopes. Archives and the local
+    /// store carry no signatures: a `signedBy` requirement refuses them.
     pub fn check_transport(&self, transport: &str, what: &str) -> Result<(), StorageError> {
-        self.check(transport, &[], &format!("{transport}:{what}"))
+        if self
+            .check(transport, &[], &format!("{transport}:{what}"))?
+            .is_empty()
+        {
+            Ok(())
+        } else {
+            Err(StorageError::PolicyRejected(
+                "A signature was required, but no signature exists".to_string(),
+            ))
+        }
     }
 
     /// `image trust show`: the default, then each docker scope, then the other transports'.
@@ -223,7 +261,7 @@ fn row(transport: &str, name: &str, repo_name: &str, reqs: &[Requirement]) -> Tr
     };
     for r in reqs {
         match r {
-            Requirement::SignedBy { key_paths } => keys.extend(key_paths.iter().cloned()),
+            Requirement::SignedBy(s) => keys.extend(s.key_paths.iter().cloned()),
             Requirement::SigstoreSigned { key_path: Some(k) } => keys.push(k.clone()),
             _ => {}
         }
@@ -332,8 +370,9 @@ mod tests {
         );
         assert!(p.check_docker("r.example.com/team/bad:ok").is_ok());
         assert!(p.check_docker("other.io/x:1").is_err());
-        let e = p.check_docker("reg.signed.org/x:1").unwrap_err();
-        assert!(e.to_string().contains("no signature exists"), "{e}");
+        let pending = p.check_docker("reg.signed.org/x:1").unwrap();
+        assert_eq!(pending.len(), 1, "signedBy is left for the signature check");
+        assert_eq!(pending[0].key_paths, ["/k"]);
         assert!(p.check_transport("containers-storage", "x").is_err());
     }
 

@@ -39,6 +39,8 @@ pub struct RegistryOptions {
     pub auth_files: Vec<PathBuf>,
     /// policy.json, checked before each fully-qualified name is pulled (none: accept).
     pub policy: Option<super::policy::Policy>,
+    /// registries.d: where image signatures are read and written.
+    pub lookaside: super::signature::Lookaside,
 }
 
 impl RegistryOptions {
@@ -129,16 +131,17 @@ fn pull_name(
     opts: &PullOptions,
     report: &dyn Reporter,
 ) -> Result<Image, StorageError> {
-    if let Some(p) = &opts.registry.policy {
-        p.check_docker(full)?;
-    }
+    let signed_by = match &opts.registry.policy {
+        Some(p) => p.check_docker(full)?,
+        None => Vec::new(),
+    };
     let endpoints = opts
         .registry
         .conf
         .endpoints(full, opts.registry.tls_verify == Some(false))?;
     let mut last = None;
     for ep in &endpoints {
-        match pull_from(store, full, ep, opts, report) {
+        match pull_from(store, full, ep, &signed_by, opts, report) {
             Ok(img) => return Ok(img),
             Err(e) if ep.mirror => last = Some(e),
             Err(e) => return Err(e),
@@ -151,6 +154,7 @@ fn pull_from(
     store: &Store,
     full: &str,
     ep: &Endpoint,
+    signed_by: &[super::signature::SignedBy],
     opts: &PullOptions,
     report: &dyn Reporter,
 ) -> Result<Image, StorageError> {
@@ -168,6 +172,13 @@ fn pull_from(
     let (mut bytes, ctype) = client.manifest(repo, &reference, manifest::ACCEPT)?;
     if let Some(d) = &r.digest {
         check_digest(d, &bytes, "manifest")?;
+    }
+    // Signatures name the manifest the reference points at (a list's own, for a list).
+    if !signed_by.is_empty() {
+        let digest = sha256_digest(&bytes);
+        for req in signed_by {
+            super::signature::verify(&opts.registry.lookaside, full, &digest, req)?;
+        }
     }
     let image_manifest = match manifest::parse(&bytes, &ctype, full)? {
         Fetched::Image(m) => m,

@@ -220,6 +220,22 @@ pub fn remote_manifest_json(
     String::from_utf8(out).map_err(|e| StorageError::invalid_json(name, e))
 }
 
+/// The digest of the manifest `name` (fully qualified) points to in its registry, and, when
+/// that is an index, the digests of its entries (`image sign --all`).
+pub fn remote_manifest_digests(
+    name: &str,
+    registry: &RegistryOptions,
+) -> Result<(String, Vec<String>), StorageError> {
+    let (client, repo) = destination_client(name, registry)?;
+    let r = Reference::parse(name)?;
+    let wanted = r.digest.or(r.tag).unwrap_or_else(|| "latest".to_string());
+    let (bytes, _) = client.manifest(&repo, &wanted, ACCEPT)?;
+    let instances = serde_json::from_slice::<crate::manifest_list::ListIndex>(&bytes)
+        .map(|index| index.manifests.into_iter().map(|m| m.digest).collect())
+        .unwrap_or_default();
+    Ok((crate::digest::sha256_digest(&bytes), instances))
+}
+
 /// `manifest add --all LIST REGISTRY-REFERENCE`: every entry of the reference's index (or
 /// the one image when it is not an index), platforms as the index states them.
 pub fn remote_instances_all(

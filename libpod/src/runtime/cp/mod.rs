@@ -27,6 +27,8 @@ use nix::unistd::{Gid, Uid, UnlinkatFlags, unlinkat};
 
 use crate::container::{Container, Status};
 use crate::error::{LibpodError, Result};
+use crate::spec::userns::IdMap;
+use crate::userns::maps::to_parent;
 
 use super::Runtime;
 use crate::in_root::resolve_in_root;
@@ -161,7 +163,17 @@ impl Runtime {
                 exists(&from, path)?;
                 let name = base_name(path);
                 let out = std::io::stdout().lock();
-                tar_to(&from, &name, out)
+                if ctr.config.uid_map.is_empty() {
+                    tar_to(&from, &name, out)
+                } else {
+                    // Owners as the container sees them, as for `export`.
+                    Ok(storage::dirtar::tar_entry_owned(
+                        &from,
+                        &name,
+                        out,
+                        &|u, g| super::userns_mode::owner_in_container(ctr, u, g),
+                    )?)
+                }
             }
             (CopyEnd::Stream, CopyEnd::Container { path, .. }) => {
                 let to = resolve_in_root(root, path, true)?;
@@ -195,6 +207,7 @@ impl Runtime {
                             .then(|| container_owner(root, &ctr.config.user)),
                         keep_owner: !opts.archive,
                         overwrite: opts.overwrite,
+                        userns: container_maps(ctr),
                     }
                     .run(&scratch, root, &plan)
                 })();
@@ -216,6 +229,7 @@ impl Runtime {
                     chown: None,
                     keep_owner: false,
                     overwrite: opts.overwrite,
+                    userns: None,
                 }
                 .run(&from, Path::new("/"), &plan)
             }
@@ -233,6 +247,7 @@ impl Runtime {
                     chown,
                     keep_owner: false,
                     overwrite: opts.overwrite,
+                    userns: container_maps(ctr),
                 }
                 .run(&from, root, &plan)
             }
@@ -342,6 +357,14 @@ struct Copier {
     /// ...or the owner it has in the source (a tar stream's owners).
     keep_owner: bool,
     overwrite: bool,
+    /// The maps of the container's own user namespace, for copies into it: the owners above
+    /// are the container's ids, written as the ids they are outside (root's when none).
+    userns: Option<(Vec<IdMap>, Vec<IdMap>)>,
+}
+
+/// The container's own user namespace maps, if it has one.
+fn container_maps(c: &Container) -> Option<(Vec<IdMap>, Vec<IdMap>)> {
+    (!c.config.uid_map.is_empty()).then(|| (c.config.uid_map.clone(), c.config.gid_map.clone()))
 }
 
 fn sys(what: &str, p: impl std::fmt::Display) -> impl FnOnce(nix::Error) -> LibpodError {
@@ -454,6 +477,17 @@ impl Copier {
             Some((meta.uid(), meta.gid()))
         } else {
             self.chown
+        };
+        let owner = match &self.userns {
+            Some((uids, gids)) => {
+                let (u, g) = owner.unwrap_or((0, 0));
+                let root = |m: &[IdMap]| to_parent(m, 0).unwrap_or(0);
+                Some((
+                    to_parent(uids, u).unwrap_or_else(|| root(uids)),
+                    to_parent(gids, g).unwrap_or_else(|| root(gids)),
+                ))
+            }
+            None => owner,
         };
         let chown_fd = |fd: &OwnedFd| -> Result<()> {
             if let Some((uid, gid)) = owner {

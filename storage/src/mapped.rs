@@ -1,0 +1,154 @@
+//! Mapped layer copies: an image's layers merged into one directory whose files carry the
+//! owners a container's user namespace needs (what containers/storage makes when it cannot
+//! idmap-mount: a user namespace cannot idmap-mount a file system it does not own). Made once
+//! per top layer and mapping, in a work directory and renamed into place, so a command killed
+//! mid-copy leaves nothing that looks complete; removed with the layer.
+//!
+//! The merge needs the layers mounted: that happens in a forked child with a mount namespace
+//! of its own, so nothing is ever mounted in the caller's.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use nix::sched::{CloneFlags, unshare};
+use nix::unistd::{ForkResult, fork};
+
+use crate::copy::{OwnerMap, copy_tree_owned};
+use crate::error::{IoContext, StorageError};
+use crate::layer::remove_any;
+use crate::store::{Driver, Store};
+
+const DIR: &str = "mapped";
+
+/// `ROOT/mapped/TOPHEX-KEY`, the copy of the layers topped by `top` for mapping `key`.
+pub fn mapped_path(store: &Store, top: &Path, key: &str) -> PathBuf {
+    let hex = top
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "empty".to_string());
+    store.root().join(DIR).join(format!("{hex}-{key}"))
+}
+
+/// The mapped copy of `lowers` (topmost first) for `key`, made now if it is missing.
+/// Must be called while the process is single-threaded (it forks).
+pub fn ensure(
+    store: &Store,
+    lowers: &[PathBuf],
+    key: &str,
+    owners: OwnerMap<'_>,
+) -> Result<PathBuf, StorageError> {
+    let top = lowers.first().map_or(Path::new("empty"), PathBuf::as_path);
+    let dest = mapped_path(store, top, key);
+    if dest.is_dir() {
+        return Ok(dest);
+    }
+    let parent = store.root().join(DIR);
+    fs::create_dir_all(&parent).ctx("creating", &parent)?;
+    let work = store.work_dir()?;
+    let staging = work.child("mapped");
+    fs::create_dir_all(&staging).ctx("creating", &staging)?;
+    let copy = staging.join("root");
+    if store.driver() == Driver::Vfs || lowers.len() <= 1 {
+        // A vfs layer is a complete snapshot, and a single layer has nothing to merge.
+        match lowers.first() {
+            Some(l) => copy_tree_owned(l, &copy, Some(owners))?,
+            None => fs::create_dir(&copy).ctx("creating", &copy)?,
+        }
+    } else {
+        merged_copy(store, lowers, &staging, &copy, owners)?;
+    }
+    match fs::rename(&copy, &dest) {
+        Ok(()) => {}
+        // Another command made it meanwhile: theirs is as good as ours.
+        Err(_) if dest.is_dir() => {}
+        Err(e) => return Err(StorageError::io("renaming into place", dest, e)),
+    }
+    let _ = remove_any(&staging);
+    Ok(dest)
+}
+
+/// Mounts the layers in a child's own mount namespace and copies the merged view.
+fn merged_copy(
+    store: &Store,
+    lowers: &[PathBuf],
+    staging: &Path,
+    copy: &Path,
+    owners: OwnerMap<'_>,
+) -> Result<(), StorageError> {
+    let (merged, upper, work) = (
+        staging.join("merged"),
+        staging.join("upper"),
+        staging.join("work"),
+    );
+    for d in [&merged, &upper, &work] {
+        fs::create_dir_all(d).ctx("creating", d)?;
+    }
+    let (r, w) = nix::unistd::pipe().map_err(|e| StorageError::sys("pipe", staging, e))?;
+    // SAFETY: the caller is single-threaded (burrow starts no threads), so the child may
+    // allocate; it leaves with _exit.
+    match unsafe { fork() }.map_err(|e| StorageError::sys("fork", staging, e))? {
+        ForkResult::Child => {
+            drop(r);
+            let res = (|| {
+                // A mount namespace of our own: the merged view never shows in the caller's,
+                // and goes away with this process.
+                unshare(CloneFlags::CLONE_NEWNS)
+                    .map_err(|e| StorageError::sys("unshare mount namespace", staging, e))?;
+                nix::mount::mount(
+                    None::<&str>,
+                    "/",
+                    None::<&str>,
+                    nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
+                    None::<&str>,
+                )
+                .map_err(|e| StorageError::sys("making / private", staging, e))?;
+                crate::rootfs::mount(store, lowers, &upper, &work, &merged)?;
+                copy_tree_owned(&merged, copy, Some(owners))
+            })();
+            let code = match res {
+                Ok(()) => 0,
+                Err(e) => {
+                    let _ = nix::unistd::write(&w, e.to_string().as_bytes());
+                    1
+                }
+            };
+            // SAFETY: leave without running the parent's exit handlers.
+            unsafe { libc::_exit(code) }
+        }
+        ForkResult::Parent { child } => {
+            drop(w);
+            let mut msg = String::new();
+            let _ = std::io::Read::read_to_string(&mut fs::File::from(r), &mut msg);
+            let status = nix::sys::wait::waitpid(child, None);
+            match status {
+                Ok(nix::sys::wait::WaitStatus::Exited(_, 0)) => Ok(()),
+                _ => Err(StorageError::MappedCopy {
+                    path: copy.to_path_buf(),
+                    reason: if msg.is_empty() {
+                        format!("{status:?}")
+                    } else {
+                        msg
+                    },
+                }),
+            }
+        }
+    }
+}
+
+/// Removes every mapped copy made from layer directory `top` (its layer is being removed).
+pub fn remove_for_layer(store: &Store, top: &Path) {
+    let Some(hex) = top.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(store.root().join(DIR)) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name()
+            .to_string_lossy()
+            .starts_with(&format!("{hex}-"))
+        {
+            let _ = remove_any(&e.path());
+        }
+    }
+}

@@ -1,0 +1,482 @@
+//! A container's own user namespace: `--userns` (keep-id, nomap, auto, host), `--uidmap`,
+//! `--gidmap`, as rootless podman 5 runs them: a namespace nested in the user's, image files
+//! still owned by the image's ids inside, bind mounts not shifted.
+
+mod common;
+
+use common::{Env, burrow_bin};
+
+fn maps_of(text: &str) -> Vec<Vec<u64>> {
+    text.lines()
+        .map(|l| {
+            l.split_whitespace()
+                .map(|n| n.parse().expect("number"))
+                .collect()
+        })
+        .collect()
+}
+
+// Pins: keep-id runs as the user (uid, gid, name, HOME), the user's files in a bind mount are
+// the user's inside, the image's files stay root's, and exec joins the same namespace.
+#[test]
+fn keep_id_runs_as_the_user() {
+    let env = Env::new().with_busybox();
+    let (uid, gid) = (env.uid(), env.gid());
+    let name = env.user().name.clone();
+    let out = env
+        .burrow(&["run", "--rm", "--userns=keep-id", "busybox", "id"])
+        .ok();
+    assert!(
+        out.out()
+            .starts_with(&format!("uid={uid}({name}) gid={gid}")),
+        "{}",
+        out.stdout
+    );
+    let shared = env.path("shared");
+    env.sh(&format!("mkdir {0} && echo x > {0}/mine", shared.display()))
+        .ok();
+    let vol = format!("{}:/shared", shared.display());
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=keep-id",
+            "-v",
+            &vol,
+            "busybox",
+            "sh",
+            "-c",
+            "stat -c '%u:%g' /shared/mine; stat -c '%u:%g' /bin/sh /etc/passwd; echo $HOME; touch /shared/new",
+        ])
+        .ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines[0], format!("{uid}:{gid}"), "{out:?}");
+    assert_eq!(lines[1], "0:0", "image files stay root's: {out:?}");
+    assert_eq!(lines[2], "0:0", "{out:?}");
+    assert!(!lines[3].is_empty() && lines[3] != "/", "HOME: {out:?}");
+    let meta = std::fs::metadata(shared.join("new")).expect("file made inside");
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), uid);
+
+    // exec enters the container's own namespace: same maps, same default user.
+    env.burrow(&[
+        "run",
+        "-d",
+        "--name",
+        "kid",
+        "--userns=keep-id",
+        "busybox",
+        "sleep",
+        "300",
+    ])
+    .ok();
+    let inside = env
+        .burrow(&["exec", "kid", "cat", "/proc/self/uid_map"])
+        .ok();
+    let first = env
+        .burrow(&[
+            "exec",
+            "kid",
+            "sh",
+            "-c",
+            "id -u; readlink /proc/self/ns/user",
+        ])
+        .ok();
+    assert_eq!(first.stdout.lines().next(), Some(uid.to_string().as_str()));
+    let rows = maps_of(&inside.stdout);
+    assert!(
+        rows.contains(&vec![u64::from(uid), 0, 1]),
+        "the user maps to itself: {rows:?}"
+    );
+    let inspect = env
+        .burrow(&[
+            "inspect",
+            "--format",
+            "{{.HostConfig.UsernsMode}} {{json .HostConfig.IDMappings.UidMap}}",
+            "kid",
+        ])
+        .ok();
+    assert!(
+        inspect.out().starts_with("private [\"0:1:"),
+        "{}",
+        inspect.stdout
+    );
+
+    // container:NAME joins that namespace (and may share its network, which it owns).
+    let joined = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=container:kid",
+            "--network=container:kid",
+            "busybox",
+            "sh",
+            "-c",
+            "readlink /proc/self/ns/user; id -u",
+        ])
+        .ok();
+    let ns = first.stdout.lines().nth(1).expect("ns line");
+    assert_eq!(
+        joined.stdout.lines().collect::<Vec<_>>(),
+        [ns, "0"],
+        "{joined:?}"
+    );
+    env.burrow(&["rm", "-f", "-t", "0", "kid"]).ok();
+}
+
+// Pins: a file made by root in a keep-id container commits as uid 0 (the container's view),
+// not as the id it has on disk.
+#[test]
+fn keep_id_commit_maps_owners_back() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "run",
+        "--name",
+        "c1",
+        "--userns=keep-id",
+        "--user",
+        "0",
+        "busybox",
+        "sh",
+        "-c",
+        "touch /made-by-root; id -u",
+    ])
+    .ok()
+    .stdout_has("0");
+    env.burrow(&["commit", "-q", "c1", "localhost/shifted"])
+        .ok();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "localhost/shifted",
+            "stat",
+            "-c",
+            "%u:%g",
+            "/made-by-root",
+        ])
+        .ok();
+    assert_eq!(out.out(), "0:0");
+    let diff = env.burrow(&["diff", "c1"]).ok();
+    assert!(diff.stdout.contains("A /made-by-root"), "{}", diff.stdout);
+}
+
+// Pins: --uidmap/--gidmap are the container's maps, HOST ids in the user's namespace.
+#[test]
+fn uidmap_sets_the_maps() {
+    let env = Env::new().with_busybox();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--uidmap",
+            "0:1:1000",
+            "--gidmap",
+            "0:1:1000",
+            "busybox",
+            "sh",
+            "-c",
+            "cat /proc/self/uid_map /proc/self/gid_map; stat -c %u:%g /bin/sh; id -u; touch /new",
+        ])
+        .ok();
+    let rows = maps_of(&out.stdout.lines().take(2).collect::<Vec<_>>().join("\n"));
+    assert_eq!(rows, vec![vec![0, 1, 1000], vec![0, 1, 1000]]);
+    let rest: Vec<&str> = out.stdout.lines().skip(2).collect();
+    assert_eq!(rest, ["0:0", "0"]);
+}
+
+// Pins: `--userns=private` failed with EPERM writing uid_map "0 0 65537": a line of a map
+// must lie within one line of the parent's, so the identity map is cut where the user's
+// own id ends and the subordinate ones begin.
+#[test]
+fn private_is_the_user_namespace_ids_one_for_one() {
+    let env = Env::new().with_busybox();
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=private",
+            "busybox",
+            "cat",
+            "/proc/self/uid_map",
+        ])
+        .ok();
+    let parent = env.burrow(&["unshare", "cat", "/proc/self/uid_map"]).ok();
+    let want: Vec<Vec<u64>> = maps_of(parent.out())
+        .into_iter()
+        .map(|l| vec![l[0], l[0], l[2]])
+        .collect();
+    assert!(want.len() > 1, "the user has subordinate ids: {parent:?}");
+    assert_eq!(maps_of(out.out()), want);
+}
+
+// Pins: auto containers get ranges of their own; host is the user's namespace as before.
+#[test]
+fn auto_ranges_are_disjoint_and_host_is_unchanged() {
+    let env = Env::new().with_busybox();
+    let map = |name: &str| {
+        env.burrow(&["create", "--name", name, "--userns=auto", "busybox", "true"])
+            .ok();
+        let out = env
+            .burrow(&[
+                "inspect",
+                "--format",
+                "{{range .HostConfig.IDMappings.UidMap}}{{.}} {{end}}",
+                name,
+            ])
+            .ok();
+        let f: Vec<u64> = out
+            .out()
+            .split(':')
+            .map(|n| n.parse().expect("number"))
+            .collect();
+        (f[1], f[1] + f[2])
+    };
+    let a = map("a1");
+    let b = map("a2");
+    assert!(a.1 <= b.0 || b.1 <= a.0, "{a:?} and {b:?} overlap");
+    let out = env.burrow(&["start", "-a", "a2"]).ok();
+    assert_eq!(out.out(), "");
+    let run = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=auto",
+            "busybox",
+            "cat",
+            "/proc/self/uid_map",
+        ])
+        .ok();
+    assert_eq!(maps_of(&run.stdout).len(), 1, "{}", run.stdout);
+
+    let host = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=host",
+            "busybox",
+            "cat",
+            "/proc/self/uid_map",
+        ])
+        .ok();
+    let own = env.burrow(&["unshare", "cat", "/proc/self/uid_map"]).ok();
+    assert_eq!(maps_of(&host.stdout), maps_of(&own.stdout));
+}
+
+// Pins: bad values fail with one podman-worded Error line, exit 125, nothing created.
+#[test]
+fn bad_userns_values_are_refused() {
+    let env = Env::new().with_busybox();
+    for (args, msg) in [
+        (
+            vec!["--userns=bogus"],
+            "unrecognized namespace mode bogus passed",
+        ),
+        (vec!["--uidmap", "0:x"], "parsing id map value \"x\""),
+        (
+            vec!["--uidmap", "0:70000:1000"],
+            "outside the user namespace",
+        ),
+        (
+            vec!["--userns", "keep-id", "--uidmap", "0:1:1"],
+            "mutually exclusive",
+        ),
+        (vec!["--userns=keep-id:foo=1"], "unknown option"),
+        (
+            vec!["--userns=auto:size=100000"],
+            "no free range of 100000 ids",
+        ),
+        (vec!["--userns=ns:/proc/1/ns/user"], "not supported yet"),
+        (vec!["--userns=container:nosuch"], "no such container"),
+    ] {
+        let mut full = vec!["create", "--name", "bad"];
+        full.extend(args.iter().copied());
+        full.extend(["busybox", "true"]);
+        let out = env.burrow(&full).code(125).stderr_has(msg);
+        assert_eq!(
+            out.stderr
+                .lines()
+                .filter(|l| l.starts_with("Error:"))
+                .count(),
+            1,
+            "{out:?}"
+        );
+        assert!(out.stderr.lines().count() == 1, "{out:?}");
+    }
+    let ps = env.burrow(&["ps", "-a", "-q"]).ok();
+    assert_eq!(ps.out(), "");
+}
+
+// Pins: containers.conf's `userns` is the default; --userns=host still wins over it.
+#[test]
+fn containers_conf_userns_is_the_default() {
+    let mut env = Env::new();
+    let conf = env.path("conf/containers.conf");
+    env.sh(&format!(
+        "mkdir -p {} && printf '[containers]\\nuserns = \"keep-id\"\\n' > {}",
+        conf.parent().unwrap().display(),
+        conf.display()
+    ))
+    .ok();
+    env.set_env("CONTAINERS_CONF", conf.to_str().unwrap());
+    let env = env.with_busybox();
+    let uid = env.uid().to_string();
+    let out = env.burrow(&["run", "--rm", "busybox", "id", "-u"]).ok();
+    assert_eq!(out.out(), uid);
+    let out = env
+        .burrow(&["run", "--rm", "--userns=host", "busybox", "id", "-u"])
+        .ok();
+    assert_eq!(out.out(), "0");
+}
+
+// Pins: nomap leaves the user's own id out: the user's files are nobody's inside, the
+// image's files root's.
+#[test]
+fn nomap_leaves_the_user_out() {
+    let env = Env::new().with_busybox();
+    let shared = env.path("shared");
+    env.sh(&format!("mkdir {0} && echo x > {0}/mine", shared.display()))
+        .ok();
+    let vol = format!("{}:/shared", shared.display());
+    let out = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=nomap",
+            "-v",
+            &vol,
+            "busybox",
+            "sh",
+            "-c",
+            "head -1 /proc/self/uid_map; stat -c %u /shared/mine /bin/sh",
+        ])
+        .ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().take(2).collect::<Vec<_>>(),
+        ["0", "1"],
+        "{out:?}"
+    );
+    assert_eq!(&lines[1..], ["65534", "0"], "{out:?}");
+}
+
+// Pins: cp out (as a tar), cp in and export show and take the container's own ids, not the
+// shifted ones on disk.
+#[test]
+fn keep_id_cp_and_export_use_container_owners() {
+    let env = Env::new().with_busybox();
+    env.burrow(&[
+        "run",
+        "-d",
+        "--name",
+        "k",
+        "--userns=keep-id",
+        "--user",
+        "0",
+        "busybox",
+        "sh",
+        "-c",
+        "touch /f; sleep 300",
+    ])
+    .ok();
+    let bin = burrow_bin().display().to_string();
+    let tar_out = env
+        .sh(&format!(
+            "sleep 0.3; {bin} cp k:/f - | tar -tv --numeric-owner -f -; {bin} export k | tar -tv --numeric-owner -f - f"
+        ))
+        .ok();
+    let owners: Vec<&str> = tar_out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(owners, ["0/0", "0/0"], "{tar_out:?}");
+    let host_file = env.path("in.txt");
+    env.sh(&format!("echo hi > {}", host_file.display())).ok();
+    env.burrow(&["cp", host_file.to_str().unwrap(), "k:/in.txt"])
+        .ok();
+    let st = env
+        .burrow(&["exec", "k", "stat", "-c", "%u:%g", "/in.txt"])
+        .ok();
+    assert_eq!(st.out(), "0:0");
+    env.burrow(&["rm", "-f", "-t", "0", "k"]).ok();
+}
+
+// Pins: compose's `userns_mode` is the service's --userns.
+#[test]
+fn compose_userns_mode_applies() {
+    let env = Env::new().with_busybox();
+    let dir = env.path("proj");
+    env.sh(&format!(
+        "mkdir {0} && printf 'services:\\n  app:\\n    image: localhost/busybox\\n    userns_mode: keep-id\\n    command: [\"sleep\", \"300\"]\\n' > {0}/compose.yaml",
+        dir.display()
+    ))
+    .ok();
+    let run = |args: &[&str]| {
+        let mut full = vec!["compose"];
+        full.extend_from_slice(args);
+        let mut cmd = env.command(burrow_bin(), &full);
+        cmd.current_dir(&dir);
+        env.output(cmd)
+    };
+    run(&["up", "-d"]).ok();
+    let id = run(&["exec", "app", "id", "-u"]).ok();
+    assert_eq!(id.out(), env.uid().to_string());
+    run(&["down", "-t", "0"]).ok();
+}
+
+// Pins: `pod create --userns=keep-id`: the infra holds the namespace, every member joins it
+// and runs as the user; a member asking for a namespace of its own is refused.
+#[test]
+fn pod_userns_is_shared_by_members() {
+    let env = Env::new().with_busybox();
+    env.burrow(&["pod", "create", "--name", "pk", "--userns=keep-id"])
+        .ok();
+    env.burrow(&[
+        "run", "-d", "--name", "m1", "--pod", "pk", "busybox", "sleep", "300",
+    ])
+    .ok();
+    let ns = |name: &str| {
+        env.burrow(&["exec", name, "readlink", "/proc/self/ns/user"])
+            .ok()
+            .out()
+            .to_string()
+    };
+    // The user namespace and uid of a command run by `burrow ARGS... sh -c`.
+    let ns_and_uid = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["sh", "-c", "readlink /proc/self/ns/user; id -u"]);
+        let out = env.burrow(&all).ok();
+        let mut lines = out.stdout.lines().map(str::to_string);
+        let pair = (lines.next(), lines.next());
+        match pair {
+            (Some(ns), Some(uid)) => (ns, uid),
+            _ => panic!("two lines expected: {out:?}"),
+        }
+    };
+    let (member_ns, member_uid) = ns_and_uid(&["run", "--rm", "--pod", "pk", "busybox"]);
+    assert_eq!(member_ns, ns("m1"));
+    assert_eq!(member_uid, env.uid().to_string());
+    let own = env
+        .burrow(&["unshare", "readlink", "/proc/self/ns/user"])
+        .ok();
+    assert_ne!(own.out(), member_ns, "the pod has a namespace of its own");
+    env.burrow(&["create", "--pod", "pk", "--userns=nomap", "busybox", "true"])
+        .code(125)
+        .stderr_has("a pod");
+    // `pod clone`: a namespace of its own, made the same way, which the cloned members join.
+    env.burrow(&["pod", "clone", "--start", "pk", "pk2"]).ok();
+    let clone = env
+        .burrow(&["ps", "--filter", "pod=pk2", "--format", "{{.Names}}"])
+        .ok()
+        .stdout
+        .lines()
+        .find(|n| !n.contains("infra"))
+        .map(str::to_string)
+        .expect("a cloned member");
+    let (clone_ns, clone_uid) = ns_and_uid(&["exec", &clone]);
+    assert_ne!(clone_ns, member_ns);
+    assert_ne!(clone_ns, own.out());
+    assert_eq!(clone_uid, env.uid().to_string());
+    env.burrow(&["pod", "rm", "-f", "-t", "0", "pk", "pk2"])
+        .ok();
+}
