@@ -11,6 +11,7 @@ pub mod push;
 pub mod push_list;
 pub mod search;
 pub mod signature;
+pub mod sigstore;
 
 pub use auth::Credentials;
 pub use conf::RegistriesConf;

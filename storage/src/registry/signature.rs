@@ -291,7 +291,7 @@ impl SignedIdentity {
     }
 
     /// Does a signature naming `signed` vouch for pulling `pulled`?
-    fn accepts(&self, pulled: &str, signed: &str) -> bool {
+    pub(crate) fn accepts(&self, pulled: &str, signed: &str) -> bool {
         let repo = |s: &str| Some(crate::reference::repository(s).to_string());
         let by_digest = Reference::parse(pulled).is_ok_and(|r| r.digest.is_some());
         match self {
