@@ -283,6 +283,8 @@ command_table! {
     ["artifact"] Artifact(commands::artifact::ArtifactCmd),
     /// Write the manual pages, generated from these definitions, into a directory (internal)
     ["__manpages"] (hide) Manpages(system::ManpagesArgs),
+    /// Write a sigstore key pair PREFIX.private and PREFIX.pub (internal, for tests)
+    ["__sigstore-keygen"] (hide) SigstoreKeygen(registry::SigstoreKeygenArgs),
     /// The per-container monitor of a detached container (internal)
     ["__monitor"] (hide) Monitor(system::MonitorArgs),
     /// The pause program of a pod's infra container (internal)
@@ -440,6 +442,7 @@ fn main() {
         Command::Completion(a) => system::completion(a),
         Command::Unshare(a) => system::unshare(&globals, a),
         Command::Manpages(a) => manpages::write_all(&a.dir),
+        Command::SigstoreKeygen(a) => registry::sigstore_keygen(a),
         // Already inside the pod's namespaces: must not join or open anything.
         Command::Infra(_) => libpod::pod::infra_main(),
         Command::Cdi(c) => cdi::group(c, &globals.cdi_spec_dirs),
@@ -581,6 +584,7 @@ fn dispatch(rt: &libpod::Runtime, cmd: Command) -> commands::Outcome {
         Command::Version(_)
         | Command::Unshare(_)
         | Command::Manpages(_)
+        | Command::SigstoreKeygen(_)
         | Command::Infra(_)
         | Command::Login(_)
         | Command::Search(_)

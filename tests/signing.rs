@@ -1,7 +1,9 @@
 //! Image signing end to end: `push --sign-by` with a real GPG key writes a simple signature to
 //! the lookaside store that registries.d names, and a pull under a policy.json `signedBy`
 //! requirement accepts only images with a good signature by a trusted key for that digest and
-//! reference. A real registry (Debian's docker-registry), real gpg, the test user throughout.
+//! reference. Sigstore signatures the same way: `push --sign-by-sigstore-private-key` attaches
+//! one in the registry, a `sigstoreSigned` policy checks it, and podman reads and writes the
+//! same. A real registry (Debian's docker-registry), real gpg, the test user throughout.
 
 #[path = "common/archives.rs"]
 mod archives;
@@ -150,13 +152,13 @@ fn signed_push_and_verified_pull() {
         .burrow(&[
             "push",
             TLS_OFF,
-            "--sign-by-sigstore-private-key",
+            "--sign-by-sigstore",
             "/nonexistent",
             "busybox",
             &image("sigstore"),
         ])
         .code(125)
-        .stderr_has("sigstore signing is not supported");
+        .stderr_has("keyless signing (Fulcio, Rekor) is not supported");
 
     let puller = Env::new();
     lookaside(&puller, &sigs);
@@ -258,4 +260,184 @@ fn signed_push_and_verified_pull() {
         ])
         .ok();
     puller.burrow(&["pull", "-q", TLS_OFF, &image("list")]).ok();
+}
+
+/// Writes a sigstore key pair `NAME.private`/`NAME.pub` (passphrase "pass") and a passphrase
+/// file in the Env's home; returns the prefix and the passphrase file.
+fn sigstore_keys(env: &mut Env, names: &[&str]) -> (PathBuf, PathBuf) {
+    env.set_env("BURROW_PASSPHRASE", "pass");
+    for name in names {
+        let prefix = env.home().join(name);
+        env.burrow(&["__sigstore-keygen", &prefix.display().to_string()])
+            .ok();
+    }
+    let pass = env.home().join("pass");
+    write(env, &pass, "pass");
+    (env.home().to_path_buf(), pass)
+}
+
+/// registries.d with sigstore attachments on by default, and off for `off_scope`.
+fn attachments(env: &Env, off_scope: &str) {
+    write(
+        env,
+        &env.config_dir()
+            .join("containers/registries.d/default.yaml"),
+        &format!(
+            "default-docker:\n  use-sigstore-attachments: true\ndocker:\n  {off_scope}:\n    use-sigstore-attachments: false"
+        ),
+    );
+}
+
+fn policy(env: &Env, scopes: serde_json::Value) {
+    write(
+        env,
+        &env.config_dir().join("containers/policy.json"),
+        &serde_json::json!({
+            "default": [{"type": "insecureAcceptAnything"}],
+            "transports": {"docker": scopes}
+        })
+        .to_string(),
+    );
+}
+
+// Pins: `push --sign-by-sigstore-private-key` stores a signature attachment `sha256-HEX.sig`
+// (a second signer's signature is appended, not replacing the first); a pull under a
+// `sigstoreSigned` policy accepts the signed tag (and by digest) with the signer's key, and
+// refuses, storing nothing, an image signed by another key, an unsigned one, and any when
+// registries.d does not enable attachments; a wrong passphrase or attachments disabled for
+// the destination refuse the push before anything is pushed.
+#[test]
+fn sigstore_signed_push_and_verified_pull() {
+    let reg = Registry::start();
+    let mut pusher = Env::new().with_busybox();
+    let (dir, pass) = sigstore_keys(&mut pusher, &["signer", "second", "stranger"]);
+    let key = |n: &str, ext: &str| dir.join(format!("{n}.{ext}")).display().to_string();
+    let pass = pass.display().to_string();
+    attachments(&pusher, &format!("{}/sig/off", reg.host()));
+    let image = |repo: &str| reg.image(&format!("sig/{repo}"));
+    let signed_push = |who: &str, dest: &str| {
+        pusher.burrow(&[
+            "push",
+            TLS_OFF,
+            "--sign-by-sigstore-private-key",
+            &key(who, "private"),
+            "--sign-passphrase-file",
+            &pass,
+            "busybox",
+            dest,
+        ])
+    };
+    let digestfile = pusher.home().join("digest");
+    pusher
+        .burrow(&[
+            "push",
+            TLS_OFF,
+            "--sign-by-sigstore-private-key",
+            &key("signer", "private"),
+            "--sign-passphrase-file",
+            &pass,
+            "--digestfile",
+            &digestfile.display().to_string(),
+            "busybox",
+            &image("bb:1"),
+        ])
+        .ok();
+    let digest = pusher.sh(&format!("cat '{}'", digestfile.display())).ok();
+    let digest = digest.out().to_string();
+    let sig_tag = format!("sha256-{}.sig", digest.trim_start_matches("sha256:"));
+    signed_push("second", &image("bb:1")).ok();
+    let (_, attachment) = reg.manifest("sig/bb", &sig_tag);
+    let layers = attachment["layers"].as_array().expect("layers");
+    assert_eq!(layers.len(), 2, "both signatures kept: {attachment}");
+    assert_eq!(
+        layers[0]["mediaType"],
+        "application/vnd.dev.cosign.simplesigning.v1+json"
+    );
+    assert!(layers[0]["annotations"]["dev.cosignproject.cosign/signature"].is_string());
+    signed_push("signer", &image("strange:1")).ok();
+    // Another manifest (zstd layers), pushed unsigned.
+    pusher
+        .burrow(&[
+            "push",
+            TLS_OFF,
+            "--compression-format",
+            "zstd",
+            "busybox",
+            &image("bb:unsigned"),
+        ])
+        .ok();
+
+    write(&pusher, &PathBuf::from(&pass), "wrong");
+    signed_push("signer", &image("bb:wrongpass"))
+        .code(125)
+        .stderr_has("wrong passphrase");
+    assert!(!reg.tags("sig/bb").contains(&"wrongpass".to_string()));
+    write(&pusher, &PathBuf::from(&pass), "pass");
+    signed_push("signer", &image("off:1"))
+        .code(125)
+        .stderr_has("writing sigstore attachments is disabled by configuration");
+    assert!(reg.tags("sig/off").is_empty(), "nothing pushed");
+
+    let puller = Env::new();
+    attachments(&puller, "unused.invalid");
+    let stranger_pem = pusher.sh(&format!("cat '{}'", key("stranger", "pub"))).ok();
+    policy(
+        &puller,
+        serde_json::json!({
+            format!("{}/sig/bb", reg.host()): [{"type": "sigstoreSigned", "keyPath": key("signer", "pub")}],
+            format!("{}/sig/strange", reg.host()): [{"type": "sigstoreSigned",
+                "keyData": registry::base64(&format!("{}\n", stranger_pem.out()))}],
+        }),
+    );
+    puller.burrow(&["pull", "-q", TLS_OFF, &image("bb:1")]).ok();
+    let by_digest = format!("{}@{digest}", image("bb"));
+    puller.burrow(&["pull", "-q", TLS_OFF, &by_digest]).ok();
+    puller
+        .burrow(&["run", "--rm", &image("bb:1"), "echo", "verified"])
+        .ok()
+        .stdout_has("verified");
+    let rejected = |env: &Env, name: &str, why: &str| {
+        env.burrow(&["pull", "-q", TLS_OFF, name])
+            .code(125)
+            .stderr_has(&format!("Error: Source image rejected: {why}"));
+        env.burrow(&["image", "exists", name]).code(1);
+    };
+    rejected(
+        &puller,
+        &image("strange:1"),
+        "cryptographic signature verification failed",
+    );
+    rejected(
+        &puller,
+        &image("bb:unsigned"),
+        "A signature was required, but no signature exists",
+    );
+    // The same digest under a tag no signature names: the identity does not match.
+    pusher
+        .burrow(&["push", TLS_OFF, "busybox", &image("bb:3")])
+        .ok();
+    rejected(
+        &puller,
+        &image("bb:3"),
+        &format!(
+            "None of the signatures were accepted, reasons: Signature for identity \"{}\" is not accepted",
+            image("bb:1")
+        ),
+    );
+
+    let blind = Env::new();
+    policy(
+        &blind,
+        serde_json::json!({
+            format!("{}/sig/bb", reg.host()): [{"type": "sigstoreSigned", "keyPath": key("signer", "pub")}],
+        }),
+    );
+    rejected(
+        &blind,
+        &image("bb:1"),
+        "A signature was required, but no signature exists (sigstore signatures of",
+    );
+    blind
+        .burrow(&["pull", "-q", TLS_OFF, &image("bb:1")])
+        .stderr_has("set use-sigstore-attachments: true");
 }

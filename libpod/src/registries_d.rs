@@ -1,7 +1,8 @@
 //! containers-registries.d(5): where image signatures live (the lookaside stores). As podman:
 //! the YAML files of the user's `$XDG_CONFIG_HOME/containers/registries.d` when that directory
 //! exists, else of `/etc/containers/registries.d`; `default-docker` and per-scope `docker`
-//! entries with `lookaside`/`lookaside-staging` (or the older `sigstore`/`sigstore-staging`);
+//! entries with `lookaside`/`lookaside-staging` (or the older `sigstore`/`sigstore-staging`)
+//! and `use-sigstore-attachments` (sigstore signatures kept in the registry);
 //! with nothing configured, `~/.local/share/containers/sigstore` for a rootless user and
 //! `/var/lib/containers/sigstore` for root.
 
@@ -19,6 +20,7 @@ fn site(v: &Value) -> Site {
     Site {
         read: s("lookaside").or_else(|| s("sigstore")),
         write: s("lookaside-staging").or_else(|| s("sigstore-staging")),
+        sigstore_attachments: v.get("use-sigstore-attachments").and_then(Value::as_bool),
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use storage::registry::{Credentials, RegistryOptions, auth};
 
-use crate::error::Result;
+use crate::error::{LibpodError, Result};
 
 /// A registry flag or name that cannot be used.
 #[derive(thiserror::Error, Debug)]
@@ -129,6 +129,45 @@ pub fn options(flags: &RegistryFlags, rootless: bool) -> Result<RegistryOptions>
 }
 
 /// `REGISTRY` or `REGISTRY/NAMESPACE` as login keys it (scheme and trailing slash dropped).
+/// `__sigstore-keygen PREFIX`: writes a new key pair as `PREFIX.private` (cosign's encrypted
+/// format, mode 0600) and `PREFIX.pub` (PEM `PUBLIC KEY`); refuses to overwrite either.
+pub fn generate_sigstore_key(prefix: &Path, passphrase: &[u8]) -> Result<(PathBuf, PathBuf)> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let key = storage::registry::sigstore::PrivateKey::generate()?;
+    let private_pem = key.encrypt(passphrase)?;
+    let public_pem = key.public_pem()?;
+    let with = |ext: &str| {
+        let mut p = prefix.as_os_str().to_os_string();
+        p.push(ext);
+        PathBuf::from(p)
+    };
+    let (private, public) = (with(".private"), with(".pub"));
+    // Checked first so that a refusal leaves neither file half-written.
+    if let Some(there) = [&private, &public].into_iter().find(|p| p.exists()) {
+        return Err(LibpodError::Storage(storage::StorageError::Signature(
+            format!(
+                "{} already exists: choose another prefix or remove it",
+                there.display()
+            ),
+        )));
+    }
+    for (path, data, mode) in [
+        (&private, &private_pem, 0o600),
+        (&public, &public_pem, 0o644),
+    ] {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(path)
+            .map_err(|e| LibpodError::io(format!("create {}", path.display()), e))?;
+        f.write_all(data.as_bytes())
+            .map_err(|e| LibpodError::io(format!("write {}", path.display()), e))?;
+    }
+    Ok((private, public))
+}
+
 fn login_key(registry: &str) -> Result<String> {
     let key = registry
         .trim_start_matches("https://")

@@ -133,13 +133,13 @@ pub struct PushArgs {
     /// Sign the image with this GPG key (simple signing; the signature goes to registries.d's lookaside-staging)
     #[arg(long = "sign-by", value_name = "KEY")]
     sign_by: Option<String>,
-    /// Read the passphrase of the --sign-by key from this file
+    /// Read the passphrase of the --sign-by or --sign-by-sigstore-private-key key from this file
     #[arg(long = "sign-passphrase-file", value_name = "PATH")]
     sign_passphrase_file: Option<PathBuf>,
-    /// Sign with a sigstore private key (not supported: use --sign-by)
+    /// Sign the image with this sigstore private key (cosign's encrypted format; the signature is attached in the registry, which registries.d's use-sigstore-attachments must allow)
     #[arg(long = "sign-by-sigstore-private-key", value_name = "PATH")]
     sign_by_sigstore_private_key: Option<PathBuf>,
-    /// Sign with a sigstore parameter file (not supported: use --sign-by)
+    /// Sign with a sigstore parameter file (Fulcio/Rekor; not supported: use --sign-by-sigstore-private-key)
     #[arg(long = "sign-by-sigstore", value_name = "PATH")]
     sign_by_sigstore: Option<PathBuf>,
     #[command(flatten)]
@@ -155,16 +155,31 @@ pub fn push(rt: &Runtime, a: PushArgs) -> Outcome {
         .compression_format
         .parse()
         .map_err(|e: libpod::storage_registry::StorageError| Failure::new(e.to_string()))?;
-    if a.sign_by_sigstore_private_key.is_some() || a.sign_by_sigstore.is_some() {
+    if a.sign_by_sigstore.is_some() {
         return Err(Failure::new(
-            "sigstore signing is not supported: sign with a GPG key (--sign-by KEY)",
+            "--sign-by-sigstore: keyless signing (Fulcio, Rekor) is not supported: sign with a key (--sign-by-sigstore-private-key PATH)",
         ));
     }
-    if a.sign_passphrase_file.is_some() && a.sign_by.is_none() {
+    if a.sign_by.is_some() && a.sign_by_sigstore_private_key.is_some() {
         return Err(Failure::new(
-            "--sign-passphrase-file needs --sign-by KEY: name the key to sign with",
+            "--sign-by and --sign-by-sigstore-private-key cannot be used together: sign with one kind of key per push",
         ));
     }
+    if a.sign_passphrase_file.is_some()
+        && a.sign_by.is_none()
+        && a.sign_by_sigstore_private_key.is_none()
+    {
+        return Err(Failure::new(
+            "--sign-passphrase-file needs --sign-by KEY or --sign-by-sigstore-private-key PATH: name the key to sign with",
+        ));
+    }
+    let sigstore = match a.sign_by_sigstore_private_key {
+        Some(private_key) => Some(libpod::runtime::SigstoreSigning {
+            private_key,
+            passphrase: sigstore_passphrase(a.sign_passphrase_file.as_deref())?,
+        }),
+        None => None,
+    };
     let signing = a.sign_by.map(|key| libpod::runtime::Signing {
         key,
         passphrase_file: a.sign_passphrase_file,
@@ -177,6 +192,7 @@ pub fn push(rt: &Runtime, a: PushArgs) -> Outcome {
         compression,
         &progress,
         signing.as_ref(),
+        sigstore.as_ref(),
     )?;
     if let (Some(path), Some(d)) = (&a.digestfile, &digest) {
         std::fs::write(path, d)
@@ -247,6 +263,42 @@ pub struct LoginArgs {
     tls_verify: Option<bool>,
     /// Registry to log in to
     registry: String,
+}
+
+/// The passphrase of a sigstore private key: the first line of `file` (as podman reads it),
+/// else asked for on the terminal.
+fn sigstore_passphrase(file: Option<&std::path::Path>) -> Result<Vec<u8>, Failure> {
+    if let Some(path) = file {
+        let data = std::fs::read(path).map_err(|e| {
+            Failure::new(format!("reading passphrase file {}: {e}", path.display()))
+        })?;
+        let line = data.split(|&b| b == b'\n').next().unwrap_or_default();
+        return Ok(line.to_vec());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(
+            "--sign-by-sigstore-private-key: no terminal to ask for the key's passphrase: pass --sign-passphrase-file FILE",
+        ));
+    }
+    Ok(prompt("Key Passphrase: ", true)?.into_bytes())
+}
+
+#[derive(Args, Debug)]
+pub struct SigstoreKeygenArgs {
+    /// Write PREFIX.private and PREFIX.pub (the passphrase comes from $BURROW_PASSPHRASE)
+    prefix: PathBuf,
+}
+
+/// `__sigstore-keygen PREFIX`: a key pair in skopeo generate-sigstore-key's files, for tests
+/// (nothing else here makes cosign keys).
+pub fn sigstore_keygen(a: SigstoreKeygenArgs) -> Outcome {
+    let passphrase = std::env::var_os("BURROW_PASSPHRASE").unwrap_or_default();
+    let (private, public) = libpod::registry::generate_sigstore_key(
+        &a.prefix,
+        std::os::unix::ffi::OsStrExt::as_bytes(passphrase.as_os_str()),
+    )?;
+    println!("{}\n{}", private.display(), public.display());
+    Ok(0)
 }
 
 /// Reads one line from the terminal, without echo when `secret`.

@@ -68,7 +68,7 @@ pub use lifecycle::LogsOptions;
 pub use networks::NetworkCreateOptions;
 pub use pod_clone::PodCloneOptions;
 pub use pods::PodCreateOptions;
-pub use pull::{PullPolicy, Signing};
+pub use pull::{PullPolicy, Signing, SigstoreSigning};
 pub use pull_retry::PullRetry;
 pub use resources::ResourcesError;
 pub use start::AttachOptions;

@@ -192,11 +192,14 @@ impl Runtime {
         compression: LayerCompression,
         report: &dyn Reporter,
     ) -> Result<Option<String>> {
-        self.push_signed(name, dest, flags, compression, report, None)
+        self.push_signed(name, dest, flags, compression, report, None, None)
     }
 
     /// [`Runtime::push`], and with `sign` a simple signature of the pushed manifest written
-    /// to the lookaside store (registries.d). The key is checked before anything is pushed.
+    /// to the lookaside store (registries.d), with `sigstore` a sigstore signature added to
+    /// its registry attachment. Keys (and, for sigstore, registries.d's consent to write
+    /// attachments) are checked before anything is pushed.
+    #[allow(clippy::too_many_arguments)]
     pub fn push_signed(
         &self,
         name: &str,
@@ -205,6 +208,7 @@ impl Runtime {
         compression: LayerCompression,
         report: &dyn Reporter,
         sign: Option<&Signing>,
+        sigstore: Option<&SigstoreSigning>,
     ) -> Result<Option<String>> {
         let image = self.store.lookup(name)?;
         let dest = dest.unwrap_or(name);
@@ -244,6 +248,13 @@ impl Runtime {
             }
             signature::check_key(&s.key)?;
         }
+        if sigstore.is_some() && !matches!(target, Destination::Registry(_)) {
+            return Err(LibpodError::Storage(storage::StorageError::Signature(
+                format!(
+                    "--sign-by-sigstore-private-key: {dest} is not a registry: only images pushed to a registry can be signed"
+                ),
+            )));
+        }
         match target {
             Destination::OciArchive(p, r) => archive(p, r, true),
             Destination::DockerArchive(p, r) => archive(p, r, false),
@@ -251,6 +262,10 @@ impl Runtime {
                 crate::trust::check_push(name)?;
                 let full = storage::reference::normalize_docker(r)?;
                 let opts = options(flags, self.rootless)?;
+                let sigstore_key = match sigstore {
+                    Some(s) => Some(s.prepare(&full, &opts)?),
+                    None => None,
+                };
                 let digest = storage::registry::push::push(
                     &self.store,
                     &image,
@@ -266,6 +281,15 @@ impl Runtime {
                         &digest,
                         &s.key,
                         s.passphrase_file.as_deref(),
+                        concat!("burrow ", env!("CARGO_PKG_VERSION")),
+                    )?;
+                }
+                if let Some(key) = &sigstore_key {
+                    storage::registry::push::attach_sigstore_signature(
+                        &full,
+                        &digest,
+                        key,
+                        &opts,
                         concat!("burrow ", env!("CARGO_PKG_VERSION")),
                     )?;
                 }
@@ -357,4 +381,48 @@ pub struct Signing {
     /// A GPG key ID, fingerprint or user ID of a secret key in the user's keyring.
     pub key: String,
     pub passphrase_file: Option<std::path::PathBuf>,
+}
+
+/// `push --sign-by-sigstore-private-key PATH`: cosign's encrypted private key file and its
+/// passphrase (read by the CLI from --sign-passphrase-file or a prompt).
+#[derive(Clone)]
+pub struct SigstoreSigning {
+    pub private_key: std::path::PathBuf,
+    pub passphrase: Vec<u8>,
+}
+
+impl std::fmt::Debug for SigstoreSigning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigstoreSigning")
+            .field("private_key", &self.private_key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigstoreSigning {
+    /// Before a push to `full`: the decrypted key, once registries.d allows writing the
+    /// signature to `full`'s repository (as containers/image, which refuses otherwise).
+    fn prepare(
+        &self,
+        full: &str,
+        opts: &storage::registry::RegistryOptions,
+    ) -> Result<storage::registry::sigstore::PrivateKey> {
+        let path = &self.private_key;
+        let pem = std::fs::read(path)
+            .map_err(|e| LibpodError::io(format!("read {}", path.display()), e))?;
+        let key = storage::registry::sigstore::PrivateKey::decrypt(
+            &pem,
+            &self.passphrase,
+            &path.display().to_string(),
+        )?;
+        let repo = storage::reference::repository(full);
+        if !opts.lookaside.sigstore_attachments(repo) {
+            return Err(LibpodError::Storage(storage::StorageError::Signature(
+                format!(
+                    "writing signatures: writing sigstore attachments is disabled by configuration: set use-sigstore-attachments: true for {repo} (or default-docker) in registries.d"
+                ),
+            )));
+        }
+        Ok(key)
+    }
 }

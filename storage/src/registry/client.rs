@@ -470,6 +470,20 @@ impl Client {
 
     /// Uploads a blob from `file` (monolithic: POST for a session, then PUT with the digest).
     pub fn upload_blob(&self, repo: &str, digest: &str, file: &Path) -> Result<(), StorageError> {
+        self.upload(repo, digest, Payload::File(file))
+    }
+
+    /// [`Client::upload_blob`] of a small blob held in memory (signature payloads, configs).
+    pub fn upload_blob_bytes(
+        &self,
+        repo: &str,
+        digest: &str,
+        bytes: &[u8],
+    ) -> Result<(), StorageError> {
+        self.upload(repo, digest, Payload::Bytes(bytes))
+    }
+
+    fn upload(&self, repo: &str, digest: &str, body: Payload<'_>) -> Result<(), StorageError> {
         let scope = format!("repository:{repo}:pull,push");
         let mut resp = self.send(
             "POST",
@@ -501,7 +515,7 @@ impl Client {
             &url,
             &scope,
             &[("Content-Type", "application/octet-stream")],
-            Payload::File(file),
+            body,
         )?;
         if !resp.status().is_success() {
             let s = resp.status();

@@ -1,6 +1,7 @@
 //! Registries: registries.conf resolution, credentials, the distribution API client, pull and
 //! push. Knows nothing of containers; libpod passes in the files and flags.
 
+pub mod attachments;
 pub mod auth;
 pub mod client;
 pub mod conf;

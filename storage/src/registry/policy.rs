@@ -2,10 +2,10 @@
 //! registry, namespace, repository or image), pushed (containers-storage) or loaded
 //! (docker-archive/oci-archive); `image trust show`'s rows and `image trust set`'s edit.
 //!
-//! A `signedBy` requirement is checked after the manifest is fetched (registry::signature);
-//! burrow verifies no sigstore signatures: a `sigstoreSigned` requirement refuses the image as
-//! having none. This module must never accept an image that a requirement of the chosen scope
-//! rejects.
+//! `signedBy` (registry::signature) and `sigstoreSigned` with public keys (registry::sigstore)
+//! requirements are checked after the manifest is fetched; keyless `sigstoreSigned` (Fulcio,
+//! Rekor, PKI) refuses the image. This module must never accept an image that a requirement of
+//! the chosen scope rejects.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::signature::{SignedBy, SignedIdentity};
+use super::sigstore::SigstoreSigned;
 use crate::error::StorageError;
 
 /// One policy requirement.
@@ -22,7 +23,16 @@ pub enum Requirement {
     InsecureAcceptAnything,
     Reject,
     SignedBy(super::signature::SignedBy),
-    SigstoreSigned { key_path: Option<String> },
+    SigstoreSigned(SigstoreSigned),
+    /// A `sigstoreSigned` requirement burrow cannot check (its trust root, e.g. `fulcio`).
+    SigstoreKeyless(&'static str),
+}
+
+/// A requirement left to check once the manifest's digest is known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pending {
+    SignedBy(SignedBy),
+    SigstoreSigned(SigstoreSigned),
 }
 
 /// A parsed policy.json.
@@ -78,9 +88,7 @@ fn requirements(path: &Path, v: &Value, scope: &str) -> Result<Vec<Requirement>,
                         identity,
                     }))
                 }
-                "sigstoreSigned" => Ok(Requirement::SigstoreSigned {
-                    key_path: s("keyPath"),
-                }),
+                "sigstoreSigned" => sigstore_signed(path, r, scope),
                 other => Err(invalid(
                     path,
                     format!("{scope}: unknown policy requirement type {other:?}"),
@@ -88,6 +96,50 @@ fn requirements(path: &Path, v: &Value, scope: &str) -> Result<Vec<Requirement>,
             }
         })
         .collect()
+}
+
+/// A `sigstoreSigned` requirement: public keys (`keyPath`, `keyPaths`, `keyData`,
+/// `keyDatas`), or a keyless trust root burrow refuses when the requirement applies.
+fn sigstore_signed(path: &Path, r: &Value, scope: &str) -> Result<Requirement, StorageError> {
+    for keyless in [
+        "fulcio",
+        "pki",
+        "rekorPublicKeyPath",
+        "rekorPublicKeyPaths",
+        "rekorPublicKeyData",
+        "rekorPublicKeyDatas",
+    ] {
+        if r.get(keyless).is_some() {
+            return Ok(Requirement::SigstoreKeyless(keyless));
+        }
+    }
+    let one = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_string);
+    let list = |k: &str| -> Vec<String> {
+        r.get(k)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut key_paths: Vec<String> = one("keyPath").into_iter().collect();
+    key_paths.extend(list("keyPaths"));
+    let mut key_data: Vec<String> = one("keyData").into_iter().collect();
+    key_data.extend(list("keyDatas"));
+    if key_paths.is_empty() && key_data.is_empty() {
+        return Err(invalid(
+            path,
+            format!("{scope}: sigstoreSigned needs keyPath, keyPaths, keyData or keyDatas"),
+        ));
+    }
+    let identity = SignedIdentity::from_value(r.get("signedIdentity"))
+        .map_err(|e| invalid(path, format!("{scope}: {e}")))?;
+    Ok(Requirement::SigstoreSigned(SigstoreSigned {
+        key_paths,
+        key_data,
+        identity,
+    }))
 }
 
 impl Policy {
@@ -139,14 +191,14 @@ impl Policy {
     }
 
     /// Evaluates every requirement for the image `display` (`transport:ref`) that can be
-    /// decided before its manifest is known; returns the `signedBy` ones, which the caller
-    /// checks against the manifest's signatures (all of them must hold).
+    /// decided before its manifest is known; returns the signature requirements, which the
+    /// caller checks against the manifest's signatures (all of them must hold).
     fn check(
         &self,
         transport: &str,
         scopes: &[String],
         display: &str,
-    ) -> Result<Vec<SignedBy>, StorageError> {
+    ) -> Result<Vec<Pending>, StorageError> {
         let mut pending = Vec::new();
         for r in self.requirements_for(transport, scopes) {
             match r {
@@ -156,20 +208,22 @@ impl Policy {
                         "Running image {display} is rejected by policy."
                     )));
                 }
-                Requirement::SignedBy(s) => pending.push(s.clone()),
-                Requirement::SigstoreSigned { .. } => {
-                    return Err(StorageError::PolicyRejected(
-                        "A signature was required, but no signature exists".to_string(),
-                    ));
+                Requirement::SignedBy(s) => pending.push(Pending::SignedBy(s.clone())),
+                Requirement::SigstoreSigned(s) => pending.push(Pending::SigstoreSigned(s.clone())),
+                Requirement::SigstoreKeyless(what) => {
+                    return Err(StorageError::PolicyRejected(format!(
+                        "{display}: the sigstoreSigned requirement of {} uses {what}, which burrow does not support: trust a public key (keyPath or keyData) instead",
+                        self.path.display()
+                    )));
                 }
             }
         }
         Ok(pending)
     }
 
-    /// May `full` (`host/path[:tag|@digest]`) be pulled? The `signedBy` requirements left to
+    /// May `full` (`host/path[:tag|@digest]`) be pulled? The signature requirements left to
     /// check once its manifest digest is known.
-    pub fn check_docker(&self, full: &str) -> Result<Vec<SignedBy>, StorageError> {
+    pub fn check_docker(&self, full: &str) -> Result<Vec<Pending>, StorageError> {
         self.check("docker", &docker_scopes(full), &format!("docker://{full}"))
     }
 
@@ -256,13 +310,13 @@ fn row(transport: &str, name: &str, repo_name: &str, reqs: &[Requirement]) -> Tr
         Some(Requirement::InsecureAcceptAnything) => "accept",
         Some(Requirement::Reject) => "reject",
         Some(Requirement::SignedBy { .. }) => "signed",
-        Some(Requirement::SigstoreSigned { .. }) => "sigstoreSigned",
+        Some(Requirement::SigstoreSigned(_) | Requirement::SigstoreKeyless(_)) => "sigstoreSigned",
         None => "",
     };
     for r in reqs {
         match r {
             Requirement::SignedBy(s) => keys.extend(s.key_paths.iter().cloned()),
-            Requirement::SigstoreSigned { key_path: Some(k) } => keys.push(k.clone()),
+            Requirement::SigstoreSigned(s) => keys.extend(s.key_paths.iter().cloned()),
             _ => {}
         }
     }
@@ -372,8 +426,30 @@ mod tests {
         assert!(p.check_docker("other.io/x:1").is_err());
         let pending = p.check_docker("reg.signed.org/x:1").unwrap();
         assert_eq!(pending.len(), 1, "signedBy is left for the signature check");
-        assert_eq!(pending[0].key_paths, ["/k"]);
+        assert!(matches!(&pending[0], Pending::SignedBy(s) if s.key_paths == ["/k"]));
         assert!(p.check_transport("containers-storage", "x").is_err());
+    }
+
+    #[test]
+    fn sigstore_requirements_are_pending_or_refused() {
+        let p = policy(json!({
+            "default": [{"type": "sigstoreSigned", "keyPath": "/a.pub", "keyDatas": ["QUJD"],
+                         "signedIdentity": {"type": "matchRepository"}}],
+            "transports": {"docker": {
+                "keyless.io": [{"type": "sigstoreSigned", "fulcio": {}, "rekorPublicKeyPath": "/r"}]
+            }}
+        }));
+        let pending = p.check_docker("r.io/x:1").unwrap();
+        let Pending::SigstoreSigned(s) = &pending[0] else {
+            panic!("{pending:?}");
+        };
+        assert_eq!(s.key_paths, ["/a.pub"]);
+        assert_eq!(s.key_data, ["QUJD"]);
+        assert_eq!(s.identity, SignedIdentity::MatchRepository);
+        let e = p.check_docker("keyless.io/x:1").unwrap_err();
+        assert!(e.to_string().contains("does not support"), "{e}");
+        assert_eq!(p.trust_rows()[0].keys, ["/a.pub"]);
+        assert!(p.check_transport("docker-archive", "x").is_err());
     }
 
     #[test]
@@ -381,6 +457,9 @@ mod tests {
         let path = Path::new("/p.json");
         assert!(Policy::from_value(path, &json!({})).is_err());
         assert!(Policy::from_value(path, &json!({"default": []})).is_err());
+        let e = Policy::from_value(path, &json!({"default": [{"type": "sigstoreSigned"}]}))
+            .unwrap_err();
+        assert!(e.to_string().contains("needs keyPath"), "{e}");
         let e = Policy::from_value(path, &json!({"default": [{"type": "maybe"}]})).unwrap_err();
         assert!(e.to_string().contains("\"maybe\""), "{e}");
     }

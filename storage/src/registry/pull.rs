@@ -18,6 +18,7 @@ use super::auth::{self, Credentials};
 use super::client::{Client, TlsOptions, read_small};
 use super::conf::{Endpoint, RegistriesConf};
 use super::manifest::{self, Fetched, Platform};
+use super::policy::Pending;
 use crate::compression::decompress;
 use crate::digest::{chain_ids, parse_sha256, sha256_digest};
 use crate::error::StorageError;
@@ -131,7 +132,7 @@ fn pull_name(
     opts: &PullOptions,
     report: &dyn Reporter,
 ) -> Result<Image, StorageError> {
-    let signed_by = match &opts.registry.policy {
+    let pending = match &opts.registry.policy {
         Some(p) => p.check_docker(full)?,
         None => Vec::new(),
     };
@@ -141,7 +142,7 @@ fn pull_name(
         .endpoints(full, opts.registry.tls_verify == Some(false))?;
     let mut last = None;
     for ep in &endpoints {
-        match pull_from(store, full, ep, &signed_by, opts, report) {
+        match pull_from(store, full, ep, &pending, opts, report) {
             Ok(img) => return Ok(img),
             Err(e) if ep.mirror => last = Some(e),
             Err(e) => return Err(e),
@@ -150,11 +151,29 @@ fn pull_name(
     Err(last.unwrap_or_else(|| StorageError::PullFailed(format!("{full}: no endpoint"))))
 }
 
+/// The sigstore signatures of manifest `digest`: its registry attachment, read only where
+/// registries.d enables `use-sigstore-attachments` (as containers/image does).
+fn sigstore_signatures(
+    client: &Client,
+    repo: &str,
+    full: &str,
+    digest: &str,
+    opts: &PullOptions,
+) -> Result<Vec<super::sigstore::Attached>, StorageError> {
+    let logical = crate::reference::repository(full);
+    if !opts.registry.lookaside.sigstore_attachments(logical) {
+        return Err(StorageError::PolicyRejected(format!(
+            "A signature was required, but no signature exists (sigstore signatures of {logical} are not read: set use-sigstore-attachments: true for it in registries.d)"
+        )));
+    }
+    super::attachments::get(client, repo, digest)
+}
+
 fn pull_from(
     store: &Store,
     full: &str,
     ep: &Endpoint,
-    signed_by: &[super::signature::SignedBy],
+    pending: &[Pending],
     opts: &PullOptions,
     report: &dyn Reporter,
 ) -> Result<Image, StorageError> {
@@ -174,10 +193,23 @@ fn pull_from(
         check_digest(d, &bytes, "manifest")?;
     }
     // Signatures name the manifest the reference points at (a list's own, for a list).
-    if !signed_by.is_empty() {
+    if !pending.is_empty() {
         let digest = sha256_digest(&bytes);
-        for req in signed_by {
-            super::signature::verify(&opts.registry.lookaside, full, &digest, req)?;
+        let mut attached = None;
+        for req in pending {
+            match req {
+                Pending::SignedBy(req) => {
+                    super::signature::verify(&opts.registry.lookaside, full, &digest, req)?;
+                }
+                Pending::SigstoreSigned(req) => {
+                    let sigs = match &attached {
+                        Some(sigs) => sigs,
+                        None => attached
+                            .insert(sigstore_signatures(&client, repo, full, &digest, opts)?),
+                    };
+                    super::sigstore::verify(req, full, &digest, sigs)?;
+                }
+            }
         }
     }
     let image_manifest = match manifest::parse(&bytes, &ctype, full)? {

@@ -192,3 +192,23 @@ pub fn push(
     client.put_manifest(&repo, &reference, OCI_MANIFEST, &bytes)?;
     Ok(digest)
 }
+
+/// `push --sign-by-sigstore-private-key`: signs `dest` (fully qualified, just pushed) at
+/// manifest `digest` with `key` and adds the signature to the image's sigstore attachment.
+pub fn attach_sigstore_signature(
+    dest: &str,
+    digest: &str,
+    key: &super::sigstore::PrivateKey,
+    registry: &RegistryOptions,
+    creator: &str,
+) -> Result<(), StorageError> {
+    let payload = super::sigstore::payload(dest, digest, creator);
+    let signature = Some(key.sign(&payload));
+    let (client, repo) = destination_client(dest, registry)?;
+    super::attachments::put(
+        &client,
+        &repo,
+        digest,
+        &[super::sigstore::Attached { payload, signature }],
+    )
+}

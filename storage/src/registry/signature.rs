@@ -30,6 +30,9 @@ pub struct Site {
     pub read: Option<String>,
     /// `lookaside-staging` (or `sigstore-staging`): a file:// URL.
     pub write: Option<String>,
+    /// `use-sigstore-attachments`: whether sigstore signatures are read from and written to
+    /// the registry (unset: as the less specific scopes say; false if none does).
+    pub sigstore_attachments: Option<bool>,
 }
 
 /// registries.d's lookaside configuration: `default-docker` and the per-scope `docker` entries.
@@ -56,6 +59,24 @@ impl Lookaside {
             })
             .max_by_key(|(scope, _)| scope.len())
             .map_or(&self.default, |(_, site)| site)
+    }
+
+    /// Are sigstore attachments used for the repository `repo`? As containers/image: the most
+    /// specific scope that sets `use-sigstore-attachments`, else `default-docker`, else no.
+    pub fn sigstore_attachments(&self, repo: &str) -> bool {
+        self.scopes
+            .iter()
+            .filter(|(scope, site)| {
+                site.sigstore_attachments.is_some()
+                    && (repo == scope
+                        || repo
+                            .strip_prefix(scope.as_str())
+                            .is_some_and(|rest| rest.starts_with('/')))
+            })
+            .max_by_key(|(scope, _)| scope.len())
+            .and_then(|(_, site)| site.sigstore_attachments)
+            .or(self.default.sigstore_attachments)
+            .unwrap_or(false)
     }
 
     fn read_base(&self, repo: &str) -> Option<&str> {
@@ -479,7 +500,7 @@ mod tests {
     fn most_specific_scope_wins() {
         let site = |s: &str| Site {
             read: Some(s.into()),
-            write: None,
+            ..Site::default()
         };
         let l = Lookaside {
             default: site("file:///d"),
@@ -493,6 +514,24 @@ mod tests {
         assert_eq!(l.read_base("quay.io/other"), Some("file:///q"));
         assert_eq!(l.read_base("quay.io.evil/x"), Some("file:///d"));
         assert_eq!(l.write_base("quay.io/ns/app"), Some("file:///ns"));
+        assert!(!l.sigstore_attachments("quay.io/ns/app"));
+        let attach = |on: bool| Site {
+            sigstore_attachments: Some(on),
+            ..Site::default()
+        };
+        let l = Lookaside {
+            default: attach(true),
+            scopes: vec![
+                ("quay.io/ns".into(), attach(false)),
+                ("quay.io/ns/app".into(), site("file:///x")),
+            ],
+            builtin: None,
+        };
+        assert!(
+            !l.sigstore_attachments("quay.io/ns/app"),
+            "an unset scope defers"
+        );
+        assert!(l.sigstore_attachments("quay.io/other"));
     }
 
     #[test]
