@@ -8,6 +8,8 @@
 #[path = "common/archives.rs"]
 mod archives;
 mod common;
+#[path = "common/podman.rs"]
+mod podman;
 #[path = "common/registry.rs"]
 mod registry;
 
@@ -440,4 +442,122 @@ fn sigstore_signed_push_and_verified_pull() {
     blind
         .burrow(&["pull", "-q", TLS_OFF, &image("bb:1")])
         .stderr_has("set use-sigstore-attachments: true");
+}
+
+// Pins: burrow's sigstore signatures are what other implementations read. OpenSSL checks the
+// attachment's signature over its payload with the `.pub` key (ECDSA P-256, DER, SPKI PEM).
+// Where podman can sign and verify sigstore (Debian's 4.3.1 cannot: its containers/image is
+// built with "sigstore disabled"), with a key pair from `__sigstore-keygen`: podman's signed
+// push verifies in burrow, burrow's in `podman pull` under the same policy, which refuses an
+// unsigned image (so the policy is in force).
+#[test]
+fn sigstore_signatures_interoperate() {
+    let reg = Registry::start();
+    let mut env = Env::new().with_busybox();
+    // containers/image reads policy.json and registries.d from $HOME/.config, not
+    // $XDG_CONFIG_HOME: give both engines the same files.
+    env.sh(&format!(
+        "ln -s '{}' '{}/.config'",
+        env.config_dir().display(),
+        env.home().display()
+    ))
+    .ok();
+    let (dir, pass) = sigstore_keys(&mut env, &["k"]);
+    let pass = pass.display().to_string();
+    let private = dir.join("k.private").display().to_string();
+    let public = dir.join("k.pub").display().to_string();
+    attachments(&env, "unused.invalid");
+    let image = |repo: &str| reg.image(&format!("interop/{repo}"));
+    let digestfile = env.home().join("digest");
+    env.burrow(&[
+        "push",
+        TLS_OFF,
+        "--sign-by-sigstore-private-key",
+        &private,
+        "--sign-passphrase-file",
+        &pass,
+        "--digestfile",
+        &digestfile.display().to_string(),
+        "busybox",
+        &image("by-burrow:1"),
+    ])
+    .ok();
+
+    let digest = env.sh(&format!("cat '{}'", digestfile.display())).ok();
+    let sig_tag = format!("{}.sig", digest.out().replace(':', "-"));
+    let (_, attachment) = reg.manifest("interop/by-burrow", &sig_tag);
+    let layer = &attachment["layers"][0];
+    let payload = reg.blob(
+        "interop/by-burrow",
+        layer["digest"].as_str().expect("payload digest"),
+    );
+    let signed: serde_json::Value = serde_json::from_slice(&payload).expect("payload JSON");
+    assert_eq!(
+        signed["critical"]["image"]["docker-manifest-digest"],
+        digest.out()
+    );
+    assert_eq!(
+        signed["critical"]["identity"]["docker-reference"],
+        image("by-burrow:1")
+    );
+    std::fs::write(env.path("payload"), &payload).expect("payload file");
+    std::fs::write(
+        env.path("sig.b64"),
+        layer["annotations"]["dev.cosignproject.cosign/signature"]
+            .as_str()
+            .expect("signature annotation"),
+    )
+    .expect("signature file");
+    env.sh(&format!(
+        "cd '{}' && base64 -d sig.b64 > sig.der && openssl dgst -sha256 -verify '{public}' -signature sig.der payload",
+        env.path("").display()
+    ))
+    .ok()
+    .stdout_has("Verified OK");
+
+    if let Some(why) = podman::setup(&env) {
+        eprintln!("podman part skipped: {why}");
+        return;
+    }
+    podman::load_busybox(&env);
+    let by_podman = podman::podman(
+        &env,
+        &[
+            "push",
+            TLS_OFF,
+            "--sign-by-sigstore-private-key",
+            &private,
+            "--sign-passphrase-file",
+            &pass,
+            "localhost/busybox:latest",
+            &image("by-podman:1"),
+        ],
+    );
+    if by_podman.status != 0 && by_podman.stderr.contains("sigstore disabled") {
+        eprintln!("podman part skipped: this podman is built without sigstore: {by_podman:?}");
+        return;
+    }
+    by_podman.ok();
+    env.burrow(&[
+        "push",
+        TLS_OFF,
+        "--compression-format",
+        "zstd",
+        "busybox",
+        &image("by-burrow:unsigned"),
+    ])
+    .ok();
+    policy(
+        &env,
+        serde_json::json!({
+            format!("{}/interop", reg.host()): [{"type": "sigstoreSigned",
+                "keyPath": public, "signedIdentity": {"type": "matchRepository"}}],
+        }),
+    );
+    env.burrow(&["pull", "-q", TLS_OFF, &image("by-podman:1")])
+        .ok();
+    podman::podman(&env, &["pull", "-q", TLS_OFF, &image("by-burrow:1")]).ok();
+    podman::podman(&env, &["pull", "-q", TLS_OFF, &image("by-burrow:unsigned")])
+        .fails()
+        .stderr_has("A signature was required, but no signature exists");
 }
