@@ -55,6 +55,15 @@ fn write(env: &Env, path: &Path, text: &str) {
     .ok();
 }
 
+/// Creates a manifest list of busybox and pushes it to `dest` with the `sign` options.
+fn signed_list_push(env: &Env, sign: &[&str], dest: &str) {
+    env.burrow(&["manifest", "create", "ml", "busybox"]).ok();
+    let mut args = vec!["manifest", "push", TLS_OFF];
+    args.extend_from_slice(sign);
+    args.extend(["ml", dest]);
+    env.burrow(&args).ok();
+}
+
 /// Points the user's registries.d at one lookaside directory for reading and writing.
 fn lookaside(env: &Env, dir: &Path) {
     write(
@@ -249,18 +258,7 @@ fn signed_push_and_verified_pull() {
 
     // A manifest list pushed with --sign-by: its index is what the signature names, and a
     // pull by the list's tag is accepted.
-    pusher.burrow(&["manifest", "create", "ml", "busybox"]).ok();
-    pusher
-        .burrow(&[
-            "manifest",
-            "push",
-            TLS_OFF,
-            "--sign-by",
-            &fprs[0],
-            "ml",
-            &image("list"),
-        ])
-        .ok();
+    signed_list_push(&pusher, &["--sign-by", &fprs[0]], &image("list"));
     puller.burrow(&["pull", "-q", TLS_OFF, &image("list")]).ok();
 }
 
@@ -369,6 +367,18 @@ fn sigstore_signed_push_and_verified_pull() {
         ])
         .ok();
 
+    // A manifest list: the signature names the index, which a pull by the list's tag checks.
+    signed_list_push(
+        &pusher,
+        &[
+            "--sign-by-sigstore-private-key",
+            &key("signer", "private"),
+            "--sign-passphrase-file",
+            &pass,
+        ],
+        &image("list:1"),
+    );
+
     write(&pusher, &PathBuf::from(&pass), "wrong");
     signed_push("signer", &image("bb:wrongpass"))
         .code(125)
@@ -387,6 +397,7 @@ fn sigstore_signed_push_and_verified_pull() {
         &puller,
         serde_json::json!({
             format!("{}/sig/bb", reg.host()): [{"type": "sigstoreSigned", "keyPath": key("signer", "pub")}],
+            format!("{}/sig/list", reg.host()): [{"type": "sigstoreSigned", "keyPaths": [key("signer", "pub")]}],
             format!("{}/sig/strange", reg.host()): [{"type": "sigstoreSigned",
                 "keyData": registry::base64(&format!("{}\n", stranger_pem.out()))}],
         }),
@@ -398,6 +409,9 @@ fn sigstore_signed_push_and_verified_pull() {
         .burrow(&["run", "--rm", &image("bb:1"), "echo", "verified"])
         .ok()
         .stdout_has("verified");
+    puller
+        .burrow(&["pull", "-q", TLS_OFF, &image("list:1")])
+        .ok();
     let rejected = |env: &Env, name: &str, why: &str| {
         env.burrow(&["pull", "-q", TLS_OFF, name])
             .code(125)

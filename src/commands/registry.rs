@@ -267,7 +267,7 @@ pub struct LoginArgs {
 
 /// The passphrase of a sigstore private key: the first line of `file` (as podman reads it),
 /// else asked for on the terminal.
-fn sigstore_passphrase(file: Option<&std::path::Path>) -> Result<Vec<u8>, Failure> {
+pub(crate) fn sigstore_passphrase(file: Option<&std::path::Path>) -> Result<Vec<u8>, Failure> {
     if let Some(path) = file {
         let data = std::fs::read(path).map_err(|e| {
             Failure::new(format!("reading passphrase file {}: {e}", path.display()))

@@ -352,6 +352,40 @@ impl Runtime {
         Ok(signature::check_key(key)?)
     }
 
+    /// Before `manifest push --sign-by-sigstore-private-key` to `dest`: the decrypted key, once
+    /// registries.d allows attachments for `dest` (nothing is pushed otherwise).
+    pub fn check_sigstore_signing(
+        &self,
+        dest: &str,
+        sign: &SigstoreSigning,
+        flags: &RegistryFlags,
+    ) -> Result<storage::registry::sigstore::PrivateKey> {
+        let dest = dest.strip_prefix("docker://").unwrap_or(dest);
+        let full = storage::reference::normalize_docker(dest)?;
+        sign.prepare(&full, &options(flags, self.rootless)?)
+    }
+
+    /// Attaches a sigstore signature of `dest` (a registry reference just pushed) at manifest
+    /// `digest` (`manifest push --sign-by-sigstore-private-key`).
+    pub fn sigstore_sign_pushed(
+        &self,
+        dest: &str,
+        digest: &str,
+        key: &storage::registry::sigstore::PrivateKey,
+        flags: &RegistryFlags,
+    ) -> Result<()> {
+        let dest = dest.strip_prefix("docker://").unwrap_or(dest);
+        let full = storage::reference::normalize_docker(dest)?;
+        let opts = options(flags, self.rootless)?;
+        Ok(storage::registry::push::attach_sigstore_signature(
+            &full,
+            digest,
+            key,
+            &opts,
+            concat!("burrow ", env!("CARGO_PKG_VERSION")),
+        )?)
+    }
+
     /// Signs `dest` (a registry reference just pushed) at manifest `digest` into the lookaside
     /// staging store (`manifest push --sign-by`).
     pub fn sign_pushed(
