@@ -522,6 +522,17 @@ fn image_trust_show_and_set() {
         "registry.example.com",
     ])
     .ok();
+    env.burrow(&[
+        "image",
+        "trust",
+        "set",
+        "--type",
+        "sigstoreSigned",
+        "-f",
+        "/etc/pki/a.pub",
+        "ghcr.io",
+    ])
+    .ok();
     let out = env.burrow(&["image", "trust", "show", "-n"]).ok();
     let rows: Vec<Vec<&str>> = out
         .lines()
@@ -539,6 +550,10 @@ fn image_trust_show_and_set() {
     );
     assert!(
         rows.contains(&vec!["repository", "registry.example.com", "signed"]),
+        "{out}"
+    );
+    assert!(
+        rows.contains(&vec!["repository", "ghcr.io", "sigstoreSigned", "N/A"]),
         "{out}"
     );
 
@@ -567,6 +582,10 @@ fn image_trust_show_and_set() {
     assert_eq!(
         written["transports"]["docker"]["registry.example.com"][0],
         serde_json::json!({"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/etc/pki/a.gpg"})
+    );
+    assert_eq!(
+        written["transports"]["docker"]["ghcr.io"][0],
+        serde_json::json!({"type": "sigstoreSigned", "keyPath": "/etc/pki/a.pub"})
     );
     let raw = env.burrow(&["image", "trust", "show", "--raw"]).ok();
     assert_eq!(

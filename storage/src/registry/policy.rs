@@ -327,7 +327,12 @@ fn row(transport: &str, name: &str, repo_name: &str, reqs: &[Requirement]) -> Tr
         keys,
         signature_store: String::new(),
         kind: kind.to_string(),
-        gpg_id: String::new(),
+        // podman prints no key IDs for sigstore keys (they are not GPG keys).
+        gpg_id: if kind == "sigstoreSigned" {
+            "N/A".to_string()
+        } else {
+            String::new()
+        },
     }
 }
 
@@ -360,7 +365,7 @@ pub fn set_trust(
                 Value::Array(
                     pubkeys
                         .iter()
-                        .map(|k| json!({"type": "sigstoreSigned", "keyPath": k, "signedIdentity": {"type": "matchRepository"}}))
+                        .map(|k| json!({"type": "sigstoreSigned", "keyPath": k}))
                         .collect(),
                 )
             }
@@ -449,6 +454,14 @@ mod tests {
         let e = p.check_docker("keyless.io/x:1").unwrap_err();
         assert!(e.to_string().contains("does not support"), "{e}");
         assert_eq!(p.trust_rows()[0].keys, ["/a.pub"]);
+        assert_eq!(p.trust_rows()[0].gpg_id, "N/A");
+        let mut doc = json!({});
+        set_trust(&mut doc, "r.io", "sigstoreSigned", &["/k.pub".into()]).unwrap();
+        // As podman writes it: the default identity rule (matchRepoDigestOrExact).
+        assert_eq!(
+            doc["transports"]["docker"]["r.io"],
+            json!([{"type": "sigstoreSigned", "keyPath": "/k.pub"}])
+        );
         assert!(p.check_transport("docker-archive", "x").is_err());
     }
 
