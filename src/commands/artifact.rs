@@ -288,11 +288,17 @@ fn ls(rt: &Runtime, a: LsArgs) -> Outcome {
         ("CREATED", "Created"),
         ("SIZE", "Size"),
     ];
-    print_listing(items, a.format.as_deref(), a.noheading, &columns, &|h| match h {
-        "CreatedAt" => "CREATED".into(),
-        "VirtualSize" => "SIZE".into(),
-        other => other.to_uppercase(),
-    })
+    print_listing(
+        items,
+        a.format.as_deref(),
+        a.noheading,
+        &columns,
+        &|h| match h {
+            "CreatedAt" => "CREATED".into(),
+            "VirtualSize" => "SIZE".into(),
+            other => other.to_uppercase(),
+        },
+    )
 }
 
 fn pull(rt: &Runtime, a: PullArgs) -> Outcome {

@@ -185,11 +185,17 @@ fn ls(rt: &Runtime, a: LsArgs) -> Outcome {
         ("CREATED", "CreatedAt"),
         ("UPDATED", "UpdatedAt"),
     ];
-    print_listing(items, a.format.as_deref(), a.noheading, &columns, &|h| match h {
-        "CreatedAt" => "CREATED".into(),
-        "UpdatedAt" => "UPDATED".into(),
-        other => other.to_uppercase(),
-    })
+    print_listing(
+        items,
+        a.format.as_deref(),
+        a.noheading,
+        &columns,
+        &|h| match h {
+            "CreatedAt" => "CREATED".into(),
+            "UpdatedAt" => "UPDATED".into(),
+            other => other.to_uppercase(),
+        },
+    )
 }
 
 fn inspect(rt: &Runtime, a: InspectArgs) -> Outcome {
