@@ -385,6 +385,35 @@ fn sigstore_signed_push_and_verified_pull() {
         .stderr_has("wrong passphrase");
     assert!(!reg.tags("sig/bb").contains(&"wrongpass".to_string()));
     write(&pusher, &PathBuf::from(&pass), "pass");
+    pusher
+        .burrow(&[
+            "push",
+            TLS_OFF,
+            "--sign-by-sigstore-private-key",
+            &key("signer", "private"),
+            "busybox",
+            &image("bb:noterminal"),
+        ])
+        .code(125)
+        .stderr_has("no terminal to ask for the key's passphrase: pass --sign-passphrase-file");
+    pusher
+        .burrow(&[
+            "push",
+            TLS_OFF,
+            "--sign-by",
+            "someone",
+            "--sign-by-sigstore-private-key",
+            &key("signer", "private"),
+            "busybox",
+            &image("bb:both"),
+        ])
+        .code(125)
+        .stderr_has("cannot be used together");
+    let tags = reg.tags("sig/bb");
+    assert!(
+        !tags.iter().any(|t| t == "noterminal" || t == "both"),
+        "{tags:?}"
+    );
     signed_push("signer", &image("off:1"))
         .code(125)
         .stderr_has("writing sigstore attachments is disabled by configuration");
