@@ -315,34 +315,24 @@ fn sigstore_signed_push_and_verified_pull() {
     let pass = pass.display().to_string();
     attachments(&pusher, &format!("{}/sig/off", reg.host()));
     let image = |repo: &str| reg.image(&format!("sig/{repo}"));
-    let signed_push = |who: &str, dest: &str| {
-        pusher.burrow(&[
-            "push",
-            TLS_OFF,
-            "--sign-by-sigstore-private-key",
-            &key(who, "private"),
-            "--sign-passphrase-file",
-            &pass,
-            "busybox",
-            dest,
-        ])
+    // `push` of busybox to `dest` signed with `who`'s key, with `more` options.
+    let push_with = |who: &str, more: &[&str], dest: &str| {
+        let private = key(who, "private");
+        let mut args = vec!["push", TLS_OFF, "--sign-by-sigstore-private-key", &private];
+        args.extend_from_slice(more);
+        args.extend(["busybox", dest]);
+        pusher.burrow(&args)
     };
-    let digestfile = pusher.home().join("digest");
-    pusher
-        .burrow(&[
-            "push",
-            TLS_OFF,
-            "--sign-by-sigstore-private-key",
-            &key("signer", "private"),
-            "--sign-passphrase-file",
-            &pass,
-            "--digestfile",
-            &digestfile.display().to_string(),
-            "busybox",
-            &image("bb:1"),
-        ])
-        .ok();
-    let digest = pusher.sh(&format!("cat '{}'", digestfile.display())).ok();
+    let signed_push =
+        |who: &str, dest: &str| push_with(who, &["--sign-passphrase-file", &pass], dest);
+    let digestfile = pusher.home().join("digest").display().to_string();
+    push_with(
+        "signer",
+        &["--sign-passphrase-file", &pass, "--digestfile", &digestfile],
+        &image("bb:1"),
+    )
+    .ok();
+    let digest = pusher.sh(&format!("cat '{digestfile}'")).ok();
     let digest = digest.out().to_string();
     let sig_tag = format!("sha256-{}.sig", digest.trim_start_matches("sha256:"));
     signed_push("second", &image("bb:1")).ok();
@@ -385,28 +375,10 @@ fn sigstore_signed_push_and_verified_pull() {
         .stderr_has("wrong passphrase");
     assert!(!reg.tags("sig/bb").contains(&"wrongpass".to_string()));
     write(&pusher, &PathBuf::from(&pass), "pass");
-    pusher
-        .burrow(&[
-            "push",
-            TLS_OFF,
-            "--sign-by-sigstore-private-key",
-            &key("signer", "private"),
-            "busybox",
-            &image("bb:noterminal"),
-        ])
+    push_with("signer", &[], &image("bb:noterminal"))
         .code(125)
         .stderr_has("no terminal to ask for the key's passphrase: pass --sign-passphrase-file");
-    pusher
-        .burrow(&[
-            "push",
-            TLS_OFF,
-            "--sign-by",
-            "someone",
-            "--sign-by-sigstore-private-key",
-            &key("signer", "private"),
-            "busybox",
-            &image("bb:both"),
-        ])
+    push_with("signer", &["--sign-by", "someone"], &image("bb:both"))
         .code(125)
         .stderr_has("cannot be used together");
     let tags = reg.tags("sig/bb");
