@@ -55,6 +55,17 @@ fn write(env: &Env, path: &Path, text: &str) {
     .ok();
 }
 
+/// Pushes busybox to `dest` with the `sign` options; returns the pushed manifest's digest.
+fn push_digest(env: &Env, sign: &[&str], dest: &str) -> String {
+    let digestfile = env.home().join("digest").display().to_string();
+    let mut args = vec!["push", TLS_OFF, "--digestfile", &digestfile];
+    args.extend_from_slice(sign);
+    args.extend(["busybox", dest]);
+    env.burrow(&args).ok();
+    let digest = env.sh(&format!("cat '{digestfile}'")).ok();
+    digest.out().to_string()
+}
+
 /// Creates a manifest list of busybox and pushes it to `dest` with the `sign` options.
 fn signed_list_push(env: &Env, sign: &[&str], dest: &str) {
     env.burrow(&["manifest", "create", "ml", "busybox"]).ok();
@@ -100,21 +111,7 @@ fn signed_push_and_verified_pull() {
         .ok();
 
     let image = |tag: &str| reg.image(&format!("signed/bb:{tag}"));
-    let digestfile = pusher.home().join("digest");
-    pusher
-        .burrow(&[
-            "push",
-            TLS_OFF,
-            "--sign-by",
-            &fprs[0],
-            "--digestfile",
-            &digestfile.display().to_string(),
-            "busybox",
-            &image("1"),
-        ])
-        .ok();
-    let digest = pusher.sh(&format!("cat '{}'", digestfile.display())).ok();
-    let digest = digest.out().to_string();
+    let digest = push_digest(&pusher, &["--sign-by", &fprs[0]], &image("1"));
     let hex = digest.trim_start_matches("sha256:");
     let sig = sigs.join(format!("signed/bb@sha256={hex}/signature-1"));
     pusher.sh(&format!("test -s '{}'", sig.display())).ok();
@@ -325,15 +322,16 @@ fn sigstore_signed_push_and_verified_pull() {
     };
     let signed_push =
         |who: &str, dest: &str| push_with(who, &["--sign-passphrase-file", &pass], dest);
-    let digestfile = pusher.home().join("digest").display().to_string();
-    push_with(
-        "signer",
-        &["--sign-passphrase-file", &pass, "--digestfile", &digestfile],
+    let digest = push_digest(
+        &pusher,
+        &[
+            "--sign-by-sigstore-private-key",
+            &key("signer", "private"),
+            "--sign-passphrase-file",
+            &pass,
+        ],
         &image("bb:1"),
-    )
-    .ok();
-    let digest = pusher.sh(&format!("cat '{digestfile}'")).ok();
-    let digest = digest.out().to_string();
+    );
     let sig_tag = format!("sha256-{}.sig", digest.trim_start_matches("sha256:"));
     signed_push("second", &image("bb:1")).ok();
     let (_, attachment) = reg.manifest("sig/bb", &sig_tag);
@@ -483,23 +481,17 @@ fn sigstore_signatures_interoperate() {
     let public = dir.join("k.pub").display().to_string();
     attachments(&env, "unused.invalid");
     let image = |repo: &str| reg.image(&format!("interop/{repo}"));
-    let digestfile = env.home().join("digest");
-    env.burrow(&[
-        "push",
-        TLS_OFF,
-        "--sign-by-sigstore-private-key",
-        &private,
-        "--sign-passphrase-file",
-        &pass,
-        "--digestfile",
-        &digestfile.display().to_string(),
-        "busybox",
+    let digest = push_digest(
+        &env,
+        &[
+            "--sign-by-sigstore-private-key",
+            &private,
+            "--sign-passphrase-file",
+            &pass,
+        ],
         &image("by-burrow:1"),
-    ])
-    .ok();
-
-    let digest = env.sh(&format!("cat '{}'", digestfile.display())).ok();
-    let sig_tag = format!("{}.sig", digest.out().replace(':', "-"));
+    );
+    let sig_tag = format!("{}.sig", digest.replace(':', "-"));
     let (_, attachment) = reg.manifest("interop/by-burrow", &sig_tag);
     let layer = &attachment["layers"][0];
     let payload = reg.blob(
@@ -509,7 +501,7 @@ fn sigstore_signatures_interoperate() {
     let signed: serde_json::Value = serde_json::from_slice(&payload).expect("payload JSON");
     assert_eq!(
         signed["critical"]["image"]["docker-manifest-digest"],
-        digest.out()
+        digest
     );
     assert_eq!(
         signed["critical"]["identity"]["docker-reference"],

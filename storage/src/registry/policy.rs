@@ -69,19 +69,13 @@ fn requirements(path: &Path, v: &Value, scope: &str) -> Result<Vec<Requirement>,
                     if s("keyType").is_some_and(|t| t != "GPGKeys") {
                         return Err(invalid(path, format!("{scope}: keyType must be GPGKeys")));
                     }
-                    let mut key_paths: Vec<String> = s("keyPath").into_iter().collect();
-                    if let Some(ps) = r.get("keyPaths").and_then(Value::as_array) {
-                        key_paths.extend(ps.iter().filter_map(Value::as_str).map(str::to_string));
-                    }
-                    let key_data: Vec<String> = s("keyData").into_iter().collect();
-                    if key_paths.is_empty() && key_data.is_empty() {
-                        return Err(invalid(
-                            path,
-                            format!("{scope}: signedBy needs keyPath, keyPaths or keyData"),
-                        ));
-                    }
-                    let identity = SignedIdentity::from_value(r.get("signedIdentity"))
-                        .map_err(|e| invalid(path, format!("{scope}: {e}")))?;
+                    let (key_paths, key_data, identity) = trusted_keys(
+                        path,
+                        r,
+                        scope,
+                        "signedBy",
+                        &["keyPath", "keyPaths", "keyData"],
+                    )?;
                     Ok(Requirement::SignedBy(SignedBy {
                         key_paths,
                         key_data,
@@ -96,6 +90,44 @@ fn requirements(path: &Path, v: &Value, scope: &str) -> Result<Vec<Requirement>,
             }
         })
         .collect()
+}
+
+/// The trusted keys of a signature requirement `r` of type `kind` (files, then inline data,
+/// from the `fields` it takes: one value for `keyPath`/`keyData`, a list for the plurals) and
+/// its `signedIdentity`.
+fn trusted_keys(
+    path: &Path,
+    r: &Value,
+    scope: &str,
+    kind: &str,
+    fields: &[&str],
+) -> Result<(Vec<String>, Vec<String>, SignedIdentity), StorageError> {
+    let (mut key_paths, mut key_data) = (Vec::new(), Vec::new());
+    for field in fields {
+        let values: Vec<String> = match r.get(*field) {
+            Some(Value::String(v)) => vec![v.clone()],
+            Some(Value::Array(vs)) => vs
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        };
+        if field.starts_with("keyPath") {
+            key_paths.extend(values);
+        } else {
+            key_data.extend(values);
+        }
+    }
+    if key_paths.is_empty() && key_data.is_empty() {
+        return Err(invalid(
+            path,
+            format!("{scope}: {kind} needs {}", fields.join(", ")),
+        ));
+    }
+    let identity = SignedIdentity::from_value(r.get("signedIdentity"))
+        .map_err(|e| invalid(path, format!("{scope}: {e}")))?;
+    Ok((key_paths, key_data, identity))
 }
 
 /// A `sigstoreSigned` requirement: public keys (`keyPath`, `keyPaths`, `keyData`,
@@ -113,28 +145,13 @@ fn sigstore_signed(path: &Path, r: &Value, scope: &str) -> Result<Requirement, S
             return Ok(Requirement::SigstoreKeyless(keyless));
         }
     }
-    let one = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_string);
-    let list = |k: &str| -> Vec<String> {
-        r.get(k)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect()
-    };
-    let mut key_paths: Vec<String> = one("keyPath").into_iter().collect();
-    key_paths.extend(list("keyPaths"));
-    let mut key_data: Vec<String> = one("keyData").into_iter().collect();
-    key_data.extend(list("keyDatas"));
-    if key_paths.is_empty() && key_data.is_empty() {
-        return Err(invalid(
-            path,
-            format!("{scope}: sigstoreSigned needs keyPath, keyPaths, keyData or keyDatas"),
-        ));
-    }
-    let identity = SignedIdentity::from_value(r.get("signedIdentity"))
-        .map_err(|e| invalid(path, format!("{scope}: {e}")))?;
+    let (key_paths, key_data, identity) = trusted_keys(
+        path,
+        r,
+        scope,
+        "sigstoreSigned",
+        &["keyPath", "keyPaths", "keyData", "keyDatas"],
+    )?;
     Ok(Requirement::SigstoreSigned(SigstoreSigned {
         key_paths,
         key_data,

@@ -113,6 +113,11 @@ fn signatures_at(base: &str, full: &str, digest: &str) -> Result<String, Storage
 
 /// The JSON that gets signed (field names and nesting as containers/image writes them).
 fn payload(identity: &str, digest: &str, creator: &str) -> Vec<u8> {
+    signed_payload(SIGNATURE_TYPE, identity, digest, creator)
+}
+
+/// The simple-signing payload of type `kind` (GPG and sigstore signatures differ only in it).
+pub(crate) fn signed_payload(kind: &str, identity: &str, digest: &str, creator: &str) -> Vec<u8> {
     let timestamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -120,7 +125,7 @@ fn payload(identity: &str, digest: &str, creator: &str) -> Vec<u8> {
         "critical": {
             "identity": {"docker-reference": identity},
             "image": {"docker-manifest-digest": digest},
-            "type": SIGNATURE_TYPE,
+            "type": kind,
         },
         "optional": {"creator": creator, "timestamp": timestamp},
     })
@@ -431,11 +436,8 @@ pub fn verify(
     digest: &str,
     req: &SignedBy,
 ) -> Result<(), StorageError> {
-    let reject = |why: String| StorageError::PolicyRejected(why);
     let Some(base) = lookaside.read_base(crate::reference::repository(full)) else {
-        return Err(reject(
-            "A signature was required, but no signature exists".into(),
-        ));
+        return Err(rejected(&[]));
     };
     let prefix = signatures_at(base, full, digest)?;
     let mut signatures = Vec::new();
@@ -446,44 +448,61 @@ pub fn verify(
         }
     }
     if signatures.is_empty() {
-        return Err(reject(
-            "A signature was required, but no signature exists".into(),
-        ));
+        return Err(rejected(&[]));
     }
     let ring = TrustedKeyring::new(req)?;
     let mut reasons = Vec::new();
     for s in &signatures {
-        let why = match ring.verify(s) {
-            Err(why) => why,
-            Ok(p) => {
-                let critical = &p["critical"];
-                let signed_digest = critical["image"]["docker-manifest-digest"].as_str();
-                let identity = critical["identity"]["docker-reference"]
-                    .as_str()
-                    .unwrap_or_default();
-                if critical["type"].as_str() != Some(SIGNATURE_TYPE) {
-                    "Invalid signature format: not an atomic container signature".to_string()
-                } else if signed_digest != Some(digest) {
-                    format!(
-                        "Signature for docker digest {:?} does not match",
-                        signed_digest.unwrap_or_default()
-                    )
-                } else if !req.identity.accepts(full, identity) {
-                    format!("Signature for identity {identity:?} is not accepted")
-                } else {
-                    return Ok(());
-                }
-            }
-        };
-        reasons.push(why);
+        match ring
+            .verify(s)
+            .and_then(|p| check_payload(&p, SIGNATURE_TYPE, full, digest, &req.identity))
+        {
+            Ok(()) => return Ok(()),
+            Err(why) => reasons.push(why),
+        }
     }
-    Err(reject(match reasons.as_slice() {
+    Err(rejected(&reasons))
+}
+
+/// Why the payload `p` of a cryptographically good signature does not vouch for pulling
+/// `full` at manifest `digest`: not of type `kind`, another digest, or an identity the
+/// policy's `signedIdentity` does not accept.
+pub(crate) fn check_payload(
+    p: &Value,
+    kind: &str,
+    full: &str,
+    digest: &str,
+    identity: &SignedIdentity,
+) -> Result<(), String> {
+    let critical = &p["critical"];
+    let signed_digest = critical["image"]["docker-manifest-digest"].as_str();
+    let signed = critical["identity"]["docker-reference"]
+        .as_str()
+        .unwrap_or_default();
+    if critical["type"].as_str() != Some(kind) {
+        Err(format!("Invalid signature format: type is not {kind:?}"))
+    } else if signed_digest != Some(digest) {
+        Err(format!(
+            "Signature for docker digest {:?} does not match",
+            signed_digest.unwrap_or_default()
+        ))
+    } else if !identity.accepts(full, signed) {
+        Err(format!("Signature for identity {signed:?} is not accepted"))
+    } else {
+        Ok(())
+    }
+}
+
+/// podman's rejection when no signature was accepted, with each one's reason.
+pub(crate) fn rejected(reasons: &[String]) -> StorageError {
+    StorageError::PolicyRejected(match reasons {
+        [] => "A signature was required, but no signature exists".to_string(),
         [one] => one.clone(),
         all => format!(
             "None of the signatures were accepted, reasons: {}",
             all.join("; ")
         ),
-    }))
+    })
 }
 
 #[cfg(test)]

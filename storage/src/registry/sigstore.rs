@@ -18,7 +18,7 @@ use p256::pkcs8::{DecodePrivateKey as _, DecodePublicKey as _, EncodePrivateKey 
 use p256::pkcs8::{EncodePublicKey as _, LineEnding};
 use serde_json::{Value, json};
 
-use super::signature::SignedIdentity;
+use super::signature::{SignedIdentity, check_payload, rejected};
 use crate::error::StorageError;
 
 /// The layer media type of a signature's payload in an attachment.
@@ -221,19 +221,7 @@ pub fn public_key(pem: &[u8], what: &str) -> Result<VerifyingKey, StorageError> 
 /// The JSON that gets signed (as containers/image writes it: creator and timestamp are
 /// optional and never checked).
 pub fn payload(identity: &str, digest: &str, creator: &str) -> Vec<u8> {
-    let timestamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    json!({
-        "critical": {
-            "identity": {"docker-reference": identity},
-            "image": {"docker-manifest-digest": digest},
-            "type": SIGNATURE_TYPE,
-        },
-        "optional": {"creator": creator, "timestamp": timestamp},
-    })
-    .to_string()
-    .into_bytes()
+    super::signature::signed_payload(SIGNATURE_TYPE, identity, digest, creator)
 }
 
 /// One signature as stored in an attachment: the payload blob and the layer's annotation.
@@ -295,27 +283,7 @@ fn check_one(
     }
     let p: Value = serde_json::from_slice(&sig.payload)
         .map_err(|e| format!("Invalid signature format: {e}"))?;
-    let critical = &p["critical"];
-    let signed_digest = critical["image"]["docker-manifest-digest"].as_str();
-    let identity = critical["identity"]["docker-reference"]
-        .as_str()
-        .unwrap_or_default();
-    if critical["type"].as_str() != Some(SIGNATURE_TYPE) {
-        Err(format!(
-            "Invalid signature format: type is not {SIGNATURE_TYPE:?}"
-        ))
-    } else if signed_digest != Some(digest) {
-        Err(format!(
-            "Signature for docker digest {:?} does not match",
-            signed_digest.unwrap_or_default()
-        ))
-    } else if !req.identity.accepts(full, identity) {
-        Err(format!(
-            "Signature for identity {identity:?} is not accepted"
-        ))
-    } else {
-        Ok(())
-    }
+    check_payload(&p, SIGNATURE_TYPE, full, digest, &req.identity)
 }
 
 /// Accepts `full` at manifest `digest` when one of `signatures` is good for `req`; podman's
@@ -326,11 +294,8 @@ pub fn verify(
     digest: &str,
     signatures: &[Attached],
 ) -> Result<(), StorageError> {
-    let reject = StorageError::PolicyRejected;
     if signatures.is_empty() {
-        return Err(reject(
-            "A signature was required, but no signature exists".into(),
-        ));
+        return Err(rejected(&[]));
     }
     let keys = req.keys()?;
     let mut reasons = Vec::new();
@@ -340,13 +305,7 @@ pub fn verify(
             Err(why) => reasons.push(why),
         }
     }
-    Err(reject(match reasons.as_slice() {
-        [one] => one.clone(),
-        all => format!(
-            "None of the signatures were accepted, reasons: {}",
-            all.join("; ")
-        ),
-    }))
+    Err(rejected(&reasons))
 }
 
 #[cfg(test)]
