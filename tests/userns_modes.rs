@@ -480,3 +480,60 @@ fn pod_userns_is_shared_by_members() {
     env.burrow(&["pod", "rm", "-f", "-t", "0", "pk", "pk2"])
         .ok();
 }
+
+// Pins H1: a container whose namespace leaves the user out (auto, nomap) used to chmod the
+// data root to 0711, opening it to every local user; it stays 0700, and a 0711 left by that
+// version is taken back on the next start. The container still reads its image and writes.
+#[test]
+fn unmapped_user_keeps_the_data_root_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new().with_busybox();
+    let root = env.data_dir().join("burrow");
+    let mode = || {
+        std::fs::metadata(&root)
+            .expect("data root")
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    assert_eq!(mode(), 0o700, "before any container");
+    for userns in ["--userns=auto", "--userns=nomap", "--uidmap=0:1:5000"] {
+        let out = env
+            .burrow(&[
+                "run",
+                "--rm",
+                userns,
+                "busybox",
+                "sh",
+                "-c",
+                "head -c 5 /etc/passwd; echo; echo hi > /tmp/f && cat /tmp/f; id -u",
+            ])
+            .ok();
+        assert_eq!(out.lines(), ["root:", "hi", "0"], "{userns}: {out:?}");
+        assert_eq!(mode(), 0o700, "{userns} left the data root at {:o}", mode());
+    }
+    // A container kept across starts (upper layer reused, no --rm).
+    env.burrow(&[
+        "create",
+        "--name",
+        "kept",
+        "--userns=auto",
+        "busybox",
+        "sh",
+        "-c",
+        "echo x >> /log; cat /log",
+    ])
+    .ok();
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o711)).expect("chmod");
+    assert_eq!(env.burrow(&["start", "-a", "kept"]).ok().out(), "x");
+    assert_eq!(
+        mode(),
+        0o700,
+        "the 0711 of an earlier version is taken back"
+    );
+    assert_eq!(
+        env.burrow(&["start", "-a", "kept"]).ok().lines(),
+        ["x", "x"]
+    );
+    assert_eq!(mode(), 0o700);
+}

@@ -138,6 +138,10 @@ pub struct Plan<'a> {
     /// Descriptors the child keeps until its exec (`/proc/self/fd/N` paths in the plan name
     /// them: places its own user namespace could not reach by path).
     pub keep_fds: Vec<OwnedFd>,
+    /// A directory holding `rootfs`, for a container whose user namespace leaves burrow's
+    /// user out: the child opens it while it still has the user's ids (the owner of the
+    /// 0700 data root above it) and uses `/proc/self/fd/N/rootfs` as its rootfs from then on.
+    pub rootfs_anchor: Option<PathBuf>,
     /// `--userns container:NAME`: that container's user namespace, joined before the
     /// container's other namespaces are created, so they belong to it.
     pub join_user: Option<OwnedFd>,
@@ -649,7 +653,7 @@ fn death_signal(parent_pid: Pid) -> std::result::Result<(), ChildError> {
     Ok(())
 }
 
-fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
+fn container_child(mut plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
     let ChildFds {
         err_w,
         go_r,
@@ -667,6 +671,9 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
             if n == 0 {
                 return Err(ChildError::setup("supervisor went away before start"));
             }
+        }
+        if let Some(anchor) = &plan.rootfs_anchor {
+            plan.rootfs = open_anchor(anchor)?;
         }
         if plan.userns.is_some() || plan.join_user.is_some() {
             become_userns_root(plan.join_pid.is_none())?;
@@ -751,6 +758,24 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
         exec_process(plan.process, &err_w)
     })();
     child_fail(&err_w, result)
+}
+
+/// `anchor/rootfs` as a path that needs no search permission above `anchor`. Opened here,
+/// in our own mount namespace (a descriptor of the parent's would name the parent's mounts,
+/// where nothing can be attached from here), with the ids we were cloned with.
+fn open_anchor(anchor: &Path) -> std::result::Result<PathBuf, ChildError> {
+    let fd = nix::fcntl::open(
+        anchor,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(|e| ChildError::setup(format!("open {}: {e}", anchor.display())))?;
+    // Kept until exec, which closes it (O_CLOEXEC).
+    let fd = std::mem::ManuallyDrop::new(fd);
+    Ok(PathBuf::from(format!(
+        "/proc/self/fd/{}/rootfs",
+        fd.as_raw_fd()
+    )))
 }
 
 /// In a fresh user namespace we hold every capability but keep the ids we had outside,
