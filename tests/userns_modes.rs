@@ -2,6 +2,8 @@
 //! `--gidmap`, as rootless podman 5 runs them: a namespace nested in the user's, image files
 //! still owned by the image's ids inside, bind mounts not shifted.
 
+#[path = "common/archives.rs"]
+mod archives;
 mod common;
 
 use common::{Env, burrow_bin};
@@ -536,4 +538,54 @@ fn unmapped_user_keeps_the_data_root_private() {
         ["x", "x"]
     );
     assert_eq!(mode(), 0o700);
+}
+
+/// busybox with a second layer that adds /data/a and removes /bin/true's neighbour
+/// /bin/false: the mapped copy has two layers to merge.
+fn two_layer_archive() -> Vec<u8> {
+    let base = std::fs::read(common::busybox_tar()).expect("read busybox rootfs tar");
+    let mut top = archives::LayerBuilder::new();
+    top.dir("data", 0o755)
+        .file_owned("data/a", 0o644, (7, 8), b"a")
+        .whiteout("bin", "false");
+    archives::docker_archive(
+        &archives::ImageSpec::new(vec![base, top.finish()]),
+        &["twolayer:latest"],
+    )
+}
+
+// Pins H2 and H1 for every driver: the merged copy of a multi-layer image for a user
+// namespace (made through fuse-overlayfs with that driver) used to hang for ever, its pipe
+// held open by the daemonized fuse-overlayfs; the rootfs burrow mounts for the container
+// must show the layers merged and take writes, with the data root left 0700.
+#[test]
+fn unmapped_user_multi_layer_image_on_every_driver() {
+    use std::os::unix::fs::PermissionsExt;
+    for driver in ["overlay", "fuse-overlayfs", "vfs"] {
+        let mut env = Env::new();
+        env.set_timeout(std::time::Duration::from_secs(60));
+        env.load_archive_with(driver, &two_layer_archive());
+        let out = env
+            .burrow(&[
+                "--storage-driver",
+                driver,
+                "run",
+                "--rm",
+                "--userns=auto",
+                "--network=none",
+                "twolayer",
+                "sh",
+                "-c",
+                "stat -c '%u:%g' /data/a; test -e /bin/false || echo gone; echo w > /data/b && cat /data/b",
+            ])
+            .ok();
+        assert_eq!(out.lines(), ["7:8", "gone", "w"], "{driver}: {out:?}");
+        let root = env.data_dir().join("burrow");
+        let mode = std::fs::metadata(&root)
+            .expect("data root")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o700, "{driver}");
+    }
 }

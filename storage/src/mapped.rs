@@ -83,7 +83,10 @@ fn merged_copy(
     for d in [&merged, &upper, &work] {
         fs::create_dir_all(d).ctx("creating", d)?;
     }
-    let (r, w) = nix::unistd::pipe().map_err(|e| StorageError::sys("pipe", staging, e))?;
+    // Close-on-exec: fuse-overlayfs, started by the child, daemonizes; a write end it
+    // inherited would keep the read below waiting for ever.
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| StorageError::sys("pipe", staging, e))?;
     // SAFETY: the caller is single-threaded (burrow starts no threads), so the child may
     // allocate; it leaves with _exit.
     match unsafe { fork() }.map_err(|e| StorageError::sys("fork", staging, e))? {
@@ -103,7 +106,11 @@ fn merged_copy(
                 )
                 .map_err(|e| StorageError::sys("making / private", staging, e))?;
                 crate::rootfs::mount(store, lowers, &upper, &work, &merged)?;
-                copy_tree_owned(&merged, copy, Some(owners))
+                let copied = copy_tree_owned(&merged, copy, Some(owners));
+                // Unmounted on every path: fuse-overlayfs' daemon ends with its mount, not
+                // with this process.
+                let unmounted = crate::rootfs::unmount(&merged);
+                copied.and(unmounted)
             })();
             let code = match res {
                 Ok(()) => 0,

@@ -136,8 +136,8 @@ mod tests {
 
     #[test]
     fn renumber_moves_the_listed_descriptors_to_3_in_order() {
-        let (ar, aw) = nix::unistd::pipe().unwrap();
-        let (br, bw) = nix::unistd::pipe().unwrap();
+        let (ar, aw) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
+        let (br, bw) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
         nix::unistd::write(&aw, b"a").unwrap();
         nix::unistd::write(&bw, b"b").unwrap();
         let keep = std::fs::File::open("/dev/null").unwrap();

@@ -293,7 +293,9 @@ struct ParentFds {
     stderr: Option<OwnedFd>,
 }
 
-fn cloexec_pipe() -> Result<(OwnedFd, OwnedFd)> {
+/// A pipe whose ends no exec inherits (a program that daemonizes would otherwise hold a
+/// write end open, and its reader would wait for ever).
+pub(crate) fn cloexec_pipe() -> Result<(OwnedFd, OwnedFd)> {
     pipe2(OFlag::O_CLOEXEC).map_err(|e| LibpodError::sys("pipe", e))
 }
 
