@@ -17,6 +17,7 @@ use crate::copy::{OwnerMap, copy_tree_owned};
 use crate::error::{IoContext, StorageError};
 use crate::layer::remove_any;
 use crate::store::{Driver, Store};
+use crate::workdir::WorkDir;
 
 const DIR: &str = "mapped";
 
@@ -143,7 +144,9 @@ fn merged_copy(
 }
 
 /// Removes every mapped copy made from layer directory `top` (its layer is being removed).
-pub fn remove_for_layer(store: &Store, top: &Path) {
+/// Each is renamed into `work` first, as layers are: a removal killed half-way must leave
+/// nothing at the copy's path, which `ensure` would take for a complete copy.
+pub fn remove_for_layer(store: &Store, top: &Path, work: &WorkDir) {
     let Some(hex) = top.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return;
     };
@@ -155,7 +158,53 @@ pub fn remove_for_layer(store: &Store, top: &Path) {
             .to_string_lossy()
             .starts_with(&format!("{hex}-"))
         {
-            let _ = remove_any(&e.path());
+            let gone = work.child("rm-mapped");
+            if fs::rename(e.path(), &gone).is_ok() {
+                let _ = remove_any(&gone);
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Pins M1: a removal that stops half-way (here: a mount point inside that cannot be
+    // removed, as a killed `rmi` would) left a partial copy in place, which `ensure` then used.
+    #[test]
+    fn a_removal_cut_short_leaves_no_copy_behind() {
+        if !crate::rootfs::tests::private_mount_ns() {
+            return;
+        }
+        let t = tempfile::tempdir().unwrap();
+        let store = Store::open(&t.path().join("s"), Driver::Vfs, false).unwrap();
+        let top = store.root().join("layers").join("ab".repeat(32));
+        let copy = mapped_path(&store, &top, "k1");
+        let busy = copy.join("busy");
+        fs::create_dir_all(&busy).unwrap();
+        fs::write(copy.join("file"), b"x").unwrap();
+        nix::mount::mount(
+            Some("tmpfs"),
+            &busy,
+            Some("tmpfs"),
+            nix::mount::MsFlags::empty(),
+            None::<&str>,
+        )
+        .unwrap();
+        let work = store.work_dir().unwrap();
+        remove_for_layer(&store, &top, &work);
+        assert!(
+            !copy.exists(),
+            "a partial copy stayed at {}",
+            copy.display()
+        );
+        let _ = nix::mount::umount2(&busy, nix::mount::MntFlags::MNT_DETACH);
+        let mut moved = fs::read_dir(work.path()).unwrap().flatten();
+        let moved = moved
+            .next()
+            .expect("the copy moved into the work dir")
+            .path();
+        let _ = nix::mount::umount2(&moved.join("busy"), nix::mount::MntFlags::MNT_DETACH);
     }
 }

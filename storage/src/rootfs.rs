@@ -461,4 +461,4 @@ pub(crate) fn populate_vfs(
 
 #[cfg(test)]
 #[path = "rootfs_tests.rs"]
-mod tests;
+pub(crate) mod tests;
