@@ -268,6 +268,10 @@ fn auto_ranges_are_disjoint_and_host_is_unchanged() {
 #[test]
 fn bad_userns_values_are_refused() {
     let env = Env::new().with_busybox();
+    let many_lines = (0..341)
+        .map(|i| format!("{0}:{0}:1", i * 2))
+        .collect::<Vec<_>>()
+        .join(":");
     for (args, msg) in [
         (
             vec!["--userns=bogus"],
@@ -289,6 +293,14 @@ fn bad_userns_values_are_refused() {
         ),
         (vec!["--userns=ns:/proc/1/ns/user"], "not supported yet"),
         (vec!["--userns=container:nosuch"], "no such container"),
+        // M3: past the last valid id, or more lines than the kernel takes, refused at create
+        // (it used to be accepted, then fail at start).
+        (
+            vec!["--uidmap", "4294967000:1:1000"],
+            "invalid --uidmap \"4294967000:1:1000\"",
+        ),
+        (vec!["--gidmap", "4294967295:0:1"], "invalid --gidmap"),
+        (vec!["--uidmap", &many_lines], "at most 340 lines"),
     ] {
         let mut full = vec!["create", "--name", "bad"];
         full.extend(args.iter().copied());
