@@ -162,7 +162,8 @@ fn keep_id_commit_maps_owners_back() {
     assert!(diff.stdout.contains("A /made-by-root"), "{}", diff.stdout);
 }
 
-// Pins: --uidmap/--gidmap are the container's maps, HOST ids in the user's namespace.
+// Pins: --uidmap/--gidmap are the container's maps, HOST ids in the user's namespace (they
+// cover busybox's ids, 0 and 1000: an image id left out is refused, as podman does).
 #[test]
 fn uidmap_sets_the_maps() {
     let env = Env::new().with_busybox();
@@ -171,9 +172,9 @@ fn uidmap_sets_the_maps() {
             "run",
             "--rm",
             "--uidmap",
-            "0:1:1000",
+            "0:1:1001",
             "--gidmap",
-            "0:1:1000",
+            "0:1:1001",
             "busybox",
             "sh",
             "-c",
@@ -181,7 +182,7 @@ fn uidmap_sets_the_maps() {
         ])
         .ok();
     let rows = maps_of(&out.stdout.lines().take(2).collect::<Vec<_>>().join("\n"));
-    assert_eq!(rows, vec![vec![0, 1, 1000], vec![0, 1, 1000]]);
+    assert_eq!(rows, vec![vec![0, 1, 1001], vec![0, 1, 1001]]);
     let rest: Vec<&str> = out.stdout.lines().skip(2).collect();
     assert_eq!(rest, ["0:0", "0"]);
 }
@@ -600,4 +601,56 @@ fn unmapped_user_multi_layer_image_on_every_driver() {
             & 0o777;
         assert_eq!(mode, 0o700, "{driver}");
     }
+}
+
+// Pins M2: an image id the container's map leaves out used to keep its raw value in the
+// mapped copy, which the container could see as one of its own users (here 65535 became
+// 65533 inside); it is nobody (65534) now, and a map that covers neither the id nor 65534 is
+// refused at start, naming the id.
+#[test]
+fn image_ids_outside_the_map_are_nobody_or_refused() {
+    let env = Env::new();
+    let base = std::fs::read(common::busybox_tar()).expect("read busybox rootfs tar");
+    let mut top = archives::LayerBuilder::new();
+    top.dir("data", 0o755)
+        .file_owned("data/f", 0o644, (65535, 65535), b"f");
+    let tar = archives::docker_archive(
+        &archives::ImageSpec::new(vec![base, top.finish()]),
+        &["highids:latest"],
+    );
+    env.load_archive_with("overlay", &tar);
+    // 0..65534 to 2..65536: 65535 is unmapped, 65534 is the user's namespace's 65536.
+    let wide = "--uidmap=0:2:65535";
+    let stat = [
+        "run",
+        "--rm",
+        "--network=none",
+        wide,
+        "highids",
+        "stat",
+        "-c",
+        "%u:%g",
+        "/data/f",
+    ];
+    let out = env.burrow(&stat).ok();
+    assert_eq!(out.out(), "65534:65534", "{out:?}");
+    env.burrow(&[
+        "create",
+        "--name",
+        "narrow",
+        "--network=none",
+        "--uidmap=0:1:5000",
+        "highids",
+        "true",
+    ])
+    .ok();
+    let out = env
+        .burrow(&["start", "narrow"])
+        .code(125)
+        .stderr_has("files owned by uid 65535");
+    assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+    // Nothing of that copy is kept: the same map fails the same way again.
+    env.burrow(&["start", "narrow"])
+        .code(125)
+        .stderr_has("files owned by uid 65535");
 }

@@ -234,20 +234,36 @@ impl Runtime {
             return Ok(lowers);
         }
         let key = map_key(uids, gids);
+        // An image id the map leaves out is the container's overflow id (nobody), as the
+        // kernel shows unmapped ids; kept raw, it would be some other id of the user's
+        // namespace (another container's, or one this container sees as a real user).
+        let overflow = (
+            maps::to_parent(uids, OVERFLOW_ID),
+            maps::to_parent(gids, OVERFLOW_ID),
+        );
         let owners = |u: u32, g: u32| {
-            (
-                maps::to_parent(uids, u).unwrap_or(u),
-                maps::to_parent(gids, g).unwrap_or(g),
-            )
+            let uid = maps::to_parent(uids, u).or(overflow.0).ok_or(("uid", u))?;
+            let gid = maps::to_parent(gids, g).or(overflow.1).ok_or(("gid", g))?;
+            Ok((uid, gid))
         };
-        Ok(vec![storage::mapped::ensure(
-            &self.store,
-            &lowers,
-            &key,
-            &owners,
-        )?])
+        match storage::mapped::ensure(&self.store, &lowers, &key, &owners) {
+            Ok(copy) => Ok(vec![copy]),
+            Err(storage::StorageError::UnmappedOwner { kind, id }) => {
+                let map = if kind == "uid" { uids } else { gids };
+                Err(UserNsError::ImageIdUnmapped {
+                    kind,
+                    id,
+                    map: map.iter().map(IdMap::triple).collect::<Vec<_>>().join(","),
+                }
+                .into())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
+
+/// The id the kernel shows for an id the namespace does not map (overflowuid/overflowgid).
+const OVERFLOW_ID: u32 = 65534;
 
 /// A short, stable name for a pair of maps (the cache key beside the top layer's id).
 fn map_key(uids: &[IdMap], gids: &[IdMap]) -> String {
