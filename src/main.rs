@@ -57,7 +57,7 @@ pub(crate) struct Globals {
     /// Do not output to stdout
     #[arg(long, global = true)]
     noout: bool,
-    /// Events backend to use (file; accepted for compatibility)
+    /// Events backend to use (file, journald, none)
     #[arg(long = "events-backend", global = true, value_name = "VALUE")]
     events_backend: Option<String>,
     /// Cgroup manager to use (cgroupfs; accepted for compatibility)
@@ -409,11 +409,12 @@ fn main() {
         storage_driver: cli.globals.storage_driver.clone(),
         cdi_spec_dirs: cli.globals.cdi_spec_dir.clone(),
         tmpdir: cli.globals.tmpdir.clone(),
+        events_backend: cli.globals.events_backend.clone(),
     };
     let g = &cli.globals;
-    // --events-backend and --cgroup-manager are taken for podman compatibility (their help
-    // says so): burrow has one events log and manages cgroups itself.
-    let _ = (&g.events_backend, &g.cgroup_manager);
+    // --cgroup-manager is taken for podman compatibility (its help says so): burrow manages
+    // cgroups itself.
+    let _ = &g.cgroup_manager;
     if let Err(e) = libpod::log::set_level(&g.log_level) {
         eprintln!("Error: {e}");
         std::process::exit(125);

@@ -243,6 +243,35 @@ fn push_blanks_as_tabs(out: &mut String, text: &str) {
     }
 }
 
+/// A listing command's output (`secret ls`, `artifact ls`): without `--format`, a table of
+/// `columns` (header, key of the item's string field); with one, `print_formatted` (a `table`
+/// format loses its header with `--noheading`).
+pub fn print_listing(
+    items: Vec<Value>,
+    format: Option<&str>,
+    noheading: bool,
+    columns: &[(&str, &str)],
+    header: &dyn Fn(&str) -> String,
+) -> Outcome {
+    let Some(format) = format else {
+        let mut rows = Vec::new();
+        if !noheading {
+            rows.push(columns.iter().map(|(h, _)| h.to_string()).collect());
+        }
+        for i in &items {
+            let field = |k: &str| i[k].as_str().unwrap_or_default().to_string();
+            rows.push(columns.iter().map(|(_, k)| field(k)).collect());
+        }
+        print_table(&rows);
+        return Ok(0);
+    };
+    let format = match format.strip_prefix("table") {
+        Some(rest) if noheading => rest.trim_start(),
+        _ => format,
+    };
+    print_formatted(format, items, header)
+}
+
 /// `--format`: `json`, `table ...` (with a header row) or a template per item.
 pub fn print_formatted(fmt: &str, items: Vec<Value>, header: &dyn Fn(&str) -> String) -> Outcome {
     if fmt == "json" {

@@ -41,6 +41,14 @@ fn first_line(e: &toml::de::Error) -> String {
 #[serde(default)]
 pub struct ContainersConf {
     pub containers: ContainersTable,
+    pub engine: EngineTable,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EngineTable {
+    /// Where events go: file (burrow's default), journald or none.
+    pub events_logger: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -330,6 +330,12 @@ pub struct ContainerConfig {
     pub rootfs: String,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub rootfs_overlay: bool,
+    /// podman's systemd mode (spec/systemd.rs): tmpfs on /run, /run/lock, /tmp and
+    /// /var/log/journal at each start; `shm_size_systemd` sizes them (0: the kernel's).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub systemd: bool,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub shm_size_systemd: i64,
     /// `--userns`: "" (the user's namespace), "keep-id", "nomap", "auto" or "private"
     /// (`--uidmap`...); with the maps of the container's own namespace, in the ids of the
     /// user's namespace, fixed at create so restarts keep them.

@@ -1,5 +1,6 @@
-//! The event log, podman's `events_logger = "file"`: one JSON object per line in
-//! `<runroot>/events/events.log`. Recording sits on the hot path of every `run`, so it is one
+//! The event log. podman's `events_logger = "file"` (burrow's default): one JSON object per
+//! line in `<runroot>/events/events.log`. `journald`: one journal entry per event with
+//! podman's `PODMAN_*` fields, read back through `journalctl`. `none`: nothing is recorded. Recording sits on the hot path of every `run`, so it is one
 //! `write(2)` of one line to a descriptor opened once per process with O_APPEND (atomic for a
 //! line this short, so concurrent burrow processes never interleave), no fsync, no extra process.
 //! The log is capped: past [`MAX_SIZE`] the older half is dropped, as podman's
@@ -77,19 +78,57 @@ impl Event {
     }
 }
 
-/// The log file of one runtime; the descriptor is opened at the first event only, so commands
-/// that record nothing (`ps`, `inspect`) never touch it.
+/// Where events go: `--events-backend`, or containers.conf's `events_logger`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Backend {
+    #[default]
+    File,
+    Journald,
+    None,
+}
+
+impl Backend {
+    pub fn parse(s: &str) -> Result<Backend, String> {
+        match s {
+            "file" => Ok(Backend::File),
+            "journald" => Ok(Backend::Journald),
+            "none" => Ok(Backend::None),
+            _ => Err(format!(
+                "unknown event logger type: {s:?}: use file, journald or none"
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::File => "file",
+            Backend::Journald => "journald",
+            Backend::None => "none",
+        }
+    }
+}
+
+/// The event log of one runtime; the file (or journal socket) is opened at the first event
+/// only, so commands that record nothing (`ps`, `inspect`) never touch it.
 pub struct EventLog {
     path: PathBuf,
     file: OnceCell<Option<File>>,
+    backend: Backend,
+    journal: OnceCell<Option<std::os::unix::net::UnixDatagram>>,
 }
 
 impl EventLog {
-    pub fn new(run_root: &Path) -> EventLog {
+    pub fn new(run_root: &Path, backend: Backend) -> EventLog {
         EventLog {
             path: run_root.join("events").join("events.log"),
             file: OnceCell::new(),
+            backend,
+            journal: OnceCell::new(),
         }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     pub fn path(&self) -> &Path {
@@ -115,8 +154,97 @@ impl EventLog {
         }
     }
 
-    /// Appends one event; never fails the caller.
+    /// Records one event; never fails the caller.
     pub fn write(&self, ev: &Event) {
+        match self.backend {
+            Backend::File => self.append(ev),
+            Backend::Journald => self.send(ev),
+            Backend::None => {}
+        }
+    }
+
+    /// One journal entry; the whole event rides along as JSON so that `events` reads back
+    /// exactly what was recorded, and the run root tells this store's events from others'.
+    fn send(&self, ev: &Event) {
+        let sock = self
+            .journal
+            .get_or_init(|| std::os::unix::net::UnixDatagram::unbound().ok());
+        let Some(sock) = sock else { return };
+        let Ok(json) = serde_json::to_vec(ev) else {
+            return;
+        };
+        let mut msg = Vec::new();
+        let mut put = |k: &str, v: &[u8]| crate::journald::field(&mut msg, k, v);
+        put("SYSLOG_IDENTIFIER", b"burrow");
+        put(
+            "MESSAGE",
+            format!("{} {} {}", ev.kind, ev.status, ev.id).as_bytes(),
+        );
+        put("PODMAN_EVENT", ev.status.as_bytes());
+        put("PODMAN_TYPE", ev.kind.as_bytes());
+        put("PODMAN_TIME", ev.time.to_string().as_bytes());
+        if !ev.id.is_empty() {
+            put("PODMAN_ID", ev.id.as_bytes());
+        }
+        if !ev.name.is_empty() {
+            put("PODMAN_NAME", ev.name.as_bytes());
+        }
+        if !ev.image.is_empty() {
+            put("PODMAN_IMAGE", ev.image.as_bytes());
+        }
+        if let Some(code) = ev.exit_code {
+            put("PODMAN_EXIT_CODE", code.to_string().as_bytes());
+        }
+        put("BURROW_EVENT", &json);
+        put(
+            "BURROW_RUNROOT",
+            self.run_root().as_os_str().as_encoded_bytes(),
+        );
+        let _ = sock.send_to(&msg, crate::journald::SOCKET);
+    }
+
+    /// The run root the log belongs to (the journal's filter for this store).
+    fn run_root(&self) -> &Path {
+        self.path
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new("/"))
+    }
+
+    /// Reads what is recorded: from the beginning, or (`from_start` false) only what comes
+    /// after now. podman's error for the `none` backend.
+    pub fn reader(&self, from_start: bool) -> Result<EventReader, String> {
+        let at = match self.backend {
+            Backend::None => {
+                return Err("cannot read events with the \"none\" backend".to_string());
+            }
+            Backend::File => Position::Offset(if from_start {
+                0
+            } else {
+                std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
+            }),
+            Backend::Journald => Position::Cursor(if from_start {
+                None
+            } else {
+                crate::journald::last_cursor(&self.journal_match()).map_err(|e| e.to_string())?
+            }),
+        };
+        Ok(EventReader {
+            path: self.path.clone(),
+            matches: self.journal_match(),
+            at,
+        })
+    }
+
+    fn journal_match(&self) -> Vec<String> {
+        vec![
+            "SYSLOG_IDENTIFIER=burrow".to_string(),
+            format!("BURROW_RUNROOT={}", self.run_root().display()),
+        ]
+    }
+
+    /// Appends one event to the file.
+    fn append(&self, ev: &Event) {
         let Some(file) = self.file.get_or_init(|| Self::open(&self.path)) else {
             return;
         };
@@ -137,6 +265,42 @@ impl EventLog {
     /// Every event recorded so far, oldest first; lines that do not parse are skipped.
     pub fn read_all(&self) -> Vec<Event> {
         read_from(&self.path, 0).0
+    }
+}
+
+enum Position {
+    Offset(u64),
+    Cursor(Option<String>),
+}
+
+/// Reads the events recorded after a position, batch by batch (for following the log).
+pub struct EventReader {
+    path: PathBuf,
+    matches: Vec<String>,
+    at: Position,
+}
+
+impl EventReader {
+    /// The events recorded since the last call (or the reader's start).
+    pub fn next_batch(&mut self) -> Result<Vec<Event>, String> {
+        match &mut self.at {
+            Position::Offset(pos) => {
+                let (events, next) = read_from(&self.path, *pos);
+                *pos = next;
+                Ok(events)
+            }
+            Position::Cursor(cursor) => {
+                let (entries, next) =
+                    crate::journald::read_matching(&self.matches, cursor.as_deref())
+                        .map_err(|e| e.to_string())?;
+                *cursor = next;
+                Ok(entries
+                    .iter()
+                    .filter_map(|v| v["BURROW_EVENT"].as_str())
+                    .filter_map(|j| serde_json::from_str(j).ok())
+                    .collect())
+            }
+        }
     }
 }
 
@@ -199,7 +363,7 @@ mod tests {
     #[test]
     fn events_round_trip_and_rotate() {
         let dir = tempfile::tempdir().unwrap();
-        let log = EventLog::new(dir.path());
+        let log = EventLog::new(dir.path(), Backend::File);
         log.write(&Event::new("container", "start", "abc").name("web"));
         log.write(&Event::new("image", "tag", "def").name("x:latest"));
         let all = log.read_all();

@@ -3,7 +3,8 @@
 //! `CONTAINER_ID`, `CONTAINER_ID_FULL`, `CONTAINER_NAME`, `CONTAINER_TAG`, `SYSLOG_IDENTIFIER`,
 //! `PRIORITY`, `CONTAINER_PARTIAL_MESSAGE`), and `logs` reads them back through `journalctl`.
 //! It never falls back to a file silently: without the socket the container is refused at
-//! create (podman would run it and lose its output).
+//! create (podman would run it and lose its output). The journald events backend
+//! (events.rs) sends and reads its entries through the same socket and `journalctl`.
 
 use std::io::Write as _;
 use std::os::unix::net::UnixDatagram;
@@ -82,7 +83,7 @@ impl JournalSender {
 }
 
 /// `KEY=value\n`, or journald's binary form when the value holds a newline.
-fn field(out: &mut Vec<u8>, key: &str, value: &[u8]) {
+pub(crate) fn field(out: &mut Vec<u8>, key: &str, value: &[u8]) {
     out.extend_from_slice(key.as_bytes());
     if value.contains(&b'\n') {
         out.push(b'\n');
@@ -98,19 +99,62 @@ fn field(out: &mut Vec<u8>, key: &str, value: &[u8]) {
 /// cursor, only those after it. Also returns the cursor of the last entry (the given one when
 /// nothing new came), where a follow goes on from.
 pub fn read_after(id: &str, cursor: Option<&str>) -> Result<(Vec<Entry>, Option<String>)> {
-    let mut cmd = Command::new("journalctl");
-    cmd.args(["--no-pager", "--output=json", "--all"]);
+    let (raw, last) = read_matching(&[format!("CONTAINER_ID_FULL={id}")], cursor)?;
+    Ok((raw.iter().filter_map(parse_entry).collect(), last))
+}
+
+/// The journal entries that carry all of `matches` (`FIELD=value`), oldest first, as
+/// `journalctl --output=json` gives them; with a cursor, only those after it. Also the
+/// cursor of the last one (the given one when nothing new came).
+pub fn read_matching(
+    matches: &[String],
+    cursor: Option<&str>,
+) -> Result<(Vec<serde_json::Value>, Option<String>)> {
+    let mut cmd = journalctl();
     if let Some(c) = cursor {
         cmd.arg(format!("--after-cursor={c}"));
     }
+    let out = run(cmd.args(matches))?;
+    let mut last = cursor.map(str::to_string);
+    let mut entries = Vec::new();
+    for line in String::from_utf8_lossy(&out).lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if let Some(c) = v["__CURSOR"].as_str() {
+            last = Some(c.to_string());
+        }
+        entries.push(v);
+    }
+    Ok((entries, last))
+}
+
+/// The cursor of the newest entry carrying `matches` (none yet: `None`), where reading
+/// "from now on" starts.
+pub fn last_cursor(matches: &[String]) -> Result<Option<String>> {
+    let out = run(journalctl().args(["--lines=1"]).args(matches))?;
+    Ok(String::from_utf8_lossy(&out)
+        .lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|v| v["__CURSOR"].as_str().map(str::to_string)))
+}
+
+fn journalctl() -> Command {
+    let mut cmd = Command::new("journalctl");
+    cmd.args(["--no-pager", "--output=json", "--all"]);
+    cmd
+}
+
+/// Runs journalctl; its standard output.
+fn run(cmd: &mut Command) -> Result<Vec<u8>> {
     let out = cmd
-        .arg(format!("CONTAINER_ID_FULL={id}"))
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .output()
         .map_err(|e| {
             LibpodError::InvalidState(format!(
-                "this container is using the 'journald' log driver and journalctl cannot be run ({e}): install systemd's journalctl or read the journal with another tool"
+                "journalctl cannot be run ({e}): the journal is read through systemd's journalctl; install it, or use the file log driver and events backend"
             ))
         })?;
     if !out.status.success() {
@@ -119,18 +163,7 @@ pub fn read_after(id: &str, cursor: Option<&str>) -> Result<(Vec<Entry>, Option<
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let mut last = cursor.map(str::to_string);
-    let mut entries = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        if let Some(c) = v["__CURSOR"].as_str() {
-            last = Some(c.to_string());
-        }
-        entries.extend(parse_entry(&v));
-    }
-    Ok((entries, last))
+    Ok(out.stdout)
 }
 
 /// One line of `journalctl --output=json`, parsed.

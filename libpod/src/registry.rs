@@ -26,6 +26,14 @@ pub enum RegistryError {
     ListTagsName(String),
     #[error("invalid --retry-delay {value:?}: {why}: use a duration such as 2s or 500ms")]
     RetryDelay { value: String, why: String },
+    #[error(
+        "unable to obtain decryption config: open {}: {source} (give --decryption-key KEYFILE[:PASSPHRASE])",
+        .path.display()
+    )]
+    DecryptionKey {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Flags shared by pull, push, login (`--tls-verify`, `--cert-dir`, `--creds`, `--authfile`).
@@ -37,6 +45,27 @@ pub struct RegistryFlags {
     pub authfile: Option<PathBuf>,
     /// `--retry`, `--retry-delay` of run/create: the default tries a pull once.
     pub retry: crate::runtime::PullRetry,
+    /// `--decryption-key KEYFILE[:PASSPHRASE]` of pull/run/create: the files must be
+    /// readable, but burrow decrypts nothing (an encrypted layer is refused).
+    pub decryption_keys: Vec<String>,
+}
+
+impl RegistryFlags {
+    /// podman reads every key file before it pulls: a missing one is an error even when the
+    /// image needs no key.
+    pub fn check_decryption_keys(&self) -> Result<()> {
+        for key in &self.decryption_keys {
+            let file = key.split_once(':').map_or(key.as_str(), |(f, _)| f);
+            if let Err(source) = std::fs::File::open(file) {
+                return Err(RegistryError::DecryptionKey {
+                    path: PathBuf::from(file),
+                    source,
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Where `login` writes: `--authfile`, `$REGISTRY_AUTH_FILE`, else podman's

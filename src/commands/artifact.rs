@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::registry::{Progress, RegistryArgs};
 use super::{Failure, Outcome};
-use crate::output::{ago, print_formatted, print_table};
+use crate::output::{ago, print_listing};
 
 #[derive(Args, Debug)]
 pub struct ArtifactCmd {
@@ -281,37 +281,24 @@ fn ls(rt: &Runtime, a: LsArgs) -> Outcome {
         .iter()
         .map(|art| ls_item(art, a.no_trunc))
         .collect();
-    let Some(format) = &a.format else {
-        let mut rows = Vec::new();
-        if !a.noheading {
-            rows.push(
-                ["REPOSITORY", "TAG", "DIGEST", "CREATED", "SIZE"]
-                    .map(String::from)
-                    .to_vec(),
-            );
-        }
-        for i in &items {
-            let field = |k: &str| i[k].as_str().unwrap_or_default().to_string();
-            rows.push(vec![
-                field("Repository"),
-                field("Tag"),
-                field("Digest"),
-                field("Created"),
-                field("Size"),
-            ]);
-        }
-        print_table(&rows);
-        return Ok(0);
-    };
-    let format = match format.strip_prefix("table") {
-        Some(rest) if a.noheading => rest.trim_start().to_string(),
-        _ => format.clone(),
-    };
-    print_formatted(&format, items, &|h| match h {
-        "CreatedAt" => "CREATED".into(),
-        "VirtualSize" => "SIZE".into(),
-        other => other.to_uppercase(),
-    })
+    let columns = [
+        ("REPOSITORY", "Repository"),
+        ("TAG", "Tag"),
+        ("DIGEST", "Digest"),
+        ("CREATED", "Created"),
+        ("SIZE", "Size"),
+    ];
+    print_listing(
+        items,
+        a.format.as_deref(),
+        a.noheading,
+        &columns,
+        &|h| match h {
+            "CreatedAt" => "CREATED".into(),
+            "VirtualSize" => "SIZE".into(),
+            other => other.to_uppercase(),
+        },
+    )
 }
 
 fn pull(rt: &Runtime, a: PullArgs) -> Outcome {

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::Args;
-use libpod::events::{Event, read_from};
+use libpod::events::Event;
 use serde_json::{Value, json};
 
 use super::container::parse_time;
@@ -144,17 +144,11 @@ pub fn events(rt: &libpod::Runtime, a: EventsArgs) -> Outcome {
         Some(f) => Some(crate::template::Template::parse(f).map_err(Failure::new)?),
     };
     let as_json = matches!(a.format.as_deref(), Some("json") | Some("{{json .}}"));
-    let path = rt.events_path().to_path_buf();
     let from_start = since.is_some() || until.is_some() || !a.stream;
-    let mut pos = if from_start {
-        0
-    } else {
-        std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
-    };
+    let mut reader = rt.event_reader(from_start)?;
     let stdout = std::io::stdout();
     loop {
-        let (batch, next) = read_from(&path, pos);
-        pos = next;
+        let batch = reader.next_batch().map_err(Failure::new)?;
         let mut out = stdout.lock();
         for e in &batch {
             if since.is_some_and(|s| e.time < s) || until.is_some_and(|u| e.time > u) {

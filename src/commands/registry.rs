@@ -95,6 +95,9 @@ pub struct PullArgs {
     registry: RegistryArgs,
     #[command(flatten)]
     platform: PlatformArgs,
+    /// Key needed to decrypt the image (e.g. /path/to/key.pem)
+    #[arg(long = "decryption-key", value_name = "KEY[:PASSPHRASE]")]
+    decryption_key: Vec<String>,
     /// Image to pull (NAME[:TAG] or NAME@DIGEST)
     #[arg(required = true)]
     images: Vec<String>,
@@ -104,9 +107,13 @@ pub fn pull(rt: &Runtime, a: PullArgs) -> Outcome {
     let platform = a.platform.platform()?;
     let progress = Progress::new(a.quiet);
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let flags = RegistryFlags {
+        decryption_keys: a.decryption_key.clone(),
+        ..a.registry.flags()
+    };
     for name in &a.images {
         let name = name.strip_prefix("docker://").unwrap_or(name);
-        let img = rt.pull(name, &a.registry.flags(), platform.clone(), tty, &progress)?;
+        let img = rt.pull(name, &flags, platform.clone(), tty, &progress)?;
         println!("{}", img.id);
     }
     Ok(0)

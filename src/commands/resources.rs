@@ -59,6 +59,15 @@ pub struct LimitArgs {
     /// Limit write rate (IO per second) to a device (e.g. --device-write-iops=/dev/sda:1000)
     #[arg(long = "device-write-iops", value_name = "PATH:RATE")]
     device_write_iops: Vec<String>,
+    /// Block IO weight (relative device weight, format: `DEVICE_NAME:WEIGHT`)
+    #[arg(long = "blkio-weight-device", value_name = "DEVICE_NAME:WEIGHT")]
+    blkio_weight_device: Vec<String>,
+    /// Limit the CPU real-time period in microseconds
+    #[arg(long = "cpu-rt-period")]
+    cpu_rt_period: Option<String>,
+    /// Limit the CPU real-time runtime in microseconds
+    #[arg(long = "cpu-rt-runtime", allow_hyphen_values = true)]
+    cpu_rt_runtime: Option<String>,
 }
 
 /// Settings of `create`/`run` that need no cgroup.
@@ -96,6 +105,10 @@ pub fn options(l: &LimitArgs, p: Option<&ProcessLimitArgs>) -> ResourceOptions {
         device_write_bps: l.device_write_bps.clone(),
         device_read_iops: l.device_read_iops.clone(),
         device_write_iops: l.device_write_iops.clone(),
+        cpu_rt_period: l.cpu_rt_period.clone(),
+        cpu_rt_runtime: l.cpu_rt_runtime.clone(),
+        blkio_weight_device: l.blkio_weight_device.clone(),
+        rdt_class: None,
     }
 }
 

@@ -11,7 +11,7 @@ use libpod::secrets::filter::SecretFilters;
 use serde_json::{Value, json};
 
 use super::{Failure, Outcome};
-use crate::output::{ago, print_formatted, print_json, print_table};
+use crate::output::{ago, print_json, print_listing};
 
 #[derive(Args, Debug)]
 pub struct SecretCmd {
@@ -178,37 +178,24 @@ fn ls(rt: &Runtime, a: LsArgs) -> Outcome {
             })
         })
         .collect();
-    let Some(format) = &a.format else {
-        let mut rows = Vec::new();
-        if !a.noheading {
-            rows.push(
-                ["ID", "NAME", "DRIVER", "CREATED", "UPDATED"]
-                    .map(String::from)
-                    .to_vec(),
-            );
-        }
-        for i in &items {
-            let field = |k: &str| i[k].as_str().unwrap_or_default().to_string();
-            rows.push(vec![
-                field("ID"),
-                field("Name"),
-                field("Driver"),
-                field("CreatedAt"),
-                field("UpdatedAt"),
-            ]);
-        }
-        print_table(&rows);
-        return Ok(0);
-    };
-    let format = match format.strip_prefix("table") {
-        Some(rest) if a.noheading => rest.trim_start().to_string(),
-        _ => format.clone(),
-    };
-    print_formatted(&format, items, &|h| match h {
-        "CreatedAt" => "CREATED".into(),
-        "UpdatedAt" => "UPDATED".into(),
-        other => other.to_uppercase(),
-    })
+    let columns = [
+        ("ID", "ID"),
+        ("NAME", "Name"),
+        ("DRIVER", "Driver"),
+        ("CREATED", "CreatedAt"),
+        ("UPDATED", "UpdatedAt"),
+    ];
+    print_listing(
+        items,
+        a.format.as_deref(),
+        a.noheading,
+        &columns,
+        &|h| match h {
+            "CreatedAt" => "CREATED".into(),
+            "UpdatedAt" => "UPDATED".into(),
+            other => other.to_uppercase(),
+        },
+    )
 }
 
 fn inspect(rt: &Runtime, a: InspectArgs) -> Outcome {

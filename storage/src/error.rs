@@ -148,6 +148,14 @@ pub enum StorageError {
     },
     #[error("unsupported manifest: {0}")]
     UnsupportedManifest(String),
+    #[error(
+        "{image}: layer {digest} is encrypted ({media_type}): burrow cannot decrypt image layers, with or without --decryption-key"
+    )]
+    EncryptedLayer {
+        image: String,
+        digest: String,
+        media_type: String,
+    },
     #[error("invalid credentials: {0}")]
     InvalidCredentials(String),
     #[error("blob {digest}: the manifest says {expected} bytes, the registry sent {actual}")]

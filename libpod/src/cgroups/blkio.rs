@@ -124,12 +124,66 @@ pub fn parse_weight(value: &str) -> Result<u16, CgroupError> {
     Ok(w)
 }
 
+/// One `--blkio-weight-device`: a block device and its weight.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeightDevice {
+    pub path: String,
+    pub major: u64,
+    pub minor: u64,
+    pub weight: u16,
+}
+
+/// `--blkio-weight-device DEVICE:WEIGHT`, checked in podman's order and words: the format,
+/// a path under /dev, a weight of 10 to 1000 (0 allowed), then the device itself.
+pub fn parse_weight_device(value: &str) -> Result<WeightDevice, CgroupError> {
+    let bad = |m: String| CgroupError::BadValue(m);
+    let (path, weight) = value
+        .split_once(':')
+        .ok_or_else(|| bad(format!("bad format: {value}")))?;
+    if !path.starts_with("/dev/") {
+        return Err(bad(format!("bad format for device path: {value}")));
+    }
+    let weight: u16 = weight
+        .parse()
+        .ok()
+        .filter(|w| *w == 0 || (10..=1000).contains(w))
+        .ok_or_else(|| bad(format!("invalid weight for device: {value}")))?;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let md = std::fs::metadata(path).map_err(|e| {
+        bad(format!(
+            "bad --blkio-weight-device: could not parse device {path}: {e}"
+        ))
+    })?;
+    if !md.file_type().is_block_device() {
+        return Err(bad(format!(
+            "bad --blkio-weight-device: {path}: not a block device"
+        )));
+    }
+    Ok(WeightDevice {
+        path: path.to_string(),
+        major: libc::major(md.rdev()) as u64,
+        minor: libc::minor(md.rdev()) as u64,
+        weight,
+    })
+}
+
 /// Whether the kernel takes a block I/O weight: cgroup v1 needs CFQ's or BFQ's
 /// `blkio.weight`; v2's io controller has `io.weight`.
 pub fn weight_supported() -> bool {
     let v1 = std::path::Path::new("/sys/fs/cgroup/blkio");
     if v1.is_dir() {
         return v1.join("blkio.weight").exists() || v1.join("blkio.bfq.weight").exists();
+    }
+    true
+}
+
+/// Whether the kernel takes per-device weights: cgroup v1's `blkio.weight_device` comes with
+/// CFQ or BFQ; v2's io controller has it in `io.weight`.
+pub fn weight_device_supported() -> bool {
+    let v1 = std::path::Path::new("/sys/fs/cgroup/blkio");
+    if v1.is_dir() {
+        return v1.join("blkio.weight_device").exists()
+            || v1.join("blkio.bfq.weight_device").exists();
     }
     true
 }
@@ -167,6 +221,14 @@ mod tests {
         assert_eq!(parse_weight("500").unwrap(), 500);
         assert!(parse_weight("5").is_err());
         assert!(parse_weight("x").is_err());
+        let msg = |v: &str| parse_weight_device(v).unwrap_err().to_string();
+        assert_eq!(msg("/dev/null"), "bad format: /dev/null");
+        assert_eq!(msg("sda:10"), "bad format for device path: sda:10");
+        assert_eq!(msg("/dev/null:5"), "invalid weight for device: /dev/null:5");
+        assert_eq!(
+            msg("/dev/null:100"),
+            "bad --blkio-weight-device: /dev/null: not a block device"
+        );
         let t = |kind, rate| Throttle {
             kind,
             path: "/dev/vda".into(),

@@ -29,6 +29,12 @@ pub struct ResourceOptions {
     pub device_write_bps: Vec<String>,
     pub device_read_iops: Vec<String>,
     pub device_write_iops: Vec<String>,
+    /// `--cpu-rt-period`, `--cpu-rt-runtime` (microseconds), `--blkio-weight-device`.
+    pub cpu_rt_period: Option<String>,
+    pub cpu_rt_runtime: Option<String>,
+    pub blkio_weight_device: Vec<String>,
+    /// `--rdt-class COS` (create/run only).
+    pub rdt_class: Option<String>,
 }
 
 impl ResourceOptions {
@@ -52,6 +58,9 @@ impl ResourceOptions {
                 &self.cpuset_mems,
                 &self.memory_swappiness,
                 &self.blkio_weight,
+                &self.cpu_rt_period,
+                &self.cpu_rt_runtime,
+                &self.rdt_class,
             ]
             .iter()
             .all(|o| o.is_none())
@@ -60,6 +69,7 @@ impl ResourceOptions {
             && self.device_write_bps.is_empty()
             && self.device_read_iops.is_empty()
             && self.device_write_iops.is_empty()
+            && self.blkio_weight_device.is_empty()
     }
 }
 
@@ -94,6 +104,15 @@ pub struct Resources {
     pub blkio_weight: u16,
     /// `--device-{read,write}-{bps,iops}`.
     pub throttles: Vec<super::blkio::Throttle>,
+    /// `--cpu-rt-period`, `--cpu-rt-runtime`: cgroup v1's realtime budget in microseconds
+    /// (0: not set).
+    pub cpu_rt_period: u64,
+    pub cpu_rt_runtime: i64,
+    /// `--blkio-weight-device`.
+    pub weight_devices: Vec<super::blkio::WeightDevice>,
+    /// `--rdt-class`: an Intel RDT class of service (empty: none). Not a cgroup setting: the
+    /// pid goes to resctrl.
+    pub rdt_class: String,
 }
 
 /// podman refuses memory limits under 6 MB: the container could not even start.
@@ -118,6 +137,9 @@ impl Resources {
             || self.oom_kill_disable
             || self.blkio_weight != 0
             || !self.throttles.is_empty()
+            || self.cpu_rt_period != 0
+            || self.cpu_rt_runtime != 0
+            || !self.weight_devices.is_empty()
     }
 
     /// The limits after `opts` are applied over `self` (create starts from the default,
@@ -332,6 +354,40 @@ fn merge_more(r: &mut Resources, opts: &ResourceOptions) -> Result<(), CgroupErr
                 .retain(|o| !(o.kind == t.kind && (o.major, o.minor) == (t.major, t.minor)));
             r.throttles.push(t);
         }
+    }
+    merge_realtime(r, opts)?;
+    if let Some(c) = &opts.rdt_class {
+        r.rdt_class = c.clone();
+    }
+    for v in &opts.blkio_weight_device {
+        let d = super::blkio::parse_weight_device(v)?;
+        r.weight_devices
+            .retain(|o| (o.major, o.minor) != (d.major, d.minor));
+        r.weight_devices.push(d);
+    }
+    Ok(())
+}
+
+/// `--cpu-rt-period` (unsigned) and `--cpu-rt-runtime` (signed), read as podman's flag
+/// parser reads them, with its words.
+fn merge_realtime(r: &mut Resources, opts: &ResourceOptions) -> Result<(), CgroupError> {
+    let bad = |flag: &str, v: &str, kind: &str| {
+        CgroupError::BadValue(format!(
+            "invalid argument \"{v}\" for \"--{flag}\" flag: strconv.{kind}: parsing \"{v}\": invalid syntax"
+        ))
+    };
+    if let Some(v) = &opts.cpu_rt_period {
+        r.cpu_rt_period = v
+            .parse()
+            .map_err(|_| bad("cpu-rt-period", v, "ParseUint"))?;
+    }
+    if let Some(v) = &opts.cpu_rt_runtime {
+        let n: i64 = v
+            .parse()
+            .map_err(|_| bad("cpu-rt-runtime", v, "ParseInt"))?;
+        // podman sets a runtime only when it is positive: -1 (unlimited in the kernel) is
+        // taken and dropped.
+        r.cpu_rt_runtime = n.max(0);
     }
     Ok(())
 }

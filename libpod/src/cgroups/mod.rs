@@ -9,6 +9,7 @@
 pub mod blkio;
 pub mod limits;
 mod placement;
+pub mod resctrl;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -21,6 +22,9 @@ pub enum CgroupError {
     Invalid { flag: String, message: String },
     #[error("{0}")]
     Unavailable(String),
+    /// A bad value in podman's own words, where podman names no flag.
+    #[error("{0}")]
+    BadValue(String),
     #[error("cgroup {path}: {source}")]
     Io {
         path: PathBuf,
@@ -131,6 +135,28 @@ pub fn limits_warning(rootless: bool) -> Option<String> {
         Err(e) => Some(format!(
             "Resource limits are not supported and ignored: {e}"
         )),
+    }
+}
+
+/// Drops, with podman's warnings, the limits this host's cgroups cannot take: per-device
+/// weights without CFQ/BFQ on v1, the realtime budget on v2 (which has none). The container
+/// still runs.
+pub fn drop_unsupported(r: &mut Resources) {
+    if !r.weight_devices.is_empty() && !blkio::weight_device_supported() {
+        crate::warn!(
+            "Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded."
+        );
+        r.weight_devices.clear();
+    }
+    if layout() == Some(Layout::Unified) {
+        if r.cpu_rt_period != 0 {
+            crate::warn!("Realtime period not supported on cgroups V2 systems");
+            r.cpu_rt_period = 0;
+        }
+        if r.cpu_rt_runtime != 0 {
+            crate::warn!("Realtime runtime not supported on cgroups V2 systems");
+            r.cpu_rt_runtime = 0;
+        }
     }
 }
 
@@ -297,6 +323,17 @@ impl Cgroup {
                     let line = format!("{}:{} {}", t.major, t.minor, t.rate);
                     set("blkio", t.kind.v1_file(), line)?;
                 }
+                for d in &r.weight_devices {
+                    let line = format!("{}:{} {}", d.major, d.minor, d.weight);
+                    set("blkio", "blkio.weight_device", line)?;
+                }
+                // The period first: the kernel refuses a runtime longer than the period.
+                if r.cpu_rt_period != 0 {
+                    set("cpu", "cpu.rt_period_us", r.cpu_rt_period.to_string())?;
+                }
+                if r.cpu_rt_runtime != 0 {
+                    set("cpu", "cpu.rt_runtime_us", r.cpu_rt_runtime.to_string())?;
+                }
             }
             Layout::Unified => {
                 let mem = if r.memory > 0 {
@@ -354,6 +391,11 @@ impl Cgroup {
                 }
                 for line in blkio::io_max_lines(&r.throttles) {
                     set("io", "io.max", line)?;
+                }
+                // v2 has no realtime budget: `create` dropped it with podman's warning.
+                for d in &r.weight_devices {
+                    let line = format!("{}:{} {}", d.major, d.minor, d.weight);
+                    set("io", "io.weight", line)?;
                 }
             }
         }

@@ -53,16 +53,20 @@ impl Runtime {
         let mut mounts = spec.storage.mounts.clone();
         self.add_volumes_from(&mut mounts, &spec.storage.volumes_from)?;
         let merged = defaults::merge(spec, mounts, &ic, &self.conf.containers)?;
+        if self.rootless && !spec.devices.cgroup_rules.is_empty() {
+            return Err(SpecError::DeviceCgroupRulesRootless.into());
+        }
         let mut resources = spec.resources.limits.clone();
         if resources.needs_cgroup()
             && let Some(w) = crate::cgroups::limits_warning(self.rootless)
         {
             // podman prints this and drops the limits it cannot enforce (inspect shows none);
-            // /dev/shm's size and the OOM score need no cgroup and stay.
+            // /dev/shm's size, the OOM score and the RDT class need no cgroup and stay.
             crate::warn!("{w}");
             resources = crate::cgroups::Resources {
                 oom_score_adj: resources.oom_score_adj,
                 shm_size: resources.shm_size,
+                rdt_class: resources.rdt_class,
                 ..Default::default()
             };
         }
@@ -73,6 +77,7 @@ impl Runtime {
             );
             resources.blkio_weight = 0;
         }
+        crate::cgroups::drop_unsupported(&mut resources);
         let place = self.resolve_placement(spec, &ic)?;
         let ns_modes = self.resolve_namespace_modes(spec)?;
         if place.network == "host"
@@ -138,6 +143,10 @@ impl Runtime {
         let mut env = merged.env;
         for e in &devs.env {
             parse::merge_env(&mut env, e);
+        }
+        if merged.systemd && !env.iter().any(|e| e.starts_with("container_uuid=")) {
+            // systemd takes its machine id from this (podman's value: the id's first half).
+            env.push(format!("container_uuid={}", &id[..32]));
         }
         let mut mounts = merged.mounts;
         mounts.extend(devs.mounts);
@@ -219,7 +228,7 @@ impl Runtime {
             create_command: spec.lifecycle.create_command.clone(),
             sdnotify: spec.lifecycle.sdnotify.stored().to_string(),
             secrets,
-            conmon_pidfile: None,
+            conmon_pidfile: spec.lifecycle.conmon_pidfile.clone(),
             timezone: p.timezone.clone().unwrap_or_default(),
             umask: p.umask.clone().unwrap_or_default(),
             exposed_ports: place.exposed,
@@ -267,6 +276,8 @@ impl Runtime {
             } else {
                 String::new()
             },
+            systemd: merged.systemd,
+            shm_size_systemd: p.shm_size_systemd,
         };
         let mut c = Container {
             id: id.clone(),

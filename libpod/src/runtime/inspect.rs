@@ -138,7 +138,7 @@ impl Runtime {
             "StaticDir": dir,
             "OCIConfigPath": dir.join("config.json"),
             "OCIRuntime": "burrow",
-            "ConmonPidFile": "",
+            "ConmonPidFile": cfg.conmon_pidfile.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
             "PidFile": self.pidfile_path(c),
             "Name": c.name,
             "RestartCount": st.restart_count,
@@ -237,6 +237,10 @@ impl Runtime {
             },
         });
         add_expose_json(&mut v, cfg);
+        if cfg.systemd {
+            // podman leaves the key out when false.
+            v["Config"]["SystemdMode"] = json!(true);
+        }
         if let Some(h) = &cfg.health {
             self.add_health_json(&mut v, c, h);
         }
@@ -280,6 +284,17 @@ fn add_expose_json(v: &mut Value, cfg: &crate::container::ContainerConfig) {
     v["HostConfig"]["MemorySwappiness"] = json!(r.memory_swappiness.map_or(-1, |s| s as i64));
     v["HostConfig"]["OomKillDisable"] = json!(r.oom_kill_disable);
     v["HostConfig"]["BlkioWeight"] = json!(r.blkio_weight);
+    v["HostConfig"]["BlkioWeightDevice"] = json!(
+        r.weight_devices
+            .iter()
+            .map(|d| json!({"Path": d.path, "Weight": d.weight}))
+            .collect::<Vec<_>>()
+    );
+    v["HostConfig"]["CpuRealtimePeriod"] = json!(r.cpu_rt_period);
+    v["HostConfig"]["CpuRealtimeRuntime"] = json!(r.cpu_rt_runtime);
+    if !r.rdt_class.is_empty() {
+        v["HostConfig"]["IntelRdtClosID"] = json!(r.rdt_class);
+    }
     for kind in [
         crate::cgroups::blkio::ThrottleKind::ReadBps,
         crate::cgroups::blkio::ThrottleKind::WriteBps,

@@ -91,6 +91,8 @@ pub struct GlobalOptions {
     pub cdi_spec_dirs: Vec<PathBuf>,
     /// `--tmpdir`: where temporary files go (default: under the data root).
     pub tmpdir: Option<PathBuf>,
+    /// `--events-backend` (default: containers.conf's `events_logger`, else file).
+    pub events_backend: Option<String>,
 }
 
 pub struct Runtime {
@@ -138,7 +140,26 @@ impl Runtime {
         }
         let store = storage::Store::open(&paths.storage(), driver, rootless)?;
         let state = State::open(&paths.db())?;
-        let events = crate::events::EventLog::new(&paths.run);
+        let backend = opts
+            .events_backend
+            .as_deref()
+            .or(conf.engine.events_logger.as_deref())
+            .map(crate::events::Backend::parse)
+            .transpose()
+            .map_err(crate::LibpodError::InvalidState)?
+            .unwrap_or_default();
+        // podman's fallback: without a journal, events go to the file.
+        let backend = if backend == crate::events::Backend::Journald
+            && !crate::journald::available()
+        {
+            crate::warn!(
+                "the journald events backend needs a systemd journal, which this host does not run: using file"
+            );
+            crate::events::Backend::File
+        } else {
+            backend
+        };
+        let events = crate::events::EventLog::new(&paths.run, backend);
         let rt = Runtime {
             paths,
             state,

@@ -114,6 +114,13 @@ impl Runtime {
             volatile: c.config.auto_remove,
         };
         let mut mounts = with_shm_size(c, self.plan_mounts(c)?);
+        if c.config.systemd {
+            // First: a user's mount under /run or /tmp, the notify socket and secrets go
+            // over them (mounts are made in order).
+            let mut tmpfs = crate::spec::systemd::tmpfs_mounts(&mounts, c.config.shm_size_systemd);
+            tmpfs.append(&mut mounts);
+            mounts = tmpfs;
+        }
         if let Some(socket) = notify_socket_for(c) {
             mounts.push(crate::container::Mount {
                 kind: "bind".into(),

@@ -95,6 +95,7 @@ impl Runtime {
         tty: bool,
         report: &dyn Reporter,
     ) -> Result<storage::Image> {
+        flags.check_decryption_keys()?;
         let opts = PullOptions {
             registry: options(flags, self.rootless)?,
             platform: platform.unwrap_or_default(),
@@ -169,6 +170,7 @@ impl Runtime {
         report: &dyn Reporter,
     ) -> Result<String> {
         let policy: PullPolicy = pull.parse()?;
+        flags.check_decryption_keys()?;
         if policy == PullPolicy::Missing && self.image(name).is_ok() {
             return Ok(name.to_string());
         }

@@ -65,6 +65,9 @@ impl Runtime {
                 )
             })?;
         }
+        if !r.rdt_class.is_empty() {
+            crate::cgroups::resctrl::assign(&r.rdt_class, pid)?;
+        }
         if !c.config.needs_cgroup() {
             return Ok(());
         }

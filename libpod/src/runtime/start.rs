@@ -221,6 +221,10 @@ impl Runtime {
             },
         )?;
         self.write_container_pidfile(c, sp.pid.as_raw());
+        if let Some(p) = &c.config.conmon_pidfile {
+            // A foreground run is its container's monitor: its pid plays conmon's.
+            write_pid_file(p);
+        }
         self.refresh_network_hosts(c, &[]);
         self.container_event(c, "init");
         self.container_event(c, "start");
@@ -259,7 +263,8 @@ impl Runtime {
         let mode = c.config.network_mode()?;
         // Limits and the OOM score are set while the child waits; nothing for the common run.
         let r = &c.config.resources;
-        let resources = c.config.needs_cgroup() || r.oom_score_adj.is_some();
+        let resources =
+            c.config.needs_cgroup() || r.oom_score_adj.is_some() || !r.rdt_class.is_empty();
         let holding = hold.is_some();
         let mut held = |pid| match hold.as_mut() {
             Some(h) => h(pid),
@@ -465,6 +470,11 @@ impl Runtime {
             "--storage-driver".to_string(),
             self.store.driver().as_str().to_string(),
         ];
+        // The monitor's events (died, restart) go where this command's go.
+        let backend = self.events.backend();
+        if backend != crate::events::Backend::File {
+            argv.extend(["--events-backend".to_string(), backend.as_str().to_string()]);
+        }
         argv.extend(args.iter().map(|a| a.to_string()));
         argv
     }

@@ -92,8 +92,11 @@ impl Runtime {
         }
     }
 
-    pub fn events_path(&self) -> &Path {
-        self.events.path()
+    /// The recorded events, from the beginning or from now on (`events --stream`).
+    pub fn event_reader(&self, from_start: bool) -> Result<crate::events::EventReader> {
+        self.events
+            .reader(from_start)
+            .map_err(LibpodError::InvalidState)
     }
 
     /// `system df`.

@@ -33,6 +33,8 @@ pub struct Merged {
     /// The spec's mounts (with what `--volumes-from` brought), then the image's VOLUMEs no
     /// mount covers as anonymous volumes, then the `--read-only-tmpfs` directories.
     pub mounts: Vec<Mount>,
+    /// podman's systemd mode (`--systemd` and the command): see [`super::systemd`].
+    pub systemd: bool,
 }
 
 /// Merges `spec` with the image's config `ic` and containers.conf's `conf`. `mounts` are the
@@ -44,9 +46,9 @@ pub fn merge(
     conf: &ContainersTable,
 ) -> Result<Merged> {
     let p = &spec.process;
-    let stop_signal = match p.stop_signal.as_deref().or(ic.stop_signal().as_deref()) {
+    let mut stop_signal = match p.stop_signal.as_deref().or(ic.stop_signal().as_deref()) {
         Some(s) => {
-            parse::signal(s)?;
+            parse::signal_number(s)?;
             s.to_string()
         }
         None => "SIGTERM".to_string(),
@@ -134,6 +136,20 @@ pub fn merge(
     if args.is_empty() {
         return Err(SpecError::NoCommand(spec.image.clone()).into());
     }
+    let systemd = p.systemd.applies(&args);
+    let mut env = env;
+    if systemd {
+        // systemd's halt request, unless the user or the image chose a signal.
+        if p.stop_signal.is_none() && ic.stop_signal().is_none() {
+            stop_signal = super::systemd::STOP_SIGNAL.to_string();
+        }
+        // systemd and the tools it runs know podman's value, not burrow's.
+        if !p.env.iter().any(|e| e.starts_with("container=")) {
+            for e in env.iter_mut().filter(|e| *e == "container=burrow") {
+                *e = "container=podman".to_string();
+            }
+        }
+    }
     Ok(Merged {
         args,
         cmd,
@@ -161,6 +177,7 @@ pub fn merge(
             .unwrap_or_default(),
         default_caps: conf.default_capabilities.clone(),
         mounts,
+        systemd,
     })
 }
 

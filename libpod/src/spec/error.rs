@@ -6,6 +6,11 @@ use std::path::PathBuf;
 pub enum SpecError {
     #[error("{0}")]
     Restart(String),
+    /// `--device-cgroup-rule`: podman's words for a bad rule.
+    #[error("{0}")]
+    DeviceCgroupRule(String),
+    #[error("device cgroup rules are not supported in rootless mode or in a user namespace")]
+    DeviceCgroupRulesRootless,
     #[error("invalid sdnotify value {0:?}: must be conmon, container, healthy or ignore")]
     SdNotify(String),
     #[error(
@@ -248,4 +253,8 @@ pub enum SpecError {
         "--log-driver passthrough needs the container in the foreground: burrow's monitor does not keep the caller's streams; drop -d (or start -a), or use k8s-file"
     )]
     PassthroughDetached,
+    #[error("invalid value {0:?} systemd option requires 'true, false, always'")]
+    Systemd(String),
+    #[error("unable to translate --shm-size-systemd: invalid size: '{0}'")]
+    ShmSizeSystemd(String),
 }

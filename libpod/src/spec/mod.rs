@@ -9,6 +9,7 @@
 //! config written next to a container is built from the stored result in [`oci`].
 
 pub mod defaults;
+pub mod device_rules;
 pub mod env;
 mod error;
 pub mod fds;
@@ -20,6 +21,7 @@ pub mod options;
 pub mod parse;
 pub mod placement;
 pub mod rootfs;
+pub mod systemd;
 pub mod userns;
 
 use std::collections::BTreeMap;
@@ -115,6 +117,10 @@ pub struct ProcessSpec {
     /// `--init-path`: an init binary on the host (checked to exist), bound read-only as
     /// /run/podman-init and run as pid 1 instead of burrow's own init when init is on.
     pub init_path: Option<PathBuf>,
+    /// `--systemd`: whether the container may run in systemd mode (decided with the command).
+    pub systemd: systemd::SystemdMode,
+    /// `--shm-size-systemd`: bytes of each systemd-mode tmpfs (0: the kernel's default).
+    pub shm_size_systemd: i64,
 }
 
 /// Mounts and the root filesystem.
@@ -300,6 +306,8 @@ pub struct DeviceSpec {
     pub devices: Vec<String>,
     /// `--gpus`: NVIDIA GPUs through CDI.
     pub gpus: Option<String>,
+    /// `--device-cgroup-rule`: parsed; refused rootless (as podman).
+    pub cgroup_rules: Vec<device_rules::DeviceCgroupRule>,
 }
 
 /// How the new container relates to the command that makes it.
@@ -331,6 +339,9 @@ pub struct LifecycleSpec {
     /// `--requires CTR[,CTR]`: containers (names or ids, as given) started before this one
     /// and not removable while it exists.
     pub requires: Vec<String>,
+    /// `--conmon-pidfile`: where the container's monitor (burrow's conmon) writes its pid at
+    /// each start (absolute).
+    pub conmon_pidfile: Option<PathBuf>,
 }
 
 /// `--secret NAME[,type=mount|env][,target=...][,uid=N][,gid=N][,mode=OCTAL]`.

@@ -147,6 +147,13 @@ pub struct CreateOptions {
     /// `--cgroup-parent PATH`, `--cgroup-conf KEY=VALUE`.
     pub cgroup_parent: Option<String>,
     pub cgroup_conf: Vec<String>,
+    /// `--systemd true|false|always`, `--shm-size-systemd SIZE`.
+    pub systemd: Option<String>,
+    pub shm_size_systemd: Option<String>,
+    /// `--conmon-pidfile PATH`.
+    pub conmon_pidfile: Option<PathBuf>,
+    /// `--device-cgroup-rule RULE`.
+    pub device_cgroup_rules: Vec<String>,
     /// `--userns MODE`, `--uidmap`/`--gidmap CONTAINER:HOST:SIZE`, `--subuidname`,
     /// `--subgidname`.
     pub userns: Option<String>,
@@ -172,7 +179,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
             return Err(SpecError::RemoveWithRestart.into());
         }
         if let Some(s) = &o.stop_signal {
-            parse::signal(s)?;
+            parse::signal_number(s)?;
         }
         let mut mounts: Vec<Mount> = Vec::new();
         for v in &o.volumes {
@@ -324,13 +331,15 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         if o.init && !pid.is_private() {
             return Err(SpecError::InitWithoutPidNs.into());
         }
-        let pidfile = o.pidfile.as_ref().map(|p| {
+        let absolute = |p: &PathBuf| {
             if p.is_absolute() {
                 p.clone()
             } else {
                 std::env::current_dir().unwrap_or_default().join(p)
             }
-        });
+        };
+        let pidfile = o.pidfile.as_ref().map(absolute);
+        let conmon_pidfile = o.conmon_pidfile.as_ref().map(absolute);
         let preserve_fd = super::fds::parse_preserve_fd(&o.preserve_fd)?;
         if o.start_next {
             // `run`: the descriptors must be there now; they are handed on at once.
@@ -343,6 +352,17 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
         {
             return Err(SpecError::KeepGroups.into());
         }
+        let systemd = o
+            .systemd
+            .as_deref()
+            .map(super::systemd::SystemdMode::parse)
+            .transpose()?
+            .unwrap_or_default();
+        let shm_size_systemd = match &o.shm_size_systemd {
+            Some(v) => crate::cgroups::limits::parse_size("shm-size-systemd", v)
+                .map_err(|_| SpecError::ShmSizeSystemd(v.clone()))?,
+            None => 0,
+        };
         Ok(ContainerSpec {
             image: o.image.clone(),
             name: o.name.clone(),
@@ -377,6 +397,8 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                     .init_path
                     .as_ref()
                     .map(|p| std::env::current_dir().unwrap_or_default().join(p)),
+                systemd,
+                shm_size_systemd,
             },
             storage: StorageSpec {
                 mounts,
@@ -447,6 +469,11 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
             devices: DeviceSpec {
                 devices: o.devices.clone(),
                 gpus: o.gpus.clone(),
+                cgroup_rules: o
+                    .device_cgroup_rules
+                    .iter()
+                    .map(|r| super::device_rules::parse(r))
+                    .collect::<std::result::Result<_, _>>()?,
             },
             restart,
             auto_remove: o.rm,
@@ -465,6 +492,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
                 remove_image: o.remove_image,
                 log,
                 requires: parse::comma_list(&o.requires),
+                conmon_pidfile,
             },
             health,
             secrets,

@@ -59,6 +59,39 @@ pub fn signal(s: &str) -> std::result::Result<nix::sys::signal::Signal, SpecErro
     nix::sys::signal::Signal::from_str(&full).map_err(|_| bad())
 }
 
+/// A stop signal as its number: [`signal`]'s names and numbers, and the real-time signals
+/// nix has no name for (`SIGRTMIN+3`, `RTMAX-1`, `36`), which systemd's halt request needs.
+pub fn signal_number(s: &str) -> std::result::Result<i32, SpecError> {
+    if let Ok(sig) = signal(s) {
+        return Ok(sig as i32);
+    }
+    let bad = || SpecError::Signal(s.to_string());
+    let up = s.to_ascii_uppercase();
+    let name = up.strip_prefix("SIG").unwrap_or(&up);
+    let (min, max) = (libc::SIGRTMIN(), libc::SIGRTMAX());
+    let offset = |rest: &str, sign: char| -> std::result::Result<i32, SpecError> {
+        match rest.strip_prefix(sign) {
+            None if rest.is_empty() => Ok(0),
+            Some(n) => n.parse::<i32>().map_err(|_| bad()),
+            None => Err(bad()),
+        }
+    };
+    let n = if let Ok(n) = name.parse::<i32>() {
+        n
+    } else if let Some(rest) = name.strip_prefix("RTMIN") {
+        min + offset(rest, '+')?
+    } else if let Some(rest) = name.strip_prefix("RTMAX") {
+        max - offset(rest, '-')?
+    } else {
+        return Err(bad());
+    };
+    if (min..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(bad())
+    }
+}
+
 /// `--volumes-from CTR[:ro|rw]` (`z` is accepted and ignored, as podman without SELinux).
 pub fn volumes_from(from: &str) -> std::result::Result<VolumesFrom, SpecError> {
     let (container, mode) = match from.split_once(':') {
@@ -490,6 +523,17 @@ pub fn comma_list(values: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn realtime_stop_signals_parse_to_numbers() {
+        let min = libc::SIGRTMIN();
+        assert_eq!(signal_number("SIGRTMIN+3").unwrap(), min + 3);
+        assert_eq!(signal_number("rtmin+3").unwrap(), min + 3);
+        assert_eq!(signal_number("RTMAX-1").unwrap(), libc::SIGRTMAX() - 1);
+        assert_eq!(signal_number("TERM").unwrap(), libc::SIGTERM);
+        assert!(signal_number("RTMIN+99").is_err());
+        assert!(signal_number("RTMINX").is_err());
+    }
 
     #[test]
     fn ulimits_and_signals() {

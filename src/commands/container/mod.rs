@@ -14,6 +14,7 @@ mod logs;
 mod mount;
 mod port;
 mod run;
+mod run_more;
 mod runlabel;
 
 use clap::{Args, Subcommand};

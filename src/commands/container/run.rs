@@ -313,6 +313,8 @@ pub struct CreateArgs {
     process_limits: crate::commands::resources::ProcessLimitArgs,
     #[command(flatten)]
     health: super::health::HealthArgs,
+    #[command(flatten)]
+    more: super::run_more::MoreCreateArgs,
     /// Image to run
     image: String,
     /// Command and arguments
@@ -322,7 +324,8 @@ pub struct CreateArgs {
 
 impl From<CreateArgs> for CreateOptions {
     fn from(a: CreateArgs) -> CreateOptions {
-        CreateOptions {
+        let more = a.more.clone();
+        let mut o = CreateOptions {
             start_next: false,
             temporary: false,
             resources: crate::commands::resources::options(&a.limits, Some(&a.process_limits)),
@@ -420,7 +423,10 @@ impl From<CreateArgs> for CreateOptions {
             gidmap: a.gidmap,
             subuidname: a.subuidname,
             subgidname: a.subgidname,
-        }
+            ..Default::default()
+        };
+        more.apply(&mut o);
+        o
     }
 }
 
@@ -482,6 +488,7 @@ fn ensure_image(rt: &Runtime, a: &mut CreateArgs) -> Result<(), Failure> {
     let flags = libpod::registry::RegistryFlags {
         retry: libpod::runtime::PullRetry::parse(a.retry, a.retry_delay.as_deref())
             .map_err(libpod::LibpodError::from)?,
+        decryption_keys: a.more.decryption_keys(),
         ..a.registry.flags()
     };
     a.image = rt.image_name_for_run(&a.image, &a.pull, &flags, platform, &progress)?;

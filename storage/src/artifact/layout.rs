@@ -437,16 +437,24 @@ mod tests {
         let a = file(tmp.path(), "a.txt", b"hello\n");
         let b = file(tmp.path(), "b.bin", b"\x00\x01");
         let d1 = store
-            .add("localhost/t/one:1", &[a.clone()], &AddOptions::default())
+            .add(
+                "localhost/t/one:1",
+                std::slice::from_ref(&a),
+                &AddOptions::default(),
+            )
             .unwrap();
-        let again = store.add("localhost/t/one:1", &[a.clone()], &AddOptions::default());
+        let again = store.add(
+            "localhost/t/one:1",
+            std::slice::from_ref(&a),
+            &AddOptions::default(),
+        );
         assert!(matches!(again, Err(ArtifactError::Exists(_))));
         let app = AddOptions {
             append: true,
             ..AddOptions::default()
         };
         assert!(matches!(
-            store.add("localhost/t/one:1", &[a.clone()], &app),
+            store.add("localhost/t/one:1", std::slice::from_ref(&a), &app),
             Err(ArtifactError::FileExists(_))
         ));
         let d2 = store.add("localhost/t/one:1", &[b], &app).unwrap();

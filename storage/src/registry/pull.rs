@@ -198,6 +198,19 @@ fn pull_from(
         }
     };
 
+    // ocicrypt's layers (`...+encrypted`): refused before any blob is fetched, as nothing
+    // here can decrypt them and storing the ciphertext as a layer would corrupt the image.
+    if let Some(l) = image_manifest
+        .layers()
+        .iter()
+        .find(|l| l.media_type().to_string().ends_with("+encrypted"))
+    {
+        return Err(StorageError::EncryptedLayer {
+            image: full.to_string(),
+            digest: l.digest().to_string(),
+            media_type: l.media_type().to_string(),
+        });
+    }
     let config_desc = image_manifest.config();
     let config_digest = config_desc.digest().to_string();
     parse_sha256(&config_digest)?;
