@@ -122,6 +122,19 @@ fn keep_id_runs_as_the_user() {
         [ns, "0"],
         "{joined:?}"
     );
+    // With a network of its own: the helper opens the container's /proc entries, which the
+    // intermediate process that joins the namespace (not dumpable itself) leaves reachable.
+    let own_net = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=container:kid",
+            "busybox",
+            "readlink",
+            "/proc/self/ns/user",
+        ])
+        .ok();
+    assert_eq!(own_net.out(), ns, "{own_net:?}");
     env.burrow(&["rm", "-f", "-t", "0", "kid"]).ok();
 }
 

@@ -62,6 +62,12 @@ impl Drop for NonDumpable {
     }
 }
 
+/// Whether this process is dumpable (PR_GET_DUMPABLE reads 1).
+pub fn is_dumpable() -> bool {
+    // SAFETY: prctl(PR_GET_DUMPABLE) only reads this process's flag.
+    unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) == 1 }
+}
+
 /// Sets or clears this process's dumpable flag.
 pub fn set_dumpable(on: bool) {
     // SAFETY: prctl(PR_SET_DUMPABLE) with 0 or 1 only changes this process's flag.

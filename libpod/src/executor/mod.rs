@@ -165,6 +165,12 @@ fn clone_in_userns(user: &OwnedFd, join_pid: Option<&OwnedFd>, flags: libc::c_in
     match unsafe { nix::unistd::fork() }.map_err(|e| LibpodError::sys("fork", e))? {
         nix::unistd::ForkResult::Child => {
             drop(r);
+            // Once in the container's user namespace, its root holds CAP_SYS_PTRACE over
+            // us, who still hold every descriptor of burrow's: not dumpable, so that nothing
+            // in the namespace can attach or open our /proc entries. The container itself
+            // gets back the flag it would have had (its network helpers open its /proc).
+            let was_dumpable = fds::is_dumpable();
+            fds::set_dumpable(false);
             let joined =
                 nix::sched::setns(user, nix::sched::CloneFlags::CLONE_NEWUSER).and_then(|()| {
                     match join_pid {
@@ -188,6 +194,7 @@ fn clone_in_userns(user: &OwnedFd, join_pid: Option<&OwnedFd>, flags: libc::c_in
                 Err(e) => -(e as i64),
             };
             if rc == 0 {
+                fds::set_dumpable(was_dumpable);
                 return Ok(0);
             }
             let rc = if rc < 0 && joined.is_ok() {
