@@ -803,7 +803,9 @@ fn become_userns_root(dumpable: bool) -> std::result::Result<(), ChildError> {
     // A change of ids makes the process non-dumpable, which would shut slirp4netns and the
     // port forwarder out of /proc/PID/ns/net: back as it was (it turns non-dumpable later,
     // before the command, as every container does). A pod member stays as it was born:
-    // non-dumpable, since the pod's processes see it.
+    // non-dumpable, since the pod's processes see it. Between the two calls a helper that
+    // opens /proc/PID/ns/* just then is refused (EACCES): a known, rare start failure, until
+    // the network is made to wait for nothing after the id change.
     if dumpable {
         fds::set_dumpable(true);
     }
