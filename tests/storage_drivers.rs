@@ -7,7 +7,6 @@ mod archives;
 mod common;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 
 use archives::{ImageSpec, LayerBuilder};
 use common::Env;
@@ -34,12 +33,7 @@ fn layered_archive() -> Vec<u8> {
 
 fn check_driver(driver: &str) {
     let env = Env::new();
-    let path = env.path("layered.tar");
-    fs::write(&path, layered_archive()).expect("write archive");
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
-    let path = path.to_string_lossy().into_owned();
-    env.burrow(&["--storage-driver", driver, "load", "-i", &path])
-        .ok();
+    env.load_archive_with(driver, &layered_archive());
     let out = env
         .burrow(&[
             "--storage-driver",

@@ -2,6 +2,8 @@
 //! `--gidmap`, as rootless podman 5 runs them: a namespace nested in the user's, image files
 //! still owned by the image's ids inside, bind mounts not shifted.
 
+#[path = "common/archives.rs"]
+mod archives;
 mod common;
 
 use common::{Env, burrow_bin};
@@ -120,6 +122,19 @@ fn keep_id_runs_as_the_user() {
         [ns, "0"],
         "{joined:?}"
     );
+    // With a network of its own: the helper opens the container's /proc entries, which the
+    // intermediate process that joins the namespace (not dumpable itself) leaves reachable.
+    let own_net = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--userns=container:kid",
+            "busybox",
+            "readlink",
+            "/proc/self/ns/user",
+        ])
+        .ok();
+    assert_eq!(own_net.out(), ns, "{own_net:?}");
     env.burrow(&["rm", "-f", "-t", "0", "kid"]).ok();
 }
 
@@ -160,7 +175,8 @@ fn keep_id_commit_maps_owners_back() {
     assert!(diff.stdout.contains("A /made-by-root"), "{}", diff.stdout);
 }
 
-// Pins: --uidmap/--gidmap are the container's maps, HOST ids in the user's namespace.
+// Pins: --uidmap/--gidmap are the container's maps, HOST ids in the user's namespace (they
+// cover busybox's ids, 0 and 1000: an image id left out is refused, as podman does).
 #[test]
 fn uidmap_sets_the_maps() {
     let env = Env::new().with_busybox();
@@ -169,9 +185,9 @@ fn uidmap_sets_the_maps() {
             "run",
             "--rm",
             "--uidmap",
-            "0:1:1000",
+            "0:1:1001",
             "--gidmap",
-            "0:1:1000",
+            "0:1:1001",
             "busybox",
             "sh",
             "-c",
@@ -179,7 +195,7 @@ fn uidmap_sets_the_maps() {
         ])
         .ok();
     let rows = maps_of(&out.stdout.lines().take(2).collect::<Vec<_>>().join("\n"));
-    assert_eq!(rows, vec![vec![0, 1, 1000], vec![0, 1, 1000]]);
+    assert_eq!(rows, vec![vec![0, 1, 1001], vec![0, 1, 1001]]);
     let rest: Vec<&str> = out.stdout.lines().skip(2).collect();
     assert_eq!(rest, ["0:0", "0"]);
 }
@@ -266,6 +282,10 @@ fn auto_ranges_are_disjoint_and_host_is_unchanged() {
 #[test]
 fn bad_userns_values_are_refused() {
     let env = Env::new().with_busybox();
+    let many_lines = (0..341)
+        .map(|i| format!("{0}:{0}:1", i * 2))
+        .collect::<Vec<_>>()
+        .join(":");
     for (args, msg) in [
         (
             vec!["--userns=bogus"],
@@ -287,6 +307,14 @@ fn bad_userns_values_are_refused() {
         ),
         (vec!["--userns=ns:/proc/1/ns/user"], "not supported yet"),
         (vec!["--userns=container:nosuch"], "no such container"),
+        // M3: past the last valid id, or more lines than the kernel takes, refused at create
+        // (it used to be accepted, then fail at start).
+        (
+            vec!["--uidmap", "4294967000:1:1000"],
+            "invalid --uidmap \"4294967000:1:1000\"",
+        ),
+        (vec!["--gidmap", "4294967295:0:1"], "invalid --gidmap"),
+        (vec!["--uidmap", &many_lines], "at most 340 lines"),
     ] {
         let mut full = vec!["create", "--name", "bad"];
         full.extend(args.iter().copied());
@@ -479,4 +507,166 @@ fn pod_userns_is_shared_by_members() {
     assert_eq!(clone_uid, env.uid().to_string());
     env.burrow(&["pod", "rm", "-f", "-t", "0", "pk", "pk2"])
         .ok();
+}
+
+// Pins H1: a container whose namespace leaves the user out (auto, nomap) used to chmod the
+// data root to 0711, opening it to every local user; it stays 0700, and a 0711 left by that
+// version is taken back on the next start. The container still reads its image and writes.
+// (No network: slirp4netns has its own race with the id change, see become_userns_root.)
+#[test]
+fn unmapped_user_keeps_the_data_root_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new().with_busybox();
+    let root = env.data_dir().join("burrow");
+    let mode = || {
+        std::fs::metadata(&root)
+            .expect("data root")
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    assert_eq!(mode(), 0o700, "before any container");
+    for userns in ["--userns=auto", "--userns=nomap", "--uidmap=0:1:5000"] {
+        let out = env
+            .burrow(&[
+                "run",
+                "--rm",
+                "--network=none",
+                userns,
+                "busybox",
+                "sh",
+                "-c",
+                "head -c 5 /etc/passwd; echo; echo hi > /tmp/f && cat /tmp/f; id -u",
+            ])
+            .ok();
+        assert_eq!(out.lines(), ["root:", "hi", "0"], "{userns}: {out:?}");
+        assert_eq!(mode(), 0o700, "{userns} left the data root at {:o}", mode());
+    }
+    // A container kept across starts (upper layer reused, no --rm).
+    env.burrow(&[
+        "create",
+        "--name",
+        "kept",
+        "--network=none",
+        "--userns=auto",
+        "busybox",
+        "sh",
+        "-c",
+        "echo x >> /log; cat /log",
+    ])
+    .ok();
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o711)).expect("chmod");
+    assert_eq!(env.burrow(&["start", "-a", "kept"]).ok().out(), "x");
+    assert_eq!(
+        mode(),
+        0o700,
+        "the 0711 of an earlier version is taken back"
+    );
+    assert_eq!(
+        env.burrow(&["start", "-a", "kept"]).ok().lines(),
+        ["x", "x"]
+    );
+    assert_eq!(mode(), 0o700);
+}
+
+/// busybox with a second layer that adds /data/a and removes /bin/true's neighbour
+/// /bin/false: the mapped copy has two layers to merge.
+fn two_layer_archive() -> Vec<u8> {
+    let base = std::fs::read(common::busybox_tar()).expect("read busybox rootfs tar");
+    let mut top = archives::LayerBuilder::new();
+    top.dir("data", 0o755)
+        .file_owned("data/a", 0o644, (7, 8), b"a")
+        .whiteout("bin", "false");
+    archives::docker_archive(
+        &archives::ImageSpec::new(vec![base, top.finish()]),
+        &["twolayer:latest"],
+    )
+}
+
+// Pins H2 and H1 for every driver: the merged copy of a multi-layer image for a user
+// namespace (made through fuse-overlayfs with that driver) used to hang for ever, its pipe
+// held open by the daemonized fuse-overlayfs; the rootfs burrow mounts for the container
+// must show the layers merged and take writes, with the data root left 0700.
+#[test]
+fn unmapped_user_multi_layer_image_on_every_driver() {
+    use std::os::unix::fs::PermissionsExt;
+    for driver in ["overlay", "fuse-overlayfs", "vfs"] {
+        let mut env = Env::new();
+        env.set_timeout(std::time::Duration::from_secs(60));
+        env.load_archive_with(driver, &two_layer_archive());
+        let out = env
+            .burrow(&[
+                "--storage-driver",
+                driver,
+                "run",
+                "--rm",
+                "--userns=auto",
+                "--network=none",
+                "twolayer",
+                "sh",
+                "-c",
+                "stat -c '%u:%g' /data/a; test -e /bin/false || echo gone; echo w > /data/b && cat /data/b",
+            ])
+            .ok();
+        assert_eq!(out.lines(), ["7:8", "gone", "w"], "{driver}: {out:?}");
+        let root = env.data_dir().join("burrow");
+        let mode = std::fs::metadata(&root)
+            .expect("data root")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o700, "{driver}");
+    }
+}
+
+// Pins M2: an image id the container's map leaves out used to keep its raw value in the
+// mapped copy, which the container could see as one of its own users (here 65535 became
+// 65533 inside); it is nobody (65534) now, and a map that covers neither the id nor 65534 is
+// refused at start, naming the id.
+#[test]
+fn image_ids_outside_the_map_are_nobody_or_refused() {
+    let env = Env::new();
+    let base = std::fs::read(common::busybox_tar()).expect("read busybox rootfs tar");
+    let mut top = archives::LayerBuilder::new();
+    top.dir("data", 0o755)
+        .file_owned("data/f", 0o644, (65535, 65535), b"f");
+    let tar = archives::docker_archive(
+        &archives::ImageSpec::new(vec![base, top.finish()]),
+        &["highids:latest"],
+    );
+    env.load_archive_with("overlay", &tar);
+    // 0..65534 to 2..65536: 65535 is unmapped, 65534 is the user's namespace's 65536.
+    let wide = "--uidmap=0:2:65535";
+    let stat = [
+        "run",
+        "--rm",
+        "--network=none",
+        wide,
+        "highids",
+        "stat",
+        "-c",
+        "%u:%g",
+        "/data/f",
+    ];
+    let out = env.burrow(&stat).ok();
+    assert_eq!(out.out(), "65534:65534", "{out:?}");
+    env.burrow(&[
+        "create",
+        "--name",
+        "narrow",
+        "--network=none",
+        "--uidmap=0:1:5000",
+        "highids",
+        "true",
+    ])
+    .ok();
+    let out = env
+        .burrow(&["start", "narrow"])
+        .code(125)
+        .stderr_has("files owned by uid 65535");
+    assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+    // Nothing of that copy is kept: the same map fails the same way again.
+    env.burrow(&["start", "narrow"])
+        .code(125)
+        .stderr_has("files owned by uid 65535");
 }

@@ -16,9 +16,10 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use nix::fcntl::OFlag;
 use nix::sched::{CloneFlags, unshare};
 use nix::sys::signal::{Signal, kill};
-use nix::unistd::{ForkResult, Pid, fork, getpid, pipe, setsid};
+use nix::unistd::{ForkResult, Pid, fork, getpid, pipe2, setsid};
 
 use crate::error::{LibpodError, Result};
 
@@ -118,7 +119,7 @@ pub fn stop(run: &Path) {
 /// Forks netnsd (detached, double-forked so it is nobody's zombie) and waits for its report:
 /// "R<netnsd> <holder>" once slirp4netns configured tap0, or "E<why>".
 fn create(run: &Path) -> Result<(i32, i32)> {
-    let (ready_r, ready_w) = pipe().map_err(|e| LibpodError::sys("pipe", e))?;
+    let (ready_r, ready_w) = crate::executor::cloexec_pipe()?;
     let sock = api_socket(run);
     // SAFETY: burrow is single-threaded here (threads only start after namespace work), so
     // the child may run ordinary code.
@@ -182,7 +183,8 @@ fn daemon_main(ready_w: OwnedFd, sock: &Path) -> ! {
     // SAFETY: fd 3 was just made a copy of the report pipe and is owned by nobody else.
     let mut report = unsafe { File::from_raw_fd(3) };
     let _ = std::env::set_current_dir("/");
-    let (n_r, n_w) = match pipe() {
+    // Close-on-exec: slirp4netns, started below, must not hold the holder's report open.
+    let (n_r, n_w) = match pipe2(OFlag::O_CLOEXEC) {
         Ok(p) => p,
         Err(e) => {
             let _ = report.write_all(format!("Epipe: {e}").as_bytes());

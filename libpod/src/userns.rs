@@ -22,7 +22,7 @@ use std::process::Command;
 
 use nix::sched::{CloneFlags, setns, unshare};
 use nix::sys::signal::{Signal, kill};
-use nix::unistd::{ForkResult, Pid, Uid, User, fork, getpid, pipe, setsid};
+use nix::unistd::{ForkResult, Pid, Uid, User, fork, getpid, setsid};
 
 use crate::error::{LibpodError, Result};
 use crate::paths::Paths;
@@ -239,8 +239,9 @@ fn create_pause(paths: &Paths) -> Result<i32> {
     let newgidmap = find_setuid_helper("newgidmap")?;
     let (argv, envp) = pause_exec_args()?;
 
-    let (ready_r, ready_w) = pipe().map_err(|e| LibpodError::sys("pipe", e))?;
-    let (go_r, go_w) = pipe().map_err(|e| LibpodError::sys("pipe", e))?;
+    // exec_pause places its ends on fixed numbers for the exec; no other copy survives one.
+    let (ready_r, ready_w) = crate::executor::cloexec_pipe()?;
+    let (go_r, go_w) = crate::executor::cloexec_pipe()?;
     // SAFETY: burrow is single-threaded here (nothing has started a thread before the user
     // namespace is joined), so the child may run ordinary code.
     match unsafe { fork() }.map_err(|e| LibpodError::sys("fork", e))? {

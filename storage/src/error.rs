@@ -172,6 +172,10 @@ pub enum StorageError {
     NoTarSplit(String),
     #[error("making the id-mapped copy of the image at {path}: {reason}")]
     MappedCopy { path: PathBuf, reason: String },
+    #[error(
+        "the image has files owned by {kind} {id}, which the container's user namespace maps neither directly nor as its overflow id 65534"
+    )]
+    UnmappedOwner { kind: &'static str, id: u32 },
     #[error("mount path {path} contains ',' or ':' which overlay options cannot carry")]
     InvalidMountPath { path: PathBuf },
     #[error("overlay mount options for {target} exceed one page ({len} bytes, {layers} layers)")]

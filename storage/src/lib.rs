@@ -10,6 +10,7 @@ pub mod check;
 pub mod commit;
 pub mod compression;
 pub mod copy;
+pub mod detached;
 pub mod digest;
 pub mod dirtar;
 pub mod error;

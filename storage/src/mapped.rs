@@ -17,8 +17,15 @@ use crate::copy::{OwnerMap, copy_tree_owned};
 use crate::error::{IoContext, StorageError};
 use crate::layer::remove_any;
 use crate::store::{Driver, Store};
+use crate::workdir::WorkDir;
 
 const DIR: &str = "mapped";
+/// The exit code of the copying child for an [`StorageError::UnmappedOwner`].
+const EXIT_UNMAPPED: i32 = 3;
+
+/// New owners for a mapped copy's files: (uid, gid) of the image to (uid, gid) on disk, or
+/// the `("uid" | "gid", id)` that the container's namespace cannot own.
+pub type MappedOwners<'a> = &'a dyn Fn(u32, u32) -> Result<(u32, u32), (&'static str, u32)>;
 
 /// `ROOT/mapped/TOPHEX-KEY`, the copy of the layers topped by `top` for mapping `key`.
 pub fn mapped_path(store: &Store, top: &Path, key: &str) -> PathBuf {
@@ -35,7 +42,7 @@ pub fn ensure(
     store: &Store,
     lowers: &[PathBuf],
     key: &str,
-    owners: OwnerMap<'_>,
+    owners: MappedOwners<'_>,
 ) -> Result<PathBuf, StorageError> {
     let top = lowers.first().map_or(Path::new("empty"), PathBuf::as_path);
     let dest = mapped_path(store, top, key);
@@ -48,14 +55,36 @@ pub fn ensure(
     let staging = work.child("mapped");
     fs::create_dir_all(&staging).ctx("creating", &staging)?;
     let copy = staging.join("root");
-    if store.driver() == Driver::Vfs || lowers.len() <= 1 {
-        // A vfs layer is a complete snapshot, and a single layer has nothing to merge.
-        match lowers.first() {
-            Some(l) => copy_tree_owned(l, &copy, Some(owners))?,
-            None => fs::create_dir(&copy).ctx("creating", &copy)?,
+    // The first id that cannot be owned fails the copy once it is done (the copy is never
+    // put in place); its files meanwhile belong to the user.
+    let unmapped = std::cell::Cell::new(None);
+    let owner_map = |u: u32, g: u32| {
+        owners(u, g).unwrap_or_else(|bad| {
+            if unmapped.get().is_none() {
+                unmapped.set(Some(bad));
+            }
+            (0, 0)
+        })
+    };
+    let checked = |copied: Result<(), StorageError>| {
+        copied?;
+        match unmapped.get() {
+            Some((kind, id)) => Err(StorageError::UnmappedOwner { kind, id }),
+            None => Ok(()),
         }
+    };
+    let made = if store.driver() == Driver::Vfs || lowers.len() <= 1 {
+        // A vfs layer is a complete snapshot, and a single layer has nothing to merge.
+        checked(match lowers.first() {
+            Some(l) => copy_tree_owned(l, &copy, Some(&owner_map)),
+            None => fs::create_dir(&copy).ctx("creating", &copy),
+        })
     } else {
-        merged_copy(store, lowers, &staging, &copy, owners)?;
+        merged_copy(store, lowers, &staging, &copy, &owner_map, &checked)
+    };
+    if let Err(e) = made {
+        let _ = remove_any(&staging);
+        return Err(e);
     }
     match fs::rename(&copy, &dest) {
         Ok(()) => {}
@@ -74,6 +103,7 @@ fn merged_copy(
     staging: &Path,
     copy: &Path,
     owners: OwnerMap<'_>,
+    checked: &dyn Fn(Result<(), StorageError>) -> Result<(), StorageError>,
 ) -> Result<(), StorageError> {
     let (merged, upper, work) = (
         staging.join("merged"),
@@ -83,7 +113,10 @@ fn merged_copy(
     for d in [&merged, &upper, &work] {
         fs::create_dir_all(d).ctx("creating", d)?;
     }
-    let (r, w) = nix::unistd::pipe().map_err(|e| StorageError::sys("pipe", staging, e))?;
+    // Close-on-exec: fuse-overlayfs, started by the child, daemonizes; a write end it
+    // inherited would keep the read below waiting for ever.
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| StorageError::sys("pipe", staging, e))?;
     // SAFETY: the caller is single-threaded (burrow starts no threads), so the child may
     // allocate; it leaves with _exit.
     match unsafe { fork() }.map_err(|e| StorageError::sys("fork", staging, e))? {
@@ -103,10 +136,18 @@ fn merged_copy(
                 )
                 .map_err(|e| StorageError::sys("making / private", staging, e))?;
                 crate::rootfs::mount(store, lowers, &upper, &work, &merged)?;
-                copy_tree_owned(&merged, copy, Some(owners))
+                let copied = checked(copy_tree_owned(&merged, copy, Some(owners)));
+                // Unmounted on every path: fuse-overlayfs' daemon ends with its mount, not
+                // with this process.
+                let unmounted = crate::rootfs::unmount(&merged);
+                copied.and(unmounted)
             })();
             let code = match res {
                 Ok(()) => 0,
+                Err(StorageError::UnmappedOwner { kind, id }) => {
+                    let _ = nix::unistd::write(&w, format!("{kind} {id}").as_bytes());
+                    EXIT_UNMAPPED
+                }
                 Err(e) => {
                     let _ = nix::unistd::write(&w, e.to_string().as_bytes());
                     1
@@ -122,6 +163,13 @@ fn merged_copy(
             let status = nix::sys::wait::waitpid(child, None);
             match status {
                 Ok(nix::sys::wait::WaitStatus::Exited(_, 0)) => Ok(()),
+                Ok(nix::sys::wait::WaitStatus::Exited(_, EXIT_UNMAPPED)) => {
+                    let (kind, id) = msg.split_once(' ').unwrap_or_default();
+                    Err(StorageError::UnmappedOwner {
+                        kind: if kind == "gid" { "gid" } else { "uid" },
+                        id: id.parse().unwrap_or(u32::MAX),
+                    })
+                }
                 _ => Err(StorageError::MappedCopy {
                     path: copy.to_path_buf(),
                     reason: if msg.is_empty() {
@@ -136,7 +184,9 @@ fn merged_copy(
 }
 
 /// Removes every mapped copy made from layer directory `top` (its layer is being removed).
-pub fn remove_for_layer(store: &Store, top: &Path) {
+/// Each is renamed into `work` first, as layers are: a removal killed half-way must leave
+/// nothing at the copy's path, which `ensure` would take for a complete copy.
+pub fn remove_for_layer(store: &Store, top: &Path, work: &WorkDir) {
     let Some(hex) = top.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return;
     };
@@ -148,7 +198,57 @@ pub fn remove_for_layer(store: &Store, top: &Path) {
             .to_string_lossy()
             .starts_with(&format!("{hex}-"))
         {
-            let _ = remove_any(&e.path());
+            let _ = discard(&e.path(), work);
         }
+    }
+}
+
+/// Renames `path` into `work`, out of sight at once, then deletes it.
+fn discard(path: &Path, work: &WorkDir) -> Result<(), StorageError> {
+    let gone = work.child("rm-mapped");
+    fs::rename(path, &gone).ctx("removing", path)?;
+    remove_any(&gone).ctx("removing", &gone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Pins M1: a removal that stops half-way (here: a mount point inside that cannot be
+    // removed, as a killed `rmi` would) left a partial copy in place, which `ensure` then used.
+    #[test]
+    fn a_removal_cut_short_leaves_no_copy_behind() {
+        if !crate::rootfs::tests::private_mount_ns() {
+            return;
+        }
+        let t = tempfile::tempdir().unwrap();
+        let store = Store::open(&t.path().join("s"), Driver::Vfs, false).unwrap();
+        let top = store.root().join("layers").join("ab".repeat(32));
+        let copy = mapped_path(&store, &top, "k1");
+        let busy = copy.join("busy");
+        fs::create_dir_all(&busy).unwrap();
+        fs::write(copy.join("file"), b"x").unwrap();
+        nix::mount::mount(
+            Some("tmpfs"),
+            &busy,
+            Some("tmpfs"),
+            nix::mount::MsFlags::empty(),
+            None::<&str>,
+        )
+        .unwrap();
+        let work = store.work_dir().unwrap();
+        remove_for_layer(&store, &top, &work);
+        assert!(
+            !copy.exists(),
+            "a partial copy stayed at {}",
+            copy.display()
+        );
+        let _ = nix::mount::umount2(&busy, nix::mount::MntFlags::MNT_DETACH);
+        let mut moved = fs::read_dir(work.path()).unwrap().flatten();
+        let moved = moved
+            .next()
+            .expect("the copy moved into the work dir")
+            .path();
+        let _ = nix::mount::umount2(&moved.join("busy"), nix::mount::MntFlags::MNT_DETACH);
     }
 }

@@ -10,7 +10,6 @@
 use std::ffi::{CStr, CString};
 use std::fs;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::mount::{MntFlags, MsFlags};
@@ -67,7 +66,7 @@ pub fn unmount(target: &Path) -> Result<(), StorageError> {
         .map_err(|e| StorageError::sys("unmounting", target, e))
 }
 
-fn check_path(p: &Path) -> Result<(), StorageError> {
+pub(crate) fn check_path(p: &Path) -> Result<(), StorageError> {
     let bytes = p.as_os_str().as_encoded_bytes();
     if bytes.contains(&b',') || bytes.contains(&b':') {
         return Err(StorageError::InvalidMountPath {
@@ -186,26 +185,14 @@ fn mount_overlay(
 /// fuse-overlayfs takes overlay's options; it daemonizes once the mount is in place and
 /// exits when it is unmounted (or when the container's pid namespace, where it was started,
 /// ends). Its own whiteout reading matches the overlay layers (0:0 devices, opaque xattrs).
-fn mount_fuse(
+pub(crate) fn mount_fuse(
     store: &Store,
     lowers: &[PathBuf],
     upper: &Path,
     work: &Path,
     target: &Path,
 ) -> Result<(), StorageError> {
-    let mut dirs = Vec::new();
-    for lower in lowers {
-        check_path(lower)?;
-        dirs.push(match short_name(store, lower)? {
-            Some(short) => store.root().join(short).display().to_string(),
-            None => lower.display().to_string(),
-        });
-    }
-    if dirs.is_empty() {
-        let empty = store.root().join("empty");
-        fs::create_dir_all(&empty).ctx("creating", &empty)?;
-        dirs.push(empty.display().to_string());
-    }
+    let dirs = lower_paths(store, lowers)?;
     check_path(upper)?;
     check_path(work)?;
     let opts = format!(
@@ -310,7 +297,6 @@ const FSMOUNT_CLOEXEC: libc::c_uint = 1;
 const FSCONFIG_SET_FLAG: libc::c_uint = 0;
 const FSCONFIG_SET_STRING: libc::c_uint = 1;
 const FSCONFIG_CMD_CREATE: libc::c_uint = 6;
-const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 4;
 
 fn cstr(s: &str, path: &Path) -> Result<CString, StorageError> {
     CString::new(s).map_err(|_| StorageError::InvalidMountPath {
@@ -327,7 +313,21 @@ fn fsconfig_mount(
     volatile: bool,
     target: &Path,
 ) -> Result<(), StorageError> {
-    let err = |op: &'static str| StorageError::sys(op, target, nix::Error::last());
+    let mnt_fd = fsconfig_detached(lowers, upper, work, userxattr, volatile, target)?;
+    crate::detached::attach(&mnt_fd, target)
+}
+
+/// An overlay mount made with the new mount API and not attached anywhere: one `lowerdir+`
+/// per layer. `what` only names the mount in errors.
+pub(crate) fn fsconfig_detached(
+    lowers: &[String],
+    upper: &Path,
+    work: &Path,
+    userxattr: bool,
+    volatile: bool,
+    what: &Path,
+) -> Result<OwnedFd, StorageError> {
+    let err = |op: &'static str| StorageError::sys(op, what, nix::Error::last());
     // SAFETY: the argument is a valid NUL-terminated string; the result is checked.
     let fd = unsafe { libc::syscall(libc::SYS_fsopen, c"overlay".as_ptr(), FSOPEN_CLOEXEC) };
     if fd < 0 {
@@ -397,27 +397,26 @@ fn fsconfig_mount(
         return Err(err("fsmount for"));
     }
     // SAFETY: fsmount returned a new descriptor that nothing else owns.
-    let mnt_fd = unsafe { OwnedFd::from_raw_fd(mfd as RawFd) };
-    let target_c = CString::new(target.as_os_str().as_bytes()).map_err(|_| {
-        StorageError::InvalidMountPath {
-            path: target.to_path_buf(),
-        }
-    })?;
-    // SAFETY: mnt_fd is a detached mount; both strings are NUL-terminated.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_move_mount,
-            mnt_fd.as_raw_fd(),
-            c"".as_ptr(),
-            libc::AT_FDCWD,
-            target_c.as_ptr(),
-            MOVE_MOUNT_F_EMPTY_PATH,
-        )
-    };
-    if rc < 0 {
-        return Err(err("attaching overlay at"));
+    Ok(unsafe { OwnedFd::from_raw_fd(mfd as RawFd) })
+}
+
+/// The overlay's `lowerdir+` values: the layers' short `l/` links where they exist.
+pub(crate) fn lower_paths(store: &Store, lowers: &[PathBuf]) -> Result<Vec<String>, StorageError> {
+    let mut out = Vec::new();
+    for lower in lowers {
+        check_path(lower)?;
+        out.push(match short_name(store, lower)? {
+            Some(short) => store.root().join(short).display().to_string(),
+            None => lower.display().to_string(),
+        });
     }
-    Ok(())
+    if out.is_empty() {
+        // overlayfs needs a lowerdir; an image without layers gets an empty one.
+        let empty = store.root().join("empty");
+        fs::create_dir_all(&empty).ctx("creating", &empty)?;
+        out.push(empty.display().to_string());
+    }
+    Ok(out)
 }
 
 fn mount_vfs(
@@ -425,6 +424,23 @@ fn mount_vfs(
     upper: &Path,
     work: &Path,
     target: &Path,
+) -> Result<(), StorageError> {
+    populate_vfs(lowers, upper, work)?;
+    nix::mount::mount(
+        Some(upper),
+        target,
+        None::<&str>,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None::<&str>,
+    )
+    .map_err(|e| StorageError::sys("bind-mounting", target, e))
+}
+
+/// Copies the topmost vfs layer (a complete snapshot) into `upper`, once.
+pub(crate) fn populate_vfs(
+    lowers: &[PathBuf],
+    upper: &Path,
+    work: &Path,
 ) -> Result<(), StorageError> {
     fs::create_dir_all(work).ctx("creating", work)?;
     let marker = work.join(VFS_POPULATED);
@@ -440,16 +456,9 @@ fn mount_vfs(
         fs::rename(&staging, upper).ctx("renaming into place", upper)?;
         fs::write(&marker, b"").ctx("writing", &marker)?;
     }
-    nix::mount::mount(
-        Some(upper),
-        target,
-        None::<&str>,
-        MsFlags::MS_BIND | MsFlags::MS_REC,
-        None::<&str>,
-    )
-    .map_err(|e| StorageError::sys("bind-mounting", target, e))
+    Ok(())
 }
 
 #[cfg(test)]
 #[path = "rootfs_tests.rs"]
-mod tests;
+pub(crate) mod tests;

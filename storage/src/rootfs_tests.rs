@@ -7,7 +7,7 @@ use crate::testutil::{TarBuilder, docker_archive, real_root, rootless_modes};
 
 /// Gives the calling test thread its own mount namespace (and cwd), private, so that mounts
 /// never reach the host and vanish with the thread. False when not permitted (not root).
-fn private_mount_ns() -> bool {
+pub(crate) fn private_mount_ns() -> bool {
     if !nix::unistd::Uid::effective().is_root() {
         return false;
     }

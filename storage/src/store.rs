@@ -311,7 +311,7 @@ impl Store {
         let mut errors = Vec::new();
         for chain in &unused {
             let path = self.layer_path(chain)?;
-            crate::mapped::remove_for_layer(self, &path);
+            crate::mapped::remove_for_layer(self, &path, &work);
             if let Err(e) = fs::rename(&path, work.child("rm")) {
                 errors.push(StorageError::io("removing", path, e));
             }

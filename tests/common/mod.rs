@@ -449,6 +449,18 @@ impl Env {
             .ok()
     }
 
+    /// Loads an image archive (`data`, written to a file the test user can read) with storage
+    /// driver `driver` (asserts success).
+    pub fn load_archive_with(&self, driver: &str, data: &[u8]) -> Output {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.path("load-archive.tar");
+        fs::write(&path, data).expect("write archive");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod archive");
+        let path = path.to_string_lossy().into_owned();
+        self.burrow(&["--storage-driver", driver, "load", "-i", &path])
+            .ok()
+    }
+
     /// Adds (or replaces) an environment variable for every later command.
     pub fn set_env(&mut self, key: &str, value: &str) -> &mut Self {
         self.extra_env.retain(|(k, _)| k != key);

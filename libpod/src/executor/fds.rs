@@ -62,6 +62,12 @@ impl Drop for NonDumpable {
     }
 }
 
+/// Whether this process is dumpable (PR_GET_DUMPABLE reads 1).
+pub fn is_dumpable() -> bool {
+    // SAFETY: prctl(PR_GET_DUMPABLE) only reads this process's flag.
+    unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) == 1 }
+}
+
 /// Sets or clears this process's dumpable flag.
 pub fn set_dumpable(on: bool) {
     // SAFETY: prctl(PR_SET_DUMPABLE) with 0 or 1 only changes this process's flag.
@@ -136,8 +142,8 @@ mod tests {
 
     #[test]
     fn renumber_moves_the_listed_descriptors_to_3_in_order() {
-        let (ar, aw) = nix::unistd::pipe().unwrap();
-        let (br, bw) = nix::unistd::pipe().unwrap();
+        let (ar, aw) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
+        let (br, bw) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
         nix::unistd::write(&aw, b"a").unwrap();
         nix::unistd::write(&bw, b"b").unwrap();
         let keep = std::fs::File::open("/dev/null").unwrap();

@@ -138,6 +138,10 @@ pub struct Plan<'a> {
     /// Descriptors the child keeps until its exec (`/proc/self/fd/N` paths in the plan name
     /// them: places its own user namespace could not reach by path).
     pub keep_fds: Vec<OwnedFd>,
+    /// A directory holding `rootfs`, for a container whose user namespace leaves burrow's
+    /// user out: the child opens it while it still has the user's ids (the owner of the
+    /// 0700 data root above it) and uses `/proc/self/fd/N/rootfs` as its rootfs from then on.
+    pub rootfs_anchor: Option<PathBuf>,
     /// `--userns container:NAME`: that container's user namespace, joined before the
     /// container's other namespaces are created, so they belong to it.
     pub join_user: Option<OwnedFd>,
@@ -161,6 +165,12 @@ fn clone_in_userns(user: &OwnedFd, join_pid: Option<&OwnedFd>, flags: libc::c_in
     match unsafe { nix::unistd::fork() }.map_err(|e| LibpodError::sys("fork", e))? {
         nix::unistd::ForkResult::Child => {
             drop(r);
+            // Once in the container's user namespace, its root holds CAP_SYS_PTRACE over
+            // us, who still hold every descriptor of burrow's: not dumpable, so that nothing
+            // in the namespace can attach or open our /proc entries. The container itself
+            // gets back the flag it would have had (its network helpers open its /proc).
+            let was_dumpable = fds::is_dumpable();
+            fds::set_dumpable(false);
             let joined =
                 nix::sched::setns(user, nix::sched::CloneFlags::CLONE_NEWUSER).and_then(|()| {
                     match join_pid {
@@ -184,6 +194,7 @@ fn clone_in_userns(user: &OwnedFd, join_pid: Option<&OwnedFd>, flags: libc::c_in
                 Err(e) => -(e as i64),
             };
             if rc == 0 {
+                fds::set_dumpable(was_dumpable);
                 return Ok(0);
             }
             let rc = if rc < 0 && joined.is_ok() {
@@ -289,7 +300,9 @@ struct ParentFds {
     stderr: Option<OwnedFd>,
 }
 
-fn cloexec_pipe() -> Result<(OwnedFd, OwnedFd)> {
+/// A pipe whose ends no exec inherits (a program that daemonizes would otherwise hold a
+/// write end open, and its reader would wait for ever).
+pub(crate) fn cloexec_pipe() -> Result<(OwnedFd, OwnedFd)> {
     pipe2(OFlag::O_CLOEXEC).map_err(|e| LibpodError::sys("pipe", e))
 }
 
@@ -649,7 +662,7 @@ fn death_signal(parent_pid: Pid) -> std::result::Result<(), ChildError> {
     Ok(())
 }
 
-fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
+fn container_child(mut plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
     let ChildFds {
         err_w,
         go_r,
@@ -667,6 +680,9 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
             if n == 0 {
                 return Err(ChildError::setup("supervisor went away before start"));
             }
+        }
+        if let Some(anchor) = &plan.rootfs_anchor {
+            plan.rootfs = open_anchor(anchor)?;
         }
         if plan.userns.is_some() || plan.join_user.is_some() {
             become_userns_root(plan.join_pid.is_none())?;
@@ -753,6 +769,24 @@ fn container_child(plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
     child_fail(&err_w, result)
 }
 
+/// `anchor/rootfs` as a path that needs no search permission above `anchor`. Opened here,
+/// in our own mount namespace (a descriptor of the parent's would name the parent's mounts,
+/// where nothing can be attached from here), with the ids we were cloned with.
+fn open_anchor(anchor: &Path) -> std::result::Result<PathBuf, ChildError> {
+    let fd = nix::fcntl::open(
+        anchor,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(|e| ChildError::setup(format!("open {}: {e}", anchor.display())))?;
+    // Kept until exec, which closes it (O_CLOEXEC).
+    let fd = std::mem::ManuallyDrop::new(fd);
+    Ok(PathBuf::from(format!(
+        "/proc/self/fd/{}/rootfs",
+        fd.as_raw_fd()
+    )))
+}
+
 /// In a fresh user namespace we hold every capability but keep the ids we had outside,
 /// which the maps may not contain (nomap, auto, most `--uidmap`s): files the setup creates
 /// (overlayfs' work directory, copied-up files) would then have no owner inside. The maps
@@ -769,7 +803,9 @@ fn become_userns_root(dumpable: bool) -> std::result::Result<(), ChildError> {
     // A change of ids makes the process non-dumpable, which would shut slirp4netns and the
     // port forwarder out of /proc/PID/ns/net: back as it was (it turns non-dumpable later,
     // before the command, as every container does). A pod member stays as it was born:
-    // non-dumpable, since the pod's processes see it.
+    // non-dumpable, since the pod's processes see it. Between the two calls a helper that
+    // opens /proc/PID/ns/* just then is refused (EACCES): a known, rare start failure, until
+    // the network is made to wait for nothing after the id change.
     if dumpable {
         fds::set_dumpable(true);
     }

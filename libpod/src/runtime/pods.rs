@@ -308,6 +308,7 @@ impl Runtime {
                 gid_map: crate::userns::maps::proc_text(&c.config.gid_map),
             }),
             keep_fds: Vec::new(),
+            rootfs_anchor: None,
             join_user: None,
         })
     }

@@ -150,8 +150,9 @@ impl Runtime {
         // A namespace where the user's own id is not mapped cannot reach burrow's directories
         // by path: the data root is made searchable, the rest is handed over as descriptors.
         let mut keep_fds = Vec::new();
-        if super::userns_mode::user_unmapped(c) {
-            super::userns_mode::data_searchable(&self.paths.data)?;
+        super::userns_mode::data_private(&self.paths.data)?;
+        let unmapped = super::userns_mode::user_unmapped(c);
+        if unmapped {
             for (src, _) in etc_files.iter_mut() {
                 *src = super::userns_mode::via_fd(src, &mut keep_fds)?;
             }
@@ -163,14 +164,40 @@ impl Runtime {
                 m.source = super::userns_mode::via_fd(&m.source, &mut keep_fds)?;
             }
         }
-        let rootfs = self.paths.rootfs_mountpoint();
-        if !rootfs.is_dir() {
-            std::fs::create_dir_all(&rootfs)
-                .map_err(|e| LibpodError::io(format!("create {}", rootfs.display()), e))?;
-        }
+        // Nor could its process walk the store to mount its layers: the rootfs is mounted
+        // here, detached, and attached by the process at a place it can reach.
+        let (rootfs, detached) = if unmapped {
+            let tree = match rootfs_dir.as_ref().filter(|_| bind_rootfs) {
+                Some(d) => storage::detached::clone_tree(d, true)?,
+                None => storage::detached::rootfs(
+                    &self.store,
+                    &lowers,
+                    &upper,
+                    &work,
+                    mount_opts,
+                    &dir.join("fuse-mnt"),
+                )?,
+            };
+            let raw = std::os::fd::AsRawFd::as_raw_fd(&tree);
+            keep_fds.push(tree);
+            let anchor = super::userns_mode::rootfs_anchor(c, &dir.join("nsroot"))?;
+            (anchor.join("rootfs"), Some((raw, anchor)))
+        } else {
+            let rootfs = self.paths.rootfs_mountpoint();
+            if !rootfs.is_dir() {
+                std::fs::create_dir_all(&rootfs)
+                    .map_err(|e| LibpodError::io(format!("create {}", rootfs.display()), e))?;
+            }
+            (rootfs, None)
+        };
+        let detached_root = detached.as_ref().map(|(fd, _)| *fd);
         Ok(Plan {
             rootfs,
+            rootfs_anchor: detached.map(|(_, anchor)| anchor),
             mount_rootfs: Box::new(move |target| {
+                if let Some(tree) = detached_root {
+                    return storage::detached::attach_raw(tree, target).map_err(|e| e.to_string());
+                }
                 if bind_rootfs {
                     return bind_dir(&lowers[0], target);
                 }

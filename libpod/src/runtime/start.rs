@@ -422,12 +422,9 @@ impl Runtime {
         hold: bool,
     ) -> Result<PendingStart> {
         self.check_startable(c)?;
-        // The report pipe stays open across the monitor's exec (no O_CLOEXEC on the write end).
-        let (report_r, report_w) = nix::unistd::pipe().map_err(|e| LibpodError::sys("pipe", e))?;
-        let _ = nix::fcntl::fcntl(
-            &report_r,
-            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-        );
+        // Close-on-exec both ends; the monitor's process clears it on the write end just
+        // before its exec, so no other program ever inherits the pipe.
+        let (report_r, report_w) = crate::executor::cloexec_pipe()?;
         // A container this process still owns (`run -d`) passes to the monitor, which takes it
         // over before anything else: if this process is killed first, either the monitor or
         // the next command's clean-up gets it, never both.
@@ -443,6 +440,10 @@ impl Runtime {
                 // burrow: a SQLite connection must never be used on both sides of a fork.
                 if let Ok(ForkResult::Child) = unsafe { fork() } {
                     detach_stdio();
+                    let _ = nix::fcntl::fcntl(
+                        &report_w,
+                        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+                    );
                     let exe = c"/proc/self/exe";
                     let _ = nix::unistd::execv(exe, &argv);
                 }

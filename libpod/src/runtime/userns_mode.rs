@@ -234,20 +234,36 @@ impl Runtime {
             return Ok(lowers);
         }
         let key = map_key(uids, gids);
+        // An image id the map leaves out is the container's overflow id (nobody), as the
+        // kernel shows unmapped ids; kept raw, it would be some other id of the user's
+        // namespace (another container's, or one this container sees as a real user).
+        let overflow = (
+            maps::to_parent(uids, OVERFLOW_ID),
+            maps::to_parent(gids, OVERFLOW_ID),
+        );
         let owners = |u: u32, g: u32| {
-            (
-                maps::to_parent(uids, u).unwrap_or(u),
-                maps::to_parent(gids, g).unwrap_or(g),
-            )
+            let uid = maps::to_parent(uids, u).or(overflow.0).ok_or(("uid", u))?;
+            let gid = maps::to_parent(gids, g).or(overflow.1).ok_or(("gid", g))?;
+            Ok((uid, gid))
         };
-        Ok(vec![storage::mapped::ensure(
-            &self.store,
-            &lowers,
-            &key,
-            &owners,
-        )?])
+        match storage::mapped::ensure(&self.store, &lowers, &key, &owners) {
+            Ok(copy) => Ok(vec![copy]),
+            Err(storage::StorageError::UnmappedOwner { kind, id }) => {
+                let map = if kind == "uid" { uids } else { gids };
+                Err(UserNsError::ImageIdUnmapped {
+                    kind,
+                    id,
+                    map: map.iter().map(IdMap::triple).collect::<Vec<_>>().join(","),
+                }
+                .into())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
+
+/// The id the kernel shows for an id the namespace does not map (overflowuid/overflowgid).
+const OVERFLOW_ID: u32 = 65534;
 
 /// A short, stable name for a pair of maps (the cache key beside the top layer's id).
 fn map_key(uids: &[IdMap], gids: &[IdMap]) -> String {
@@ -313,18 +329,39 @@ pub(super) fn user_unmapped(c: &Container) -> bool {
     !c.config.uid_map.is_empty() && maps::to_container(&c.config.uid_map, 0).is_none()
 }
 
-/// Lets other users search (not list) burrow's data root, so such a container's root can
-/// reach its rootfs layers beneath it (containers/storage makes its root 0711 likewise).
-pub(super) fn data_searchable(data: &std::path::Path) -> Result<()> {
+/// Takes back the search permission for other users that earlier versions gave the data
+/// root (0711) for containers like these: with it, any local user could open files under it
+/// by their predictable paths (the database, layers with setuid programs).
+pub(super) fn data_private(data: &std::path::Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(data)
-        .map_err(|e| crate::LibpodError::io(format!("stat {}", data.display()), e))?;
+    let Ok(meta) = std::fs::metadata(data) else {
+        return Ok(());
+    };
     let mode = meta.permissions().mode() & 0o7777;
-    if mode & 0o011 != 0o011 {
-        std::fs::set_permissions(data, std::fs::Permissions::from_mode(mode | 0o011))
+    if mode & 0o077 == 0o011 {
+        std::fs::set_permissions(data, std::fs::Permissions::from_mode(mode & !0o077))
             .map_err(|e| crate::LibpodError::io(format!("chmod {}", data.display()), e))?;
     }
     Ok(())
+}
+
+/// Where such a container's process attaches its rootfs: `dir/rootfs`, `dir` owned by the
+/// container's root, which the process opens before it becomes that root (the executor's
+/// `rootfs_anchor`) and reaches through that descriptor afterwards.
+pub(super) fn rootfs_anchor(c: &Container, dir: &std::path::Path) -> Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let rootfs = dir.join("rootfs");
+    for d in [dir, rootfs.as_path()] {
+        match std::fs::DirBuilder::new().mode(0o700).create(d) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(crate::LibpodError::io(format!("create {}", d.display()), e));
+            }
+        }
+    }
+    own_container_dirs(c, &[dir, &rootfs])?;
+    Ok(dir.to_path_buf())
 }
 
 /// `path` as `/proc/self/fd/N` of a detached copy of its mount (open_tree), kept in `fds`:
@@ -334,28 +371,8 @@ pub(super) fn via_fd(
     path: &std::path::Path,
     fds: &mut Vec<std::os::fd::OwnedFd>,
 ) -> Result<PathBuf> {
-    use std::os::fd::{AsRawFd, FromRawFd};
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| crate::LibpodError::InvalidState(format!("NUL in {}", path.display())))?;
-    const OPEN_TREE_CLONE: libc::c_uint = 1;
-    // SAFETY: open_tree reads the NUL-terminated path and returns a new descriptor or -1.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_open_tree,
-            libc::AT_FDCWD,
-            c.as_ptr(),
-            OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | libc::AT_RECURSIVE as libc::c_uint,
-        )
-    };
-    if rc < 0 {
-        return Err(crate::LibpodError::sys(
-            format!("open_tree {}", path.display()),
-            nix::Error::last(),
-        ));
-    }
-    // SAFETY: rc is a descriptor open_tree just returned; nothing else owns it.
-    let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(rc as i32) };
+    use std::os::fd::AsRawFd;
+    let fd = storage::detached::clone_tree(path, true)?;
     let p = PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()));
     fds.push(fd);
     Ok(p)

@@ -135,6 +135,12 @@ pub enum SpecError {
         value: String,
     },
     #[error("invalid {flag} {value:?}: {why}")]
+    IdMapRange {
+        flag: &'static str,
+        value: String,
+        why: String,
+    },
+    #[error("invalid {flag} {value:?}: {why}")]
     Namespace {
         flag: &'static str,
         value: String,

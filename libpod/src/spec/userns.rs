@@ -26,13 +26,15 @@ impl IdMap {
     pub fn to_host(&self, id: u32) -> Option<u32> {
         (id >= self.container_id
             && u64::from(id) < u64::from(self.container_id) + u64::from(self.size))
-        .then(|| self.host_id + (id - self.container_id))
+        .then(|| self.host_id.checked_add(id - self.container_id))
+        .flatten()
     }
 
     /// The container id of parent id `id`, if this line maps it.
     pub fn to_container(&self, id: u32) -> Option<u32> {
         (id >= self.host_id && u64::from(id) < u64::from(self.host_id) + u64::from(self.size))
-            .then(|| self.container_id + (id - self.host_id))
+            .then(|| self.container_id.checked_add(id - self.host_id))
+            .flatten()
     }
 }
 
@@ -95,8 +97,8 @@ impl UsernsMode {
             if userns.is_some() {
                 return Err(SpecError::UsernsWithMaps);
             }
-            let mut uid_map = parse_maps(uidmap, "UID")?;
-            let mut gid_map = parse_maps(gidmap, "GID")?;
+            let mut uid_map = parse_maps(uidmap, "UID", "--uidmap")?;
+            let mut gid_map = parse_maps(gidmap, "GID", "--gidmap")?;
             if gid_map.is_empty() {
                 gid_map = uid_map.clone();
             }
@@ -182,21 +184,34 @@ fn auto_options(opts: &str) -> Result<Auto, SpecError> {
         };
         match key {
             "size" => a.size = Some(option_u32(key, val)?),
-            "uidmapping" => a
-                .uid_mappings
-                .extend(parse_maps(&[val.to_string()], "UID")?),
-            "gidmapping" => a
-                .gid_mappings
-                .extend(parse_maps(&[val.to_string()], "GID")?),
+            "uidmapping" => a.uid_mappings.extend(parse_maps(
+                &[val.to_string()],
+                "UID",
+                "--userns auto:uidmapping",
+            )?),
+            "gidmapping" => a.gid_mappings.extend(parse_maps(
+                &[val.to_string()],
+                "GID",
+                "--userns auto:gidmapping",
+            )?),
             _ => return Err(SpecError::UsernsOption(key.to_string())),
         }
     }
     Ok(a)
 }
 
+/// The most lines a uid_map or gid_map may have (the kernel's UID_GID_MAP_MAX_EXTENTS).
+pub const MAX_MAP_LINES: usize = 340;
+
 /// `CONTAINER:HOST[:SIZE]`, several triples per value allowed (`0:1:1:1:2:5`), as podman's
-/// `ParseIDMap` without its `+`/`u`/`g`/`@` extensions.
-pub fn parse_maps(values: &[String], setting: &'static str) -> Result<Vec<IdMap>, SpecError> {
+/// `ParseIDMap` without its `+`/`u`/`g`/`@` extensions. Ranges the kernel would refuse at
+/// start (past 4294967294, the last valid id; more than 340 lines) are refused here, naming
+/// `flag`.
+pub fn parse_maps(
+    values: &[String],
+    setting: &'static str,
+    flag: &'static str,
+) -> Result<Vec<IdMap>, SpecError> {
     let mut out = Vec::new();
     for v in values.iter().filter(|v| !v.is_empty()) {
         let mut parts: Vec<&str> = v.split(':').collect();
@@ -227,8 +242,28 @@ pub fn parse_maps(values: &[String], setting: &'static str) -> Result<Vec<IdMap>
                     value: v.clone(),
                 });
             }
+            // The kernel refuses a line whose end passes 2^32 - 1 (that id is "no id").
+            for (side, start) in [("container", m.container_id), ("host", m.host_id)] {
+                if u64::from(start) + u64::from(m.size) > u64::from(u32::MAX) {
+                    return Err(SpecError::IdMapRange {
+                        flag,
+                        value: m.triple(),
+                        why: format!(
+                            "the {side} ids {start} to {} pass 4294967294, the last valid id: use a smaller id or size",
+                            u64::from(start) + u64::from(m.size) - 1
+                        ),
+                    });
+                }
+            }
             out.push(m);
         }
+    }
+    if out.len() > MAX_MAP_LINES {
+        return Err(SpecError::IdMapRange {
+            flag,
+            value: format!("{} lines", out.len()),
+            why: format!("the kernel takes at most {MAX_MAP_LINES} lines: merge adjacent ranges"),
+        });
     }
     out.sort_by_key(|m| m.container_id);
     Ok(out)
@@ -297,5 +332,45 @@ mod tests {
         assert!(msg(p(Some("keep-id"), &["0:1:1"])).contains("mutually exclusive"));
         assert!(msg(p(Some("keep-id:color=red"), &[])).contains("unknown option"));
         assert!(msg(p(Some("auto:size"), &[])).contains("invalid option"));
+    }
+
+    // Pins M3: container ids past the last valid one were accepted at create and failed at
+    // start; the sums in to_host/to_container overflowed (a panic in debug builds).
+    #[test]
+    fn ranges_past_the_last_id_and_too_many_lines_are_refused() {
+        let msg = |r: Result<UsernsMode, SpecError>| r.unwrap_err().to_string();
+        let m = msg(p(None, &["4294967000:1:1000"]));
+        assert!(
+            m.starts_with("invalid --uidmap \"4294967000:1:1000\""),
+            "{m}"
+        );
+        assert!(msg(p(None, &["4294967295:1:1"])).contains("4294967294"));
+        assert!(msg(p(None, &["0:4294967295:1"])).contains("host ids"));
+        assert!(p(None, &["4294967294:1:1"]).is_ok());
+        let many: Vec<String> = (0..341).map(|i| format!("{}:{}:1", i * 2, i * 2)).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(msg(p(None, &many)).contains("at most 340 lines"));
+        assert!(p(None, &many[..340]).is_ok());
+        let e = UsernsMode::parse(None, &[], &["4294967290:0:10".into()], None, None);
+        assert!(msg(e).starts_with("invalid --gidmap"));
+        let edge = IdMap {
+            container_id: 4_294_967_294,
+            host_id: 10,
+            size: 1,
+        };
+        assert_eq!(edge.to_host(4_294_967_294), Some(10));
+        let wide = IdMap {
+            container_id: 10,
+            host_id: 4_294_967_290,
+            size: 100,
+        };
+        assert_eq!(wide.to_host(20), None, "past u32: no id, not a wrap");
+        assert_eq!(wide.to_container(4_294_967_295), Some(15));
+        let back = IdMap {
+            container_id: 4_294_967_290,
+            host_id: 10,
+            size: 100,
+        };
+        assert_eq!(back.to_container(20), None);
     }
 }

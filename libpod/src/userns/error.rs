@@ -62,6 +62,14 @@ pub enum UserNsError {
         map: String,
         available: u64,
     },
+    #[error(
+        "the image has files owned by {kind} {id}, which the container's {kind} map ({map}) covers neither directly nor as the overflow id 65534: add it with --{kind}map, or map 65534"
+    )]
+    ImageIdUnmapped {
+        kind: &'static str,
+        id: u32,
+        map: String,
+    },
     #[error("{kind} mappings {a} and {b} overlap: give each id one mapping")]
     MapOverlap {
         kind: &'static str,
