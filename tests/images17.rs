@@ -721,3 +721,65 @@ fn manifest_lists_in_images_and_rmi() {
         .code(1)
         .stderr_has("mylist: image not known");
 }
+
+// Pins: `build --manifest LIST` creates the list with the built image, a second build adds to
+// it, and a name that belongs to an image is refused before anything is built.
+#[test]
+fn build_manifest_adds_to_a_list() {
+    let env = Env::new().with_busybox();
+    let ctx = env.home().join("ctx");
+    let build = |text: &str| {
+        fs::create_dir_all(&ctx).expect("context");
+        fs::write(
+            ctx.join("Containerfile"),
+            format!("FROM busybox\nRUN echo {text} > /f\n"),
+        )
+        .expect("Containerfile");
+        env.burrow(&[
+            OsStr::new("build"),
+            OsStr::new("-q"),
+            OsStr::new("--manifest"),
+            OsStr::new("ml"),
+            ctx.as_os_str(),
+        ])
+        .ok()
+        .out()
+        .trim()
+        .to_string()
+    };
+    let digest_of = |id: &str| {
+        env.burrow(&["image", "inspect", "--format", "{{.Digest}}", id])
+            .ok()
+            .out()
+            .trim()
+            .to_string()
+    };
+    let first = build("one");
+    let list = inspect(&env, "ml");
+    assert_eq!(
+        list["manifests"].as_array().map(Vec::len),
+        Some(1),
+        "{list}"
+    );
+    assert_eq!(list["manifests"][0]["digest"], digest_of(&first).as_str());
+    let second = build("two");
+    let list = inspect(&env, "ml");
+    let digests: Vec<&str> = list["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .filter_map(|m| m["digest"].as_str())
+        .collect();
+    assert_eq!(digests.len(), 2, "{list}");
+    assert!(digests.contains(&digest_of(&second).as_str()), "{list}");
+    let before = env.burrow(&["images", "-q"]).ok().stdout;
+    env.burrow(&[
+        OsStr::new("build"),
+        OsStr::new("--manifest"),
+        OsStr::new("busybox"),
+        ctx.as_os_str(),
+    ])
+    .code(125)
+    .stderr_has("an image has that name, not a manifest list");
+    assert_eq!(env.burrow(&["images", "-q"]).ok().stdout, before);
+}

@@ -79,6 +79,9 @@ pub struct BuildArgs {
     omit_history: bool,
     #[command(flatten)]
     registry: RegistryArgs,
+    /// Add the image to the specified manifest list. Creates manifest list if it does not exist
+    #[arg(long, value_name = "MANIFEST")]
+    manifest: Option<String>,
     /// The build context: a directory or a tar file (default: the current directory)
     context: Option<PathBuf>,
 }
@@ -183,6 +186,16 @@ impl TryFrom<BuildArgs> for BuildOptions {
 
 pub fn build(rt: &Runtime, a: BuildArgs) -> Outcome {
     let iidfile = a.iidfile.clone();
+    let manifest = a.manifest.clone();
+    if let Some(list) = &manifest
+        && rt.manifest_list(list).is_err()
+        && rt.image(list).is_ok()
+    {
+        // Refused before the build, which would otherwise leave an unnamed image behind.
+        return Err(Failure::new(format!(
+            "--manifest {list}: an image has that name, not a manifest list: choose another name"
+        )));
+    }
     let opts = BuildOptions::try_from(a)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -193,6 +206,10 @@ pub fn build(rt: &Runtime, a: BuildArgs) -> Outcome {
     if let Some(p) = &iidfile {
         std::fs::write(p, format!("sha256:{}", image.id))
             .map_err(|e| Failure::new(format!("write {}: {e}", p.display())))?;
+    }
+    if let Some(list) = &manifest {
+        // podman's --manifest: the list is made if it does not exist, else the image is added.
+        rt.manifest_create(list, &[image.id.clone()], &opts.registry, &[], true)?;
     }
     let _ = writeln!(out, "{}", image.id);
     Ok(0)
