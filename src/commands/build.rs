@@ -209,7 +209,13 @@ pub fn build(rt: &Runtime, a: BuildArgs) -> Outcome {
     }
     if let Some(list) = &manifest {
         // podman's --manifest: the list is made if it does not exist, else the image is added.
-        rt.manifest_create(list, &[image.id.clone()], &opts.registry, &[], true)?;
+        rt.manifest_create(
+            list,
+            std::slice::from_ref(&image.id),
+            &opts.registry,
+            &[],
+            true,
+        )?;
     }
     let _ = writeln!(out, "{}", image.id);
     Ok(0)
