@@ -131,3 +131,57 @@ fn containers_conf_drop_ins_and_override() {
         .ok();
     assert_eq!(out.lines(), ["override", "321"], "{out:?}");
 }
+
+// Pins: containers.conf's tz, umask, log_driver, log_size_max, read_only and netns are the
+// defaults of --tz, --umask, --log-driver, --log-opt max-size, --read-only and --network; a
+// flag given on the command line wins; pids_limit is not applied (with a warning) where this
+// user's limits cannot be enforced.
+#[test]
+fn containers_conf_run_defaults() {
+    let mut env = Env::new();
+    let path = write(
+        &env,
+        "conf/containers.conf",
+        "[containers]\ntz = \"Asia/Tokyo\"\numask = \"0077\"\nlog_driver = \"none\"\nlog_size_max = 4096\nread_only = true\nnetns = \"none\"\npids_limit = 100\n",
+    );
+    env.set_env("CONTAINERS_CONF", &path);
+    let env = env.with_busybox();
+    let out = env
+        .burrow(&[
+            "run",
+            "--name",
+            "d",
+            "busybox",
+            "sh",
+            "-c",
+            "umask; touch /x 2>/dev/null || echo read-only; ls /sys/class/net",
+        ])
+        .ok();
+    assert_eq!(out.lines(), ["0077", "read-only", "lo"], "{out:?}");
+    assert!(!out.stderr.contains("Resource limits"), "{out:?}");
+    let fmt = "{{.Config.Timezone}} {{.HostConfig.LogConfig.Type}} {{.HostConfig.LogConfig.Size}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.NetworkMode}}";
+    let seen = env.burrow(&["inspect", "--format", fmt, "d"]).ok();
+    assert_eq!(seen.out(), "Asia/Tokyo none 4.096kB true none", "{seen:?}");
+    let flags = env
+        .burrow(&[
+            "run",
+            "--name",
+            "f",
+            "--tz",
+            "UTC",
+            "--umask",
+            "0022",
+            "--log-driver",
+            "k8s-file",
+            "--network",
+            "host",
+            "busybox",
+            "sh",
+            "-c",
+            "umask",
+        ])
+        .ok();
+    assert_eq!(flags.out(), "0022");
+    let seen = env.burrow(&["inspect", "--format", fmt, "f"]).ok();
+    assert_eq!(seen.out(), "UTC k8s-file 4.096kB true host", "{seen:?}");
+}

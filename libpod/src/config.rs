@@ -66,6 +66,21 @@ pub struct ContainersTable {
     pub seccomp_profile: Option<String>,
     /// `--userns` when none is given (and no `--uidmap`...): host, keep-id, nomap, auto.
     pub userns: Option<String>,
+    /// `--tz` when none is given.
+    pub tz: Option<String>,
+    /// `--umask` when none is given.
+    pub umask: Option<String>,
+    /// `--log-driver` when none is given.
+    pub log_driver: Option<String>,
+    /// `--log-opt max-size` in bytes when none is given (-1: unlimited).
+    pub log_size_max: Option<i64>,
+    /// `--pids-limit` when none is given (0 or -1: none), where limits can be enforced.
+    pub pids_limit: Option<i64>,
+    /// `--read-only` by default.
+    pub read_only: bool,
+    /// `--network` when none is given (podman's `netns`: private, host, none, slirp4netns,
+    /// pasta, bridge).
+    pub netns: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
