@@ -134,7 +134,7 @@ fn containers_conf_drop_ins_and_override() {
 
 // Pins: containers.conf's tz, umask, log_driver, log_size_max, read_only and netns are the
 // defaults of --tz, --umask, --log-driver, --log-opt max-size, --read-only and --network; a
-// flag given on the command line wins; pids_limit is not applied (with a warning) where this
+// flag given on the command line wins (`--read-only=false` too); pids_limit is not applied (with a warning) where this
 // user's limits cannot be enforced.
 #[test]
 fn containers_conf_run_defaults() {
@@ -175,13 +175,27 @@ fn containers_conf_run_defaults() {
             "k8s-file",
             "--network",
             "host",
+            "--read-only=false",
             "busybox",
             "sh",
             "-c",
-            "umask",
+            "umask; touch /x && echo writable",
         ])
         .ok();
-    assert_eq!(flags.out(), "0022");
+    assert_eq!(flags.lines(), ["0022", "writable"], "{flags:?}");
     let seen = env.burrow(&["inspect", "--format", fmt, "f"]).ok();
-    assert_eq!(seen.out(), "UTC k8s-file 4.096kB true host", "{seen:?}");
+    assert_eq!(seen.out(), "UTC k8s-file 4.096kB false host", "{seen:?}");
+    // The bare flag still takes no value: the word after it is the image.
+    let bare = env
+        .burrow(&[
+            "run",
+            "--rm",
+            "--read-only",
+            "busybox",
+            "sh",
+            "-c",
+            "touch /y 2>/dev/null || echo ro",
+        ])
+        .ok();
+    assert_eq!(bare.out(), "ro", "{bare:?}");
 }

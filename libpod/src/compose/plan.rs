@@ -275,7 +275,7 @@ pub fn spec(p: &Project, service: &str, inst: &Instance) -> crate::Result<Contai
         interactive: inst.interactive || s.stdin_open.unwrap_or(false),
         init: s.init.unwrap_or(false),
         privileged: s.privileged.unwrap_or(false),
-        read_only: s.read_only.unwrap_or(false),
+        read_only: s.read_only,
         cap_add: s.cap_add.clone(),
         cap_drop: s.cap_drop.clone(),
         security_opt: s.security_opt.clone(),

@@ -39,8 +39,7 @@ impl Runtime {
     }
 
     /// containers.conf's `[containers]` defaults for what the command line left unset, as
-    /// podman takes them for its flags' defaults. `read_only` can only turn `--read-only` on
-    /// (the command line's `--read-only=false` is not told apart from no flag).
+    /// podman takes them for its flags' defaults.
     fn apply_conf_defaults(&self, opts: &mut CreateOptions) {
         let conf = &self.conf.containers;
         let unset = |v: &Option<String>| v.as_deref().is_none_or(str::is_empty);
@@ -66,7 +65,9 @@ impl Runtime {
         {
             opts.resources.pids_limit = Some(limit.to_string());
         }
-        opts.read_only |= conf.read_only;
+        if opts.read_only.is_none() && conf.read_only {
+            opts.read_only = Some(true);
+        }
         if unset(&opts.network) && opts.pod.is_none() {
             let netns = conf.netns.as_deref().filter(|n| *n != "private");
             opts.network = netns.map(str::to_string);

@@ -34,7 +34,8 @@ pub struct CreateOptions {
     /// `--volumes-from CTR[:ro|rw]`.
     pub volumes_from: Vec<String>,
     pub tmpfs: Vec<String>,
-    pub read_only: bool,
+    /// `--read-only[=BOOL]`; `None`: containers.conf's `read_only`.
+    pub read_only: Option<bool>,
     /// podman's --read-only-tmpfs: with --read-only, /tmp, /var/tmp and /run stay writable.
     pub read_only_tmpfs: bool,
     pub init: bool,
@@ -403,7 +404,7 @@ impl TryFrom<&CreateOptions> for ContainerSpec {
             storage: StorageSpec {
                 mounts,
                 volumes_from,
-                read_only: o.read_only,
+                read_only: o.read_only.unwrap_or(false),
                 read_only_tmpfs: o.read_only_tmpfs,
                 image_volume: o
                     .image_volume

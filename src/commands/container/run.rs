@@ -58,8 +58,9 @@ pub struct CreateArgs {
     #[arg(long)]
     tmpfs: Vec<String>,
     /// Make containers root filesystem read-only
-    #[arg(long = "read-only")]
-    read_only: bool,
+    #[arg(long = "read-only", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", action = clap::ArgAction::Set, value_name = "BOOL")]
+    read_only: Option<bool>,
     /// When running --read-only containers mount read-write tmpfs on /run, /tmp and /var/tmp
     #[arg(long = "read-only-tmpfs", default_value_t = true, action = clap::ArgAction::Set)]
     read_only_tmpfs: bool,
