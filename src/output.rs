@@ -55,6 +55,32 @@ fn pad(out: &mut String, mut n: usize) {
 
 pub use libpod::clock::human_duration;
 
+/// A time as Go's `time.Time.String()` prints it, the form podman shows in `events`, `ps`
+/// and `pod inspect`: `2006-01-02 15:04:05.999999999 -0700 MST`, the fraction without its
+/// trailing zeros, `UTC` for a zero offset (chrono knows no zone abbreviations; other
+/// offsets are written as `+01:00`).
+pub fn go_time(nanos: i64) -> String {
+    use chrono::TimeZone;
+    go_time_at(chrono::Local.timestamp_nanos(nanos).fixed_offset())
+}
+
+fn go_time_at(t: chrono::DateTime<chrono::FixedOffset>) -> String {
+    use chrono::Offset;
+    let frac = format!("{:09}", t.timestamp_subsec_nanos());
+    let frac = frac.trim_end_matches('0');
+    let dot = if frac.is_empty() { "" } else { "." };
+    let zone = if t.offset().fix().local_minus_utc() == 0 {
+        "UTC".to_string()
+    } else {
+        t.format("%Z").to_string()
+    };
+    format!(
+        "{}{dot}{frac} {} {zone}",
+        t.format("%Y-%m-%d %H:%M:%S"),
+        t.format("%z")
+    )
+}
+
 pub fn ago(nanos: i64) -> String {
     let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
     format!("{} ago", human_duration((now - nanos) / 1_000_000_000))
@@ -112,6 +138,19 @@ pub fn json_text<T: serde::Serialize + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_time_trims_the_fraction_and_names_utc() {
+        use chrono::TimeZone;
+        let utc = chrono::FixedOffset::east_opt(0).unwrap();
+        let t = utc.timestamp_nanos(1_764_921_600_500_000_000);
+        assert_eq!(go_time_at(t), "2025-12-05 08:00:00.5 +0000 UTC");
+        let whole = utc.timestamp_nanos(1_764_921_600_000_000_000);
+        assert_eq!(go_time_at(whole), "2025-12-05 08:00:00 +0000 UTC");
+        let cet = chrono::FixedOffset::east_opt(3600).unwrap();
+        let t = cet.timestamp_nanos(1_764_921_600_123_456_789);
+        assert_eq!(go_time_at(t), "2025-12-05 09:00:00.123456789 +0100 +01:00");
+    }
 
     #[test]
     fn durations_and_sizes() {

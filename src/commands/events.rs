@@ -87,14 +87,8 @@ impl Filters {
 }
 
 /// Go's default time format, which podman's human output uses.
-fn go_time(nanos: i64) -> String {
-    use chrono::TimeZone;
-    let t = chrono::Local.timestamp_nanos(nanos);
-    t.format("%Y-%m-%d %H:%M:%S%.9f %z %Z").to_string()
-}
-
 fn human(e: &Event) -> String {
-    let time = go_time(e.time);
+    let time = crate::output::go_time(e.time);
     match e.kind.as_str() {
         "container" | "pod" => {
             let mut s = format!(

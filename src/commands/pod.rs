@@ -447,7 +447,7 @@ fn ps_json(rt: &Runtime, p: &Pod, no_trunc: bool) -> Result<Value, Failure> {
         "Name": p.name,
         "Status": status.as_str(),
         "Created": ago(p.created),
-        "CreatedAt": created_at(p.created),
+        "CreatedAt": crate::output::go_time(p.created),
         "InfraId": short(&p.config.infra_id),
         "InfraID": short(&p.config.infra_id),
         "NumberOfContainers": members.len(),
@@ -462,14 +462,6 @@ fn ps_json(rt: &Runtime, p: &Pod, no_trunc: bool) -> Result<Value, Failure> {
             "Status": c.status().as_str(),
         })).collect::<Vec<_>>(),
     }))
-}
-
-fn created_at(nanos: i64) -> String {
-    use chrono::TimeZone;
-    chrono::Local
-        .timestamp_nanos(nanos)
-        .format("%Y-%m-%d %H:%M:%S%.9f %z %Z")
-        .to_string()
 }
 
 /// `burrow __infra`: the pause program of a pod's infra container (see libpod::pod).

@@ -132,7 +132,7 @@ fn ps_json(rt: &Runtime, c: &ContainerSummary, no_trunc: bool) -> Value {
         "ImageID": c.image_id,
         "Command": c.command,
         "Created": c.created / 1_000_000_000,
-        "CreatedAt": libpod_time(c.created),
+        "CreatedAt": crate::output::go_time(c.created),
         "CreatedHuman": ago(c.created),
         "RunningFor": ago(c.created),
         "Status": status_text(rt, c),
@@ -150,14 +150,6 @@ fn ps_json(rt: &Runtime, c: &ContainerSummary, no_trunc: bool) -> Value {
         "PodName": "",
         "Networks": [],
     })
-}
-
-fn libpod_time(nanos: i64) -> String {
-    use chrono::TimeZone;
-    chrono::Local
-        .timestamp_nanos(nanos)
-        .format("%Y-%m-%d %H:%M:%S%.9f %z %Z")
-        .to_string()
 }
 
 pub fn ps(rt: &Runtime, a: PsArgs) -> Outcome {
