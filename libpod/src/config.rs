@@ -165,16 +165,27 @@ fn parse<T: for<'de> Deserialize<'de> + Default>(path: Option<PathBuf>) -> Resul
 /// the same). The containers.conf that podman's packages install is 700 lines of which 24 are
 /// settings, and the toml parser spends ~0.2 ms of every command tokenizing the comments.
 /// A `#` line inside a multi-line string is content, so a file with one is left alone.
+/// Byte-wise with memchr: this runs in every command, and a `lines()` walk with a Unicode
+/// `trim_start` per line cost ~17 instructions a byte (0.4 M for podman's file, an eighth of a
+/// `create`).
 pub(crate) fn blank_comment_lines(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains("\"\"\"") || text.contains("'''") {
+    let bytes = text.as_bytes();
+    if memchr::memmem::find(bytes, b"\"\"\"").is_some()
+        || memchr::memmem::find(bytes, b"'''").is_some()
+    {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() / 4);
-    for line in text.lines() {
-        if !line.trim_start().starts_with('#') {
-            out.push_str(line);
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line = &text[start..end];
+        let first = line.bytes().find(|b| !matches!(b, b' ' | b'\t' | b'\r'));
+        if first != Some(b'#') {
+            out.push_str(line.strip_suffix('\r').unwrap_or(line));
         }
         out.push('\n');
+        start = end + 1;
     }
     std::borrow::Cow::Owned(out)
 }
@@ -213,6 +224,37 @@ mod fuzz_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The line-by-line form the byte-wise one replaced: same output on every input.
+    fn blank_by_lines(text: &str) -> String {
+        let mut out = String::new();
+        for line in text.lines() {
+            if !line.trim_start().starts_with('#') {
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn byte_wise_blanking_matches_the_line_walk() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "# only",
+            "a\nb",
+            "a\r\n# c\r\nb\r\n",
+            "\t# tab\n  #x\nkey = \"#\"\n\n\n",
+            "[x]\r\ny = 1",
+        ] {
+            assert_eq!(blank_comment_lines(text), blank_by_lines(text), "{text:?}");
+        }
+        if let Ok(real) = std::fs::read_to_string("/usr/share/containers/containers.conf") {
+            assert_eq!(blank_comment_lines(&real), blank_by_lines(&real));
+        }
+    }
 
     #[test]
     fn comment_lines_are_blanked_but_strings_kept() {
