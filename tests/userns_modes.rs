@@ -670,3 +670,47 @@ fn image_ids_outside_the_map_are_nobody_or_refused() {
         .code(125)
         .stderr_has("files owned by uid 65535");
 }
+
+#[path = "common/net.rs"]
+mod net;
+
+// Pins: a container in its own user namespace gets its network from slirp4netns (or pasta)
+// and a published port through the forwarder, all set up before it changes its ids, after
+// which it stays non-dumpable until its command: each of several in a row answers.
+#[test]
+fn userns_containers_publish_ports() {
+    let env = Env::new().with_busybox();
+    let cases = [
+        ("auto", "slirp4netns"),
+        ("nomap", "slirp4netns"),
+        ("keep-id", "slirp4netns"),
+        ("auto", "pasta"),
+        ("auto", "slirp4netns"),
+    ];
+    for (i, (mode, network)) in cases.iter().enumerate() {
+        let port = net::free_port();
+        let name = format!("web{i}");
+        let page = format!("hello-{mode}-{network}");
+        env.burrow(&[
+            "run",
+            "-d",
+            "--name",
+            &name,
+            &format!("--userns={mode}"),
+            &format!("--network={network}"),
+            "-p",
+            &format!("{port}:8080"),
+            "busybox",
+            "sh",
+            "-c",
+            &format!("mkdir -p /tmp/www && echo {page} > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www"),
+        ])
+        .ok();
+        let resp = net::wait_http(port, &page);
+        assert!(
+            resp.ends_with(&format!("{page}\n")),
+            "{mode} {network}: {resp:?}"
+        );
+        env.burrow(&["rm", "-f", "-t", "0", &name]).ok();
+    }
+}

@@ -685,7 +685,7 @@ fn container_child(mut plan: Plan<'_>, fds: ChildFds, parent_pid: Pid) -> ! {
             plan.rootfs = open_anchor(anchor)?;
         }
         if plan.userns.is_some() || plan.join_user.is_some() {
-            become_userns_root(plan.join_pid.is_none())?;
+            become_userns_root()?;
         }
         if plan.join_cgroup.is_none() && !plan.cgroupns_host {
             // The parent has placed us in our cgroup (if any) before letting us go.
@@ -791,7 +791,7 @@ fn open_anchor(anchor: &Path) -> std::result::Result<PathBuf, ChildError> {
 /// which the maps may not contain (nomap, auto, most `--uidmap`s): files the setup creates
 /// (overlayfs' work directory, copied-up files) would then have no owner inside. The maps
 /// are written by now (the parent writes them before it lets us go): become its root.
-fn become_userns_root(dumpable: bool) -> std::result::Result<(), ChildError> {
+fn become_userns_root() -> std::result::Result<(), ChildError> {
     let root = |e: nix::Error| {
         ChildError::setup(format!(
             "become root of the container's user namespace: {e}"
@@ -800,15 +800,10 @@ fn become_userns_root(dumpable: bool) -> std::result::Result<(), ChildError> {
     nix::unistd::setresgid(0.into(), 0.into(), 0.into()).map_err(root)?;
     nix::unistd::setgroups(&[]).map_err(root)?;
     nix::unistd::setresuid(0.into(), 0.into(), 0.into()).map_err(root)?;
-    // A change of ids makes the process non-dumpable, which would shut slirp4netns and the
-    // port forwarder out of /proc/PID/ns/net: back as it was (it turns non-dumpable later,
-    // before the command, as every container does). A pod member stays as it was born:
-    // non-dumpable, since the pod's processes see it. Between the two calls a helper that
-    // opens /proc/PID/ns/* just then is refused (EACCES): a known, rare start failure, until
-    // the network is made to wait for nothing after the id change.
-    if dumpable {
-        fds::set_dumpable(true);
-    }
+    // The change of ids leaves the process non-dumpable until its execve, as every container
+    // process is made before its command: the network helpers that open /proc/PID/ns/net
+    // (slirp4netns, pasta, the port forwarder) are done before the parent lets it go
+    // (runtime/start.rs), so nothing needs it dumpable again.
     Ok(())
 }
 

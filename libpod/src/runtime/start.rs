@@ -321,12 +321,21 @@ impl Runtime {
                 }
                 let starting =
                     network::start(&mode, pid.as_raw(), &self.paths.run, key, &c.config.ports)?;
-                Ok((pid, starting))
+                // A container with its own user namespace changes its ids once let go, which
+                // leaves it non-dumpable for an instant: slirp4netns/pasta and the port
+                // forwarder, which open /proc/PID/ns/net, are done before that (its rootfs is
+                // then built after the network instead of beside it).
+                if !c.config.uid_map.is_empty() {
+                    let up = starting.map(network::StartingNet::wait).transpose()?;
+                    return Ok((pid, NetStart::Up(up)));
+                }
+                Ok((pid, NetStart::Starting(starting)))
             },
-            |(pid, starting)| {
-                let up = match starting {
-                    Some(s) => Some(s.wait()?),
-                    None => None,
+            |(pid, net)| {
+                let up = match net {
+                    NetStart::Starting(Some(s)) => Some(s.wait()?),
+                    NetStart::Starting(None) => None,
+                    NetStart::Up(up) => up,
                 };
                 held(pid).map(|()| up)
             },
@@ -788,4 +797,10 @@ impl TryCloneFd for std::io::StdinLock<'_> {
         use std::os::fd::AsFd;
         self.as_fd().try_clone_to_owned()
     }
+}
+
+/// The network helpers of a starting container: still configuring, or done.
+enum NetStart {
+    Starting(Option<network::StartingNet>),
+    Up(Option<network::NetService>),
 }
