@@ -194,20 +194,22 @@ pub fn nft_ruleset(nets: &[BridgeNet]) -> String {
 /// moved into the network namespace of `container_pid` as `ifname` with its address, and, for
 /// the first network, the default route. A stale `host_veth` of an earlier run goes first.
 pub fn attach(rootless_pid: i32, container_pid: i32, link: &Link) -> Result<(), NetworkError> {
-    let mut outer = String::new();
     if interfaces(rootless_pid).contains(&link.host_veth) {
-        outer.push_str(&format!("link del {}\n", link.host_veth));
+        // The veth of this container's previous run, whose namespace the kernel is still
+        // tearing down: it may remove the pair between the look and the delete, which is as
+        // good, so a failed delete is not an error (the add below says if it is still there).
+        let _ = run_in_netns(rootless_pid, "ip", &["link", "del", &link.host_veth], "");
     }
     // The peer is created directly in the container's namespace, so its name never clashes
     // with another container's eth0 here.
-    outer.push_str(&format!(
+    let outer = format!(
         "link add {v} type veth peer name {i} address {mac} netns {pid}\nlink set {v} master {b}\nlink set {v} up\n",
         v = link.host_veth,
         i = link.ifname,
         mac = link.mac,
         pid = container_pid,
         b = link.bridge
-    ));
+    );
     run_in_netns(rootless_pid, "ip", &["-batch", "-"], &outer)?;
     let mut inner = format!(
         "addr add {ip}/{p} dev {i}\nlink set {i} up\n",
