@@ -269,7 +269,7 @@ fn holder_main(n_w: OwnedFd) -> ! {
         }
     }
     let _ = nix::sys::prctl::set_name(c"burrow-netns");
-    let _ = w.write_all(b"OK");
+    let _ = crate::executor::fds::write_or_epipe(&w, b"OK");
     drop(w);
     loop {
         nix::unistd::pause();

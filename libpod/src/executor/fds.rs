@@ -6,7 +6,10 @@
 //! namespace, which no container has). execve makes the new program dumpable again, as with
 //! runc and crun.
 
-use std::os::fd::RawFd;
+use std::os::fd::{AsFd, RawFd};
+
+use nix::errno::Errno;
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
 
 /// Closes every descriptor of this process except `keep` (and nothing below 0). For a freshly
 /// forked child, before it can be seen from inside a container.
@@ -30,6 +33,51 @@ pub fn close_all_except(keep: &[RawFd]) {
 fn close_range(first: u32, last: u32) {
     // SAFETY: close_range only closes descriptors; the caller keeps the ones it still uses.
     unsafe { libc::close_range(first, last, 0) };
+}
+
+/// Writes all of `data` to a pipe whose reader may already be gone (a child that failed and
+/// exited, a hook that did not read its input, a parent that was killed while its monitor
+/// started): that is EPIPE here, not the SIGPIPE that
+/// burrow leaves fatal for its own output (`burrow ps | head`). SIGPIPE is blocked for the
+/// write, and one the write raised is taken before the mask is restored.
+pub fn write_or_epipe(fd: &impl AsFd, data: &[u8]) -> std::io::Result<()> {
+    let mut pipe = SigSet::empty();
+    pipe.add(Signal::SIGPIPE);
+    let mut old = SigSet::empty();
+    pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&pipe), Some(&mut old))?;
+    let pending_before = sigpipe_pending();
+    let mut rest = data;
+    let result = loop {
+        if rest.is_empty() {
+            break Ok(());
+        }
+        match nix::unistd::write(fd, rest) {
+            Ok(n) => rest = &rest[n..],
+            Err(Errno::EINTR) => {}
+            Err(e) => break Err(e),
+        }
+    };
+    if result == Err(Errno::EPIPE) && !pending_before {
+        let none = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: sigtimedwait with a valid set and a zero timeout only dequeues the pending
+        // SIGPIPE this thread raised (blocked above), so it is never delivered.
+        unsafe { libc::sigtimedwait(pipe.as_ref(), std::ptr::null_mut(), &none) };
+    }
+    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+    result.map_err(std::io::Error::from)
+}
+
+/// Whether a SIGPIPE is pending already (nix has no sigpending).
+fn sigpipe_pending() -> bool {
+    let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigpending fills the set it is given; it is read only when the call succeeded.
+    unsafe {
+        libc::sigpending(set.as_mut_ptr()) == 0
+            && libc::sigismember(set.as_ptr(), libc::SIGPIPE) == 1
+    }
 }
 
 /// Marks this process not dumpable for as long as the guard lives. Taken by the parent around
@@ -116,6 +164,31 @@ pub fn renumber(fds: &[RawFd], keep: RawFd) -> std::io::Result<RawFd> {
 mod tests {
     use super::*;
     use std::os::fd::AsRawFd;
+
+    // A child that exited before its go byte (a failed start): the write is an EPIPE error,
+    // and with SIGPIPE at its default (as in burrow) the process lives on after the mask is
+    // restored (exit 141 before).
+    #[test]
+    fn a_write_to_a_gone_reader_is_an_error_not_a_sigpipe() {
+        use nix::sys::wait::{WaitStatus, waitpid};
+        use nix::unistd::{ForkResult, fork};
+        let (r, w) = nix::unistd::pipe().unwrap();
+        drop(r);
+        // SAFETY: the child resets a signal disposition, writes, and exits; nothing in it
+        // allocates or takes a lock another thread of the test process could hold.
+        match unsafe { fork() }.unwrap() {
+            ForkResult::Child => unsafe {
+                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+                let epipe =
+                    write_or_epipe(&w, b"G").is_err_and(|e| e.raw_os_error() == Some(libc::EPIPE));
+                let unblocked = !sigpipe_pending();
+                libc::_exit(if epipe && unblocked { 0 } else { 1 });
+            },
+            ForkResult::Parent { child } => {
+                assert_eq!(waitpid(child, None).unwrap(), WaitStatus::Exited(child, 0));
+            }
+        }
+    }
 
     #[test]
     fn close_all_except_keeps_only_the_listed_descriptors() {

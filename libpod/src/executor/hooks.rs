@@ -4,7 +4,6 @@
 //! container's namespaces), startContainer after pivot_root, right before the command. Each
 //! gets the container's state as JSON on its standard input; a failing hook fails the start.
 
-use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
@@ -63,8 +62,7 @@ fn run_one(h: &Hook, state: &str) -> Result<(), ChildError> {
         }
         ForkResult::Parent { child } => {
             drop(r);
-            let mut w = std::fs::File::from(w);
-            let _ = w.write_all(state.as_bytes());
+            let _ = super::fds::write_or_epipe(&w, state.as_bytes());
             drop(w);
             let deadline = h
                 .timeout

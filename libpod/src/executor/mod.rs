@@ -538,7 +538,7 @@ fn spawn_core<S, T>(
     if gated {
         // Let the child go now: it builds its rootfs while `ready` waits.
         if let Some(go) = parent.go_w.take() {
-            let _ = File::from(go).write_all(b"G");
+            let _ = fds::write_or_epipe(&go, b"G");
         }
     }
     let extra = match ready(started) {
@@ -546,7 +546,7 @@ fn spawn_core<S, T>(
         Err(e) => return Err(fail(parent, e)),
     };
     if let Some(g) = gate_w {
-        let _ = File::from(g).write_all(b"N");
+        let _ = fds::write_or_epipe(&g, b"N");
     }
     finish_spawn(pid, parent).map(|sp| (sp, extra))
 }
@@ -597,8 +597,7 @@ fn finish_spawn(pid: Pid, parent: ParentFds) -> Result<Spawned> {
         stderr,
     } = parent;
     if let Some(go) = go_w {
-        let mut go = File::from(go);
-        let _ = go.write_all(b"G");
+        let _ = fds::write_or_epipe(&go, b"G");
     }
     let pty = match tty_sock {
         Some(sock) => {
@@ -609,7 +608,7 @@ fn finish_spawn(pid: Pid, parent: ParentFds) -> Result<Spawned> {
                     None => tty::copy_winsize(0, p.as_raw_fd()),
                 }
             }
-            let _ = nix::unistd::write(&sock, b"A");
+            let _ = fds::write_or_epipe(&sock, b"A");
             pty
         }
         None => None,

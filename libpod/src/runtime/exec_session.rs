@@ -58,7 +58,7 @@ fn session(process: ProcessPlan, stdio: StdioMode, keys: Vec<u8>, told: OwnedFd)
         }
     };
     let on_detach = move || {
-        let _ = nix::unistd::write(&told, b"D");
+        let _ = crate::executor::fds::write_or_epipe(&told, b"D");
         // The terminal is the user's again: nothing of this session reaches it.
         if let Ok(null) = std::fs::File::options()
             .read(true)

@@ -71,8 +71,8 @@ impl Runtime {
             nix::unistd::getpid().as_raw(),
         )?;
         self.container_event(c, "init");
-        if let Some(mut r) = report.take() {
-            let _ = r.write_all(b"OK");
+        if let Some(r) = report.take() {
+            let _ = crate::executor::fds::write_or_epipe(&r, b"OK");
         }
         let word = wait_for_word(fd, pid);
         let _ = std::fs::remove_file(&fifo);

@@ -548,8 +548,11 @@ impl Runtime {
                 .unwrap_or(false)
         {
             // Its creator died and the clean-up took the container first.
-            if let Some(mut r) = report.take() {
-                let _ = r.write_all(b"125:the container was removed before it could start");
+            if let Some(r) = report.take() {
+                let _ = crate::executor::fds::write_or_epipe(
+                    &r,
+                    b"125:the container was removed before it could start",
+                );
             }
             exit(125)
         }
@@ -641,7 +644,7 @@ impl Runtime {
             self.container_event(&c, "start");
             // The healthcheck timer exists before `run -d` returns, as with podman.
             let health = self.health_started(&c);
-            if let Some(mut r) = report.take() {
+            if let Some(r) = report.take() {
                 // Before the report: `run -d` exits on it, and systemd must know the main pid
                 // by then.
                 if let Some(socket) = &notify {
@@ -655,7 +658,7 @@ impl Runtime {
                 if let Some(p) = &c.config.conmon_pidfile {
                     write_pid_file(p);
                 }
-                let _ = r.write_all(b"OK");
+                let _ = crate::executor::fds::write_or_epipe(&r, b"OK");
             }
             let started = Instant::now();
             let log = LogWriter::for_container(&c);
