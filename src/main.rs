@@ -8,6 +8,7 @@ mod help;
 mod manpages;
 mod output;
 mod template;
+mod worker;
 
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
@@ -366,6 +367,8 @@ fn main() {
     if libpod::userns::is_pause_process() {
         libpod::userns::pause_main();
     }
+    // A warm worker of the API service waits here for the command it is to run.
+    worker::become_command_if_worker();
     // systemd runs this binary as a generator through a symlink of that name.
     if let Some(user) = std::env::args_os()
         .next()
@@ -382,13 +385,16 @@ fn main() {
     // The lean tree parses (only the invoked subcommand's arguments get built); the one
     // decorated with podman's help layout and examples is built only when help is asked for:
     // every `run` pays for parsing, so it stays lean.
-    let cli = match parse_lean(std::env::args_os()) {
+    let cli = match parse_lean(worker::args_os()) {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
             let e = match e.kind() {
                 ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-                    help::command().try_get_matches().err().unwrap_or(e)
+                    help::command()
+                        .try_get_matches_from(worker::args_os())
+                        .err()
+                        .unwrap_or(e)
                 }
                 _ => e,
             };
@@ -422,7 +428,7 @@ fn main() {
         std::process::exit(125);
     }
     if libpod::log::enabled(libpod::log::Level::Debug) {
-        let argv: Vec<String> = std::env::args().collect();
+        let argv = worker::args();
         libpod::debug!("Called {}", argv.join(" "));
         libpod::debug!("burrow {}", env!("CARGO_PKG_VERSION"));
     }

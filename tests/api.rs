@@ -222,3 +222,99 @@ fn compose_and_docker_py_work_through_the_socket() {
     let out = env.output(env.command("python3", &["-c", script])).ok();
     assert_eq!(out.stdout, "wait 2\nlogs py\nleft 0\n");
 }
+
+/// The service's warm workers: `burrow __worker` processes whose parent serves `sock`.
+fn workers(sock: &std::path::Path) -> Vec<i32> {
+    let sock = sock.display().to_string();
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(cmdline) = fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+        if args.get(1) != Some(&&b"__worker"[..]) {
+            continue;
+        }
+        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // "PID (COMM) STATE PPID ...": the fields after the last ')'.
+        let ppid = stat
+            .rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().nth(1))
+            .unwrap_or("0");
+        let parent = fs::read(format!("/proc/{ppid}/cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&parent).contains(&sock) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Waits until the service has exactly one warm worker other than `not`; returns it.
+fn one_worker(sock: &std::path::Path, not: Option<i32>) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let w = workers(sock);
+        if w.len() == 1 && Some(w[0]) != not {
+            return w[0];
+        }
+        assert!(
+            Instant::now() < deadline,
+            "expected one warm worker (not {not:?}), found {w:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// Pins: requests run burrow in a warm worker the service started beforehand, which a new
+// one replaces after each use; the container gets nothing of the service's (only its three
+// standard streams are open in it); a worker killed from outside is not used (the request
+// runs by exec and succeeds); a worker ends with its service.
+#[test]
+fn warm_workers_run_requests_and_leave_the_container_nothing() {
+    let mut env = Env::new().with_busybox();
+    let svc = start(&mut env);
+    let first = one_worker(&svc.sock, None);
+    let out = docker(
+        &env,
+        &["run", "--rm", "busybox", "sh", "-c", "ls /proc/$$/fd; true"],
+    )
+    .ok();
+    assert_eq!(out.stdout, "0\n1\n2\n", "descriptors open in the container");
+    let second = one_worker(&svc.sock, Some(first));
+    assert!(!alive(first), "the used worker ran one command and ended");
+
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(second),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let out = docker(&env, &["run", "--rm", "busybox", "echo", "after-kill"]).ok();
+    assert_eq!(out.stdout, "after-kill\n");
+    // Errors and exit codes come back the same way through a worker.
+    docker(&env, &["run", "--rm", "nosuchimage:latest", "true"]).fails();
+    let last = one_worker(&svc.sock, Some(second));
+
+    // Killed without a chance to clean up: the worker sees its socket close and leaves.
+    drop(svc);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(last) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!alive(last), "worker {last} outlived its service");
+}
+
+/// Whether `pid` runs (a zombie waiting for its parent does not).
+fn alive(pid: i32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit(')')
+            .next()
+            .and_then(|r| r.split_whitespace().next())
+            != Some("Z")
+    })
+}

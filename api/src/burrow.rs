@@ -5,22 +5,35 @@ use std::process::Stdio;
 
 use bytes::Bytes;
 use hyper::StatusCode;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
 use crate::body::{ApiError, Result};
+use crate::worker::{Launcher, Spawned, Stream};
 
 pub struct Cli {
     program: String,
     globals: Vec<String>,
+    launcher: Launcher,
 }
 
 impl Cli {
     pub fn new(program: String, globals: Vec<String>) -> Cli {
-        Cli { program, globals }
+        Cli {
+            launcher: Launcher::new(program.clone()),
+            program,
+            globals,
+        }
+    }
+
+    /// Starts the first warm worker (the service's start).
+    pub fn warm_up(&self) {
+        self.launcher.refill();
     }
 
     /// `burrow <globals> <args>`, stdin from /dev/null, killed if the request goes away.
+    /// For commands that need their own environment or `Command` settings; the others go
+    /// through [`Cli::spawn`].
     pub fn command<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
         let mut c = Command::new(&self.program);
         c.args(&self.globals)
@@ -30,6 +43,23 @@ impl Cli {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         c
+    }
+
+    /// `burrow <globals> <args>` with these streams, through a warm worker when one is ready;
+    /// `ctty`: a new session whose controlling terminal is standard input.
+    pub fn spawn<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        args: &[S],
+        streams: [Stream; 3],
+        ctty: bool,
+    ) -> std::io::Result<Spawned> {
+        let all: Vec<&std::ffi::OsStr> = self
+            .globals
+            .iter()
+            .map(std::ffi::OsStr::new)
+            .chain(args.iter().map(AsRef::as_ref))
+            .collect();
+        self.launcher.spawn(&all, streams, ctty)
     }
 
     /// Runs burrow; its standard output on success.
@@ -43,22 +73,34 @@ impl Cli {
         input: Option<Bytes>,
     ) -> Result<Vec<u8>> {
         let t0 = std::time::Instant::now();
-        let mut c = self.command(args);
-        if input.is_some() {
-            c.stdin(Stdio::piped());
-        }
-        let mut child = c
-            .spawn()
+        let stdin = if input.is_some() {
+            Stream::Piped
+        } else {
+            Stream::Null
+        };
+        let mut sp = self
+            .spawn(args, [stdin, Stream::Piped, Stream::Piped], false)
             .map_err(|e| ApiError::internal(format!("run {}: {e}", self.program)))?;
-        if let (Some(data), Some(mut stdin)) = (input, child.stdin.take()) {
+        if let (Some(data), Some(mut w)) = (input, sp.stdin.take()) {
             tokio::spawn(async move {
-                let _ = stdin.write_all(&data).await;
+                let _ = w.write_all(&data).await;
             });
         }
-        let out = child
-            .wait_with_output()
-            .await
-            .map_err(|e| ApiError::internal(format!("run {}: {e}", self.program)))?;
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let (so, se) = (sp.stdout.take(), sp.stderr.take());
+        let read_out = async {
+            if let Some(mut r) = so {
+                let _ = r.read_to_end(&mut out).await;
+            }
+        };
+        let read_err = async {
+            if let Some(mut r) = se {
+                let _ = r.read_to_end(&mut err).await;
+            }
+        };
+        let (_, _, status) = tokio::join!(read_out, read_err, sp.child.wait());
+        let status =
+            status.map_err(|e| ApiError::internal(format!("run {}: {e}", self.program)))?;
         if crate::router::tracing() {
             let words: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
             eprintln!(
@@ -68,10 +110,10 @@ impl Cli {
                 t0.elapsed()
             );
         }
-        if out.status.success() {
-            Ok(out.stdout)
+        if status.success() {
+            Ok(out)
         } else {
-            Err(failure(&out.stderr))
+            Err(failure(&err))
         }
     }
 

@@ -21,6 +21,7 @@ mod objects;
 mod router;
 mod streams;
 mod system;
+mod worker;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -96,6 +97,7 @@ fn main() {
             opts.burrow.clone(),
             opts.globals.clone(),
         ));
+        state.cli.warm_up();
         listen::serve(listener, state, opts.idle).await;
         0
     });

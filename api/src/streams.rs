@@ -5,7 +5,6 @@
 //! (so resizes reach the container through the child's SIGWINCH handling).
 
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +18,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::body::{self, ApiError, Resp, Result, mux_frame};
 use crate::containers::facts;
 use crate::router::{Req, State};
+use crate::worker::{Spawned, Stream};
 
 type Reader = Box<dyn AsyncRead + Send + Unpin>;
 type Writer = Box<dyn AsyncWrite + Send + Unpin>;
@@ -183,11 +183,11 @@ fn exit_code(s: std::io::Result<std::process::ExitStatus>) -> i32 {
 }
 
 async fn pipe_session(st: &State, args: Vec<String>, h: Hijack, on_exit: OnExit) {
-    let mut cmd = st.cli.command(&args);
-    if h.stdin {
-        cmd.stdin(Stdio::piped());
-    }
-    let mut child = match cmd.spawn() {
+    let stdin = if h.stdin { Stream::Piped } else { Stream::Null };
+    let mut sp = match st
+        .cli
+        .spawn(&args, [stdin, Stream::Piped, Stream::Piped], false)
+    {
         Ok(c) => c,
         Err(e) => {
             let mut w = h.writer;
@@ -224,23 +224,23 @@ async fn pipe_session(st: &State, args: Vec<String>, h: Hijack, on_exit: OnExit)
         })
     };
     let out = pump(
-        child.stdout.take().map(|o| Box::new(o) as Reader),
+        sp.stdout.take().map(|o| Box::new(o) as Reader),
         1,
         tx.clone(),
     );
     let err = pump(
-        child.stderr.take().map(|o| Box::new(o) as Reader),
+        sp.stderr.take().map(|o| Box::new(o) as Reader),
         2,
         tx.clone(),
     );
     drop(tx);
-    if let (Some(mut input), Some(mut reader)) = (child.stdin.take(), h.reader) {
+    if let (Some(mut input), Some(mut reader)) = (sp.stdin.take(), h.reader) {
         tokio::spawn(async move {
             let _ = tokio::io::copy(&mut reader, &mut input).await;
             let _ = input.shutdown().await;
         });
     }
-    let status = child.wait().await;
+    let status = sp.child.wait().await;
     let _ = out.await;
     let _ = err.await;
     on_exit(exit_code(status));
@@ -266,26 +266,13 @@ async fn tty_session(st: &State, id: &str, args: Vec<String>, h: Hijack, on_exit
         let _ = writer.shutdown().await;
         return;
     };
-    let mut cmd = st.cli.command(&args);
     let (Ok(a), Ok(b), Ok(c)) = (slave.try_clone(), slave.try_clone(), slave.try_clone()) else {
         fail(on_exit);
         let _ = writer.shutdown().await;
         return;
     };
-    cmd.stdin(Stdio::from(a))
-        .stdout(Stdio::from(b))
-        .stderr(Stdio::from(c));
-    // SAFETY: between fork and exec the child only makes two syscalls: it becomes a session
-    // leader and takes the pty (its stdin) as controlling terminal, so that it gets SIGWINCH.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let Ok(mut child) = cmd.spawn() else {
+    let streams = [Stream::Fd(a), Stream::Fd(b), Stream::Fd(c)];
+    let Ok(Spawned { mut child, .. }) = st.cli.spawn(&args, streams, true) else {
         fail(on_exit);
         let _ = writer.shutdown().await;
         return;

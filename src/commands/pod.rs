@@ -326,7 +326,7 @@ pub fn create_options(a: CreateArgs) -> Result<PodCreateOptions, Failure> {
         exit_policy: a.exit_policy,
         userns: a.userns,
         // podman's CreateCommand: what `generate systemd --new` runs again.
-        create_command: std::env::args().collect(),
+        create_command: crate::worker::args(),
     })
 }
 

@@ -451,7 +451,7 @@ fn create_container(
     }
     opts.start_next = start_next;
     // podman's CreateCommand: what `generate systemd --new` runs again.
-    opts.create_command = std::env::args().collect();
+    opts.create_command = crate::worker::args();
     // Under a generated unit podman labels the container with its unit (auto-update's key).
     if let Ok(unit) = std::env::var("PODMAN_SYSTEMD_UNIT") {
         opts.labels.push(format!("PODMAN_SYSTEMD_UNIT={unit}"));

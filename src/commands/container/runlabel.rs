@@ -49,7 +49,10 @@ pub fn runlabel(rt: &Runtime, a: RunlabelArgs) -> Outcome {
         if let Some(first) = shown.first_mut()
             && exe.is_some_and(|e| e.display().to_string() == *first)
         {
-            *first = std::env::args().next().unwrap_or_else(|| "burrow".into());
+            *first = crate::worker::args()
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| "burrow".into());
         }
         println!("command: {}", shown.join(" "));
         return Ok(0);

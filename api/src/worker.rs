@@ -1,0 +1,271 @@
+//! Starting burrow children for requests, through a warm worker when one is ready.
+//!
+//! A worker is `burrow __worker`, started before it is needed with one end of a
+//! `SOCK_SEQPACKET` pair as its fd 3 (the CLI's side is src/worker.rs). A request sends it
+//! the command's arguments and three descriptors for its standard streams; the worker puts
+//! them in place and runs the command, so the request does not wait for an exec, the dynamic
+//! loader and the runtime's start-up. The worker stays this service's child: it is waited
+//! for and killed like any other. The next worker is started as the last one is taken. When
+//! none is ready (several requests at once), the arguments are too long for one message or
+//! the send fails, the command is executed directly, as it always could be.
+
+use std::io::IoSlice;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::process::Stdio;
+use std::sync::Mutex;
+
+use nix::sys::socket::{
+    AddressFamily, ControlMessage, MsgFlags, SockFlag, SockType, sendmsg, socketpair,
+};
+use tokio::net::unix::pipe;
+use tokio::process::{Child, Command};
+
+/// The largest message a worker reads (src/worker.rs `MAX_MESSAGE`).
+const MAX_MESSAGE: usize = 256 * 1024;
+
+/// The descriptor a worker reads its request from.
+const WORKER_FD: RawFd = 3;
+
+/// Flag bit: new session, standard input as controlling terminal.
+const FLAG_CTTY: u8 = 1;
+
+/// One of a child's standard streams.
+pub enum Stream {
+    /// /dev/null.
+    Null,
+    /// A pipe whose other end this service keeps.
+    Piped,
+    /// This descriptor (a terminal, a socket).
+    Fd(OwnedFd),
+}
+
+/// A started command and this service's ends of its piped streams.
+pub struct Spawned {
+    pub child: Child,
+    pub stdin: Option<pipe::Sender>,
+    pub stdout: Option<pipe::Receiver>,
+    pub stderr: Option<pipe::Receiver>,
+}
+
+struct Worker {
+    child: Child,
+    sock: OwnedFd,
+}
+
+/// Starts burrow commands; holds at most one warm worker.
+pub struct Launcher {
+    program: String,
+    idle: Mutex<Option<Worker>>,
+}
+
+impl Launcher {
+    pub fn new(program: String) -> Launcher {
+        Launcher {
+            program,
+            idle: Mutex::new(None),
+        }
+    }
+
+    /// `program ARGS` with the given streams; `ctty` makes standard input (a terminal) the
+    /// controlling terminal of a new session. Killed when the returned child is dropped.
+    pub fn spawn(
+        &self,
+        args: &[&std::ffi::OsStr],
+        streams: [Stream; 3],
+        ctty: bool,
+    ) -> std::io::Result<Spawned> {
+        let (fds, stdin, stdout, stderr) = prepare(streams)?;
+        let message = encode(args, ctty);
+        let warm = if message.len() <= MAX_MESSAGE {
+            self.take()
+        } else {
+            None
+        };
+        let spawned = match warm {
+            Some(w) if send(&w.sock, &message, &fds).is_ok() => Some(w.child),
+            // A worker that cannot take the request is killed as it is dropped.
+            _ => None,
+        };
+        let child = match spawned {
+            Some(c) => c,
+            None => self.exec(args, fds, ctty)?,
+        };
+        self.refill();
+        Ok(Spawned {
+            child,
+            stdin,
+            stdout,
+            stderr,
+        })
+    }
+
+    /// Starts a worker now if none is waiting (the service's start, after a request).
+    pub fn refill(&self) {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.is_none() {
+            *idle = start_worker(&self.program).ok();
+        }
+    }
+
+    fn take(&self) -> Option<Worker> {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let mut w = idle.take()?;
+        // One that has exited (killed from outside) is of no use.
+        match w.child.try_wait() {
+            Ok(None) => Some(w),
+            _ => None,
+        }
+    }
+
+    fn exec(
+        &self,
+        args: &[&std::ffi::OsStr],
+        fds: [OwnedFd; 3],
+        ctty: bool,
+    ) -> std::io::Result<Child> {
+        let [i, o, e] = fds;
+        let mut c = Command::new(&self.program);
+        c.args(args)
+            .stdin(Stdio::from(i))
+            .stdout(Stdio::from(o))
+            .stderr(Stdio::from(e))
+            .kill_on_drop(true);
+        if ctty {
+            // SAFETY: between fork and exec the child only makes two syscalls: it becomes a
+            // session leader and takes the terminal on its stdin as controlling terminal.
+            unsafe {
+                c.pre_exec(|| {
+                    if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        c.spawn()
+    }
+}
+
+/// The child's ends of its three streams, and this service's ends of the piped ones.
+type Prepared = (
+    [OwnedFd; 3],
+    Option<pipe::Sender>,
+    Option<pipe::Receiver>,
+    Option<pipe::Receiver>,
+);
+
+fn prepare(streams: [Stream; 3]) -> std::io::Result<Prepared> {
+    let [si, so, se] = streams;
+    let (in_fd, stdin) = match si {
+        Stream::Piped => {
+            let (r, w) = cloexec_pipe()?;
+            (r, Some(pipe::Sender::from_owned_fd(w)?))
+        }
+        other => (plain(other)?, None),
+    };
+    let out = |s: Stream| -> std::io::Result<(OwnedFd, Option<pipe::Receiver>)> {
+        match s {
+            Stream::Piped => {
+                let (r, w) = cloexec_pipe()?;
+                Ok((w, Some(pipe::Receiver::from_owned_fd(r)?)))
+            }
+            other => Ok((plain(other)?, None)),
+        }
+    };
+    let (out_fd, stdout) = out(so)?;
+    let (err_fd, stderr) = out(se)?;
+    Ok(([in_fd, out_fd, err_fd], stdin, stdout, stderr))
+}
+
+fn plain(s: Stream) -> std::io::Result<OwnedFd> {
+    match s {
+        Stream::Fd(fd) => Ok(fd),
+        // std opens it close-on-exec.
+        _ => Ok(std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")?
+            .into()),
+    }
+}
+
+/// A pipe whose ends close on exec; this service's end is made non-blocking by tokio.
+fn cloexec_pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    Ok(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?)
+}
+
+/// `FLAGS ARG\0ARG\0...`, as src/worker.rs reads it.
+fn encode(args: &[&std::ffi::OsStr], ctty: bool) -> Vec<u8> {
+    let mut m = Vec::with_capacity(1 + args.iter().map(|a| a.len() + 1).sum::<usize>());
+    m.push(if ctty { FLAG_CTTY } else { 0 });
+    for a in args {
+        m.extend_from_slice(a.as_bytes());
+        m.push(0);
+    }
+    m
+}
+
+fn send(sock: &OwnedFd, message: &[u8], fds: &[OwnedFd; 3]) -> std::io::Result<()> {
+    let raw: Vec<RawFd> = fds.iter().map(AsRawFd::as_raw_fd).collect();
+    let sent = sendmsg::<()>(
+        sock.as_raw_fd(),
+        &[IoSlice::new(message)],
+        &[ControlMessage::ScmRights(&raw)],
+        MsgFlags::MSG_NOSIGNAL,
+        None,
+    )?;
+    if sent != message.len() {
+        return Err(std::io::Error::other("short send to the worker"));
+    }
+    Ok(())
+}
+
+fn start_worker(program: &str) -> std::io::Result<Worker> {
+    let (ours, theirs) = socketpair(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )?;
+    let theirs_raw = theirs.as_raw_fd();
+    let mut c = Command::new(program);
+    c.arg("__worker")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    // SAFETY: between fork and exec the child only moves the socket to fd 3 without
+    // close-on-exec (dup2, or clearing the flag where it already is fd 3).
+    unsafe {
+        c.pre_exec(move || {
+            let r = if theirs_raw == WORKER_FD {
+                libc::fcntl(WORKER_FD, libc::F_SETFD, 0)
+            } else {
+                libc::dup2(theirs_raw, WORKER_FD)
+            };
+            if r < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = c.spawn()?;
+    drop(theirs);
+    Ok(Worker { child, sock: ours })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_keep_empty_arguments_and_the_terminal_flag() {
+        let args = ["create", "", "--entrypoint", ""].map(std::ffi::OsStr::new);
+        assert_eq!(
+            encode(&args, true),
+            b"\x01create\0\0--entrypoint\0\0".to_vec()
+        );
+        assert_eq!(encode(&[], false), vec![0u8]);
+    }
+}
