@@ -6,9 +6,11 @@
 //! start-up were paid before the request came.
 //!
 //! One message, one command, then the process ends: nothing stays shared between requests,
-//! and the service waits for and kills the worker as it would any child. The message is
-//! `FLAGS ARG\0ARG\0...` where FLAGS bit 0 asks for a new session with standard input as
-//! controlling terminal (a TTY session). The service's side is api/src/worker.rs.
+//! and the service waits for and kills the worker as it would any child. The worker first
+//! sends one byte (ready); the message is `FLAGS ARG\0ARG\0...` where FLAGS bit 0 asks for a
+//! new session with standard input as controlling terminal (a TTY session). The service's side
+//! is api/src/worker.rs. `ps` shows the command as `burrow __worker`: its arguments are the
+//! received ones only inside the process.
 
 use std::ffi::OsString;
 use std::io::IoSliceMut;
@@ -27,8 +29,12 @@ const SOCKET_FD: RawFd = 3;
 /// Flag bit: start a new session and take standard input as controlling terminal.
 const FLAG_CTTY: u8 = 1;
 
-/// The largest message: arguments beyond this are sent by exec instead (the service checks).
-const MAX_MESSAGE: usize = 256 * 1024;
+/// The largest message: arguments beyond this are sent by exec instead (the service checks;
+/// a SEQPACKET message must also fit the socket's send buffer, ~208 KiB by default).
+const MAX_MESSAGE: usize = 128 * 1024;
+
+/// Sent once the worker waits: the service hands requests only to a worker that said it.
+const READY: &[u8] = b"R";
 
 /// The received command's arguments, which stand for `std::env::args_os()` in this process.
 static ARGS: OnceLock<Vec<OsString>> = OnceLock::new();
@@ -59,6 +65,10 @@ pub fn become_command_if_worker() {
     if first != WORKER_ARG {
         return;
     }
+    if !is_seqpacket(SOCKET_FD) {
+        eprintln!("Error: burrow __worker is started by the API service (burrow system service)");
+        std::process::exit(125);
+    }
     // Root mode runs every process a container may see from the sealed copy of this binary:
     // the worker becomes that copy before it takes a command (the socket survives the exec).
     if !libpod::rootless::is_rootless()
@@ -84,6 +94,7 @@ fn receive() -> std::io::Result<Option<Vec<OsString>>> {
     // OwnedFd closes it on every path out of here, so the command never holds it.
     let sock = unsafe { OwnedFd::from_raw_fd(SOCKET_FD) };
     set_cloexec(sock.as_raw_fd())?;
+    nix::sys::socket::send(sock.as_raw_fd(), READY, MsgFlags::MSG_NOSIGNAL)?;
     let mut buf = vec![0u8; MAX_MESSAGE];
     let mut cmsg = nix::cmsg_space!([RawFd; 3]);
     let (len, fds, truncated) = loop {
@@ -133,6 +144,10 @@ fn receive() -> std::io::Result<Option<Vec<OsString>>> {
     }
     drop(fds);
     drop(sock);
+    // Anything else this process was started with (a descriptor the service held without
+    // close-on-exec) goes no further than this process: every later exec closes it.
+    // SAFETY: only sets the close-on-exec flag of descriptors 3 and up.
+    unsafe { libc::close_range(3, u32::MAX, libc::CLOSE_RANGE_CLOEXEC as libc::c_int) };
     if buf[0] & FLAG_CTTY != 0 {
         // SAFETY: plain syscalls on this process; a spawned process is no group leader, so
         // setsid succeeds, and the terminal on fd 0 becomes the new session's.
@@ -148,6 +163,19 @@ fn receive() -> std::io::Result<Option<Vec<OsString>>> {
         .unwrap_or_else(|| "burrow".into());
     let args = pieces.into_iter().map(|a| OsString::from_vec(a.to_vec()));
     Ok(Some(std::iter::once(program).chain(args).collect()))
+}
+
+/// Whether `fd` is open and a SEQPACKET socket (the service's pair), checked before anything
+/// takes ownership of it.
+fn is_seqpacket(fd: RawFd) -> bool {
+    // SAFETY: F_GETFD only reads the flags of a descriptor number, open or not.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return false;
+    }
+    // SAFETY: the descriptor is open (checked above) and borrowed only for this call.
+    let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+    nix::sys::socket::getsockopt(&borrowed, nix::sys::socket::sockopt::SockType)
+        .is_ok_and(|t| t == nix::sys::socket::SockType::SeqPacket)
 }
 
 fn set_cloexec(fd: RawFd) -> std::io::Result<()> {

@@ -298,7 +298,48 @@ fn warm_workers_run_requests_and_leave_the_container_nothing() {
     assert_eq!(out.stdout, "after-kill\n");
     // Errors and exit codes come back the same way through a worker.
     docker(&env, &["run", "--rm", "nosuchimage:latest", "true"]).fails();
+    // A worker started while a TTY session has its terminal open holds none of it: only its
+    // standard streams and its socket. The run beside the session takes workers, so the next
+    // ones start while the terminal is open.
+    let tty = env
+        .command(
+            "docker",
+            &[
+                "run",
+                "-t",
+                "--rm",
+                "busybox",
+                "sh",
+                "-c",
+                "sleep 2; echo tty-ok",
+            ],
+        )
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !docker(&env, &["ps", "-q"])
+        .ok()
+        .stdout
+        .contains(char::is_alphanumeric)
+    {
+        assert!(Instant::now() < deadline, "the TTY session never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    docker(&env, &["run", "--rm", "busybox", "true"]).ok();
+    let out = tty.wait_with_output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("tty-ok"),
+        "{out:?}"
+    );
     let last = one_worker(&svc.sock, Some(second));
+    let mut fds: Vec<String> = fs::read_dir(format!("/proc/{last}/fd"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    fds.sort();
+    assert_eq!(fds, ["0", "1", "2", "3"], "descriptors of the idle worker");
 
     // Killed without a chance to clean up: the worker sees its socket close and leaves.
     drop(svc);

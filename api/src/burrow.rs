@@ -80,7 +80,14 @@ impl Cli {
         };
         let mut sp = self
             .spawn(args, [stdin, Stream::Piped, Stream::Piped], false)
-            .map_err(|e| ApiError::internal(format!("run {}: {e}", self.program)))?;
+            .map_err(|e| {
+                let status = match e.kind() {
+                    // A NUL in a name, a path or a JSON string: the client's input.
+                    std::io::ErrorKind::InvalidInput => StatusCode::BAD_REQUEST,
+                    _ => StatusCode::INTERNAL_SERVER_ERROR,
+                };
+                ApiError::new(status, format!("run {}: {e}", self.program))
+            })?;
         if let (Some(data), Some(mut w)) = (input, sp.stdin.take()) {
             tokio::spawn(async move {
                 let _ = w.write_all(&data).await;

@@ -4,7 +4,7 @@
 //! pipes framed in docker's multiplexed format, or a pseudo-terminal for TTY containers
 //! (so resizes reach the container through the child's SIGWINCH handling).
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -248,14 +248,33 @@ async fn pipe_session(st: &State, args: Vec<String>, h: Hijack, on_exit: OnExit)
     let _ = write_task.await;
 }
 
-/// A pseudo-terminal pair whose master is registered for `resize`.
+/// A pseudo-terminal pair whose master is registered for `resize`. Both ends close on exec
+/// from the start (openpty(3) opens them inheritable, and a child started meanwhile by
+/// another request would keep them): the master through posix_openpt, the slave through
+/// TIOCGPTPEER (Linux 4.13) rather than by its name.
 fn open_pty() -> std::io::Result<(OwnedFd, OwnedFd)> {
-    let p = nix::pty::openpty(None, None).map_err(std::io::Error::from)?;
-    if let Ok(mut t) = nix::sys::termios::tcgetattr(&p.slave) {
-        nix::sys::termios::cfmakeraw(&mut t);
-        let _ = nix::sys::termios::tcsetattr(&p.slave, nix::sys::termios::SetArg::TCSANOW, &t);
+    use nix::fcntl::OFlag;
+    let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)?;
+    nix::pty::grantpt(&master)?;
+    nix::pty::unlockpt(&master)?;
+    // SAFETY: TIOCGPTPEER on the master we own returns a new descriptor or -1.
+    let fd = unsafe {
+        libc::ioctl(
+            master.as_raw_fd(),
+            libc::TIOCGPTPEER,
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
     }
-    Ok((p.master, p.slave))
+    // SAFETY: the ioctl just opened `fd` for us; nothing else owns it.
+    let slave = unsafe { OwnedFd::from_raw_fd(fd) };
+    if let Ok(mut t) = nix::sys::termios::tcgetattr(&slave) {
+        nix::sys::termios::cfmakeraw(&mut t);
+        let _ = nix::sys::termios::tcsetattr(&slave, nix::sys::termios::SetArg::TCSANOW, &t);
+    }
+    Ok((master.into(), slave))
 }
 
 async fn tty_session(st: &State, id: &str, args: Vec<String>, h: Hijack, on_exit: OnExit) {

@@ -5,7 +5,8 @@
 //! the command's arguments and three descriptors for its standard streams; the worker puts
 //! them in place and runs the command, so the request does not wait for an exec, the dynamic
 //! loader and the runtime's start-up. The worker stays this service's child: it is waited
-//! for and killed like any other. The next worker is started as the last one is taken. When
+//! for and killed like any other. The next worker is started beside the request that took
+//! the last one, and is used once it has said it is ready. When
 //! none is ready (several requests at once), the arguments are too long for one message or
 //! the send fails, the command is executed directly, as it always could be.
 
@@ -13,7 +14,7 @@ use std::io::IoSlice;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::process::Stdio;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use nix::sys::socket::{
     AddressFamily, ControlMessage, MsgFlags, SockFlag, SockType, sendmsg, socketpair,
@@ -21,8 +22,9 @@ use nix::sys::socket::{
 use tokio::net::unix::pipe;
 use tokio::process::{Child, Command};
 
-/// The largest message a worker reads (src/worker.rs `MAX_MESSAGE`).
-const MAX_MESSAGE: usize = 256 * 1024;
+/// The largest message a worker reads (src/worker.rs `MAX_MESSAGE`); it also fits the
+/// socket's default send buffer (~208 KiB), beyond which a SEQPACKET send fails.
+const MAX_MESSAGE: usize = 128 * 1024;
 
 /// The descriptor a worker reads its request from.
 const WORKER_FD: RawFd = 3;
@@ -51,19 +53,22 @@ pub struct Spawned {
 struct Worker {
     child: Child,
     sock: OwnedFd,
+    /// It sent its ready byte: it runs and waits for the request (a worker that failed to
+    /// start, e.g. root mode's sealed copy refused, never does).
+    ready: bool,
 }
 
 /// Starts burrow commands; holds at most one warm worker.
 pub struct Launcher {
     program: String,
-    idle: Mutex<Option<Worker>>,
+    idle: Arc<Mutex<Option<Worker>>>,
 }
 
 impl Launcher {
     pub fn new(program: String) -> Launcher {
         Launcher {
             program,
-            idle: Mutex::new(None),
+            idle: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -75,6 +80,14 @@ impl Launcher {
         streams: [Stream; 3],
         ctty: bool,
     ) -> std::io::Result<Spawned> {
+        // A NUL (`%00` in a query, `\u0000` in JSON) would split an argument in two in the
+        // message; exec refuses it too.
+        if args.iter().any(|a| a.as_bytes().contains(&0)) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "an argument contains a NUL byte",
+            ));
+        }
         let (fds, stdin, stdout, stderr) = prepare(streams)?;
         let message = encode(args, ctty);
         let warm = if message.len() <= MAX_MESSAGE {
@@ -91,7 +104,9 @@ impl Launcher {
             Some(c) => c,
             None => self.exec(args, fds, ctty)?,
         };
-        self.refill();
+        // The next worker's fork and exec are not this request's: started beside it.
+        let (idle, program) = (self.idle.clone(), self.program.clone());
+        tokio::task::spawn_blocking(move || refill(&idle, &program));
         Ok(Spawned {
             child,
             stdin,
@@ -100,22 +115,31 @@ impl Launcher {
         })
     }
 
-    /// Starts a worker now if none is waiting (the service's start, after a request).
+    /// Starts a worker now if none is waiting (the service's start).
     pub fn refill(&self) {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.is_none() {
-            *idle = start_worker(&self.program).ok();
-        }
+        refill(&self.idle, &self.program);
     }
 
+    /// The idle worker if it is ready; one still starting stays for the next request.
     fn take(&self) -> Option<Worker> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let mut w = idle.take()?;
-        // One that has exited (killed from outside) is of no use.
-        match w.child.try_wait() {
-            Ok(None) => Some(w),
-            _ => None,
+        // One that has exited (killed from outside, failed to start) is of no use.
+        if !matches!(w.child.try_wait(), Ok(None)) {
+            return None;
         }
+        if !w.ready {
+            let mut byte = [0u8; 1];
+            match nix::sys::socket::recv(w.sock.as_raw_fd(), &mut byte, MsgFlags::MSG_DONTWAIT) {
+                Ok(1) => w.ready = true,
+                Err(nix::errno::Errno::EAGAIN) => {
+                    *idle = Some(w);
+                    return None;
+                }
+                _ => return None,
+            }
+        }
+        Some(w)
     }
 
     fn exec(
@@ -131,20 +155,45 @@ impl Launcher {
             .stdout(Stdio::from(o))
             .stderr(Stdio::from(e))
             .kill_on_drop(true);
-        if ctty {
-            // SAFETY: between fork and exec the child only makes two syscalls: it becomes a
-            // session leader and takes the terminal on its stdin as controlling terminal.
-            unsafe {
-                c.pre_exec(|| {
-                    if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
+        // SAFETY: between fork and exec the child only makes async-signal-safe syscalls: it
+        // marks every descriptor above the standard ones close-on-exec (as a worker's are)
+        // and, for a terminal, becomes a session leader with the terminal on its stdin as
+        // controlling terminal.
+        unsafe {
+            c.pre_exec(move || {
+                close_above(2);
+                if ctty && (libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0) {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
         }
         c.spawn()
     }
+}
+
+/// Starts a worker into `idle` if it holds none; the fork and exec happen outside the lock,
+/// so requests taking a worker meanwhile do not wait for them.
+fn refill(idle: &Mutex<Option<Worker>>, program: &str) {
+    let empty = idle.lock().unwrap_or_else(|p| p.into_inner()).is_none();
+    if !empty {
+        return;
+    }
+    let Ok(w) = start_worker(program) else {
+        return;
+    };
+    let mut slot = idle.lock().unwrap_or_else(|p| p.into_inner());
+    if slot.is_none() {
+        *slot = Some(w);
+    }
+}
+
+/// Marks every descriptor above `fd` close-on-exec (flags only: std's own exec-error pipe
+/// still reports a failed exec). Async-signal-safe, for pre_exec.
+fn close_above(fd: RawFd) {
+    let first = u32::try_from(fd + 1).unwrap_or(3);
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets descriptor flags.
+    unsafe { libc::close_range(first, u32::MAX, libc::CLOSE_RANGE_CLOEXEC as libc::c_int) };
 }
 
 /// The child's ends of its three streams, and this service's ends of the piped ones.
@@ -235,8 +284,10 @@ fn start_worker(program: &str) -> std::io::Result<Worker> {
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .kill_on_drop(true);
-    // SAFETY: between fork and exec the child only moves the socket to fd 3 without
-    // close-on-exec (dup2, or clearing the flag where it already is fd 3).
+    // SAFETY: between fork and exec the child only makes async-signal-safe syscalls: it
+    // moves the socket to fd 3 without close-on-exec (dup2, or clearing the flag where it
+    // already is fd 3) and marks every descriptor above close-on-exec, so nothing else the
+    // service holds (another request's terminal, one it inherited) reaches the worker.
     unsafe {
         c.pre_exec(move || {
             let r = if theirs_raw == WORKER_FD {
@@ -247,12 +298,17 @@ fn start_worker(program: &str) -> std::io::Result<Worker> {
             if r < 0 {
                 return Err(std::io::Error::last_os_error());
             }
+            close_above(WORKER_FD);
             Ok(())
         });
     }
     let child = c.spawn()?;
     drop(theirs);
-    Ok(Worker { child, sock: ours })
+    Ok(Worker {
+        child,
+        sock: ours,
+        ready: false,
+    })
 }
 
 #[cfg(test)]
@@ -267,5 +323,15 @@ mod tests {
             b"\x01create\0\0--entrypoint\0\0".to_vec()
         );
         assert_eq!(encode(&[], false), vec![0u8]);
+    }
+
+    // `name=a%00--privileged` must stay one argument, never two: refused before anything runs.
+    #[tokio::test]
+    async fn an_argument_with_a_nul_is_refused() {
+        let l = Launcher::new("/bin/true".into());
+        let args = ["create", "--name", "a\0--privileged"].map(std::ffi::OsStr::new);
+        let streams = [Stream::Null, Stream::Null, Stream::Null];
+        let err = l.spawn(&args, streams, false).err().map(|e| e.kind());
+        assert_eq!(err, Some(std::io::ErrorKind::InvalidInput));
     }
 }
