@@ -255,52 +255,60 @@ fn workers(sock: &std::path::Path) -> Vec<i32> {
     found
 }
 
-/// Waits until the service has exactly one warm worker other than `not`; returns it.
-fn one_worker(sock: &std::path::Path, not: Option<i32>) -> i32 {
+/// Waits until the service has its two warm workers, none of them in `not`; returns them.
+fn idle_workers(sock: &std::path::Path, not: &[i32]) -> Vec<i32> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let w = workers(sock);
-        if w.len() == 1 && Some(w[0]) != not {
-            return w[0];
+        if w.len() == 2 && !w.iter().any(|p| not.contains(p)) {
+            return w;
         }
         assert!(
             Instant::now() < deadline,
-            "expected one warm worker (not {not:?}), found {w:?}"
+            "expected two warm workers (not {not:?}), found {w:?}"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
-// Pins: requests run burrow in a warm worker the service started beforehand, which a new
-// one replaces after each use; the container gets nothing of the service's (only its three
-// standard streams are open in it); a worker killed from outside is not used (the request
-// runs by exec and succeeds); a worker ends with its service.
+// Pins: requests run burrow in warm workers the service started beforehand (two wait: a
+// `docker run` takes one for its create and one for its start), which new ones replace after
+// use; the container gets nothing of the service's (only its three standard streams are open
+// in it), nor does a worker started while a TTY session has its terminal open; workers
+// killed from outside are not used (the request runs by exec and succeeds); workers end with
+// their service.
 #[test]
 fn warm_workers_run_requests_and_leave_the_container_nothing() {
     let mut env = Env::new().with_busybox();
     let svc = start(&mut env);
-    let first = one_worker(&svc.sock, None);
+    let first = idle_workers(&svc.sock, &[]);
     let out = docker(
         &env,
         &["run", "--rm", "busybox", "sh", "-c", "ls /proc/$$/fd; true"],
     )
     .ok();
     assert_eq!(out.stdout, "0\n1\n2\n", "descriptors open in the container");
-    let second = one_worker(&svc.sock, Some(first));
-    assert!(!alive(first), "the used worker ran one command and ended");
+    let second = idle_workers(&svc.sock, &first);
+    for w in &first {
+        assert!(
+            !alive(*w),
+            "worker {w} ran one command (create or start) and ended"
+        );
+    }
 
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(second),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
+    for w in &second {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(*w),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
+    }
     let out = docker(&env, &["run", "--rm", "busybox", "echo", "after-kill"]).ok();
     assert_eq!(out.stdout, "after-kill\n");
     // Errors and exit codes come back the same way through a worker.
     docker(&env, &["run", "--rm", "nosuchimage:latest", "true"]).fails();
-    // A worker started while a TTY session has its terminal open holds none of it: only its
-    // standard streams and its socket. The run beside the session takes workers, so the next
-    // ones start while the terminal is open.
+    // The run beside the TTY session takes workers, so the next ones start while the
+    // terminal is open.
     let tty = env
         .command(
             "docker",
@@ -326,28 +334,33 @@ fn warm_workers_run_requests_and_leave_the_container_nothing() {
         assert!(Instant::now() < deadline, "the TTY session never started");
         std::thread::sleep(Duration::from_millis(50));
     }
+    let during = workers(&svc.sock);
     docker(&env, &["run", "--rm", "busybox", "true"]).ok();
     let out = tty.wait_with_output().unwrap();
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("tty-ok"),
         "{out:?}"
     );
-    let last = one_worker(&svc.sock, Some(second));
-    let mut fds: Vec<String> = fs::read_dir(format!("/proc/{last}/fd"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    fds.sort();
-    assert_eq!(fds, ["0", "1", "2", "3"], "descriptors of the idle worker");
+    let last = idle_workers(&svc.sock, &during);
+    for w in &last {
+        let mut fds: Vec<String> = fs::read_dir(format!("/proc/{w}/fd"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        fds.sort();
+        assert_eq!(fds, ["0", "1", "2", "3"], "descriptors of idle worker {w}");
+    }
 
-    // Killed without a chance to clean up: the worker sees its socket close and leaves.
+    // Killed without a chance to clean up: the workers see their socket close and leave.
     drop(svc);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while alive(last) && Instant::now() < deadline {
+    while last.iter().any(|w| alive(*w)) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(!alive(last), "worker {last} outlived its service");
+    for w in &last {
+        assert!(!alive(*w), "worker {w} outlived its service");
+    }
 }
 
 /// Whether `pid` runs (a zombie waiting for its parent does not).

@@ -111,10 +111,11 @@ impl Cli {
         if crate::router::tracing() {
             let words: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
             eprintln!(
-                "{}    burrow {} ({:?})",
+                "{}    burrow {} ({:?}, {})",
                 crate::router::stamp(),
                 words.join(" "),
-                t0.elapsed()
+                t0.elapsed(),
+                if sp.warm { "warm" } else { "exec" }
             );
         }
         if status.success() {

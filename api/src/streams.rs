@@ -199,6 +199,14 @@ async fn pipe_session(st: &State, args: Vec<String>, h: Hijack, on_exit: OnExit)
             return;
         }
     };
+    if crate::router::tracing() {
+        let how = if sp.warm { "warm" } else { "exec" };
+        eprintln!(
+            "{}    burrow {} ({how})",
+            crate::router::stamp(),
+            args.join(" ")
+        );
+    }
     let (tx, mut rx) = mpsc::channel::<Bytes>(64);
     let mut writer = h.writer;
     let write_task = tokio::spawn(async move {

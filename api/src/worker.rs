@@ -1,6 +1,6 @@
 //! Starting burrow children for requests, through a warm worker when one is ready.
 //!
-//! A worker is `burrow __worker`, started before it is needed with one end of a
+//! A worker is `burrow __worker` (two wait), started before it is needed with one end of a
 //! `SOCK_SEQPACKET` pair as its fd 3 (the CLI's side is src/worker.rs). A request sends it
 //! the command's arguments and three descriptors for its standard streams; the worker puts
 //! them in place and runs the command, so the request does not wait for an exec, the dynamic
@@ -45,6 +45,8 @@ pub enum Stream {
 /// A started command and this service's ends of its piped streams.
 pub struct Spawned {
     pub child: Child,
+    /// It runs in a warm worker (else it was executed directly).
+    pub warm: bool,
     pub stdin: Option<pipe::Sender>,
     pub stdout: Option<pipe::Receiver>,
     pub stderr: Option<pipe::Receiver>,
@@ -58,17 +60,21 @@ struct Worker {
     ready: bool,
 }
 
-/// Starts burrow commands; holds at most one warm worker.
+/// How many workers wait: `docker run` takes one for `create` and, a few milliseconds later,
+/// one for `start`; the second must not be the one started beside the first request.
+const POOL: usize = 2;
+
+/// Starts burrow commands; holds up to [`POOL`] warm workers.
 pub struct Launcher {
     program: String,
-    idle: Arc<Mutex<Option<Worker>>>,
+    idle: Arc<Mutex<Vec<Worker>>>,
 }
 
 impl Launcher {
     pub fn new(program: String) -> Launcher {
         Launcher {
             program,
-            idle: Arc::new(Mutex::new(None)),
+            idle: Arc::new(Mutex::new(Vec::with_capacity(POOL))),
         }
     }
 
@@ -100,6 +106,7 @@ impl Launcher {
             // A worker that cannot take the request is killed as it is dropped.
             _ => None,
         };
+        let warm = spawned.is_some();
         let child = match spawned {
             Some(c) => c,
             None => self.exec(args, fds, ctty)?,
@@ -109,37 +116,43 @@ impl Launcher {
         tokio::task::spawn_blocking(move || refill(&idle, &program));
         Ok(Spawned {
             child,
+            warm,
             stdin,
             stdout,
             stderr,
         })
     }
 
-    /// Starts a worker now if none is waiting (the service's start).
+    /// Fills the pool now (the service's start).
     pub fn refill(&self) {
         refill(&self.idle, &self.program);
     }
 
-    /// The idle worker if it is ready; one still starting stays for the next request.
+    /// A ready idle worker; those still starting stay for later requests, and those that
+    /// have exited (killed from outside, failed to start) are dropped.
     fn take(&self) -> Option<Worker> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        let mut w = idle.take()?;
-        // One that has exited (killed from outside, failed to start) is of no use.
-        if !matches!(w.child.try_wait(), Ok(None)) {
-            return None;
-        }
-        if !w.ready {
-            let mut byte = [0u8; 1];
-            match nix::sys::socket::recv(w.sock.as_raw_fd(), &mut byte, MsgFlags::MSG_DONTWAIT) {
-                Ok(1) => w.ready = true,
-                Err(nix::errno::Errno::EAGAIN) => {
-                    *idle = Some(w);
-                    return None;
+        idle.retain_mut(|w| matches!(w.child.try_wait(), Ok(None)));
+        let mut dead = None;
+        for (i, w) in idle.iter_mut().enumerate() {
+            if !w.ready {
+                let mut byte = [0u8; 1];
+                match nix::sys::socket::recv(w.sock.as_raw_fd(), &mut byte, MsgFlags::MSG_DONTWAIT)
+                {
+                    Ok(1) => w.ready = true,
+                    Err(nix::errno::Errno::EAGAIN) => continue,
+                    _ => {
+                        dead = Some(i);
+                        break;
+                    }
                 }
-                _ => return None,
             }
+            return Some(idle.remove(i));
         }
-        Some(w)
+        if let Some(i) = dead {
+            idle.remove(i);
+        }
+        None
     }
 
     fn exec(
@@ -172,19 +185,21 @@ impl Launcher {
     }
 }
 
-/// Starts a worker into `idle` if it holds none; the fork and exec happen outside the lock,
-/// so requests taking a worker meanwhile do not wait for them.
-fn refill(idle: &Mutex<Option<Worker>>, program: &str) {
-    let empty = idle.lock().unwrap_or_else(|p| p.into_inner()).is_none();
-    if !empty {
-        return;
-    }
-    let Ok(w) = start_worker(program) else {
-        return;
-    };
-    let mut slot = idle.lock().unwrap_or_else(|p| p.into_inner());
-    if slot.is_none() {
-        *slot = Some(w);
+/// Starts workers into `idle` until it holds [`POOL`]; the forks and execs happen outside the
+/// lock, so requests taking a worker meanwhile do not wait for them.
+fn refill(idle: &Mutex<Vec<Worker>>, program: &str) {
+    loop {
+        if idle.lock().unwrap_or_else(|p| p.into_inner()).len() >= POOL {
+            return;
+        }
+        let Ok(w) = start_worker(program) else {
+            return;
+        };
+        let mut pool = idle.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() >= POOL {
+            return;
+        }
+        pool.push(w);
     }
 }
 
