@@ -372,3 +372,18 @@ fn alive(pid: i32) -> bool {
             != Some("Z")
     })
 }
+
+// Pins: a TTY session's process starts with the client's terminal size (docker's
+// ConsoleSize at create, before any resize request), for `run -it` and `exec -it`.
+#[test]
+fn tty_sessions_start_with_the_clients_terminal_size() {
+    let mut env = Env::new().with_busybox();
+    let _svc = start(&mut env);
+    // Three of each: without the initial size, a process that reads it at once sees 0x0
+    // whenever it runs before the client's resize request arrives (often, not always).
+    let script = "stty rows 33 cols 101; docker run -d --name ex1 busybox sleep 60 >/dev/null; \
+         for i in 1 2 3; do docker run -it --rm busybox stty size; \
+         docker exec -it ex1 stty size; done; docker rm -f ex1 >/dev/null";
+    let out = env.output(env.command("script", &["-qec", script, "/dev/null"]));
+    assert_eq!(out.stdout.matches("33 101").count(), 6, "{out:?}");
+}

@@ -332,6 +332,7 @@ pub async fn create(st: &State, req: Req) -> Result<Resp> {
         .last()
         .unwrap_or("")
         .to_string();
+    st.remember_console_size(&id, &b["HostConfig"]["ConsoleSize"]);
     Ok(body::json(
         StatusCode::CREATED,
         &json!({"Id": id, "Warnings": []}),

@@ -78,6 +78,7 @@ pub async fn create(st: &State, container: String, req: Req) -> Result<Resp> {
         exit_code: None,
     };
     let id = new_id();
+    st.remember_console_size(&id, &b["ConsoleSize"]);
     st.execs
         .lock()
         .unwrap_or_else(|p| p.into_inner())

@@ -33,6 +33,9 @@ pub struct State {
     pub execs: Mutex<HashMap<String, crate::exec::Session>>,
     /// Pseudo-terminal masters of TTY sessions in progress, by container or exec ID.
     pub ttys: Mutex<HashMap<String, std::sync::Arc<std::os::fd::OwnedFd>>>,
+    /// `ConsoleSize` ([height, width]) of containers created and exec sessions made here:
+    /// the terminal has it before the process starts, not only after the client's resize.
+    pub console_sizes: Mutex<HashMap<String, (u16, u16)>>,
 }
 
 impl State {
@@ -47,6 +50,7 @@ impl State {
             sessions: Mutex::new(std::collections::HashSet::new()),
             execs: Mutex::new(HashMap::new()),
             ttys: Mutex::new(HashMap::new()),
+            console_sizes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -57,6 +61,28 @@ impl State {
             *v = libpod::runtime::StateView::open(&self.view_opts).ok();
         }
         v.as_ref().map(f)
+    }
+
+    /// Remembers a `ConsoleSize` value ([height, width], both non-zero) for `id`.
+    pub fn remember_console_size(&self, id: &str, v: &serde_json::Value) {
+        let dim = |i: usize| {
+            v.get(i)
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|n| u16::try_from(n).ok())
+                .filter(|n| *n > 0)
+        };
+        if let (Some(h), Some(w)) = (dim(0), dim(1)) {
+            self.console_sizes
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id.to_string(), (h, w));
+        }
+    }
+
+    /// The remembered `ConsoleSize` of a container or exec session.
+    pub fn console_size(&self, id: &str) -> Option<(u16, u16)> {
+        let sizes = self.console_sizes.lock().unwrap_or_else(|p| p.into_inner());
+        sizes.get(id).copied()
     }
 
     /// A receiver that sees the exit code of the container's next foreground run.

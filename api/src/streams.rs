@@ -293,6 +293,11 @@ async fn tty_session(st: &State, id: &str, args: Vec<String>, h: Hijack, on_exit
         let _ = writer.shutdown().await;
         return;
     };
+    // The size the client asked for at create: the process starts with it (burrow copies
+    // its terminal's size into the container's), before the client's resize arrives.
+    if let Some((h, w)) = st.console_size(id) {
+        let _ = set_size(&master, h, w);
+    }
     let (Ok(a), Ok(b), Ok(c)) = (slave.try_clone(), slave.try_clone(), slave.try_clone()) else {
         fail(on_exit);
         let _ = writer.shutdown().await;
