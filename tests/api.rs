@@ -307,6 +307,15 @@ fn warm_workers_run_requests_and_leave_the_container_nothing() {
     assert_eq!(out.stdout, "after-kill\n");
     // Errors and exit codes come back the same way through a worker.
     docker(&env, &["run", "--rm", "nosuchimage:latest", "true"]).fails();
+    // A NUL in a request (`%00` in the name) would split one argument in two in a worker's
+    // message: refused with 400, nothing created.
+    let reply = raw_request(
+        &svc.sock,
+        "POST /v1.41/containers/create?name=abc%00--help HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 34\r\n\r\n{\"Image\":\"busybox\",\"Cmd\":[\"true\"]}",
+    );
+    assert!(reply.starts_with("HTTP/1.0 400"), "{reply}");
+    assert!(reply.contains("NUL"), "{reply}");
+    assert_eq!(docker(&env, &["ps", "-aq"]).ok().stdout.trim(), "");
     // The run beside the TTY session takes workers, so the next ones start while the
     // terminal is open.
     let tty = env
@@ -361,6 +370,16 @@ fn warm_workers_run_requests_and_leave_the_container_nothing() {
     for w in &last {
         assert!(!alive(*w), "worker {w} outlived its service");
     }
+}
+
+/// Sends one raw HTTP request on the service's socket; the whole reply.
+fn raw_request(sock: &std::path::Path, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut c = std::os::unix::net::UnixStream::connect(sock).unwrap();
+    c.write_all(request.as_bytes()).unwrap();
+    let mut reply = String::new();
+    c.read_to_string(&mut reply).unwrap();
+    reply
 }
 
 /// Whether `pid` runs (a zombie waiting for its parent does not).

@@ -119,18 +119,15 @@ fn signed_push_and_verified_pull() {
         .burrow(&["push", TLS_OFF, "busybox", &image("unsigned-same")])
         .ok();
     // Another manifest (another config), unsigned and signed by the untrusted key.
-    pusher
-        .burrow(&["run", "--name", "mk", "busybox", "touch", "/made"])
-        .ok();
-    pusher
-        .burrow(&["commit", "-q", "mk", "localhost/other:1"])
-        .ok();
-    pusher
-        .burrow(&["run", "--name", "mk2", "busybox", "touch", "/made2"])
-        .ok();
-    pusher
-        .burrow(&["commit", "-q", "mk2", "localhost/other:2"])
-        .ok();
+    for n in ["1", "2"] {
+        let (ctr, file) = (format!("mk{n}"), format!("/made{n}"));
+        pusher
+            .burrow(&["run", "--name", &ctr, "busybox", "touch", &file])
+            .ok();
+        pusher
+            .burrow(&["commit", "-q", &ctr, &format!("localhost/other:{n}")])
+            .ok();
+    }
     pusher
         .burrow(&["push", TLS_OFF, "localhost/other:2", &image("unsigned")])
         .ok();
@@ -379,6 +376,29 @@ fn sigstore_signed_push_and_verified_pull() {
     push_with("signer", &["--sign-by", "someone"], &image("bb:both"))
         .code(125)
         .stderr_has("cannot be used together");
+    // manifest push checks its keys as push does, before anything is pushed.
+    let private = key("signer", "private");
+    let refusals: [(&[&str], &str); 3] = [
+        (&["--sign-passphrase-file", &pass], "needs --sign-by KEY"),
+        (&["--sign-by-sigstore", "/nonexistent"], "keyless signing"),
+        (
+            &[
+                "--sign-by",
+                "someone",
+                "--sign-by-sigstore-private-key",
+                &private,
+            ],
+            "cannot be used together",
+        ),
+    ];
+    let refused_list = image("list:refused");
+    for (flags, message) in refusals {
+        let mut args = vec!["manifest", "push", TLS_OFF];
+        args.extend_from_slice(flags);
+        args.extend(["ml", refused_list.as_str()]);
+        pusher.burrow(&args).code(125).stderr_has(message);
+    }
+    assert!(!reg.tags("sig/list").contains(&"refused".to_string()));
     let tags = reg.tags("sig/bb");
     assert!(
         !tags.iter().any(|t| t == "noterminal" || t == "both"),

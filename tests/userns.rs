@@ -5,7 +5,7 @@ mod common;
 
 use std::os::unix::process::CommandExt;
 
-use common::Env;
+use common::{Env, number_rows};
 
 /// The rows a uid_map or gid_map of the user's namespace must have: 0 is the user's own id,
 /// then every range of `file` (in /etc/subuid syntax) one after the other from id 1.
@@ -27,16 +27,6 @@ fn expected_map(subids: &str, user: &str, uid: u32, own: u32) -> Vec<Vec<u64>> {
     rows
 }
 
-fn parse_rows(text: &str) -> Vec<Vec<u64>> {
-    text.lines()
-        .map(|l| {
-            l.split_whitespace()
-                .map(|n| n.parse().expect("number"))
-                .collect()
-        })
-        .collect()
-}
-
 fn pause_pid(env: &Env) -> i32 {
     std::fs::read_to_string(env.runtime_dir().join("burrow/pause.pid"))
         .expect("pause.pid")
@@ -54,9 +44,9 @@ fn unshare_shows_podman_mapping() {
     let user = env.user().name.clone();
     let read = |f: &str| std::fs::read_to_string(f).expect("read subid file");
     let want_uids = expected_map(&read("/etc/subuid"), &user, env.uid(), env.uid());
-    assert_eq!(parse_rows(&uids.stdout), want_uids);
+    assert_eq!(number_rows(&uids.stdout), want_uids);
     assert_eq!(
-        parse_rows(&gids.stdout),
+        number_rows(&gids.stdout),
         expected_map(&read("/etc/subgid"), &user, env.uid(), env.gid())
     );
     let total: u64 = want_uids[1..].iter().map(|r| r[2]).sum();
@@ -275,7 +265,7 @@ fn every_subordinate_range_is_mapped() {
     .current_dir(env.home())
     .stdin(std::process::Stdio::null());
     let out = env.output(cmd).ok();
-    let rows = parse_rows(&out.stdout);
+    let rows = number_rows(&out.stdout);
     let uid_rows = want_maps[0].len();
     assert_eq!(rows[..uid_rows], want_maps[0][..], "{out:?}");
     assert_eq!(rows[uid_rows..], want_maps[1][..], "{out:?}");
@@ -286,7 +276,7 @@ fn every_subordinate_range_is_mapped() {
     let inside = env
         .burrow(&["run", "--rm", "busybox", "cat", "/proc/self/uid_map"])
         .ok();
-    assert_eq!(parse_rows(&inside.stdout), want_maps[0], "{inside:?}");
+    assert_eq!(number_rows(&inside.stdout), want_maps[0], "{inside:?}");
     let high = want_maps[0][2][0] + 1; // a container id mapped by the second range only
     let chown = format!("touch /f && chown {high}:{high} /f && stat -c %u:%g /f");
     let owned = env
@@ -294,5 +284,5 @@ fn every_subordinate_range_is_mapped() {
         .ok();
     assert_eq!(owned.out(), format!("{high}:{high}"));
     let unshare = env.burrow(&["unshare", "cat", "/proc/self/uid_map"]).ok();
-    assert_eq!(parse_rows(&unshare.stdout), want_maps[0], "{unshare:?}");
+    assert_eq!(number_rows(&unshare.stdout), want_maps[0], "{unshare:?}");
 }

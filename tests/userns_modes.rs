@@ -6,16 +6,14 @@
 mod archives;
 mod common;
 
-use common::{Env, burrow_bin};
+use common::{Env, burrow_bin, number_rows};
 
-fn maps_of(text: &str) -> Vec<Vec<u64>> {
-    text.lines()
-        .map(|l| {
-            l.split_whitespace()
-                .map(|n| n.parse().expect("number"))
-                .collect()
-        })
-        .collect()
+/// A directory `shared` holding the user's file `mine`, as a `-v` argument onto /shared.
+fn shared_volume(env: &Env) -> String {
+    let shared = env.path("shared");
+    env.sh(&format!("mkdir {0} && echo x > {0}/mine", shared.display()))
+        .ok();
+    format!("{}:/shared", shared.display())
 }
 
 // Pins: keep-id runs as the user (uid, gid, name, HOME), the user's files in a bind mount are
@@ -34,10 +32,7 @@ fn keep_id_runs_as_the_user() {
         "{}",
         out.stdout
     );
-    let shared = env.path("shared");
-    env.sh(&format!("mkdir {0} && echo x > {0}/mine", shared.display()))
-        .ok();
-    let vol = format!("{}:/shared", shared.display());
+    let vol = shared_volume(&env);
     let out = env
         .burrow(&[
             "run",
@@ -56,7 +51,7 @@ fn keep_id_runs_as_the_user() {
     assert_eq!(lines[1], "0:0", "image files stay root's: {out:?}");
     assert_eq!(lines[2], "0:0", "{out:?}");
     assert!(!lines[3].is_empty() && lines[3] != "/", "HOME: {out:?}");
-    let meta = std::fs::metadata(shared.join("new")).expect("file made inside");
+    let meta = std::fs::metadata(env.path("shared").join("new")).expect("file made inside");
     assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), uid);
 
     // exec enters the container's own namespace: same maps, same default user.
@@ -84,7 +79,7 @@ fn keep_id_runs_as_the_user() {
         ])
         .ok();
     assert_eq!(first.stdout.lines().next(), Some(uid.to_string().as_str()));
-    let rows = maps_of(&inside.stdout);
+    let rows = number_rows(&inside.stdout);
     assert!(
         rows.contains(&vec![u64::from(uid), 0, 1]),
         "the user maps to itself: {rows:?}"
@@ -194,7 +189,7 @@ fn uidmap_sets_the_maps() {
             "cat /proc/self/uid_map /proc/self/gid_map; stat -c %u:%g /bin/sh; id -u; touch /new",
         ])
         .ok();
-    let rows = maps_of(&out.stdout.lines().take(2).collect::<Vec<_>>().join("\n"));
+    let rows = number_rows(&out.stdout.lines().take(2).collect::<Vec<_>>().join("\n"));
     assert_eq!(rows, vec![vec![0, 1, 1001], vec![0, 1, 1001]]);
     let rest: Vec<&str> = out.stdout.lines().skip(2).collect();
     assert_eq!(rest, ["0:0", "0"]);
@@ -217,12 +212,12 @@ fn private_is_the_user_namespace_ids_one_for_one() {
         ])
         .ok();
     let parent = env.burrow(&["unshare", "cat", "/proc/self/uid_map"]).ok();
-    let want: Vec<Vec<u64>> = maps_of(parent.out())
+    let want: Vec<Vec<u64>> = number_rows(parent.out())
         .into_iter()
         .map(|l| vec![l[0], l[0], l[2]])
         .collect();
     assert!(want.len() > 1, "the user has subordinate ids: {parent:?}");
-    assert_eq!(maps_of(out.out()), want);
+    assert_eq!(number_rows(out.out()), want);
 }
 
 // Pins: auto containers get ranges of their own; host is the user's namespace as before.
@@ -262,7 +257,7 @@ fn auto_ranges_are_disjoint_and_host_is_unchanged() {
             "/proc/self/uid_map",
         ])
         .ok();
-    assert_eq!(maps_of(&run.stdout).len(), 1, "{}", run.stdout);
+    assert_eq!(number_rows(&run.stdout).len(), 1, "{}", run.stdout);
 
     let host = env
         .burrow(&[
@@ -275,7 +270,7 @@ fn auto_ranges_are_disjoint_and_host_is_unchanged() {
         ])
         .ok();
     let own = env.burrow(&["unshare", "cat", "/proc/self/uid_map"]).ok();
-    assert_eq!(maps_of(&host.stdout), maps_of(&own.stdout));
+    assert_eq!(number_rows(&host.stdout), number_rows(&own.stdout));
 }
 
 // Pins: bad values fail with one podman-worded Error line, exit 125, nothing created.
@@ -361,10 +356,7 @@ fn containers_conf_userns_is_the_default() {
 #[test]
 fn nomap_leaves_the_user_out() {
     let env = Env::new().with_busybox();
-    let shared = env.path("shared");
-    env.sh(&format!("mkdir {0} && echo x > {0}/mine", shared.display()))
-        .ok();
-    let vol = format!("{}:/shared", shared.display());
+    let vol = shared_volume(&env);
     let out = env
         .burrow(&[
             "run",

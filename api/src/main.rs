@@ -74,6 +74,10 @@ fn main() {
         }
     };
     let passed = listen::take_activation();
+    // Whatever this process was started with beyond its standard streams (systemd's sockets,
+    // a descriptor its parent leaked) reaches none of the children it starts for requests.
+    // SAFETY: only sets the close-on-exec flag of descriptors 3 and up; no thread runs yet.
+    unsafe { libc::close_range(3, u32::MAX, libc::CLOSE_RANGE_CLOEXEC as libc::c_int) };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

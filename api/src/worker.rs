@@ -168,18 +168,17 @@ impl Launcher {
             .stdout(Stdio::from(o))
             .stderr(Stdio::from(e))
             .kill_on_drop(true);
-        // SAFETY: between fork and exec the child only makes async-signal-safe syscalls: it
-        // marks every descriptor above the standard ones close-on-exec (as a worker's are)
-        // and, for a terminal, becomes a session leader with the terminal on its stdin as
-        // controlling terminal.
-        unsafe {
-            c.pre_exec(move || {
-                close_above(2);
-                if ctty && (libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0) {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
+        if ctty {
+            // SAFETY: between fork and exec the child only makes two syscalls: it becomes a
+            // session leader and takes the terminal on its stdin as controlling terminal.
+            unsafe {
+                c.pre_exec(|| {
+                    if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
         }
         c.spawn()
     }
@@ -201,14 +200,6 @@ fn refill(idle: &Mutex<Vec<Worker>>, program: &str) {
         }
         pool.push(w);
     }
-}
-
-/// Marks every descriptor above `fd` close-on-exec (flags only: std's own exec-error pipe
-/// still reports a failed exec). Async-signal-safe, for pre_exec.
-fn close_above(fd: RawFd) {
-    let first = u32::try_from(fd + 1).unwrap_or(3);
-    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets descriptor flags.
-    unsafe { libc::close_range(first, u32::MAX, libc::CLOSE_RANGE_CLOEXEC as libc::c_int) };
 }
 
 /// The child's ends of its three streams, and this service's ends of the piped ones.
@@ -301,8 +292,8 @@ fn start_worker(program: &str) -> std::io::Result<Worker> {
         .kill_on_drop(true);
     // SAFETY: between fork and exec the child only makes async-signal-safe syscalls: it
     // moves the socket to fd 3 without close-on-exec (dup2, or clearing the flag where it
-    // already is fd 3) and marks every descriptor above close-on-exec, so nothing else the
-    // service holds (another request's terminal, one it inherited) reaches the worker.
+    // already is fd 3). Everything else of the service's closes on exec (main marks what it
+    // inherited; all it opens is opened so).
     unsafe {
         c.pre_exec(move || {
             let r = if theirs_raw == WORKER_FD {
@@ -313,7 +304,6 @@ fn start_worker(program: &str) -> std::io::Result<Worker> {
             if r < 0 {
                 return Err(std::io::Error::last_os_error());
             }
-            close_above(WORKER_FD);
             Ok(())
         });
     }

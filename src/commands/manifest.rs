@@ -150,15 +150,8 @@ struct PushArgs {
     /// Write the digest of the pushed list to this file
     #[arg(long = "digestfile", value_name = "PATH")]
     digestfile: Option<PathBuf>,
-    /// Sign the pushed list with this GPG key (simple signing, to registries.d's lookaside-staging)
-    #[arg(long = "sign-by", value_name = "KEY")]
-    sign_by: Option<String>,
-    /// Read the passphrase of the --sign-by or --sign-by-sigstore-private-key key from this file
-    #[arg(long = "sign-passphrase-file", value_name = "PATH")]
-    sign_passphrase_file: Option<PathBuf>,
-    /// Sign the pushed list with this sigstore private key (attached in the registry; registries.d's use-sigstore-attachments must allow it)
-    #[arg(long = "sign-by-sigstore-private-key", value_name = "PATH")]
-    sign_by_sigstore_private_key: Option<PathBuf>,
+    #[command(flatten)]
+    sign: super::registry::PushSignArgs,
     #[command(flatten)]
     registry: RegistryArgs,
     list: String,
@@ -228,28 +221,12 @@ pub fn group(rt: &Runtime, c: ManifestCmd) -> Outcome {
                 .compression_format
                 .parse()
                 .map_err(|e: libpod::storage_registry::StorageError| Failure::new(e.to_string()))?;
-            if a.sign_by.is_some() && a.sign_by_sigstore_private_key.is_some() {
-                return Err(Failure::new(
-                    "--sign-by and --sign-by-sigstore-private-key cannot be used together: sign with one kind of key per push",
-                ));
-            }
+            let (signing, sigstore) = a.sign.keys()?;
             let dest = a.destination.as_deref().unwrap_or(&a.list);
-            let sigstore_key = match &a.sign_by_sigstore_private_key {
-                Some(private_key) => {
-                    let s = libpod::runtime::SigstoreSigning {
-                        private_key: private_key.clone(),
-                        passphrase: super::registry::sigstore_passphrase(
-                            a.sign_passphrase_file.as_deref(),
-                        )?,
-                    };
-                    Some(rt.check_sigstore_signing(dest, &s, &a.registry.flags())?)
-                }
+            let sigstore_key = match &sigstore {
+                Some(s) => Some(rt.check_sigstore_signing(dest, s, &a.registry.flags())?),
                 None => None,
             };
-            let signing = a.sign_by.map(|key| libpod::runtime::Signing {
-                key,
-                passphrase_file: a.sign_passphrase_file,
-            });
             if let Some(s) = &signing {
                 rt.check_signing_key(&s.key)?;
             }

@@ -130,18 +130,8 @@ pub struct PushArgs {
     /// Write the digest of the pushed image to the specified file
     #[arg(long = "digestfile", value_name = "PATH")]
     digestfile: Option<PathBuf>,
-    /// Sign the image with this GPG key (simple signing; the signature goes to registries.d's lookaside-staging)
-    #[arg(long = "sign-by", value_name = "KEY")]
-    sign_by: Option<String>,
-    /// Read the passphrase of the --sign-by or --sign-by-sigstore-private-key key from this file
-    #[arg(long = "sign-passphrase-file", value_name = "PATH")]
-    sign_passphrase_file: Option<PathBuf>,
-    /// Sign the image with this sigstore private key (cosign's encrypted format; the signature is attached in the registry, which registries.d's use-sigstore-attachments must allow)
-    #[arg(long = "sign-by-sigstore-private-key", value_name = "PATH")]
-    sign_by_sigstore_private_key: Option<PathBuf>,
-    /// Sign with a sigstore parameter file (Fulcio/Rekor; not supported: use --sign-by-sigstore-private-key)
-    #[arg(long = "sign-by-sigstore", value_name = "PATH")]
-    sign_by_sigstore: Option<PathBuf>,
+    #[command(flatten)]
+    sign: PushSignArgs,
     #[command(flatten)]
     registry: RegistryArgs,
     /// Image to push
@@ -150,40 +140,74 @@ pub struct PushArgs {
     destination: Option<String>,
 }
 
+/// How `push` and `manifest push` sign what they push: a GPG key (simple signing, to
+/// registries.d's lookaside-staging) or a sigstore private key (attached in the registry).
+#[derive(Args, Debug)]
+pub(crate) struct PushSignArgs {
+    /// Sign what is pushed with this GPG key (simple signing; the signature goes to registries.d's lookaside-staging)
+    #[arg(long = "sign-by", value_name = "KEY")]
+    sign_by: Option<String>,
+    /// Read the passphrase of the --sign-by or --sign-by-sigstore-private-key key from this file
+    #[arg(long = "sign-passphrase-file", value_name = "PATH")]
+    sign_passphrase_file: Option<PathBuf>,
+    /// Sign what is pushed with this sigstore private key (cosign's encrypted format; the signature is attached in the registry, which registries.d's use-sigstore-attachments must allow)
+    #[arg(long = "sign-by-sigstore-private-key", value_name = "PATH")]
+    sign_by_sigstore_private_key: Option<PathBuf>,
+    /// Sign with a sigstore parameter file (Fulcio/Rekor; not supported: use --sign-by-sigstore-private-key)
+    #[arg(long = "sign-by-sigstore", value_name = "PATH")]
+    sign_by_sigstore: Option<PathBuf>,
+}
+
+impl PushSignArgs {
+    /// The keys to sign with, checked for what cannot go together, before anything is pushed.
+    pub(crate) fn keys(
+        self,
+    ) -> Result<
+        (
+            Option<libpod::runtime::Signing>,
+            Option<libpod::runtime::SigstoreSigning>,
+        ),
+        Failure,
+    > {
+        if self.sign_by_sigstore.is_some() {
+            return Err(Failure::new(
+                "--sign-by-sigstore: keyless signing (Fulcio, Rekor) is not supported: sign with a key (--sign-by-sigstore-private-key PATH)",
+            ));
+        }
+        if self.sign_by.is_some() && self.sign_by_sigstore_private_key.is_some() {
+            return Err(Failure::new(
+                "--sign-by and --sign-by-sigstore-private-key cannot be used together: sign with one kind of key per push",
+            ));
+        }
+        if self.sign_passphrase_file.is_some()
+            && self.sign_by.is_none()
+            && self.sign_by_sigstore_private_key.is_none()
+        {
+            return Err(Failure::new(
+                "--sign-passphrase-file needs --sign-by KEY or --sign-by-sigstore-private-key PATH: name the key to sign with",
+            ));
+        }
+        let sigstore = match self.sign_by_sigstore_private_key {
+            Some(private_key) => Some(libpod::runtime::SigstoreSigning {
+                private_key,
+                passphrase: sigstore_passphrase(self.sign_passphrase_file.as_deref())?,
+            }),
+            None => None,
+        };
+        let signing = self.sign_by.map(|key| libpod::runtime::Signing {
+            key,
+            passphrase_file: self.sign_passphrase_file,
+        });
+        Ok((signing, sigstore))
+    }
+}
+
 pub fn push(rt: &Runtime, a: PushArgs) -> Outcome {
     let compression = a
         .compression_format
         .parse()
         .map_err(|e: libpod::storage_registry::StorageError| Failure::new(e.to_string()))?;
-    if a.sign_by_sigstore.is_some() {
-        return Err(Failure::new(
-            "--sign-by-sigstore: keyless signing (Fulcio, Rekor) is not supported: sign with a key (--sign-by-sigstore-private-key PATH)",
-        ));
-    }
-    if a.sign_by.is_some() && a.sign_by_sigstore_private_key.is_some() {
-        return Err(Failure::new(
-            "--sign-by and --sign-by-sigstore-private-key cannot be used together: sign with one kind of key per push",
-        ));
-    }
-    if a.sign_passphrase_file.is_some()
-        && a.sign_by.is_none()
-        && a.sign_by_sigstore_private_key.is_none()
-    {
-        return Err(Failure::new(
-            "--sign-passphrase-file needs --sign-by KEY or --sign-by-sigstore-private-key PATH: name the key to sign with",
-        ));
-    }
-    let sigstore = match a.sign_by_sigstore_private_key {
-        Some(private_key) => Some(libpod::runtime::SigstoreSigning {
-            private_key,
-            passphrase: sigstore_passphrase(a.sign_passphrase_file.as_deref())?,
-        }),
-        None => None,
-    };
-    let signing = a.sign_by.map(|key| libpod::runtime::Signing {
-        key,
-        passphrase_file: a.sign_passphrase_file,
-    });
+    let (signing, sigstore) = a.sign.keys()?;
     let progress = Progress::new(a.quiet);
     let digest = rt.push_signed(
         &a.image,

@@ -23,6 +23,7 @@ mod manifest;
 pub mod manifest_list;
 pub mod mapped;
 pub mod matchers;
+pub mod mount_ns;
 pub mod reference;
 pub mod registry;
 pub mod rootfs;

@@ -10,7 +10,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use nix::sched::{CloneFlags, unshare};
 use nix::unistd::{ForkResult, fork};
 
 use crate::copy::{OwnerMap, copy_tree_owned};
@@ -125,16 +124,8 @@ fn merged_copy(
             let res = (|| {
                 // A mount namespace of our own: the merged view never shows in the caller's,
                 // and goes away with this process.
-                unshare(CloneFlags::CLONE_NEWNS)
-                    .map_err(|e| StorageError::sys("unshare mount namespace", staging, e))?;
-                nix::mount::mount(
-                    None::<&str>,
-                    "/",
-                    None::<&str>,
-                    nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
-                    None::<&str>,
-                )
-                .map_err(|e| StorageError::sys("making / private", staging, e))?;
+                crate::mount_ns::enter_private()
+                    .map_err(|e| StorageError::sys("a private mount namespace", staging, e))?;
                 crate::rootfs::mount(store, lowers, &upper, &work, &merged)?;
                 let copied = checked(copy_tree_owned(&merged, copy, Some(owners)));
                 // Unmounted on every path: fuse-overlayfs' daemon ends with its mount, not

@@ -71,6 +71,17 @@ pub struct TestUser {
 }
 
 /// True when the test runner is root.
+/// Whitespace-separated numbers, a row per line (/proc/PID/uid_map, `cat` of several maps).
+pub fn number_rows(text: &str) -> Vec<Vec<u64>> {
+    text.lines()
+        .map(|l| {
+            l.split_whitespace()
+                .map(|n| n.parse().expect("number"))
+                .collect()
+        })
+        .collect()
+}
+
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }

@@ -73,14 +73,7 @@ fn mount_point(root: &Path, target: &Path, dir: bool) -> Res {
 pub fn setup_rootfs(plan: &Plan<'_>) -> Res {
     let root = plan.rootfs.as_path();
     // Nothing we mount may propagate back to the user's namespace.
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .map_err(ctx("make / private"))?;
+    storage::mount_ns::make_private().map_err(ctx("make / private"))?;
     (plan.mount_rootfs)(root).map_err(ChildError::setup)?;
     if let Some(p) = &plan.passwd {
         super::passwd::apply(root, p)?;

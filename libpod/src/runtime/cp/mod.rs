@@ -90,16 +90,8 @@ impl Runtime {
         // The container's volumes and binds belong in its view too: they are bound over the
         // root in a mount namespace private to this process, gone when it exits, so nothing
         // shows in (or needs removing from) the user's namespace. Single-threaded here.
-        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+        storage::mount_ns::enter_private()
             .map_err(|e| LibpodError::sys("create a private mount namespace for cp", e))?;
-        nix::mount::mount(
-            None::<&str>,
-            "/",
-            None::<&str>,
-            nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
-            None::<&str>,
-        )
-        .map_err(|e| LibpodError::sys("make the cp mount namespace private", e))?;
         let path = self.mount(&c.id)?;
         for m in shared {
             let target = resolve_in_root(&path, &m.destination.to_string_lossy(), true)?;
