@@ -60,6 +60,25 @@ struct Worker {
     ready: bool,
 }
 
+impl Worker {
+    /// Reads the ready byte if it has come; false when the worker can never be ready (its
+    /// socket closed or failed).
+    fn poll_ready(&mut self) -> bool {
+        if self.ready {
+            return true;
+        }
+        let mut byte = [0u8; 1];
+        match nix::sys::socket::recv(self.sock.as_raw_fd(), &mut byte, MsgFlags::MSG_DONTWAIT) {
+            Ok(1) => {
+                self.ready = true;
+                true
+            }
+            Err(nix::errno::Errno::EAGAIN) => true,
+            _ => false,
+        }
+    }
+}
+
 /// How many workers wait: `docker run` takes one for `create` and, a few milliseconds later,
 /// one for `start`; the second must not be the one started beside the first request.
 const POOL: usize = 2;
@@ -96,19 +115,16 @@ impl Launcher {
         }
         let (fds, stdin, stdout, stderr) = prepare(streams)?;
         let message = encode(args, ctty);
-        let warm = if message.len() <= MAX_MESSAGE {
+        let worker = if message.len() <= MAX_MESSAGE {
             self.take()
         } else {
             None
         };
-        let spawned = match warm {
-            Some(w) if send(&w.sock, &message, &fds).is_ok() => Some(w.child),
-            // A worker that cannot take the request is killed as it is dropped.
-            _ => None,
-        };
-        let warm = spawned.is_some();
-        let child = match spawned {
-            Some(c) => c,
+        // A worker that cannot take the request is killed as it is dropped.
+        let sent = worker.filter(|w| send(&w.sock, &message, &fds).is_ok());
+        let warm = sent.is_some();
+        let child = match sent {
+            Some(w) => w.child,
             None => self.exec(args, fds, ctty)?,
         };
         // The next worker's fork and exec are not this request's: started beside it.
@@ -129,30 +145,12 @@ impl Launcher {
     }
 
     /// A ready idle worker; those still starting stay for later requests, and those that
-    /// have exited (killed from outside, failed to start) are dropped.
+    /// have exited or closed their socket (killed from outside, failed to start) are dropped.
     fn take(&self) -> Option<Worker> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        idle.retain_mut(|w| matches!(w.child.try_wait(), Ok(None)));
-        let mut dead = None;
-        for (i, w) in idle.iter_mut().enumerate() {
-            if !w.ready {
-                let mut byte = [0u8; 1];
-                match nix::sys::socket::recv(w.sock.as_raw_fd(), &mut byte, MsgFlags::MSG_DONTWAIT)
-                {
-                    Ok(1) => w.ready = true,
-                    Err(nix::errno::Errno::EAGAIN) => continue,
-                    _ => {
-                        dead = Some(i);
-                        break;
-                    }
-                }
-            }
-            return Some(idle.remove(i));
-        }
-        if let Some(i) = dead {
-            idle.remove(i);
-        }
-        None
+        idle.retain_mut(|w| matches!(w.child.try_wait(), Ok(None)) && w.poll_ready());
+        let i = idle.iter().position(|w| w.ready)?;
+        Some(idle.remove(i))
     }
 
     fn exec(
